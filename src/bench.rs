@@ -1,0 +1,1 @@
+//! Benchmarks printed as tables (`isrwatch bench ...`).

@@ -1,0 +1,1 @@
+//! Wiring: starts the stages receivers-first and stops them in reverse.

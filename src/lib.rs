@@ -1,0 +1,51 @@
+//! isrwatch: a Kafka replication-health monitor.
+//!
+//! It polls Kafka clusters, scores what it sees, groups problems by root
+//! cause and tells people, early and in plain words, when replication is in
+//! trouble.
+//!
+//! # Layout
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! poll ──ClusterSnapshot──▶ evaluate ──Finding──▶ incident ──Incident+NotifyReason──▶ summarize ──Notification──▶ notify
+//!   │                          │                     │
+//!   └──────────────────────────┴─────────────────────┴──▶ state (shared, read-only for http: /metrics and /api/v1)
+//! ```
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`config`] | the TOML configuration, validated without I/O before anything starts |
+//! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `detect`, `config`, `bench`) |
+//! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
+//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar |
+//! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files |
+//! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
+//! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules, consumer lag status, anomaly scoring |
+//! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead) |
+//! | [`model`] | [`model::Incident`], [`model::NotifyReason`], [`model::Summary`], [`model::Notification`] |
+//! | [`incident`] | the [`incident::Correlator`]: root-cause grouping, lifecycle, flap damping, silences |
+//! | [`summarize`] | the [`summarize::Summarizer`]: template text, and LLM text checked against the facts |
+//! | [`notify`] | the [`notify::Notifier`]s (webhook, Slack, Alertmanager, log), durable outbox, retries |
+//! | [`state`] | what the daemon has seen, shared read-only with the HTTP side |
+//! | [`http`] | the `/metrics` endpoint and the `/api/v1` status API |
+//! | [`daemon`] | wiring: starts the stages receivers-first, stops them in reverse on a shutdown signal |
+//! | [`bench`] | benchmarks printed as tables (`isrwatch bench ...`) |
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod detect;
+pub mod evaluate;
+pub mod finding;
+pub mod http;
+pub mod incident;
+pub mod model;
+pub mod notify;
+pub mod poll;
+pub mod sim;
+pub mod snapshot;
+pub mod state;
+pub mod summarize;

@@ -1,0 +1,1 @@
+//! Notifiers, the durable outbox and delivery with retries.

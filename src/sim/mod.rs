@@ -1,0 +1,1 @@
+//! A Kafka cluster simulator speaking the real wire protocol.

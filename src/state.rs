@@ -1,0 +1,139 @@
+//! What the daemon has seen, shared read-only with the HTTP side.
+//!
+//! The daemon's pipeline is the only writer (one `publish_*` call per
+//! stage per poll); `/metrics` and the API take cheap read locks and clone
+//! `Arc`s, so a scrape never waits on Kafka and never blocks a poll for long.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use serde::Serialize;
+
+use crate::evaluate::{Evaluation, LagStatus};
+use crate::model::Incident;
+use crate::snapshot::{ClusterSnapshot, Time};
+
+/// How many history points are kept per group for `/groups/{group}`.
+pub const GROUP_HISTORY: usize = 120;
+
+/// One point of a group's recent history.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupHistoryPoint {
+    pub at: Time,
+    pub total_lag: i64,
+    pub max_lag_seconds: Option<f64>,
+    pub status: LagStatus,
+}
+
+/// Everything known about one configured cluster.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterView {
+    pub name: String,
+    /// The latest snapshot, reachable or not.
+    pub snapshot: Option<Arc<ClusterSnapshot>>,
+    pub evaluation: Arc<Evaluation>,
+    /// Time of the last poll that reached the cluster.
+    pub last_success: Option<Time>,
+    /// Why the last poll failed, when it did.
+    pub last_error: Option<String>,
+    pub polls: u64,
+    pub poll_errors: u64,
+    pub group_history: BTreeMap<String, VecDeque<GroupHistoryPoint>>,
+}
+
+/// Shared state: written by the daemon, read by `/metrics` and the API.
+#[derive(Debug, Default)]
+pub struct SharedState {
+    clusters: RwLock<BTreeMap<String, ClusterView>>,
+    incidents: RwLock<Arc<Vec<Incident>>>,
+}
+
+impl SharedState {
+    pub fn new(cluster_names: impl IntoIterator<Item = String>) -> Arc<Self> {
+        let clusters = cluster_names
+            .into_iter()
+            .map(|n| {
+                (
+                    n.clone(),
+                    ClusterView {
+                        name: n,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        Arc::new(SharedState {
+            clusters: RwLock::new(clusters),
+            incidents: RwLock::new(Arc::new(Vec::new())),
+        })
+    }
+
+    /// Records one poll and its evaluation.
+    pub fn publish_poll(&self, snapshot: Arc<ClusterSnapshot>, evaluation: Arc<Evaluation>) {
+        let mut clusters = self.clusters.write();
+        let view = clusters
+            .entry(snapshot.cluster.clone())
+            .or_insert_with(|| ClusterView {
+                name: snapshot.cluster.clone(),
+                ..Default::default()
+            });
+        view.polls += 1;
+        if snapshot.reachable {
+            view.last_success = Some(snapshot.taken_at);
+            view.last_error = None;
+        } else {
+            view.poll_errors += 1;
+            view.last_error = Some(
+                snapshot
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.step, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        if snapshot.reachable {
+            let at = snapshot.taken_at;
+            // Groups that vanished from the cluster lose their history.
+            view.group_history
+                .retain(|g, _| evaluation.groups.iter().any(|s| &s.group == g));
+            for g in &evaluation.groups {
+                let h = view.group_history.entry(g.group.clone()).or_default();
+                if h.len() == GROUP_HISTORY {
+                    h.pop_front();
+                }
+                h.push_back(GroupHistoryPoint {
+                    at,
+                    total_lag: g.total_lag,
+                    max_lag_seconds: g.max_lag_seconds,
+                    status: g.status,
+                });
+            }
+        }
+        view.snapshot = Some(snapshot);
+        view.evaluation = evaluation;
+    }
+
+    /// Replaces the list of active and recent incidents.
+    pub fn publish_incidents(&self, incidents: Vec<Incident>) {
+        *self.incidents.write() = Arc::new(incidents);
+    }
+
+    /// A copy of every cluster view (cheap: the big parts are `Arc`s).
+    pub fn clusters(&self) -> Vec<ClusterView> {
+        self.clusters.read().values().cloned().collect()
+    }
+
+    pub fn cluster(&self, name: &str) -> Option<ClusterView> {
+        self.clusters.read().get(name).cloned()
+    }
+
+    pub fn cluster_names(&self) -> Vec<String> {
+        self.clusters.read().keys().cloned().collect()
+    }
+
+    pub fn incidents(&self) -> Arc<Vec<Incident>> {
+        self.incidents.read().clone()
+    }
+}

@@ -1,0 +1,1 @@
+//! Summaries: the alert text, written from the incident's facts alone.
