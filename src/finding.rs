@@ -98,13 +98,24 @@ impl std::fmt::Display for FindingKind {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Subject {
     Cluster,
-    Broker { id: BrokerId },
-    Topic { topic: String },
-    Partition { topic: String, partition: i32 },
-    Group { group: String },
+    Broker {
+        id: BrokerId,
+    },
+    Topic {
+        topic: String,
+    },
+    Partition {
+        topic: String,
+        partition: i32,
+    },
+    Group {
+        group: String,
+    },
     /// A numeric series watched by the anomaly detector, e.g.
     /// `under_replicated_partitions` or `group_lag{group="billing"}`.
-    Series { series: String },
+    Series {
+        series: String,
+    },
 }
 
 impl std::fmt::Display for Subject {

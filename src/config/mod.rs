@@ -98,3 +98,118 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim())
         .map_err(|_| format!("expected a duration like \"15s\", found {s:?}"))
 }
+
+/// A duration in the configuration, written like `"15s"`, `"500ms"`, `"2m"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Dur(pub Duration);
+
+impl Dur {
+    pub const fn secs(s: u64) -> Self {
+        Dur(Duration::from_secs(s))
+    }
+    pub const fn millis(ms: u64) -> Self {
+        Dur(Duration::from_millis(ms))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = toml::Value::deserialize(d)?;
+        match &v {
+            toml::Value::String(s) => parse_duration(s).map(Dur).map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a duration like \"15s\", found {other}"
+            ))),
+        }
+    }
+}
+
+impl serde::Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(self.0).to_string())
+    }
+}
+
+/// Include/exclude name patterns (regular expressions, anchored).
+/// An empty `include` means everything.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NameFilter {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+/// A librdkafka property value: plain, or a secret from env/file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum PropertyValue {
+    Plain(String),
+    Secret(Secret),
+}
+
+/// The optional sidecar source: a broker's local JMX-exporter endpoint.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarConfig {
+    /// e.g. `http://127.0.0.1:7071/metrics`
+    pub url: String,
+    /// The broker this sidecar sits next to. When set with `scope_to_broker`,
+    /// only partitions this broker leads are reported.
+    pub broker: Option<i32>,
+    #[serde(default)]
+    pub scope_to_broker: bool,
+    #[serde(default = "default_sidecar_timeout")]
+    pub timeout: Dur,
+}
+
+fn default_sidecar_timeout() -> Dur {
+    Dur::secs(2)
+}
+
+/// One `[[clusters]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Unique name, used as the `cluster` label everywhere.
+    pub name: String,
+    /// `host:port` list.
+    pub bootstrap: Vec<String>,
+    #[serde(default = "default_poll_interval")]
+    pub poll_interval: Dur,
+    /// Deadline for one whole poll.
+    #[serde(default = "default_poll_timeout")]
+    pub poll_timeout: Dur,
+    /// Deadline for one Kafka request.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: Dur,
+    /// How often `min.insync.replicas` (DescribeConfigs) is refreshed.
+    #[serde(default = "default_config_refresh")]
+    pub config_refresh: Dur,
+    /// How long the (end offset, time) history used for lag in seconds reaches back.
+    #[serde(default = "default_lag_history")]
+    pub lag_history: Dur,
+    #[serde(default)]
+    pub topics: NameFilter,
+    #[serde(default)]
+    pub groups: NameFilter,
+    /// librdkafka properties passed through (`security.protocol`, `sasl.*`, `ssl.*`).
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, PropertyValue>,
+    pub sidecar: Option<SidecarConfig>,
+}
+
+fn default_poll_interval() -> Dur {
+    Dur::secs(15)
+}
+fn default_poll_timeout() -> Dur {
+    Dur::secs(10)
+}
+fn default_request_timeout() -> Dur {
+    Dur::secs(5)
+}
+fn default_config_refresh() -> Dur {
+    Dur::secs(300)
+}
+fn default_lag_history() -> Dur {
+    Dur::secs(6 * 3600)
+}

@@ -21,7 +21,19 @@ pub trait Evaluator: Send {
 }
 
 /// Consumer-group lag status, in Burrow's vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    Default,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum LagStatus {
     /// Caught up, or progressing with non-growing lag, or idle and caught up.
@@ -78,3 +90,8 @@ pub struct GroupLagStatus {
     pub max_lag_seconds: Option<f64>,
     pub partitions: Vec<PartitionLagStatus>,
 }
+
+/// `[rules]` and `[lag]` thresholds (filled in by the evaluate module).
+#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {}

@@ -9,8 +9,17 @@ use crate::snapshot::Time;
 pub trait Correlator: Send {
     /// Takes every current finding of one cluster (from one evaluation) and
     /// returns the incidents that must be notified now, with why.
-    fn ingest(&mut self, cluster: &str, findings: &[Finding], now: Time)
-        -> Vec<(Incident, NotifyReason)>;
+    fn ingest(
+        &mut self,
+        cluster: &str,
+        findings: &[Finding],
+        now: Time,
+    ) -> Vec<(Incident, NotifyReason)>;
     /// Active and recently resolved incidents, newest first.
     fn incidents(&self) -> Vec<Incident>;
 }
+
+/// `[incidents]` settings (filled in by the incident module).
+#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentConfig {}
