@@ -47,6 +47,8 @@ pub struct ClusterView {
 pub struct SharedState {
     clusters: RwLock<BTreeMap<String, ClusterView>>,
     incidents: RwLock<Arc<Vec<Incident>>>,
+    /// Summaries written after the incident was published, by incident id.
+    summaries: RwLock<BTreeMap<String, crate::model::Summary>>,
 }
 
 impl SharedState {
@@ -66,6 +68,7 @@ impl SharedState {
         Arc::new(SharedState {
             clusters: RwLock::new(clusters),
             incidents: RwLock::new(Arc::new(Vec::new())),
+            summaries: RwLock::new(BTreeMap::new()),
         })
     }
 
@@ -116,8 +119,30 @@ impl SharedState {
     }
 
     /// Replaces the list of active and recent incidents.
-    pub fn publish_incidents(&self, incidents: Vec<Incident>) {
+    pub fn publish_incidents(&self, mut incidents: Vec<Incident>) {
+        let mut summaries = self.summaries.write();
+        // Forget summaries of incidents that are no longer listed.
+        summaries.retain(|id, _| incidents.iter().any(|i| &i.id == id));
+        for i in &mut incidents {
+            if let Some(s) = summaries.get(&i.id) {
+                i.summary = Some(s.clone());
+            }
+        }
         *self.incidents.write() = Arc::new(incidents);
+    }
+
+    /// Records the summary written for an incident (shown by the API from
+    /// now on, including in later `publish_incidents` lists).
+    pub fn attach_summary(&self, incident_id: &str, summary: crate::model::Summary) {
+        self.summaries
+            .write()
+            .insert(incident_id.to_string(), summary.clone());
+        let mut list = self.incidents.write();
+        if let Some(pos) = list.iter().position(|i| i.id == incident_id) {
+            let mut copy = list.as_ref().clone();
+            copy[pos].summary = Some(summary);
+            *list = Arc::new(copy);
+        }
     }
 
     /// A copy of every cluster view (cheap: the big parts are `Arc`s).

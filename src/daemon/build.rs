@@ -1,0 +1,1 @@
+//! Builds the daemon's stages from a validated configuration.
