@@ -11,11 +11,15 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# Python tools the tests use: PyYAML and kubernetes-validate (PyPI, ships its schemas).
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
+command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate
 
 cargo test --all-targets "$@"
