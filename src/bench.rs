@@ -1,1 +1,0 @@
-//! Benchmarks printed as tables (`isrwatch bench ...`).
