@@ -388,3 +388,40 @@ fn resolved_incidents_are_retained_then_dropped() {
     m.ingest("prod", &[], t(615));
     assert!(m.incidents().is_empty());
 }
+
+#[test]
+fn resolve_of_an_announced_incident_is_sent_even_under_a_silence() {
+    let silences = Silences::new();
+    let mut m = IncidentManager::new(&IncidentConfig::default(), silences.clone());
+    assert_eq!(m.ingest("prod", &down(1, t(0)), t(0)).len(), 1);
+    silences
+        .add(
+            SilenceSpec {
+                matchers: vec![Matcher::eq("broker", "1")],
+                starts_at: t(5),
+                ends_at: t(3600),
+                created_by: "d".into(),
+                comment: String::new(),
+            },
+            t(5),
+        )
+        .unwrap();
+    assert!(m.ingest("prod", &down(1, t(0)), t(15)).is_empty());
+    // Receivers opened it, so they hear that it ended.
+    assert_eq!(
+        reasons(&m.ingest("prod", &[], t(30))),
+        vec![NotifyReason::Resolved]
+    );
+}
+
+#[test]
+fn each_occurrence_gets_its_own_id() {
+    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    // The evaluator reports the same `since` both times.
+    let first = m.ingest("prod", &down(1, t(0)), t(0))[0].0.clone();
+    m.ingest("prod", &[], t(15));
+    let second = m.ingest("prod", &down(1, t(0)), t(30))[0].0.clone();
+    assert_eq!(first.fingerprint, second.fingerprint);
+    assert_ne!(first.id, second.id);
+    assert_eq!(second.started_at, t(30));
+}

@@ -151,13 +151,26 @@ impl IncidentManager {
     }
 
     fn open_incident(&self, cluster: &str, fp: &str, group: &Group<'_>, now: Time) -> Tracked {
-        let started_at = group
+        let mut started_at = group
             .members
             .iter()
             .map(|f| f.since)
             .min()
             .unwrap_or(now)
             .min(now);
+        // A new occurrence never starts before the previous one ended (the
+        // findings' `since` may reach back): ids stay unique per occurrence.
+        if let Some(ended) = self
+            .resolved
+            .iter()
+            .filter(|i| i.fingerprint == fp)
+            .filter_map(|i| i.resolved_at)
+            .max()
+        {
+            if started_at <= ended {
+                started_at = now;
+            }
+        }
         let mut incident = Incident {
             id: format!("{fp}-{}", started_at.timestamp()),
             fingerprint: fp.to_string(),
