@@ -381,3 +381,25 @@ fn fingerprint_is_stable_across_restarts_order_and_text() {
     assert_eq!(ida.fingerprint, "98b6d35d84ad8135");
     assert_eq!(ida.id, format!("98b6d35d84ad8135-{}", t(0).timestamp()));
 }
+
+#[test]
+fn a_hundred_thousand_partitions_are_still_one_incident() {
+    let mut m = manager();
+    let mut fs = vec![broker_down(7)];
+    fs.extend((0..100_000).map(|p| {
+        partition(
+            FindingKind::UnderReplicated,
+            Severity::Warning,
+            &format!("t{}", p % 1000),
+            p / 1000,
+            &[7, 1 + p % 3],
+        )
+    }));
+    let start = std::time::Instant::now();
+    let out = m.ingest("prod", &fs, t(0));
+    eprintln!("ingest of 100k findings: {:?}", start.elapsed());
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].0.affected.partition_count, 100_000);
+    assert_eq!(out[0].0.findings.len(), 50);
+    assert!(m.ingest("prod", &fs, t(15)).is_empty());
+}

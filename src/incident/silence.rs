@@ -160,12 +160,19 @@ pub enum SilenceStatus {
 pub struct Silence {
     /// UUID for API silences, `config-N` for configured ones.
     pub id: String,
+    /// All must match an incident's labels.
     pub matchers: Vec<Matcher>,
+    /// Mutes from this time on (inclusive).
     pub starts_at: Time,
+    /// Mutes until this time (exclusive).
     pub ends_at: Time,
+    /// Who asked, free text.
     pub created_by: String,
+    /// Why, free text.
     pub comment: String,
+    /// When it was stored.
     pub created_at: Time,
+    /// API or configuration.
     pub source: SilenceSource,
 }
 
@@ -185,16 +192,22 @@ impl Silence {
 /// Why a silence was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SilenceError {
+    /// The matcher list is empty (it would silence everything).
     #[error("a silence needs at least one matcher")]
     NoMatchers,
+    /// A matcher has a blank label name.
     #[error("a matcher needs a label name")]
     EmptyLabel,
+    /// A regex matcher does not compile.
     #[error("matcher on label {label:?}: invalid regular expression: {error}")]
     BadRegex { label: String, error: String },
+    /// `ends_at` is not after `starts_at`.
     #[error("ends_at must be after starts_at")]
     EndsBeforeStarts,
+    /// `ends_at` is already in the past.
     #[error("the silence has already ended")]
     AlreadyEnded,
+    /// A configured silence or maintenance window is invalid (message names the key).
     #[error("{0}")]
     Config(String),
 }
@@ -212,8 +225,13 @@ pub enum Schedule {
         #[serde(serialize_with = "ser_dur")]
         duration: Duration,
     },
-    /// Once, from `starts_at` to `ends_at`.
-    Fixed { starts_at: Time, ends_at: Time },
+    /// Once, from `starts_at` (inclusive) to `ends_at` (exclusive).
+    Fixed {
+        /// Window start.
+        starts_at: Time,
+        /// Window end.
+        ends_at: Time,
+    },
 }
 
 fn ser_days<S: serde::Serializer>(days: &[Weekday], s: S) -> Result<S::Ok, S::Error> {
@@ -266,7 +284,9 @@ pub struct MaintenanceWindow {
     pub cluster: Option<String>,
     /// Extra matchers, all must match (may be empty).
     pub matchers: Vec<Matcher>,
+    /// When it applies.
     pub schedule: Schedule,
+    /// Why, free text.
     pub comment: String,
     #[serde(skip)]
     compiled: Vec<CompiledMatcher>,
