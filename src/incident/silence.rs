@@ -430,6 +430,45 @@ impl Silences {
             .map(|e| e.silence.clone())
     }
 
+    /// The API silences not yet expired, for the daemon to save (e.g. as
+    /// JSON) so that they survive a restart; configured ones are rebuilt
+    /// from the configuration instead.
+    pub fn export(&self, now: Time) -> Vec<Silence> {
+        self.list(now)
+            .into_iter()
+            .filter(|s| s.source == SilenceSource::Api)
+            .collect()
+    }
+
+    /// Puts back silences saved by [`Silences::export`], keeping their ids.
+    /// Expired, invalid or already present ones are skipped; returns the
+    /// skipped ids with why.
+    pub fn restore(&self, saved: Vec<Silence>, now: Time) -> Vec<(String, SilenceError)> {
+        let mut skipped = Vec::new();
+        for s in saved {
+            if s.ends_at <= now {
+                skipped.push((s.id, SilenceError::AlreadyEnded));
+                continue;
+            }
+            if self.get(&s.id).is_some() {
+                continue;
+            }
+            let (id, created_at) = (s.id.clone(), s.created_at);
+            let spec = SilenceSpec {
+                matchers: s.matchers,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                created_by: s.created_by,
+                comment: s.comment,
+            };
+            match make_entry(spec, id.clone(), SilenceSource::Api, created_at) {
+                Ok(entry) => self.inner.write().silences.push(entry),
+                Err(e) => skipped.push((id, e)),
+            }
+        }
+        skipped
+    }
+
     /// The configured maintenance windows.
     pub fn maintenance(&self) -> Vec<MaintenanceWindow> {
         self.inner.read().maintenance.clone()
@@ -569,6 +608,37 @@ mod tests {
         // A week later it opens again.
         assert!(s.active_at(t(23, 30) + chrono::Duration::days(7)));
         assert!(!s.active_at(t(23, 30) + chrono::Duration::days(3)));
+    }
+
+    #[test]
+    fn export_and_restore_keep_api_silences() {
+        let a = Silences::new();
+        let now = t(10, 0);
+        let s = a
+            .add(
+                SilenceSpec {
+                    matchers: vec![Matcher::regex("topic", "tmp-.*")],
+                    starts_at: now,
+                    ends_at: t(12, 0),
+                    created_by: "me".into(),
+                    comment: "c".into(),
+                },
+                now,
+            )
+            .unwrap();
+        let json = serde_json::to_string(&a.export(now)).unwrap();
+        let saved: Vec<Silence> = serde_json::from_str(&json).unwrap();
+        let b = Silences::new();
+        assert!(b.restore(saved.clone(), t(11, 0)).is_empty());
+        assert_eq!(b.list(t(11, 0)), vec![s.clone()]);
+        let l = labels(&[("topic", "tmp-1")]);
+        assert_eq!(b.matching(&l, t(11, 0)), Some(s.id.clone()));
+        // Restoring twice adds nothing; after the end it is skipped.
+        assert!(b.restore(saved.clone(), t(11, 0)).is_empty());
+        assert_eq!(b.list(t(11, 0)).len(), 1);
+        let c = Silences::new();
+        assert_eq!(c.restore(saved, t(13, 0)).len(), 1);
+        assert!(c.list(t(13, 0)).is_empty());
     }
 
     #[test]
