@@ -403,3 +403,23 @@ fn a_hundred_thousand_partitions_are_still_one_incident() {
     assert_eq!(out[0].0.findings.len(), 50);
     assert!(m.ingest("prod", &fs, t(15)).is_empty());
 }
+
+#[test]
+fn a_restart_with_saved_state_does_not_re_announce() {
+    let mut a = manager();
+    let fired = a.ingest("prod", &broker_2_down(), t(0))[0].0.clone();
+    let json = serde_json::to_string(&a.export_state()).unwrap();
+
+    let mut b = manager();
+    b.restore_state(serde_json::from_str(&json).unwrap());
+    // The evaluator restarted too: new `since`, same facts.
+    let mut again = broker_2_down();
+    for f in again.iter_mut() {
+        f.since = t(60);
+    }
+    assert!(b.ingest("prod", &again, t(60)).is_empty());
+    let out = b.ingest("prod", &[], t(75));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].1, NotifyReason::Resolved);
+    assert_eq!(out[0].0.id, fired.id);
+}

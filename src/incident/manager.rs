@@ -33,6 +33,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::config::IncidentConfig;
 use super::group::{affected, fingerprint, group_findings, labels, title, Group};
 use super::silence::{chrono_dur, Silences};
@@ -45,7 +47,7 @@ use crate::snapshot::Time;
 const MAX_TIMELINE: usize = 100;
 
 /// An open (pending or firing) incident and its notification bookkeeping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Tracked {
     incident: Incident,
     key_kind: FindingKind,
@@ -56,6 +58,16 @@ struct Tracked {
     last_notified_at: Option<Time>,
     /// Last time the findings appeared or vanished (flap damping).
     last_change: Time,
+}
+
+/// What [`IncidentManager::export_state`] returns: open incidents with
+/// their notification bookkeeping, retained resolved ones, flap history.
+/// Serializable; its layout is internal and may change between versions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedState {
+    open: Vec<Tracked>,
+    resolved: Vec<Incident>,
+    firings: BTreeMap<String, Vec<Time>>,
 }
 
 /// Groups findings into incidents, runs their lifecycle, applies silences.
@@ -99,6 +111,37 @@ impl IncidentManager {
             resolved: VecDeque::new(),
             firings: HashMap::new(),
         }
+    }
+
+    /// Everything the manager remembers, for the daemon to save (e.g. as
+    /// JSON) at shutdown or after each poll, so that a restart neither
+    /// re-announces incidents already notified nor forgets to resolve them.
+    pub fn export_state(&self) -> SavedState {
+        SavedState {
+            open: self.open.values().cloned().collect(),
+            resolved: self.resolved.iter().cloned().collect(),
+            firings: self
+                .firings
+                .iter()
+                .map(|(fp, starts)| (fp.clone(), starts.iter().copied().collect()))
+                .collect(),
+        }
+    }
+
+    /// Loads what [`IncidentManager::export_state`] saved, replacing the
+    /// current memory. Call before the first `ingest`.
+    pub fn restore_state(&mut self, saved: SavedState) {
+        self.open = saved
+            .open
+            .into_iter()
+            .map(|t| (t.incident.fingerprint.clone(), t))
+            .collect();
+        self.resolved = saved.resolved.into();
+        self.firings = saved
+            .firings
+            .into_iter()
+            .map(|(fp, starts)| (fp, starts.into()))
+            .collect();
     }
 
     /// The silence store this manager reads.

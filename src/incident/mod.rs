@@ -17,7 +17,7 @@ pub mod silence;
 
 pub use config::{parse_time, IncidentConfig, MaintenanceConfig, SilenceConfig, TimeText};
 pub use group::fingerprint;
-pub use manager::IncidentManager;
+pub use manager::{IncidentManager, SavedState};
 pub use silence::{
     MaintenanceWindow, Matcher, Schedule, Silence, SilenceError, SilenceSource, SilenceSpec,
     SilenceStatus, Silences,
