@@ -1,5 +1,27 @@
 //! Incidents: findings grouped by probable root cause, with a lifecycle
 //! (pending, firing, resolved), flap damping, re-notify and silences.
+//!
+//! - [`IncidentManager`] is the [`Correlator`] the daemon runs: call
+//!   [`Correlator::ingest`] with every current finding of a cluster after each
+//!   evaluation, send what it returns, and publish [`Correlator::incidents`].
+//! - Grouping rules and the fingerprint are described in `group.rs`
+//!   ([`fingerprint`] is public for tests and tools).
+//! - [`Silences`] is the shared silence store (configuration, maintenance
+//!   windows and the HTTP API).
+//! - [`IncidentConfig`] is the `[incidents]` section.
+
+mod config;
+mod group;
+mod manager;
+pub mod silence;
+
+pub use config::{parse_time, IncidentConfig, MaintenanceConfig, SilenceConfig, TimeText};
+pub use group::fingerprint;
+pub use manager::{IncidentManager, SavedState};
+pub use silence::{
+    MaintenanceWindow, Matcher, Schedule, Silence, SilenceError, SilenceSource, SilenceSpec,
+    SilenceStatus, Silences,
+};
 
 use crate::finding::Finding;
 use crate::model::{Incident, NotifyReason};
@@ -19,7 +41,30 @@ pub trait Correlator: Send {
     fn incidents(&self) -> Vec<Incident>;
 }
 
-/// `[incidents]` settings (filled in by the incident module).
-#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct IncidentConfig {}
+/// A test double: returns scripted answers and records every call.
+#[derive(Debug, Default)]
+pub struct RecordingCorrelator {
+    /// Each `ingest` call as (cluster, findings, now).
+    pub calls: Vec<(String, Vec<Finding>, Time)>,
+    /// Answers returned by successive `ingest` calls (empty once used up).
+    pub answers: std::collections::VecDeque<Vec<(Incident, NotifyReason)>>,
+    /// What `incidents()` returns.
+    pub current: Vec<Incident>,
+}
+
+impl Correlator for RecordingCorrelator {
+    fn ingest(
+        &mut self,
+        cluster: &str,
+        findings: &[Finding],
+        now: Time,
+    ) -> Vec<(Incident, NotifyReason)> {
+        self.calls
+            .push((cluster.to_string(), findings.to_vec(), now));
+        self.answers.pop_front().unwrap_or_default()
+    }
+
+    fn incidents(&self) -> Vec<Incident> {
+        self.current.clone()
+    }
+}

@@ -1,0 +1,616 @@
+//! Root-cause grouping: which findings of one cluster belong together, and
+//! the deterministic fingerprint, title, labels and affected entities of
+//! each group.
+//!
+//! Rules, applied to every finding of one cluster at once:
+//!
+//! 1. `cluster_unreachable` absorbs everything: one group, root `Cluster`.
+//! 2. Each `broker_down` finding is a group, root `Broker{B}`. Every
+//!    replication finding (offline, under_min_isr, at_min_isr,
+//!    under_replicated, isr_churn, follower_lag, leader_imbalance) whose
+//!    implicated brokers (its `brokers`, plus the broker it is about) include
+//!    a down broker joins the lowest such broker's group.
+//! 3. Other replication findings with implicated brokers are grouped under
+//!    one broker: the one implicated by the most such findings in this
+//!    evaluation (ties: lowest id). A slow follower on broker 3 that leaves
+//!    40 partitions under-replicated is one group, root `Broker{3}`. Without
+//!    implicated brokers they are grouped per topic (root `Topic`), or per
+//!    cluster. These groups are keyed (fingerprinted) as `under_replicated`
+//!    whatever their worst member, so an escalation to under-min-ISR or
+//!    offline stays the same incident; the incident's `kind` shows the
+//!    worst member (offline > under_min_isr > under_replicated > at_min_isr
+//!    > follower_lag > isr_churn).
+//! 4. `leader_imbalance` on live brokers: one group per cluster.
+//! 5. `no_controller` and `controller_unstable`: one group per cluster,
+//!    keyed `no_controller`, kind = `no_controller` when present.
+//! 6. `consumer_lag`: one group per consumer group (the evaluator already
+//!    emits one finding per group).
+//! 7. `anomaly`: one group per series, except when the series obviously
+//!    belongs to another group of this evaluation, which then absorbs it:
+//!    a series whose name starts with `under_replicated`, `under_min_isr`,
+//!    `at_min_isr`, `offline` or `isr_` joins a broker-down group (else a
+//!    replication group); a series naming `group="G"` joins G's lag group;
+//!    a series starting with `leader` joins the leader-imbalance group.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::finding::{Finding, FindingKind, Severity, Subject};
+use crate::model::Affected;
+use crate::snapshot::BrokerId;
+
+/// Findings that share one probable root cause.
+#[derive(Debug, Clone)]
+pub(crate) struct Group<'a> {
+    /// The kind used in the fingerprint (stable for the group's lifetime).
+    pub key_kind: FindingKind,
+    /// The kind shown on the incident (may change with the members).
+    pub kind: FindingKind,
+    pub root: Subject,
+    pub members: Vec<&'a Finding>,
+}
+
+impl Group<'_> {
+    /// The worst member severity.
+    pub fn severity(&self) -> Severity {
+        self.members
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// Stable fingerprint of (cluster, kind, root subject): the first 16 hex
+/// characters of a SHA-256 over those fields only (never over text a
+/// person or a model wrote), so it survives restarts and re-orderings.
+pub fn fingerprint(cluster: &str, kind: FindingKind, root: &Subject) -> String {
+    let root_key = match root {
+        Subject::Cluster => "cluster".to_string(),
+        Subject::Broker { id } => format!("broker\u{0}{id}"),
+        Subject::Topic { topic } => format!("topic\u{0}{topic}"),
+        Subject::Partition { topic, partition } => format!("partition\u{0}{topic}\u{0}{partition}"),
+        Subject::Group { group } => format!("group\u{0}{group}"),
+        Subject::Series { series } => format!("series\u{0}{series}"),
+    };
+    let mut h = Sha256::new();
+    // Length-prefixed fields, so no two tuples hash the same input.
+    for field in [cluster, kind.as_str(), root_key.as_str()] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    let digest = hex::encode(h.finalize());
+    digest[..16].to_string()
+}
+
+fn is_replication(kind: FindingKind) -> bool {
+    matches!(
+        kind,
+        FindingKind::PartitionOffline
+            | FindingKind::UnderMinIsr
+            | FindingKind::AtMinIsr
+            | FindingKind::UnderReplicated
+            | FindingKind::IsrChurn
+            | FindingKind::FollowerLag
+    )
+}
+
+/// How bad a replication kind is, for the kind shown on a replication group.
+fn replication_rank(kind: FindingKind) -> u8 {
+    match kind {
+        FindingKind::PartitionOffline => 6,
+        FindingKind::UnderMinIsr => 5,
+        FindingKind::UnderReplicated => 4,
+        FindingKind::AtMinIsr => 3,
+        FindingKind::FollowerLag => 2,
+        FindingKind::IsrChurn => 1,
+        _ => 0,
+    }
+}
+
+/// Brokers a finding implicates: its `brokers` plus the broker it is about.
+fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
+    let mut set: BTreeSet<BrokerId> = f.brokers.iter().copied().collect();
+    if let Subject::Broker { id } = f.subject {
+        set.insert(id);
+    }
+    set
+}
+
+fn topic_of(subject: &Subject) -> Option<&str> {
+    match subject {
+        Subject::Topic { topic } | Subject::Partition { topic, .. } => Some(topic),
+        _ => None,
+    }
+}
+
+fn series_of(f: &Finding) -> String {
+    match (&f.subject, &f.anomaly) {
+        (Subject::Series { series }, _) => series.clone(),
+        (_, Some(a)) => a.series.clone(),
+        (other, None) => other.to_string(),
+    }
+}
+
+/// The consumer group an anomaly series names (`...group="G"...`).
+fn series_group(series: &str) -> Option<&str> {
+    let start = series.find("group=\"")? + "group=\"".len();
+    let rest = &series[start..];
+    let end = rest.find('"')?;
+    Some(&rest[..end])
+}
+
+/// Groups one cluster's findings. Output order is deterministic (by key),
+/// whatever the input order.
+pub(crate) fn group_findings(findings: &[Finding]) -> Vec<Group<'_>> {
+    type Key = (FindingKind, Subject);
+    let mut groups: BTreeMap<Key, Vec<&Finding>> = BTreeMap::new();
+
+    // 1. Unreachable absorbs everything.
+    if findings
+        .iter()
+        .any(|f| f.kind == FindingKind::ClusterUnreachable)
+    {
+        let members = findings.iter().collect();
+        return vec![finish(
+            (FindingKind::ClusterUnreachable, Subject::Cluster),
+            members,
+        )];
+    }
+
+    // 2. Down brokers.
+    let mut down: BTreeSet<BrokerId> = BTreeSet::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::BrokerDown)
+    {
+        let ids = implicated(f);
+        let root = match ids.iter().next() {
+            Some(id) => Subject::Broker { id: *id },
+            None => Subject::Cluster,
+        };
+        down.extend(ids);
+        groups
+            .entry((FindingKind::BrokerDown, root))
+            .or_default()
+            .push(f);
+    }
+
+    // Votes for rule 3: how many live-broker replication findings implicate each broker.
+    let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| is_replication(f.kind)) {
+        let ids = implicated(f);
+        if ids.iter().any(|b| down.contains(b)) {
+            continue;
+        }
+        for b in ids {
+            *votes.entry(b).or_default() += 1;
+        }
+    }
+
+    let mut anomalies = Vec::new();
+    for f in findings {
+        let key = match f.kind {
+            FindingKind::ClusterUnreachable | FindingKind::BrokerDown => continue,
+            FindingKind::Anomaly => {
+                anomalies.push(f);
+                continue;
+            }
+            k if is_replication(k) || k == FindingKind::LeaderImbalance => {
+                let ids = implicated(f);
+                if let Some(b) = ids.iter().find(|b| down.contains(b)) {
+                    (FindingKind::BrokerDown, Subject::Broker { id: *b })
+                } else if k == FindingKind::LeaderImbalance {
+                    (FindingKind::LeaderImbalance, Subject::Cluster)
+                } else if let Some(b) = ids
+                    .iter()
+                    .max_by(|a, b| votes.get(a).cmp(&votes.get(b)).then(b.cmp(a)))
+                {
+                    (FindingKind::UnderReplicated, Subject::Broker { id: *b })
+                } else if let Some(t) = topic_of(&f.subject) {
+                    (
+                        FindingKind::UnderReplicated,
+                        Subject::Topic {
+                            topic: t.to_string(),
+                        },
+                    )
+                } else {
+                    (FindingKind::UnderReplicated, Subject::Cluster)
+                }
+            }
+            FindingKind::NoController | FindingKind::ControllerUnstable => {
+                (FindingKind::NoController, Subject::Cluster)
+            }
+            FindingKind::ConsumerLag => {
+                let root = match (&f.subject, f.labels.get("group")) {
+                    (Subject::Group { group }, _) => Subject::Group {
+                        group: group.clone(),
+                    },
+                    (_, Some(g)) => Subject::Group { group: g.clone() },
+                    (other, None) => other.clone(),
+                };
+                (FindingKind::ConsumerLag, root)
+            }
+            // Unreachable, broker down and anomaly are handled above; every
+            // kind is listed so a new kind forces a decision here.
+            FindingKind::PartitionOffline
+            | FindingKind::UnderMinIsr
+            | FindingKind::AtMinIsr
+            | FindingKind::UnderReplicated
+            | FindingKind::IsrChurn
+            | FindingKind::FollowerLag
+            | FindingKind::LeaderImbalance => continue,
+        };
+        groups.entry(key).or_default().push(f);
+    }
+
+    // 7. Anomalies: absorbed by an obviously related group, else their own.
+    for f in anomalies {
+        let series = series_of(f);
+        let replication_series = [
+            "under_replicated",
+            "under_min_isr",
+            "at_min_isr",
+            "offline",
+            "isr_",
+        ]
+        .iter()
+        .any(|p| series.starts_with(p));
+        let host = if replication_series {
+            groups
+                .keys()
+                .find(|(k, _)| *k == FindingKind::BrokerDown)
+                .or_else(|| {
+                    groups
+                        .keys()
+                        .find(|(k, _)| *k == FindingKind::UnderReplicated)
+                })
+                .cloned()
+        } else if let Some(g) = series_group(&series) {
+            let key = (
+                FindingKind::ConsumerLag,
+                Subject::Group {
+                    group: g.to_string(),
+                },
+            );
+            groups.contains_key(&key).then_some(key)
+        } else if series.starts_with("leader") {
+            let key = (FindingKind::LeaderImbalance, Subject::Cluster);
+            groups.contains_key(&key).then_some(key)
+        } else {
+            None
+        };
+        let key = host.unwrap_or((FindingKind::Anomaly, Subject::Series { series }));
+        groups.entry(key).or_default().push(f);
+    }
+
+    groups
+        .into_iter()
+        .map(|(key, members)| finish(key, members))
+        .collect()
+}
+
+fn finish((key_kind, root): (FindingKind, Subject), mut members: Vec<&Finding>) -> Group<'_> {
+    // Deterministic member order: worst first, then by kind and subject.
+    members.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.subject.cmp(&b.subject))
+            .then(a.brokers.cmp(&b.brokers))
+    });
+    let kind = match key_kind {
+        FindingKind::UnderReplicated => members
+            .iter()
+            .map(|f| f.kind)
+            .filter(|k| is_replication(*k))
+            .max_by_key(|k| replication_rank(*k))
+            .unwrap_or(FindingKind::UnderReplicated),
+        FindingKind::NoController => {
+            if members.iter().any(|f| f.kind == FindingKind::NoController) {
+                FindingKind::NoController
+            } else {
+                FindingKind::ControllerUnstable
+            }
+        }
+        k => k,
+    };
+    Group {
+        key_kind,
+        kind,
+        root,
+        members,
+    }
+}
+
+/// What a group touches. `max_listed` caps the partition list; the count
+/// stays exact.
+pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
+    let mut brokers = BTreeSet::new();
+    let mut topics = BTreeSet::new();
+    let mut partitions = BTreeSet::new();
+    let mut groups = BTreeSet::new();
+    if let Subject::Broker { id } = group.root {
+        brokers.insert(id);
+    }
+    for f in &group.members {
+        brokers.extend(f.brokers.iter().copied());
+        match &f.subject {
+            Subject::Broker { id } => {
+                brokers.insert(*id);
+            }
+            Subject::Topic { topic } => {
+                topics.insert(topic.clone());
+            }
+            Subject::Partition { topic, partition } => {
+                topics.insert(topic.clone());
+                partitions.insert((topic.clone(), *partition));
+            }
+            Subject::Group { group } => {
+                groups.insert(group.clone());
+            }
+            Subject::Cluster | Subject::Series { .. } => {}
+        }
+        if f.kind == FindingKind::ConsumerLag {
+            if let Some(g) = f.labels.get("group") {
+                groups.insert(g.clone());
+            }
+        }
+    }
+    Affected {
+        brokers: brokers.into_iter().collect(),
+        topics: topics.into_iter().collect(),
+        partition_count: partitions.len(),
+        partitions: partitions.into_iter().take(max_listed).collect(),
+        groups: groups.into_iter().collect(),
+    }
+}
+
+/// Distinct partitions among members of the given kinds.
+fn partitions_of(group: &Group<'_>, kinds: &[FindingKind]) -> usize {
+    group
+        .members
+        .iter()
+        .filter(|f| kinds.contains(&f.kind))
+        .filter_map(|f| match &f.subject {
+            Subject::Partition { topic, partition } => Some((topic.as_str(), *partition)),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// "137 partitions under-replicated, 4 offline" (empty when none).
+fn partition_phrase(group: &Group<'_>) -> String {
+    let under = partitions_of(
+        group,
+        &[
+            FindingKind::UnderReplicated,
+            FindingKind::UnderMinIsr,
+            FindingKind::AtMinIsr,
+        ],
+    );
+    let under_min = partitions_of(group, &[FindingKind::UnderMinIsr]);
+    let offline = partitions_of(group, &[FindingKind::PartitionOffline]);
+    let lagging = partitions_of(group, &[FindingKind::FollowerLag]);
+    let churn = partitions_of(group, &[FindingKind::IsrChurn]);
+    let parts = [
+        (under, "under-replicated"),
+        (under_min, "under min ISR"),
+        (offline, "offline"),
+        (lagging, "with follower lag"),
+        (churn, "with ISR churn"),
+    ];
+    let mut out = Vec::new();
+    for (n, what) in parts.into_iter().filter(|(n, _)| *n > 0) {
+        if out.is_empty() {
+            let noun = if n == 1 { "partition" } else { "partitions" };
+            out.push(format!("{n} {noun} {what}"));
+        } else {
+            out.push(format!("{n} {what}"));
+        }
+    }
+    out.join(", ")
+}
+
+fn with_phrase(head: String, phrase: String) -> String {
+    if phrase.is_empty() {
+        head
+    } else {
+        format!("{head}: {phrase}")
+    }
+}
+
+/// The deterministic one-line title, built from fields only. Names from
+/// the cluster (topics, groups, series) are quoted.
+pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> String {
+    match (group.key_kind, &group.root) {
+        (FindingKind::ClusterUnreachable, _) => format!("Cluster {cluster} is unreachable"),
+        (FindingKind::BrokerDown, Subject::Broker { id }) => with_phrase(
+            format!("Broker {id} is down on {cluster}"),
+            partition_phrase(group),
+        ),
+        (FindingKind::BrokerDown, _) => format!("A broker is down on {cluster}"),
+        (FindingKind::UnderReplicated, root) => {
+            let head = match root {
+                Subject::Broker { id } => {
+                    format!("Replication trouble on broker {id} of {cluster}")
+                }
+                Subject::Topic { topic } => {
+                    format!("Replication trouble on topic {topic:?} of {cluster}")
+                }
+                _ => format!("Replication trouble on {cluster}"),
+            };
+            with_phrase(head, partition_phrase(group))
+        }
+        (FindingKind::LeaderImbalance, _) => {
+            let ids: Vec<String> = affected.brokers.iter().map(|b| b.to_string()).collect();
+            with_phrase(
+                format!("Leader imbalance on {cluster}"),
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!("brokers {}", ids.join(", "))
+                },
+            )
+        }
+        (FindingKind::NoController, _) => {
+            if group.kind == FindingKind::NoController {
+                format!("No active controller on {cluster}")
+            } else {
+                format!("Controller keeps moving on {cluster}")
+            }
+        }
+        (FindingKind::ConsumerLag, root) => {
+            let status = group
+                .members
+                .iter()
+                .find_map(|f| f.labels.get("lag_status"))
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            match root {
+                Subject::Group { group } => {
+                    format!("Consumer group {group:?} is lagging on {cluster}{status}")
+                }
+                other => format!("Consumer lag on {cluster} ({other}){status}"),
+            }
+        }
+        (FindingKind::Anomaly, Subject::Series { series }) => {
+            format!("Unusual {series:?} on {cluster}")
+        }
+        (kind, root) => format!("{kind} on {cluster} ({root})"),
+    }
+}
+
+/// Labels for silences and routing: cluster, kind, severity, fingerprint,
+/// and broker / topic / group / series where the root names one (topic also
+/// when exactly one topic is affected).
+pub(crate) fn labels(
+    cluster: &str,
+    kind: FindingKind,
+    severity: Severity,
+    fingerprint: &str,
+    root: &Subject,
+    affected: &Affected,
+) -> BTreeMap<String, String> {
+    let mut l = BTreeMap::new();
+    l.insert("cluster".to_string(), cluster.to_string());
+    l.insert("kind".to_string(), kind.as_str().to_string());
+    l.insert("severity".to_string(), severity.as_str().to_string());
+    l.insert("fingerprint".to_string(), fingerprint.to_string());
+    match root {
+        Subject::Broker { id } => {
+            l.insert("broker".to_string(), id.to_string());
+        }
+        Subject::Topic { topic } | Subject::Partition { topic, .. } => {
+            l.insert("topic".to_string(), topic.clone());
+        }
+        Subject::Group { group } => {
+            l.insert("group".to_string(), group.clone());
+        }
+        Subject::Series { series } => {
+            l.insert("series".to_string(), series.clone());
+        }
+        Subject::Cluster => {}
+    }
+    if affected.topics.len() == 1 {
+        l.entry("topic".to_string())
+            .or_insert_with(|| affected.topics[0].clone());
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn part(kind: FindingKind, topic: &str, p: i32, brokers: &[i32]) -> Finding {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Finding::new(
+            "c",
+            kind,
+            Severity::Warning,
+            Subject::Partition {
+                topic: topic.into(),
+                partition: p,
+            },
+            now,
+        )
+        .with_brokers(brokers.iter().copied())
+    }
+
+    #[test]
+    fn fingerprint_is_structured_and_distinct() {
+        let a = fingerprint("prod", FindingKind::BrokerDown, &Subject::Broker { id: 2 });
+        assert_eq!(a.len(), 16);
+        assert_eq!(
+            a,
+            fingerprint("prod", FindingKind::BrokerDown, &Subject::Broker { id: 2 })
+        );
+        assert_ne!(
+            a,
+            fingerprint("prod", FindingKind::BrokerDown, &Subject::Broker { id: 3 })
+        );
+        assert_ne!(
+            a,
+            fingerprint("prod2", FindingKind::BrokerDown, &Subject::Broker { id: 2 })
+        );
+        // Topic "a" + partition 1 is not confused with topic "a\01".
+        assert_ne!(
+            fingerprint(
+                "c",
+                FindingKind::UnderReplicated,
+                &Subject::Partition {
+                    topic: "a".into(),
+                    partition: 1
+                }
+            ),
+            fingerprint(
+                "c",
+                FindingKind::UnderReplicated,
+                &Subject::Topic {
+                    topic: "a\u{0}1".into()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn multi_broker_partition_goes_to_most_implicated_broker() {
+        let mut fs: Vec<Finding> = (0..5)
+            .map(|p| part(FindingKind::UnderReplicated, "t", p, &[3]))
+            .collect();
+        fs.push(part(FindingKind::UnderReplicated, "t", 9, &[1, 3]));
+        let g = group_findings(&fs);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].root, Subject::Broker { id: 3 });
+        assert_eq!(g[0].members.len(), 6);
+    }
+
+    #[test]
+    fn worst_kind_is_shown_but_key_stays() {
+        let fs = vec![
+            part(FindingKind::UnderReplicated, "t", 0, &[3]),
+            part(FindingKind::UnderMinIsr, "t", 1, &[3]),
+        ];
+        let g = group_findings(&fs);
+        assert_eq!(g[0].key_kind, FindingKind::UnderReplicated);
+        assert_eq!(g[0].kind, FindingKind::UnderMinIsr);
+        let a = affected(&g[0], 50);
+        assert_eq!(
+            title("prod", &g[0], &a),
+            "Replication trouble on broker 3 of prod: 2 partitions under-replicated, 1 under min ISR"
+        );
+    }
+
+    #[test]
+    fn series_group_parsing() {
+        assert_eq!(
+            series_group("group_lag{group=\"billing\"}"),
+            Some("billing")
+        );
+        assert_eq!(series_group("under_replicated_partitions"), None);
+    }
+}

@@ -1,0 +1,502 @@
+//! [`IncidentManager`]: the [`Correlator`] that turns each evaluation's
+//! findings into incidents and decides what to notify.
+//!
+//! Lifecycle of one incident (one fingerprint, one occurrence):
+//!
+//! - **pending**: its group appeared. It fires once it has existed for the
+//!   `for` duration of its kind / severity (counted from the earliest
+//!   `since` of its findings). If its findings vanish while pending it is
+//!   dropped without a word.
+//! - **firing**: notified once (`Firing`); then `Escalated` /
+//!   `DeEscalated` when its severity differs from the last notified one,
+//!   `Reminder` every `renotify_interval`.
+//! - **resolved**: no finding of its group for `resolve_after`. `Resolved`
+//!   is sent when its firing was notified (even under a silence, so that
+//!   receivers close what they opened). Kept for `retain_resolved`.
+//!
+//! Flap damping: every start of firing of a fingerprint is remembered for
+//! `flap_window`. The start that reaches `flap_threshold` marks the
+//! occurrence `flapping`: it is not notified and does not resolve while its
+//! findings come and go. Once nothing changed for `flap_quiet`, one
+//! consolidated notification follows: `Firing` if it is still present, or a
+//! silent resolve if it is gone (its firing was never announced).
+//!
+//! Silences: a matching silence or maintenance window sets `silenced_by`
+//! and holds `Firing` / `Escalated` / `DeEscalated` / `Reminder`. Because
+//! notifications compare the current state with the last *notified* state,
+//! whatever is still true when the silence ends is sent then.
+//!
+//! An unreachable cluster: its other open incidents are frozen (not
+//! resolved, not notified) until the cluster answers again, so an outage
+//! of the monitor's view does not turn into a storm of resolves.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::IncidentConfig;
+use super::group::{affected, fingerprint, group_findings, labels, title, Group};
+use super::silence::{chrono_dur, Silences};
+use super::Correlator;
+use crate::finding::{Finding, FindingKind, Severity};
+use crate::model::{Incident, IncidentState, NotifyReason, TimelineEvent};
+use crate::snapshot::Time;
+
+/// At most this many timeline entries per incident (the first, `opened`, is kept).
+const MAX_TIMELINE: usize = 100;
+
+/// An open (pending or firing) incident and its notification bookkeeping.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Tracked {
+    incident: Incident,
+    key_kind: FindingKind,
+    /// First poll without any of its findings (None while present).
+    absent_since: Option<Time>,
+    notified_firing: bool,
+    notified_severity: Severity,
+    last_notified_at: Option<Time>,
+    /// Last time the findings appeared or vanished (flap damping).
+    last_change: Time,
+}
+
+/// What [`IncidentManager::export_state`] returns: open incidents with
+/// their notification bookkeeping, retained resolved ones, flap history.
+/// Serializable; its layout is internal and may change between versions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedState {
+    open: Vec<Tracked>,
+    resolved: Vec<Incident>,
+    firings: BTreeMap<String, Vec<Time>>,
+}
+
+/// Groups findings into incidents, runs their lifecycle, applies silences.
+/// One manager serves every cluster; call [`Correlator::ingest`] once per
+/// cluster per evaluation.
+#[derive(Debug)]
+pub struct IncidentManager {
+    cfg: IncidentConfig,
+    silences: Silences,
+    /// Open incidents by fingerprint.
+    open: BTreeMap<String, Tracked>,
+    /// Resolved incidents, oldest first.
+    resolved: VecDeque<Incident>,
+    /// Starts of firing per fingerprint, within `flap_window`.
+    firings: HashMap<String, VecDeque<Time>>,
+}
+
+fn elapsed(now: Time, since: Time) -> Duration {
+    (now - since).to_std().unwrap_or(Duration::ZERO)
+}
+
+fn push_event(incident: &mut Incident, at: Time, event: &str, detail: String) {
+    if incident.timeline.len() >= MAX_TIMELINE {
+        incident.timeline.remove(1);
+    }
+    incident.timeline.push(TimelineEvent {
+        at,
+        event: event.to_string(),
+        detail,
+    });
+}
+
+impl IncidentManager {
+    /// A manager with these settings, reading `silences` (share a clone of
+    /// the same store with the HTTP API).
+    pub fn new(cfg: &IncidentConfig, silences: Silences) -> Self {
+        IncidentManager {
+            cfg: cfg.clone(),
+            silences,
+            open: BTreeMap::new(),
+            resolved: VecDeque::new(),
+            firings: HashMap::new(),
+        }
+    }
+
+    /// Everything the manager remembers, for the daemon to save (e.g. as
+    /// JSON) at shutdown or after each poll, so that a restart neither
+    /// re-announces incidents already notified nor forgets to resolve them.
+    pub fn export_state(&self) -> SavedState {
+        SavedState {
+            open: self.open.values().cloned().collect(),
+            resolved: self.resolved.iter().cloned().collect(),
+            firings: self
+                .firings
+                .iter()
+                .map(|(fp, starts)| (fp.clone(), starts.iter().copied().collect()))
+                .collect(),
+        }
+    }
+
+    /// Loads what [`IncidentManager::export_state`] saved, replacing the
+    /// current memory. Call before the first `ingest`.
+    pub fn restore_state(&mut self, saved: SavedState) {
+        self.open = saved
+            .open
+            .into_iter()
+            .map(|t| (t.incident.fingerprint.clone(), t))
+            .collect();
+        self.resolved = saved.resolved.into();
+        self.firings = saved
+            .firings
+            .into_iter()
+            .map(|(fp, starts)| (fp, starts.into()))
+            .collect();
+    }
+
+    /// The silence store this manager reads.
+    pub fn silences(&self) -> &Silences {
+        &self.silences
+    }
+
+    /// Builds the incident fields that follow from a group's members.
+    fn apply_group(&self, incident: &mut Incident, cluster: &str, group: &Group<'_>, now: Time) {
+        let max = self.cfg.max_listed.max(1);
+        let affected = affected(group, max);
+        let severity = group.severity();
+        incident.kind = group.kind;
+        incident.title = title(cluster, group, &affected);
+        let mut counts = BTreeMap::new();
+        for f in &group.members {
+            *counts.entry(f.kind).or_insert(0usize) += 1;
+        }
+        incident.counts = counts;
+        incident.findings = group
+            .members
+            .iter()
+            .take(max)
+            .map(|f| (*f).clone())
+            .collect();
+        if severity != incident.severity {
+            let event = if severity > incident.severity {
+                "escalated"
+            } else {
+                "de_escalated"
+            };
+            push_event(
+                incident,
+                now,
+                event,
+                format!("severity {} -> {severity}", incident.severity),
+            );
+            incident.severity = severity;
+        }
+        incident.labels = labels(
+            cluster,
+            group.kind,
+            severity,
+            &incident.fingerprint,
+            &group.root,
+            &affected,
+        );
+        incident.affected = affected;
+        incident.updated_at = now;
+    }
+
+    fn open_incident(&self, cluster: &str, fp: &str, group: &Group<'_>, now: Time) -> Tracked {
+        let mut started_at = group
+            .members
+            .iter()
+            .map(|f| f.since)
+            .min()
+            .unwrap_or(now)
+            .min(now);
+        // A new occurrence never starts before the previous one ended (the
+        // findings' `since` may reach back): ids stay unique per occurrence.
+        if let Some(ended) = self
+            .resolved
+            .iter()
+            .filter(|i| i.fingerprint == fp)
+            .filter_map(|i| i.resolved_at)
+            .max()
+        {
+            if started_at <= ended {
+                started_at = now;
+            }
+        }
+        let mut incident = Incident {
+            id: format!("{fp}-{}", started_at.timestamp()),
+            fingerprint: fp.to_string(),
+            cluster: cluster.to_string(),
+            kind: group.kind,
+            root: group.root.clone(),
+            title: String::new(),
+            state: IncidentState::Pending,
+            severity: group.severity(),
+            started_at,
+            firing_since: None,
+            resolved_at: None,
+            updated_at: now,
+            affected: Default::default(),
+            counts: BTreeMap::new(),
+            findings: Vec::new(),
+            timeline: Vec::new(),
+            flapping: false,
+            silenced_by: None,
+            summary: None,
+            labels: BTreeMap::new(),
+        };
+        self.apply_group(&mut incident, cluster, group, now);
+        let detail = format!(
+            "{} finding(s), severity {}, root {}",
+            group.members.len(),
+            incident.severity,
+            group.root
+        );
+        push_event(&mut incident, now, "opened", detail);
+        Tracked {
+            incident,
+            key_kind: group.key_kind,
+            absent_since: None,
+            notified_firing: false,
+            notified_severity: Severity::Info,
+            last_notified_at: None,
+            last_change: now,
+        }
+    }
+
+    /// Records a start of firing; true when that makes the fingerprint flap.
+    fn record_firing(&mut self, fp: &str, now: Time) -> bool {
+        if self.cfg.flap_threshold == 0 {
+            return false;
+        }
+        let window = chrono_dur(self.cfg.flap_window.0);
+        let starts = self.firings.entry(fp.to_string()).or_default();
+        starts.push_back(now);
+        while starts.front().is_some_and(|t| *t + window < now) {
+            starts.pop_front();
+        }
+        starts.len() >= self.cfg.flap_threshold as usize
+    }
+
+    /// Moves an open incident to the resolved list; returns the
+    /// notification to send, if its firing had been announced.
+    fn resolve(&mut self, fp: &str, now: Time) -> Option<(Incident, NotifyReason)> {
+        let mut t = self.open.remove(fp)?;
+        t.incident.state = IncidentState::Resolved;
+        t.incident.resolved_at = Some(now);
+        t.incident.updated_at = now;
+        t.incident.flapping = false;
+        push_event(
+            &mut t.incident,
+            now,
+            "resolved",
+            "no finding of this incident remains".to_string(),
+        );
+        let note = t
+            .notified_firing
+            .then(|| (t.incident.clone(), NotifyReason::Resolved));
+        self.resolved.push_back(t.incident);
+        note
+    }
+
+    fn prune_resolved(&mut self, now: Time) {
+        let keep = chrono_dur(self.cfg.retain_resolved.0);
+        self.resolved
+            .retain(|i| i.resolved_at.is_none_or(|r| r + keep > now));
+        while self.resolved.len() > self.cfg.max_resolved {
+            self.resolved.pop_front();
+        }
+        let window = chrono_dur(self.cfg.flap_window.0);
+        self.firings.retain(|_, starts| {
+            while starts.front().is_some_and(|t| *t + window < now) {
+                starts.pop_front();
+            }
+            !starts.is_empty()
+        });
+    }
+}
+
+impl Correlator for IncidentManager {
+    fn ingest(
+        &mut self,
+        cluster: &str,
+        findings: &[Finding],
+        now: Time,
+    ) -> Vec<(Incident, NotifyReason)> {
+        let mut out = Vec::new();
+        let groups = group_findings(findings);
+        let unreachable = groups
+            .iter()
+            .any(|g| g.key_kind == FindingKind::ClusterUnreachable);
+
+        // 1. Present groups: update or open.
+        let mut present = BTreeSet::new();
+        for g in &groups {
+            let fp = fingerprint(cluster, g.key_kind, &g.root);
+            present.insert(fp.clone());
+            match self.open.remove(&fp) {
+                Some(mut t) => {
+                    self.apply_group(&mut t.incident, cluster, g, now);
+                    if t.absent_since.take().is_some() {
+                        t.last_change = now;
+                        push_event(
+                            &mut t.incident,
+                            now,
+                            "returned",
+                            format!("{} finding(s) again", g.members.len()),
+                        );
+                    }
+                    self.open.insert(fp, t);
+                }
+                None => {
+                    let t = self.open_incident(cluster, &fp, g, now);
+                    self.open.insert(fp, t);
+                }
+            }
+        }
+
+        // 2. Absent groups of this cluster: drop, hold or resolve.
+        let absent: Vec<String> = self
+            .open
+            .iter()
+            .filter(|(fp, t)| t.incident.cluster == cluster && !present.contains(*fp))
+            // While the cluster is unreachable, its other incidents are frozen.
+            .filter(|(_, t)| !unreachable || t.key_kind == FindingKind::ClusterUnreachable)
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        for fp in absent {
+            let Some(t) = self.open.get_mut(&fp) else {
+                continue;
+            };
+            if t.absent_since.is_none() {
+                t.absent_since = Some(now);
+                t.last_change = now;
+                if t.incident.flapping {
+                    push_event(
+                        &mut t.incident,
+                        now,
+                        "cleared",
+                        "findings gone (flapping: held)".to_string(),
+                    );
+                }
+            }
+            let since = t.absent_since.unwrap_or(now);
+            match t.incident.state {
+                IncidentState::Pending => {
+                    self.open.remove(&fp);
+                }
+                _ if t.incident.flapping => {}
+                _ => {
+                    if elapsed(now, since) >= self.cfg.resolve_after.0 {
+                        out.extend(self.resolve(&fp, now));
+                    }
+                }
+            }
+        }
+
+        // 3. State changes and notifications of this cluster's open incidents.
+        let fps: Vec<String> = self
+            .open
+            .iter()
+            .filter(|(_, t)| t.incident.cluster == cluster)
+            .filter(|(_, t)| !unreachable || t.key_kind == FindingKind::ClusterUnreachable)
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        for fp in fps {
+            let silenced_by = match self.open.get(&fp) {
+                Some(t) => self.silences.matching(&t.incident.labels, now),
+                None => continue,
+            };
+            // Pending -> firing.
+            let starts_firing = self.open.get(&fp).is_some_and(|t| {
+                t.incident.state == IncidentState::Pending
+                    && t.absent_since.is_none()
+                    && elapsed(now, t.incident.started_at)
+                        >= self.cfg.for_duration(t.incident.kind, t.incident.severity)
+            });
+            let flaps = starts_firing && self.record_firing(&fp, now);
+            let Some(t) = self.open.get_mut(&fp) else {
+                continue;
+            };
+            if silenced_by != t.incident.silenced_by {
+                match &silenced_by {
+                    Some(id) => push_event(&mut t.incident, now, "silenced", format!("by {id}")),
+                    None => push_event(&mut t.incident, now, "unsilenced", String::new()),
+                }
+                t.incident.silenced_by = silenced_by;
+            }
+            if starts_firing {
+                t.incident.state = IncidentState::Firing;
+                t.incident.firing_since = Some(now);
+                let detail = format!("severity {}", t.incident.severity);
+                push_event(&mut t.incident, now, "firing", detail);
+                if flaps {
+                    t.incident.flapping = true;
+                    t.last_change = now;
+                    push_event(
+                        &mut t.incident,
+                        now,
+                        "flapping",
+                        format!(
+                            "started firing {} times within {}: notifications held",
+                            self.cfg.flap_threshold,
+                            humantime::format_duration(self.cfg.flap_window.0)
+                        ),
+                    );
+                }
+            }
+            // Flapping ends after a quiet period: one consolidated state.
+            if t.incident.flapping && elapsed(now, t.last_change) >= self.cfg.flap_quiet.0 {
+                t.incident.flapping = false;
+                push_event(
+                    &mut t.incident,
+                    now,
+                    "stable",
+                    format!(
+                        "no change for {}",
+                        humantime::format_duration(self.cfg.flap_quiet.0)
+                    ),
+                );
+                self.firings.remove(&fp);
+                if self.open.get(&fp).is_some_and(|t| t.absent_since.is_some()) {
+                    out.extend(self.resolve(&fp, now));
+                    continue;
+                }
+            }
+            let Some(t) = self.open.get_mut(&fp) else {
+                continue;
+            };
+            if t.incident.state != IncidentState::Firing
+                || t.incident.flapping
+                || t.absent_since.is_some()
+                || t.incident.silenced_by.is_some()
+            {
+                continue;
+            }
+            let reason = if !t.notified_firing {
+                Some(NotifyReason::Firing)
+            } else if t.incident.severity > t.notified_severity {
+                Some(NotifyReason::Escalated)
+            } else if t.incident.severity < t.notified_severity {
+                Some(NotifyReason::DeEscalated)
+            } else {
+                let every = self.cfg.renotify_interval.0;
+                let due = t
+                    .last_notified_at
+                    .is_none_or(|last| elapsed(now, last) >= every);
+                (!every.is_zero() && due).then_some(NotifyReason::Reminder)
+            };
+            if let Some(reason) = reason {
+                t.notified_firing = true;
+                t.notified_severity = t.incident.severity;
+                t.last_notified_at = Some(now);
+                out.push((t.incident.clone(), reason));
+            }
+        }
+
+        self.prune_resolved(now);
+        out
+    }
+
+    fn incidents(&self) -> Vec<Incident> {
+        let mut all: Vec<Incident> = self
+            .open
+            .values()
+            .map(|t| t.incident.clone())
+            .chain(self.resolved.iter().cloned())
+            .collect();
+        all.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
+        all
+    }
+}
