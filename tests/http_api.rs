@@ -370,3 +370,84 @@ fn promtool_check(body: &str) {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn silences_are_created_listed_and_removed_through_the_api() {
+    let state = isrwatch::state::SharedState::new(["prod".to_string()]);
+    let silences = isrwatch::incident::Silences::new();
+    let mut ctx = ApiContext::new(state, prometheus::Registry::new());
+    ctx.token = Some("tok".into());
+    ctx.silences = Some(Arc::new(silences.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(isrwatch::http::serve(
+        listener,
+        Arc::new(ctx),
+        std::future::pending(),
+    ));
+    let c = reqwest::Client::new();
+
+    let r = c
+        .post(format!("{base}/api/v1/silences"))
+        .bearer_auth("tok")
+        .json(&serde_json::json!({"matchers": [{"label": "cluster", "value": "prod"}], "duration": "2h", "comment": "upgrade"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        silences.list(chrono::Utc::now()).len(),
+        1,
+        "the store the correlator reads sees it"
+    );
+
+    let r = c
+        .post(format!("{base}/api/v1/silences"))
+        .bearer_auth("tok")
+        .json(&serde_json::json!({"matchers": [], "duration": "2h"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("matcher"),
+        "{body}"
+    );
+
+    let r = c
+        .post(format!("{base}/api/v1/silences"))
+        .bearer_auth("tok")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+
+    let (code, body) = get(&format!("{base}/api/v1/silences"), Some("tok")).await;
+    assert_eq!(code, 200);
+    assert!(body.contains("upgrade"));
+
+    let r = c
+        .delete(format!("{base}/api/v1/silences/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "deleting needs the token");
+    let r = c
+        .delete(format!("{base}/api/v1/silences/{id}"))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let r = c
+        .delete(format!("{base}/api/v1/silences/{id}"))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}

@@ -555,3 +555,41 @@ async fn remove_silence(State(ctx): Ctx, Path(id): Path<String>) -> Result<Respo
         Err(not_found(format!("no silence with id {id:?}")))
     }
 }
+
+/// The incident module's silence store behind the API. The POST body is a
+/// `SilenceSpec`; `starts_at` defaults to now, and `duration` ("2h") may
+/// stand in for `ends_at`.
+impl SilenceApi for crate::incident::Silences {
+    fn list(&self, now: Time) -> Value {
+        let items = crate::incident::Silences::list(self, now);
+        json!({"items": items, "total": items.len()})
+    }
+
+    fn add(&self, mut body: Value, now: Time) -> Result<Value, String> {
+        let obj = body
+            .as_object_mut()
+            .ok_or("a silence must be a JSON object with matchers and ends_at or duration")?;
+        if !obj.contains_key("starts_at") {
+            obj.insert("starts_at".into(), json!(now));
+        }
+        if let Some(d) = obj.remove("duration") {
+            let text = d
+                .as_str()
+                .ok_or("duration: expected a string like \"2h\"")?;
+            let d = crate::config::parse_duration(text).map_err(|e| format!("duration: {e}"))?;
+            let starts: Time = serde_json::from_value(obj["starts_at"].clone())
+                .map_err(|e| format!("starts_at: {e}"))?;
+            let ends =
+                starts + chrono::Duration::from_std(d).map_err(|e| format!("duration: {e}"))?;
+            obj.insert("ends_at".into(), json!(ends));
+        }
+        let spec: crate::incident::SilenceSpec =
+            serde_json::from_value(body).map_err(|e| format!("invalid silence: {e}"))?;
+        let created = crate::incident::Silences::add(self, spec, now).map_err(|e| e.to_string())?;
+        serde_json::to_value(created).map_err(|e| e.to_string())
+    }
+
+    fn remove(&self, id: &str) -> bool {
+        crate::incident::Silences::remove(self, id)
+    }
+}
