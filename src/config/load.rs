@@ -39,9 +39,30 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, Problems> {
             }]));
         }
     };
-    let (config, mut problems) = deserialize_all(table);
+    let (config, mut problems, removed) = deserialize_all(table);
     if let Some(c) = &config {
-        problems.extend(c.validate());
+        let type_errors: Vec<Vec<Seg>> = problems.iter().map(|p| path::parse(&p.path)).collect();
+        for mut p in c.validate().0 {
+            // Paths of what is left point into the file again.
+            let orig = to_original(&path::parse(&p.path), &removed);
+            if removed.contains_key(&orig) {
+                // "Needs at least one entry" when the entries had errors: noise.
+                continue;
+            }
+            if type_errors
+                .iter()
+                .any(|t| same_table_and_mentioned(t, &orig, &p.message))
+            {
+                // A cross-key check against a key that was dropped for its
+                // own error (and so took its default): noise.
+                continue;
+            }
+            if !orig.is_empty() {
+                p.path = path::format(&orig);
+            }
+            p.message = remap_indices_in_text(&p.message, &removed);
+            problems.0.push(p);
+        }
     }
     fill_lines(&mut problems, text);
     // In file order, which is how people fix them; unknown lines last.
@@ -51,6 +72,34 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, Problems> {
     match config {
         Some(c) if problems.is_empty() => Ok(c),
         _ => Err(problems),
+    }
+}
+
+/// Messages may name another entry (`already used by clusters[0]`): give
+/// such references the file's indices too.
+fn remap_indices_in_text(message: &str, removed: &Removed) -> String {
+    if removed.is_empty() {
+        return message.to_string();
+    }
+    let Ok(re) = regex::Regex::new(r"\b([a-z_]+)\[(\d+)\]") else {
+        return message.to_string();
+    };
+    re.replace_all(message, |c: &regex::Captures| {
+        let index: usize = c[2].parse().unwrap_or(0);
+        let orig = to_original(&[Seg::Key(c[1].to_string()), Seg::Index(index)], removed);
+        path::format(&orig)
+    })
+    .into_owned()
+}
+
+/// True when `semantic` sits in the same table as the key of `type_error`
+/// and its message names that key.
+fn same_table_and_mentioned(type_error: &[Seg], semantic: &[Seg], message: &str) -> bool {
+    match (type_error.split_last(), semantic.split_last()) {
+        (Some((Seg::Key(k), t_parent)), Some((_, s_parent))) => {
+            t_parent == s_parent && message.contains(k.as_str())
+        }
+        _ => false,
     }
 }
 
@@ -69,22 +118,28 @@ pub(crate) fn fill_lines(problems: &mut Problems, text: &str) {
 /// Deserializes, removing each offending key and retrying, so that every
 /// type error is reported. Returns the config when what is left
 /// deserializes, and the problems met on the way.
-fn deserialize_all(table: toml::Table) -> (Option<Config>, Problems) {
+/// Array elements removed while deserializing, by original array path.
+type Removed = BTreeMap<Vec<Seg>, Vec<usize>>;
+
+fn deserialize_all(table: toml::Table) -> (Option<Config>, Problems, Removed) {
     let mut work = toml::Value::Table(table);
     let mut problems = Problems::default();
     // Array elements removed so far, by original array path: keeps the
     // indices in messages those of the file, not of the shrunk copy.
-    let mut removed: BTreeMap<Vec<Seg>, Vec<usize>> = BTreeMap::new();
+    let mut removed: Removed = BTreeMap::new();
     loop {
         let err = match serde_path_to_error::deserialize::<_, Config>(work.clone()) {
-            Ok(c) => return (Some(c), problems),
+            Ok(mut c) => {
+                super::validate::protect_inline_secrets(&mut c);
+                return (Some(c), problems, removed);
+            }
             Err(e) => e,
         };
         let work_path = segments(err.path());
         let raw = err.inner().message().trim().to_string();
         let Some(work_path) = work_path else {
             problems.push("", tidy_message(&raw, &[]));
-            return (None, problems);
+            return (None, problems, removed);
         };
         let orig = to_original(&work_path, &removed);
         let (report_path, message, remove) = if let Some(field) = missing_field(&raw) {
@@ -109,13 +164,23 @@ fn deserialize_all(table: toml::Table) -> (Option<Config>, Problems) {
             let msg = tidy_message(&raw, &orig);
             (orig.clone(), msg, work_path.clone())
         };
-        problems.0.push(Problem {
-            path: path::format(&report_path),
-            line: None,
-            message,
+        // A key already reported for its type is not reported again as
+        // missing once it was dropped.
+        let already = missing_field(&raw).is_some_and(|f| {
+            let mut field_path = orig.clone();
+            field_path.push(Seg::Key(f));
+            let field_path = path::format(&field_path);
+            problems.iter().any(|p| p.path == field_path)
         });
+        if !already {
+            problems.0.push(Problem {
+                path: path::format(&report_path),
+                line: None,
+                message,
+            });
+        }
         if remove.is_empty() || problems.len() >= MAX_TYPE_ERRORS {
-            return (None, problems);
+            return (None, problems, removed);
         }
         match remove_at(&mut work, &remove) {
             Some(Seg::Index(_)) => {
@@ -128,7 +193,7 @@ fn deserialize_all(table: toml::Table) -> (Option<Config>, Problems) {
                 }
             }
             Some(Seg::Key(_)) => {}
-            None => return (None, problems),
+            None => return (None, problems, removed),
         }
     }
 }
@@ -149,7 +214,7 @@ fn segments(p: &serde_path_to_error::Path) -> Option<Vec<Seg>> {
 }
 
 /// Maps a path in the shrunk working copy back to the file's indices.
-fn to_original(work: &[Seg], removed: &BTreeMap<Vec<Seg>, Vec<usize>>) -> Vec<Seg> {
+fn to_original(work: &[Seg], removed: &Removed) -> Vec<Seg> {
     let mut out: Vec<Seg> = Vec::with_capacity(work.len());
     for seg in work {
         match seg {
@@ -214,7 +279,21 @@ pub(crate) fn looks_secret(key: &str) -> bool {
 /// Rewrites serde's wording into the file's terms and keeps secret values
 /// out of messages.
 fn tidy_message(raw: &str, at: &[Seg]) -> String {
-    let mut msg = if let Some(rest) = raw.strip_prefix("unknown field `") {
+    if raw.contains("did not match any variant of untagged enum Secret")
+        || raw.contains("did not match any variant of untagged enum PropertyValue")
+    {
+        return "expected a string, { env = \"VARIABLE\" } or { file = \"/path/to/file\" }"
+            .to_string();
+    }
+    let secret_path = at
+        .iter()
+        .any(|s| matches!(s, Seg::Key(k) if looks_secret(k)));
+    let raw = if secret_path {
+        redact_quoted(raw)
+    } else {
+        raw.to_string()
+    };
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
         let mut parts = rest.splitn(2, '`');
         let field = parts.next().unwrap_or_default();
         let tail = parts.next().unwrap_or_default();
@@ -228,20 +307,9 @@ fn tidy_message(raw: &str, at: &[Seg]) -> String {
         } else {
             format!("unknown key \"{field}\"; known keys: {expected}")
         }
-    } else if raw.contains("did not match any variant of untagged enum Secret")
-        || raw.contains("did not match any variant of untagged enum PropertyValue")
-    {
-        "expected a string, { env = \"VARIABLE\" } or { file = \"/path/to/file\" }".to_string()
     } else {
-        raw.to_string()
-    };
-    let secret_path = at
-        .iter()
-        .any(|s| matches!(s, Seg::Key(k) if looks_secret(k)));
-    if secret_path {
-        msg = redact_quoted(&msg);
+        raw
     }
-    msg
 }
 
 /// Replaces every double-quoted or backquoted literal with a placeholder.

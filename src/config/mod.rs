@@ -14,8 +14,9 @@ mod load;
 mod path;
 mod validate;
 
+pub(crate) use load::fill_lines;
 pub use load::{load, parse};
-pub use validate::CompiledNameFilter;
+pub use validate::{is_secret_property, CompiledNameFilter};
 
 /// The whole configuration file. Unknown keys anywhere are errors.
 ///

@@ -98,9 +98,7 @@ impl Config {
                     v,
                     PropertyValue::Plain(_) | PropertyValue::Secret(Secret::Inline(_))
                 );
-                // ssl.key.location and friends name files, not secrets.
-                let names_a_file = k.ends_with(".location") || k.ends_with(".path");
-                if inline && looks_secret(k) && !names_a_file {
+                if inline && is_secret_property(k) {
                     out.push(Problem {
                         path: p(&[key("clusters"), Seg::Index(i), key("properties"), key(k)]),
                         line: None,
@@ -110,6 +108,27 @@ impl Config {
             }
         }
         out
+    }
+}
+
+/// True for librdkafka properties whose value is a secret (`sasl.password`,
+/// `ssl.key.password`, `*.client.secret`, ...); `ssl.key.location` and
+/// other `*.location` / `*.path` keys name files, not secrets.
+pub fn is_secret_property(k: &str) -> bool {
+    looks_secret(k) && !(k.ends_with(".location") || k.ends_with(".path"))
+}
+
+/// Stores inline values of secret properties as [`Secret::Inline`], whose
+/// `Debug` is redacted, so that printing a configuration never shows them.
+pub(crate) fn protect_inline_secrets(c: &mut Config) {
+    for cluster in &mut c.clusters {
+        for (k, v) in cluster.properties.iter_mut() {
+            if let PropertyValue::Plain(s) = v {
+                if is_secret_property(k) {
+                    *v = PropertyValue::Secret(Secret::Inline(std::mem::take(s)));
+                }
+            }
+        }
     }
 }
 
