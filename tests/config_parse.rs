@@ -141,7 +141,7 @@ shutdown_timeout = "0s"
     let e = errors(text);
     let want = [
         (
-            "clusters[0].bootstrap: invalid type: string \"kafka:9092\", expected a sequence",
+            "clusters[0].bootstrap: expected a list like [\"...\"], found \"kafka:9092\"",
             3,
         ),
         (

@@ -307,8 +307,49 @@ fn tidy_message(raw: &str, at: &[Seg]) -> String {
         } else {
             format!("unknown key \"{field}\"; known keys: {expected}")
         }
+    } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        match rest.rsplit_once(", expected ") {
+            Some((found, expected)) => format!(
+                "expected {}, found {}",
+                expected_in_words(expected),
+                found_in_words(found)
+            ),
+            None => raw,
+        }
     } else {
         raw
+    }
+}
+
+/// serde's name of an expected type, in TOML terms.
+fn expected_in_words(e: &str) -> String {
+    match e {
+        "a sequence" => "a list like [\"...\"]".to_string(),
+        "a string" | "a boolean" => e.to_string(),
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "a whole number".to_string()
+        }
+        "f32" | "f64" => "a number".to_string(),
+        "a map" => "a table".to_string(),
+        other if other.starts_with("struct ") => "a table".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// serde's description of a found value, in TOML terms.
+fn found_in_words(f: &str) -> String {
+    if let Some(v) = f.strip_prefix("string ") {
+        return v.to_string();
+    }
+    for prefix in ["integer ", "floating point ", "boolean "] {
+        if let Some(v) = f.strip_prefix(prefix) {
+            return v.trim_matches('`').to_string();
+        }
+    }
+    match f {
+        "sequence" => "a list".to_string(),
+        "map" => "a table".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -392,6 +433,27 @@ mod tests {
         assert!(p[2].ends_with("(line 8)"));
         assert!(p[3].starts_with("daemon.shutdown_timeout: expected a duration"));
         assert!(p[3].ends_with("(line 11)"));
+    }
+
+    #[test]
+    fn serde_wording_becomes_toml_wording() {
+        let t = |raw: &str| tidy_message(raw, &[]);
+        assert_eq!(
+            t("invalid type: integer `5`, expected a string"),
+            "expected a string, found 5"
+        );
+        assert_eq!(
+            t("invalid type: string \"x\", expected u32"),
+            "expected a whole number, found \"x\""
+        );
+        assert_eq!(
+            t("invalid type: sequence, expected struct SidecarConfig"),
+            "expected a table, found a list"
+        );
+        assert_eq!(
+            t("invalid type: boolean `true`, expected a sequence"),
+            "expected a list like [\"...\"], found true"
+        );
     }
 
     #[test]

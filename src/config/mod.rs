@@ -4,6 +4,20 @@
 //! Each stage owns its section type (`evaluate::RulesConfig`,
 //! `notify::NotifierConfig`, ...); this module composes them, parses the
 //! file and reports every problem at once with its key path and line.
+//!
+//! - [`load`] / [`parse`]: TOML in, [`Config`] or every [`Problem`] out,
+//!   each as `path: message (line N)`, in file order. A syntax error is one
+//!   problem; type errors are all collected (the loader drops each offending
+//!   key and tries again); then [`Config::validate`] runs on what is left.
+//! - Secrets: wherever a secret is accepted ([`Secret`], and librdkafka
+//!   `properties`), write `{ env = "VAR" }` or `{ file = "/path" }`; they are
+//!   read only by [`Secret::resolve`] / [`ClusterConfig::client_properties`],
+//!   after validation. An inline value is accepted (handy for a local
+//!   test), stored as [`Secret::Inline`] when the key looks secret
+//!   ([`is_secret_property`]), and reported by [`Config::warnings`]
+//!   (`config validate` prints warnings and still exits 0). No message,
+//!   `Debug` output or log line ever contains a secret value: error text
+//!   about a secret-looking key has its quoted values replaced.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
