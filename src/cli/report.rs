@@ -306,7 +306,7 @@ pub fn render_table(snap: &ClusterSnapshot, groups: &[GroupLagStatus]) -> String
         c.at_min_isr,
         c.under_replicated
     );
-    for (_, title, list) in partition_lists(snap) {
+    for (key, title, list) in partition_lists(snap) {
         if list.is_empty() {
             continue;
         }
@@ -353,6 +353,19 @@ pub fn render_table(snap: &ClusterSnapshot, groups: &[GroupLagStatus]) -> String
                 String::new()
             };
             let _ = writeln!(s, "  Missing from ISR: {}{more}", shown.join(", "));
+        }
+        if key == "at_min_isr" {
+            let by_design = list
+                .iter()
+                .filter(|(_, p)| !p.state.under_replicated)
+                .count();
+            if by_design > 0 {
+                let _ = writeln!(
+                    s,
+                    "  Of these, {} fully replicated: replication factor equals min.insync.replicas",
+                    plural(by_design, "partition is", "partitions are")
+                );
+            }
         }
     }
 
@@ -436,6 +449,21 @@ fn trim_lines(s: &str) -> String {
 }
 
 fn render_errors(s: &mut String, snap: &ClusterSnapshot) {
+    let topic_errors: Vec<&TopicInfo> = snap.topics.iter().filter(|t| t.error.is_some()).collect();
+    if !topic_errors.is_empty() {
+        let _ = writeln!(s, "\nTopics with metadata errors: {}", topic_errors.len());
+        for t in topic_errors.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                s,
+                "  {:<50} {}",
+                fit(&t.name, 50),
+                fit(t.error.as_deref().unwrap_or_default(), 45)
+            );
+        }
+        if topic_errors.len() > MAX_ROWS {
+            let _ = writeln!(s, "  ... and {} more", topic_errors.len() - MAX_ROWS);
+        }
+    }
     if snap.errors.is_empty() {
         return;
     }
@@ -518,6 +546,11 @@ pub fn render_json(snap: &ClusterSnapshot, groups: &[GroupLagStatus]) -> Value {
         "partitions": lists,
         "leader_balance": balance,
         "groups": group_rows,
+        "topic_errors": snap
+            .topics
+            .iter()
+            .filter_map(|t| t.error.as_ref().map(|e| json!({"topic": t.name, "error": e})))
+            .collect::<Vec<_>>(),
         "errors": snap.errors,
     })
 }
@@ -686,6 +719,38 @@ mod tests {
             assert!(line.chars().count() <= 100, "too wide: {line:?}");
             assert_eq!(line, line.trim_end());
         }
+    }
+
+    #[test]
+    fn rf_equal_to_min_isr_is_explained_and_topic_errors_listed() {
+        let live = [1, 2];
+        let mut s = healthy();
+        s.brokers = live.iter().map(|&i| broker(i)).collect();
+        s.topics = vec![
+            TopicInfo {
+                name: "pairs".into(),
+                min_insync_replicas: 2,
+                partitions: vec![part(0, Some(1), &[1, 2], &[1, 2], &live)],
+                ..Default::default()
+            },
+            TopicInfo {
+                name: "weird".into(),
+                error: Some("UNKNOWN_TOPIC_OR_PARTITION".into()),
+                ..Default::default()
+            },
+        ];
+        assert!(is_healthy(&s));
+        let t = render_table(&s, &[]);
+        assert!(
+            t.contains("At min ISR (one more failure and acks=all fails): 1"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Of these, 1 partition is fully replicated"),
+            "{t}"
+        );
+        assert!(t.contains("Topics with metadata errors: 1"), "{t}");
+        assert!(t.contains("UNKNOWN_TOPIC_OR_PARTITION"), "{t}");
     }
 
     #[test]
