@@ -280,3 +280,30 @@ fn empty_file_asks_for_a_cluster() {
         vec!["clusters: at least one [[clusters]] entry is required (name and bootstrap)"]
     );
 }
+
+#[test]
+fn no_prefix_or_mangling_of_the_example_panics() {
+    // Every truncation of the example, and each line replaced by garbage,
+    // gives a configuration or problems with paths: never a panic.
+    let example = config::example();
+    let mut cut = 0;
+    while cut < example.len() {
+        if example.is_char_boundary(cut) {
+            let _ = config::parse(&example[..cut], "prefix");
+        }
+        cut += 11;
+    }
+    let lines: Vec<&str> = example.lines().collect();
+    for i in 0..lines.len() {
+        for junk in ["= =", "x = 1", "[[clusters]]", "bootstrap = 3", "[daemon]"] {
+            let mut l = lines.clone();
+            l[i] = junk;
+            if let Err(p) = config::parse(&l.join("\n"), "mangled") {
+                assert!(!p.is_empty());
+                for problem in p.iter() {
+                    assert!(!problem.message.is_empty());
+                }
+            }
+        }
+    }
+}

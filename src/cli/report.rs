@@ -154,8 +154,11 @@ fn partition_lists(snap: &ClusterSnapshot) -> [PartitionList<'_>; 4] {
 /// leader of, and the shares of each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeaderBalance {
+    /// The broker.
     pub broker: BrokerId,
+    /// Partitions it leads now.
     pub leaders: usize,
+    /// Partitions whose preferred leader (first assigned replica) it is.
     pub preferred: usize,
     /// Share of all led partitions this broker leads (0..=1).
     pub leader_share: f64,
