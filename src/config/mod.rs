@@ -4,10 +4,106 @@
 //! Each stage owns its section type (`evaluate::RulesConfig`,
 //! `notify::NotifierConfig`, ...); this module composes them, parses the
 //! file and reports every problem at once with its key path and line.
+//!
+//! - [`load`] / [`parse`]: TOML in, [`Config`] or every [`Problem`] out,
+//!   each as `path: message (line N)`, in file order. A syntax error is one
+//!   problem; type errors are all collected (the loader drops each offending
+//!   key and tries again); then [`Config::validate`] runs on what is left.
+//! - Secrets: wherever a secret is accepted ([`Secret`], and librdkafka
+//!   `properties`), write `{ env = "VAR" }` or `{ file = "/path" }`; they are
+//!   read only by [`Secret::resolve`] / [`ClusterConfig::client_properties`],
+//!   after validation. An inline value is accepted (handy for a local
+//!   test), stored as [`Secret::Inline`] when the key looks secret
+//!   ([`is_secret_property`]), and reported by [`Config::warnings`]
+//!   (`config validate` prints warnings and still exits 0). No message,
+//!   `Debug` output or log line ever contains a secret value: error text
+//!   about a secret-looking key has its quoted values replaced.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+mod load;
+mod path;
+mod validate;
+
+pub(crate) use load::fill_lines;
+pub use load::{load, parse};
+pub use validate::{is_secret_property, CompiledNameFilter};
+
+/// The whole configuration file. Unknown keys anywhere are errors.
+///
+/// Only `[[clusters]]` is required (at least one entry); every other section
+/// has defaults. Load it with [`load`] or [`parse`], which also run
+/// [`Config::validate`].
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[[clusters]]`: the Kafka clusters to watch.
+    #[serde(default)]
+    pub clusters: Vec<ClusterConfig>,
+    /// `[http]`: `/metrics` and the status API.
+    #[serde(default)]
+    pub http: crate::http::HttpConfig,
+    /// `[rules]`: thresholds of the replication and lag rules.
+    #[serde(default)]
+    pub rules: crate::evaluate::RulesConfig,
+    /// `[anomaly]`: the streaming anomaly detector.
+    #[serde(default)]
+    pub anomaly: crate::detect::DetectorConfig,
+    /// `[incidents]`: grouping, lifecycle, silences.
+    #[serde(default)]
+    pub incidents: crate::incident::IncidentConfig,
+    /// `[[notifiers]]`: where notifications go.
+    #[serde(default)]
+    pub notifiers: Vec<crate::notify::NotifierConfig>,
+    /// `[llm]`: optional LLM summaries; absent means template text only.
+    #[serde(default)]
+    pub llm: Option<crate::summarize::LlmConfig>,
+    /// `[daemon]`: process-level settings.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+}
+
+/// `[daemon]`: settings of the process itself.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Where durable state (the notification outbox, ...) lives.
+    /// Default `.isrwatch-state` (relative to the working directory).
+    pub state_dir: PathBuf,
+    /// How long a shutdown (SIGINT/SIGTERM) may take before the remaining
+    /// tasks are abandoned. Default `10s`.
+    pub shutdown_timeout: Dur,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            state_dir: PathBuf::from(".isrwatch-state"),
+            shutdown_timeout: Dur::secs(10),
+        }
+    }
+}
+
+/// A complete, commented example configuration (`isrwatch config example`).
+/// It parses and validates (a test checks it).
+pub fn example() -> &'static str {
+    include_str!("example.toml")
+}
+
+/// Reads a configuration file from disk; see [`parse`]. A file that cannot
+/// be read is one problem naming the file.
+pub(crate) fn read_file(path: &Path) -> Result<String, Problems> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Problems(vec![Problem {
+            path: path.display().to_string(),
+            line: None,
+            message: format!("cannot read the configuration file: {e}"),
+        }])
+    })
+}
 
 /// One validation problem: where (key path and line) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +112,7 @@ pub struct Problem {
     pub path: String,
     /// 1-based line in the file, when known.
     pub line: Option<usize>,
+    /// What is wrong, in words. Never contains a secret value.
     pub message: String,
 }
 
@@ -34,6 +131,7 @@ impl std::fmt::Display for Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// Adds a problem at `path` (line filled in later by the loader).
     pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem {
             path: path.into(),
@@ -41,8 +139,21 @@ impl Problems {
             message: message.into(),
         });
     }
+    /// True when no problem was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+    /// How many problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Appends every problem of `other`.
+    pub fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+    /// Iterates over the problems.
+    pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
+        self.0.iter()
     }
 }
 
@@ -62,8 +173,13 @@ impl std::error::Error for Problems {}
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum Secret {
+    /// `{ env = "VAR" }`: read from an environment variable at start-up.
     Env { env: String },
+    /// `{ file = "/run/secrets/x" }`: read from a file at start-up (one
+    /// trailing newline is dropped).
     File { file: String },
+    /// `"value"` written in the file itself (accepted, but `config validate`
+    /// warns: prefer env or file).
     Inline(String),
 }
 
@@ -104,9 +220,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct Dur(pub Duration);
 
 impl Dur {
+    /// `s` seconds.
     pub const fn secs(s: u64) -> Self {
         Dur(Duration::from_secs(s))
     }
+    /// `ms` milliseconds.
     pub const fn millis(ms: u64) -> Self {
         Dur(Duration::from_millis(ms))
     }
@@ -135,7 +253,9 @@ impl serde::Serialize for Dur {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct NameFilter {
+    /// Names must match one of these (all names when empty).
     pub include: Vec<String>,
+    /// Names matching one of these are dropped, even when included.
     pub exclude: Vec<String>,
 }
 
@@ -143,7 +263,9 @@ pub struct NameFilter {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum PropertyValue {
+    /// `"value"` written in the file.
     Plain(String),
+    /// `{ env = "VAR" }` or `{ file = "/path" }`.
     Secret(Secret),
 }
 
@@ -156,8 +278,10 @@ pub struct SidecarConfig {
     /// The broker this sidecar sits next to. When set with `scope_to_broker`,
     /// only partitions this broker leads are reported.
     pub broker: Option<i32>,
+    /// Report only what `broker` leads (one sidecar per broker splits the work).
     #[serde(default)]
     pub scope_to_broker: bool,
+    /// Deadline of one scrape. Default `2s`.
     #[serde(default = "default_sidecar_timeout")]
     pub timeout: Dur,
 }
@@ -174,6 +298,7 @@ pub struct ClusterConfig {
     pub name: String,
     /// `host:port` list.
     pub bootstrap: Vec<String>,
+    /// Time between the starts of two polls. Default `15s`.
     #[serde(default = "default_poll_interval")]
     pub poll_interval: Dur,
     /// Deadline for one whole poll.
@@ -188,14 +313,56 @@ pub struct ClusterConfig {
     /// How long the (end offset, time) history used for lag in seconds reaches back.
     #[serde(default = "default_lag_history")]
     pub lag_history: Dur,
+    /// Which topics are watched.
     #[serde(default)]
     pub topics: NameFilter,
+    /// Which consumer groups are watched.
     #[serde(default)]
     pub groups: NameFilter,
     /// librdkafka properties passed through (`security.protocol`, `sasl.*`, `ssl.*`).
     #[serde(default)]
     pub properties: std::collections::BTreeMap<String, PropertyValue>,
+    /// Optional broker-local JMX-exporter source.
     pub sidecar: Option<SidecarConfig>,
+}
+
+impl ClusterConfig {
+    /// A cluster entry with every default, for `isrwatch check --bootstrap`
+    /// without a configuration file.
+    pub fn with_bootstrap(name: &str, bootstrap: Vec<String>) -> Self {
+        ClusterConfig {
+            name: name.to_string(),
+            bootstrap,
+            poll_interval: default_poll_interval(),
+            poll_timeout: default_poll_timeout(),
+            request_timeout: default_request_timeout(),
+            config_refresh: default_config_refresh(),
+            lag_history: default_lag_history(),
+            topics: NameFilter::default(),
+            groups: NameFilter::default(),
+            properties: Default::default(),
+            sidecar: None,
+        }
+    }
+
+    /// The librdkafka client properties: `bootstrap.servers` first, then
+    /// every `properties` entry with its secrets resolved (environment or
+    /// file I/O happens here, after validation). The error names the
+    /// property and where the secret should have come from, never a value.
+    pub fn client_properties(&self) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::with_capacity(self.properties.len() + 1);
+        out.push(("bootstrap.servers".to_string(), self.bootstrap.join(",")));
+        for (k, v) in &self.properties {
+            let value = match v {
+                PropertyValue::Plain(s) => s.clone(),
+                PropertyValue::Secret(secret) => secret
+                    .resolve()
+                    .map_err(|e| format!("cluster {:?}, property {k}: {e}", self.name))?,
+            };
+            out.push((k.clone(), value));
+        }
+        Ok(out)
+    }
 }
 
 fn default_poll_interval() -> Dur {
