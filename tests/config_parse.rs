@@ -89,7 +89,7 @@ fn syntax_error_gives_one_problem_with_line() {
 #[test]
 fn unknown_keys_are_rejected_everywhere() {
     let e = errors(
-        "typo_top = 1\n[[clusters]]\nname = \"a\"\nbootstrap = [\"h:1\"]\npoll_intervall = \"5s\"\n[clusters.topics]\ninclud = [\"x\"]\n[daemon]\nstate = \"/x\"\n[http]\nlisten = \"x\"\n",
+        "typo_top = 1\n[[clusters]]\nname = \"a\"\nbootstrap = [\"h:1\"]\npoll_intervall = \"5s\"\n[clusters.topics]\ninclud = [\"x\"]\n[daemon]\nstate = \"/x\"\n[http]\nlissen = \"x\"\n",
     );
     let want = [
         ("typo_top: unknown key \"typo_top\"", 1),
@@ -99,7 +99,7 @@ fn unknown_keys_are_rejected_everywhere() {
         ),
         ("clusters[0].topics.includ: unknown key \"includ\"", 7),
         ("daemon.state: unknown key \"state\"", 9),
-        ("http.listen: unknown key \"listen\"", 11),
+        ("http.lissen: unknown key \"lissen\"", 11),
     ];
     assert_eq!(e.len(), want.len(), "{e:#?}");
     for ((prefix, line), got) in want.iter().zip(&e) {

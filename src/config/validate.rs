@@ -77,6 +77,9 @@ impl Config {
                 notifier_names.insert(n.name.as_str(), first);
             }
         }
+        // Each stage checks its own section.
+        self.http.validate("http", &mut out);
+        self.incidents.validate("incidents", &mut out);
         if self.daemon.state_dir.as_os_str().is_empty() {
             out.push("daemon.state_dir", "must not be empty");
         }
