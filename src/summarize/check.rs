@@ -205,11 +205,12 @@ pub fn sanitize(text: &str, allowed_urls: &BTreeSet<String>, cap: usize) -> Stri
             .replace_all(&s, "")
             .into_owned();
         s = s.replace("**", "").replace("~~", "").replace('`', "");
-        s = s.replace(['<', '>'], "");
         if s == before {
             break;
         }
     }
+    // Whatever angle brackets are left can no longer form Slack syntax.
+    let s = s.replace(['<', '>'], "");
     let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
     truncate_chars(&collapsed, cap)
 }
@@ -554,6 +555,7 @@ impl Grounding {
             || ((lower.starts_with("kafka-") || lower.starts_with("zookeeper-"))
                 && lower.ends_with(".sh"))
             || lower.ends_with(".properties")
+            || lower.ends_with(".log")
     }
 
     /// `Ok` when every identifier and number of `text` is grounded; else
@@ -678,19 +680,18 @@ fn collect(v: &Value, key: Option<&str>, numbers: &mut Vec<f64>, words: &mut Has
             }
         }
         Value::String(s) => {
+            static DIGITS: OnceLock<Regex> = OnceLock::new();
+            for m in re(&DIGITS, r"\d+(?:\.\d+)?").find_iter(s) {
+                if let Ok(n) = m.as_str().parse() {
+                    numbers.push(n);
+                }
+            }
             for tok in s.split(|c: char| !is_name_char(c)) {
                 let core = tok.trim_matches(|c| c == '.' || c == '-');
                 if core.is_empty() {
                     continue;
                 }
-                if let Some(n) = parse_number(core) {
-                    numbers.push(n);
-                } else {
-                    for p in core.split('-') {
-                        if let Some(n) = parse_number(p) {
-                            numbers.push(n);
-                        }
-                    }
+                if parse_number(core).is_none() {
                     words.insert(core.to_lowercase());
                 }
             }
