@@ -8,10 +8,17 @@ use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, 
 use isrwatch::summarize::{build, TemplateSummarizer};
 
 fn t(min: u32) -> isrwatch::snapshot::Time {
-    chrono::Utc.with_ymd_and_hms(2026, 11, 22, 10, min, 0).unwrap()
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
+        .unwrap()
 }
 
-fn incident(kind: FindingKind, root: Subject, findings: Vec<Finding>, affected: Affected) -> Incident {
+fn incident(
+    kind: FindingKind,
+    root: Subject,
+    findings: Vec<Finding>,
+    affected: Affected,
+) -> Incident {
     let mut counts = BTreeMap::new();
     for f in &findings {
         *counts.entry(f.kind).or_insert(0) += 1;
@@ -60,16 +67,31 @@ fn check_shape(s: &Summary) {
 }
 
 fn partition_finding(kind: FindingKind, topic: &str, p: i32, broker: i32) -> Finding {
-    Finding::new("prod", kind, Severity::Critical, Subject::Partition { topic: topic.into(), partition: p }, t(0))
-        .with_brokers([broker])
-        .with_metric("isr", 1.0)
-        .with_metric("min_isr", 2.0)
+    Finding::new(
+        "prod",
+        kind,
+        Severity::Critical,
+        Subject::Partition {
+            topic: topic.into(),
+            partition: p,
+        },
+        t(0),
+    )
+    .with_brokers([broker])
+    .with_metric("isr", 1.0)
+    .with_metric("min_isr", 2.0)
 }
 
 #[test]
 fn broker_down() {
     let findings = vec![
-        Finding::new("prod", FindingKind::BrokerDown, Severity::Critical, Subject::Broker { id: 2 }, t(0)),
+        Finding::new(
+            "prod",
+            FindingKind::BrokerDown,
+            Severity::Critical,
+            Subject::Broker { id: 2 },
+            t(0),
+        ),
         partition_finding(FindingKind::UnderReplicated, "orders", 0, 2),
         partition_finding(FindingKind::UnderMinIsr, "orders", 1, 2),
     ];
@@ -77,7 +99,13 @@ fn broker_down() {
         FindingKind::BrokerDown,
         Subject::Broker { id: 2 },
         findings,
-        Affected { brokers: vec![2], topics: vec!["orders".into()], partition_count: 2, partitions: vec![("orders".into(), 0), ("orders".into(), 1)], groups: vec![] },
+        Affected {
+            brokers: vec![2],
+            topics: vec!["orders".into()],
+            partition_count: 2,
+            partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
+            groups: vec![],
+        },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
@@ -85,7 +113,10 @@ fn broker_down() {
     assert!(s.headline.contains("Broker 2 down"), "{}", s.headline);
     assert!(s.headline.contains("\"prod\""));
     assert!(txt.contains("\"orders\""));
-    assert!(txt.contains("acks=all"), "under-min-ISR impact named: {txt}");
+    assert!(
+        txt.contains("acks=all"),
+        "under-min-ISR impact named: {txt}"
+    );
     for cmd in [
         "kafka-topics.sh --bootstrap-server $BOOTSTRAP --describe --under-replicated-partitions",
         "--under-min-isr-partitions",
@@ -101,9 +132,23 @@ fn broker_down() {
 fn partition_offline() {
     let inc = incident(
         FindingKind::PartitionOffline,
-        Subject::Partition { topic: "payments".into(), partition: 7 },
-        vec![partition_finding(FindingKind::PartitionOffline, "payments", 7, 3)],
-        Affected { brokers: vec![3], topics: vec!["payments".into()], partition_count: 1, partitions: vec![("payments".into(), 7)], groups: vec![] },
+        Subject::Partition {
+            topic: "payments".into(),
+            partition: 7,
+        },
+        vec![partition_finding(
+            FindingKind::PartitionOffline,
+            "payments",
+            7,
+            3,
+        )],
+        Affected {
+            brokers: vec![3],
+            topics: vec!["payments".into()],
+            partition_count: 1,
+            partitions: vec![("payments".into(), 7)],
+            groups: vec![],
+        },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
@@ -120,9 +165,17 @@ fn partition_offline() {
 fn under_min_isr() {
     let inc = incident(
         FindingKind::UnderMinIsr,
-        Subject::Topic { topic: "orders".into() },
+        Subject::Topic {
+            topic: "orders".into(),
+        },
         vec![partition_finding(FindingKind::UnderMinIsr, "orders", 4, 1)],
-        Affected { brokers: vec![1], topics: vec!["orders".into()], partition_count: 1, partitions: vec![("orders".into(), 4)], groups: vec![] },
+        Affected {
+            brokers: vec![1],
+            topics: vec!["orders".into()],
+            partition_count: 1,
+            partitions: vec![("orders".into(), 4)],
+            groups: vec![],
+        },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
@@ -133,25 +186,47 @@ fn under_min_isr() {
     assert!(txt.contains("min.insync.replicas 2"));
     assert!(txt.contains("--describe --under-min-isr-partitions"));
     assert!(txt.contains("--topic 'orders'"));
-    assert!(txt.contains("kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1"));
+    assert!(
+        txt.contains("kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1")
+    );
 }
 
 #[test]
 fn consumer_lag() {
-    let f = Finding::new("prod", FindingKind::ConsumerLag, Severity::Warning, Subject::Group { group: "billing's app".into() }, t(0))
-        .with_label("lag_status", "STALL")
-        .with_metric("lag", 12000.0)
-        .with_metric("lag_seconds", 900.0);
+    let f = Finding::new(
+        "prod",
+        FindingKind::ConsumerLag,
+        Severity::Warning,
+        Subject::Group {
+            group: "billing's app".into(),
+        },
+        t(0),
+    )
+    .with_label("lag_status", "STALL")
+    .with_metric("lag", 12000.0)
+    .with_metric("lag_seconds", 900.0);
     let inc = incident(
         FindingKind::ConsumerLag,
-        Subject::Group { group: "billing's app".into() },
+        Subject::Group {
+            group: "billing's app".into(),
+        },
         vec![f],
-        Affected { brokers: vec![], topics: vec!["invoices".into()], partition_count: 3, partitions: vec![], groups: vec!["billing's app".into()] },
+        Affected {
+            brokers: vec![],
+            topics: vec!["invoices".into()],
+            partition_count: 3,
+            partitions: vec![],
+            groups: vec!["billing's app".into()],
+        },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
     let txt = text(&s);
-    assert!(s.headline.contains("\"billing's app\" is STALL"), "{}", s.headline);
+    assert!(
+        s.headline.contains("\"billing's app\" is STALL"),
+        "{}",
+        s.headline
+    );
     assert!(txt.contains("12000 messages"));
     assert!(txt.contains("about 15m behind"), "{txt}");
     assert!(txt.contains("poison pill"));
@@ -162,21 +237,42 @@ fn consumer_lag() {
 
 #[test]
 fn cluster_unreachable() {
-    let f = Finding::new("prod", FindingKind::ClusterUnreachable, Severity::Critical, Subject::Cluster, t(0))
-        .with_label("error", "all brokers down: connection refused");
-    let inc = incident(FindingKind::ClusterUnreachable, Subject::Cluster, vec![f], Affected::default());
+    let f = Finding::new(
+        "prod",
+        FindingKind::ClusterUnreachable,
+        Severity::Critical,
+        Subject::Cluster,
+        t(0),
+    )
+    .with_label("error", "all brokers down: connection refused");
+    let inc = incident(
+        FindingKind::ClusterUnreachable,
+        Subject::Cluster,
+        vec![f],
+        Affected::default(),
+    );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
     let txt = text(&s);
     assert_eq!(s.headline, "Cluster \"prod\" is unreachable");
     assert!(txt.contains("connection refused"));
     assert!(txt.contains("kafka-broker-api-versions.sh --bootstrap-server $BOOTSTRAP"));
-    assert!(txt.contains("kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status"));
+    assert!(
+        txt.contains("kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status")
+    );
 }
 
 #[test]
 fn anomaly() {
-    let mut f = Finding::new("prod", FindingKind::Anomaly, Severity::Warning, Subject::Series { series: "group_lag{group=\"etl\"}".into() }, t(0));
+    let mut f = Finding::new(
+        "prod",
+        FindingKind::Anomaly,
+        Severity::Warning,
+        Subject::Series {
+            series: "group_lag{group=\"etl\"}".into(),
+        },
+        t(0),
+    );
     f.anomaly = Some(AnomalyScore {
         series: "group_lag{group=\"etl\"}".into(),
         score: 0.97,
@@ -188,9 +284,14 @@ fn anomaly() {
     });
     let inc = incident(
         FindingKind::Anomaly,
-        Subject::Series { series: "group_lag{group=\"etl\"}".into() },
+        Subject::Series {
+            series: "group_lag{group=\"etl\"}".into(),
+        },
         vec![f],
-        Affected { groups: vec!["etl".into()], ..Affected::default() },
+        Affected {
+            groups: vec!["etl".into()],
+            ..Affected::default()
+        },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
@@ -203,30 +304,84 @@ fn anomaly() {
 #[test]
 fn controller_leader_imbalance_churn_follower_lag() {
     for (kind, root, cmd) in [
-        (FindingKind::NoController, Subject::Cluster, "kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status"),
-        (FindingKind::ControllerUnstable, Subject::Cluster, "describe --replication"),
-        (FindingKind::LeaderImbalance, Subject::Broker { id: 1 }, "--election-type preferred --all-topic-partitions"),
-        (FindingKind::IsrChurn, Subject::Broker { id: 1 }, "replica.lag.time.max.ms"),
-        (FindingKind::FollowerLag, Subject::Broker { id: 1 }, "kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1"),
-        (FindingKind::UnderReplicated, Subject::Broker { id: 1 }, "--under-replicated-partitions"),
-        (FindingKind::AtMinIsr, Subject::Broker { id: 1 }, "--at-min-isr-partitions"),
+        (
+            FindingKind::NoController,
+            Subject::Cluster,
+            "kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status",
+        ),
+        (
+            FindingKind::ControllerUnstable,
+            Subject::Cluster,
+            "describe --replication",
+        ),
+        (
+            FindingKind::LeaderImbalance,
+            Subject::Broker { id: 1 },
+            "--election-type preferred --all-topic-partitions",
+        ),
+        (
+            FindingKind::IsrChurn,
+            Subject::Broker { id: 1 },
+            "replica.lag.time.max.ms",
+        ),
+        (
+            FindingKind::FollowerLag,
+            Subject::Broker { id: 1 },
+            "kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1",
+        ),
+        (
+            FindingKind::UnderReplicated,
+            Subject::Broker { id: 1 },
+            "--under-replicated-partitions",
+        ),
+        (
+            FindingKind::AtMinIsr,
+            Subject::Broker { id: 1 },
+            "--at-min-isr-partitions",
+        ),
     ] {
         let f = Finding::new("prod", kind, Severity::Warning, root.clone(), t(0));
         let inc = incident(kind, root, vec![f], Affected::default());
         let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
         check_shape(&s);
-        assert!(text(&s).contains(cmd), "{kind}: missing {cmd}: {}", text(&s));
+        assert!(
+            text(&s).contains(cmd),
+            "{kind}: missing {cmd}: {}",
+            text(&s)
+        );
     }
 }
 
 #[test]
 fn reasons_change_the_headline_and_resolved_steps() {
-    let f = Finding::new("prod", FindingKind::BrokerDown, Severity::Critical, Subject::Broker { id: 2 }, t(0));
-    let mut inc = incident(FindingKind::BrokerDown, Subject::Broker { id: 2 }, vec![f], Affected { brokers: vec![2], ..Affected::default() });
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerDown,
+        Severity::Critical,
+        Subject::Broker { id: 2 },
+        t(0),
+    );
+    let mut inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 2 },
+        vec![f],
+        Affected {
+            brokers: vec![2],
+            ..Affected::default()
+        },
+    );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Escalated);
-    assert!(s.headline.starts_with("Escalated to critical: "), "{}", s.headline);
+    assert!(
+        s.headline.starts_with("Escalated to critical: "),
+        "{}",
+        s.headline
+    );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Reminder);
-    assert!(s.headline.starts_with("Still firing after 12m: "), "{}", s.headline);
+    assert!(
+        s.headline.starts_with("Still firing after 12m: "),
+        "{}",
+        s.headline
+    );
     inc.state = IncidentState::Resolved;
     inc.resolved_at = Some(t(30));
     let s = TemplateSummarizer.render(&inc, NotifyReason::Resolved);
@@ -242,15 +397,35 @@ fn reasons_change_the_headline_and_resolved_steps() {
 async fn build_without_llm_is_the_template() {
     let reg = prometheus::Registry::new();
     let summarizer = build(None, &reg).unwrap();
-    let f = Finding::new("prod", FindingKind::BrokerDown, Severity::Critical, Subject::Broker { id: 2 }, t(0));
-    let inc = incident(FindingKind::BrokerDown, Subject::Broker { id: 2 }, vec![f], Affected { brokers: vec![2], ..Affected::default() });
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerDown,
+        Severity::Critical,
+        Subject::Broker { id: 2 },
+        t(0),
+    );
+    let inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 2 },
+        vec![f],
+        Affected {
+            brokers: vec![2],
+            ..Affected::default()
+        },
+    );
     let out = summarizer.summarize(&inc, NotifyReason::Firing).await;
     assert!(out.late.is_none());
-    assert_eq!(out.summary, TemplateSummarizer.render(&inc, NotifyReason::Firing));
+    assert_eq!(
+        out.summary,
+        TemplateSummarizer.render(&inc, NotifyReason::Firing)
+    );
     assert!(!summarizer.follow_up());
     // Metrics exist from the start.
     let names: Vec<String> = reg.gather().iter().map(|m| m.name().to_string()).collect();
-    assert!(names.contains(&"isrwatch_llm_fallbacks_total".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"isrwatch_llm_fallbacks_total".to_string()),
+        "{names:?}"
+    );
     // A second registration in the same registry is a clear error, not a panic.
     assert!(build(None, &reg).err().unwrap().contains("LLM metrics"));
 }

@@ -483,6 +483,8 @@ enum Ctx {
     Broker,
     Partition,
     Name,
+    /// Right after a known name.
+    AfterName,
 }
 
 fn parse_number(tok: &str) -> Option<f64> {
@@ -558,6 +560,12 @@ impl Grounding {
             || lower.ends_with(".log")
     }
 
+    /// `text` with every name of the facts blanked out (for checks that
+    /// must not see names, such as [`contradiction`]).
+    pub fn blank(&self, text: &str) -> String {
+        replace_names(text, &self.names)
+    }
+
     /// `Ok` when every identifier and number of `text` is grounded; else
     /// the first offending token.
     pub fn check(&self, text: &str) -> Result<(), String> {
@@ -608,7 +616,15 @@ impl Grounding {
                 continue;
             }
             if core == MARKER {
-                continue; // a known name; a list of names keeps the context
+                ctx = Ctx::AfterName; // "topics a, b and c": a list may follow
+                continue;
+            }
+            if ctx == Ctx::AfterName {
+                ctx = if lower == "and" || lower == "or" {
+                    Ctx::Name
+                } else {
+                    Ctx::None
+                };
             }
             let known = self.word_known(&lower);
             if ctx == Ctx::Name && !known && !NAME_CONTEXT_WORDS.contains(&lower.as_str()) {
@@ -638,7 +654,7 @@ impl Grounding {
         let ok = match ctx {
             Ctx::Broker => n.fract() == 0.0 && self.broker_ids.contains(&(n as i64)),
             Ctx::Partition => n.fract() == 0.0 && self.partitions.contains(&(n as i64)),
-            Ctx::Name | Ctx::None => self.number_ok(n),
+            Ctx::Name | Ctx::AfterName | Ctx::None => self.number_ok(n),
         };
         if ok {
             Ok(())

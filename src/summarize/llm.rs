@@ -555,8 +555,13 @@ impl Inner {
             grounding.check(t).map_err(|e| fail("grounding", e))?;
         }
         if ongoing {
-            check::contradiction(&[&headline, &what, &impact, &cause])
-                .map_err(|e| fail("contradiction", e))?;
+            // Names are blanked first: a topic may be called "all is well".
+            let blanked: Vec<String> = [&headline, &what, &impact, &cause]
+                .iter()
+                .map(|t| grounding.blank(t))
+                .collect();
+            let texts: Vec<&str> = blanked.iter().map(String::as_str).collect();
+            check::contradiction(&texts).map_err(|e| fail("contradiction", e))?;
         }
         let restore = |s: &str, cap: usize| truncate_chars(&facts.names.restore(s), cap);
         Ok(Summary {
