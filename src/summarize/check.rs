@@ -788,6 +788,84 @@ mod tests {
         assert!(contradiction(&["Broker 2 is down."]).is_ok());
     }
 
+    fn facts() -> Facts {
+        use crate::finding::{Finding, FindingKind, Severity, Subject};
+        use crate::model::{Affected, Incident, IncidentState, NotifyReason};
+        use chrono::TimeZone;
+        let t0 = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .unwrap();
+        let f = Finding::new(
+            "prod",
+            FindingKind::ConsumerLag,
+            Severity::Warning,
+            Subject::Group {
+                group: "billing".into(),
+            },
+            t0,
+        )
+        .with_metric("lag", 12345.0)
+        .with_metric("lag_seconds", 1800.0)
+        .with_metric("score", 0.93);
+        let inc = Incident {
+            id: "i".into(),
+            fingerprint: "f".into(),
+            cluster: "prod".into(),
+            kind: FindingKind::ConsumerLag,
+            root: Subject::Broker { id: 1 },
+            title: String::new(),
+            state: IncidentState::Firing,
+            severity: Severity::Warning,
+            started_at: t0,
+            firing_since: None,
+            resolved_at: None,
+            updated_at: t0,
+            affected: Affected {
+                brokers: vec![1, 2],
+                topics: vec!["orders".into()],
+                partition_count: 1,
+                partitions: vec![("orders".into(), 4)],
+                groups: vec!["billing".into()],
+            },
+            counts: Default::default(),
+            findings: vec![f],
+            timeline: vec![],
+            flapping: false,
+            silenced_by: None,
+            summary: None,
+            labels: Default::default(),
+        };
+        crate::summarize::facts::build_facts(&inc, NotifyReason::Firing, &[], false)
+    }
+
+    #[test]
+    fn grounding_rules() {
+        let g = Grounding::new(&facts());
+        for ok in [
+            "Brokers 1 and 2 lost partition 4 of topic orders.",
+            "Group billing is 12,345 messages (about 30 minutes, 0.5h) behind; score 93%.",
+            "kafka-log-dirs.sh --bootstrap-server localhost:9092 --describe --broker-list 1,2",
+            "kafka-consumer-groups.sh --describe --group billing; check max.poll.interval.ms and server.log.",
+            "Since 10:00 UTC, 3 replicas; the topic is under-replicated, the group lags.",
+            "Topics orders and orders are affected.",
+        ] {
+            assert_eq!(g.check(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "Brokers 1, 2 and 5 are down.",
+            "Partition 7 is offline.",
+            "Topic payments is offline.",
+            "Topics orders and payments are offline.",
+            "kafka-topics.sh --describe --topic payments",
+            "Group billing-v2 lags.",
+            "Lag is 99999 messages.",
+            "Check orders_archive.",
+            "Set foo.bar.baz to 1.",
+        ] {
+            assert!(g.check(bad).is_err(), "accepted: {bad}");
+        }
+    }
+
     #[test]
     fn number_units() {
         assert_eq!(number_with_unit("10s"), Some(10.0));

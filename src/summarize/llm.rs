@@ -673,3 +673,85 @@ impl Summarizer for LlmSummarizer {
         self.inner.cfg.follow_up
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_provider_and_tolerates_fences() {
+        let a = json!({"headline": "h"});
+        let body = json!({"choices": [{"message": {"content": format!("```json\n{a}\n```"), "refusal": null}}], "usage": {"prompt_tokens": 5, "completion_tokens": 7}});
+        assert_eq!(
+            parse_response(Provider::OpenAi, &body).unwrap(),
+            (a.clone(), Some((5, 7)))
+        );
+        let body = json!({"content": [{"type": "text", "text": "x"}, {"type": "tool_use", "name": SCHEMA_NAME, "input": a}]});
+        assert_eq!(
+            parse_response(Provider::Anthropic, &body).unwrap(),
+            (a.clone(), None)
+        );
+        let body =
+            json!({"message": {"content": a.to_string()}, "prompt_eval_count": 3, "eval_count": 4});
+        assert_eq!(
+            parse_response(Provider::Ollama, &body).unwrap(),
+            (a, Some((3, 4)))
+        );
+        let refusal = json!({"choices": [{"message": {"content": null, "refusal": "no"}}]});
+        assert_eq!(
+            parse_response(Provider::OpenAi, &refusal)
+                .unwrap_err()
+                .reason,
+            "invalid_response"
+        );
+        let no_tool = json!({"content": [{"type": "text", "text": "{}"}]});
+        assert_eq!(
+            parse_response(Provider::Anthropic, &no_tool)
+                .unwrap_err()
+                .reason,
+            "invalid_response"
+        );
+    }
+
+    #[test]
+    fn lru_is_bounded_and_budget_rolls_over() {
+        let key = |f: &str| CacheKey {
+            fingerprint: f.into(),
+            state: IncidentState::Firing,
+            severity: Severity::Critical,
+            reason_class: "firing",
+        };
+        let s = crate::model::Summary {
+            headline: "h".into(),
+            what_happened: "w".into(),
+            impact: "i".into(),
+            likely_cause: "c".into(),
+            next_steps: vec![],
+            source: SummarySource::Template,
+            fallback_reason: None,
+        };
+        let mut lru = Lru {
+            cap: 2,
+            map: IndexMap::new(),
+        };
+        lru.put(key("a"), s.clone());
+        lru.put(key("b"), s.clone());
+        assert!(lru.get(&key("a")).is_some()); // a is now the most recent
+        lru.put(key("c"), s);
+        assert!(lru.get(&key("b")).is_none());
+        assert!(lru.get(&key("a")).is_some() && lru.get(&key("c")).is_some());
+
+        let t0 = Instant::now();
+        let mut b = Budget {
+            per_hour: 100,
+            window_start: t0,
+            used: 0,
+        };
+        assert!(b.try_reserve(80, t0));
+        assert!(!b.try_reserve(30, t0));
+        b.settle(80, 50);
+        assert!(b.try_reserve(30, t0));
+        assert!(!b.try_reserve(30, t0 + Duration::from_secs(3599)));
+        assert!(b.try_reserve(100, t0 + Duration::from_secs(3600)));
+    }
+}
