@@ -47,6 +47,8 @@ struct Fake {
     behavior: Arc<Mutex<Behavior>>,
     requests: Arc<Mutex<Vec<Recorded>>>,
     usage: (u64, u64),
+    /// Requests being answered now, and the most seen at once.
+    inflight: Arc<Mutex<(usize, usize)>>,
 }
 
 fn user_content(provider_body: &Value) -> String {
@@ -77,7 +79,13 @@ async fn handle(State(fake): State<Fake>, uri: Uri, headers: HeaderMap, body: St
     let answer = match behavior {
         Behavior::Answer(a) => a,
         Behavior::Slow(d, a) => {
+            {
+                let mut g = fake.inflight.lock();
+                g.0 += 1;
+                g.1 = g.1.max(g.0);
+            }
             tokio::time::sleep(d).await;
+            fake.inflight.lock().0 -= 1;
             a
         }
         Behavior::Status(code) => {
@@ -131,6 +139,7 @@ async fn start_with_usage(behavior: Behavior, usage: (u64, u64)) -> (Fake, Strin
         behavior: Arc::new(Mutex::new(behavior)),
         requests: Arc::new(Mutex::new(Vec::new())),
         usage,
+        inflight: Arc::new(Mutex::new((0, 0))),
     };
     let app = Router::new().fallback(handle).with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -789,4 +798,49 @@ async fn unreachable_endpoint_falls_back() {
     let inc = broker_down("fp-down", "orders", "g");
     let out = s.summarize(&inc, NotifyReason::Firing).await;
     assert_template(&out.summary, &inc, "transport");
+}
+
+#[tokio::test]
+async fn concurrency_is_limited_and_background_work_bounded() {
+    let (fake, base) = start(Behavior::Slow(Duration::from_millis(300), good_answer())).await;
+    let reg = prometheus::Registry::new();
+    let mut cfg = config(Provider::OpenAi, &base);
+    cfg.max_concurrency = 1; // at most 1 request at once, 4 calls in the background
+    cfg.deadline = Dur::millis(100);
+    let s = build(Some(&cfg), &reg).unwrap();
+    let incidents: Vec<Incident> = (0..6)
+        .map(|i| broker_down(&format!("fp-c{i}"), "orders", "g"))
+        .collect();
+    let outs = futures::future::join_all(
+        incidents
+            .iter()
+            .map(|i| s.summarize(i, NotifyReason::Firing)),
+    )
+    .await;
+    let reasons: Vec<_> = outs
+        .iter()
+        .map(|o| o.summary.fallback_reason.clone().unwrap())
+        .collect();
+    assert_eq!(
+        reasons.iter().filter(|r| *r == "deadline").count(),
+        4,
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons.iter().filter(|r| *r == "overloaded").count(),
+        2,
+        "{reasons:?}"
+    );
+    // Every accepted call still delivers its late answer, one request at a time.
+    for o in outs {
+        if let Some(late) = o.late {
+            let got = tokio::time::timeout(Duration::from_secs(10), late)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(matches!(got.source, SummarySource::Llm { .. }));
+        }
+    }
+    assert_eq!(fake.requests.lock().len(), 4);
+    assert_eq!(fake.inflight.lock().1, 1);
 }
