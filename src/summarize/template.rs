@@ -182,7 +182,7 @@ impl TemplateSummarizer {
         let pc_suffix = if pcounts.is_empty() {
             String::new()
         } else {
-            format!(" ({pcounts} partitions)")
+            format!(" (partitions: {pcounts})")
         };
         let brokers = broker_words(&e.brokers);
         let broker_list: String = e
@@ -215,10 +215,14 @@ impl TemplateSummarizer {
                 FindingKind::BrokerDown => (
                     format!("{} down in cluster {cluster}{pc_suffix}", capitalize(&brokers)),
                     format!(
-                        "{} left the cluster metadata at {since}. {} replicas it hosted are missing from their ISR{}.",
+                        "{} left the cluster metadata at {since}. {} replicas on it missing from the ISR{}.",
                         capitalize(&brokers),
-                        if e.partitions.is_empty() && inc.affected.partition_count == 0 { "Partitions whose" .to_string() } else { format!("{} whose", plural(inc.affected.partition_count.max(e.partitions.len()), "partition", "partitions")) },
-                        if e.topics.is_empty() { String::new() } else { format!(", in topics {}", name_list(&e.topics, 5)) },
+                        match inc.affected.partition_count.max(e.partitions.len()) {
+                            0 => "Partitions have".to_string(),
+                            1 => "1 partition has".to_string(),
+                            n => format!("{n} partitions have"),
+                        },
+                        topics_phrase(&e),
                     ),
                     impact_for_partitions(inc),
                     format!("The Kafka process on {brokers} stopped, its host is down or unreachable, or it lost its controller session."),
