@@ -844,3 +844,25 @@ async fn concurrency_is_limited_and_background_work_bounded() {
     assert_eq!(fake.requests.lock().len(), 4);
     assert_eq!(fake.inflight.lock().1, 1);
 }
+
+#[tokio::test]
+async fn the_same_question_at_once_costs_once() {
+    let (fake, base) = start(Behavior::Slow(Duration::from_millis(200), good_answer())).await;
+    let s = build(
+        Some(&config(Provider::OpenAi, &base)),
+        &prometheus::Registry::new(),
+    )
+    .unwrap();
+    let inc = broker_down("fp-twice", "orders", "g");
+    let (a, b) = tokio::join!(
+        s.summarize(&inc, NotifyReason::Firing),
+        s.summarize(&inc, NotifyReason::Reminder)
+    );
+    assert!(
+        matches!(a.summary.source, SummarySource::Llm { .. }),
+        "{:?}",
+        a.summary
+    );
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(fake.requests.lock().len(), 1);
+}

@@ -1,7 +1,7 @@
 //! The LLM summarizer: one provider call per incident state, checked
 //! against the facts, with the template as fallback and a hard deadline.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -355,6 +355,9 @@ struct Inner {
     background: Arc<Semaphore>,
     cache: Mutex<Lru>,
     budget: Mutex<Budget>,
+    /// Calls under way, with everyone waiting for each: the same question
+    /// asked twice at once costs once.
+    inflight: Mutex<HashMap<CacheKey, Vec<oneshot::Sender<Result<Summary, Failure>>>>>,
 }
 
 /// Summaries written by an LLM, checked against the facts, with the
@@ -407,6 +410,7 @@ impl LlmSummarizer {
                 window_start: Instant::now(),
                 used: 0,
             }),
+            inflight: Mutex::new(HashMap::new()),
             cfg,
         };
         Ok(LlmSummarizer {
@@ -605,37 +609,55 @@ impl Summarizer for LlmSummarizer {
         let user = user_prompt(&facts);
         let reserved =
             ((SYSTEM_PROMPT.len() + user.len()) / 4) as u64 + inner.cfg.max_tokens as u64;
-        if !inner.budget.lock().try_reserve(reserved, start) {
-            inner.metrics.fallback("budget");
-            return Summarized {
-                summary: with_fallback(template, "budget"),
-                late: None,
-            };
-        }
-        let Ok(bg) = inner.background.clone().try_acquire_owned() else {
-            inner.budget.lock().settle(reserved, 0);
-            inner.metrics.fallback("overloaded");
-            return Summarized {
-                summary: with_fallback(template, "overloaded"),
-                late: None,
-            };
-        };
-        let ongoing = incident.state != IncidentState::Resolved && reason != NotifyReason::Resolved;
         let (tx, mut rx) = oneshot::channel::<Result<Summary, Failure>>();
-        let task_inner = Arc::clone(&self.inner);
-        let fingerprint = incident.fingerprint.clone();
-        tokio::spawn(async move {
-            let _bg = bg;
-            let res = task_inner.run(&facts, &user, reserved, ongoing).await;
-            match &res {
-                Ok(s) => task_inner.cache.lock().put(key, s.clone()),
-                Err(f) => {
-                    task_inner.metrics.fallback(f.reason);
-                    tracing::warn!(incident = %fingerprint, reason = f.reason, "LLM summary not used: {}", f.detail);
+        // Under the in-flight lock: join a call already asked for the same
+        // key, or reserve budget and a background slot and register ours.
+        let bg = {
+            let mut inflight = inner.inflight.lock();
+            if let Some(waiters) = inflight.get_mut(&key) {
+                waiters.push(tx);
+                None
+            } else {
+                if !inner.budget.lock().try_reserve(reserved, start) {
+                    inner.metrics.fallback("budget");
+                    return Summarized {
+                        summary: with_fallback(template, "budget"),
+                        late: None,
+                    };
                 }
+                let Ok(bg) = inner.background.clone().try_acquire_owned() else {
+                    inner.budget.lock().settle(reserved, 0);
+                    inner.metrics.fallback("overloaded");
+                    return Summarized {
+                        summary: with_fallback(template, "overloaded"),
+                        late: None,
+                    };
+                };
+                inflight.insert(key.clone(), vec![tx]);
+                Some(bg)
             }
-            let _ = tx.send(res);
-        });
+        };
+        if let Some(bg) = bg {
+            let ongoing =
+                incident.state != IncidentState::Resolved && reason != NotifyReason::Resolved;
+            let task_inner = Arc::clone(&self.inner);
+            let fingerprint = incident.fingerprint.clone();
+            tokio::spawn(async move {
+                let _bg = bg;
+                let res = task_inner.run(&facts, &user, reserved, ongoing).await;
+                match &res {
+                    Ok(s) => task_inner.cache.lock().put(key.clone(), s.clone()),
+                    Err(f) => {
+                        task_inner.metrics.fallback(f.reason);
+                        tracing::warn!(incident = %fingerprint, reason = f.reason, "LLM summary not used: {}", f.detail);
+                    }
+                }
+                let waiters = task_inner.inflight.lock().remove(&key).unwrap_or_default();
+                for w in waiters {
+                    let _ = w.send(res.clone());
+                }
+            });
+        }
         let remaining = inner.cfg.deadline.0.saturating_sub(start.elapsed());
         match tokio::time::timeout(remaining, &mut rx).await {
             Ok(Ok(Ok(summary))) => Summarized {
