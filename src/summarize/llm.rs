@@ -343,6 +343,9 @@ fn parse_response(
     }
 }
 
+/// Someone waiting for the outcome of a call under way.
+type Waiter = oneshot::Sender<Result<Summary, Failure>>;
+
 struct Inner {
     cfg: LlmConfig,
     base: String,
@@ -357,7 +360,7 @@ struct Inner {
     budget: Mutex<Budget>,
     /// Calls under way, with everyone waiting for each: the same question
     /// asked twice at once costs once.
-    inflight: Mutex<HashMap<CacheKey, Vec<oneshot::Sender<Result<Summary, Failure>>>>>,
+    inflight: Mutex<HashMap<CacheKey, Vec<Waiter>>>,
 }
 
 /// Summaries written by an LLM, checked against the facts, with the
