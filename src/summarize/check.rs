@@ -45,10 +45,15 @@ pub const MAX_STEP_CHARS: usize = 400;
 /// The structured answer the LLM is asked for.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Answer {
+    /// One line, at most [`MAX_HEADLINE`] characters.
     pub headline: String,
+    /// What happened, in 1 to 3 sentences.
     pub what_happened: String,
+    /// What it breaks.
     pub impact: String,
+    /// The most likely cause.
     pub likely_cause: String,
+    /// 1 to [`MAX_STEPS`] actions, with Kafka CLI commands.
     pub next_steps: Vec<String>,
 }
 
