@@ -80,6 +80,9 @@ impl Config {
         // Each stage checks its own section.
         self.http.validate("http", &mut out);
         self.incidents.validate("incidents", &mut out);
+        if let Some(llm) = &self.llm {
+            llm.validate("llm", &mut out);
+        }
         if self.daemon.state_dir.as_os_str().is_empty() {
             out.push("daemon.state_dir", "must not be empty");
         }

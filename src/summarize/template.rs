@@ -1,0 +1,548 @@
+//! The template summarizer: deterministic text built from the incident's
+//! fields, with the Kafka CLI commands that help for each kind of incident.
+//!
+//! Commands use `$BOOTSTRAP` for the bootstrap server (the operator sets it
+//! in their shell); names are single-quoted for the shell.
+
+use crate::finding::{FindingKind, Subject};
+use crate::model::{Incident, IncidentState, NotifyReason, Summary, SummarySource};
+
+use super::facts::cap_name;
+
+/// Deterministic summaries from the incident's fields alone. Good on its
+/// own: most installations run without an LLM.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TemplateSummarizer;
+
+/// Quotes a name for a POSIX shell (capped, control characters replaced).
+pub fn shell_quote(name: &str) -> String {
+    format!("'{}'", cap_name(name).replace('\'', "'\\''"))
+}
+
+/// "1", "1 and 2", "1, 2 and 3".
+fn join_words(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// At most `max` quoted names, then "and N more".
+fn name_list(names: &[String], max: usize) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(max)
+        .map(|n| format!("\"{}\"", cap_name(n)))
+        .collect();
+    if names.len() > max {
+        shown.push(format!("{} more", names.len() - max));
+    }
+    join_words(&shown)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// "45s", "12m", "2h 5m".
+fn duration_words(secs: i64) -> String {
+    let secs = secs.max(0);
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{}h {}m", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+/// The entities a template talks about, gathered from the incident.
+struct Entities {
+    brokers: Vec<i32>,
+    topics: Vec<String>,
+    groups: Vec<String>,
+    partitions: Vec<(String, i32)>,
+}
+
+fn entities(inc: &Incident) -> Entities {
+    let mut brokers = inc.affected.brokers.clone();
+    if let Subject::Broker { id } = inc.root {
+        brokers.push(id);
+    }
+    brokers.sort_unstable();
+    brokers.dedup();
+    let mut topics = inc.affected.topics.clone();
+    let mut partitions = inc.affected.partitions.clone();
+    let mut groups = inc.affected.groups.clone();
+    match &inc.root {
+        Subject::Topic { topic } => topics.push(topic.clone()),
+        Subject::Partition { topic, partition } => {
+            topics.push(topic.clone());
+            partitions.push((topic.clone(), *partition));
+        }
+        Subject::Group { group } => groups.push(group.clone()),
+        _ => {}
+    }
+    for (t, _) in &partitions {
+        topics.push(t.clone());
+    }
+    topics.sort();
+    topics.dedup();
+    groups.sort();
+    groups.dedup();
+    partitions.sort();
+    partitions.dedup();
+    Entities {
+        brokers,
+        topics,
+        groups,
+        partitions,
+    }
+}
+
+fn count(inc: &Incident, kind: FindingKind) -> usize {
+    inc.counts.get(&kind).copied().unwrap_or(0)
+}
+
+/// The first value of a finding metric, over the incident's findings.
+fn metric(inc: &Incident, name: &str) -> Option<f64> {
+    inc.findings
+        .iter()
+        .find_map(|f| f.metrics.get(name).copied())
+        .filter(|v| v.is_finite())
+}
+
+fn label(inc: &Incident, name: &str) -> Option<String> {
+    inc.findings
+        .iter()
+        .find_map(|f| f.labels.get(name).map(|v| cap_name(v)))
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn broker_words(b: &[i32]) -> String {
+    let ids: Vec<String> = b.iter().map(|b| b.to_string()).collect();
+    match ids.len() {
+        0 => "an unknown broker".to_string(),
+        1 => format!("broker {}", ids[0]),
+        _ => format!("brokers {}", join_words(&ids)),
+    }
+}
+
+/// Partition-state counts as one phrase: "120 under-replicated, 3 offline".
+fn partition_counts(inc: &Incident) -> String {
+    let mut parts = Vec::new();
+    for (k, w) in [
+        (FindingKind::PartitionOffline, "offline"),
+        (FindingKind::UnderMinIsr, "under min ISR"),
+        (FindingKind::AtMinIsr, "at min ISR"),
+        (FindingKind::UnderReplicated, "under-replicated"),
+    ] {
+        let n = count(inc, k);
+        if n > 0 {
+            parts.push(format!("{n} {w}"));
+        }
+    }
+    if parts.is_empty() && inc.affected.partition_count > 0 {
+        parts.push(format!("{} affected", inc.affected.partition_count));
+    }
+    parts.join(", ")
+}
+
+const DESCRIBE: &str = "kafka-topics.sh --bootstrap-server $BOOTSTRAP --describe";
+
+fn topic_flag(e: &Entities) -> String {
+    match e.topics.as_slice() {
+        [t] => format!(" --topic {}", shell_quote(t)),
+        _ => String::new(),
+    }
+}
+
+impl TemplateSummarizer {
+    /// The summary for `incident`, notified now because of `reason`.
+    pub fn render(&self, inc: &Incident, reason: NotifyReason) -> Summary {
+        let e = entities(inc);
+        let resolved = inc.state == IncidentState::Resolved || reason == NotifyReason::Resolved;
+        let cluster = format!("\"{}\"", cap_name(&inc.cluster));
+        let since = inc.started_at.format("%H:%M UTC").to_string();
+        let end = inc.resolved_at.unwrap_or(inc.updated_at);
+        let lasted = duration_words((end - inc.started_at).num_seconds());
+        let pcounts = partition_counts(inc);
+        let pc_suffix = if pcounts.is_empty() {
+            String::new()
+        } else {
+            format!(" (partitions: {pcounts})")
+        };
+        let brokers = broker_words(&e.brokers);
+        let broker_list: String = e
+            .brokers
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let tflag = topic_flag(&e);
+
+        let (headline, what, impact, cause, mut steps): (String, String, String, String, Vec<String>) =
+            match inc.kind {
+                FindingKind::ClusterUnreachable => {
+                    let err = label(inc, "error")
+                        .map(|e| format!(" Last error: {e}."))
+                        .unwrap_or_default();
+                    (
+                        format!("Cluster {cluster} is unreachable"),
+                        format!("isrwatch cannot poll cluster {cluster} since {since}: no broker answered metadata requests.{err}"),
+                        "Replication and consumer lag for this cluster are not being watched; clients may also be unable to connect.".into(),
+                        "All brokers down, a network or DNS problem between isrwatch and the brokers, or failing TLS/SASL authentication.".into(),
+                        vec![
+                            "Check that the brokers answer: kafka-broker-api-versions.sh --bootstrap-server $BOOTSTRAP".into(),
+                            "Check the controller quorum: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status".into(),
+                            "Check DNS, firewalls and the credentials isrwatch uses (security.protocol, sasl.*, ssl.*).".into(),
+                            "Read the broker logs for startup or authentication errors.".into(),
+                        ],
+                    )
+                }
+                FindingKind::BrokerDown => (
+                    format!("{} down in cluster {cluster}{pc_suffix}", capitalize(&brokers)),
+                    format!(
+                        "{} left the cluster metadata at {since}. {} replicas on it missing from the ISR{}.",
+                        capitalize(&brokers),
+                        match inc.affected.partition_count.max(e.partitions.len()) {
+                            0 => "Partitions have".to_string(),
+                            1 => "1 partition has".to_string(),
+                            n => format!("{n} partitions have"),
+                        },
+                        topics_phrase(&e),
+                    ),
+                    impact_for_partitions(inc),
+                    format!("The Kafka process on {brokers} stopped, its host is down or unreachable, or it lost its controller session."),
+                    vec![
+                        format!("Check the broker process and host of {brokers}, and its server log."),
+                        "See which brokers are registered: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
+                        format!("List leaderless partitions: {DESCRIBE} --unavailable-partitions"),
+                        format!("List partitions below min.insync.replicas: {DESCRIBE} --under-min-isr-partitions"),
+                        format!("List under-replicated partitions: {DESCRIBE} --under-replicated-partitions"),
+                        "Once it is back and caught up, restore leadership: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred --all-topic-partitions".into(),
+                    ],
+                ),
+                FindingKind::PartitionOffline => (
+                    format!("{} offline in cluster {cluster}", plural(count(inc, FindingKind::PartitionOffline).max(inc.affected.partition_count).max(1), "partition", "partitions")),
+                    format!("Partitions{} have no leader since {since}{}.", topics_phrase(&e), partitions_phrase(&e)),
+                    "Producers and consumers of these partitions fail: nothing can be written to or read from them.".into(),
+                    format!("Every replica in the ISR is unavailable{}.", if e.brokers.is_empty() { String::new() } else { format!(" (implicated: {brokers})") }),
+                    vec![
+                        format!("List leaderless partitions: {DESCRIBE} --unavailable-partitions"),
+                        format!("Bring back the brokers that host their replicas{}.", if e.brokers.is_empty() { String::new() } else { format!(" ({brokers})") }),
+                        "Check broker log directories: kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe".into(),
+                        format!("Last resort, loses data: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type unclean{}", one_partition_flags(&e)),
+                    ],
+                ),
+                FindingKind::UnderMinIsr | FindingKind::AtMinIsr => {
+                    let under = inc.kind == FindingKind::UnderMinIsr;
+                    let n = count(inc, inc.kind).max(inc.affected.partition_count).max(1);
+                    let isr = metric(inc, "isr").map(|v| format!(" ISR size {},", fmt_num(v))).unwrap_or_default();
+                    let min = metric(inc, "min_isr").map(|v| format!(" min.insync.replicas {}.", fmt_num(v))).unwrap_or_default();
+                    (
+                        format!("{} {} in cluster {cluster}", plural(n, "partition", "partitions"), if under { "under min ISR" } else { "at min ISR" }),
+                        format!(
+                            "{}{} {} min.insync.replicas since {since}{}.{isr}{min}",
+                            plural(n, "partition", "partitions"),
+                            topics_phrase(&e),
+                            if under { "have fewer in-sync replicas than" } else { "have exactly" },
+                            if e.brokers.is_empty() { String::new() } else { format!("; replicas missing from the ISR are on {brokers}") },
+                        ),
+                        if under {
+                            "Producers using acks=all get NotEnoughReplicas errors and cannot write to these partitions.".into()
+                        } else {
+                            "Writes still succeed, but one more replica failure makes producers using acks=all fail.".into()
+                        },
+                        format!("Followers{} fell out of the ISR: a broker down, slow disks or network, or replica fetchers falling behind.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }),
+                        vec![
+                            format!("List them: {DESCRIBE} {}", if under { "--under-min-isr-partitions" } else { "--at-min-isr-partitions" }),
+                            format!("See replicas and ISR: {DESCRIBE}{tflag}"),
+                            format!("Check the lagging brokers' log dirs: kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe{}", if broker_list.is_empty() { String::new() } else { format!(" --broker-list {broker_list}") }),
+                            "Check the topic's min.insync.replicas: kafka-configs.sh --bootstrap-server $BOOTSTRAP --describe --entity-type topics --entity-name TOPIC".into(),
+                        ],
+                    )
+                }
+                FindingKind::UnderReplicated => {
+                    let n = count(inc, FindingKind::UnderReplicated).max(inc.affected.partition_count).max(1);
+                    (
+                        format!("{} under-replicated in cluster {cluster}", plural(n, "partition", "partitions")),
+                        format!("{}{} have replicas missing from their ISR since {since}{}.", plural(n, "partition", "partitions"), topics_phrase(&e), if e.brokers.is_empty() { String::new() } else { format!(", on {brokers}") }),
+                        "Durability is reduced: fewer copies are in sync, and another failure can make partitions unwritable or offline.".into(),
+                        format!("Followers{} cannot keep up: slow disk or network, overloaded broker, or a restart still catching up.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }),
+                        vec![
+                            format!("List them: {DESCRIBE} --under-replicated-partitions"),
+                            format!("Check log dirs and sizes: kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe{}", if broker_list.is_empty() { String::new() } else { format!(" --broker-list {broker_list}") }),
+                            "Check disk, network and GC on the brokers missing from the ISR, and their replica fetcher lag (ReplicaFetcherManager MaxLag).".into(),
+                        ],
+                    )
+                }
+                FindingKind::IsrChurn => (
+                    format!("ISR churn in cluster {cluster}"),
+                    format!("Replicas{} keep leaving and rejoining the ISR since {since}{}.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }, topics_phrase(&e)),
+                    "Durability flickers and producers using acks=all see latency spikes.".into(),
+                    "Followers hovering around replica.lag.time.max.ms: network instability, GC pauses or overloaded disks.".into(),
+                    vec![
+                        format!("Watch the ISR: {DESCRIBE}{tflag}"),
+                        format!("List under-replicated partitions: {DESCRIBE} --under-replicated-partitions"),
+                        "Check network errors and GC pauses on the brokers, and replica.lag.time.max.ms.".into(),
+                    ],
+                ),
+                FindingKind::LeaderImbalance => (
+                    format!("Leader imbalance in cluster {cluster}{}", if e.brokers.is_empty() { String::new() } else { format!(" ({brokers})") }),
+                    format!("Partition leadership is uneven since {since}: {} leads far more or fewer partitions than its preferred share.", brokers),
+                    "Load is skewed: some brokers serve more produce and fetch traffic than planned.".into(),
+                    "Leaders moved after a broker restart or failure and were not moved back (auto.leader.rebalance.enable off, or not yet run).".into(),
+                    vec![
+                        "Move leaders back to preferred replicas: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred --all-topic-partitions".into(),
+                        format!("Check the result: {DESCRIBE}{tflag}"),
+                    ],
+                ),
+                FindingKind::FollowerLag => (
+                    format!("Follower lag on {brokers} in cluster {cluster}"),
+                    format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, "max_lag").map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),
+                    "These followers risk dropping out of the ISR, reducing durability.".into(),
+                    "Slow disk or network on the follower, or too few replica fetcher threads (num.replica.fetchers).".into(),
+                    vec![
+                        format!("Check log dirs: kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe{}", if broker_list.is_empty() { String::new() } else { format!(" --broker-list {broker_list}") }),
+                        format!("List under-replicated partitions: {DESCRIBE} --under-replicated-partitions"),
+                    ],
+                ),
+                FindingKind::ConsumerLag => {
+                    let status = label(inc, "lag_status").unwrap_or_else(|| "lagging".into());
+                    let lag = metric(inc, "lag").map(|v| format!(" Lag: {} messages", fmt_num(v))).unwrap_or_default();
+                    let secs = metric(inc, "lag_seconds").map(|v| format!("{}about {} behind", if lag.is_empty() { " Lag: " } else { ", " }, duration_words(v as i64))).unwrap_or_default();
+                    let lag_sentence = if lag.is_empty() && secs.is_empty() { String::new() } else { format!("{lag}{secs}.") };
+                    let gnames = name_list(&e.groups, 3);
+                    let mut steps: Vec<String> = e.groups.iter().take(3).map(|g| {
+                        format!("Inspect lag per partition: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {}", shell_quote(g))
+                    }).collect();
+                    if let Some(g) = e.groups.first() {
+                        steps.push(format!("Check its members: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {} --members --verbose", shell_quote(g)));
+                    }
+                    steps.push("Check the consumer application's logs, restarts and processing time (max.poll.interval.ms).".into());
+                    (
+                        format!("Consumer group {gnames} is {status} in cluster {cluster}"),
+                        format!("Group {gnames} has lag status {status} since {since}{}.{}", topics_phrase(&e), lag_sentence),
+                        "Data is processed late: downstream systems see stale results, and the backlog may exceed retention and be lost.".into(),
+                        lag_cause(&status).into(),
+                        steps,
+                    )
+                }
+                FindingKind::NoController | FindingKind::ControllerUnstable => {
+                    let none = inc.kind == FindingKind::NoController;
+                    (
+                        format!("{} in cluster {cluster}", if none { "No active controller" } else { "Controller keeps moving" }),
+                        if none { format!("Metadata names no active controller since {since}.") } else { format!("The active controller changed several times since {since}.") },
+                        "Leader elections, topic changes and ISR updates stall; partitions that lose their leader stay offline.".into(),
+                        "Controller quorum (KRaft) or ZooKeeper trouble: lost quorum, network partitions, or long GC pauses on controllers.".into(),
+                        vec![
+                            "Check the quorum: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status".into(),
+                            "Check voters and their lag: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
+                            "With ZooKeeper: zookeeper-shell.sh ZOOKEEPER get /controller".into(),
+                        ],
+                    )
+                }
+                FindingKind::Anomaly => {
+                    let a = inc.findings.iter().find_map(|f| f.anomaly.as_ref());
+                    let series = a.map(|a| cap_name(&a.series)).unwrap_or_else(|| match &inc.root { Subject::Series { series } => cap_name(series), _ => "a metric".into() });
+                    let expl = a.map(|a| format!(" {}", cap_name(&a.explanation))).unwrap_or_default();
+                    let mut steps = vec![
+                        format!("Check replication: {DESCRIBE} --under-replicated-partitions"),
+                    ];
+                    for g in e.groups.iter().take(2) {
+                        steps.push(format!("Check the group: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {}", shell_quote(g)));
+                    }
+                    if !e.topics.is_empty() {
+                        steps.push(format!("Check the topic: {DESCRIBE}{}", if tflag.is_empty() { format!(" --topic {}", shell_quote(&e.topics[0])) } else { tflag.clone() }));
+                    }
+                    steps.push("Compare with recent deploys, traffic changes and broker restarts.".into());
+                    (
+                        format!("Unusual behaviour of {series} in cluster {cluster}"),
+                        format!("The anomaly detector flags {series} since {since}.{expl}"),
+                        "No rule threshold is crossed yet, but the series departs from its learned range; it often precedes replication or lag trouble.".into(),
+                        "A change in traffic, a slow broker or consumer, or a deploy; the explanation gives the observed and expected values.".into(),
+                        steps,
+                    )
+                }
+            };
+
+        let mut impact = impact;
+        let mut what = what;
+        let mut headline = headline;
+        if resolved {
+            headline = format!("Resolved: {headline}");
+            what = format!("{what} It lasted {lasted} and is now resolved.");
+            impact = format!("No longer ongoing. While it lasted: {impact}");
+            steps = resolved_steps(inc.kind, &e);
+        } else {
+            match reason {
+                NotifyReason::Escalated => {
+                    headline = format!("Escalated to {}: {headline}", inc.severity)
+                }
+                NotifyReason::DeEscalated => {
+                    headline = format!("Eased to {}: {headline}", inc.severity)
+                }
+                NotifyReason::Reminder => {
+                    headline = format!("Still firing after {lasted}: {headline}")
+                }
+                _ => {}
+            }
+        }
+        steps.truncate(8);
+        Summary {
+            headline: truncate_chars(&headline, 150),
+            what_happened: what,
+            impact,
+            likely_cause: cause,
+            next_steps: steps,
+            source: SummarySource::Template,
+            fallback_reason: None,
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Cuts `s` at `max` characters, ending with `…` when cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn topics_phrase(e: &Entities) -> String {
+    if e.topics.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " in {} {}",
+            if e.topics.len() == 1 {
+                "topic"
+            } else {
+                "topics"
+            },
+            name_list(&e.topics, 5)
+        )
+    }
+}
+
+fn partitions_phrase(e: &Entities) -> String {
+    if e.partitions.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = e
+        .partitions
+        .iter()
+        .take(5)
+        .map(|(t, p)| format!("\"{}\" partition {p}", cap_name(t)))
+        .collect();
+    let more = e.partitions.len().saturating_sub(5);
+    let mut s = format!(" ({}", shown.join(", "));
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s.push(')');
+    s
+}
+
+fn one_partition_flags(e: &Entities) -> String {
+    match e.partitions.first() {
+        Some((t, p)) => format!(" --topic {} --partition {p}", shell_quote(t)),
+        None => " --topic TOPIC --partition N".into(),
+    }
+}
+
+fn impact_for_partitions(inc: &Incident) -> String {
+    let off = count(inc, FindingKind::PartitionOffline);
+    let umi = count(inc, FindingKind::UnderMinIsr);
+    let mut s = Vec::new();
+    if off > 0 {
+        s.push(format!(
+            "{} offline: nothing can be read or written there.",
+            plural(off, "partition is", "partitions are")
+        ));
+    }
+    if umi > 0 {
+        s.push(format!(
+            "{} below min.insync.replicas: producers using acks=all fail.",
+            plural(umi, "partition is", "partitions are")
+        ));
+    }
+    if s.is_empty() {
+        s.push("Partitions it hosted run with fewer in-sync replicas; another failure could make them unwritable or offline.".into());
+    }
+    s.join(" ")
+}
+
+fn lag_cause(status: &str) -> &'static str {
+    match status.to_ascii_uppercase().as_str() {
+        "STOP" => "The consumers stopped committing: the application is down, crashed or was scaled to zero.",
+        "STALL" => "The consumers commit the same offset while data waits: stuck on a message (poison pill) or blocked processing.",
+        "REWIND" => "The committed offset moved backwards: an offset reset or a redeploy replaying data.",
+        "ERR" => "The consumers fall further behind: processing slower than the produce rate, or too few consumers.",
+        _ => "The consumers are slower than the produce rate: a traffic increase, slow processing or a rebalance.",
+    }
+}
+
+fn resolved_steps(kind: FindingKind, e: &Entities) -> Vec<String> {
+    let mut steps = vec![format!(
+        "Confirm nothing is left: {DESCRIBE} --under-replicated-partitions"
+    )];
+    match kind {
+        FindingKind::BrokerDown | FindingKind::LeaderImbalance => steps.push(
+            "Restore preferred leaders if needed: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred --all-topic-partitions".into(),
+        ),
+        FindingKind::ConsumerLag => {
+            if let Some(g) = e.groups.first() {
+                steps = vec![format!(
+                    "Confirm the lag is gone: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {}",
+                    shell_quote(g)
+                )];
+            }
+        }
+        FindingKind::ClusterUnreachable | FindingKind::NoController | FindingKind::ControllerUnstable => steps.push(
+            "Check the quorum: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status".into(),
+        ),
+        _ => {}
+    }
+    steps.push("Write down the cause for the post-incident review.".into());
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(
+            join_words(&["1".into(), "2".into(), "3".into()]),
+            "1, 2 and 3"
+        );
+        assert_eq!(duration_words(3725), "1h 2m");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(truncate_chars("abcdef", 4), "abc…");
+    }
+}

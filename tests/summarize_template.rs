@@ -1,0 +1,431 @@
+//! The template summarizer, per incident kind: right entities, right commands.
+
+use std::collections::BTreeMap;
+
+use chrono::TimeZone;
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, SummarySource};
+use isrwatch::summarize::{build, TemplateSummarizer};
+
+fn t(min: u32) -> isrwatch::snapshot::Time {
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
+        .unwrap()
+}
+
+fn incident(
+    kind: FindingKind,
+    root: Subject,
+    findings: Vec<Finding>,
+    affected: Affected,
+) -> Incident {
+    let mut counts = BTreeMap::new();
+    for f in &findings {
+        *counts.entry(f.kind).or_insert(0) += 1;
+    }
+    Incident {
+        id: "fp-1@1".into(),
+        fingerprint: "fp-1".into(),
+        cluster: "prod".into(),
+        kind,
+        root,
+        title: "t".into(),
+        state: IncidentState::Firing,
+        severity: Severity::Critical,
+        started_at: t(0),
+        firing_since: Some(t(1)),
+        resolved_at: None,
+        updated_at: t(12),
+        affected,
+        counts,
+        findings,
+        timeline: vec![],
+        flapping: false,
+        silenced_by: None,
+        summary: None,
+        labels: BTreeMap::new(),
+    }
+}
+
+fn text(s: &Summary) -> String {
+    format!(
+        "{}\n{}\n{}\n{}\n{}",
+        s.headline,
+        s.what_happened,
+        s.impact,
+        s.likely_cause,
+        s.next_steps.join("\n")
+    )
+}
+
+fn check_shape(s: &Summary) {
+    assert!(!s.headline.is_empty() && s.headline.chars().count() <= 150);
+    assert!(!s.what_happened.is_empty() && !s.impact.is_empty() && !s.likely_cause.is_empty());
+    assert!((1..=8).contains(&s.next_steps.len()));
+    assert_eq!(s.source, SummarySource::Template);
+    assert_eq!(s.fallback_reason, None);
+}
+
+fn partition_finding(kind: FindingKind, topic: &str, p: i32, broker: i32) -> Finding {
+    Finding::new(
+        "prod",
+        kind,
+        Severity::Critical,
+        Subject::Partition {
+            topic: topic.into(),
+            partition: p,
+        },
+        t(0),
+    )
+    .with_brokers([broker])
+    .with_metric("isr", 1.0)
+    .with_metric("min_isr", 2.0)
+}
+
+#[test]
+fn broker_down() {
+    let findings = vec![
+        Finding::new(
+            "prod",
+            FindingKind::BrokerDown,
+            Severity::Critical,
+            Subject::Broker { id: 2 },
+            t(0),
+        ),
+        partition_finding(FindingKind::UnderReplicated, "orders", 0, 2),
+        partition_finding(FindingKind::UnderMinIsr, "orders", 1, 2),
+    ];
+    let inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 2 },
+        findings,
+        Affected {
+            brokers: vec![2],
+            topics: vec!["orders".into()],
+            partition_count: 2,
+            partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
+            groups: vec![],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("Broker 2 down"), "{}", s.headline);
+    assert!(s.headline.contains("\"prod\""));
+    assert!(txt.contains("\"orders\""));
+    assert!(
+        txt.contains("acks=all"),
+        "under-min-ISR impact named: {txt}"
+    );
+    for cmd in [
+        "kafka-topics.sh --bootstrap-server $BOOTSTRAP --describe --under-replicated-partitions",
+        "--under-min-isr-partitions",
+        "--unavailable-partitions",
+        "kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred",
+        "kafka-metadata-quorum.sh",
+    ] {
+        assert!(txt.contains(cmd), "missing {cmd}: {txt}");
+    }
+}
+
+#[test]
+fn partition_offline() {
+    let inc = incident(
+        FindingKind::PartitionOffline,
+        Subject::Partition {
+            topic: "payments".into(),
+            partition: 7,
+        },
+        vec![partition_finding(
+            FindingKind::PartitionOffline,
+            "payments",
+            7,
+            3,
+        )],
+        Affected {
+            brokers: vec![3],
+            topics: vec!["payments".into()],
+            partition_count: 1,
+            partitions: vec![("payments".into(), 7)],
+            groups: vec![],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("1 partition offline"), "{}", s.headline);
+    assert!(txt.contains("\"payments\" partition 7"));
+    assert!(txt.contains("broker 3"));
+    assert!(txt.contains("--unavailable-partitions"));
+    assert!(txt.contains("--election-type unclean --topic 'payments' --partition 7"));
+    assert!(txt.contains("kafka-log-dirs.sh"));
+}
+
+#[test]
+fn under_min_isr() {
+    let inc = incident(
+        FindingKind::UnderMinIsr,
+        Subject::Topic {
+            topic: "orders".into(),
+        },
+        vec![partition_finding(FindingKind::UnderMinIsr, "orders", 4, 1)],
+        Affected {
+            brokers: vec![1],
+            topics: vec!["orders".into()],
+            partition_count: 1,
+            partitions: vec![("orders".into(), 4)],
+            groups: vec![],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("under min ISR"));
+    assert!(txt.contains("NotEnoughReplicas"));
+    assert!(txt.contains("ISR size 1"), "{txt}");
+    assert!(txt.contains("min.insync.replicas 2"));
+    assert!(txt.contains("--describe --under-min-isr-partitions"));
+    assert!(txt.contains("--topic 'orders'"));
+    assert!(
+        txt.contains("kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1")
+    );
+}
+
+#[test]
+fn consumer_lag() {
+    let f = Finding::new(
+        "prod",
+        FindingKind::ConsumerLag,
+        Severity::Warning,
+        Subject::Group {
+            group: "billing's app".into(),
+        },
+        t(0),
+    )
+    .with_label("lag_status", "STALL")
+    .with_metric("lag", 12000.0)
+    .with_metric("lag_seconds", 900.0);
+    let inc = incident(
+        FindingKind::ConsumerLag,
+        Subject::Group {
+            group: "billing's app".into(),
+        },
+        vec![f],
+        Affected {
+            brokers: vec![],
+            topics: vec!["invoices".into()],
+            partition_count: 3,
+            partitions: vec![],
+            groups: vec!["billing's app".into()],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline.contains("\"billing's app\" is STALL"),
+        "{}",
+        s.headline
+    );
+    assert!(txt.contains("12000 messages"));
+    assert!(txt.contains("about 15m behind"), "{txt}");
+    assert!(txt.contains("poison pill"));
+    // The group name is shell-quoted in commands.
+    assert!(txt.contains("kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group 'billing'\\''s app'"), "{txt}");
+    assert!(txt.contains("--members --verbose"));
+}
+
+#[test]
+fn cluster_unreachable() {
+    let f = Finding::new(
+        "prod",
+        FindingKind::ClusterUnreachable,
+        Severity::Critical,
+        Subject::Cluster,
+        t(0),
+    )
+    .with_label("error", "all brokers down: connection refused");
+    let inc = incident(
+        FindingKind::ClusterUnreachable,
+        Subject::Cluster,
+        vec![f],
+        Affected::default(),
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert_eq!(s.headline, "Cluster \"prod\" is unreachable");
+    assert!(txt.contains("connection refused"));
+    assert!(txt.contains("kafka-broker-api-versions.sh --bootstrap-server $BOOTSTRAP"));
+    assert!(
+        txt.contains("kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status")
+    );
+}
+
+#[test]
+fn anomaly() {
+    let mut f = Finding::new(
+        "prod",
+        FindingKind::Anomaly,
+        Severity::Warning,
+        Subject::Series {
+            series: "group_lag{group=\"etl\"}".into(),
+        },
+        t(0),
+    );
+    f.anomaly = Some(AnomalyScore {
+        series: "group_lag{group=\"etl\"}".into(),
+        score: 0.97,
+        observed: 412.0,
+        expected_low: 0.0,
+        expected_high: 3.0,
+        since: Some(t(0)),
+        explanation: "observed 412, expected 0..3 (robust z 9.1), unusual since 10:00".into(),
+    });
+    let inc = incident(
+        FindingKind::Anomaly,
+        Subject::Series {
+            series: "group_lag{group=\"etl\"}".into(),
+        },
+        vec![f],
+        Affected {
+            groups: vec!["etl".into()],
+            ..Affected::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("group_lag{group=\"etl\"}"));
+    assert!(txt.contains("observed 412, expected 0..3"));
+    assert!(txt.contains("--describe --group 'etl'"));
+}
+
+#[test]
+fn controller_leader_imbalance_churn_follower_lag() {
+    for (kind, root, cmd) in [
+        (
+            FindingKind::NoController,
+            Subject::Cluster,
+            "kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status",
+        ),
+        (
+            FindingKind::ControllerUnstable,
+            Subject::Cluster,
+            "describe --replication",
+        ),
+        (
+            FindingKind::LeaderImbalance,
+            Subject::Broker { id: 1 },
+            "--election-type preferred --all-topic-partitions",
+        ),
+        (
+            FindingKind::IsrChurn,
+            Subject::Broker { id: 1 },
+            "replica.lag.time.max.ms",
+        ),
+        (
+            FindingKind::FollowerLag,
+            Subject::Broker { id: 1 },
+            "kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 1",
+        ),
+        (
+            FindingKind::UnderReplicated,
+            Subject::Broker { id: 1 },
+            "--under-replicated-partitions",
+        ),
+        (
+            FindingKind::AtMinIsr,
+            Subject::Broker { id: 1 },
+            "--at-min-isr-partitions",
+        ),
+    ] {
+        let f = Finding::new("prod", kind, Severity::Warning, root.clone(), t(0));
+        let inc = incident(kind, root, vec![f], Affected::default());
+        let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+        check_shape(&s);
+        assert!(
+            text(&s).contains(cmd),
+            "{kind}: missing {cmd}: {}",
+            text(&s)
+        );
+    }
+}
+
+#[test]
+fn reasons_change_the_headline_and_resolved_steps() {
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerDown,
+        Severity::Critical,
+        Subject::Broker { id: 2 },
+        t(0),
+    );
+    let mut inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 2 },
+        vec![f],
+        Affected {
+            brokers: vec![2],
+            ..Affected::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Escalated);
+    assert!(
+        s.headline.starts_with("Escalated to critical: "),
+        "{}",
+        s.headline
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Reminder);
+    assert!(
+        s.headline.starts_with("Still firing after 12m: "),
+        "{}",
+        s.headline
+    );
+    inc.state = IncidentState::Resolved;
+    inc.resolved_at = Some(t(30));
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Resolved);
+    check_shape(&s);
+    assert!(s.headline.starts_with("Resolved: Broker 2 down"));
+    assert!(s.what_happened.contains("It lasted 30m"));
+    assert!(text(&s).contains("--election-type preferred"));
+    // Deterministic.
+    assert_eq!(s, TemplateSummarizer.render(&inc, NotifyReason::Resolved));
+}
+
+#[tokio::test]
+async fn build_without_llm_is_the_template() {
+    let reg = prometheus::Registry::new();
+    let summarizer = build(None, &reg).unwrap();
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerDown,
+        Severity::Critical,
+        Subject::Broker { id: 2 },
+        t(0),
+    );
+    let inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 2 },
+        vec![f],
+        Affected {
+            brokers: vec![2],
+            ..Affected::default()
+        },
+    );
+    let out = summarizer.summarize(&inc, NotifyReason::Firing).await;
+    assert!(out.late.is_none());
+    assert_eq!(
+        out.summary,
+        TemplateSummarizer.render(&inc, NotifyReason::Firing)
+    );
+    assert!(!summarizer.follow_up());
+    // Metrics exist from the start.
+    let names: Vec<String> = reg.gather().iter().map(|m| m.name().to_string()).collect();
+    assert!(
+        names.contains(&"isrwatch_llm_fallbacks_total".to_string()),
+        "{names:?}"
+    );
+    // A second registration in the same registry is a clear error, not a panic.
+    assert!(build(None, &reg).err().unwrap().contains("LLM metrics"));
+}
