@@ -384,7 +384,15 @@ impl Scenario {
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, SimError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            SimError::Scenario(format!("{origin}:{line}: {}", e.message().trim()))
+            // toml names unknown fields itself; for bad values, quote the
+            // offending line so the field is named too.
+            let src = text.lines().nth(line.saturating_sub(1)).unwrap_or("").trim();
+            let key = src.split('=').next().unwrap_or("").trim();
+            if src.contains('=') && !key.is_empty() {
+                SimError::Scenario(format!("{origin}:{line}: {key}: {}", e.message().trim()))
+            } else {
+                SimError::Scenario(format!("{origin}:{line}: {}", e.message().trim()))
+            }
         })?;
         let cluster = raw.cluster;
         let cluster_line = text
