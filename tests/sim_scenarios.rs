@@ -45,6 +45,9 @@ fn malformed_scenarios_name_field_and_line() {
     for (text, field, line) in cases {
         let err = Scenario::parse(text, "bad.toml").unwrap_err().to_string();
         assert!(err.contains(field), "{err:?} should name {field}");
-        assert!(err.contains(&format!("bad.toml{line}")), "{err:?} should give line {line}");
+        assert!(
+            err.contains(&format!("bad.toml{line}")),
+            "{err:?} should give line {line}"
+        );
     }
 }

@@ -24,9 +24,15 @@ fn scenario(name: &str) -> Scenario {
 
 async fn start(name: &str) -> SimHandle {
     // Speed 1: the tests drive time themselves with `advance`.
-    Simulator::start(scenario(name), SimOptions { speed: 1.0, ports: None })
-        .await
-        .unwrap()
+    Simulator::start(
+        scenario(name),
+        SimOptions {
+            speed: 1.0,
+            ports: None,
+        },
+    )
+    .await
+    .unwrap()
 }
 
 fn consumer(sim: &SimHandle, group: &str) -> BaseConsumer {
@@ -75,7 +81,11 @@ fn kcat_layout(bootstrap: &str) -> (Vec<i32>, Layout) {
         .args(["-b", bootstrap, "-L", "-J", "-m", "10"])
         .output()
         .expect("kcat must be installed (apt-get install kcat)");
-    assert!(out.status.success(), "kcat failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kcat failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut brokers: Vec<i32> = v["brokers"]
         .as_array()
@@ -95,7 +105,11 @@ fn kcat_layout(bootstrap: &str) -> (Vec<i32>, Layout) {
         for p in t["partitions"].as_array().unwrap() {
             layout.insert(
                 (name.clone(), p["partition"].as_i64().unwrap() as i32),
-                (p["leader"].as_i64().unwrap() as i32, ids(&p["replicas"]), ids(&p["isrs"])),
+                (
+                    p["leader"].as_i64().unwrap() as i32,
+                    ids(&p["replicas"]),
+                    ids(&p["isrs"]),
+                ),
             );
         }
     }
@@ -115,7 +129,10 @@ async fn kcat_lists_exact_leaders_and_isr_before_and_after_broker_down() {
     assert_eq!(brokers, vec![1, 2, 3]);
     assert_eq!(layout, sim_layout(&sim));
     // The explicit assignment of "events" is served as written.
-    assert_eq!(layout[&("events".to_string(), 1)], (2, vec![2, 3, 1], vec![2, 3, 1]));
+    assert_eq!(
+        layout[&("events".to_string(), 1)],
+        (2, vec![2, 3, 1], vec![2, 3, 1])
+    );
 
     sim.apply(Action::BrokerDown { broker: 2 });
     let (brokers, layout) = tokio::task::spawn_blocking(move || kcat_layout(&bs))
@@ -123,8 +140,13 @@ async fn kcat_lists_exact_leaders_and_isr_before_and_after_broker_down() {
         .unwrap();
     assert_eq!(brokers, vec![1, 3]);
     assert_eq!(layout, sim_layout(&sim));
-    assert_eq!(layout[&("events".to_string(), 1)], (3, vec![2, 3, 1], vec![3, 1]));
-    assert!(layout.values().all(|(l, _, isr)| *l != 2 && !isr.contains(&2)));
+    assert_eq!(
+        layout[&("events".to_string(), 1)],
+        (3, vec![2, 3, 1], vec![3, 1])
+    );
+    assert!(layout
+        .values()
+        .all(|(l, _, isr)| *l != 2 && !isr.contains(&2)));
     sim.shutdown().await;
 }
 
@@ -137,20 +159,28 @@ async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
     assert!(before.values().all(|(_, r, isr)| r == isr));
 
     // slow_follower on broker 3; after replica.lag.time.max.ms it leaves every ISR.
-    sim.apply(Action::SlowFollower { broker: 3, delay: Duration::from_secs(90) });
+    sim.apply(Action::SlowFollower {
+        broker: 3,
+        delay: Duration::from_secs(90),
+    });
     sim.advance(Duration::from_secs(35));
     let shrunk = tokio::task::block_in_place(|| rdkafka_layout(&c));
     assert_eq!(shrunk, sim_layout(&sim));
     // A leader stays in its own ISR; as a follower broker 3 is out everywhere.
     assert!(
-        shrunk.values().all(|(l, _, isr)| *l == 3 || !isr.contains(&3)),
+        shrunk
+            .values()
+            .all(|(l, _, isr)| *l == 3 || !isr.contains(&3)),
         "{shrunk:?}"
     );
     assert!(shrunk.values().any(|(l, r, _)| *l != 3 && r.contains(&3)));
     sim.apply(Action::RecoverFollower { broker: 3 });
     sim.advance(Duration::from_secs(1));
     let back = tokio::task::block_in_place(|| rdkafka_layout(&c));
-    assert!(back.values().all(|(_, _, isr)| isr.contains(&3)), "{back:?}");
+    assert!(
+        back.values().all(|(_, _, isr)| isr.contains(&3)),
+        "{back:?}"
+    );
 
     // broker_down moves leadership.
     sim.apply(Action::BrokerDown { broker: 1 });
@@ -158,17 +188,25 @@ async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
     assert_eq!(moved, sim_layout(&sim));
     assert!(moved.values().all(|(l, _, _)| *l != 1 && *l > 0));
     sim.apply(Action::BrokerUp { broker: 1 });
+    // The client learns about the returning broker from fresh metadata.
+    let again = tokio::task::block_in_place(|| rdkafka_layout(&c));
+    assert_eq!(again, sim_layout(&sim));
 
     // Watermarks match the simulator.
     let st = sim.state();
     let p = st.partition("events", 1).unwrap().clone();
     let (lo, hi) = tokio::task::block_in_place(|| c.fetch_watermarks("events", 1, T)).unwrap();
     assert_eq!(lo, p.log_start_offset);
-    assert!(hi >= p.end_offset && hi <= p.end_offset + 100, "{hi} vs {}", p.end_offset);
+    assert!(
+        hi >= p.end_offset && hi <= p.end_offset + 100,
+        "{hi} vs {}",
+        p.end_offset
+    );
 
     // Offsets by timestamp: a time before the start gives the log start.
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset("events", 1, Offset::Offset(0)).unwrap();
+    tpl.add_partition_offset("events", 1, Offset::Offset(0))
+        .unwrap();
     let found = tokio::task::block_in_place(|| c.offsets_for_times(tpl, T)).unwrap();
     assert_eq!(
         found.find_partition("events", 1).unwrap().offset(),
@@ -177,10 +215,18 @@ async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
 
     // Group list (ListGroups to every broker + DescribeGroups).
     let groups = tokio::task::block_in_place(|| c.fetch_group_list(None, T)).unwrap();
-    let mut names: Vec<String> = groups.groups().iter().map(|g| g.name().to_string()).collect();
+    let mut names: Vec<String> = groups
+        .groups()
+        .iter()
+        .map(|g| g.name().to_string())
+        .collect();
     names.sort();
     assert_eq!(names, vec!["audit".to_string(), "billing".to_string()]);
-    let billing = groups.groups().iter().find(|g| g.name() == "billing").unwrap();
+    let billing = groups
+        .groups()
+        .iter()
+        .find(|g| g.name() == "billing")
+        .unwrap();
     assert_eq!(billing.state(), "Stable");
     assert_eq!(billing.members().len(), 2);
 
@@ -208,16 +254,26 @@ async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
         .unwrap();
     let res = admin
         .describe_configs(
-            &[ResourceSpecifier::Topic("orders"), ResourceSpecifier::Broker(1)],
+            &[
+                ResourceSpecifier::Topic("orders"),
+                ResourceSpecifier::Broker(1),
+            ],
             &AdminOptions::new().request_timeout(Some(T)),
         )
         .await
         .unwrap();
     let topic = res[0].as_ref().unwrap();
-    assert_eq!(topic.get("min.insync.replicas").and_then(|e| e.value.clone()), Some("2".into()));
+    assert_eq!(
+        topic
+            .get("min.insync.replicas")
+            .and_then(|e| e.value.clone()),
+        Some("2".into())
+    );
     let broker = res[1].as_ref().unwrap();
     assert_eq!(
-        broker.get("replica.lag.time.max.ms").and_then(|e| e.value.clone()),
+        broker
+            .get("replica.lag.time.max.ms")
+            .and_then(|e| e.value.clone()),
         Some("30000".into())
     );
     drop(admin);
@@ -282,7 +338,8 @@ async fn garbage_and_truncated_frames_close_only_that_connection() {
         }
         // A truncated frame: the size says 100 bytes, 10 arrive, then close.
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.write_all(&[0, 0, 0, 100, 0, 3, 0, 1, 0, 0, 0, 1, 0, 0]).unwrap();
+        s.write_all(&[0, 0, 0, 100, 0, 3, 0, 1, 0, 0, 0, 1, 0, 0])
+            .unwrap();
         drop(s);
     });
     let c = consumer(&sim, "x");
@@ -300,12 +357,15 @@ async fn large_cluster_metadata_is_complete() {
         events: vec![],
         expect: vec![],
     };
-    let sim = Simulator::start(scenario, SimOptions::default()).await.unwrap();
+    let sim = Simulator::start(scenario, SimOptions::default())
+        .await
+        .unwrap();
     let c = consumer(&sim, "group-7");
     let layout = tokio::task::block_in_place(|| rdkafka_layout(&c));
     assert_eq!(layout.len(), 20_000);
     assert_eq!(layout, sim_layout(&sim));
-    let groups = tokio::task::block_in_place(|| c.fetch_group_list(None, Duration::from_secs(30))).unwrap();
+    let groups =
+        tokio::task::block_in_place(|| c.fetch_group_list(None, Duration::from_secs(30))).unwrap();
     assert_eq!(groups.groups().len(), 500);
     drop(c);
     sim.shutdown().await;

@@ -151,7 +151,11 @@ impl Simulator {
                 stop.clone(),
             )));
         }
-        tasks.push(tokio::spawn(run_clock(shared.clone(), opts.speed, stop.clone())));
+        tasks.push(tokio::spawn(run_clock(
+            shared.clone(),
+            opts.speed,
+            stop.clone(),
+        )));
         Ok(SimHandle {
             shared,
             ports,
@@ -245,7 +249,14 @@ impl SimHandle {
 
     /// Same as [`SimHandle::request_counts`], per broker id.
     pub fn request_counts_by_broker(&self) -> BTreeMap<BrokerId, BTreeMap<String, u64>> {
-        let ids: Vec<BrokerId> = self.shared.state.lock().brokers.iter().map(|b| b.id).collect();
+        let ids: Vec<BrokerId> = self
+            .shared
+            .state
+            .lock()
+            .brokers
+            .iter()
+            .map(|b| b.id)
+            .collect();
         let mut out = BTreeMap::new();
         for (row, id) in self.shared.counts.iter().zip(ids) {
             let m: BTreeMap<String, u64> = row

@@ -181,7 +181,10 @@ pub enum Action {
     /// The broker's followers fetch normally again.
     RecoverFollower { broker: BrokerId },
     /// Network partition around one broker.
-    NetworkPartition { broker: BrokerId, mode: PartitionMode },
+    NetworkPartition {
+        broker: BrokerId,
+        mode: PartitionMode,
+    },
     /// Ends a network partition.
     HealPartition { broker: BrokerId },
     /// The broker's log directory fails: its replicas go offline.
@@ -370,7 +373,12 @@ fn line_of(text: &str, offset: usize) -> usize {
         .unwrap_or(1)
 }
 
-fn parse_duration(origin: &str, line: usize, field: &str, value: &str) -> Result<Duration, SimError> {
+fn parse_duration(
+    origin: &str,
+    line: usize,
+    field: &str,
+    value: &str,
+) -> Result<Duration, SimError> {
     humantime::parse_duration(value.trim()).map_err(|e| {
         SimError::Scenario(format!(
             "{origin}:{line}: {field}: expected a duration like \"30s\", found {value:?} ({e})"
@@ -386,7 +394,11 @@ impl Scenario {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
             // toml names unknown fields itself; for bad values, quote the
             // offending line so the field is named too.
-            let src = text.lines().nth(line.saturating_sub(1)).unwrap_or("").trim();
+            let src = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or("")
+                .trim();
             let key = src.split('=').next().unwrap_or("").trim();
             if src.contains('=') && !key.is_empty() {
                 SimError::Scenario(format!("{origin}:{line}: {key}: {}", e.message().trim()))
@@ -416,7 +428,11 @@ impl Scenario {
         for (i, t) in cluster.topics.iter().enumerate() {
             let f = |n: &str| format!("cluster.topics[{i}].{n}");
             if t.partitions == 0 {
-                return Err(err(cluster_line, &f("partitions"), "must be at least 1".into()));
+                return Err(err(
+                    cluster_line,
+                    &f("partitions"),
+                    "must be at least 1".into(),
+                ));
             }
             if t.replication_factor == 0 || t.replication_factor > cluster.brokers {
                 return Err(err(
@@ -429,26 +445,43 @@ impl Scenario {
                 ));
             }
             if !(0.0..=1.0).contains(&t.seasonality) || !(0.0..=1.0).contains(&t.noise) {
-                return Err(err(cluster_line, &f("seasonality"), "seasonality and noise must be in 0..1".into()));
+                return Err(err(
+                    cluster_line,
+                    &f("seasonality"),
+                    "seasonality and noise must be in 0..1".into(),
+                ));
             }
             if !(t.rate >= 0.0 && t.rate.is_finite()) {
-                return Err(err(cluster_line, &f("rate"), "must be a finite number >= 0".into()));
+                return Err(err(
+                    cluster_line,
+                    &f("rate"),
+                    "must be a finite number >= 0".into(),
+                ));
             }
             if let Some(reps) = &t.replicas {
                 if reps.len() != t.partitions as usize {
                     return Err(err(
                         cluster_line,
                         &f("replicas"),
-                        format!("has {} lists, expected one per partition ({})", reps.len(), t.partitions),
+                        format!(
+                            "has {} lists, expected one per partition ({})",
+                            reps.len(),
+                            t.partitions
+                        ),
                     ));
                 }
                 for r in reps {
                     let uniq: BTreeSet<_> = r.iter().collect();
-                    if r.is_empty() || uniq.len() != r.len() || r.iter().any(|b| !broker_ids.contains(b)) {
+                    if r.is_empty()
+                        || uniq.len() != r.len()
+                        || r.iter().any(|b| !broker_ids.contains(b))
+                    {
                         return Err(err(
                             cluster_line,
                             &f("replicas"),
-                            format!("{r:?} must list distinct brokers of the cluster {broker_ids:?}"),
+                            format!(
+                                "{r:?} must list distinct brokers of the cluster {broker_ids:?}"
+                            ),
                         ));
                     }
                 }
@@ -496,19 +529,30 @@ impl Scenario {
                 None => None,
             };
             let need_broker = || -> Result<BrokerId, SimError> {
-                let b = e
-                    .broker
-                    .ok_or_else(|| err(line, &f("broker"), format!("required for action {:?}", e.action)))?;
+                let b = e.broker.ok_or_else(|| {
+                    err(
+                        line,
+                        &f("broker"),
+                        format!("required for action {:?}", e.action),
+                    )
+                })?;
                 if !broker_ids.contains(&b) {
-                    return Err(err(line, &f("broker"), format!("broker {b} is not in the cluster {broker_ids:?}")));
+                    return Err(err(
+                        line,
+                        &f("broker"),
+                        format!("broker {b} is not in the cluster {broker_ids:?}"),
+                    ));
                 }
                 Ok(b)
             };
             let need_group = || -> Result<String, SimError> {
-                let g = e
-                    .group
-                    .clone()
-                    .ok_or_else(|| err(line, &f("group"), format!("required for action {:?}", e.action)))?;
+                let g = e.group.clone().ok_or_else(|| {
+                    err(
+                        line,
+                        &f("group"),
+                        format!("required for action {:?}", e.action),
+                    )
+                })?;
                 if !group_names.contains(&g) {
                     return Err(err(line, &f("group"), format!("unknown group {g:?}")));
                 }
@@ -523,67 +567,128 @@ impl Scenario {
                 }
             };
             let factor = |default: Option<f64>| -> Result<f64, SimError> {
-                let v = e.factor.or(default).ok_or_else(|| err(line, &f("factor"), "required".into()))?;
+                let v = e
+                    .factor
+                    .or(default)
+                    .ok_or_else(|| err(line, &f("factor"), "required".into()))?;
                 if !(v.is_finite() && v >= 0.0) {
-                    return Err(err(line, &f("factor"), format!("must be a number >= 0, found {v}")));
+                    return Err(err(
+                        line,
+                        &f("factor"),
+                        format!("must be a number >= 0, found {v}"),
+                    ));
                 }
                 Ok(v)
             };
-            let action = match e.action.as_str() {
-                "broker_down" => Action::BrokerDown { broker: need_broker()? },
-                "broker_up" => Action::BrokerUp { broker: need_broker()? },
-                "slow_follower" => Action::SlowFollower {
-                    broker: need_broker()?,
-                    delay: match &e.delay {
-                        Some(d) => parse_duration(origin, line, &f("delay"), d)?,
-                        None => Duration::from_secs(120),
+            let action =
+                match e.action.as_str() {
+                    "broker_down" => Action::BrokerDown {
+                        broker: need_broker()?,
                     },
-                },
-                "recover_follower" => Action::RecoverFollower { broker: need_broker()? },
-                "network_partition" => Action::NetworkPartition {
-                    broker: need_broker()?,
-                    mode: match e.mode.as_deref().unwrap_or("brokers") {
-                        "brokers" => PartitionMode::Brokers,
-                        "clients" => PartitionMode::Clients,
-                        m => {
-                            return Err(err(line, &f("mode"), format!("expected \"brokers\" or \"clients\", found {m:?}")))
-                        }
+                    "broker_up" => Action::BrokerUp {
+                        broker: need_broker()?,
                     },
-                },
-                "heal_partition" => Action::HealPartition { broker: need_broker()? },
-                "log_dir_failure" => Action::LogDirFailure { broker: need_broker()? },
-                "log_dir_recover" => Action::LogDirRecover { broker: need_broker()? },
-                "controller_failover" => Action::ControllerFailover {
-                    to: match e.to {
-                        Some(b) if !broker_ids.contains(&b) => {
-                            return Err(err(line, &f("to"), format!("broker {b} is not in the cluster")))
-                        }
-                        t => t,
+                    "slow_follower" => Action::SlowFollower {
+                        broker: need_broker()?,
+                        delay: match &e.delay {
+                            Some(d) => parse_duration(origin, line, &f("delay"), d)?,
+                            None => Duration::from_secs(120),
+                        },
                     },
-                },
-                "leader_imbalance" => Action::LeaderImbalance { broker: need_broker()? },
-                "leader_rebalance" => Action::LeaderRebalance,
-                "traffic_spike" => Action::TrafficSpike { topic: opt_topic()?, factor: factor(Some(10.0))? },
-                "traffic_stop" => Action::TrafficStop { topic: opt_topic()? },
-                "traffic_normal" => Action::TrafficNormal { topic: opt_topic()? },
-                "consumer_stall" => Action::ConsumerStall { group: need_group()? },
-                "consumer_stop" => Action::ConsumerStop { group: need_group()? },
-                "consumer_rewind" => Action::ConsumerRewind { group: need_group()?, offsets: e.offsets },
-                "consumer_slowdown" => Action::ConsumerSlowdown { group: need_group()?, factor: factor(Some(0.3))? },
-                "consumer_recover" => Action::ConsumerRecover { group: need_group()? },
-                "group_delete" => Action::GroupDelete { group: need_group()? },
-                other => {
-                    return Err(err(
+                    "recover_follower" => Action::RecoverFollower {
+                        broker: need_broker()?,
+                    },
+                    "network_partition" => Action::NetworkPartition {
+                        broker: need_broker()?,
+                        mode: match e.mode.as_deref().unwrap_or("brokers") {
+                            "brokers" => PartitionMode::Brokers,
+                            "clients" => PartitionMode::Clients,
+                            m => {
+                                return Err(err(
+                                    line,
+                                    &f("mode"),
+                                    format!("expected \"brokers\" or \"clients\", found {m:?}"),
+                                ))
+                            }
+                        },
+                    },
+                    "heal_partition" => Action::HealPartition {
+                        broker: need_broker()?,
+                    },
+                    "log_dir_failure" => Action::LogDirFailure {
+                        broker: need_broker()?,
+                    },
+                    "log_dir_recover" => Action::LogDirRecover {
+                        broker: need_broker()?,
+                    },
+                    "controller_failover" => Action::ControllerFailover {
+                        to: match e.to {
+                            Some(b) if !broker_ids.contains(&b) => {
+                                return Err(err(
+                                    line,
+                                    &f("to"),
+                                    format!("broker {b} is not in the cluster"),
+                                ))
+                            }
+                            t => t,
+                        },
+                    },
+                    "leader_imbalance" => Action::LeaderImbalance {
+                        broker: need_broker()?,
+                    },
+                    "leader_rebalance" => Action::LeaderRebalance,
+                    "traffic_spike" => Action::TrafficSpike {
+                        topic: opt_topic()?,
+                        factor: factor(Some(10.0))?,
+                    },
+                    "traffic_stop" => Action::TrafficStop {
+                        topic: opt_topic()?,
+                    },
+                    "traffic_normal" => Action::TrafficNormal {
+                        topic: opt_topic()?,
+                    },
+                    "consumer_stall" => Action::ConsumerStall {
+                        group: need_group()?,
+                    },
+                    "consumer_stop" => Action::ConsumerStop {
+                        group: need_group()?,
+                    },
+                    "consumer_rewind" => Action::ConsumerRewind {
+                        group: need_group()?,
+                        offsets: e.offsets,
+                    },
+                    "consumer_slowdown" => Action::ConsumerSlowdown {
+                        group: need_group()?,
+                        factor: factor(Some(0.3))?,
+                    },
+                    "consumer_recover" => Action::ConsumerRecover {
+                        group: need_group()?,
+                    },
+                    "group_delete" => Action::GroupDelete {
+                        group: need_group()?,
+                    },
+                    other => return Err(err(
                         line,
                         &f("action"),
-                        format!("unknown action {other:?} (see tests/scenarios/README.md for the list)"),
-                    ))
-                }
-            };
+                        format!(
+                            "unknown action {other:?} (see tests/scenarios/README.md for the list)"
+                        ),
+                    )),
+                };
             if duration.is_some() && action.recovery().is_none() {
-                return Err(err(line, &f("duration"), format!("action {:?} has no recovery to schedule", e.action)));
+                return Err(err(
+                    line,
+                    &f("duration"),
+                    format!("action {:?} has no recovery to schedule", e.action),
+                ));
             }
-            events.push(Event { at, id: e.id.clone(), action, duration, line });
+            events.push(Event {
+                at,
+                id: e.id.clone(),
+                action,
+                duration,
+                line,
+            });
         }
         events.sort_by_key(|e| e.at);
 
@@ -593,7 +698,14 @@ impl Scenario {
             let x = sp.get_ref();
             let f = |n: &str| format!("expect[{i}].{n}");
             if !FINDING_KINDS.contains(&x.kind.as_str()) {
-                return Err(err(line, &f("kind"), format!("unknown finding kind {:?}, expected one of {FINDING_KINDS:?}", x.kind)));
+                return Err(err(
+                    line,
+                    &f("kind"),
+                    format!(
+                        "unknown finding kind {:?}, expected one of {FINDING_KINDS:?}",
+                        x.kind
+                    ),
+                ));
             }
             let find = |id: &str, field: &str| -> Result<&Event, SimError> {
                 events
@@ -607,7 +719,8 @@ impl Scenario {
                     .first()
                     .ok_or_else(|| err(line, &f("after"), "the scenario has no events".into()))?,
             };
-            let raised_within = parse_duration(origin, line, &f("raised_within"), &x.raised_within)?;
+            let raised_within =
+                parse_duration(origin, line, &f("raised_within"), &x.raised_within)?;
             let resolved_after = match &x.recovery {
                 Some(id) => Some(find(id, "recovery")?.at),
                 None => cause.duration.map(|d| cause.at + d),
@@ -617,7 +730,11 @@ impl Scenario {
                 None => None,
             };
             if resolved_within.is_some() && resolved_after.is_none() {
-                return Err(err(line, &f("recovery"), "resolved_within needs a recovery event id or a cause with a duration".into()));
+                return Err(err(
+                    line,
+                    &f("recovery"),
+                    "resolved_within needs a recovery event id or a cause with a duration".into(),
+                ));
             }
             expect.push(Expectation {
                 kind: x.kind.clone(),
@@ -632,7 +749,11 @@ impl Scenario {
                 line,
             });
         }
-        Ok(Scenario { cluster, events, expect })
+        Ok(Scenario {
+            cluster,
+            events,
+            expect,
+        })
     }
 
     /// Reads and parses a scenario file.
@@ -672,7 +793,13 @@ impl ClusterSpec {
     /// A cluster built in code for benchmarks: `topics` topics `topic-N` of
     /// `partitions_per_topic` partitions, replication factor `rf` (capped at
     /// `brokers`), and `groups` groups `group-N` each consuming one topic.
-    pub fn synthetic(brokers: u32, topics: u32, partitions_per_topic: u32, rf: u32, groups: u32) -> ClusterSpec {
+    pub fn synthetic(
+        brokers: u32,
+        topics: u32,
+        partitions_per_topic: u32,
+        rf: u32,
+        groups: u32,
+    ) -> ClusterSpec {
         let brokers = brokers.max(1);
         let topic_specs = (0..topics)
             .map(|i| TopicSpec {
@@ -790,7 +917,9 @@ mod humantime_serde_compat {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
         humantime::parse_duration(s.trim()).map_err(|e| {
-            serde::de::Error::custom(format!("expected a duration like \"30s\", found {s:?} ({e})"))
+            serde::de::Error::custom(format!(
+                "expected a duration like \"30s\", found {s:?} ({e})"
+            ))
         })
     }
 }

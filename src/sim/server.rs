@@ -185,12 +185,20 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         return frame_response(correlation, 0, &resp, 0);
     }
     if !supported(key, version) {
-        tracing::debug!(?key, version, "sim: unsupported request, closing connection");
+        tracing::debug!(
+            ?key,
+            version,
+            "sim: unsupported request, closing connection"
+        );
         return None;
     }
     let header = RequestHeader::decode(&mut frame, key.request_header_version(version)).ok()?;
     if !body_is_sane(key, version, &frame) {
-        tracing::debug!(?key, version, "sim: malformed request body, closing connection");
+        tracing::debug!(
+            ?key,
+            version,
+            "sim: malformed request body, closing connection"
+        );
         return None;
     }
     let resp_hv = key.response_header_version(version);
@@ -234,11 +242,21 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         }
         ApiKey::FindCoordinator => {
             let req = FindCoordinatorRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &find_coordinator(&st, &req, version), version)
+            frame_response(
+                corr,
+                resp_hv,
+                &find_coordinator(&st, &req, version),
+                version,
+            )
         }
         ApiKey::OffsetFetch => {
             let req = OffsetFetchRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &offset_fetch(&st, broker, &req, version), version)
+            frame_response(
+                corr,
+                resp_hv,
+                &offset_fetch(&st, broker, &req, version),
+                version,
+            )
         }
         ApiKey::ListGroups => {
             let req = ListGroupsRequest::decode(&mut frame, version).ok()?;
@@ -250,7 +268,12 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         }
         ApiKey::DescribeConfigs => {
             let req = DescribeConfigsRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &describe_configs(&st, &req, version), version)
+            frame_response(
+                corr,
+                resp_hv,
+                &describe_configs(&st, &req, version),
+                version,
+            )
         }
         ApiKey::DescribeCluster => {
             DescribeClusterRequest::decode(&mut frame, version).ok()?;
@@ -258,7 +281,12 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         }
         ApiKey::DescribeLogDirs => {
             let req = DescribeLogDirsRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &describe_log_dirs(&st, broker, &req), version)
+            frame_response(
+                corr,
+                resp_hv,
+                &describe_log_dirs(&st, broker, &req),
+                version,
+            )
         }
         _ => None,
     }
@@ -329,7 +357,11 @@ fn metadata(st: &ClusterState, req: &MetadataRequest, version: i16) -> MetadataR
                     .map(|r| BrokerId(*r))
                     .collect();
                 metadata_response::MetadataResponsePartition::default()
-                    .with_error_code(if p.leader < 0 { LEADER_NOT_AVAILABLE } else { NONE })
+                    .with_error_code(if p.leader < 0 {
+                        LEADER_NOT_AVAILABLE
+                    } else {
+                        NONE
+                    })
                     .with_partition_index(i as i32)
                     .with_leader_id(BrokerId(p.leader))
                     .with_leader_epoch(p.leader_epoch)
@@ -379,8 +411,12 @@ fn metadata(st: &ClusterState, req: &MetadataRequest, version: i16) -> MetadataR
 fn list_offsets(st: &ClusterState, broker: i32, req: &ListOffsetsRequest) -> ListOffsetsResponse {
     let mut r = ListOffsetsResponse::default();
     for t in &req.topics {
-        let topic = st.topic_index.get(t.name.0.as_str()).map(|&i| &st.topics[i]);
-        let mut tr = list_offsets_response::ListOffsetsTopicResponse::default().with_name(t.name.clone());
+        let topic = st
+            .topic_index
+            .get(t.name.0.as_str())
+            .map(|&i| &st.topics[i]);
+        let mut tr =
+            list_offsets_response::ListOffsetsTopicResponse::default().with_name(t.name.clone());
         for p in &t.partitions {
             let mut pr = list_offsets_response::ListOffsetsPartitionResponse::default()
                 .with_partition_index(p.partition_index)
@@ -422,7 +458,11 @@ fn list_offsets(st: &ClusterState, broker: i32, req: &ListOffsetsRequest) -> Lis
     r
 }
 
-fn find_coordinator(st: &ClusterState, req: &FindCoordinatorRequest, version: i16) -> FindCoordinatorResponse {
+fn find_coordinator(
+    st: &ClusterState,
+    req: &FindCoordinatorRequest,
+    version: i16,
+) -> FindCoordinatorResponse {
     let lookup = |key: &str| {
         let id = st.coordinator_of_hash(fnv_key(key));
         let port = st.broker(id).map(|b| b.port as i32).unwrap_or(-1);
@@ -489,8 +529,12 @@ fn committed_for(
         .filter(|g| g.mode != GroupMode::Deleted);
     let offset = |topic: &str, p: i32| -> i64 {
         let Some(g) = g else { return -1 };
-        let Some(&ti) = st.topic_index.get(topic) else { return -1 };
-        let Some(k) = g.topics.iter().position(|&x| x == ti) else { return -1 };
+        let Some(&ti) = st.topic_index.get(topic) else {
+            return -1;
+        };
+        let Some(k) = g.topics.iter().position(|&x| x == ti) else {
+            return -1;
+        };
         usize::try_from(p)
             .ok()
             .and_then(|p| g.committed[k].get(p).copied())
@@ -524,7 +568,12 @@ fn committed_for(
     })
 }
 
-fn offset_fetch(st: &ClusterState, broker: i32, req: &OffsetFetchRequest, version: i16) -> OffsetFetchResponse {
+fn offset_fetch(
+    st: &ClusterState,
+    broker: i32,
+    req: &OffsetFetchRequest,
+    version: i16,
+) -> OffsetFetchResponse {
     let mut r = OffsetFetchResponse::default();
     if version <= 7 {
         let topics = req.topics.as_ref().map(|ts| {
@@ -585,7 +634,8 @@ fn offset_fetch(st: &ClusterState, broker: i32, req: &OffsetFetchRequest, versio
                     .map(|t| (t.name.0.to_string(), t.partition_indexes.clone()))
                     .collect()
             });
-            let mut gr = offset_fetch_response::OffsetFetchResponseGroup::default().with_group_id(g.group_id.clone());
+            let mut gr = offset_fetch_response::OffsetFetchResponseGroup::default()
+                .with_group_id(g.group_id.clone());
             match committed_for(st, broker, g.group_id.0.as_str(), topics) {
                 Ok(c) => {
                     gr.topics = c
@@ -622,7 +672,10 @@ fn list_groups(st: &ClusterState, broker: i32, req: &ListGroupsRequest) -> ListG
         }
         let state = group_state(g);
         if !req.states_filter.is_empty()
-            && !req.states_filter.iter().any(|f| f.as_str().eq_ignore_ascii_case(state))
+            && !req
+                .states_filter
+                .iter()
+                .any(|f| f.as_str().eq_ignore_ascii_case(state))
         {
             continue;
         }
@@ -666,7 +719,11 @@ fn assignment(parts: &[(&str, Vec<i32>)]) -> Bytes {
     b.freeze()
 }
 
-fn describe_groups(st: &ClusterState, broker: i32, req: &DescribeGroupsRequest) -> DescribeGroupsResponse {
+fn describe_groups(
+    st: &ClusterState,
+    broker: i32,
+    req: &DescribeGroupsRequest,
+) -> DescribeGroupsResponse {
     let mut r = DescribeGroupsResponse::default();
     for gid in &req.groups {
         let name = gid.0.as_str();
@@ -690,7 +747,11 @@ fn describe_groups(st: &ClusterState, broker: i32, req: &DescribeGroupsRequest) 
         d.protocol_type = s("consumer");
         if g.mode != GroupMode::Stopped {
             d.protocol_data = s("range");
-            let names: Vec<&str> = g.topics.iter().map(|&ti| st.topics[ti].name.as_str()).collect();
+            let names: Vec<&str> = g
+                .topics
+                .iter()
+                .map(|&ti| st.topics[ti].name.as_str())
+                .collect();
             let sub = subscription(&names);
             let n = g.members.max(1) as usize;
             for m in 0..n {
@@ -708,7 +769,10 @@ fn describe_groups(st: &ClusterState, broker: i32, req: &DescribeGroupsRequest) 
                     .collect();
                 d.members.push(
                     describe_groups_response::DescribedGroupMember::default()
-                        .with_member_id(s(format!("consumer-{name}-{m}-{:08x}", g.hash as u32 ^ m as u32)))
+                        .with_member_id(s(format!(
+                            "consumer-{name}-{m}-{:08x}",
+                            g.hash as u32 ^ m as u32
+                        )))
                         .with_client_id(s(format!("consumer-{name}-{m}")))
                         .with_client_host(s(format!("/10.0.0.{}", 10 + m)))
                         .with_member_metadata(sub.clone())
@@ -721,7 +785,13 @@ fn describe_groups(st: &ClusterState, broker: i32, req: &DescribeGroupsRequest) 
     r
 }
 
-fn config_entry(name: &str, value: String, source: i8, read_only: bool, ctype: i8) -> describe_configs_response::DescribeConfigsResourceResult {
+fn config_entry(
+    name: &str,
+    value: String,
+    source: i8,
+    read_only: bool,
+    ctype: i8,
+) -> describe_configs_response::DescribeConfigsResourceResult {
     describe_configs_response::DescribeConfigsResourceResult::default()
         .with_name(s(name))
         .with_value(Some(s(value)))
@@ -739,9 +809,17 @@ const T_STRING: i8 = 2;
 const T_INT: i8 = 3;
 const T_LONG: i8 = 5;
 
-fn describe_configs(st: &ClusterState, req: &DescribeConfigsRequest, version: i16) -> DescribeConfigsResponse {
+fn describe_configs(
+    st: &ClusterState,
+    req: &DescribeConfigsRequest,
+    version: i16,
+) -> DescribeConfigsResponse {
     let mut r = DescribeConfigsResponse::default();
-    let min_isr_src = if st.min_isr == 1 { DEFAULT } else { STATIC_BROKER };
+    let min_isr_src = if st.min_isr == 1 {
+        DEFAULT
+    } else {
+        STATIC_BROKER
+    };
     for res in &req.resources {
         let name = res.resource_name.as_str();
         let mut out = describe_configs_response::DescribeConfigsResult::default()
@@ -756,30 +834,88 @@ fn describe_configs(st: &ClusterState, req: &DescribeConfigsRequest, version: i1
                 }
                 Some(t) => vec![
                     match t.min_isr {
-                        Some(m) => config_entry("min.insync.replicas", m.to_string(), DYNAMIC_TOPIC, false, T_INT),
-                        None => config_entry("min.insync.replicas", st.min_isr.to_string(), min_isr_src, false, T_INT),
+                        Some(m) => config_entry(
+                            "min.insync.replicas",
+                            m.to_string(),
+                            DYNAMIC_TOPIC,
+                            false,
+                            T_INT,
+                        ),
+                        None => config_entry(
+                            "min.insync.replicas",
+                            st.min_isr.to_string(),
+                            min_isr_src,
+                            false,
+                            T_INT,
+                        ),
                     },
-                    config_entry("retention.ms", t.retention_ms.to_string(), DYNAMIC_TOPIC, false, T_LONG),
+                    config_entry(
+                        "retention.ms",
+                        t.retention_ms.to_string(),
+                        DYNAMIC_TOPIC,
+                        false,
+                        T_LONG,
+                    ),
                     config_entry("cleanup.policy", "delete".into(), DEFAULT, false, 7),
-                    config_entry("unclean.leader.election.enable", st.unclean.to_string(), DEFAULT, false, T_BOOL),
+                    config_entry(
+                        "unclean.leader.election.enable",
+                        st.unclean.to_string(),
+                        DEFAULT,
+                        false,
+                        T_BOOL,
+                    ),
                     config_entry("segment.bytes", "1073741824".into(), DEFAULT, false, T_INT),
                     config_entry("max.message.bytes", "1048588".into(), DEFAULT, false, T_INT),
-                    config_entry("message.timestamp.type", "CreateTime".into(), DEFAULT, false, T_STRING),
+                    config_entry(
+                        "message.timestamp.type",
+                        "CreateTime".into(),
+                        DEFAULT,
+                        false,
+                        T_STRING,
+                    ),
                 ],
             },
             4 => {
                 let known = name.is_empty()
-                    || name.parse::<i32>().ok().and_then(|id| st.broker(id)).is_some();
+                    || name
+                        .parse::<i32>()
+                        .ok()
+                        .and_then(|id| st.broker(id))
+                        .is_some();
                 if !known {
                     out.error_code = INVALID_REQUEST;
                     out.error_message = Some(s(format!("unknown broker {name:?}")));
                     Vec::new()
                 } else {
                     let mut v = vec![
-                        config_entry("min.insync.replicas", st.min_isr.to_string(), min_isr_src, false, T_INT),
-                        config_entry("replica.lag.time.max.ms", st.lag_max_ms.to_string(), STATIC_BROKER, false, T_LONG),
-                        config_entry("unclean.leader.election.enable", st.unclean.to_string(), STATIC_BROKER, false, T_BOOL),
-                        config_entry("auto.leader.rebalance.enable", st.auto_rebalance.to_string(), STATIC_BROKER, false, T_BOOL),
+                        config_entry(
+                            "min.insync.replicas",
+                            st.min_isr.to_string(),
+                            min_isr_src,
+                            false,
+                            T_INT,
+                        ),
+                        config_entry(
+                            "replica.lag.time.max.ms",
+                            st.lag_max_ms.to_string(),
+                            STATIC_BROKER,
+                            false,
+                            T_LONG,
+                        ),
+                        config_entry(
+                            "unclean.leader.election.enable",
+                            st.unclean.to_string(),
+                            STATIC_BROKER,
+                            false,
+                            T_BOOL,
+                        ),
+                        config_entry(
+                            "auto.leader.rebalance.enable",
+                            st.auto_rebalance.to_string(),
+                            STATIC_BROKER,
+                            false,
+                            T_BOOL,
+                        ),
                         config_entry(
                             "leader.imbalance.check.interval.seconds",
                             (st.rebalance_interval_ms / 1000).to_string(),
@@ -787,13 +923,25 @@ fn describe_configs(st: &ClusterState, req: &DescribeConfigsRequest, version: i1
                             false,
                             T_LONG,
                         ),
-                        config_entry("default.replication.factor", "3".into(), STATIC_BROKER, false, T_INT),
+                        config_entry(
+                            "default.replication.factor",
+                            "3".into(),
+                            STATIC_BROKER,
+                            false,
+                            T_INT,
+                        ),
                         config_entry("num.partitions", "1".into(), DEFAULT, false, T_INT),
                         config_entry("log.retention.hours", "168".into(), DEFAULT, false, T_INT),
                         config_entry("log.dirs", LOG_DIR.into(), STATIC_BROKER, true, T_STRING),
                     ];
                     if !name.is_empty() {
-                        v.push(config_entry("broker.id", name.to_string(), STATIC_BROKER, true, T_INT));
+                        v.push(config_entry(
+                            "broker.id",
+                            name.to_string(),
+                            STATIC_BROKER,
+                            true,
+                            T_INT,
+                        ));
                     }
                     v
                 }
@@ -843,7 +991,11 @@ fn describe_cluster(st: &ClusterState, version: i16) -> DescribeClusterResponse 
     r
 }
 
-fn describe_log_dirs(st: &ClusterState, broker: i32, req: &DescribeLogDirsRequest) -> DescribeLogDirsResponse {
+fn describe_log_dirs(
+    st: &ClusterState,
+    broker: i32,
+    req: &DescribeLogDirsRequest,
+) -> DescribeLogDirsResponse {
     let mut r = DescribeLogDirsResponse::default();
     let Some(b) = st.broker(broker) else {
         return r;
@@ -857,10 +1009,11 @@ fn describe_log_dirs(st: &ClusterState, broker: i32, req: &DescribeLogDirsReques
         r.results.push(dir);
         return r;
     }
-    let wanted: Option<HashMap<&str, &Vec<i32>>> = req
-        .topics
-        .as_ref()
-        .map(|ts| ts.iter().map(|t| (t.topic.0.as_str(), &t.partitions)).collect());
+    let wanted: Option<HashMap<&str, &Vec<i32>>> = req.topics.as_ref().map(|ts| {
+        ts.iter()
+            .map(|t| (t.topic.0.as_str(), &t.partitions))
+            .collect()
+    });
     let mut used: i64 = 0;
     for t in &st.topics {
         let filter = match &wanted {
@@ -967,7 +1120,12 @@ mod tests {
     #[test]
     fn api_versions_unknown_version_gets_v0_error() {
         let sh = shared();
-        let out = handle_frame(&sh, 0, request(ApiKey::ApiVersions, 4, &ApiVersionsRequest::default())).unwrap();
+        let out = handle_frame(
+            &sh,
+            0,
+            request(ApiKey::ApiVersions, 4, &ApiVersionsRequest::default()),
+        )
+        .unwrap();
         let r: ApiVersionsResponse = response(ApiKey::ApiVersions, 4, out);
         assert_eq!(r.error_code, 0);
         let mut b = BytesMut::new();
@@ -986,28 +1144,53 @@ mod tests {
         let sh = shared();
         let (coord, leader0) = {
             let st = sh.state.lock();
-            (st.coordinator_of_hash(st.groups[0].hash), st.topics[0].partitions[0].leader)
+            (
+                st.coordinator_of_hash(st.groups[0].hash),
+                st.topics[0].partitions[0].leader,
+            )
         };
         let idx = |id: i32| (id - 1) as usize;
         let other = |id: i32| ((id % 3) + 1 - 1) as usize;
         let req = OffsetFetchRequest::default().with_groups(vec![
-            offset_fetch_request::OffsetFetchRequestGroup::default().with_group_id(GroupId(StrBytes::from_static_str("g"))).with_topics(None),
+            offset_fetch_request::OffsetFetchRequestGroup::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                .with_topics(None),
         ]);
-        let r: OffsetFetchResponse = response(ApiKey::OffsetFetch, 8, handle_frame(&sh, idx(coord), request(ApiKey::OffsetFetch, 8, &req)).unwrap());
+        let r: OffsetFetchResponse = response(
+            ApiKey::OffsetFetch,
+            8,
+            handle_frame(&sh, idx(coord), request(ApiKey::OffsetFetch, 8, &req)).unwrap(),
+        );
         assert_eq!(r.groups[0].error_code, 0);
         assert_eq!(r.groups[0].topics[0].partitions.len(), 4);
-        let r: OffsetFetchResponse = response(ApiKey::OffsetFetch, 8, handle_frame(&sh, other(coord), request(ApiKey::OffsetFetch, 8, &req)).unwrap());
+        let r: OffsetFetchResponse = response(
+            ApiKey::OffsetFetch,
+            8,
+            handle_frame(&sh, other(coord), request(ApiKey::OffsetFetch, 8, &req)).unwrap(),
+        );
         assert_eq!(r.groups[0].error_code, NOT_COORDINATOR);
 
-        let lreq = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
-            list_offsets_request::ListOffsetsTopic::default()
+        let lreq = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
                 .with_name(TopicName(StrBytes::from_static_str("t")))
-                .with_partitions(vec![list_offsets_request::ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1)]),
-        ]);
-        let r: ListOffsetsResponse = response(ApiKey::ListOffsets, 7, handle_frame(&sh, idx(leader0), request(ApiKey::ListOffsets, 7, &lreq)).unwrap());
+                .with_partitions(vec![
+                    list_offsets_request::ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1),
+                ])]);
+        let r: ListOffsetsResponse = response(
+            ApiKey::ListOffsets,
+            7,
+            handle_frame(&sh, idx(leader0), request(ApiKey::ListOffsets, 7, &lreq)).unwrap(),
+        );
         assert_eq!(r.topics[0].partitions[0].error_code, 0);
         assert!(r.topics[0].partitions[0].offset > 0);
-        let r: ListOffsetsResponse = response(ApiKey::ListOffsets, 7, handle_frame(&sh, other(leader0), request(ApiKey::ListOffsets, 7, &lreq)).unwrap());
+        let r: ListOffsetsResponse = response(
+            ApiKey::ListOffsets,
+            7,
+            handle_frame(&sh, other(leader0), request(ApiKey::ListOffsets, 7, &lreq)).unwrap(),
+        );
         assert_eq!(r.topics[0].partitions[0].error_code, NOT_LEADER_OR_FOLLOWER);
     }
 

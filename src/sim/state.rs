@@ -350,7 +350,12 @@ impl ClusterState {
         let dt_ms = dt_ms.max(0);
         self.now_ms += dt_ms;
         let now = self.now_ms;
-        while self.pending.first().map(|(t, _)| *t <= now).unwrap_or(false) {
+        while self
+            .pending
+            .first()
+            .map(|(t, _)| *t <= now)
+            .unwrap_or(false)
+        {
             let (_, action) = self.pending.remove(0);
             self.apply(&action);
         }
@@ -787,7 +792,11 @@ impl ClusterState {
                     GroupView {
                         coordinator: self.coordinator_of_hash(g.hash),
                         state: group_state(g).to_string(),
-                        members: if g.mode == GroupMode::Stopped { 0 } else { g.members },
+                        members: if g.mode == GroupMode::Stopped {
+                            0
+                        } else {
+                            g.members
+                        },
                         committed,
                     },
                 )
@@ -830,7 +839,9 @@ pub struct SimState {
 impl SimState {
     /// One partition.
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionView> {
-        self.topics.get(topic)?.get(usize::try_from(partition).ok()?)
+        self.topics
+            .get(topic)?
+            .get(usize::try_from(partition).ok()?)
     }
 }
 
@@ -886,11 +897,17 @@ mod tests {
     #[test]
     fn slow_follower_leaves_isr_after_lag_max_and_rejoins() {
         let mut s = state(BASE);
-        s.apply(&Action::SlowFollower { broker: 3, delay: Duration::from_secs(120) });
+        s.apply(&Action::SlowFollower {
+            broker: 3,
+            delay: Duration::from_secs(120),
+        });
         for _ in 0..290 {
             s.tick(100);
         }
-        assert!(s.topics[0].partitions[0].isr.contains(&3), "still in ISR before 30s");
+        assert!(
+            s.topics[0].partitions[0].isr.contains(&3),
+            "still in ISR before 30s"
+        );
         for _ in 0..20 {
             s.tick(100);
         }
@@ -929,7 +946,10 @@ mod tests {
             s.tick(100);
         }
         assert_eq!(s.groups[0].committed[0][0], after);
-        s.apply(&Action::ConsumerRewind { group: "g".into(), offsets: Some(5) });
+        s.apply(&Action::ConsumerRewind {
+            group: "g".into(),
+            offsets: Some(5),
+        });
         assert_eq!(s.groups[0].committed[0][0], after - 5);
     }
 }
