@@ -370,3 +370,86 @@ async fn large_cluster_metadata_is_complete() {
     drop(c);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kcat_plain_listing_names_every_broker() {
+    let sim = start("broker_down.toml").await;
+    let bs = sim.bootstrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("kcat")
+            .args(["-b", &bs, "-L", "-m", "10"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("3 brokers:"), "{text}");
+    for (i, port) in sim.ports().iter().enumerate() {
+        assert!(
+            text.contains(&format!("broker {} at 127.0.0.1:{port}", i + 1)),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("topic \"orders\" with 6 partitions"),
+        "{text}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn timeline_runs_at_speed_n() {
+    // broker_down.toml: broker 2 down at 30 s for 120 s. At speed 60 that is
+    // 0.5 s and 2.5 s of wall time.
+    let sim = Simulator::start(
+        scenario("broker_down.toml"),
+        SimOptions {
+            speed: 60.0,
+            ports: None,
+        },
+    )
+    .await
+    .unwrap();
+    let down = |sim: &SimHandle| !sim.state().brokers.iter().find(|b| b.id == 2).unwrap().up;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !down(&sim) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "broker 2 never went down"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sim.elapsed() >= Duration::from_secs(30));
+    while down(&sim) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "broker 2 never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sim.elapsed() >= Duration::from_secs(150));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_cli_stops_when_the_shutdown_future_completes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/consumer_stall.toml");
+    isrwatch::sim::run_cli(
+        Some(path),
+        10.0,
+        tokio::time::sleep(Duration::from_millis(500)),
+    )
+    .await
+    .unwrap();
+    let missing = std::path::PathBuf::from("/nonexistent/scenario.toml");
+    let err = isrwatch::sim::run_cli(Some(missing), 1.0, async {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/scenario.toml"),
+        "{err}"
+    );
+}

@@ -86,8 +86,11 @@ impl Default for SimOptions {
 /// Starts simulations.
 pub struct Simulator;
 
-/// Wall-clock interval between clock ticks.
-const TICK: Duration = Duration::from_millis(50);
+/// Wall-clock interval between clock ticks: 50 ms for small clusters,
+/// longer for big ones (one tick walks every partition and group), at most 1 s.
+fn tick_interval(partitions: usize) -> Duration {
+    Duration::from_millis((partitions as u64 / 200).clamp(50, 1000))
+}
 
 impl Simulator {
     /// Binds the brokers' listeners, schedules the scenario's events and
@@ -151,9 +154,17 @@ impl Simulator {
                 stop.clone(),
             )));
         }
+        let partitions = shared
+            .state
+            .lock()
+            .topics
+            .iter()
+            .map(|t| t.partitions.len())
+            .sum();
         tasks.push(tokio::spawn(run_clock(
             shared.clone(),
             opts.speed,
+            tick_interval(partitions),
             stop.clone(),
         )));
         Ok(SimHandle {
@@ -165,9 +176,9 @@ impl Simulator {
     }
 }
 
-async fn run_clock(shared: Arc<Shared>, speed: f64, stop: CancellationToken) {
+async fn run_clock(shared: Arc<Shared>, speed: f64, tick: Duration, stop: CancellationToken) {
     let start = Instant::now();
-    let mut interval = tokio::time::interval(TICK);
+    let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

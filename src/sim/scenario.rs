@@ -580,101 +580,102 @@ impl Scenario {
                 }
                 Ok(v)
             };
-            let action =
-                match e.action.as_str() {
-                    "broker_down" => Action::BrokerDown {
-                        broker: need_broker()?,
+            let action = match e.action.as_str() {
+                "broker_down" => Action::BrokerDown {
+                    broker: need_broker()?,
+                },
+                "broker_up" => Action::BrokerUp {
+                    broker: need_broker()?,
+                },
+                "slow_follower" => Action::SlowFollower {
+                    broker: need_broker()?,
+                    delay: match &e.delay {
+                        Some(d) => parse_duration(origin, line, &f("delay"), d)?,
+                        None => Duration::from_secs(120),
                     },
-                    "broker_up" => Action::BrokerUp {
-                        broker: need_broker()?,
+                },
+                "recover_follower" => Action::RecoverFollower {
+                    broker: need_broker()?,
+                },
+                "network_partition" => Action::NetworkPartition {
+                    broker: need_broker()?,
+                    mode: match e.mode.as_deref().unwrap_or("brokers") {
+                        "brokers" => PartitionMode::Brokers,
+                        "clients" => PartitionMode::Clients,
+                        m => {
+                            return Err(err(
+                                line,
+                                &f("mode"),
+                                format!("expected \"brokers\" or \"clients\", found {m:?}"),
+                            ))
+                        }
                     },
-                    "slow_follower" => Action::SlowFollower {
-                        broker: need_broker()?,
-                        delay: match &e.delay {
-                            Some(d) => parse_duration(origin, line, &f("delay"), d)?,
-                            None => Duration::from_secs(120),
-                        },
+                },
+                "heal_partition" => Action::HealPartition {
+                    broker: need_broker()?,
+                },
+                "log_dir_failure" => Action::LogDirFailure {
+                    broker: need_broker()?,
+                },
+                "log_dir_recover" => Action::LogDirRecover {
+                    broker: need_broker()?,
+                },
+                "controller_failover" => Action::ControllerFailover {
+                    to: match e.to {
+                        Some(b) if !broker_ids.contains(&b) => {
+                            return Err(err(
+                                line,
+                                &f("to"),
+                                format!("broker {b} is not in the cluster"),
+                            ))
+                        }
+                        t => t,
                     },
-                    "recover_follower" => Action::RecoverFollower {
-                        broker: need_broker()?,
-                    },
-                    "network_partition" => Action::NetworkPartition {
-                        broker: need_broker()?,
-                        mode: match e.mode.as_deref().unwrap_or("brokers") {
-                            "brokers" => PartitionMode::Brokers,
-                            "clients" => PartitionMode::Clients,
-                            m => {
-                                return Err(err(
-                                    line,
-                                    &f("mode"),
-                                    format!("expected \"brokers\" or \"clients\", found {m:?}"),
-                                ))
-                            }
-                        },
-                    },
-                    "heal_partition" => Action::HealPartition {
-                        broker: need_broker()?,
-                    },
-                    "log_dir_failure" => Action::LogDirFailure {
-                        broker: need_broker()?,
-                    },
-                    "log_dir_recover" => Action::LogDirRecover {
-                        broker: need_broker()?,
-                    },
-                    "controller_failover" => Action::ControllerFailover {
-                        to: match e.to {
-                            Some(b) if !broker_ids.contains(&b) => {
-                                return Err(err(
-                                    line,
-                                    &f("to"),
-                                    format!("broker {b} is not in the cluster"),
-                                ))
-                            }
-                            t => t,
-                        },
-                    },
-                    "leader_imbalance" => Action::LeaderImbalance {
-                        broker: need_broker()?,
-                    },
-                    "leader_rebalance" => Action::LeaderRebalance,
-                    "traffic_spike" => Action::TrafficSpike {
-                        topic: opt_topic()?,
-                        factor: factor(Some(10.0))?,
-                    },
-                    "traffic_stop" => Action::TrafficStop {
-                        topic: opt_topic()?,
-                    },
-                    "traffic_normal" => Action::TrafficNormal {
-                        topic: opt_topic()?,
-                    },
-                    "consumer_stall" => Action::ConsumerStall {
-                        group: need_group()?,
-                    },
-                    "consumer_stop" => Action::ConsumerStop {
-                        group: need_group()?,
-                    },
-                    "consumer_rewind" => Action::ConsumerRewind {
-                        group: need_group()?,
-                        offsets: e.offsets,
-                    },
-                    "consumer_slowdown" => Action::ConsumerSlowdown {
-                        group: need_group()?,
-                        factor: factor(Some(0.3))?,
-                    },
-                    "consumer_recover" => Action::ConsumerRecover {
-                        group: need_group()?,
-                    },
-                    "group_delete" => Action::GroupDelete {
-                        group: need_group()?,
-                    },
-                    other => return Err(err(
+                },
+                "leader_imbalance" => Action::LeaderImbalance {
+                    broker: need_broker()?,
+                },
+                "leader_rebalance" => Action::LeaderRebalance,
+                "traffic_spike" => Action::TrafficSpike {
+                    topic: opt_topic()?,
+                    factor: factor(Some(10.0))?,
+                },
+                "traffic_stop" => Action::TrafficStop {
+                    topic: opt_topic()?,
+                },
+                "traffic_normal" => Action::TrafficNormal {
+                    topic: opt_topic()?,
+                },
+                "consumer_stall" => Action::ConsumerStall {
+                    group: need_group()?,
+                },
+                "consumer_stop" => Action::ConsumerStop {
+                    group: need_group()?,
+                },
+                "consumer_rewind" => Action::ConsumerRewind {
+                    group: need_group()?,
+                    offsets: e.offsets,
+                },
+                "consumer_slowdown" => Action::ConsumerSlowdown {
+                    group: need_group()?,
+                    factor: factor(Some(0.3))?,
+                },
+                "consumer_recover" => Action::ConsumerRecover {
+                    group: need_group()?,
+                },
+                "group_delete" => Action::GroupDelete {
+                    group: need_group()?,
+                },
+                other => {
+                    return Err(err(
                         line,
                         &f("action"),
                         format!(
                             "unknown action {other:?} (see tests/scenarios/README.md for the list)"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             if duration.is_some() && action.recovery().is_none() {
                 return Err(err(
                     line,
