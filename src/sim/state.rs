@@ -802,7 +802,13 @@ impl ClusterState {
                 )
             })
             .collect();
+        let min_insync_replicas = self
+            .topics
+            .iter()
+            .map(|t| (t.name.clone(), t.min_isr.unwrap_or(self.min_isr)))
+            .collect();
         SimState {
+            min_insync_replicas,
             elapsed: Duration::from_millis(self.now_ms.max(0) as u64),
             controller: (self.controller >= 0).then_some(self.controller),
             brokers,
@@ -834,6 +840,8 @@ pub struct SimState {
     pub topics: BTreeMap<String, Vec<PartitionView>>,
     /// Groups (deleted ones excluded).
     pub groups: BTreeMap<String, GroupView>,
+    /// Effective `min.insync.replicas` by topic.
+    pub min_insync_replicas: BTreeMap<String, u32>,
 }
 
 impl SimState {
