@@ -453,3 +453,47 @@ async fn run_cli_stops_when_the_shutdown_future_completes() {
         "{err}"
     );
 }
+
+/// Sends an ApiVersions v0 request; `true` when a response comes back.
+fn api_versions_answered(port: u16) -> bool {
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let frame = [0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 42, 0xff, 0xff];
+    if s.write_all(&frame).is_err() {
+        return false;
+    }
+    let mut size = [0u8; 4];
+    s.read_exact(&mut size).is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn client_side_partition_and_broker_down_refuse_clients() {
+    let sim = start("network_partition.toml").await;
+    let ports = sim.ports().to_vec();
+    assert!(tokio::task::block_in_place(|| api_versions_answered(
+        ports[0]
+    )));
+    sim.apply(Action::NetworkPartition {
+        broker: 1,
+        mode: isrwatch::sim::PartitionMode::Clients,
+    });
+    assert!(!tokio::task::block_in_place(|| api_versions_answered(
+        ports[0]
+    )));
+    assert!(tokio::task::block_in_place(|| api_versions_answered(
+        ports[1]
+    )));
+    // Still in metadata: the other brokers can reach it.
+    assert!(sim.state().brokers[0].up);
+    sim.apply(Action::HealPartition { broker: 1 });
+    assert!(tokio::task::block_in_place(|| api_versions_answered(
+        ports[0]
+    )));
+    sim.apply(Action::BrokerDown { broker: 2 });
+    assert!(!tokio::task::block_in_place(|| api_versions_answered(
+        ports[1]
+    )));
+    sim.shutdown().await;
+}

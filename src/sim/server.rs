@@ -1220,4 +1220,163 @@ mod tests {
             let _ = handle_frame(&sh, 0, Bytes::from(b));
         }
     }
+
+    #[test]
+    fn cluster_log_dirs_coordinator_and_group_answers() {
+        let sh = shared();
+        let r: DescribeClusterResponse = response(
+            ApiKey::DescribeCluster,
+            1,
+            handle_frame(
+                &sh,
+                0,
+                request(
+                    ApiKey::DescribeCluster,
+                    1,
+                    &DescribeClusterRequest::default(),
+                ),
+            )
+            .unwrap(),
+        );
+        assert_eq!(r.brokers.len(), 3);
+        assert_eq!(r.controller_id, BrokerId(1));
+        assert_eq!(r.cluster_id.as_str(), "isrwatch-sim");
+
+        let req = DescribeLogDirsRequest::default().with_topics(None);
+        let r: DescribeLogDirsResponse = response(
+            ApiKey::DescribeLogDirs,
+            4,
+            handle_frame(&sh, 0, request(ApiKey::DescribeLogDirs, 4, &req)).unwrap(),
+        );
+        assert_eq!(r.results[0].error_code, 0);
+        assert_eq!(r.results[0].log_dir.as_str(), LOG_DIR);
+        assert_eq!(
+            r.results[0].topics[0].partitions.len(),
+            4,
+            "rf 3 of 3 brokers"
+        );
+        sh.state
+            .lock()
+            .apply(&crate::sim::Action::LogDirFailure { broker: 1 });
+        let r: DescribeLogDirsResponse = response(
+            ApiKey::DescribeLogDirs,
+            4,
+            handle_frame(&sh, 0, request(ApiKey::DescribeLogDirs, 4, &req)).unwrap(),
+        );
+        assert_eq!(r.results[0].error_code, KAFKA_STORAGE_ERROR);
+        let md: MetadataResponse = response(
+            ApiKey::Metadata,
+            12,
+            handle_frame(
+                &sh,
+                1,
+                request(
+                    ApiKey::Metadata,
+                    12,
+                    &MetadataRequest::default().with_topics(None),
+                ),
+            )
+            .unwrap(),
+        );
+        for p in &md.topics[0].partitions {
+            assert_eq!(p.offline_replicas, vec![BrokerId(1)]);
+            assert_ne!(p.leader_id, BrokerId(1));
+            assert!(!p.isr_nodes.contains(&BrokerId(1)));
+        }
+
+        // Batched FindCoordinator (v4) and the single-key form (v3) agree.
+        let req = FindCoordinatorRequest::default().with_coordinator_keys(vec![
+            StrBytes::from_static_str("g"),
+            StrBytes::from_static_str("other"),
+        ]);
+        let r4: FindCoordinatorResponse = response(
+            ApiKey::FindCoordinator,
+            4,
+            handle_frame(&sh, 0, request(ApiKey::FindCoordinator, 4, &req)).unwrap(),
+        );
+        assert_eq!(r4.coordinators.len(), 2);
+        let req = FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g"));
+        let r3: FindCoordinatorResponse = response(
+            ApiKey::FindCoordinator,
+            3,
+            handle_frame(&sh, 0, request(ApiKey::FindCoordinator, 3, &req)).unwrap(),
+        );
+        assert_eq!(r3.node_id, r4.coordinators[0].node_id);
+        let coord = r3.node_id.0;
+
+        // Only the coordinator lists and describes the group.
+        let mut listed = 0;
+        for idx in 0..3usize {
+            let r: ListGroupsResponse = response(
+                ApiKey::ListGroups,
+                4,
+                handle_frame(
+                    &sh,
+                    idx,
+                    request(ApiKey::ListGroups, 4, &ListGroupsRequest::default()),
+                )
+                .unwrap(),
+            );
+            listed += r.groups.len();
+            let req = DescribeGroupsRequest::default()
+                .with_groups(vec![GroupId(StrBytes::from_static_str("g"))]);
+            let d: DescribeGroupsResponse = response(
+                ApiKey::DescribeGroups,
+                5,
+                handle_frame(&sh, idx, request(ApiKey::DescribeGroups, 5, &req)).unwrap(),
+            );
+            if idx as i32 + 1 == coord {
+                assert_eq!(d.groups[0].error_code, 0);
+                assert_eq!(d.groups[0].group_state.as_str(), "Stable");
+                assert_eq!(d.groups[0].members.len(), 2);
+            } else {
+                assert_eq!(d.groups[0].error_code, NOT_COORDINATOR);
+            }
+        }
+        assert_eq!(listed, 1);
+
+        // DescribeConfigs: topic override and broker keys, filtered.
+        let req = DescribeConfigsRequest::default().with_resources(vec![
+            describe_configs_request::DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("t"))
+                .with_configuration_keys(Some(vec![StrBytes::from_static_str(
+                    "min.insync.replicas",
+                )])),
+            describe_configs_request::DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("missing")),
+        ]);
+        let r: DescribeConfigsResponse = response(
+            ApiKey::DescribeConfigs,
+            4,
+            handle_frame(&sh, 0, request(ApiKey::DescribeConfigs, 4, &req)).unwrap(),
+        );
+        assert_eq!(r.results[0].configs.len(), 1);
+        assert_eq!(
+            r.results[0].configs[0].value.as_ref().map(|v| v.as_str()),
+            Some("1")
+        );
+        assert_eq!(r.results[1].error_code, UNKNOWN_TOPIC_OR_PARTITION);
+
+        // Unknown topic in a filtered Metadata request.
+        let req = MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(TopicName(StrBytes::from_static_str("nope"))))]));
+        let md: MetadataResponse = response(
+            ApiKey::Metadata,
+            12,
+            handle_frame(&sh, 0, request(ApiKey::Metadata, 12, &req)).unwrap(),
+        );
+        assert_eq!(md.topics[0].error_code, UNKNOWN_TOPIC_OR_PARTITION);
+
+        // Unsupported API (Produce): the connection is closed.
+        assert!(handle_frame(
+            &sh,
+            0,
+            request(ApiKey::Produce, 9, &ProduceRequest::default())
+        )
+        .is_none());
+    }
 }
