@@ -421,6 +421,13 @@ impl Scenario {
                 format!("must be between 1 and 1000, found {}", cluster.brokers),
             ));
         }
+        if cluster.first_broker_id < 0 {
+            return Err(err(
+                cluster_line,
+                "cluster.first_broker_id",
+                "must be >= 0".into(),
+            ));
+        }
         let broker_ids: BTreeSet<BrokerId> = (0..cluster.brokers as i32)
             .map(|i| cluster.first_broker_id + i)
             .collect();
@@ -486,14 +493,17 @@ impl Scenario {
                     }
                 }
             }
-            match t.count {
-                Some(n) => {
-                    for k in 0..n {
-                        topic_names.insert(format!("{}-{k}", t.name));
-                    }
-                }
-                None => {
-                    topic_names.insert(t.name.clone());
+            let names: Vec<String> = match t.count {
+                Some(n) => (0..n).map(|k| format!("{}-{k}", t.name)).collect(),
+                None => vec![t.name.clone()],
+            };
+            for n in names {
+                if n.is_empty() || !topic_names.insert(n.clone()) {
+                    return Err(err(
+                        cluster_line,
+                        &f("name"),
+                        format!("topic name {n:?} is empty or defined twice"),
+                    ));
                 }
             }
         }
@@ -508,12 +518,17 @@ impl Scenario {
                     ));
                 }
             }
-            match g.count {
-                Some(n) => (0..n).for_each(|k| {
-                    group_names.insert(format!("{}-{k}", g.name));
-                }),
-                None => {
-                    group_names.insert(g.name.clone());
+            let names: Vec<String> = match g.count {
+                Some(n) => (0..n).map(|k| format!("{}-{k}", g.name)).collect(),
+                None => vec![g.name.clone()],
+            };
+            for n in names {
+                if n.is_empty() || !group_names.insert(n.clone()) {
+                    return Err(err(
+                        cluster_line,
+                        &format!("cluster.groups[{i}].name"),
+                        format!("group name {n:?} is empty or defined twice"),
+                    ));
                 }
             }
         }
