@@ -497,3 +497,94 @@ async fn client_side_partition_and_broker_down_refuse_clients() {
     )));
     sim.shutdown().await;
 }
+
+/// librdkafka's DescribeConsumerGroups and ListConsumerGroupOffsets admin
+/// calls (not wrapped by rdkafka; the poller reaches them through
+/// rdkafka-sys) work against the simulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn librdkafka_admin_group_calls_work() {
+    use std::ffi::{CStr, CString};
+
+    use rdkafka_sys as sys;
+
+    let sim = start("consumer_stall.toml").await;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", sim.bootstrap())
+        .create()
+        .unwrap();
+    let rk = admin.inner().native_ptr();
+    let want = sim.state().groups["billing"].clone();
+    tokio::task::block_in_place(|| unsafe {
+        let wait = |q: *mut sys::rd_kafka_queue_t| -> *mut sys::rd_kafka_event_t {
+            for _ in 0..100 {
+                let ev = sys::rd_kafka_queue_poll(q, 200);
+                if !ev.is_null() {
+                    return ev;
+                }
+            }
+            panic!("no admin result within 20 s");
+        };
+        let q = sys::rd_kafka_queue_new(rk);
+
+        let name = CString::new("billing").unwrap();
+        let mut names = [name.as_ptr()];
+        sys::rd_kafka_DescribeConsumerGroups(rk, names.as_mut_ptr(), 1, std::ptr::null(), q);
+        let ev = wait(q);
+        let res = sys::rd_kafka_event_DescribeConsumerGroups_result(ev);
+        assert!(
+            !res.is_null(),
+            "unexpected event {}",
+            sys::rd_kafka_event_type(ev)
+        );
+        let mut n = 0usize;
+        let groups = sys::rd_kafka_DescribeConsumerGroups_result_groups(res, &mut n);
+        assert_eq!(n, 1);
+        let g = *groups;
+        assert!(sys::rd_kafka_ConsumerGroupDescription_error(g).is_null());
+        let state = CStr::from_ptr(sys::rd_kafka_consumer_group_state_name(
+            sys::rd_kafka_ConsumerGroupDescription_state(g),
+        ));
+        assert_eq!(state.to_str().unwrap(), "Stable");
+        assert_eq!(sys::rd_kafka_ConsumerGroupDescription_member_count(g), 2);
+        let coord = sys::rd_kafka_ConsumerGroupDescription_coordinator(g);
+        assert_eq!(sys::rd_kafka_Node_id(coord), want.coordinator);
+        sys::rd_kafka_event_destroy(ev);
+
+        let mut req = [sys::rd_kafka_ListConsumerGroupOffsets_new(
+            name.as_ptr(),
+            std::ptr::null(),
+        )];
+        sys::rd_kafka_ListConsumerGroupOffsets(rk, req.as_mut_ptr(), 1, std::ptr::null(), q);
+        sys::rd_kafka_ListConsumerGroupOffsets_destroy(req[0]);
+        let ev = wait(q);
+        let res = sys::rd_kafka_event_ListConsumerGroupOffsets_result(ev);
+        assert!(
+            !res.is_null(),
+            "unexpected event {}",
+            sys::rd_kafka_event_type(ev)
+        );
+        let mut n = 0usize;
+        let groups = sys::rd_kafka_ListConsumerGroupOffsets_result_groups(res, &mut n);
+        assert_eq!(n, 1);
+        let g = *groups;
+        assert!(sys::rd_kafka_group_result_error(g).is_null());
+        let parts = &*sys::rd_kafka_group_result_partitions(g);
+        assert_eq!(parts.cnt, 6);
+        for i in 0..parts.cnt as usize {
+            let p = &*parts.elems.add(i);
+            let topic = CStr::from_ptr(p.topic).to_str().unwrap();
+            assert_eq!(topic, "orders");
+            let w = want.committed["orders"][p.partition as usize];
+            assert!(
+                (p.offset - w).abs() <= 1000,
+                "p{}: {} vs {w}",
+                p.partition,
+                p.offset
+            );
+        }
+        sys::rd_kafka_event_destroy(ev);
+        sys::rd_kafka_queue_destroy(q);
+    });
+    drop(admin);
+    sim.shutdown().await;
+}
