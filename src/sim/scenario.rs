@@ -168,7 +168,10 @@ pub enum PartitionMode {
     Clients,
 }
 
-/// A fault or recovery applied to the running simulator.
+/// A fault or recovery applied to the running simulator. In every variant
+/// `broker` is a broker id, `group` a group id and `topic` a topic name;
+/// unknown ones are ignored when applied directly (scenario parsing rejects
+/// them with an error).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// The broker stops: it leaves metadata, its connections drop, its led
@@ -273,7 +276,7 @@ impl Action {
 pub struct Expectation {
     /// snake_case [`crate::finding::FindingKind`] name, e.g. `broker_down`.
     pub kind: String,
-    /// Subject: a broker.
+    /// Subject (or implicated broker): a broker.
     pub broker: Option<BrokerId>,
     /// Subject: a group.
     pub group: Option<String>,

@@ -164,6 +164,9 @@ pub(crate) struct ClusterState {
     rng: StdRng,
 }
 
+/// Most (time, produced) samples kept per topic for offsets-by-timestamp.
+const HISTORY_CAP: usize = 1024;
+
 fn fnv(s: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in s.bytes() {
@@ -382,13 +385,14 @@ impl ClusterState {
             }
             if record {
                 t.history.push((now, t.produced));
-                if t.history.len() > 20_000 {
-                    // Keep memory bounded: thin out the older half.
+                if t.history.len() > HISTORY_CAP {
+                    // Keep memory bounded (16 KiB per topic): thin out the
+                    // older half, so old timestamps resolve more coarsely.
                     let keep: Vec<(i64, f64)> = t
                         .history
                         .iter()
                         .enumerate()
-                        .filter(|(i, _)| *i >= 10_000 || i % 2 == 0)
+                        .filter(|(i, _)| *i >= HISTORY_CAP / 2 || i % 2 == 0)
                         .map(|(_, h)| *h)
                         .collect();
                     t.history = keep;
@@ -856,11 +860,13 @@ impl SimState {
 /// One broker in [`SimState`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokerView {
+    /// Broker id.
     pub id: BrokerId,
     /// Listener port on 127.0.0.1.
     pub port: u16,
     /// In metadata and answering.
     pub up: bool,
+    /// Its log directory has failed (`log_dir_failure`).
     pub log_dir_failed: bool,
 }
 
@@ -869,10 +875,15 @@ pub struct BrokerView {
 pub struct PartitionView {
     /// `None` when offline.
     pub leader: Option<BrokerId>,
+    /// Bumped at every leader change.
     pub leader_epoch: i32,
+    /// Assigned replicas, preferred leader first.
     pub replicas: Vec<BrokerId>,
+    /// In-sync replicas.
     pub isr: Vec<BrokerId>,
+    /// Replicas on brokers that are down or whose log dir failed.
     pub offline_replicas: Vec<BrokerId>,
+    /// First offset still in the log.
     pub log_start_offset: i64,
     /// Log end offset, equal to the high watermark.
     pub end_offset: i64,
@@ -885,6 +896,7 @@ pub struct GroupView {
     pub coordinator: BrokerId,
     /// `Stable`, `Empty`.
     pub state: String,
+    /// Members reported by DescribeGroups (0 when stopped).
     pub members: u32,
     /// Committed offsets by topic, indexed by partition.
     pub committed: BTreeMap<String, Vec<i64>>,
