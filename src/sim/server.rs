@@ -1379,4 +1379,44 @@ mod tests {
         )
         .is_none());
     }
+
+    /// The benchmark size: 100,000 partitions and 5,000 groups. Checks
+    /// completeness, not timing (a full Metadata answer takes ~0.4 s in a
+    /// debug build, ~1 ms when cached).
+    #[test]
+    fn hundred_thousand_partitions_and_five_thousand_groups() {
+        let spec = crate::sim::ClusterSpec::synthetic(5, 1000, 100, 3, 5000);
+        let sh = Shared::new(ClusterState::new(&spec, &[1, 2, 3, 4, 5], 0));
+        let md: MetadataResponse = response(
+            ApiKey::Metadata,
+            12,
+            handle_frame(
+                &sh,
+                0,
+                request(
+                    ApiKey::Metadata,
+                    12,
+                    &MetadataRequest::default().with_topics(None),
+                ),
+            )
+            .unwrap(),
+        );
+        let partitions: usize = md.topics.iter().map(|t| t.partitions.len()).sum();
+        assert_eq!(partitions, 100_000);
+        let mut groups = 0;
+        for idx in 0..5 {
+            let r: ListGroupsResponse = response(
+                ApiKey::ListGroups,
+                4,
+                handle_frame(
+                    &sh,
+                    idx,
+                    request(ApiKey::ListGroups, 4, &ListGroupsRequest::default()),
+                )
+                .unwrap(),
+            );
+            groups += r.groups.len();
+        }
+        assert_eq!(groups, 5000);
+    }
 }
