@@ -376,7 +376,6 @@ impl Dispatcher {
             }
             match w.dest.notifier.send(n).await {
                 Ok(()) => {
-                    let finished = self.finish(&item, None).await;
                     let latency = ((self.clock)() - item.accepted_at)
                         .to_std()
                         .unwrap_or(Duration::ZERO);
@@ -386,7 +385,7 @@ impl Dispatcher {
                         .with_label_values(&[name])
                         .observe(latency.as_secs_f64());
                     tracing::debug!(notifier = name, id = %n.id, retries, "notification delivered");
-                    return finished;
+                    return self.finish(&item, None).await;
                 }
                 Err(DeliveryError::Permanent { status, body }) => {
                     tracing::error!(
@@ -543,8 +542,8 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn token_bucket_limits_rate() {
+    #[test]
+    fn token_bucket_limits_rate() {
         let mut b = TokenBucket::new(2);
         let now = Instant::now();
         assert!(b.take(now).is_ok());

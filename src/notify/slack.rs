@@ -126,7 +126,9 @@ pub fn message(n: &Notification, api_base: Option<&str>, dashboard_url: Option<&
         &format!(
             "{prefix} [{}] {}{update}",
             inc.severity.as_str().to_uppercase(),
-            inc.title
+            // plain_text is not parsed for mentions; angle brackets are
+            // swapped for look-alikes anyway so no client renders markup.
+            inc.title.replace('<', "‹").replace('>', "›")
         ),
         HEADER_MAX,
     );
