@@ -76,7 +76,7 @@ enum Record {
     Accepted {
         accepted_at: Time,
         destinations: Vec<String>,
-        notification: Notification,
+        notification: Box<Notification>,
     },
     Delivered {
         id: String,
@@ -333,7 +333,7 @@ impl Outbox {
                 self.pending.insert(
                     seq,
                     Entry {
-                        notification: Arc::new(notification),
+                        notification: Arc::from(notification),
                         accepted_at,
                         remaining: destinations,
                     },
@@ -392,7 +392,7 @@ impl Outbox {
         let rec = Record::Accepted {
             accepted_at: now,
             destinations: destinations.to_vec(),
-            notification: n.clone(),
+            notification: Box::new(n.clone()),
         };
         self.append(&rec)?;
         self.apply(rec);
@@ -500,7 +500,7 @@ impl Outbox {
             buf.extend_from_slice(&frame(&Record::Accepted {
                 accepted_at: e.accepted_at,
                 destinations: e.remaining.clone(),
-                notification: (*e.notification).clone(),
+                notification: Box::new((*e.notification).clone()),
             })?);
         }
         {
