@@ -435,3 +435,92 @@ async fn routing_and_rate_limit() {
         .collect();
     assert_eq!(ids, vec!["prod-1"]);
 }
+
+#[tokio::test]
+async fn from_config_builds_every_kind_and_refresh_reaches_alertmanager() {
+    let hook = Receiver::start(vec![], None).await;
+    let slack = Receiver::start(vec![], None).await;
+    let am = Receiver::start(vec![], None).await;
+    #[derive(serde::Deserialize)]
+    struct File {
+        notifiers: Vec<NotifierConfig>,
+    }
+    let toml = format!(
+        r#"
+        [[notifiers]]
+        name = "hook"
+        type = "webhook"
+        url = "{}"
+        secret = "s3cret"
+
+        [[notifiers]]
+        name = "slack"
+        type = "slack"
+        url = "{}"
+        min_severity = "critical"
+        api_base_url = "http://isrwatch.local:8080"
+
+        [[notifiers]]
+        name = "am"
+        type = "alertmanager"
+        url = "{}"
+        send_resolved = true
+        resolve_timeout = "2m"
+
+        [[notifiers]]
+        name = "log"
+        type = "log"
+        kinds = ["consumer_lag"]
+        "#,
+        hook.url("/in"),
+        slack.url("/slack"),
+        am.url(""),
+    );
+    let file: File = toml::from_str(&toml).expect("parses");
+    let mut problems = isrwatch::config::Problems::default();
+    NotifierConfig::validate_all(&file.notifiers, &mut problems);
+    assert!(problems.is_empty(), "{problems}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let registry = prometheus::Registry::new();
+    let d = Arc::new(
+        Dispatcher::from_config(&file.notifiers, dir.path(), &registry, system_clock())
+            .expect("dispatcher"),
+    );
+    let _h = d.clone().start(std::future::pending());
+    let n = sample("cfg-1", NotifyReason::Firing);
+    d.accept(n.clone()).await.expect("accepted");
+    wait_until("delivery", Duration::from_secs(10), || {
+        d.outbox_depth() == 0
+    })
+    .await;
+    assert_eq!(hook.seen().len(), 1);
+    assert_eq!(slack.seen().len(), 1);
+    assert_eq!(am.seen().len(), 1);
+    assert_eq!(am.seen()[0].path, "/api/v2/alerts");
+    // The log notifier's kinds filter excluded it: nothing pending, nothing sent.
+    assert_eq!(d.metrics().sent.with_label_values(&["log"]).get(), 0);
+
+    // Keep-alive for Alertmanager: only the alertmanager destination.
+    d.refresh(std::slice::from_ref(&n.incident)).await;
+    assert_eq!(am.seen().len(), 2);
+    assert_eq!(hook.seen().len(), 1);
+    let v: serde_json::Value = serde_json::from_slice(&am.seen()[1].body).expect("json");
+    assert_eq!(v[0]["labels"]["alertname"], "IsrwatchBrokerDown");
+
+    // The metrics are in the registry under their documented names.
+    let names: Vec<String> = registry
+        .gather()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    for want in [
+        "isrwatch_notifications_sent_total",
+        "isrwatch_outbox_depth",
+        "isrwatch_notification_delivery_seconds",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
+    }
+}
