@@ -76,6 +76,9 @@ pub(crate) fn classify(
 }
 
 fn request_error(e: reqwest::Error) -> DeliveryError {
+    // The URL can be a secret (Slack webhook URLs are): keep it out of
+    // error texts, which end up in logs and the outbox.
+    let e = e.without_url();
     if e.is_builder() {
         DeliveryError::Permanent {
             status: None,
