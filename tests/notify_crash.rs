@@ -262,3 +262,31 @@ async fn shutdown_leaves_undelivered_items_in_the_outbox() {
     assert_eq!(ob.depth(), 1);
     assert_eq!(ob.pending()[0].notification.id, "keep-me");
 }
+
+#[tokio::test]
+async fn items_for_a_removed_destination_are_closed_on_start() {
+    let rx = notify_support::Receiver::start(vec![], None).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let mut ob = Outbox::open(dir.path()).expect("open");
+        let n = sample("gone-1", NotifyReason::Firing);
+        ob.accept(
+            &n,
+            &["old-dest".to_string(), "hook".to_string()],
+            chrono::Utc::now(),
+        )
+        .expect("accept");
+    }
+    let d = webhook_dispatcher(&rx.url("/in"), dir.path());
+    assert_eq!(
+        d.outbox_depth(),
+        1,
+        "only the configured destination remains"
+    );
+    let _h = d.clone().start(std::future::pending());
+    wait_until("delivery", Duration::from_secs(10), || {
+        d.outbox_depth() == 0
+    })
+    .await;
+    assert_eq!(rx.seen().len(), 1);
+}

@@ -188,6 +188,25 @@ impl Dispatcher {
         registry: &Registry,
     ) -> Result<Self, prometheus::Error> {
         let metrics = NotifyMetrics::new(registry)?;
+        let mut outbox = outbox;
+        // Items left for a destination that is no longer configured would
+        // stay pending forever: close them, loudly.
+        for item in outbox.pending() {
+            if !destinations.iter().any(|d| d.name() == item.destination) {
+                tracing::warn!(
+                    destination = %item.destination,
+                    id = %item.notification.id,
+                    "outbox holds a notification for a destination that is no longer configured; dropping it"
+                );
+                if let Err(e) = outbox.mark_failed(
+                    &item.notification.id,
+                    &item.destination,
+                    "destination removed",
+                ) {
+                    tracing::error!(error = %e, "cannot update the outbox");
+                }
+            }
+        }
         metrics.outbox_depth.set(outbox.depth() as i64);
         let workers = destinations
             .into_iter()

@@ -394,6 +394,34 @@ url = "http://alertmanager:9093"   # POSTs to /api/v2/alerts
 resolve_timeout = "5m"       # firing alerts carry endsAt = now + this
 "#;
 
+/// The destinations `isrwatch demo --webhook URL --slack-webhook URL
+/// --alertmanager URL` adds, plus a log notifier. The webhook is signed
+/// with `webhook_secret` (print it so the user can verify signatures).
+pub fn demo_notifiers(
+    webhook: Option<&str>,
+    webhook_secret: &str,
+    slack: Option<&str>,
+    alertmanager: Option<&str>,
+    api_base_url: Option<&str>,
+) -> Vec<NotifierConfig> {
+    let mut out = vec![NotifierConfig::new("log", NotifierKind::Log, None)];
+    let mut add = |name: &str, kind, url: Option<&str>| {
+        if let Some(u) = url {
+            let mut c = NotifierConfig::new(name, kind, Some(u));
+            c.api_base_url = api_base_url.map(str::to_string);
+            c.max_retry_time = Dur::secs(60);
+            if kind == NotifierKind::Webhook {
+                c.secret = Some(Secret::Inline(webhook_secret.to_string()));
+            }
+            out.push(c);
+        }
+    };
+    add("webhook", NotifierKind::Webhook, webhook);
+    add("slack", NotifierKind::Slack, slack);
+    add("alertmanager", NotifierKind::Alertmanager, alertmanager);
+    out
+}
+
 /// Builds the notifier a configuration entry describes. Reads secrets
 /// (environment/file), so call it at start-up after validation.
 pub fn build_notifier(cfg: &NotifierConfig, clock: Clock) -> Result<Arc<dyn Notifier>, String> {
@@ -620,6 +648,22 @@ mod tests {
         assert_eq!(f.notifiers.len(), 4);
         let mut p = Problems::default();
         NotifierConfig::validate_all(&f.notifiers, &mut p);
+        assert!(p.is_empty(), "{p}");
+    }
+
+    #[test]
+    fn demo_notifiers_are_valid() {
+        let list = demo_notifiers(
+            Some("http://127.0.0.1:9000/hook"),
+            "demo-secret",
+            None,
+            Some("http://127.0.0.1:9093"),
+            Some("http://127.0.0.1:8080"),
+        );
+        let names: Vec<_> = list.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["log", "webhook", "alertmanager"]);
+        let mut p = Problems::default();
+        NotifierConfig::validate_all(&list, &mut p);
         assert!(p.is_empty(), "{p}");
     }
 
