@@ -347,6 +347,8 @@ impl Dispatcher {
             if self.cancel.is_cancelled() {
                 return;
             }
+            // An in-memory lookup; it can wait for an fsync another thread
+            // holds the lock for (milliseconds), which is acceptable here.
             let item = self.outbox.lock().next_for(w.dest.name());
             match item {
                 None => {
