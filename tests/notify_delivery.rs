@@ -336,7 +336,10 @@ async fn destination_that_stays_down_is_given_up_and_counted() {
     );
     assert_eq!(m.sent.with_label_values(&["hook"]).get(), 0);
     // Recorded as failed: nothing pending, nothing resent after a restart.
-    assert_eq!(d.outbox_depth(), 0);
+    wait_until("marked failed", Duration::from_secs(5), || {
+        d.outbox_depth() == 0
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(rx.seen().len(), attempts, "no attempts after giving up");
 }

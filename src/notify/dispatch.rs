@@ -293,13 +293,16 @@ impl Dispatcher {
             .collect();
         let now = (self.clock)();
         let outbox = self.outbox.clone();
-        let depth = tokio::task::spawn_blocking(move || {
+        let gauge = self.metrics.outbox_depth.clone();
+        tokio::task::spawn_blocking(move || {
             let mut ob = outbox.lock();
-            ob.accept(&n, &names, now).map(|_| ob.depth())
+            ob.accept(&n, &names, now)?;
+            // Set under the lock, so the gauge never lags the outbox.
+            gauge.set(ob.depth() as i64);
+            Ok::<_, OutboxError>(())
         })
         .await
         .map_err(|e| OutboxError::Task(e.to_string()))??;
-        self.metrics.outbox_depth.set(depth as i64);
         for i in routed {
             self.workers[i].wake.notify_one();
         }
@@ -473,20 +476,19 @@ impl Dispatcher {
             let id = item.notification.id.clone();
             let dest = item.destination.clone();
             let failure = failure.map(str::to_string);
+            let gauge = self.metrics.outbox_depth.clone();
             let res = tokio::task::spawn_blocking(move || {
                 let mut ob = outbox.lock();
                 match &failure {
                     None => ob.mark_delivered(&id, &dest),
                     Some(r) => ob.mark_failed(&id, &dest, r),
-                }
-                .map(|_| ob.depth())
+                }?;
+                gauge.set(ob.depth() as i64);
+                Ok::<_, OutboxError>(())
             })
             .await;
             match res {
-                Ok(Ok(depth)) => {
-                    self.metrics.outbox_depth.set(depth as i64);
-                    return Outcome::Done;
-                }
+                Ok(Ok(())) => return Outcome::Done,
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "cannot record a delivery in the outbox; retrying")
                 }
