@@ -1,6 +1,16 @@
 //! Evaluation: snapshot in, findings out (rules, consumer lag status,
 //! anomaly scores).
 
+mod config;
+pub mod lag;
+mod rules;
+pub mod scorer;
+
+pub use config::{LagConfig, RulesConfig, RULE_NAMES};
+pub use lag::LagTracker;
+pub use rules::{RuleEvaluator, StateSize};
+pub use scorer::{NoScorer, SeriesScorer};
+
 use crate::finding::{AnomalyScore, Finding};
 use crate::snapshot::{ClusterSnapshot, Time};
 
@@ -90,8 +100,3 @@ pub struct GroupLagStatus {
     pub max_lag_seconds: Option<f64>,
     pub partitions: Vec<PartitionLagStatus>,
 }
-
-/// `[rules]` and `[lag]` thresholds (filled in by the evaluate module).
-#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct RulesConfig {}
