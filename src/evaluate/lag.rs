@@ -55,6 +55,8 @@ struct Observation {
 #[derive(Debug, Clone)]
 struct PartitionTrack {
     observations: VecDeque<Observation>,
+    /// The latest committed offset seen (also when the end offset was unknown).
+    committed: i64,
     /// First time the current committed offset was seen.
     committed_since: Time,
 }
@@ -196,8 +198,13 @@ fn update_partition(
         .entry(key)
         .or_insert_with(|| PartitionTrack {
             observations: VecDeque::with_capacity(config.window),
+            committed,
             committed_since: now,
         });
+    if entry.committed != committed {
+        entry.committed = committed;
+        entry.committed_since = now;
+    }
     if let Some(end) = p.end_offset {
         let lag = p.lag.unwrap_or(end - committed).max(0);
         let obs = Observation {
@@ -207,9 +214,6 @@ fn update_partition(
             at: now,
         };
         let last = entry.observations.back().copied();
-        if last.is_some_and(|l| l.committed != committed) {
-            entry.committed_since = now;
-        }
         if last.is_none_or(|l| l.committed != committed || l.end != end) {
             if entry.observations.len() >= config.window {
                 entry.observations.pop_front();
@@ -426,6 +430,20 @@ mod tests {
         let w = &tr.groups["g"].partitions[&("t".to_string(), 0)];
         assert_eq!(w.observations.len(), 1);
         assert_eq!(w.committed_since, t(0));
+    }
+
+    #[test]
+    fn committed_moves_count_even_without_end_offset() {
+        let mut tr = LagTracker::new(cfg());
+        tr.update(&[group(1, &[(Some(5), 50)])], t(0));
+        let mut g = group(1, &[(Some(9), 0)]);
+        g.partitions[0].end_offset = None;
+        g.partitions[0].lag = None;
+        let s = tr.update(&[g], t(200));
+        assert_eq!(s[0].partitions[0].lag, Some(45), "last known lag");
+        let w = &tr.groups["g"].partitions[&("t".to_string(), 0)];
+        assert_eq!(w.committed_since, t(200));
+        assert_eq!(w.observations.len(), 1);
     }
 
     #[test]
