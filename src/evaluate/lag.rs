@@ -143,12 +143,15 @@ fn update_group(
     now: Time,
 ) -> GroupLagStatus {
     // Forget partitions the group no longer reports or never committed.
-    track.partitions.retain(|(topic, partition), _| {
-        group
-            .partitions
-            .iter()
-            .any(|p| &p.topic == topic && p.partition == *partition && p.committed.is_some())
-    });
+    let current: std::collections::HashSet<(&str, i32)> = group
+        .partitions
+        .iter()
+        .filter(|p| p.committed.is_some())
+        .map(|p| (p.topic.as_str(), p.partition))
+        .collect();
+    track
+        .partitions
+        .retain(|(topic, partition), _| current.contains(&(topic.as_str(), *partition)));
     let judged: Vec<Judged> = group
         .partitions
         .iter()
