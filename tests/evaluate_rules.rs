@@ -796,3 +796,89 @@ fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
         .collect();
     assert_eq!(rates, vec![(20, 3.0)]); // 3 × 20 over 20 s
 }
+
+#[test]
+fn idle_caught_up_group_never_alerts_and_slow_group_warns() {
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..300 {
+        // an hour and a quarter of polls
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("idle", 0, 500, 500),
+            lag_group("slow", 2, 1000 + i * 80, 1100 + i * 100),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+        let idle = of_kind(&e, FindingKind::ConsumerLag)
+            .into_iter()
+            .filter(|f| {
+                f.subject
+                    == Subject::Group {
+                        group: "idle".into(),
+                    }
+            })
+            .count();
+        assert_eq!(idle, 0, "idle group alerted at poll {i}");
+    }
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].labels["lag_status"], "WARN");
+    assert_eq!(f[0].severity, Severity::Warning);
+}
+
+#[test]
+fn consumer_lag_for_duration() {
+    let mut ev = eval_with(RulesConfig {
+        consumer_lag_for: Dur::secs(120),
+        ..Default::default()
+    });
+    let at = |i: i64| {
+        let mut s = snap(i, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![lag_group("g", 0, 100, 200)];
+        s
+    };
+    ev.evaluate(&at(0), t(0));
+    // STOP from 301 s; reported 120 s later.
+    let e = ev.evaluate(&at(301), t(301));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    assert_eq!(e.groups[0].status, LagStatus::Stop);
+    let e = ev.evaluate(&at(421), t(421));
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(301));
+}
+
+#[test]
+fn anomaly_since_comes_from_the_scorer_when_earlier() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    rec.lock()
+        .unwrap()
+        .scores
+        .insert("offline_partitions".into(), 1.0);
+    struct Since(TestScorer);
+    impl SeriesScorer for Since {
+        fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+            self.0.score(series, t, value).map(|mut s| {
+                s.since = Some(chrono::DateTime::from_timestamp(t - 300, 0).unwrap());
+                s
+            })
+        }
+        fn threshold(&self) -> f64 {
+            self.0.threshold()
+        }
+        fn forget(&mut self, series: &str) {
+            self.0.forget(series)
+        }
+    }
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(Since(TestScorer(rec))),
+    );
+    let e = ev.evaluate(&snap(600, &[1, 2, 3], vec![healthy("t", 3)]), t(600));
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(300));
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert!(!f[0].labels.contains_key("group"));
+}
