@@ -396,6 +396,9 @@ impl RuleEvaluator {
         out
     }
 
+    /// Per broker: `|leaders − preferred leaders| / preferred leaders`
+    /// (brokers preferred for no partition are skipped); for the cluster:
+    /// the share of online partitions not led by their preferred leader.
     /// Skipped while a broker is missing: leadership cannot go back to a
     /// broker that is down, and `broker_down` already tells that story.
     fn leader_imbalance(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
