@@ -1,5 +1,25 @@
 //! Evaluation: snapshot in, findings out (rules, consumer lag status,
 //! anomaly scores).
+//!
+//! - [`RuleEvaluator`] (in `rules.rs`) is the [`Evaluator`] the daemon runs,
+//!   one per cluster: every replication rule, the `for` durations and the
+//!   `since` of each finding.
+//! - [`LagTracker`] (in `lag.rs`) gives each consumer group its
+//!   [`LagStatus`] from a sliding window of commits.
+//! - [`SeriesScorer`] (in `scorer.rs`) is what an anomaly detector
+//!   implements; the module also names the series the evaluator feeds it.
+//! - [`RulesConfig`] (in `config.rs`) is the `[rules]` section with its
+//!   `[rules.lag]` table.
+
+mod config;
+pub mod lag;
+mod rules;
+pub mod scorer;
+
+pub use config::{LagConfig, RulesConfig, RULE_NAMES};
+pub use lag::LagTracker;
+pub use rules::{RuleEvaluator, StateSize};
+pub use scorer::{NoScorer, SeriesScorer};
 
 use crate::finding::{AnomalyScore, Finding};
 use crate::snapshot::{ClusterSnapshot, Time};
@@ -36,19 +56,26 @@ pub trait Evaluator: Send {
 )]
 #[serde(rename_all = "UPPERCASE")]
 pub enum LagStatus {
-    /// Caught up, or progressing with non-growing lag, or idle and caught up.
+    /// Caught up (lag ≤ `caught_up_lag`, also on an idle topic whose
+    /// committed offset never moves), or keeping up. Also the status of a
+    /// partition the group never committed.
     #[default]
     Ok,
-    /// Progressing, but lag grows steadily.
+    /// Slow but progressing: over a full window the lag never decreased and
+    /// grew, while the consumer advanced by at least `err_consume_ratio` of
+    /// what producers appended.
     Warn,
-    /// Lag grows and the consumer fell further behind over the whole window.
+    /// Falling behind for good: over a full window the lag never decreased
+    /// and grew, and the consumer advanced by less than `err_consume_ratio`
+    /// (default half) of what producers appended.
     Err,
-    /// Committed offsets stopped moving while lag is non-zero, and the last
-    /// commit is older than the window.
+    /// The group has no member, lag > 0, and the committed offset has not
+    /// changed for longer than `stop_after`.
     Stop,
-    /// Still committing, but the committed offset does not move while lag is non-zero.
+    /// The group has members, lag > 0, and the committed offset has not
+    /// changed for longer than `stall_after`.
     Stall,
-    /// The committed offset went backwards.
+    /// The committed offset went backwards within the window.
     Rewind,
 }
 
@@ -90,8 +117,3 @@ pub struct GroupLagStatus {
     pub max_lag_seconds: Option<f64>,
     pub partitions: Vec<PartitionLagStatus>,
 }
-
-/// `[rules]` and `[lag]` thresholds (filled in by the evaluate module).
-#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct RulesConfig {}

@@ -1,0 +1,363 @@
+//! `[rules]` (and its `[rules.lag]` table): thresholds and `for` durations
+//! of every rule. Every key has a default; an empty section is valid.
+//!
+//! A `for` duration is how long a condition must hold, counted from the
+//! first snapshot that showed it, before the rule emits a finding. `"0s"`
+//! means "report at once" (the incident layer has its own pending period).
+
+use crate::config::{Dur, Problems};
+use crate::finding::{FindingKind, Severity};
+
+/// Names accepted in `rules.disabled`.
+pub const RULE_NAMES: &[&str] = &[
+    "cluster_unreachable",
+    "broker_down",
+    "no_controller",
+    "controller_unstable",
+    "partition_offline",
+    "under_min_isr",
+    "at_min_isr",
+    "under_replicated",
+    "isr_churn",
+    "leader_imbalance",
+    "follower_lag",
+    "consumer_lag",
+    "anomaly",
+];
+
+/// The `[rules]` section.
+///
+/// ```toml
+/// [rules]
+/// disabled = []                        # rule names to turn off, e.g. ["leader_imbalance"]
+/// cluster_unreachable_for = "0s"
+/// broker_down_for = "0s"
+/// no_controller_for = "0s"
+/// controller_changes = 3               # controller_unstable: this many changes ...
+/// controller_window = "10m"            # ... within this window
+/// partition_offline_for = "0s"
+/// under_min_isr_for = "0s"
+/// at_min_isr_for = "0s"
+/// at_min_isr_when_fully_replicated = false
+/// under_replicated_for = "0s"
+/// isr_churn_threshold = 20             # shrinks + expands per broker ...
+/// isr_churn_window = "5m"              # ... within this window
+/// leader_imbalance_broker_percent = 10.0
+/// leader_imbalance_cluster_percent = 10.0
+/// leader_imbalance_for = "10m"
+/// follower_lag_threshold = 10000.0     # messages (ReplicaFetcherManager MaxLag)
+/// follower_lag_for = "1m"
+/// consumer_lag_for = "0s"
+///
+/// [rules.lag]
+/// window = 10
+/// stop_after = "5m"
+/// stall_after = "5m"
+/// caught_up_lag = 0
+/// err_consume_ratio = 0.5
+/// err_severity = "critical"
+/// stop_severity = "critical"
+/// stall_severity = "critical"
+/// rewind_severity = "warning"
+/// ```
+#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Rules turned off, by name (see [`RULE_NAMES`]). Default: none.
+    pub disabled: Vec<String>,
+    /// `cluster_unreachable`: how long the cluster must be unreachable. Default `0s`.
+    pub cluster_unreachable_for: Dur,
+    /// `broker_down`: how long a broker must be missing. Default `0s`.
+    pub broker_down_for: Dur,
+    /// `no_controller`: how long metadata must name no controller. Default `0s`.
+    pub no_controller_for: Dur,
+    /// `controller_unstable`: number of controller changes within
+    /// `controller_window` that fires the rule. Default 3.
+    pub controller_changes: u32,
+    /// `controller_unstable`: the sliding window. Default `10m`.
+    pub controller_window: Dur,
+    /// `partition_offline` (no leader). Default `0s`.
+    pub partition_offline_for: Dur,
+    /// `under_min_isr` (ISR below `min.insync.replicas`). Default `0s`.
+    pub under_min_isr_for: Dur,
+    /// `at_min_isr` (ISR equal to `min.insync.replicas`). Default `0s`.
+    pub at_min_isr_for: Dur,
+    /// Also report `at_min_isr` for partitions whose ISR is complete (for
+    /// example replication factor 2 with `min.insync.replicas=2`, which is at
+    /// its minimum by design). Default `false`: only a partition that lost
+    /// replicas down to the minimum is reported.
+    pub at_min_isr_when_fully_replicated: bool,
+    /// `under_replicated` (ISR smaller than the replica set). Default `0s`.
+    pub under_replicated_for: Dur,
+    /// `isr_churn`: shrinks + expands involving one broker within
+    /// `isr_churn_window` that fire the rule (count ≥ threshold). Default 20.
+    pub isr_churn_threshold: u32,
+    /// `isr_churn`: the sliding window. Default `5m`.
+    pub isr_churn_window: Dur,
+    /// `leader_imbalance` per broker: fires when
+    /// `|leaders − preferred leaders| / preferred leaders × 100` exceeds this.
+    /// Default 10 (Kafka's `leader.imbalance.per.broker.percentage`).
+    pub leader_imbalance_broker_percent: f64,
+    /// `leader_imbalance` for the cluster: fires when the share of online
+    /// partitions led by a broker other than their preferred leader exceeds
+    /// this percentage. Default 10.
+    pub leader_imbalance_cluster_percent: f64,
+    /// `leader_imbalance`: how long the imbalance must last. Default `10m`
+    /// (Kafka's own rebalance check runs every 5 minutes).
+    pub leader_imbalance_for: Dur,
+    /// `follower_lag`: sidecar follower max lag (messages) above which the
+    /// rule fires. Default 10000.
+    pub follower_lag_threshold: f64,
+    /// `follower_lag`: how long it must stay above. Default `1m`.
+    pub follower_lag_for: Dur,
+    /// `consumer_lag`: how long a group's status must stay non-OK. Default `0s`.
+    pub consumer_lag_for: Dur,
+    /// Consumer group lag status settings (`[rules.lag]`).
+    pub lag: LagConfig,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            disabled: Vec::new(),
+            cluster_unreachable_for: Dur::secs(0),
+            broker_down_for: Dur::secs(0),
+            no_controller_for: Dur::secs(0),
+            controller_changes: 3,
+            controller_window: Dur::secs(600),
+            partition_offline_for: Dur::secs(0),
+            under_min_isr_for: Dur::secs(0),
+            at_min_isr_for: Dur::secs(0),
+            at_min_isr_when_fully_replicated: false,
+            under_replicated_for: Dur::secs(0),
+            isr_churn_threshold: 20,
+            isr_churn_window: Dur::secs(300),
+            leader_imbalance_broker_percent: 10.0,
+            leader_imbalance_cluster_percent: 10.0,
+            leader_imbalance_for: Dur::secs(600),
+            follower_lag_threshold: 10_000.0,
+            follower_lag_for: Dur::secs(60),
+            consumer_lag_for: Dur::secs(0),
+            lag: LagConfig::default(),
+        }
+    }
+}
+
+impl RulesConfig {
+    /// Checks values serde cannot: ranges and rule names. `path` is the
+    /// section's key path (usually `rules`).
+    pub fn validate(&self, path: &str, problems: &mut Problems) {
+        for (i, name) in self.disabled.iter().enumerate() {
+            if !RULE_NAMES.contains(&name.as_str()) {
+                problems.push(
+                    format!("{path}.disabled[{i}]"),
+                    format!(
+                        "unknown rule {name:?}; expected one of {}",
+                        RULE_NAMES.join(", ")
+                    ),
+                );
+            }
+        }
+        if self.controller_changes == 0 {
+            problems.push(format!("{path}.controller_changes"), "must be at least 1");
+        }
+        if self.controller_window.0.is_zero() {
+            problems.push(
+                format!("{path}.controller_window"),
+                "must be longer than 0s",
+            );
+        }
+        if self.isr_churn_threshold == 0 {
+            problems.push(format!("{path}.isr_churn_threshold"), "must be at least 1");
+        }
+        if self.isr_churn_window.0.is_zero() {
+            problems.push(format!("{path}.isr_churn_window"), "must be longer than 0s");
+        }
+        for (key, v) in [
+            (
+                "leader_imbalance_broker_percent",
+                self.leader_imbalance_broker_percent,
+            ),
+            (
+                "leader_imbalance_cluster_percent",
+                self.leader_imbalance_cluster_percent,
+            ),
+            ("follower_lag_threshold", self.follower_lag_threshold),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                problems.push(
+                    format!("{path}.{key}"),
+                    format!("must be a number ≥ 0, found {v}"),
+                );
+            }
+        }
+        self.lag.validate(&format!("{path}.lag"), problems);
+    }
+
+    /// Whether the rule named `name` is enabled.
+    pub fn enabled(&self, name: &str) -> bool {
+        !self.disabled.iter().any(|d| d == name)
+    }
+
+    /// The `for` duration of a finding kind (zero for kinds without one).
+    pub fn for_duration(&self, kind: FindingKind) -> std::time::Duration {
+        let d = match kind {
+            FindingKind::ClusterUnreachable => self.cluster_unreachable_for,
+            FindingKind::BrokerDown => self.broker_down_for,
+            FindingKind::NoController => self.no_controller_for,
+            FindingKind::PartitionOffline => self.partition_offline_for,
+            FindingKind::UnderMinIsr => self.under_min_isr_for,
+            FindingKind::AtMinIsr => self.at_min_isr_for,
+            FindingKind::UnderReplicated => self.under_replicated_for,
+            FindingKind::LeaderImbalance => self.leader_imbalance_for,
+            FindingKind::FollowerLag => self.follower_lag_for,
+            FindingKind::ConsumerLag => self.consumer_lag_for,
+            FindingKind::ControllerUnstable | FindingKind::IsrChurn | FindingKind::Anomaly => {
+                Dur::secs(0)
+            }
+        };
+        d.0
+    }
+}
+
+/// The `[rules.lag]` table: consumer group lag status (Burrow's model).
+#[derive(Debug, Clone, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LagConfig {
+    /// Distinct observations (committed offset, end offset) kept per
+    /// partition; WARN and ERR need a full window. Default 10.
+    pub window: usize,
+    /// STOP: committed offset unchanged for longer than this while lag > 0
+    /// and the group has no members. Default `5m`.
+    pub stop_after: Dur,
+    /// STALL: committed offset unchanged for longer than this while lag > 0
+    /// and the group has members. Default `5m`.
+    pub stall_after: Dur,
+    /// A partition whose lag is at most this is caught up (raise to 1 or 2
+    /// for transactional producers, whose commit markers leave a lag of a
+    /// few offsets behind a caught-up consumer). Default 0.
+    pub caught_up_lag: i64,
+    /// ERR: over a full window in which lag grew at every step, the
+    /// consumer advanced by less than this fraction of what was produced.
+    /// Default 0.5.
+    pub err_consume_ratio: f64,
+    /// Severity of a group in ERR. Default `critical`.
+    pub err_severity: Severity,
+    /// Severity of a group in STOP. Default `critical`.
+    pub stop_severity: Severity,
+    /// Severity of a group in STALL. Default `critical`.
+    pub stall_severity: Severity,
+    /// Severity of a group in REWIND. Default `warning`.
+    pub rewind_severity: Severity,
+}
+
+impl Default for LagConfig {
+    fn default() -> Self {
+        LagConfig {
+            window: 10,
+            stop_after: Dur::secs(300),
+            stall_after: Dur::secs(300),
+            caught_up_lag: 0,
+            err_consume_ratio: 0.5,
+            err_severity: Severity::Critical,
+            stop_severity: Severity::Critical,
+            stall_severity: Severity::Critical,
+            rewind_severity: Severity::Warning,
+        }
+    }
+}
+
+impl LagConfig {
+    /// Checks ranges. `path` is the table's key path (usually `rules.lag`).
+    pub fn validate(&self, path: &str, problems: &mut Problems) {
+        if !(2..=1000).contains(&self.window) {
+            problems.push(
+                format!("{path}.window"),
+                format!("must be between 2 and 1000, found {}", self.window),
+            );
+        }
+        if self.caught_up_lag < 0 {
+            problems.push(
+                format!("{path}.caught_up_lag"),
+                format!("must be ≥ 0, found {}", self.caught_up_lag),
+            );
+        }
+        if !(self.err_consume_ratio > 0.0 && self.err_consume_ratio <= 1.0) {
+            problems.push(
+                format!("{path}.err_consume_ratio"),
+                format!(
+                    "must be a fraction in (0, 1], found {}",
+                    self.err_consume_ratio
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_section_gives_defaults() {
+        let c: RulesConfig = toml::from_str("").unwrap();
+        assert_eq!(c, RulesConfig::default());
+        let mut p = Problems::default();
+        c.validate("rules", &mut p);
+        assert!(p.is_empty(), "{p}");
+    }
+
+    #[test]
+    fn keys_parse_with_durations_and_severities() {
+        let c: RulesConfig = toml::from_str(
+            r#"
+            disabled = ["leader_imbalance"]
+            under_replicated_for = "30s"
+            [lag]
+            window = 5
+            stop_after = "2m"
+            err_severity = "warning"
+            "#,
+        )
+        .unwrap();
+        assert!(!c.enabled("leader_imbalance"));
+        assert!(c.enabled("broker_down"));
+        assert_eq!(
+            c.for_duration(FindingKind::UnderReplicated),
+            std::time::Duration::from_secs(30)
+        );
+        assert_eq!(c.lag.window, 5);
+        assert_eq!(c.lag.err_severity, Severity::Warning);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let e = toml::from_str::<RulesConfig>("under_replicated_fro = \"1s\"").unwrap_err();
+        assert!(e.to_string().contains("under_replicated_fro"), "{e}");
+    }
+
+    #[test]
+    fn validate_lists_every_problem_with_its_path() {
+        let mut c = RulesConfig {
+            disabled: vec!["nope".into()],
+            controller_changes: 0,
+            leader_imbalance_broker_percent: -1.0,
+            ..Default::default()
+        };
+        c.lag.window = 1;
+        c.lag.err_consume_ratio = 0.0;
+        let mut p = Problems::default();
+        c.validate("rules", &mut p);
+        let paths: Vec<&str> = p.0.iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "rules.disabled[0]",
+                "rules.controller_changes",
+                "rules.leader_imbalance_broker_percent",
+                "rules.lag.window",
+                "rules.lag.err_consume_ratio"
+            ]
+        );
+    }
+}

@@ -1,0 +1,478 @@
+//! Consumer group lag status over a sliding window of observations, in
+//! Burrow's vocabulary, without Burrow's known false alarms.
+//!
+//! Per (group, topic, partition) the [`LagTracker`] keeps the last
+//! `window` *distinct* observations of (committed offset, end offset, lag,
+//! time): a poll that sees the same committed and end offsets as the
+//! previous one adds nothing. It also remembers since when the committed
+//! offset has had its current value.
+//!
+//! A partition's status is decided in this order (first match wins):
+//!
+//! 1. **never committed** (`committed: None`): reported as OK with no lag;
+//!    not counted as lag, named in the group's reason.
+//! 2. **OK** when the latest lag is at most `caught_up_lag`: a caught-up
+//!    consumer on an idle topic is OK however long its offset stays still
+//!    (Burrow reports STOP there).
+//! 3. **STALL** when the group has members, lag > 0 and the committed
+//!    offset has not changed for longer than `stall_after`: the consumer is
+//!    alive but not moving.
+//! 4. **STOP** when the group has no members, lag > 0 and the committed
+//!    offset has not changed for longer than `stop_after`.
+//! 5. **REWIND** when the committed offset went down between two
+//!    observations still in the window.
+//! 6. With a full window in which the lag never decreased and ended higher
+//!    than it started ("lag grew over the whole window"):
+//!    **ERR** when the consumer advanced by less than `err_consume_ratio`
+//!    (default one half) of what producers appended over the same window,
+//!    i.e. its time lag grows by at least half a second per second and it
+//!    would fall behind even if producers slowed down by that fraction;
+//!    otherwise **WARN**: slow but progressing (Burrow reports ERR there).
+//! 7. **OK** otherwise.
+//!
+//! A group's status is the worst of its partitions' (in [`LagStatus`]'s
+//! order, Burrow's), with one sentence naming the partitions and numbers.
+//! A group absent from the snapshot (deleted, or state `Dead`) is
+//! forgotten: no status, its state dropped.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use super::config::LagConfig;
+use super::{GroupLagStatus, LagStatus, PartitionLagStatus};
+use crate::snapshot::{GroupInfo, GroupPartition, Time};
+
+/// One distinct observation of a partition's committed and end offsets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Observation {
+    committed: i64,
+    end: i64,
+    lag: i64,
+    at: Time,
+}
+
+/// The window of one (group, topic, partition).
+#[derive(Debug, Clone)]
+struct PartitionTrack {
+    observations: VecDeque<Observation>,
+    /// The latest committed offset seen (also when the end offset was unknown).
+    committed: i64,
+    /// First time the current committed offset was seen.
+    committed_since: Time,
+}
+
+/// Per-group state: the partitions it committed on.
+#[derive(Debug, Clone, Default)]
+struct GroupTrack {
+    partitions: HashMap<(String, i32), PartitionTrack>,
+}
+
+/// Keeps the commit windows of every group of one cluster and turns each
+/// snapshot's groups into [`GroupLagStatus`]es.
+#[derive(Debug, Clone)]
+pub struct LagTracker {
+    config: LagConfig,
+    groups: HashMap<String, GroupTrack>,
+}
+
+/// A partition's status with the detail used in the group's reason.
+struct Judged {
+    status: PartitionLagStatus,
+    detail: String,
+    never_committed: bool,
+}
+
+impl LagTracker {
+    /// An empty tracker.
+    pub fn new(config: LagConfig) -> Self {
+        LagTracker {
+            config,
+            groups: HashMap::new(),
+        }
+    }
+
+    /// Number of groups with state.
+    pub fn tracked_groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Number of (group, partition) windows held.
+    pub fn tracked_partitions(&self) -> usize {
+        self.groups.values().map(|g| g.partitions.len()).sum()
+    }
+
+    /// Records one snapshot's groups and returns every group's status,
+    /// sorted by group name. Groups and partitions not in `groups` are
+    /// forgotten.
+    pub fn update(&mut self, groups: &[GroupInfo], now: Time) -> Vec<GroupLagStatus> {
+        self.run(groups, now, true)
+    }
+
+    /// Like [`LagTracker::update`], but keeps the state of groups absent
+    /// from `groups`: for a snapshot whose group listing failed.
+    pub fn observe(&mut self, groups: &[GroupInfo], now: Time) -> Vec<GroupLagStatus> {
+        self.run(groups, now, false)
+    }
+
+    fn run(&mut self, groups: &[GroupInfo], now: Time, forget: bool) -> Vec<GroupLagStatus> {
+        let live: Vec<&GroupInfo> = groups
+            .iter()
+            .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
+            .collect();
+        if forget {
+            let names: std::collections::HashSet<&str> =
+                live.iter().map(|g| g.name.as_str()).collect();
+            self.groups.retain(|name, _| names.contains(name.as_str()));
+        }
+        let mut out: Vec<GroupLagStatus> = live
+            .iter()
+            .map(|g| {
+                let track = self.groups.entry(g.name.clone()).or_default();
+                update_group(&self.config, track, g, now)
+            })
+            .collect();
+        out.sort_by(|a, b| a.group.cmp(&b.group));
+        out
+    }
+}
+
+fn update_group(
+    config: &LagConfig,
+    track: &mut GroupTrack,
+    group: &GroupInfo,
+    now: Time,
+) -> GroupLagStatus {
+    // Forget partitions the group no longer reports or never committed.
+    let current: std::collections::HashSet<(&str, i32)> = group
+        .partitions
+        .iter()
+        .filter(|p| p.committed.is_some())
+        .map(|p| (p.topic.as_str(), p.partition))
+        .collect();
+    track
+        .partitions
+        .retain(|(topic, partition), _| current.contains(&(topic.as_str(), *partition)));
+    let judged: Vec<Judged> = group
+        .partitions
+        .iter()
+        .map(|p| update_partition(config, track, p, group.members, now))
+        .collect();
+    let status = judged
+        .iter()
+        .map(|j| j.status.status)
+        .max()
+        .unwrap_or(LagStatus::Ok);
+    let reason = reason(group, status, &judged);
+    GroupLagStatus {
+        group: group.name.clone(),
+        status,
+        reason,
+        total_lag: group.total_lag(),
+        max_lag_seconds: group.max_lag_seconds(),
+        partitions: judged.into_iter().map(|j| j.status).collect(),
+    }
+}
+
+fn update_partition(
+    config: &LagConfig,
+    track: &mut GroupTrack,
+    p: &GroupPartition,
+    members: u32,
+    now: Time,
+) -> Judged {
+    let name = format!("{}-{}", p.topic, p.partition);
+    let mut status = PartitionLagStatus {
+        topic: p.topic.clone(),
+        partition: p.partition,
+        status: LagStatus::Ok,
+        lag: None,
+        lag_seconds: p.lag_seconds,
+    };
+    let Some(committed) = p.committed else {
+        return Judged {
+            status,
+            detail: format!("{name} never committed"),
+            never_committed: true,
+        };
+    };
+    let key = (p.topic.clone(), p.partition);
+    let entry = track
+        .partitions
+        .entry(key)
+        .or_insert_with(|| PartitionTrack {
+            observations: VecDeque::with_capacity(config.window),
+            committed,
+            committed_since: now,
+        });
+    if entry.committed != committed {
+        entry.committed = committed;
+        entry.committed_since = now;
+    }
+    if let Some(end) = p.end_offset {
+        let lag = p.lag.unwrap_or(end - committed).max(0);
+        let obs = Observation {
+            committed,
+            end,
+            lag,
+            at: now,
+        };
+        let last = entry.observations.back().copied();
+        if last.is_none_or(|l| l.committed != committed || l.end != end) {
+            if entry.observations.len() >= config.window {
+                entry.observations.pop_front();
+            }
+            entry.observations.push_back(obs);
+        }
+    }
+    let Some(latest) = entry.observations.back().copied() else {
+        return Judged {
+            status,
+            detail: format!("{name} end offset unknown"),
+            never_committed: false,
+        };
+    };
+    status.lag = Some(latest.lag);
+    let (s, detail) = judge(config, entry, members, now);
+    status.status = s;
+    Judged {
+        status,
+        detail: format!("{name} {detail}"),
+        never_committed: false,
+    }
+}
+
+/// Applies the ordered rules of the module documentation to one window.
+fn judge(config: &LagConfig, t: &PartitionTrack, members: u32, now: Time) -> (LagStatus, String) {
+    let obs = &t.observations;
+    let (first, last) = match (obs.front(), obs.back()) {
+        (Some(f), Some(l)) => (*f, *l),
+        _ => return (LagStatus::Ok, "no observation".into()),
+    };
+    if last.lag <= config.caught_up_lag {
+        return (LagStatus::Ok, format!("caught up (lag {})", last.lag));
+    }
+    let still = elapsed(t.committed_since, now);
+    if members > 0 && still > config.stall_after.0 {
+        return (
+            LagStatus::Stall,
+            format!(
+                "has lag {} with committed offset {} unchanged for {} although the group has {} member(s)",
+                last.lag,
+                last.committed,
+                human(still),
+                members
+            ),
+        );
+    }
+    if members == 0 && still > config.stop_after.0 {
+        return (
+            LagStatus::Stop,
+            format!(
+                "has lag {} with committed offset {} unchanged for {} and no group member",
+                last.lag,
+                last.committed,
+                human(still)
+            ),
+        );
+    }
+    let rewind = obs
+        .iter()
+        .zip(obs.iter().skip(1))
+        .find(|(a, b)| b.committed < a.committed);
+    if let Some((a, b)) = rewind {
+        return (
+            LagStatus::Rewind,
+            format!(
+                "committed offset went back from {} to {} (lag now {})",
+                a.committed, b.committed, last.lag
+            ),
+        );
+    }
+    let grew = obs.len() >= config.window
+        && obs
+            .iter()
+            .zip(obs.iter().skip(1))
+            .all(|(a, b)| b.lag >= a.lag)
+        && last.lag > first.lag;
+    if grew {
+        let consumed = (last.committed - first.committed).max(0);
+        let produced = (last.end - first.end).max(0);
+        let span = human(elapsed(first.at, last.at));
+        if (consumed as f64) < config.err_consume_ratio * produced as f64 {
+            return (
+                LagStatus::Err,
+                format!(
+                    "lag grew from {} to {} over {}; the consumer advanced {} while producers appended {}",
+                    first.lag, last.lag, span, consumed, produced
+                ),
+            );
+        }
+        return (
+            LagStatus::Warn,
+            format!(
+                "lag grew from {} to {} over {} while the consumer advanced {} of {} appended",
+                first.lag, last.lag, span, consumed, produced
+            ),
+        );
+    }
+    (LagStatus::Ok, format!("keeping up (lag {})", last.lag))
+}
+
+/// One sentence naming the partitions behind the group's status.
+fn reason(group: &GroupInfo, status: LagStatus, judged: &[Judged]) -> String {
+    const SHOWN: usize = 3;
+    let never: Vec<&str> = judged
+        .iter()
+        .filter(|j| j.never_committed)
+        .map(|j| j.detail.as_str())
+        .collect();
+    let committed = judged.len() - never.len();
+    let mut s = if status == LagStatus::Ok {
+        if committed == 0 {
+            format!("group {:?}: OK, no committed offsets", group.name)
+        } else {
+            format!(
+                "group {:?}: OK, {} committed partition(s) caught up or keeping up (total lag {})",
+                group.name,
+                committed,
+                group.total_lag()
+            )
+        }
+    } else {
+        let worst: Vec<&str> = judged
+            .iter()
+            .filter(|j| j.status.status == status)
+            .map(|j| j.detail.as_str())
+            .collect();
+        let mut s = format!(
+            "group {:?}: {} on {} partition(s): {}",
+            group.name,
+            status.as_str(),
+            worst.len(),
+            worst
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        if worst.len() > SHOWN {
+            s.push_str(&format!("; and {} more", worst.len() - SHOWN));
+        }
+        s
+    };
+    if !never.is_empty() {
+        s.push_str(&format!(
+            "; {} partition(s) never committed ({}{})",
+            never.len(),
+            never
+                .iter()
+                .take(SHOWN)
+                .map(|d| d.trim_end_matches(" never committed"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if never.len() > SHOWN { ", ..." } else { "" }
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// `now - since`, zero when `since` is in the future.
+pub(crate) fn elapsed(since: Time, now: Time) -> Duration {
+    (now - since).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// A duration in whole seconds, written like `6m 0s`.
+fn human(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Time {
+        chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+    }
+
+    fn group(members: u32, parts: &[(Option<i64>, i64)]) -> GroupInfo {
+        GroupInfo {
+            name: "g".into(),
+            state: "Stable".into(),
+            members,
+            partitions: parts
+                .iter()
+                .enumerate()
+                .map(|(i, (c, e))| GroupPartition {
+                    topic: "t".into(),
+                    partition: i as i32,
+                    committed: *c,
+                    end_offset: Some(*e),
+                    lag: c.map(|c| (e - c).max(0)),
+                    lag_seconds: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn cfg() -> LagConfig {
+        LagConfig {
+            window: 3,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn duplicate_observations_do_not_fill_the_window() {
+        let mut tr = LagTracker::new(cfg());
+        for i in 0..10 {
+            tr.update(&[group(1, &[(Some(5), 5)])], t(i * 15));
+        }
+        let w = &tr.groups["g"].partitions[&("t".to_string(), 0)];
+        assert_eq!(w.observations.len(), 1);
+        assert_eq!(w.committed_since, t(0));
+    }
+
+    #[test]
+    fn committed_moves_count_even_without_end_offset() {
+        let mut tr = LagTracker::new(cfg());
+        tr.update(&[group(1, &[(Some(5), 50)])], t(0));
+        let mut g = group(1, &[(Some(9), 0)]);
+        g.partitions[0].end_offset = None;
+        g.partitions[0].lag = None;
+        let s = tr.update(&[g], t(200));
+        assert_eq!(s[0].partitions[0].lag, Some(45), "last known lag");
+        let w = &tr.groups["g"].partitions[&("t".to_string(), 0)];
+        assert_eq!(w.committed_since, t(200));
+        assert_eq!(w.observations.len(), 1);
+    }
+
+    #[test]
+    fn window_is_bounded() {
+        let mut tr = LagTracker::new(cfg());
+        for i in 0..100 {
+            tr.update(&[group(1, &[(Some(i), i + 1)])], t(i * 15));
+        }
+        let w = &tr.groups["g"].partitions[&("t".to_string(), 0)];
+        assert_eq!(w.observations.len(), 3);
+    }
+
+    #[test]
+    fn reason_names_partition_and_numbers() {
+        let mut tr = LagTracker::new(cfg());
+        tr.update(&[group(0, &[(Some(10), 50), (None, 7)])], t(0));
+        let s = tr.update(&[group(0, &[(Some(10), 60), (None, 7)])], t(400));
+        assert_eq!(s[0].status, LagStatus::Stop);
+        assert!(s[0].reason.contains("t-0"), "{}", s[0].reason);
+        assert!(s[0].reason.contains("lag 50"), "{}", s[0].reason);
+        assert!(s[0].reason.contains("6m 40s"), "{}", s[0].reason);
+        assert!(
+            s[0].reason.contains("never committed (t-1)"),
+            "{}",
+            s[0].reason
+        );
+        assert_eq!(s[0].partitions[1].lag, None);
+    }
+}

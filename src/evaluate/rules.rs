@@ -1,0 +1,761 @@
+//! The [`RuleEvaluator`]: one cluster's snapshots in, findings, group lag
+//! statuses and anomaly scores out.
+//!
+//! Each rule is a small function that proposes findings for one snapshot.
+//! The evaluator then applies the `for` durations: it remembers, per
+//! (kind, subject), the first snapshot that showed the condition (that is
+//! the finding's `since`) and emits the finding once the condition has held
+//! for the rule's `for` duration. A subject that stops showing a condition
+//! is forgotten, so the memory is bounded by what is currently wrong.
+//!
+//! A partition gets at most one finding, of its most severe condition whose
+//! `for` duration has passed, in this order: `partition_offline`,
+//! `under_min_isr`, `at_min_isr`, `under_replicated`. Every one of them
+//! names in `brokers` the replicas the partition is missing (for offline
+//! partitions: its replicas on missing or offline brokers), which is what
+//! lets incidents group hundreds of partitions under one down broker.
+//!
+//! An unreachable cluster yields only `cluster_unreachable`: no finding is
+//! made from older data, and no state is updated or dropped.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::config::RulesConfig;
+use super::lag::{elapsed, LagTracker};
+use super::scorer::{self, SeriesScorer};
+use super::{Evaluation, Evaluator, GroupLagStatus, LagStatus};
+use crate::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use crate::snapshot::{
+    BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, PartitionInfo, Time, TopicInfo,
+};
+
+/// Most ISR-churn points kept per broker, whatever the window.
+const MAX_CHURN_POINTS: usize = 4096;
+
+/// ISR changes involving one broker in one snapshot.
+#[derive(Debug, Clone, Copy)]
+struct ChurnPoint {
+    at: Time,
+    shrinks: u32,
+    expands: u32,
+}
+
+/// How much state the evaluator holds, for tests and self-monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateSize {
+    /// (kind, subject) pairs whose `since` is remembered.
+    pub subjects: usize,
+    /// Groups with a lag window.
+    pub lag_groups: usize,
+    /// (group, partition) lag windows.
+    pub lag_partitions: usize,
+    /// Groups whose previous total lag is kept (for `group_lag_growth`).
+    pub group_series: usize,
+    /// Topics whose previous end offsets are kept (for `produce_rate`).
+    pub topic_series: usize,
+    /// Brokers whose `leader_share` is scored.
+    pub broker_series: usize,
+    /// ISR-churn points kept over all brokers.
+    pub churn_points: usize,
+    /// Controller changes kept in the window.
+    pub controller_changes: usize,
+}
+
+/// What a scored series is about, for the anomaly finding's attribution.
+enum About {
+    Cluster,
+    Group(String),
+    Topic(String),
+    Broker(BrokerId),
+}
+
+/// Evaluates the snapshots of one cluster. See the module documentation.
+pub struct RuleEvaluator {
+    cluster: String,
+    rules: RulesConfig,
+    scorer: Box<dyn SeriesScorer>,
+    lag: LagTracker,
+    first_seen: HashMap<(FindingKind, Subject), Time>,
+    last_controller: Option<BrokerId>,
+    controller_changes: VecDeque<Time>,
+    churn: BTreeMap<BrokerId, VecDeque<ChurnPoint>>,
+    prev_group_lag: HashMap<String, (Time, i64)>,
+    prev_topic_end: HashMap<String, (Time, i64, usize)>,
+    scored_brokers: BTreeSet<BrokerId>,
+}
+
+impl RuleEvaluator {
+    /// An evaluator for the cluster named `cluster` (the configured name).
+    pub fn new(cluster: &str, rules: &RulesConfig, scorer: Box<dyn SeriesScorer>) -> Self {
+        RuleEvaluator {
+            cluster: cluster.to_string(),
+            rules: rules.clone(),
+            scorer,
+            lag: LagTracker::new(rules.lag.clone()),
+            first_seen: HashMap::new(),
+            last_controller: None,
+            controller_changes: VecDeque::new(),
+            churn: BTreeMap::new(),
+            prev_group_lag: HashMap::new(),
+            prev_topic_end: HashMap::new(),
+            scored_brokers: BTreeSet::new(),
+        }
+    }
+
+    /// How much state is held right now.
+    pub fn state_size(&self) -> StateSize {
+        StateSize {
+            subjects: self.first_seen.len(),
+            lag_groups: self.lag.tracked_groups(),
+            lag_partitions: self.lag.tracked_partitions(),
+            group_series: self.prev_group_lag.len(),
+            topic_series: self.prev_topic_end.len(),
+            broker_series: self.scored_brokers.len(),
+            churn_points: self.churn.values().map(VecDeque::len).sum(),
+            controller_changes: self.controller_changes.len(),
+        }
+    }
+
+    fn finding(
+        &self,
+        kind: FindingKind,
+        severity: Severity,
+        subject: Subject,
+        at: Time,
+    ) -> Finding {
+        Finding::new(&self.cluster, kind, severity, subject, at)
+    }
+
+    /// Records `since` for every alternative and returns the first (most
+    /// severe) one whose `for` duration has passed.
+    fn admit(
+        &mut self,
+        alternatives: Vec<Finding>,
+        now: Time,
+        seen: &mut HashSet<(FindingKind, Subject)>,
+    ) -> Option<Finding> {
+        let mut chosen = None;
+        for mut f in alternatives {
+            let key = (f.kind, f.subject.clone());
+            let since = *self.first_seen.entry(key.clone()).or_insert(f.observed_at);
+            seen.insert(key);
+            if chosen.is_none() && elapsed(since, now) >= self.rules.for_duration(f.kind) {
+                f.since = f.since.min(since);
+                chosen = Some(f);
+            }
+        }
+        chosen
+    }
+
+    fn unreachable(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
+        let mut findings = Vec::new();
+        if self.rules.enabled("cluster_unreachable") {
+            let mut f = self
+                .finding(
+                    FindingKind::ClusterUnreachable,
+                    Severity::Critical,
+                    Subject::Cluster,
+                    snap.taken_at,
+                )
+                .with_metric("errors", snap.errors.len() as f64);
+            if let Some(e) = snap.errors.first() {
+                f = f
+                    .with_label("step", e.step.clone())
+                    .with_label("error", e.message.chars().take(300).collect::<String>());
+            }
+            // Other subjects keep their `since`: nothing is known about them.
+            let mut seen = HashSet::new();
+            findings.extend(self.admit(vec![f], now, &mut seen));
+        }
+        Evaluation {
+            findings,
+            anomalies: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    fn broker_down(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        snap.missing_brokers
+            .iter()
+            .map(|&id| {
+                let hosted = snap
+                    .partitions()
+                    .filter(|(_, p)| p.replicas.contains(&id))
+                    .count();
+                vec![self
+                    .finding(
+                        FindingKind::BrokerDown,
+                        Severity::Critical,
+                        Subject::Broker { id },
+                        snap.taken_at,
+                    )
+                    .with_brokers([id])
+                    .with_metric("replicas_hosted", hosted as f64)]
+            })
+            .collect()
+    }
+
+    fn no_controller(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        match snap.controller {
+            Some(c) if c >= 0 => Vec::new(),
+            _ => vec![vec![self.finding(
+                FindingKind::NoController,
+                Severity::Critical,
+                Subject::Cluster,
+                snap.taken_at,
+            )]],
+        }
+    }
+
+    fn controller_unstable(&mut self, snap: &ClusterSnapshot, now: Time) -> Vec<Vec<Finding>> {
+        if let Some(c) = snap.controller.filter(|c| *c >= 0) {
+            if self.last_controller.is_some_and(|p| p != c) {
+                self.controller_changes.push_back(snap.taken_at);
+            }
+            self.last_controller = Some(c);
+        }
+        let window = self.rules.controller_window.0;
+        while self
+            .controller_changes
+            .front()
+            .is_some_and(|t| elapsed(*t, now) > window)
+        {
+            self.controller_changes.pop_front();
+        }
+        let changes = self.controller_changes.len();
+        if changes == 0 || changes < self.rules.controller_changes as usize {
+            return Vec::new();
+        }
+        let mut f = self
+            .finding(
+                FindingKind::ControllerUnstable,
+                Severity::Warning,
+                Subject::Cluster,
+                snap.taken_at,
+            )
+            .with_metric("changes", changes as f64)
+            .with_metric("window_seconds", window.as_secs_f64());
+        if let Some(c) = self.last_controller {
+            f = f.with_label("controller", c.to_string());
+        }
+        vec![vec![f]]
+    }
+
+    fn partition_finding(
+        &self,
+        kind: FindingKind,
+        severity: Severity,
+        at: Time,
+        t: &TopicInfo,
+        p: &PartitionInfo,
+        brokers: Vec<BrokerId>,
+    ) -> Finding {
+        let mut f = self
+            .finding(
+                kind,
+                severity,
+                Subject::Partition {
+                    topic: t.name.clone(),
+                    partition: p.partition,
+                },
+                at,
+            )
+            .with_brokers(brokers)
+            .with_metric("isr", p.isr.len() as f64)
+            .with_metric("replicas", p.replicas.len() as f64)
+            .with_metric("min_isr", t.min_insync_replicas as f64)
+            .with_label("topic", t.name.clone())
+            .with_label("partition", p.partition.to_string());
+        if let Some(l) = p.leader.filter(|l| *l >= 0) {
+            f = f.with_label("leader", l.to_string());
+        }
+        f
+    }
+
+    fn partitions(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        let live: Vec<BrokerId> = snap.brokers.iter().map(|b| b.id).collect();
+        let mut out = Vec::new();
+        for (t, p) in snap.partitions() {
+            let s = p.state;
+            let mut alts = Vec::new();
+            let missing_isr = || p.missing_from_isr();
+            if s.offline {
+                if self.rules.enabled("partition_offline") {
+                    let mut down: Vec<BrokerId> = p
+                        .replicas
+                        .iter()
+                        .copied()
+                        .filter(|r| {
+                            snap.missing_brokers.contains(r)
+                                || p.offline_replicas.contains(r)
+                                || !live.contains(r)
+                        })
+                        .collect();
+                    if down.is_empty() {
+                        down = missing_isr();
+                    }
+                    alts.push(self.partition_finding(
+                        FindingKind::PartitionOffline,
+                        Severity::Critical,
+                        snap.taken_at,
+                        t,
+                        p,
+                        down,
+                    ));
+                }
+            } else {
+                if s.under_min_isr && self.rules.enabled("under_min_isr") {
+                    alts.push(self.partition_finding(
+                        FindingKind::UnderMinIsr,
+                        Severity::Critical,
+                        snap.taken_at,
+                        t,
+                        p,
+                        missing_isr(),
+                    ));
+                }
+                if s.at_min_isr
+                    && (s.under_replicated || self.rules.at_min_isr_when_fully_replicated)
+                    && self.rules.enabled("at_min_isr")
+                {
+                    alts.push(self.partition_finding(
+                        FindingKind::AtMinIsr,
+                        Severity::Warning,
+                        snap.taken_at,
+                        t,
+                        p,
+                        missing_isr(),
+                    ));
+                }
+                if s.under_replicated && self.rules.enabled("under_replicated") {
+                    alts.push(self.partition_finding(
+                        FindingKind::UnderReplicated,
+                        Severity::Warning,
+                        snap.taken_at,
+                        t,
+                        p,
+                        missing_isr(),
+                    ));
+                }
+            }
+            if !alts.is_empty() {
+                out.push(alts);
+            }
+        }
+        out
+    }
+
+    fn isr_churn(&mut self, snap: &ClusterSnapshot, now: Time) -> Vec<Vec<Finding>> {
+        let mut per_broker: BTreeMap<BrokerId, (u32, u32)> = BTreeMap::new();
+        for c in &snap.isr_changes {
+            let e = per_broker.entry(c.broker).or_default();
+            match c.kind {
+                IsrChangeKind::Shrink => e.0 += 1,
+                IsrChangeKind::Expand => e.1 += 1,
+            }
+        }
+        for (b, (shrinks, expands)) in per_broker {
+            let q = self.churn.entry(b).or_default();
+            if q.len() >= MAX_CHURN_POINTS {
+                q.pop_front();
+            }
+            q.push_back(ChurnPoint {
+                at: snap.taken_at,
+                shrinks,
+                expands,
+            });
+        }
+        let window = self.rules.isr_churn_window.0;
+        for q in self.churn.values_mut() {
+            while q.front().is_some_and(|p| elapsed(p.at, now) > window) {
+                q.pop_front();
+            }
+        }
+        self.churn.retain(|_, q| !q.is_empty());
+        let mut out = Vec::new();
+        for (&b, q) in &self.churn {
+            let shrinks: u32 = q.iter().map(|p| p.shrinks).sum();
+            let expands: u32 = q.iter().map(|p| p.expands).sum();
+            // A missing broker's shrinks are the broker_down finding's story.
+            if shrinks + expands >= self.rules.isr_churn_threshold
+                && !snap.missing_brokers.contains(&b)
+            {
+                out.push(vec![self
+                    .finding(
+                        FindingKind::IsrChurn,
+                        Severity::Warning,
+                        Subject::Broker { id: b },
+                        snap.taken_at,
+                    )
+                    .with_brokers([b])
+                    .with_metric("shrinks", shrinks as f64)
+                    .with_metric("expands", expands as f64)
+                    .with_metric("window_seconds", window.as_secs_f64())]);
+            }
+        }
+        out
+    }
+
+    /// Per broker: `|leaders − preferred leaders| / preferred leaders`
+    /// (brokers preferred for no partition are skipped); for the cluster:
+    /// the share of online partitions not led by their preferred leader.
+    /// Skipped while a broker is missing: leadership cannot go back to a
+    /// broker that is down, and `broker_down` already tells that story.
+    fn leader_imbalance(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        if !snap.missing_brokers.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let leaders = snap.leader_counts();
+        let mut preferred: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        for (_, p) in snap.partitions() {
+            if let Some(b) = p.preferred_leader() {
+                *preferred.entry(b).or_default() += 1;
+            }
+        }
+        for (&b, &led) in &leaders {
+            let pref = preferred.get(&b).copied().unwrap_or(0);
+            if pref == 0 {
+                continue;
+            }
+            let pct = (led as f64 - pref as f64).abs() / pref as f64 * 100.0;
+            if pct > self.rules.leader_imbalance_broker_percent {
+                out.push(vec![self
+                    .finding(
+                        FindingKind::LeaderImbalance,
+                        Severity::Warning,
+                        Subject::Broker { id: b },
+                        snap.taken_at,
+                    )
+                    .with_brokers([b])
+                    .with_metric("leaders", led as f64)
+                    .with_metric("preferred_leaders", pref as f64)
+                    .with_metric("imbalance_percent", pct)]);
+            }
+        }
+        let c = snap.counts();
+        let online = c.total - c.offline;
+        if online > 0 {
+            let pct = c.leader_not_preferred as f64 / online as f64 * 100.0;
+            if pct > self.rules.leader_imbalance_cluster_percent {
+                out.push(vec![self
+                    .finding(
+                        FindingKind::LeaderImbalance,
+                        Severity::Warning,
+                        Subject::Cluster,
+                        snap.taken_at,
+                    )
+                    .with_metric("leader_not_preferred", c.leader_not_preferred as f64)
+                    .with_metric("online_partitions", online as f64)
+                    .with_metric("imbalance_percent", pct)]);
+            }
+        }
+        out
+    }
+
+    fn follower_lag(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        let Some(sc) = &snap.sidecar else {
+            return Vec::new();
+        };
+        let Some(lag) = sc.follower_max_lag else {
+            return Vec::new();
+        };
+        if lag.is_nan() || lag <= self.rules.follower_lag_threshold {
+            return Vec::new();
+        }
+        let subject = match sc.broker {
+            Some(id) => Subject::Broker { id },
+            None => Subject::Cluster,
+        };
+        vec![vec![self
+            .finding(
+                FindingKind::FollowerLag,
+                Severity::Warning,
+                subject,
+                snap.taken_at,
+            )
+            .with_brokers(sc.broker)
+            .with_metric("follower_max_lag", lag)
+            .with_metric("threshold", self.rules.follower_lag_threshold)]]
+    }
+
+    fn consumer_lag(
+        &self,
+        snap: &ClusterSnapshot,
+        statuses: &[GroupLagStatus],
+    ) -> Vec<Vec<Finding>> {
+        let lc = &self.rules.lag;
+        statuses
+            .iter()
+            .filter(|s| s.status != LagStatus::Ok)
+            .map(|s| {
+                let severity = match s.status {
+                    LagStatus::Ok | LagStatus::Warn => Severity::Warning,
+                    LagStatus::Err => lc.err_severity,
+                    LagStatus::Stop => lc.stop_severity,
+                    LagStatus::Stall => lc.stall_severity,
+                    LagStatus::Rewind => lc.rewind_severity,
+                };
+                let affected = s.partitions.iter().filter(|p| p.status == s.status).count();
+                let mut f = self
+                    .finding(
+                        FindingKind::ConsumerLag,
+                        severity,
+                        Subject::Group {
+                            group: s.group.clone(),
+                        },
+                        snap.taken_at,
+                    )
+                    .with_label("lag_status", s.status.as_str())
+                    .with_metric("total_lag", s.total_lag as f64)
+                    .with_metric("partitions", affected as f64);
+                if let Some(secs) = s.max_lag_seconds {
+                    f = f.with_metric("max_lag_seconds", secs);
+                }
+                vec![f]
+            })
+            .collect()
+    }
+
+    /// Feeds every series to the scorer; returns all scores and the series
+    /// attribution of each.
+    fn score_series(
+        &mut self,
+        snap: &ClusterSnapshot,
+        groups: Option<&[&GroupInfo]>,
+    ) -> Vec<(AnomalyScore, About)> {
+        let t = snap.taken_at.timestamp();
+        let c = snap.counts();
+        let shrinks = snap
+            .isr_changes
+            .iter()
+            .filter(|x| x.kind == IsrChangeKind::Shrink)
+            .count();
+        let mut points: Vec<(String, f64, About)> = vec![
+            (
+                scorer::UNDER_REPLICATED.into(),
+                c.under_replicated as f64,
+                About::Cluster,
+            ),
+            (
+                scorer::UNDER_MIN_ISR.into(),
+                c.under_min_isr as f64,
+                About::Cluster,
+            ),
+            (scorer::OFFLINE.into(), c.offline as f64, About::Cluster),
+            (scorer::ISR_SHRINKS.into(), shrinks as f64, About::Cluster),
+            (
+                scorer::POLL_DURATION.into(),
+                snap.poll_duration.as_secs_f64(),
+                About::Cluster,
+            ),
+        ];
+
+        // Groups: total lag and its growth per second.
+        if let Some(groups) = groups {
+            let names: HashSet<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+            let gone: Vec<String> = self
+                .prev_group_lag
+                .keys()
+                .filter(|k| !names.contains(k.as_str()))
+                .cloned()
+                .collect();
+            for g in gone {
+                self.scorer.forget(&scorer::group_lag_series(&g));
+                self.scorer.forget(&scorer::group_lag_growth_series(&g));
+                self.prev_group_lag.remove(&g);
+            }
+            for g in groups {
+                let lag = g.total_lag();
+                points.push((
+                    scorer::group_lag_series(&g.name),
+                    lag as f64,
+                    About::Group(g.name.clone()),
+                ));
+                if let Some((t0, l0)) = self.prev_group_lag.get(&g.name) {
+                    let dt = (snap.taken_at - *t0).as_seconds_f64();
+                    if dt > 0.0 {
+                        points.push((
+                            scorer::group_lag_growth_series(&g.name),
+                            (lag - l0) as f64 / dt,
+                            About::Group(g.name.clone()),
+                        ));
+                    }
+                }
+                self.prev_group_lag
+                    .insert(g.name.clone(), (snap.taken_at, lag));
+            }
+        }
+
+        // Topics: produce rate from end-offset deltas.
+        let names: HashSet<&str> = snap.topics.iter().map(|t| t.name.as_str()).collect();
+        let gone: Vec<String> = self
+            .prev_topic_end
+            .keys()
+            .filter(|k| !names.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for topic in gone {
+            self.scorer.forget(&scorer::produce_rate_series(&topic));
+            self.prev_topic_end.remove(&topic);
+        }
+        for topic in &snap.topics {
+            let known: Vec<i64> = topic
+                .partitions
+                .iter()
+                .filter_map(|p| p.high_watermark)
+                .collect();
+            if known.is_empty() {
+                continue; // offsets not fetched this poll: keep the previous point
+            }
+            let sum: i64 = known.iter().sum();
+            if let Some((t0, s0, n0)) = self.prev_topic_end.get(&topic.name) {
+                let dt = (snap.taken_at - *t0).as_seconds_f64();
+                if *n0 == known.len() && dt > 0.0 && sum >= *s0 {
+                    points.push((
+                        scorer::produce_rate_series(&topic.name),
+                        (sum - s0) as f64 / dt,
+                        About::Topic(topic.name.clone()),
+                    ));
+                }
+            }
+            self.prev_topic_end
+                .insert(topic.name.clone(), (snap.taken_at, sum, known.len()));
+        }
+
+        // Brokers: share of online partitions led.
+        let online = c.total - c.offline;
+        let live: BTreeSet<BrokerId> = snap.brokers.iter().map(|b| b.id).collect();
+        let gone: Vec<BrokerId> = self
+            .scored_brokers
+            .iter()
+            .copied()
+            .filter(|b| !live.contains(b) && !snap.missing_brokers.contains(b))
+            .collect();
+        for b in gone {
+            self.scorer.forget(&scorer::leader_share_series(b));
+            self.scored_brokers.remove(&b);
+        }
+        if online > 0 {
+            for (b, led) in snap.leader_counts() {
+                if !live.contains(&b) {
+                    continue;
+                }
+                self.scored_brokers.insert(b);
+                points.push((
+                    scorer::leader_share_series(b),
+                    led as f64 / online as f64,
+                    About::Broker(b),
+                ));
+            }
+        }
+
+        points
+            .into_iter()
+            .filter_map(|(name, v, about)| self.scorer.score(&name, t, v).map(|s| (s, about)))
+            .collect()
+    }
+
+    fn anomaly_finding(
+        &self,
+        snap: &ClusterSnapshot,
+        score: &AnomalyScore,
+        about: &About,
+    ) -> Finding {
+        let family = score.series.split('{').next().unwrap_or(&score.series);
+        let mut f = self
+            .finding(
+                FindingKind::Anomaly,
+                Severity::Warning,
+                Subject::Series {
+                    series: score.series.clone(),
+                },
+                snap.taken_at,
+            )
+            .with_label("series", family)
+            .with_metric("score", score.score)
+            .with_metric("observed", score.observed)
+            .with_metric("expected_low", score.expected_low)
+            .with_metric("expected_high", score.expected_high);
+        f.anomaly = Some(score.clone());
+        if let Some(since) = score.since {
+            f.since = f.since.min(since);
+        }
+        match about {
+            About::Cluster => f,
+            About::Group(g) => f.with_label("group", g.clone()),
+            About::Topic(t) => f.with_label("topic", t.clone()),
+            About::Broker(b) => f.with_label("broker", b.to_string()).with_brokers([*b]),
+        }
+    }
+}
+
+impl Evaluator for RuleEvaluator {
+    fn evaluate(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
+        if !snap.reachable {
+            return self.unreachable(snap, now);
+        }
+        let mut candidates: Vec<Vec<Finding>> = Vec::new();
+        if self.rules.enabled("broker_down") {
+            candidates.extend(self.broker_down(snap));
+        }
+        if self.rules.enabled("no_controller") {
+            candidates.extend(self.no_controller(snap));
+        }
+        let unstable = self.controller_unstable(snap, now);
+        if self.rules.enabled("controller_unstable") {
+            candidates.extend(unstable);
+        }
+        candidates.extend(self.partitions(snap));
+        let churn = self.isr_churn(snap, now);
+        if self.rules.enabled("isr_churn") {
+            candidates.extend(churn);
+        }
+        if self.rules.enabled("leader_imbalance") {
+            candidates.extend(self.leader_imbalance(snap));
+        }
+        if self.rules.enabled("follower_lag") {
+            candidates.extend(self.follower_lag(snap));
+        }
+
+        // Groups: when the groups step failed, keep every group's state and
+        // report only the groups that were listed.
+        let groups_failed = snap.errors.iter().any(|e| e.step == "groups");
+        let live: Vec<&GroupInfo> = snap
+            .groups
+            .iter()
+            .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
+            .collect();
+        let statuses = if groups_failed {
+            self.lag.observe(&snap.groups, now)
+        } else {
+            self.lag.update(&snap.groups, now)
+        };
+        if self.rules.enabled("consumer_lag") {
+            candidates.extend(self.consumer_lag(snap, &statuses));
+        }
+
+        let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
+        let threshold = self.scorer.threshold();
+        if self.rules.enabled("anomaly") {
+            for (s, about) in &scored {
+                if s.score >= threshold {
+                    candidates.push(vec![self.anomaly_finding(snap, s, about)]);
+                }
+            }
+        }
+
+        let mut seen = HashSet::new();
+        let mut findings: Vec<Finding> = candidates
+            .into_iter()
+            .filter_map(|alts| self.admit(alts, now, &mut seen))
+            .collect();
+        self.first_seen.retain(|k, _| seen.contains(k));
+        findings.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+        Evaluation {
+            findings,
+            anomalies: scored.into_iter().map(|(s, _)| s).collect(),
+            groups: statuses,
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Consumer group lag status: every status with the commit history that
+//! produces it, including Burrow's known false alarms.
+
+use isrwatch::evaluate::{LagConfig, LagStatus, LagTracker};
+use isrwatch::snapshot::{GroupInfo, GroupPartition, Time};
+
+fn t(s: i64) -> Time {
+    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+}
+
+/// One group, one partition per (committed, end) pair.
+fn group(name: &str, members: u32, parts: &[(Option<i64>, i64)]) -> GroupInfo {
+    GroupInfo {
+        name: name.into(),
+        state: if members > 0 { "Stable" } else { "Empty" }.into(),
+        protocol_type: "consumer".into(),
+        members,
+        partitions: parts
+            .iter()
+            .enumerate()
+            .map(|(i, (c, e))| GroupPartition {
+                topic: "orders".into(),
+                partition: i as i32,
+                committed: *c,
+                end_offset: Some(*e),
+                lag: c.map(|c| (e - c).max(0)),
+                lag_seconds: None,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn tracker() -> LagTracker {
+    LagTracker::new(LagConfig {
+        window: 5,
+        ..Default::default()
+    })
+}
+
+/// Feeds one partition's history, one poll every 15 s; returns the last status.
+fn run(members: u32, history: &[(i64, i64)]) -> isrwatch::evaluate::GroupLagStatus {
+    let mut tr = tracker();
+    let mut last = None;
+    for (i, (c, e)) in history.iter().enumerate() {
+        let s = tr.update(&[group("g", members, &[(Some(*c), *e)])], t(i as i64 * 15));
+        last = Some(s.into_iter().next().unwrap());
+    }
+    last.unwrap()
+}
+
+#[test]
+fn caught_up_consumer_is_ok() {
+    let h: Vec<(i64, i64)> = (0..10).map(|i| (i * 100, i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+    assert_eq!(s.total_lag, 0);
+}
+
+#[test]
+fn idle_topic_with_caught_up_consumer_is_ok_not_stop() {
+    // Burrow's false STOP: nothing new to consume for an hour, offset still.
+    let mut tr = tracker();
+    for members in [0, 3] {
+        for i in 0..240 {
+            let s = tr.update(&[group("g", members, &[(Some(500), 500)])], t(i * 15));
+            assert_eq!(s[0].status, LagStatus::Ok, "{}", s[0].reason);
+        }
+    }
+}
+
+#[test]
+fn stopped_consumer_without_members_is_stop_after_threshold() {
+    let mut tr = tracker();
+    // Committed stays at 100 while producers keep appending; no members.
+    let mut status = Vec::new();
+    for i in 0..=24 {
+        let s = tr.update(&[group("g", 0, &[(Some(100), 150 + i)])], t(i * 15));
+        status.push(s[0].status);
+    }
+    // 5 minutes is 20 polls: STOP only strictly after that.
+    assert!(
+        status[..=20].iter().all(|s| *s != LagStatus::Stop),
+        "{status:?}"
+    );
+    assert_eq!(status[21], LagStatus::Stop);
+}
+
+#[test]
+fn stop_needs_lag() {
+    // Offset unchanged for an hour, but lag is 0 all along: OK.
+    let mut tr = tracker();
+    tr.update(&[group("g", 0, &[(Some(100), 100)])], t(0));
+    let s = tr.update(&[group("g", 0, &[(Some(100), 100)])], t(3600));
+    assert_eq!(s[0].status, LagStatus::Ok);
+}
+
+#[test]
+fn active_group_not_moving_is_stall() {
+    let mut tr = tracker();
+    let mut last = None;
+    for i in 0..=30 {
+        let s = tr.update(&[group("g", 4, &[(Some(100), 150 + i * 10)])], t(i * 15));
+        last = Some(s[0].clone());
+    }
+    let s = last.unwrap();
+    assert_eq!(s.status, LagStatus::Stall, "{}", s.reason);
+    assert!(s.reason.contains("orders-0"), "{}", s.reason);
+    assert!(s.reason.contains("4 member(s)"), "{}", s.reason);
+}
+
+#[test]
+fn offset_going_back_is_rewind() {
+    let s = run(
+        1,
+        &[(100, 200), (150, 220), (180, 240), (20, 260), (40, 280)],
+    );
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(s.reason.contains("from 180 to 20"), "{}", s.reason);
+}
+
+#[test]
+fn rewind_leaves_the_window() {
+    let mut h = vec![(100, 200), (50, 220)];
+    // then five healthy observations push the rewind out of a window of 5
+    for i in 1..=5 {
+        h.push((50 + i * 40, 220 + i * 40));
+    }
+    let s = run(1, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn rewound_and_caught_up_is_ok() {
+    let s = run(1, &[(100, 200), (10, 200), (200, 200)]);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn slow_but_progressing_consumer_is_warn_not_err() {
+    // Burrow's false ERR: the consumer moves 80 per poll while 100 arrive.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 80, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+    assert!(s.reason.contains("grew from 100 to 180"), "{}", s.reason);
+}
+
+#[test]
+fn consumer_far_slower_than_producers_is_err() {
+    // 10 consumed per poll while 100 arrive: < half of the production.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 10, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Err, "{}", s.reason);
+    assert!(
+        s.reason
+            .contains("advanced 40 while producers appended 400"),
+        "{}",
+        s.reason
+    );
+}
+
+#[test]
+fn err_boundary_is_the_configured_ratio() {
+    // Exactly half: not below the ratio, so WARN.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 50, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Warn);
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 49, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Err);
+}
+
+#[test]
+fn growth_needs_a_full_window() {
+    let h: Vec<(i64, i64)> = (0..4).map(|i| (1000 + i * 10, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Ok);
+}
+
+#[test]
+fn lag_that_dips_once_is_not_growing() {
+    let s = run(
+        2,
+        &[(0, 100), (80, 200), (200, 290), (260, 400), (330, 500)],
+    );
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn never_committed_partition_is_reported_not_counted() {
+    let mut tr = tracker();
+    let s = tr.update(&[group("g", 1, &[(Some(10), 10), (None, 5000)])], t(0));
+    let g = &s[0];
+    assert_eq!(g.status, LagStatus::Ok);
+    assert_eq!(g.total_lag, 0);
+    assert_eq!(g.partitions[1].lag, None);
+    assert!(
+        g.reason.contains("never committed (orders-1)"),
+        "{}",
+        g.reason
+    );
+    assert_eq!(tr.tracked_partitions(), 1);
+}
+
+#[test]
+fn group_status_is_the_worst_partition() {
+    let mut tr = tracker();
+    let mut s = Vec::new();
+    for i in 0..=21 {
+        // p0 healthy, p1 stopped with lag
+        s = tr.update(
+            &[group("g", 0, &[(Some(i * 10), i * 10), (Some(7), 50 + i)])],
+            t(i * 15),
+        );
+    }
+    assert_eq!(s[0].partitions[0].status, LagStatus::Ok);
+    assert_eq!(s[0].partitions[1].status, LagStatus::Stop);
+    assert_eq!(s[0].status, LagStatus::Stop);
+    assert!(
+        s[0].reason
+            .starts_with("group \"g\": STOP on 1 partition(s): orders-1 has lag 64"),
+        "{}",
+        s[0].reason
+    );
+}
+
+#[test]
+fn deleted_group_is_forgotten() {
+    let mut tr = tracker();
+    tr.update(
+        &[
+            group("a", 1, &[(Some(1), 5)]),
+            group("b", 1, &[(Some(1), 5)]),
+        ],
+        t(0),
+    );
+    assert_eq!(tr.tracked_groups(), 2);
+    let s = tr.update(&[group("a", 1, &[(Some(1), 5)])], t(15));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].group, "a");
+    assert_eq!(tr.tracked_groups(), 1);
+    // A Dead group counts as gone too.
+    let mut dead = group("a", 0, &[(Some(1), 5)]);
+    dead.state = "Dead".into();
+    assert!(tr.update(&[dead], t(30)).is_empty());
+    assert_eq!(tr.tracked_groups(), 0);
+    assert_eq!(tr.tracked_partitions(), 0);
+}
+
+#[test]
+fn partitions_the_group_no_longer_reports_are_forgotten() {
+    let mut tr = tracker();
+    tr.update(
+        &[group("g", 1, &[(Some(1), 5), (Some(1), 5), (Some(1), 5)])],
+        t(0),
+    );
+    assert_eq!(tr.tracked_partitions(), 3);
+    tr.update(&[group("g", 1, &[(Some(1), 5)])], t(15));
+    assert_eq!(tr.tracked_partitions(), 1);
+}
+
+#[test]
+fn observe_keeps_absent_groups() {
+    let mut tr = tracker();
+    tr.update(
+        &[
+            group("a", 1, &[(Some(1), 5)]),
+            group("b", 1, &[(Some(1), 5)]),
+        ],
+        t(0),
+    );
+    let s = tr.observe(&[group("a", 1, &[(Some(2), 5)])], t(15));
+    assert_eq!(s.len(), 1);
+    assert_eq!(tr.tracked_groups(), 2);
+}
+
+#[test]
+fn results_are_sorted_by_group_name() {
+    let mut tr = tracker();
+    let s = tr.update(
+        &[
+            group("b", 1, &[(Some(1), 1)]),
+            group("a", 1, &[(Some(1), 1)]),
+        ],
+        t(0),
+    );
+    let names: Vec<&str> = s.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+}

@@ -1,0 +1,884 @@
+//! Every rule of the evaluator on hand-built snapshots with explicit `now`
+//! values (no clock is read).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use isrwatch::config::Dur;
+use isrwatch::evaluate::{
+    Evaluation, Evaluator, LagStatus, NoScorer, RuleEvaluator, RulesConfig, SeriesScorer, StateSize,
+};
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use isrwatch::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, IsrChange, IsrChangeKind,
+    PartitionInfo, PollError, SidecarMetrics, Time, TopicInfo,
+};
+
+fn t(s: i64) -> Time {
+    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+}
+
+fn part(id: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32]) -> PartitionInfo {
+    PartitionInfo {
+        partition: id,
+        leader,
+        replicas: replicas.to_vec(),
+        isr: isr.to_vec(),
+        high_watermark: Some(0),
+        low_watermark: Some(0),
+        ..Default::default()
+    }
+}
+
+fn topic(name: &str, min_isr: i32, partitions: Vec<PartitionInfo>) -> TopicInfo {
+    TopicInfo {
+        name: name.into(),
+        min_insync_replicas: min_isr,
+        partitions,
+        ..Default::default()
+    }
+}
+
+/// A reachable snapshot: live brokers, topics (state derived), and the
+/// replicas' brokers that are not live listed as missing.
+fn snap(at: i64, live: &[i32], mut topics: Vec<TopicInfo>) -> ClusterSnapshot {
+    let mut missing = Vec::new();
+    for tp in &mut topics {
+        for p in &mut tp.partitions {
+            p.derive(tp.min_insync_replicas, live);
+            for r in &p.replicas {
+                if !live.contains(r) && !missing.contains(r) {
+                    missing.push(*r);
+                }
+            }
+        }
+    }
+    missing.sort_unstable();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    ClusterSnapshot {
+        cluster: "prod".into(),
+        taken_at: t(at),
+        poll_duration: Duration::from_millis(120),
+        reachable: true,
+        controller: live.first().copied(),
+        brokers: live
+            .iter()
+            .map(|&id| BrokerInfo {
+                id,
+                host: format!("b{id}"),
+                port: 9092,
+                rack: None,
+            })
+            .collect(),
+        missing_brokers: missing,
+        topics,
+        ..Default::default()
+    }
+}
+
+/// A healthy topic with `n` partitions over brokers 1..=3, RF 3, min ISR 2,
+/// preferred leaders balanced and leading.
+fn healthy(name: &str, n: i32) -> TopicInfo {
+    let parts = (0..n)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            part(i, Some(r[0]), &r, &r)
+        })
+        .collect();
+    topic(name, 2, parts)
+}
+
+fn eval_with(rules: RulesConfig) -> RuleEvaluator {
+    RuleEvaluator::new("prod", &rules, Box::new(NoScorer))
+}
+
+fn eval() -> RuleEvaluator {
+    eval_with(RulesConfig::default())
+}
+
+fn of_kind(e: &Evaluation, kind: FindingKind) -> Vec<&Finding> {
+    e.findings.iter().filter(|f| f.kind == kind).collect()
+}
+
+fn kinds(e: &Evaluation) -> Vec<FindingKind> {
+    let mut k: Vec<FindingKind> = e.findings.iter().map(|f| f.kind).collect();
+    k.dedup();
+    k
+}
+
+#[test]
+fn healthy_cluster_has_no_findings() {
+    let mut ev = eval();
+    let e = ev.evaluate(&snap(0, &[1, 2, 3], vec![healthy("orders", 30)]), t(0));
+    assert!(e.findings.is_empty(), "{:?}", e.findings);
+}
+
+#[test]
+fn broker_down_attributes_every_partition_to_the_broker() {
+    // 400 partitions; broker 3 is gone, ISR lost it, leadership moved off it.
+    let parts = (0..400)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let isr: Vec<i32> = r.iter().copied().filter(|b| *b != 3).collect();
+            part(i, Some(isr[0]), &r, &isr)
+        })
+        .collect();
+    let s = snap(0, &[1, 2], vec![topic("orders", 2, parts)]);
+    assert_eq!(s.missing_brokers, vec![3]);
+    let mut ev = eval();
+    let e = ev.evaluate(&s, t(0));
+
+    let down = of_kind(&e, FindingKind::BrokerDown);
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0].subject, Subject::Broker { id: 3 });
+    assert_eq!(down[0].severity, Severity::Critical);
+    assert_eq!(down[0].metrics["replicas_hosted"], 400.0);
+
+    // One finding per partition, the most severe: at-min-ISR (2 of 3, min 2).
+    let at_min = of_kind(&e, FindingKind::AtMinIsr);
+    assert_eq!(at_min.len(), 400);
+    assert!(at_min.iter().all(|f| f.brokers == vec![3]));
+    assert!(of_kind(&e, FindingKind::UnderReplicated).is_empty());
+    // Leadership moved because of the down broker: no imbalance finding.
+    assert!(of_kind(&e, FindingKind::LeaderImbalance).is_empty());
+    assert_eq!(e.findings.len(), 401);
+}
+
+#[test]
+fn under_min_isr_is_critical_with_evidence() {
+    let s = snap(
+        0,
+        &[1, 2, 3],
+        vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+    );
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::UnderMinIsr);
+    assert_eq!(f.len(), 1);
+    let f = f[0];
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(
+        f.subject,
+        Subject::Partition {
+            topic: "pay".into(),
+            partition: 0
+        }
+    );
+    assert_eq!(f.brokers, vec![2, 3]);
+    assert_eq!(f.metrics["isr"], 1.0);
+    assert_eq!(f.metrics["replicas"], 3.0);
+    assert_eq!(f.metrics["min_isr"], 2.0);
+    assert_eq!(f.labels["topic"], "pay");
+    assert_eq!(f.labels["partition"], "0");
+    assert_eq!(f.labels["leader"], "1");
+    assert_eq!(e.findings.len(), 1, "only the most severe per partition");
+}
+
+#[test]
+fn offline_partition_names_the_missing_replicas() {
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic(
+            "pay",
+            1,
+            vec![part(0, None, &[3], &[]), part(1, None, &[1, 2], &[])],
+        )],
+    );
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::PartitionOffline);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].brokers, vec![3]);
+    assert_eq!(f[0].severity, Severity::Critical);
+    // No replica is on a missing broker: fall back to those out of the ISR.
+    assert_eq!(f[1].brokers, vec![1, 2]);
+    assert!(of_kind(&e, FindingKind::UnderReplicated).is_empty());
+}
+
+#[test]
+fn under_replicated_above_min_isr_is_a_warning() {
+    let s = snap(
+        0,
+        &[1, 2, 3, 4],
+        vec![topic(
+            "t",
+            2,
+            vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+        )],
+    );
+    let e = eval().evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+    assert_eq!(e.findings[0].severity, Severity::Warning);
+    assert_eq!(e.findings[0].brokers, vec![3]);
+}
+
+#[test]
+fn at_min_isr_by_design_is_not_reported_unless_asked() {
+    // RF 2, min ISR 2, complete ISR: at its minimum by design.
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2], &[1, 2])])],
+    );
+    assert!(eval().evaluate(&s, t(0)).findings.is_empty());
+    let e = eval_with(RulesConfig {
+        at_min_isr_when_fully_replicated: true,
+        ..Default::default()
+    })
+    .evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::AtMinIsr]);
+    assert!(e.findings[0].brokers.is_empty());
+}
+
+#[test]
+fn for_duration_delays_and_since_is_the_first_snapshot() {
+    let mut ev = eval_with(RulesConfig {
+        under_replicated_for: Dur::secs(30),
+        ..Default::default()
+    });
+    let urp = |at| {
+        snap(
+            at,
+            &[1, 2, 3, 4],
+            vec![topic(
+                "t",
+                1,
+                vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+            )],
+        )
+    };
+    assert!(ev.evaluate(&urp(0), t(0)).findings.is_empty());
+    assert!(ev.evaluate(&urp(15), t(15)).findings.is_empty());
+    let e = ev.evaluate(&urp(30), t(30));
+    assert_eq!(e.findings.len(), 1);
+    assert_eq!(e.findings[0].since, t(0));
+    assert_eq!(e.findings[0].observed_at, t(30));
+
+    // The condition clears: its memory goes; when it returns, it starts over.
+    let ok = snap(45, &[1, 2, 3], vec![healthy("t", 1)]);
+    assert!(ev.evaluate(&ok, t(45)).findings.is_empty());
+    assert_eq!(ev.state_size().subjects, 0);
+    assert!(ev.evaluate(&urp(60), t(60)).findings.is_empty());
+    let e = ev.evaluate(&urp(90), t(90));
+    assert_eq!(e.findings[0].since, t(60));
+}
+
+#[test]
+fn a_less_severe_condition_reports_while_the_severe_one_waits() {
+    let mut ev = eval_with(RulesConfig {
+        under_min_isr_for: Dur::secs(60),
+        ..Default::default()
+    });
+    let s = |at| {
+        snap(
+            at,
+            &[1, 2, 3],
+            vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+        )
+    };
+    let e = ev.evaluate(&s(0), t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+    let e = ev.evaluate(&s(60), t(60));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderMinIsr]);
+    assert_eq!(e.findings[0].since, t(0));
+}
+
+#[test]
+fn no_controller_is_critical() {
+    let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.controller = None;
+    let e = eval().evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::NoController]);
+    assert_eq!(e.findings[0].severity, Severity::Critical);
+    s.controller = Some(-1);
+    assert_eq!(
+        kinds(&eval().evaluate(&s, t(0))),
+        vec![FindingKind::NoController]
+    );
+}
+
+#[test]
+fn controller_moving_repeatedly_is_unstable_until_the_window_passes() {
+    let mut ev = eval(); // 3 changes within 10 minutes
+    let with = |at, c| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.controller = Some(c);
+        s
+    };
+    let seq = [(0, 1), (60, 2), (120, 1), (180, 1)];
+    for (at, c) in seq {
+        let e = ev.evaluate(&with(at, c), t(at));
+        assert!(of_kind(&e, FindingKind::ControllerUnstable).is_empty());
+    }
+    // A None in between does not count as a change.
+    let mut s = with(200, 1);
+    s.controller = None;
+    ev.evaluate(&s, t(200));
+    let e = ev.evaluate(&with(240, 3), t(240));
+    let f = of_kind(&e, FindingKind::ControllerUnstable);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].metrics["changes"], 3.0);
+    assert_eq!(f[0].labels["controller"], "3");
+    // 10 minutes after the first change it has only 2 changes in the window.
+    let e = ev.evaluate(&with(661, 3), t(661));
+    assert!(of_kind(&e, FindingKind::ControllerUnstable).is_empty());
+    assert_eq!(ev.state_size().controller_changes, 2);
+}
+
+fn changes(at: i64, broker: i32, shrinks: usize, expands: usize) -> Vec<IsrChange> {
+    let mk = |i: usize, kind| IsrChange {
+        topic: "t".into(),
+        partition: i as i32,
+        broker,
+        kind,
+        at: t(at),
+    };
+    (0..shrinks)
+        .map(|i| mk(i, IsrChangeKind::Shrink))
+        .chain((0..expands).map(|i| mk(i, IsrChangeKind::Expand)))
+        .collect()
+}
+
+#[test]
+fn isr_churn_counts_shrinks_and_expands_over_the_window() {
+    let mut ev = eval(); // 20 within 5 minutes
+    let mut at = 0;
+    let step = |ev: &mut RuleEvaluator, at: i64, c: Vec<IsrChange>| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.isr_changes = c;
+        ev.evaluate(&s, t(at))
+    };
+    for _ in 0..3 {
+        let e = step(&mut ev, at, changes(at, 2, 3, 3));
+        assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+        at += 60;
+    }
+    let e = step(&mut ev, at, changes(at, 2, 1, 1)); // 20 in all
+    let f = of_kind(&e, FindingKind::IsrChurn);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].metrics["shrinks"], 10.0);
+    assert_eq!(f[0].metrics["expands"], 10.0);
+    // Quiet for 5 minutes: the points leave the window and are dropped.
+    let e = step(&mut ev, at + 301, Vec::new());
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    assert_eq!(ev.state_size().churn_points, 0);
+}
+
+#[test]
+fn isr_churn_of_a_missing_broker_is_left_to_broker_down() {
+    let mut ev = eval();
+    let mut s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 1, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    s.isr_changes = changes(0, 3, 50, 0);
+    let e = ev.evaluate(&s, t(0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+}
+
+/// 30 partitions preferred evenly on brokers 1..=3, but broker 1 leads
+/// `moved` partitions preferred on broker 3.
+fn imbalanced(at: i64, moved: i32) -> ClusterSnapshot {
+    let parts = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let leader = if r[0] == 3 && i < moved * 3 { 1 } else { r[0] };
+            part(i, Some(leader), &r, &r)
+        })
+        .collect();
+    snap(at, &[1, 2, 3], vec![topic("t", 2, parts)])
+}
+
+#[test]
+fn leader_imbalance_per_broker_and_cluster_after_its_for_duration() {
+    let mut ev = eval(); // 10 %, for 10 minutes
+    let e = ev.evaluate(&imbalanced(0, 5), t(0));
+    assert!(e.findings.is_empty(), "for duration not yet passed");
+    let e = ev.evaluate(&imbalanced(600, 5), t(600));
+    let f = of_kind(&e, FindingKind::LeaderImbalance);
+    // broker 1 leads 15 for 10 preferred (50 %), broker 3 leads 5 (50 %),
+    // and 5 of 30 partitions (16.7 %) are not led by their preferred leader.
+    let subjects: Vec<&Subject> = f.iter().map(|f| &f.subject).collect();
+    assert_eq!(
+        subjects,
+        [
+            &Subject::Cluster,
+            &Subject::Broker { id: 1 },
+            &Subject::Broker { id: 3 }
+        ]
+    );
+    assert_eq!(f[1].metrics["leaders"], 15.0);
+    assert_eq!(f[1].metrics["preferred_leaders"], 10.0);
+    assert_eq!(f[1].metrics["imbalance_percent"], 50.0);
+    assert!((f[0].metrics["imbalance_percent"] - 16.666).abs() < 0.01);
+    assert_eq!(f[0].since, t(0));
+}
+
+#[test]
+fn small_leader_imbalance_is_tolerated() {
+    let mut ev = eval_with(RulesConfig {
+        leader_imbalance_for: Dur::secs(0),
+        leader_imbalance_broker_percent: 60.0,
+        leader_imbalance_cluster_percent: 20.0,
+        ..Default::default()
+    });
+    assert!(ev.evaluate(&imbalanced(0, 5), t(0)).findings.is_empty());
+}
+
+#[test]
+fn follower_lag_from_the_sidecar() {
+    let mut ev = eval(); // 10000 messages, for 1 minute
+    let s = |at, lag| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.sidecar = Some(SidecarMetrics {
+            broker: Some(2),
+            follower_max_lag: Some(lag),
+            ..Default::default()
+        });
+        s
+    };
+    assert!(ev.evaluate(&s(0, 50_000.0), t(0)).findings.is_empty());
+    let e = ev.evaluate(&s(60, 60_000.0), t(60));
+    let f = of_kind(&e, FindingKind::FollowerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].metrics["follower_max_lag"], 60_000.0);
+    assert!(ev.evaluate(&s(75, 10.0), t(75)).findings.is_empty());
+}
+
+#[test]
+fn unreachable_cluster_gives_only_cluster_unreachable() {
+    let mut ev = eval();
+    // A sick cluster first: broker down and under-replicated partitions.
+    let sick = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    assert!(ev.evaluate(&sick, t(0)).findings.len() >= 2);
+
+    let down = ClusterSnapshot::unreachable(
+        "prod",
+        t(15),
+        Duration::from_secs(10),
+        PollError {
+            step: "metadata".into(),
+            broker: None,
+            message: "all brokers down".into(),
+        },
+    );
+    let e = ev.evaluate(&down, t(15));
+    assert_eq!(kinds(&e), vec![FindingKind::ClusterUnreachable]);
+    assert_eq!(e.findings.len(), 1);
+    assert_eq!(e.findings[0].severity, Severity::Critical);
+    assert_eq!(e.findings[0].subject, Subject::Cluster);
+    assert_eq!(e.findings[0].labels["error"], "all brokers down");
+    assert!(e.groups.is_empty() && e.anomalies.is_empty());
+    let e = ev.evaluate(&down, t(30));
+    assert_eq!(e.findings[0].since, t(15));
+
+    // Reachable again: the unreachable finding is gone; old subjects kept
+    // their `since` through the outage.
+    let mut back = sick.clone();
+    back.taken_at = t(45);
+    let e = ev.evaluate(&back, t(45));
+    assert!(of_kind(&e, FindingKind::ClusterUnreachable).is_empty());
+    assert_eq!(of_kind(&e, FindingKind::BrokerDown)[0].since, t(0));
+}
+
+fn lag_group(name: &str, members: u32, committed: i64, end: i64) -> GroupInfo {
+    GroupInfo {
+        name: name.into(),
+        state: "Stable".into(),
+        members,
+        partitions: vec![GroupPartition {
+            topic: "t".into(),
+            partition: 0,
+            committed: Some(committed),
+            end_offset: Some(end),
+            lag: Some((end - committed).max(0)),
+            lag_seconds: Some(42.0),
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn consumer_lag_findings_follow_group_status() {
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..=21 {
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("fine", 1, 100 + i, 100 + i),
+            lag_group("stuck", 0, 100, 200 + i),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+    }
+    assert_eq!(e.groups.len(), 2);
+    assert_eq!(e.groups[1].status, LagStatus::Stop);
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].subject,
+        Subject::Group {
+            group: "stuck".into()
+        }
+    );
+    assert_eq!(f[0].labels["lag_status"], "STOP");
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics["total_lag"], 121.0);
+    assert_eq!(f[0].metrics["max_lag_seconds"], 42.0);
+    // The group was ERR (full window of growing lag, nothing consumed,
+    // from the 10th poll) before it was STOP:
+    // same subject, so `since` is when it first went non-OK.
+    assert_eq!(f[0].since, t(135));
+
+    // The group is deleted: no finding, no state.
+    let mut s = snap(400, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.groups = vec![lag_group("fine", 1, 200, 200)];
+    let e = ev.evaluate(&s, t(400));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    assert_eq!(ev.state_size().lag_groups, 1);
+}
+
+#[test]
+fn consumer_lag_severity_is_configurable() {
+    let mut rules = RulesConfig::default();
+    rules.lag.stop_severity = Severity::Warning;
+    let mut ev = eval_with(rules);
+    let mut e = Evaluation::default();
+    for i in [0, 301] {
+        let mut s = snap(i, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![lag_group("stuck", 0, 100, 200)];
+        e = ev.evaluate(&s, t(i));
+    }
+    assert_eq!(
+        of_kind(&e, FindingKind::ConsumerLag)[0].severity,
+        Severity::Warning
+    );
+}
+
+#[test]
+fn failed_group_listing_keeps_group_state() {
+    let mut ev = eval();
+    let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.groups = vec![lag_group("a", 1, 1, 1), lag_group("b", 1, 1, 1)];
+    ev.evaluate(&s, t(0));
+    let mut s = snap(15, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.errors.push(PollError {
+        step: "groups".into(),
+        broker: None,
+        message: "timeout".into(),
+    });
+    let e = ev.evaluate(&s, t(15));
+    assert!(e.groups.is_empty());
+    assert_eq!(ev.state_size().lag_groups, 2);
+    assert_eq!(ev.state_size().group_series, 2);
+}
+
+#[test]
+fn disabled_rules_stay_silent() {
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    let e = eval_with(RulesConfig {
+        disabled: vec!["broker_down".into(), "at_min_isr".into()],
+        ..Default::default()
+    })
+    .evaluate(&s, t(0));
+    // at_min_isr off: the partition falls back to under_replicated.
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+}
+
+/// A scorer that records what it is fed and scores by a fixed table.
+#[derive(Default)]
+struct Recorder {
+    fed: Vec<(String, i64, f64)>,
+    forgotten: Vec<String>,
+    scores: BTreeMap<String, f64>,
+}
+
+struct TestScorer(Arc<Mutex<Recorder>>);
+
+impl SeriesScorer for TestScorer {
+    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+        let mut r = self.0.lock().unwrap();
+        r.fed.push((series.to_string(), t, value));
+        let score = r.scores.get(series).copied().unwrap_or(0.1);
+        Some(AnomalyScore {
+            series: series.to_string(),
+            score,
+            observed: value,
+            expected_low: 0.0,
+            expected_high: 1.0,
+            since: None,
+            explanation: format!("observed {value}"),
+        })
+    }
+    fn threshold(&self) -> f64 {
+        0.9
+    }
+    fn forget(&mut self, series: &str) {
+        self.0.lock().unwrap().forgotten.push(series.to_string());
+    }
+}
+
+fn with_end(mut tp: TopicInfo, end: i64) -> TopicInfo {
+    for p in &mut tp.partitions {
+        p.high_watermark = Some(end);
+    }
+    tp
+}
+
+#[test]
+fn series_are_fed_with_stable_names_and_alerting_scores_become_findings() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    rec.lock()
+        .unwrap()
+        .scores
+        .insert(r#"leader_share{broker="2"}"#.into(), 0.95);
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mk = |at: i64, end: i64, lag: i64| {
+        let mut s = snap(at, &[1, 2, 3], vec![with_end(healthy("orders", 3), end)]);
+        s.groups = vec![lag_group("billing", 1, end - lag, end)];
+        s
+    };
+    ev.evaluate(&mk(0, 1000, 10), t(0));
+    let e = ev.evaluate(&mk(10, 1300, 30), t(10));
+
+    let fed: BTreeMap<String, f64> = {
+        let r = rec.lock().unwrap();
+        r.fed
+            .iter()
+            .filter(|(_, at, _)| *at == 1_700_000_010)
+            .map(|(n, _, v)| (n.clone(), *v))
+            .collect()
+    };
+    let names: Vec<&str> = fed.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "group_lag_growth{group=\"billing\"}",
+            "group_lag{group=\"billing\"}",
+            "isr_shrinks",
+            "leader_share{broker=\"1\"}",
+            "leader_share{broker=\"2\"}",
+            "leader_share{broker=\"3\"}",
+            "offline_partitions",
+            "poll_duration_seconds",
+            "produce_rate{topic=\"orders\"}",
+            "under_min_isr_partitions",
+            "under_replicated_partitions",
+        ]
+    );
+    assert_eq!(fed["group_lag{group=\"billing\"}"], 30.0);
+    assert_eq!(fed["group_lag_growth{group=\"billing\"}"], 2.0); // 20 in 10 s
+    assert_eq!(fed["produce_rate{topic=\"orders\"}"], 90.0); // 3 × 300 in 10 s
+    assert!((fed["leader_share{broker=\"2\"}"] - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(fed["poll_duration_seconds"], 0.12);
+
+    // Every score is published; only the one at/above 0.9 is a finding.
+    assert_eq!(e.anomalies.len(), 11);
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].subject,
+        Subject::Series {
+            series: "leader_share{broker=\"2\"}".into()
+        }
+    );
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].labels["series"], "leader_share");
+    assert_eq!(f[0].anomaly.as_ref().unwrap().score, 0.95);
+}
+
+#[test]
+fn deleted_groups_topics_and_brokers_are_forgotten() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mut s = snap(
+        0,
+        &[1, 2, 3, 4],
+        (0..50)
+            .map(|i| with_end(healthy(&format!("t{i:02}"), 3), 10))
+            .collect(),
+    );
+    s.groups = (0..50)
+        .map(|i| lag_group(&format!("g{i:02}"), 1, 5, 10))
+        .collect();
+    ev.evaluate(&s, t(0));
+    let big = ev.state_size();
+    assert_eq!(big.lag_groups, 50);
+    assert_eq!(big.group_series, 50);
+    assert_eq!(big.topic_series, 50);
+    assert_eq!(big.broker_series, 4);
+
+    // Everything deleted but one topic and one group; broker 4 decommissioned.
+    let mut s = snap(15, &[1, 2, 3], vec![with_end(healthy("t00", 3), 10)]);
+    s.groups = vec![lag_group("g00", 1, 5, 10)];
+    ev.evaluate(&s, t(15));
+    assert_eq!(
+        ev.state_size(),
+        StateSize {
+            subjects: 0,
+            lag_groups: 1,
+            lag_partitions: 1,
+            group_series: 1,
+            topic_series: 1,
+            broker_series: 3,
+            churn_points: 0,
+            controller_changes: 0,
+        }
+    );
+    let r = rec.lock().unwrap();
+    assert!(r
+        .forgotten
+        .contains(&"group_lag{group=\"g07\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"group_lag_growth{group=\"g07\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"produce_rate{topic=\"t49\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"leader_share{broker=\"4\"}".to_string()));
+    assert_eq!(r.forgotten.len(), 49 * 2 + 49 + 1);
+}
+
+#[test]
+fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mut no_offsets = healthy("t", 3);
+    for p in &mut no_offsets.partitions {
+        p.high_watermark = None;
+    }
+    ev.evaluate(
+        &snap(0, &[1, 2, 3], vec![with_end(healthy("t", 3), 100)]),
+        t(0),
+    );
+    ev.evaluate(&snap(10, &[1, 2, 3], vec![no_offsets]), t(10));
+    ev.evaluate(
+        &snap(20, &[1, 2, 3], vec![with_end(healthy("t", 3), 120)]),
+        t(20),
+    );
+    // recreated: offsets went down
+    ev.evaluate(
+        &snap(30, &[1, 2, 3], vec![with_end(healthy("t", 3), 5)]),
+        t(30),
+    );
+    let r = rec.lock().unwrap();
+    let rates: Vec<(i64, f64)> = r
+        .fed
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("produce_rate"))
+        .map(|(_, at, v)| (at - 1_700_000_000, *v))
+        .collect();
+    assert_eq!(rates, vec![(20, 3.0)]); // 3 × 20 over 20 s
+}
+
+#[test]
+fn idle_caught_up_group_never_alerts_and_slow_group_warns() {
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..300 {
+        // an hour and a quarter of polls
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("idle", 0, 500, 500),
+            lag_group("slow", 2, 1000 + i * 80, 1100 + i * 100),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+        let idle = of_kind(&e, FindingKind::ConsumerLag)
+            .into_iter()
+            .filter(|f| {
+                f.subject
+                    == Subject::Group {
+                        group: "idle".into(),
+                    }
+            })
+            .count();
+        assert_eq!(idle, 0, "idle group alerted at poll {i}");
+    }
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].labels["lag_status"], "WARN");
+    assert_eq!(f[0].severity, Severity::Warning);
+}
+
+#[test]
+fn consumer_lag_for_duration() {
+    let mut ev = eval_with(RulesConfig {
+        consumer_lag_for: Dur::secs(120),
+        ..Default::default()
+    });
+    let at = |i: i64| {
+        let mut s = snap(i, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![lag_group("g", 0, 100, 200)];
+        s
+    };
+    ev.evaluate(&at(0), t(0));
+    // STOP from 301 s; reported 120 s later.
+    let e = ev.evaluate(&at(301), t(301));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    assert_eq!(e.groups[0].status, LagStatus::Stop);
+    let e = ev.evaluate(&at(421), t(421));
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(301));
+}
+
+#[test]
+fn anomaly_since_comes_from_the_scorer_when_earlier() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    rec.lock()
+        .unwrap()
+        .scores
+        .insert("offline_partitions".into(), 1.0);
+    struct Since(TestScorer);
+    impl SeriesScorer for Since {
+        fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+            self.0.score(series, t, value).map(|mut s| {
+                s.since = Some(chrono::DateTime::from_timestamp(t - 300, 0).unwrap());
+                s
+            })
+        }
+        fn threshold(&self) -> f64 {
+            self.0.threshold()
+        }
+        fn forget(&mut self, series: &str) {
+            self.0.forget(series)
+        }
+    }
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(Since(TestScorer(rec))),
+    );
+    let e = ev.evaluate(&snap(600, &[1, 2, 3], vec![healthy("t", 3)]), t(600));
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(300));
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert!(!f[0].labels.contains_key("group"));
+}
