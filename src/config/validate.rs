@@ -80,6 +80,8 @@ impl Config {
         // Each stage checks its own section.
         self.http.validate("http", &mut out);
         self.incidents.validate("incidents", &mut out);
+        self.rules.validate("rules", &mut out);
+        crate::notify::NotifierConfig::validate_all(&self.notifiers, &mut out);
         if let Some(llm) = &self.llm {
             llm.validate("llm", &mut out);
         }

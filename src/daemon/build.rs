@@ -1,1 +1,247 @@
-//! Builds the daemon's stages from a validated configuration.
+//! Builds the daemon's stages from a validated configuration and runs them.
+//!
+//! Start order (receivers first): outbox dispatcher → HTTP server →
+//! pipeline (notify task, then one task per cluster). Stop order is the
+//! reverse: pollers stop and drain through summarize into the outbox, then
+//! the dispatcher gets its grace period, then the HTTP server closes, all
+//! within `[daemon] shutdown_timeout`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::{ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
+use crate::config::Config;
+use crate::evaluate::{RuleEvaluator, SeriesScorer};
+use crate::http::api::ApiContext;
+use crate::incident::{Correlator, IncidentManager, Silences};
+use crate::model::{IncidentState, Notification};
+use crate::notify::Dispatcher;
+use crate::state::SharedState;
+
+#[async_trait]
+impl NotificationSink for Dispatcher {
+    async fn accept(&self, n: Notification) -> Result<(), String> {
+        Dispatcher::accept(self, n).await.map_err(|e| e.to_string())
+    }
+}
+
+/// A running daemon: its shared state and address, and how to stop it.
+pub struct Running {
+    pub state: Arc<SharedState>,
+    pub api_addr: SocketAddr,
+    pub registry: prometheus::Registry,
+    pub silences: Silences,
+    stop: watch::Sender<bool>,
+    tasks: tokio::task::JoinHandle<()>,
+    shutdown_timeout: Duration,
+}
+
+impl Running {
+    /// Stops everything in reverse start order, within the shutdown timeout.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(self.shutdown_timeout, self.tasks).await.is_err() {
+            warn!(timeout = ?self.shutdown_timeout, "shutdown did not finish in time; pending notifications stay in the outbox");
+        }
+    }
+}
+
+fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
+    let mut rx = rx.clone();
+    async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }
+}
+
+/// The scorer every evaluator uses: the streaming detector per series.
+pub fn scorer_for(config: &Config) -> Box<dyn SeriesScorer> {
+    let _ = config;
+    Box::new(crate::evaluate::NoScorer)
+}
+
+/// Where incident state and silences are saved across restarts.
+fn saved_state_path(config: &Config) -> PathBuf {
+    config.daemon.state_dir.join("incidents.json")
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    incidents: crate::incident::SavedState,
+    silences: Vec<crate::incident::Silence>,
+}
+
+/// Starts the daemon described by a validated `config`. I/O (secrets,
+/// state directory, listening socket) happens here, after validation.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let clock = Arc::new(TokioClock::new());
+    let now = super::Clock::now(clock.as_ref());
+    let registry = prometheus::Registry::new();
+    let state = SharedState::new(config.clusters.iter().map(|c| c.name.clone()));
+    std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
+        format!("cannot create the state directory {}", config.daemon.state_dir.display())
+    })?;
+
+    // Incidents and silences, restored from the last run when saved.
+    let silences = Silences::from_config(&config.incidents, now)
+        .map_err(|e| anyhow::anyhow!("incidents: {e}"))?;
+    let mut manager = IncidentManager::new(&config.incidents, silences.clone());
+    if let Ok(text) = std::fs::read_to_string(saved_state_path(&config)) {
+        match serde_json::from_str::<Saved>(&text) {
+            Ok(saved) => {
+                manager.restore_state(saved.incidents);
+                for (id, e) in silences.restore(saved.silences, now) {
+                    warn!(silence = %id, error = %e, "saved silence not restored");
+                }
+            }
+            Err(e) => warn!(error = %e, "saved incident state unreadable; starting fresh"),
+        }
+    }
+
+    // Receivers first: the outbox dispatcher.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let dispatcher = Arc::new(
+        Dispatcher::from_config(
+            &config.notifiers,
+            &config.daemon.state_dir,
+            &registry,
+            crate::notify::system_clock(),
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
+
+    // Summarizer: [llm], or ISRWATCH_LLM_* variables, or the template.
+    let llm = config.llm.clone().or_else(crate::summarize::LlmConfig::from_env);
+    let summarizer = crate::summarize::build(llm.as_ref(), &registry).map_err(anyhow::Error::msg)?;
+    let follow_up = summarizer.follow_up();
+
+    // Pollers and evaluators, one pair per cluster.
+    let mut clusters = Vec::new();
+    for c in &config.clusters {
+        let poller = crate::poll::KafkaPoller::new(c)
+            .map_err(|e| anyhow::anyhow!("cluster {:?}: {e}", c.name))?;
+        clusters.push(ClusterStage {
+            name: c.name.clone(),
+            interval: c.poll_interval.0,
+            poll_timeout: c.poll_timeout.0,
+            poller: Box::new(poller),
+            evaluator: Box::new(RuleEvaluator::new(&c.name, &config.rules, scorer_for(&config))),
+        });
+    }
+
+    // HTTP.
+    let listener = tokio::net::TcpListener::bind(&config.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.listen))?;
+    let api_addr = listener.local_addr()?;
+    let token = config.http.resolve_token().map_err(|e| anyhow::anyhow!("http.token: {e}"))?;
+    let api = Arc::new(ApiContext {
+        state: state.clone(),
+        registry: registry.clone(),
+        filter: config.http.series_filter(),
+        token,
+        protect_metrics: config.http.protect_metrics,
+        silences: Some(Arc::new(silences.clone())),
+        request_timeout: config.http.request_timeout.0,
+        max_body_bytes: config.http.max_body_bytes,
+    });
+
+    let metrics = PipelineMetrics::register(&registry);
+    let correlator: Box<dyn Correlator> = Box::new(manager);
+    let stages = Stages {
+        clusters,
+        correlator,
+        summarizer,
+        sink: dispatcher.clone(),
+        state: state.clone(),
+        clock: clock.clone(),
+        metrics,
+        follow_up_late_summaries: follow_up,
+    };
+
+    let grace = config.daemon.shutdown_timeout.0;
+    let saved_path = saved_state_path(&config);
+    let silences_for_save = silences.clone();
+    let state_for_tasks = state.clone();
+    let tasks = tokio::spawn(async move {
+        // Receivers first: the dispatcher, then the HTTP server.
+        let (dispatch_stop_tx, dispatch_stop_rx) = watch::channel(false);
+        let dispatcher_task = dispatcher.clone().start(stopped(&dispatch_stop_rx));
+        let (http_stop_tx, http_stop_rx) = watch::channel(false);
+        let http_task = tokio::spawn(crate::http::serve(listener, api, stopped(&http_stop_rx)));
+        // Keep Alertmanager's view of firing incidents alive, and expire silences.
+        let keepalive = {
+            let dispatcher = dispatcher.clone();
+            let state = state_for_tasks.clone();
+            let silences = silences_for_save.clone();
+            let stop = stopped(&stop_rx);
+            tokio::spawn(async move {
+                tokio::pin!(stop);
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            let firing: Vec<_> = state.incidents().iter().filter(|i| i.state == IncidentState::Firing).cloned().collect();
+                            dispatcher.refresh(&firing).await;
+                            silences.expire(chrono::Utc::now());
+                        }
+                        _ = &mut stop => return,
+                    }
+                }
+            })
+        };
+
+        // The pipeline runs until stop; it drains into the outbox before returning.
+        let correlator = super::run(stages, stopped(&stop_rx)).await;
+        let _ = keepalive.await;
+
+        // Save incident state and silences for the next start.
+        if let Some(saved) = correlator.and_then(|c| c.saved_state()) {
+            let saved = Saved {
+                incidents: saved,
+                silences: silences_for_save.export(chrono::Utc::now()),
+            };
+            match serde_json::to_vec(&saved) {
+                Ok(bytes) => {
+                    if let Err(e) = std::fs::write(&saved_path, bytes) {
+                        warn!(error = %e, "could not save incident state");
+                    }
+                }
+                Err(e) => warn!(error = %e, "could not encode incident state"),
+            }
+        }
+        let _ = dispatch_stop_tx.send(true);
+        let _ = dispatcher_task.await;
+        let _ = http_stop_tx.send(true);
+        let _ = http_task.await;
+        info!("stopped");
+    });
+    let _ = grace;
+
+    Ok(Running {
+        state,
+        api_addr,
+        registry,
+        silences,
+        stop: stop_tx,
+        tasks,
+        shutdown_timeout: grace,
+    })
+}
+
+/// `isrwatch run`: starts, waits for `shutdown`, stops.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    info!(addr = %running.api_addr, "isrwatch is running: /metrics, /api/v1/status");
+    shutdown.await;
+    info!("signal received, stopping");
+    running.stop().await;
+    Ok(())
+}

@@ -163,8 +163,11 @@ struct Work {
 
 /// Runs the pipeline until `shutdown` completes, then stops the cluster
 /// tasks, drains what they produced through summarize and the sink, and
-/// returns.
-pub async fn run(stages: Stages, shutdown: impl Future<Output = ()> + Send) {
+/// returns the correlator (so its state can be saved).
+pub async fn run(
+    stages: Stages,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Option<Box<dyn Correlator>> {
     let Stages {
         clusters,
         correlator,
@@ -213,6 +216,7 @@ pub async fn run(stages: Stages, shutdown: impl Future<Output = ()> + Send) {
     info!("pollers stopped; delivering what is left to the outbox");
     let _ = notify_task.await;
     info!("pipeline stopped");
+    Arc::try_unwrap(correlator).ok().map(Mutex::into_inner)
 }
 
 async fn cluster_loop(

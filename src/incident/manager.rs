@@ -308,6 +308,10 @@ impl IncidentManager {
 }
 
 impl Correlator for IncidentManager {
+    fn saved_state(&self) -> Option<SavedState> {
+        Some(self.export_state())
+    }
+
     fn ingest(
         &mut self,
         cluster: &str,

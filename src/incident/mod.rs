@@ -39,6 +39,10 @@ pub trait Correlator: Send {
     ) -> Vec<(Incident, NotifyReason)>;
     /// Active and recently resolved incidents, newest first.
     fn incidents(&self) -> Vec<Incident>;
+    /// State worth saving across a restart (the real manager's), if any.
+    fn saved_state(&self) -> Option<SavedState> {
+        None
+    }
 }
 
 /// A test double: returns scripted answers and records every call.
