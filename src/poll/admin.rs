@@ -675,6 +675,37 @@ pub fn list_consumer_group_offsets<C: ClientContext>(
     Ok(out)
 }
 
+/// Drains the client's main queue without waiting and returns the last
+/// librdkafka statistics JSON found (emitted every `statistics.interval.ms`
+/// when that property is set). Other main-queue events (logs, errors) are
+/// informational for an admin client and are dropped.
+pub fn drain_stats<C: ClientContext>(client: &Client<C>) -> Option<String> {
+    let rk = client.native_ptr();
+    // SAFETY: rd_kafka_queue_get_main returns a new reference to the main
+    // queue, released by the guard.
+    let main = Queue(unsafe { rdsys::rd_kafka_queue_get_main(rk) });
+    if main.0.is_null() {
+        return None;
+    }
+    let mut last = None;
+    loop {
+        // SAFETY: valid queue; a zero timeout never blocks.
+        let ev = unsafe { rdsys::rd_kafka_queue_poll(main.0, 0) };
+        if ev.is_null() {
+            break;
+        }
+        let ev = Event(ev);
+        // SAFETY: valid event; the stats string is owned by the event and
+        // copied before the event is freed.
+        unsafe {
+            if rdsys::rd_kafka_event_type(ev.0) == rdsys::RD_KAFKA_EVENT_STATS {
+                last = Some(cstr(rdsys::rd_kafka_event_stats(ev.0)));
+            }
+        }
+    }
+    last
+}
+
 /// Controller id and cluster id (`rd_kafka_controllerid`,
 /// `rd_kafka_clusterid`), which rdkafka's metadata does not expose. Both
 /// come from the client's cached metadata, so call this after a metadata

@@ -208,6 +208,7 @@ impl KafkaPoller {
     /// `Metadata`), summed over brokers, from librdkafka's latest statistics.
     /// `None` unless the cluster's properties set `statistics.interval.ms`.
     pub fn request_counts(&self) -> Option<BTreeMap<String, i64>> {
+        self.update_stats();
         let guard = self.stats.latest.lock();
         let s = guard.as_ref()?;
         let mut out = BTreeMap::new();
@@ -217,6 +218,16 @@ impl KafkaPoller {
             }
         }
         Some(out)
+    }
+
+    fn update_stats(&self) {
+        if let Some(a) = &self.admin {
+            if let Some(json) = admin::drain_stats(a.inner()) {
+                if let Ok(s) = serde_json::from_str::<Statistics>(&json) {
+                    *self.stats.latest.lock() = Some(s);
+                }
+            }
+        }
     }
 
     fn client(&mut self) -> Result<Arc<Admin>, String> {
@@ -347,7 +358,10 @@ impl KafkaPoller {
             Some(at) => (now - at).to_std().unwrap_or(Duration::ZERO) >= self.cfg.config_refresh.0,
         };
         let uncached = topics.iter().any(|t| !self.min_isr.contains_key(&t.name));
-        if !stale && !(uncached && !self.configs_failed) {
+        // Refresh when stale, or early for new topics unless the last attempt
+        // failed (then wait for the refresh interval, not hammer the brokers).
+        let new_topics = uncached && !self.configs_failed;
+        if !stale && !new_topics {
             return;
         }
         self.configs_at = Some(now);
@@ -874,6 +888,7 @@ impl Poller for KafkaPoller {
             topics: snap.topics.clone(),
             ..Default::default()
         });
+        self.update_stats();
         snap.poll_duration = started.elapsed();
         snap
     }
