@@ -469,16 +469,17 @@ impl KafkaPoller {
             })
         };
         let (low, high) = tokio::join!(run(OffsetSpec::Earliest), run(OffsetSpec::Latest));
-        let mut index: HashMap<(&str, i32), (usize, usize)> = HashMap::new();
-        for (ti, t) in topics.iter().enumerate() {
-            for (pi, p) in t.partitions.iter().enumerate() {
-                index.insert((t.name.as_str(), p.partition), (ti, pi));
-            }
-        }
-        let index: HashMap<(String, i32), (usize, usize)> = index
-            .into_iter()
-            .map(|((t, p), v)| ((t.to_string(), p), v))
-            .collect();
+        // Topics are sorted by name and partitions by id (see fetch_metadata).
+        let locate = |topics: &[TopicInfo], topic: &str, partition: i32| {
+            let ti = topics
+                .binary_search_by(|t| t.name.as_str().cmp(topic))
+                .ok()?;
+            let pi = topics[ti]
+                .partitions
+                .binary_search_by_key(&partition, |p| p.partition)
+                .ok()?;
+            Some((ti, pi))
+        };
         for (label, res, high) in [("earliest", low, false), ("latest", high, true)] {
             let list = match res {
                 Ok(Ok(l)) => l,
@@ -494,7 +495,7 @@ impl KafkaPoller {
             let mut failed = 0usize;
             let mut example = None;
             for po in list {
-                let Some(&(ti, pi)) = index.get(&(po.topic.clone(), po.partition)) else {
+                let Some((ti, pi)) = locate(topics, &po.topic, po.partition) else {
                     continue;
                 };
                 match po.offset {
@@ -544,8 +545,19 @@ impl KafkaPoller {
         .await
         {
             Ok(Ok(l)) => {
+                // One error per broker is typical (each broker is asked):
+                // report each distinct message once, with its count.
+                let mut distinct: BTreeMap<String, usize> = BTreeMap::new();
                 for e in l.errors {
-                    errors.push(perr("groups.list", e));
+                    *distinct.entry(e).or_default() += 1;
+                }
+                for (e, n) in distinct {
+                    let msg = if n > 1 {
+                        format!("{e} (from {n} brokers)")
+                    } else {
+                        e
+                    };
+                    errors.push(perr("groups.list", msg));
                 }
                 for g in l.groups {
                     listed.insert(g.group.clone(), g);
@@ -756,6 +768,45 @@ impl KafkaPoller {
     }
 }
 
+/// Brokers seen in earlier polls or named in replica lists, but absent
+/// from the live broker list; sorted.
+pub(crate) fn missing_brokers(
+    seen: &BTreeSet<BrokerId>,
+    topics: &[TopicInfo],
+    live: &[BrokerId],
+) -> Vec<BrokerId> {
+    let mut missing: BTreeSet<BrokerId> = seen.clone();
+    for t in topics {
+        for p in &t.partitions {
+            missing.extend(p.replicas.iter().copied());
+        }
+    }
+    missing.retain(|b| !live.contains(b));
+    missing.into_iter().collect()
+}
+
+/// Sets each topic's effective `min.insync.replicas` (topic value, else
+/// broker default, else 1) and derives every partition's state.
+/// `live` must be sorted.
+pub(crate) fn derive_topics(
+    topics: &mut [TopicInfo],
+    live: &[BrokerId],
+    topic_min_isr: &HashMap<String, i32>,
+    broker_default: Option<i32>,
+) {
+    for t in topics.iter_mut() {
+        let min_isr = topic_min_isr
+            .get(&t.name)
+            .copied()
+            .or(broker_default)
+            .unwrap_or(1);
+        t.min_insync_replicas = min_isr;
+        for p in t.partitions.iter_mut() {
+            p.derive(min_isr, live);
+        }
+    }
+}
+
 #[async_trait]
 impl Poller for KafkaPoller {
     async fn poll(&mut self, now: Time) -> ClusterSnapshot {
@@ -841,29 +892,14 @@ impl Poller for KafkaPoller {
         }
 
         // Derived state.
-        let mut missing: BTreeSet<BrokerId> = self.seen_brokers.clone();
-        for (_, p) in topics
-            .iter()
-            .flat_map(|t| t.partitions.iter().map(move |p| (t, p)))
-        {
-            missing.extend(p.replicas.iter().copied());
-        }
-        for b in &live {
-            missing.remove(b);
-        }
+        let missing = missing_brokers(&self.seen_brokers, &topics, &live);
         self.seen_brokers.extend(live.iter().copied());
-        for t in topics.iter_mut() {
-            let min_isr = self
-                .min_isr
-                .get(&t.name)
-                .copied()
-                .or(self.broker_default_min_isr)
-                .unwrap_or(1);
-            t.min_insync_replicas = min_isr;
-            for p in t.partitions.iter_mut() {
-                p.derive(min_isr, &live);
-            }
-        }
+        derive_topics(
+            &mut topics,
+            &live,
+            &self.min_isr,
+            self.broker_default_min_isr,
+        );
 
         let mut snap = ClusterSnapshot {
             cluster: name,
@@ -873,7 +909,7 @@ impl Poller for KafkaPoller {
             cluster_id: meta.cluster_id,
             controller: meta.controller,
             brokers: meta.brokers,
-            missing_brokers: missing.into_iter().collect(),
+            missing_brokers: missing,
             topics,
             groups,
             isr_changes: Vec::new(),
@@ -950,6 +986,78 @@ mod tests {
         "#);
         let p = KafkaPoller::new(&c).unwrap();
         assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    fn topic(name: &str, parts: &[(Option<i32>, &[i32], &[i32])]) -> TopicInfo {
+        TopicInfo {
+            name: name.into(),
+            partitions: parts
+                .iter()
+                .enumerate()
+                .map(|(i, (leader, replicas, isr))| PartitionInfo {
+                    partition: i as i32,
+                    leader: *leader,
+                    replicas: replicas.to_vec(),
+                    isr: isr.to_vec(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_partition_state_from_hand_built_metadata() {
+        let live = [1, 2, 3];
+        let mut topics = vec![topic(
+            "t",
+            &[
+                (Some(1), &[1, 2, 3], &[1, 2, 3]), // 0 healthy
+                (Some(1), &[1, 2, 3], &[1, 2]),    // 1 under-replicated, at min ISR
+                (Some(1), &[1, 2, 3], &[1]),       // 2 under min ISR
+                (None, &[1, 2, 3], &[1]),          // 3 offline
+                (Some(2), &[1, 2, 3], &[1, 2, 3]), // 4 leader not preferred
+                (Some(1), &[1, 4], &[1]),          // 5 replica on missing broker 4
+            ],
+        )];
+        let mut min = HashMap::new();
+        min.insert("t".to_string(), 2);
+        derive_topics(&mut topics, &live, &min, None);
+        let st: Vec<_> = topics[0].partitions.iter().map(|p| p.state).collect();
+        assert_eq!(topics[0].min_insync_replicas, 2);
+        assert_eq!(st[0], Default::default());
+        assert!(st[1].under_replicated && st[1].at_min_isr && !st[1].under_min_isr);
+        assert!(st[2].under_min_isr && !st[2].at_min_isr);
+        assert!(st[3].offline && !st[3].under_min_isr && !st[3].leader_not_preferred);
+        assert!(st[4].leader_not_preferred && !st[4].under_replicated);
+        assert!(st[5].replica_on_missing_broker && st[5].under_replicated);
+        assert_eq!(missing_brokers(&BTreeSet::new(), &topics, &live), vec![4]);
+    }
+
+    #[test]
+    fn min_isr_falls_back_to_broker_default_then_one() {
+        let mut topics = vec![
+            topic("a", &[(Some(1), &[1, 2], &[1, 2])]),
+            topic("b", &[(Some(1), &[1, 2], &[1])]),
+        ];
+        let mut min = HashMap::new();
+        min.insert("a".to_string(), 3);
+        derive_topics(&mut topics, &[1, 2], &min, Some(2));
+        assert_eq!(topics[0].min_insync_replicas, 3);
+        assert!(topics[0].partitions[0].state.under_min_isr);
+        assert_eq!(topics[1].min_insync_replicas, 2);
+        assert!(topics[1].partitions[0].state.under_min_isr);
+        derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
+        assert_eq!(topics[1].min_insync_replicas, 1);
+        assert!(topics[1].partitions[0].state.at_min_isr);
+    }
+
+    #[test]
+    fn brokers_seen_before_stay_missing_until_back() {
+        let seen: BTreeSet<i32> = [1, 2, 3].into_iter().collect();
+        let topics = vec![topic("t", &[(Some(1), &[1, 2], &[1, 2])])];
+        assert_eq!(missing_brokers(&seen, &topics, &[1, 2]), vec![3]);
+        assert!(missing_brokers(&seen, &topics, &[1, 2, 3]).is_empty());
     }
 
     #[tokio::test]
