@@ -342,100 +342,138 @@ fn parse_min_isr(entries: &rdkafka::admin::ConfigResource) -> Option<i32> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// One watermark found by `fetch_offsets`: indexes into the topic list.
+struct OffsetUpdate {
+    topic: usize,
+    partition: usize,
+    /// `true`: end offset (high watermark); `false`: log start offset.
+    high: bool,
+    offset: i64,
+}
+
+/// What one round of DescribeConfigs found.
+#[derive(Default)]
+struct ConfigAnswer {
+    topics: HashMap<String, i32>,
+    /// `Some` when the broker default was asked for (and maybe found).
+    broker_default: Option<Option<i32>>,
+    failed: bool,
+    errors: Vec<PollError>,
+}
+
+/// Asks `min.insync.replicas` of every topic (in chunks of
+/// [`CONFIG_CHUNK`] per DescribeConfigs request), and the broker default
+/// from `broker` when some topic has no value.
+async fn describe_min_isr(
+    a: Arc<Admin>,
+    names: Vec<String>,
+    broker: Option<BrokerId>,
+    request_timeout: Duration,
+    deadline: Instant,
+) -> ConfigAnswer {
+    let mut ans = ConfigAnswer::default();
+    let timeout_at = |d: Instant| request_timeout.min(d.saturating_duration_since(Instant::now()));
+    for chunk in names.chunks(CONFIG_CHUNK) {
+        let timeout = timeout_at(deadline);
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let specs: Vec<ResourceSpecifier> = chunk
+            .iter()
+            .map(|t| ResourceSpecifier::Topic(t.as_str()))
+            .collect();
+        match tokio::time::timeout(
+            timeout + Duration::from_secs(1),
+            a.describe_configs(&specs, &opts),
+        )
+        .await
+        {
+            Ok(Ok(results)) => {
+                for (name, r) in chunk.iter().zip(results) {
+                    if let Ok(res) = r {
+                        if let Some(v) = parse_min_isr(&res) {
+                            ans.topics.insert(name.clone(), v);
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                ans.failed = true;
+                ans.errors
+                    .push(perr("configs", format!("DescribeConfigs (topics): {e}")));
+                break;
+            }
+            Err(_) => {
+                ans.failed = true;
+                ans.errors.push(perr(
+                    "configs",
+                    "DescribeConfigs (topics): no answer in time",
+                ));
+                break;
+            }
+        }
+    }
+    let incomplete = names.iter().any(|n| !ans.topics.contains_key(n));
+    if let (true, false, Some(b)) = (incomplete, ans.failed, broker) {
+        let timeout = timeout_at(deadline);
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let spec = [ResourceSpecifier::Broker(b)];
+        let fail = |message: String| PollError {
+            step: "configs".into(),
+            broker: Some(b),
+            message,
+        };
+        match tokio::time::timeout(
+            timeout + Duration::from_secs(1),
+            a.describe_configs(&spec, &opts),
+        )
+        .await
+        {
+            Ok(Ok(mut r)) => {
+                ans.broker_default = Some(match r.pop() {
+                    Some(Ok(res)) => parse_min_isr(&res),
+                    _ => None,
+                });
+            }
+            Ok(Err(e)) => ans
+                .errors
+                .push(fail(format!("DescribeConfigs (broker): {e}"))),
+            Err(_) => ans
+                .errors
+                .push(fail("DescribeConfigs (broker): no answer in time".into())),
+        }
+    }
+    ans
+}
+
 impl KafkaPoller {
-    /// Refreshes the `min.insync.replicas` cache when stale.
-    async fn refresh_configs(
-        &mut self,
-        a: &Arc<Admin>,
-        topics: &[TopicInfo],
-        brokers: &[BrokerInfo],
-        now: Time,
-        deadline: Instant,
-        errors: &mut Vec<PollError>,
-    ) {
+    /// True when the `min.insync.replicas` cache must be refreshed now
+    /// (then the refresh clock restarts): when stale, or early for new
+    /// topics unless the last attempt failed (then we wait for the refresh
+    /// interval rather than hammer brokers that do not answer).
+    fn configs_due(&mut self, topics: &[TopicInfo], now: Time) -> bool {
         let stale = match self.configs_at {
             None => true,
             Some(at) => (now - at).to_std().unwrap_or(Duration::ZERO) >= self.cfg.config_refresh.0,
         };
         let uncached = topics.iter().any(|t| !self.min_isr.contains_key(&t.name));
-        // Refresh when stale, or early for new topics unless the last attempt
-        // failed (then wait for the refresh interval, not hammer the brokers).
         let new_topics = uncached && !self.configs_failed;
-        if !stale && !new_topics {
-            return;
-        }
-        self.configs_at = Some(now);
-        self.configs_failed = false;
-        let mut fresh = HashMap::new();
-        let names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
-        for chunk in names.chunks(CONFIG_CHUNK) {
-            let timeout = self.request_timeout(deadline);
-            let opts = AdminOptions::new().request_timeout(Some(timeout));
-            let specs: Vec<ResourceSpecifier> =
-                chunk.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
-            match tokio::time::timeout(
-                timeout + Duration::from_secs(1),
-                a.describe_configs(&specs, &opts),
-            )
-            .await
-            {
-                Ok(Ok(results)) => {
-                    for (name, r) in chunk.iter().zip(results) {
-                        if let Ok(res) = r {
-                            if let Some(v) = parse_min_isr(&res) {
-                                fresh.insert(name.to_string(), v);
-                            }
-                        }
-                    }
-                }
-                Ok(Err(e)) => {
-                    self.configs_failed = true;
-                    errors.push(perr("configs", format!("DescribeConfigs (topics): {e}")));
-                    break;
-                }
-                Err(_) => {
-                    self.configs_failed = true;
-                    errors.push(perr(
-                        "configs",
-                        "DescribeConfigs (topics): no answer in time",
-                    ));
-                    break;
-                }
-            }
-        }
-        if topics.iter().any(|t| !fresh.contains_key(&t.name)) && !self.configs_failed {
-            if let Some(b) = brokers.first() {
-                let timeout = self.request_timeout(deadline);
-                let opts = AdminOptions::new().request_timeout(Some(timeout));
-                let spec = [ResourceSpecifier::Broker(b.id)];
-                match tokio::time::timeout(
-                    timeout + Duration::from_secs(1),
-                    a.describe_configs(&spec, &opts),
-                )
-                .await
-                {
-                    Ok(Ok(mut r)) => {
-                        if let Some(Ok(res)) = r.pop() {
-                            self.broker_default_min_isr = parse_min_isr(&res);
-                        }
-                    }
-                    Ok(Err(e)) => errors.push(PollError {
-                        step: "configs".into(),
-                        broker: Some(b.id),
-                        message: format!("DescribeConfigs (broker): {e}"),
-                    }),
-                    Err(_) => errors.push(PollError {
-                        step: "configs".into(),
-                        broker: Some(b.id),
-                        message: "DescribeConfigs (broker): no answer in time".into(),
-                    }),
-                }
-            }
-        }
-        if !self.configs_failed {
-            self.min_isr = fresh;
+        if stale || new_topics {
+            self.configs_at = Some(now);
+            true
         } else {
-            self.min_isr.extend(fresh);
+            false
+        }
+    }
+
+    /// Stores a DescribeConfigs answer in the cache.
+    fn apply_configs(&mut self, ans: ConfigAnswer) {
+        self.configs_failed = ans.failed;
+        if let Some(d) = ans.broker_default {
+            self.broker_default_min_isr = d;
+        }
+        if ans.failed {
+            self.min_isr.extend(ans.topics); // keep older values too
+        } else {
+            self.min_isr = ans.topics;
         }
     }
 
@@ -443,10 +481,11 @@ impl KafkaPoller {
     async fn fetch_offsets(
         &self,
         a: &Arc<Admin>,
-        topics: &mut [TopicInfo],
+        topics: &[TopicInfo],
         deadline: Instant,
-        errors: &mut Vec<PollError>,
-    ) {
+    ) -> (Vec<OffsetUpdate>, Vec<PollError>) {
+        let mut updates = Vec::new();
+        let mut errors = Vec::new();
         let parts: Vec<(String, i32)> = topics
             .iter()
             .flat_map(|t| {
@@ -457,7 +496,7 @@ impl KafkaPoller {
             })
             .collect();
         if parts.is_empty() {
-            return;
+            return (updates, errors);
         }
         let timeout = self.request_timeout(deadline);
         let parts = Arc::new(parts);
@@ -500,12 +539,12 @@ impl KafkaPoller {
                 };
                 match po.offset {
                     Ok(o) if o >= 0 => {
-                        let p = &mut topics[ti].partitions[pi];
-                        if high {
-                            p.high_watermark = Some(o);
-                        } else {
-                            p.low_watermark = Some(o);
-                        }
+                        updates.push(OffsetUpdate {
+                            topic: ti,
+                            partition: pi,
+                            high,
+                            offset: o,
+                        });
                     }
                     Ok(_) => {}
                     Err(e) => {
@@ -525,6 +564,7 @@ impl KafkaPoller {
                 ));
             }
         }
+        (updates, errors)
     }
 
     /// Lists, describes and fetches committed offsets of consumer groups.
@@ -533,8 +573,8 @@ impl KafkaPoller {
         a: &Arc<Admin>,
         topics: &[TopicInfo],
         deadline: Instant,
-        errors: &mut Vec<PollError>,
-    ) -> Vec<GroupInfo> {
+    ) -> (Vec<GroupInfo>, Vec<PollError>) {
+        let mut errors = Vec::new();
         // 1. list
         let timeout = self.request_timeout(deadline);
         let a2 = a.clone();
@@ -574,7 +614,7 @@ impl KafkaPoller {
             .filter(|g| self.groups.matches(g))
             .collect();
         if names.is_empty() {
-            return Vec::new();
+            return (Vec::new(), errors);
         }
         // 2. describe and 3. committed offsets, concurrently
         let timeout = self.request_timeout(deadline);
@@ -718,7 +758,7 @@ impl KafkaPoller {
                 error,
             });
         }
-        out
+        (out, errors)
     }
 
     /// Fills end offsets, lag and lag in seconds, and updates the history.
@@ -847,32 +887,61 @@ impl Poller for KafkaPoller {
             .filter(|t| self.topics.matches(&t.name))
             .collect();
 
-        let skipped = |step: &str| perr(step, "skipped: poll deadline reached");
-        if Instant::now() < deadline {
-            self.refresh_configs(&a, &topics, &meta.brokers, now, deadline, &mut errors)
-                .await;
+        // Configs, offsets, groups and the sidecar run concurrently; each
+        // request gets at most what is left of the poll's deadline.
+        let configs = if self.configs_due(&topics, now) {
+            Some(describe_min_isr(
+                a.clone(),
+                topics.iter().map(|t| t.name.clone()).collect(),
+                meta.brokers.first().map(|b| b.id),
+                self.cfg.request_timeout.0,
+                deadline,
+            ))
         } else {
-            errors.push(skipped("configs"));
-        }
-        if Instant::now() < deadline {
-            self.fetch_offsets(&a, &mut topics, deadline, &mut errors)
-                .await;
-        } else {
-            errors.push(skipped("offsets"));
-        }
-        let mut groups = if Instant::now() < deadline {
-            self.fetch_groups(&a, &topics, deadline, &mut errors).await
-        } else {
-            errors.push(skipped("groups"));
-            Vec::new()
+            None
         };
+        let configs = async {
+            match configs {
+                Some(f) => Some(f.await),
+                None => None,
+            }
+        };
+        let sidecar_cfg = self.cfg.sidecar.clone();
+        let scrape = async {
+            match &sidecar_cfg {
+                Some(sc) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    Some(
+                        sidecar::scrape(&self.http, &sc.url, sc.broker, sc.timeout.0.min(left))
+                            .await,
+                    )
+                }
+                None => None,
+            }
+        };
+        let (config_answer, (updates, offset_errors), (mut groups, group_errors), sidecar_metrics) = tokio::join!(
+            configs,
+            self.fetch_offsets(&a, &topics, deadline),
+            self.fetch_groups(&a, &topics, deadline),
+            scrape,
+        );
+        if let Some(ans) = config_answer {
+            errors.extend(ans.errors.iter().cloned());
+            self.apply_configs(ans);
+        }
+        errors.extend(offset_errors);
+        errors.extend(group_errors);
+        for u in updates {
+            let p = &mut topics[u.topic].partitions[u.partition];
+            if u.high {
+                p.high_watermark = Some(u.offset);
+            } else {
+                p.low_watermark = Some(u.offset);
+            }
+        }
         self.compute_lag(&topics, &mut groups, now);
 
-        // Sidecar.
-        let mut sidecar_metrics = None;
-        if let Some(sc) = self.cfg.sidecar.clone() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let m = sidecar::scrape(&self.http, &sc.url, sc.broker, sc.timeout.0.min(left)).await;
+        if let (Some(sc), Some(m)) = (&sidecar_cfg, &sidecar_metrics) {
             if let Some(e) = &m.error {
                 errors.push(PollError {
                     step: "sidecar".into(),
@@ -880,7 +949,6 @@ impl Poller for KafkaPoller {
                     message: e.clone(),
                 });
             }
-            sidecar_metrics = Some(m);
             if sc.scope_to_broker {
                 if let Some(b) = sc.broker {
                     for t in topics.iter_mut() {
