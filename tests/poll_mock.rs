@@ -117,6 +117,10 @@ async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
         assert!(!p.state.offline && !p.state.under_replicated);
     }
     // Missing APIs in the mock are recorded, the rest still ran.
+    eprintln!(
+        "first poll took {:?}, errors: {:#?}",
+        s.poll_duration, s.errors
+    );
     let st = steps(&s);
     assert!(st.contains(&"configs"), "{:?}", s.errors);
     assert!(st.contains(&"groups.list"), "{:?}", s.errors);
@@ -324,3 +328,48 @@ impl ClientContext for StatsCtx {
 }
 
 impl ConsumerContext for StatsCtx {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_cluster_hits_the_poll_deadline_and_the_poller_recovers() {
+    let mock = MockCluster::new(3).expect("mock cluster");
+    mock.create_topic("slow", 2, 3).expect("topic");
+    let text = format!(
+        r#"
+        name = "slow"
+        bootstrap = ["{}"]
+        poll_timeout = "2s"
+        request_timeout = "1s"
+        properties = {{ "log_level" = "0" }}
+        "#,
+        mock.bootstrap_servers()
+    );
+    let cfg: ClusterConfig = toml::from_str(&text).expect("config");
+    let mut poller = KafkaPoller::new(&cfg).expect("poller");
+    for b in 1..=3 {
+        mock.broker_round_trip_time(b, Duration::from_secs(4))
+            .expect("rtt");
+    }
+    let started = std::time::Instant::now();
+    let s = poller.poll(t(0)).await;
+    assert!(!s.reachable);
+    assert_eq!(s.errors[0].step, "metadata");
+    assert!(
+        started.elapsed() < Duration::from_millis(3500),
+        "{:?}",
+        started.elapsed()
+    );
+
+    for b in 1..=3 {
+        mock.broker_round_trip_time(b, Duration::ZERO).expect("rtt");
+    }
+    let mut s = poller.poll(t(10)).await;
+    for i in 0..10 {
+        if s.reachable {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        s = poller.poll(t(11 + i)).await;
+    }
+    assert!(s.reachable, "{:?}", s.errors);
+    assert_eq!(s.topics.len(), 1);
+}
