@@ -32,6 +32,7 @@ fn poller_config(bootstrap: &str) -> ClusterConfig {
         bootstrap = ["{bootstrap}"]
         poll_timeout = "15s"
         request_timeout = "3s"
+        topics = {{ exclude = ["skip-.*"] }}
         groups = {{ include = ["{GROUP}", "other-.*"] }}
         properties = {{ "statistics.interval.ms" = "100", "log_level" = "3" }}
         "#
@@ -82,6 +83,7 @@ fn steps(s: &ClusterSnapshot) -> Vec<&str> {
 async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
     let mock = MockCluster::new(3).expect("mock cluster");
     mock.create_topic(TOPIC, 4, 3).expect("topic");
+    mock.create_topic("skip-me", 2, 3).expect("topic");
     let bootstrap = mock.bootstrap_servers();
 
     produce(&bootstrap, 0, 30).await;
@@ -105,6 +107,8 @@ async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
     );
     assert!(s.cluster_id.is_some(), "cluster id from rd_kafka_clusterid");
     assert!(s.missing_brokers.is_empty());
+    let names: Vec<&str> = s.topics.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec![TOPIC], "topic filter drops skip-me");
     let topic = s.topics.iter().find(|t| t.name == TOPIC).expect("topic");
     assert_eq!(topic.partitions.len(), 4);
     assert_eq!(topic.min_insync_replicas, 1, "mock has no DescribeConfigs");

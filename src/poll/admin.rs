@@ -15,7 +15,7 @@
 //!
 //! Safety overview: all pointers read from a result event are only
 //! dereferenced while the event guard is alive; strings are copied out with
-//! [`cstr`]; null pointers are checked before use.
+//! `cstr`; null pointers are checked before use.
 
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::time::Duration;

@@ -8,6 +8,38 @@
 //! - [`Backoff`]: the delay before the next poll (interval on success,
 //!   exponential with jitter on failure).
 //! - [`diff::isr_changes`], [`lag`], [`sidecar`]: pure pieces, unit-tested.
+//!
+//! # What the daemon loop does with them
+//!
+//! ```text
+//! let mut poller = KafkaPoller::new(&cluster_cfg)?;   // once per cluster, at start-up
+//! let mut backoff = Backoff::new(Duration::from_secs(300));
+//! loop {                                              // one tokio task per cluster
+//!     let snap = poller.poll(Utc::now()).await;       // never fails, bounded by poll_timeout
+//!     publish(Arc::new(snap));                        // evaluator, state, /metrics
+//!     sleep(backoff.next_delay(snap.reachable, cluster_cfg.poll_interval.0)) or shutdown;
+//! }
+//! ```
+//!
+//! The poller must live as long as the daemon: dropping it loses the lag
+//! history (lag in seconds restarts from "extrapolated"), the brokers seen
+//! (a broker already down at restart is only noticed through replica
+//! lists), the previous ISR (no ISR events on the first poll) and the
+//! `min.insync.replicas` cache.
+//!
+//! # Errors in a snapshot
+//!
+//! `ClusterSnapshot::errors[].step` is one of `client`, `metadata` (then
+//! `reachable == false`), `configs`, `offsets`, `groups.list`,
+//! `groups.describe`, `groups.offsets`, `sidecar`.
+//!
+//! # Consumer groups on clusters without ListGroups
+//!
+//! Groups polled = groups listed by ListConsumerGroups, plus every literal
+//! name (no regex syntax) in `groups.include`, plus
+//! [`KafkaPoller::with_groups`]; then filtered by `groups`. So a cluster
+//! whose ListGroups fails (librdkafka's mock) still gets committed offsets
+//! for the groups named in the configuration, with a `groups.list` error.
 
 use std::time::Duration;
 
