@@ -1,0 +1,1148 @@
+//! The rdkafka poller.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+use rdkafka::client::ClientContext;
+use rdkafka::statistics::Statistics;
+use rdkafka::ClientConfig;
+use regex::Regex;
+
+use super::admin::{self, OffsetSpec};
+use super::lag::{lag_messages, OffsetHistory, DEFAULT_MAX_POINTS};
+use super::{sidecar, Poller, PollerError};
+use crate::config::{ClusterConfig, NameFilter, PropertyValue};
+use crate::snapshot::{
+    BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, PartitionInfo, PollError,
+    Time, TopicInfo,
+};
+
+/// Topics described per DescribeConfigs request.
+const CONFIG_CHUNK: usize = 500;
+
+/// Include/exclude regular expressions, anchored (`^(?:pattern)$`).
+#[derive(Debug, Clone, Default)]
+pub struct NameMatcher {
+    include: Vec<Regex>,
+    exclude: Vec<Regex>,
+    /// Include patterns that are plain names (no regex syntax).
+    literals: Vec<String>,
+}
+
+impl NameMatcher {
+    /// Compiles a filter; `what` names the key in error messages.
+    pub fn new(f: &NameFilter, what: &str) -> Result<Self, String> {
+        let compile = |p: &String, key: &str, i: usize| {
+            Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| format!("{what}.{key}[{i}]: invalid regular expression {p:?}: {e}"))
+        };
+        Ok(NameMatcher {
+            include: f
+                .include
+                .iter()
+                .enumerate()
+                .map(|(i, p)| compile(p, "include", i))
+                .collect::<Result<_, _>>()?,
+            exclude: f
+                .exclude
+                .iter()
+                .enumerate()
+                .map(|(i, p)| compile(p, "exclude", i))
+                .collect::<Result<_, _>>()?,
+            literals: f
+                .include
+                .iter()
+                .filter(|p| !p.is_empty() && regex::escape(p) == **p)
+                .cloned()
+                .collect(),
+        })
+    }
+
+    /// True when `name` passes the filter (empty include = everything).
+    pub fn matches(&self, name: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|r| r.is_match(name)))
+            && !self.exclude.iter().any(|r| r.is_match(name))
+    }
+
+    /// Include patterns that are exact names: for groups, these are polled
+    /// even when ListConsumerGroups fails or is unsupported.
+    pub fn literal_names(&self) -> &[String] {
+        &self.literals
+    }
+}
+
+/// Client context keeping librdkafka's latest statistics (only emitted when
+/// the `statistics.interval.ms` property is set).
+#[derive(Clone, Default)]
+struct StatsContext {
+    latest: Arc<Mutex<Option<Statistics>>>,
+}
+
+impl ClientContext for StatsContext {
+    fn stats(&self, statistics: Statistics) {
+        *self.latest.lock() = Some(statistics);
+    }
+}
+
+type Admin = AdminClient<StatsContext>;
+
+/// Polls one Kafka cluster through rdkafka.
+///
+/// Keep one per cluster across polls: it holds the client (created at the
+/// first poll, reused afterwards), the `min.insync.replicas` cache, the
+/// brokers seen so far, the previous ISR per partition and the end-offset
+/// history used for lag in seconds.
+pub struct KafkaPoller {
+    cfg: ClusterConfig,
+    client_config: ClientConfig,
+    stats: StatsContext,
+    admin: Option<Arc<Admin>>,
+    topics: NameMatcher,
+    groups: NameMatcher,
+    extra_groups: BTreeSet<String>,
+    seen_brokers: BTreeSet<BrokerId>,
+    min_isr: HashMap<String, i32>,
+    broker_default_min_isr: Option<i32>,
+    configs_at: Option<Time>,
+    configs_failed: bool,
+    histories: HashMap<(String, i32), OffsetHistory>,
+    max_history_points: usize,
+    prev: Option<ClusterSnapshot>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for KafkaPoller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the client configuration: it holds secrets.
+        f.debug_struct("KafkaPoller")
+            .field("cluster", &self.cfg.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Metadata copied out of rdkafka.
+struct RawMeta {
+    brokers: Vec<BrokerInfo>,
+    topics: Vec<TopicInfo>,
+    controller: Option<BrokerId>,
+    cluster_id: Option<String>,
+}
+
+impl KafkaPoller {
+    /// Builds the poller: resolves secrets, compiles the name filters,
+    /// prepares the librdkafka configuration. No network I/O: the client is
+    /// created (and connects) at the first poll.
+    pub fn new(cfg: &ClusterConfig) -> Result<Self, PollerError> {
+        let err = |key: &str, message: String| PollerError::Config {
+            cluster: cfg.name.clone(),
+            key: key.to_string(),
+            message,
+        };
+        if cfg.bootstrap.is_empty() {
+            return Err(err("bootstrap", "at least one host:port is needed".into()));
+        }
+        let mut cc = ClientConfig::new();
+        cc.set("bootstrap.servers", cfg.bootstrap.join(","));
+        cc.set("client.id", format!("isrwatch-{}", cfg.name));
+        cc.set(
+            "socket.timeout.ms",
+            cfg.request_timeout
+                .0
+                .as_millis()
+                .clamp(10, i32::MAX as u128)
+                .to_string(),
+        );
+        for (k, v) in &cfg.properties {
+            let value = match v {
+                PropertyValue::Plain(s) => s.clone(),
+                PropertyValue::Secret(s) => s
+                    .resolve()
+                    .map_err(|e| err(&format!("properties.{k}"), e))?,
+            };
+            cc.set(k, value);
+        }
+        let topics = NameMatcher::new(&cfg.topics, "topics").map_err(|e| err("topics", e))?;
+        let groups = NameMatcher::new(&cfg.groups, "groups").map_err(|e| err("groups", e))?;
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| err("sidecar", format!("cannot build HTTP client: {e}")))?;
+        Ok(KafkaPoller {
+            cfg: cfg.clone(),
+            client_config: cc,
+            stats: StatsContext::default(),
+            admin: None,
+            topics,
+            groups,
+            extra_groups: BTreeSet::new(),
+            seen_brokers: BTreeSet::new(),
+            min_isr: HashMap::new(),
+            broker_default_min_isr: None,
+            configs_at: None,
+            configs_failed: false,
+            histories: HashMap::new(),
+            max_history_points: DEFAULT_MAX_POINTS,
+            prev: None,
+            http,
+        })
+    }
+
+    /// Groups to poll even when ListConsumerGroups fails or does not list
+    /// them (librdkafka's mock cluster has no ListGroups). Literal include
+    /// patterns of `groups` are added automatically.
+    pub fn with_groups<I: IntoIterator<Item = String>>(mut self, groups: I) -> Self {
+        self.extra_groups.extend(groups);
+        self
+    }
+
+    /// Points kept per partition for lag in seconds (default 64).
+    pub fn with_max_history_points(mut self, n: usize) -> Self {
+        self.max_history_points = n.max(4);
+        self
+    }
+
+    /// Requests sent so far per Kafka API name (e.g. `ListOffsets`,
+    /// `Metadata`), summed over brokers, from librdkafka's latest statistics.
+    /// `None` unless the cluster's properties set `statistics.interval.ms`.
+    pub fn request_counts(&self) -> Option<BTreeMap<String, i64>> {
+        self.update_stats();
+        let guard = self.stats.latest.lock();
+        let s = guard.as_ref()?;
+        let mut out = BTreeMap::new();
+        for b in s.brokers.values() {
+            for (api, n) in &b.req {
+                *out.entry(api.clone()).or_insert(0) += *n;
+            }
+        }
+        Some(out)
+    }
+
+    fn update_stats(&self) {
+        if let Some(a) = &self.admin {
+            if let Some(json) = admin::drain_stats(a.inner()) {
+                if let Ok(s) = serde_json::from_str::<Statistics>(&json) {
+                    *self.stats.latest.lock() = Some(s);
+                }
+            }
+        }
+    }
+
+    fn client(&mut self) -> Result<Arc<Admin>, String> {
+        if let Some(a) = &self.admin {
+            return Ok(a.clone());
+        }
+        let a: Admin = self
+            .client_config
+            .create_with_context(self.stats.clone())
+            .map_err(|e| format!("cannot create Kafka client: {e}"))?;
+        let a = Arc::new(a);
+        self.admin = Some(a.clone());
+        Ok(a)
+    }
+
+    fn request_timeout(&self, deadline: Instant) -> Duration {
+        self.cfg
+            .request_timeout
+            .0
+            .min(deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
+fn perr(step: &str, message: impl Into<String>) -> PollError {
+    PollError {
+        step: step.to_string(),
+        broker: None,
+        message: message.into(),
+    }
+}
+
+fn err_name<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+        .trim_start_matches("RD_KAFKA_RESP_ERR_")
+        .to_string()
+}
+
+/// Runs a blocking closure on the blocking pool with a deadline.
+async fn blocking<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(
+        timeout + Duration::from_secs(1),
+        tokio::task::spawn_blocking(f),
+    )
+    .await
+    {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(format!("internal error: {e}")),
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    }
+}
+
+fn fetch_metadata(a: &Admin, timeout: Duration) -> Result<RawMeta, String> {
+    let md = a
+        .inner()
+        .fetch_metadata(None, timeout)
+        .map_err(|e| format!("metadata request failed: {e}"))?;
+    let mut brokers: Vec<BrokerInfo> = md
+        .brokers()
+        .iter()
+        .map(|b| BrokerInfo {
+            id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+            rack: None,
+        })
+        .collect();
+    brokers.sort_by_key(|b| b.id);
+    let mut topics: Vec<TopicInfo> = md
+        .topics()
+        .iter()
+        .map(|t| {
+            let mut partitions: Vec<PartitionInfo> = t
+                .partitions()
+                .iter()
+                .map(|p| PartitionInfo {
+                    partition: p.id(),
+                    leader: (p.leader() >= 0).then_some(p.leader()),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                    error: p.error().map(err_name),
+                    ..Default::default()
+                })
+                .collect();
+            partitions.sort_by_key(|p| p.partition);
+            TopicInfo {
+                name: t.name().to_string(),
+                internal: t.name().starts_with("__"),
+                min_insync_replicas: 1,
+                error: t.error().map(err_name),
+                partitions,
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    let (controller, cluster_id) =
+        admin::controller_and_cluster_id(a.inner(), Duration::from_millis(100));
+    Ok(RawMeta {
+        brokers,
+        topics,
+        controller,
+        cluster_id,
+    })
+}
+
+fn parse_min_isr(entries: &rdkafka::admin::ConfigResource) -> Option<i32> {
+    entries
+        .get("min.insync.replicas")
+        .and_then(|e| e.value.as_deref())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// One watermark found by `fetch_offsets`: indexes into the topic list.
+struct OffsetUpdate {
+    topic: usize,
+    partition: usize,
+    /// `true`: end offset (high watermark); `false`: log start offset.
+    high: bool,
+    offset: i64,
+}
+
+/// What one round of DescribeConfigs found.
+#[derive(Default)]
+struct ConfigAnswer {
+    topics: HashMap<String, i32>,
+    /// `Some` when the broker default was asked for (and maybe found).
+    broker_default: Option<Option<i32>>,
+    failed: bool,
+    errors: Vec<PollError>,
+}
+
+/// Asks `min.insync.replicas` of every topic (in chunks of
+/// [`CONFIG_CHUNK`] per DescribeConfigs request), and the broker default
+/// from `broker` when some topic has no value.
+async fn describe_min_isr(
+    a: Arc<Admin>,
+    names: Vec<String>,
+    broker: Option<BrokerId>,
+    request_timeout: Duration,
+    deadline: Instant,
+) -> ConfigAnswer {
+    let mut ans = ConfigAnswer::default();
+    let timeout_at = |d: Instant| request_timeout.min(d.saturating_duration_since(Instant::now()));
+    for chunk in names.chunks(CONFIG_CHUNK) {
+        let timeout = timeout_at(deadline);
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let specs: Vec<ResourceSpecifier> = chunk
+            .iter()
+            .map(|t| ResourceSpecifier::Topic(t.as_str()))
+            .collect();
+        match tokio::time::timeout(
+            timeout + Duration::from_secs(1),
+            a.describe_configs(&specs, &opts),
+        )
+        .await
+        {
+            Ok(Ok(results)) => {
+                for (name, r) in chunk.iter().zip(results) {
+                    if let Ok(res) = r {
+                        if let Some(v) = parse_min_isr(&res) {
+                            ans.topics.insert(name.clone(), v);
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                ans.failed = true;
+                ans.errors
+                    .push(perr("configs", format!("DescribeConfigs (topics): {e}")));
+                break;
+            }
+            Err(_) => {
+                ans.failed = true;
+                ans.errors.push(perr(
+                    "configs",
+                    "DescribeConfigs (topics): no answer in time",
+                ));
+                break;
+            }
+        }
+    }
+    let incomplete = names.iter().any(|n| !ans.topics.contains_key(n));
+    if let (true, false, Some(b)) = (incomplete, ans.failed, broker) {
+        let timeout = timeout_at(deadline);
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let spec = [ResourceSpecifier::Broker(b)];
+        let fail = |message: String| PollError {
+            step: "configs".into(),
+            broker: Some(b),
+            message,
+        };
+        match tokio::time::timeout(
+            timeout + Duration::from_secs(1),
+            a.describe_configs(&spec, &opts),
+        )
+        .await
+        {
+            Ok(Ok(mut r)) => {
+                ans.broker_default = Some(match r.pop() {
+                    Some(Ok(res)) => parse_min_isr(&res),
+                    _ => None,
+                });
+            }
+            Ok(Err(e)) => ans
+                .errors
+                .push(fail(format!("DescribeConfigs (broker): {e}"))),
+            Err(_) => ans
+                .errors
+                .push(fail("DescribeConfigs (broker): no answer in time".into())),
+        }
+    }
+    ans
+}
+
+impl KafkaPoller {
+    /// True when the `min.insync.replicas` cache must be refreshed now
+    /// (then the refresh clock restarts): when stale, or early for new
+    /// topics unless the last attempt failed (then we wait for the refresh
+    /// interval rather than hammer brokers that do not answer).
+    fn configs_due(&mut self, topics: &[TopicInfo], now: Time) -> bool {
+        let stale = match self.configs_at {
+            None => true,
+            Some(at) => (now - at).to_std().unwrap_or(Duration::ZERO) >= self.cfg.config_refresh.0,
+        };
+        let uncached = topics.iter().any(|t| !self.min_isr.contains_key(&t.name));
+        let new_topics = uncached && !self.configs_failed;
+        if stale || new_topics {
+            self.configs_at = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Stores a DescribeConfigs answer in the cache.
+    fn apply_configs(&mut self, ans: ConfigAnswer) {
+        self.configs_failed = ans.failed;
+        if let Some(d) = ans.broker_default {
+            self.broker_default_min_isr = d;
+        }
+        if ans.failed {
+            self.min_isr.extend(ans.topics); // keep older values too
+        } else {
+            self.min_isr = ans.topics;
+        }
+    }
+
+    /// Log start and end offsets of every partition with a leader.
+    async fn fetch_offsets(
+        &self,
+        a: &Arc<Admin>,
+        topics: &[TopicInfo],
+        deadline: Instant,
+    ) -> (Vec<OffsetUpdate>, Vec<PollError>) {
+        let mut updates = Vec::new();
+        let mut errors = Vec::new();
+        let parts: Vec<(String, i32)> = topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .filter(|p| p.leader.is_some())
+                    .map(move |p| (t.name.clone(), p.partition))
+            })
+            .collect();
+        if parts.is_empty() {
+            return (updates, errors);
+        }
+        let timeout = self.request_timeout(deadline);
+        let parts = Arc::new(parts);
+        let run = |spec: OffsetSpec| {
+            let a = a.clone();
+            let parts = parts.clone();
+            blocking(timeout, move || {
+                admin::list_offsets(a.inner(), &parts, spec, timeout)
+            })
+        };
+        let (low, high) = tokio::join!(run(OffsetSpec::Earliest), run(OffsetSpec::Latest));
+        // Topics are sorted by name and partitions by id (see fetch_metadata).
+        let locate = |topics: &[TopicInfo], topic: &str, partition: i32| {
+            let ti = topics
+                .binary_search_by(|t| t.name.as_str().cmp(topic))
+                .ok()?;
+            let pi = topics[ti]
+                .partitions
+                .binary_search_by_key(&partition, |p| p.partition)
+                .ok()?;
+            Some((ti, pi))
+        };
+        for (label, res, high) in [("earliest", low, false), ("latest", high, true)] {
+            let list = match res {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    errors.push(perr("offsets", format!("{label}: {e}")));
+                    continue;
+                }
+                Err(e) => {
+                    errors.push(perr("offsets", format!("{label}: {e}")));
+                    continue;
+                }
+            };
+            let mut failed = 0usize;
+            let mut example = None;
+            for po in list {
+                let Some((ti, pi)) = locate(topics, &po.topic, po.partition) else {
+                    continue;
+                };
+                match po.offset {
+                    Ok(o) if o >= 0 => {
+                        updates.push(OffsetUpdate {
+                            topic: ti,
+                            partition: pi,
+                            high,
+                            offset: o,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        failed += 1;
+                        example
+                            .get_or_insert_with(|| format!("{}[{}]: {e}", po.topic, po.partition));
+                    }
+                }
+            }
+            if failed > 0 {
+                errors.push(perr(
+                    "offsets",
+                    format!(
+                        "{label}: {failed} partition(s) failed, e.g. {}",
+                        example.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        (updates, errors)
+    }
+
+    /// Lists, describes and fetches committed offsets of consumer groups.
+    async fn fetch_groups(
+        &self,
+        a: &Arc<Admin>,
+        topics: &[TopicInfo],
+        deadline: Instant,
+    ) -> (Vec<GroupInfo>, Vec<PollError>) {
+        let mut errors = Vec::new();
+        // 1. list
+        let timeout = self.request_timeout(deadline);
+        let a2 = a.clone();
+        let mut listed: BTreeMap<String, admin::GroupListing> = BTreeMap::new();
+        match blocking(timeout, move || {
+            admin::list_consumer_groups(a2.inner(), timeout)
+        })
+        .await
+        {
+            Ok(Ok(l)) => {
+                // One error per broker is typical (each broker is asked):
+                // report each distinct message once, with its count.
+                let mut distinct: BTreeMap<String, usize> = BTreeMap::new();
+                for e in l.errors {
+                    *distinct.entry(e).or_default() += 1;
+                }
+                for (e, n) in distinct {
+                    let msg = if n > 1 {
+                        format!("{e} (from {n} brokers)")
+                    } else {
+                        e
+                    };
+                    errors.push(perr("groups.list", msg));
+                }
+                for g in l.groups {
+                    listed.insert(g.group.clone(), g);
+                }
+            }
+            Ok(Err(e)) => errors.push(perr("groups.list", e.to_string())),
+            Err(e) => errors.push(perr("groups.list", e)),
+        }
+        let mut names: BTreeSet<String> = listed.keys().cloned().collect();
+        names.extend(self.groups.literal_names().iter().cloned());
+        names.extend(self.extra_groups.iter().cloned());
+        let names: Vec<String> = names
+            .into_iter()
+            .filter(|g| self.groups.matches(g))
+            .collect();
+        if names.is_empty() {
+            return (Vec::new(), errors);
+        }
+        // 2. describe and 3. committed offsets, concurrently
+        let timeout = self.request_timeout(deadline);
+        let names = Arc::new(names);
+        let (a2, n2) = (a.clone(), names.clone());
+        let describe = blocking(timeout, move || {
+            admin::describe_consumer_groups(a2.inner(), &n2, timeout)
+        });
+        let (a3, n3) = (a.clone(), names.clone());
+        let offsets = blocking(timeout, move || {
+            admin::list_consumer_group_offsets(a3.inner(), &n3, None, timeout)
+        });
+        let (described, offsets) = tokio::join!(describe, offsets);
+        let mut descs: HashMap<String, admin::GroupDescription> = HashMap::new();
+        match described {
+            Ok(Ok(d)) => {
+                let failed: Vec<&admin::GroupDescription> =
+                    d.iter().filter(|g| g.error.is_some()).collect();
+                if let Some(first) = failed.first() {
+                    errors.push(perr(
+                        "groups.describe",
+                        format!(
+                            "{} group(s) failed, e.g. {}: {}",
+                            failed.len(),
+                            first.group,
+                            first.error.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+                descs.extend(d.into_iter().map(|g| (g.group.clone(), g)));
+            }
+            Ok(Err(e)) => errors.push(perr("groups.describe", e.to_string())),
+            Err(e) => errors.push(perr("groups.describe", e)),
+        }
+        let mut committed: HashMap<String, admin::GroupOffsets> = HashMap::new();
+        match offsets {
+            Ok(Ok(o)) => committed.extend(o.into_iter().map(|g| (g.group.clone(), g))),
+            Ok(Err(e)) => errors.push(perr("groups.offsets", e.to_string())),
+            Err(e) => errors.push(perr("groups.offsets", e)),
+        }
+        // 3b. Groups answering "nothing committed" to the all-partitions
+        // form: ask again with an explicit partition list (brokers such as
+        // librdkafka's mock do not implement the all-partitions form).
+        let empty: Vec<String> = names
+            .iter()
+            .filter(|g| {
+                committed
+                    .get(*g)
+                    .is_some_and(|o| o.error.is_none() && o.offsets.is_empty())
+            })
+            .cloned()
+            .collect();
+        if !empty.is_empty() {
+            let parts: Vec<(String, i32)> = topics
+                .iter()
+                .flat_map(|t| {
+                    t.partitions
+                        .iter()
+                        .map(move |p| (t.name.clone(), p.partition))
+                })
+                .collect();
+            let timeout = self.request_timeout(deadline);
+            let a4 = a.clone();
+            match blocking(timeout, move || {
+                admin::list_consumer_group_offsets(a4.inner(), &empty, Some(&parts), timeout)
+            })
+            .await
+            {
+                Ok(Ok(o)) => {
+                    for mut g in o {
+                        g.offsets.retain(|(_, _, c)| c.is_some());
+                        committed.insert(g.group.clone(), g);
+                    }
+                }
+                Ok(Err(e)) => errors.push(perr("groups.offsets", e.to_string())),
+                Err(e) => errors.push(perr("groups.offsets", e)),
+            }
+        }
+        let failed: Vec<&admin::GroupOffsets> =
+            committed.values().filter(|g| g.error.is_some()).collect();
+        if let Some(first) = failed.first() {
+            errors.push(perr(
+                "groups.offsets",
+                format!(
+                    "{} group(s) failed, e.g. {}: {}",
+                    failed.len(),
+                    first.group,
+                    first.error.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        // 4. assemble
+        let topic_ok: HashSet<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names.iter() {
+            let d = descs.get(name);
+            let c = committed.get(name);
+            let mut parts: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
+            if let Some(c) = c {
+                for (t, p, off) in &c.offsets {
+                    if topic_ok.contains(t.as_str()) {
+                        parts.insert((t.clone(), *p), *off);
+                    }
+                }
+            }
+            if let Some(d) = d {
+                for (t, p) in &d.assigned {
+                    if topic_ok.contains(t.as_str()) {
+                        parts.entry((t.clone(), *p)).or_insert(None);
+                    }
+                }
+            }
+            let l = listed.get(name);
+            let state = d
+                .filter(|d| d.error.is_none())
+                .map(|d| d.state.clone())
+                .or_else(|| l.map(|l| l.state.clone()))
+                .unwrap_or_else(|| "Unknown".to_string());
+            let simple = d.map(|d| d.simple).or(l.map(|l| l.simple));
+            let error = c
+                .and_then(|c| c.error.clone())
+                .or_else(|| d.and_then(|d| d.error.clone()));
+            out.push(GroupInfo {
+                name: name.clone(),
+                state,
+                protocol_type: match simple {
+                    Some(false) => "consumer".into(),
+                    _ => String::new(),
+                },
+                members: d.map_or(0, |d| d.members),
+                coordinator: d.and_then(|d| d.coordinator),
+                partitions: parts
+                    .into_iter()
+                    .map(|((topic, partition), committed)| GroupPartition {
+                        topic,
+                        partition,
+                        committed,
+                        ..Default::default()
+                    })
+                    .collect(),
+                error,
+            });
+        }
+        (out, errors)
+    }
+
+    /// Fills end offsets, lag and lag in seconds, and updates the history.
+    fn compute_lag(&mut self, topics: &[TopicInfo], groups: &mut [GroupInfo], now: Time) {
+        let ends: HashMap<(&str, i32), Option<i64>> = topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(move |p| ((t.name.as_str(), p.partition), p.high_watermark))
+            })
+            .collect();
+        let mut used: HashSet<(String, i32)> = HashSet::new();
+        for g in groups.iter() {
+            for p in &g.partitions {
+                used.insert((p.topic.clone(), p.partition));
+            }
+        }
+        self.histories.retain(|k, _| used.contains(k));
+        let window = self.cfg.lag_history.0;
+        let max_points = self.max_history_points;
+        for key in &used {
+            if let Some(Some(end)) = ends.get(&(key.0.as_str(), key.1)) {
+                self.histories
+                    .entry(key.clone())
+                    .or_insert_with(|| OffsetHistory::new(window, max_points))
+                    .record(*end, now);
+            }
+        }
+        for g in groups.iter_mut() {
+            for p in g.partitions.iter_mut() {
+                p.end_offset = ends
+                    .get(&(p.topic.as_str(), p.partition))
+                    .copied()
+                    .flatten();
+                p.lag = lag_messages(p.committed, p.end_offset);
+                p.lag_seconds = match (p.committed, p.end_offset) {
+                    (Some(c), Some(_)) => self
+                        .histories
+                        .get(&(p.topic.clone(), p.partition))
+                        .and_then(|h| h.time_lag(c, now))
+                        .map(|l| l.seconds),
+                    _ => None,
+                };
+            }
+        }
+    }
+}
+
+/// Brokers seen in earlier polls or named in replica lists, but absent
+/// from the live broker list; sorted.
+pub(crate) fn missing_brokers(
+    seen: &BTreeSet<BrokerId>,
+    topics: &[TopicInfo],
+    live: &[BrokerId],
+) -> Vec<BrokerId> {
+    let mut missing: BTreeSet<BrokerId> = seen.clone();
+    for t in topics {
+        for p in &t.partitions {
+            missing.extend(p.replicas.iter().copied());
+        }
+    }
+    missing.retain(|b| !live.contains(b));
+    missing.into_iter().collect()
+}
+
+/// Sets each topic's effective `min.insync.replicas` (topic value, else
+/// broker default, else 1) and derives every partition's state.
+/// `live` must be sorted.
+pub(crate) fn derive_topics(
+    topics: &mut [TopicInfo],
+    live: &[BrokerId],
+    topic_min_isr: &HashMap<String, i32>,
+    broker_default: Option<i32>,
+) {
+    for t in topics.iter_mut() {
+        let min_isr = topic_min_isr
+            .get(&t.name)
+            .copied()
+            .or(broker_default)
+            .unwrap_or(1);
+        t.min_insync_replicas = min_isr;
+        for p in t.partitions.iter_mut() {
+            p.derive(min_isr, live);
+        }
+    }
+}
+
+#[async_trait]
+impl Poller for KafkaPoller {
+    async fn poll(&mut self, now: Time) -> ClusterSnapshot {
+        let started = Instant::now();
+        let deadline = started + self.cfg.poll_timeout.0;
+        let name = self.cfg.name.clone();
+        let a = match self.client() {
+            Ok(a) => a,
+            Err(e) => {
+                return ClusterSnapshot::unreachable(
+                    &name,
+                    now,
+                    started.elapsed(),
+                    perr("client", e),
+                )
+            }
+        };
+        // Metadata: without it the cluster counts as unreachable.
+        let timeout = self.request_timeout(deadline);
+        let a2 = a.clone();
+        let meta = match blocking(timeout, move || fetch_metadata(&a2, timeout)).await {
+            Ok(Ok(m)) => m,
+            Ok(Err(e)) | Err(e) => {
+                self.prev = None;
+                return ClusterSnapshot::unreachable(
+                    &name,
+                    now,
+                    started.elapsed(),
+                    perr("metadata", e),
+                );
+            }
+        };
+        let mut errors = Vec::new();
+        let live: Vec<BrokerId> = meta.brokers.iter().map(|b| b.id).collect();
+        let mut topics: Vec<TopicInfo> = meta
+            .topics
+            .into_iter()
+            .filter(|t| self.topics.matches(&t.name))
+            .collect();
+
+        // Configs, offsets, groups and the sidecar run concurrently; each
+        // request gets at most what is left of the poll's deadline.
+        let configs = if self.configs_due(&topics, now) {
+            Some(describe_min_isr(
+                a.clone(),
+                topics.iter().map(|t| t.name.clone()).collect(),
+                meta.brokers.first().map(|b| b.id),
+                self.cfg.request_timeout.0,
+                deadline,
+            ))
+        } else {
+            None
+        };
+        let configs = async {
+            match configs {
+                Some(f) => Some(f.await),
+                None => None,
+            }
+        };
+        let sidecar_cfg = self.cfg.sidecar.clone();
+        let scrape = async {
+            match &sidecar_cfg {
+                Some(sc) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    Some(
+                        sidecar::scrape(&self.http, &sc.url, sc.broker, sc.timeout.0.min(left))
+                            .await,
+                    )
+                }
+                None => None,
+            }
+        };
+        let (config_answer, (updates, offset_errors), (mut groups, group_errors), sidecar_metrics) = tokio::join!(
+            configs,
+            self.fetch_offsets(&a, &topics, deadline),
+            self.fetch_groups(&a, &topics, deadline),
+            scrape,
+        );
+        if let Some(ans) = config_answer {
+            errors.extend(ans.errors.iter().cloned());
+            self.apply_configs(ans);
+        }
+        errors.extend(offset_errors);
+        errors.extend(group_errors);
+        for u in updates {
+            let p = &mut topics[u.topic].partitions[u.partition];
+            if u.high {
+                p.high_watermark = Some(u.offset);
+            } else {
+                p.low_watermark = Some(u.offset);
+            }
+        }
+        self.compute_lag(&topics, &mut groups, now);
+
+        if let (Some(sc), Some(m)) = (&sidecar_cfg, &sidecar_metrics) {
+            if let Some(e) = &m.error {
+                errors.push(PollError {
+                    step: "sidecar".into(),
+                    broker: sc.broker,
+                    message: e.clone(),
+                });
+            }
+            if sc.scope_to_broker {
+                if let Some(b) = sc.broker {
+                    for t in topics.iter_mut() {
+                        t.partitions.retain(|p| p.leader == Some(b));
+                    }
+                    topics.retain(|t| !t.partitions.is_empty());
+                }
+            }
+        }
+
+        // Derived state.
+        let missing = missing_brokers(&self.seen_brokers, &topics, &live);
+        self.seen_brokers.extend(live.iter().copied());
+        derive_topics(
+            &mut topics,
+            &live,
+            &self.min_isr,
+            self.broker_default_min_isr,
+        );
+
+        let mut snap = ClusterSnapshot {
+            cluster: name,
+            taken_at: now,
+            poll_duration: Duration::ZERO,
+            reachable: true,
+            cluster_id: meta.cluster_id,
+            controller: meta.controller,
+            brokers: meta.brokers,
+            missing_brokers: missing,
+            topics,
+            groups,
+            isr_changes: Vec::new(),
+            sidecar: sidecar_metrics,
+            errors,
+        };
+        if let Some(prev) = &self.prev {
+            snap.isr_changes = super::isr_changes(prev, &snap, now);
+        }
+        self.prev = Some(ClusterSnapshot {
+            reachable: true,
+            topics: snap.topics.clone(),
+            ..Default::default()
+        });
+        self.update_stats();
+        snap.poll_duration = started.elapsed();
+        snap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(toml_text: &str) -> ClusterConfig {
+        toml::from_str(toml_text).expect("valid test config")
+    }
+
+    #[test]
+    fn matcher_is_anchored_and_excludes_win() {
+        let m = NameMatcher::new(
+            &NameFilter {
+                include: vec!["orders.*".into(), "payments".into()],
+                exclude: vec![".*-dlq".into()],
+            },
+            "topics",
+        )
+        .unwrap();
+        assert!(m.matches("orders-v1"));
+        assert!(m.matches("payments"));
+        assert!(!m.matches("x-payments"));
+        assert!(!m.matches("orders-dlq"));
+        assert_eq!(m.literal_names(), &["payments".to_string()]);
+        assert!(NameMatcher::new(&NameFilter::default(), "g")
+            .unwrap()
+            .matches("anything"));
+    }
+
+    #[test]
+    fn bad_regex_and_missing_secret_are_config_errors() {
+        let c = cfg(r#"
+            name = "c1"
+            bootstrap = ["localhost:9092"]
+            topics = { include = ["("] }
+        "#);
+        let e = KafkaPoller::new(&c).unwrap_err().to_string();
+        assert!(e.contains("topics.include[0]"), "{e}");
+        let c = cfg(r#"
+            name = "c1"
+            bootstrap = ["localhost:9092"]
+            properties = { "sasl.password" = { env = "ISRWATCH_TEST_SURELY_UNSET_VAR" } }
+        "#);
+        let e = KafkaPoller::new(&c).unwrap_err().to_string();
+        assert!(e.contains("properties.sasl.password"), "{e}");
+        assert!(e.contains("ISRWATCH_TEST_SURELY_UNSET_VAR"), "{e}");
+    }
+
+    #[test]
+    fn debug_output_hides_properties() {
+        let c = cfg(r#"
+            name = "c1"
+            bootstrap = ["localhost:9092"]
+            properties = { "sasl.password" = "hunter2" }
+        "#);
+        let p = KafkaPoller::new(&c).unwrap();
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    fn topic(name: &str, parts: &[(Option<i32>, &[i32], &[i32])]) -> TopicInfo {
+        TopicInfo {
+            name: name.into(),
+            partitions: parts
+                .iter()
+                .enumerate()
+                .map(|(i, (leader, replicas, isr))| PartitionInfo {
+                    partition: i as i32,
+                    leader: *leader,
+                    replicas: replicas.to_vec(),
+                    isr: isr.to_vec(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_partition_state_from_hand_built_metadata() {
+        let live = [1, 2, 3];
+        let mut topics = vec![topic(
+            "t",
+            &[
+                (Some(1), &[1, 2, 3], &[1, 2, 3]), // 0 healthy
+                (Some(1), &[1, 2, 3], &[1, 2]),    // 1 under-replicated, at min ISR
+                (Some(1), &[1, 2, 3], &[1]),       // 2 under min ISR
+                (None, &[1, 2, 3], &[1]),          // 3 offline
+                (Some(2), &[1, 2, 3], &[1, 2, 3]), // 4 leader not preferred
+                (Some(1), &[1, 4], &[1]),          // 5 replica on missing broker 4
+            ],
+        )];
+        let mut min = HashMap::new();
+        min.insert("t".to_string(), 2);
+        derive_topics(&mut topics, &live, &min, None);
+        let st: Vec<_> = topics[0].partitions.iter().map(|p| p.state).collect();
+        assert_eq!(topics[0].min_insync_replicas, 2);
+        assert_eq!(st[0], Default::default());
+        assert!(st[1].under_replicated && st[1].at_min_isr && !st[1].under_min_isr);
+        assert!(st[2].under_min_isr && !st[2].at_min_isr);
+        assert!(st[3].offline && !st[3].under_min_isr && !st[3].leader_not_preferred);
+        assert!(st[4].leader_not_preferred && !st[4].under_replicated);
+        assert!(st[5].replica_on_missing_broker && st[5].under_replicated);
+        assert_eq!(missing_brokers(&BTreeSet::new(), &topics, &live), vec![4]);
+    }
+
+    #[test]
+    fn min_isr_falls_back_to_broker_default_then_one() {
+        let mut topics = vec![
+            topic("a", &[(Some(1), &[1, 2], &[1, 2])]),
+            topic("b", &[(Some(1), &[1, 2], &[1])]),
+        ];
+        let mut min = HashMap::new();
+        min.insert("a".to_string(), 3);
+        derive_topics(&mut topics, &[1, 2], &min, Some(2));
+        assert_eq!(topics[0].min_insync_replicas, 3);
+        assert!(topics[0].partitions[0].state.under_min_isr);
+        assert_eq!(topics[1].min_insync_replicas, 2);
+        assert!(topics[1].partitions[0].state.under_min_isr);
+        derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
+        assert_eq!(topics[1].min_insync_replicas, 1);
+        assert!(topics[1].partitions[0].state.at_min_isr);
+    }
+
+    #[test]
+    fn brokers_seen_before_stay_missing_until_back() {
+        let seen: BTreeSet<i32> = [1, 2, 3].into_iter().collect();
+        let topics = vec![topic("t", &[(Some(1), &[1, 2], &[1, 2])])];
+        assert_eq!(missing_brokers(&seen, &topics, &[1, 2]), vec![3]);
+        assert!(missing_brokers(&seen, &topics, &[1, 2, 3]).is_empty());
+    }
+
+    #[tokio::test]
+    async fn unreachable_cluster_is_a_fact_not_an_error() {
+        let c = cfg(r#"
+            name = "down"
+            bootstrap = ["127.0.0.1:1"]
+            poll_timeout = "2s"
+            request_timeout = "500ms"
+            properties = { "log_level" = "0" }
+        "#);
+        let mut p = KafkaPoller::new(&c).unwrap();
+        let now = chrono::Utc::now();
+        let s = p.poll(now).await;
+        assert!(!s.reachable);
+        assert_eq!(s.cluster, "down");
+        assert_eq!(s.errors[0].step, "metadata");
+        assert!(s.poll_duration < Duration::from_secs(4));
+    }
+}
