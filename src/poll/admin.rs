@@ -780,10 +780,12 @@ mod tests {
         let t = Duration::from_millis(300);
         let start = std::time::Instant::now();
         assert!(list_offsets(c.inner(), &[("t".into(), 0)], OffsetSpec::Latest, t).is_err());
-        assert!(
-            list_consumer_groups(c.inner(), t).is_err_and(|e| !e.to_string().is_empty())
-                || list_consumer_groups(c.inner(), t).is_ok_and(|l| l.groups.is_empty())
-        );
+        // Either the whole call fails or the brokers' errors are listed; in
+        // both cases no group is invented.
+        match list_consumer_groups(c.inner(), t) {
+            Ok(l) => assert!(l.groups.is_empty()),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
         let r = list_consumer_group_offsets(c.inner(), &["g".into()], None, t).unwrap();
         assert_eq!(r.len(), 1);
         assert!(r[0].error.is_some());
