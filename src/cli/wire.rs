@@ -1,63 +1,203 @@
-//! Where the command line meets the rest of the crate.
-//!
-//! Every command whose work lives in another module goes through one
-//! function here. They are stubs until the integrator wires them (daemon,
-//! poller, simulator, detector, benchmarks); each stub returns an error
-//! saying so, which the command line prints and turns into exit code 2.
+//! Where the command line meets the rest of the crate: one function per
+//! command whose work lives in another module.
 
-use anyhow::bail;
+use std::io::IsTerminal as _;
+use std::time::Duration;
 
 use super::{BenchArgs, DemoArgs, DetectArgs, ShutdownSignal, SimArgs};
-use crate::config::{ClusterConfig, Config};
-use crate::evaluate::GroupLagStatus;
+use crate::config::{ClusterConfig, Config, Dur};
+use crate::evaluate::{Evaluator as _, GroupLagStatus, NoScorer, RuleEvaluator};
+use crate::model::IncidentState;
+use crate::poll::Poller as _;
 use crate::snapshot::{ClusterSnapshot, Time};
+use crate::state::SharedState;
 
 /// `isrwatch run`: runs the daemon on a validated configuration until
 /// `shutdown` completes (SIGINT/SIGTERM), then stops within
 /// `config.daemon.shutdown_timeout`.
 pub async fn run(config: Config, shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let _ = (config, shutdown);
-    bail!("`isrwatch run` is not wired yet")
+    crate::daemon::build::run(config, shutdown).await
 }
 
-/// `isrwatch check`: one poll of `cluster` (with
-/// `crate::poll::KafkaPoller`), and the lag status of its groups when the
-/// evaluator can tell from one poll. An unreachable cluster is `Ok` with
+/// `isrwatch check`: one poll of `cluster` and the lag status of its
+/// groups as far as one poll can tell. An unreachable cluster is `Ok` with
 /// `reachable = false`; `Err` is for failures to even start (bad client
 /// properties, unreadable secrets).
 pub async fn check_poll(
     cluster: &ClusterConfig,
     now: Time,
 ) -> anyhow::Result<(ClusterSnapshot, Vec<GroupLagStatus>)> {
-    // Resolving secrets is the first step of any real poll; doing it here
-    // already gives the user a clear error for a missing variable or file.
-    let _properties = cluster.client_properties().map_err(anyhow::Error::msg)?;
-    let _ = now;
-    bail!("`isrwatch check` is not wired yet (needs the Kafka poller)")
+    let mut poller = crate::poll::KafkaPoller::new(cluster).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let snap = poller.poll(now).await;
+    let mut evaluator = RuleEvaluator::new(&cluster.name, &Default::default(), Box::new(NoScorer));
+    let eval = evaluator.evaluate(&snap, now);
+    Ok((snap, eval.groups))
+}
+
+/// The configuration `isrwatch demo` runs with: one cluster (the
+/// simulator), the API on `listen`, a log notifier plus the user's own
+/// destinations, state in a fresh temporary directory.
+pub fn demo_config(args: &DemoArgs, bootstrap: &str, webhook_secret: &str) -> Config {
+    let mut cluster =
+        ClusterConfig::with_bootstrap("demo", bootstrap.split(',').map(str::to_string).collect());
+    cluster.poll_interval = Dur(args.poll_interval);
+    cluster.poll_timeout = Dur(args.poll_interval.min(Duration::from_secs(10)));
+    cluster.request_timeout = Dur(cluster.poll_timeout.0.min(Duration::from_secs(5)));
+    let mut config = Config::default();
+    config.clusters = vec![cluster];
+    config.http.listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1:9309".into());
+    let api_base = format!("http://{}", config.http.listen);
+    config.notifiers = crate::notify::demo_notifiers(
+        args.webhook.as_deref(),
+        webhook_secret,
+        args.slack_webhook.as_deref(),
+        args.alertmanager.as_deref(),
+        Some(&api_base),
+    );
+    config.daemon.state_dir =
+        std::env::temp_dir().join(format!("isrwatch-demo-{}", std::process::id()));
+    config
 }
 
 /// `isrwatch demo`: simulator + daemon + status line until `shutdown` or
 /// `args.duration`.
 pub async fn demo(args: DemoArgs, shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let _ = (args, shutdown);
-    bail!("`isrwatch demo` is not wired yet")
+    let scenario = match &args.scenario {
+        Some(p) => crate::sim::Scenario::load(p)?,
+        None => crate::sim::Scenario::demo(),
+    };
+    let events = scenario.events.len();
+    let sim = crate::sim::Simulator::start(
+        scenario,
+        crate::sim::SimOptions {
+            speed: args.speed,
+            ports: None,
+        },
+    )
+    .await?;
+    let bootstrap = sim.bootstrap();
+    let secret = format!("demo-{:016x}", rand::random::<u64>());
+    let config = demo_config(&args, &bootstrap, &secret);
+    let problems = config.validate();
+    if !problems.is_empty() {
+        anyhow::bail!("demo configuration is invalid:\n{problems}");
+    }
+    let state_dir = config.daemon.state_dir.clone();
+    let running = crate::daemon::build::start(config).await?;
+    let api = format!("http://{}", running.api_addr);
+    eprintln!(
+        "isrwatch demo: a simulated Kafka cluster is at {bootstrap} ({events} scripted events at speed {}x)\n\
+         \x20 status   {api}/api/v1/status\n\
+         \x20 incidents {api}/api/v1/incidents\n\
+         \x20 metrics  {api}/metrics\n\
+         \x20 kcat     kcat -b {bootstrap} -L\n\
+         \x20 check    isrwatch check --bootstrap {bootstrap}",
+        args.speed
+    );
+    if args.webhook.is_some() {
+        eprintln!("  webhook signatures use the secret {secret} (see docs/webhook.md)");
+    }
+    eprintln!("Press Ctrl-C to stop.");
+
+    let deadline = async {
+        match args.duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    let status = status_line_loop(running.state.clone(), sim.elapsed_fn());
+    tokio::select! {
+        _ = shutdown => {}
+        _ = deadline => {}
+        _ = status => {}
+    }
+    eprintln!();
+    running.stop().await;
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(state_dir);
+    Ok(())
+}
+
+/// One line a person can read: brokers, partition states, lagging groups,
+/// firing incidents and the newest title.
+pub fn status_line(state: &SharedState, sim_elapsed: Duration) -> String {
+    let secs = sim_elapsed.as_secs();
+    let mut out = format!("[sim {:02}:{:02}]", secs / 60, secs % 60);
+    for v in state.clusters() {
+        match v.snapshot.as_deref() {
+            None => out.push_str(" waiting for the first poll"),
+            Some(s) if !s.reachable => out.push_str(" cluster unreachable"),
+            Some(s) => {
+                let c = s.counts();
+                let lagging = v
+                    .evaluation
+                    .groups
+                    .iter()
+                    .filter(|g| g.status != crate::evaluate::LagStatus::Ok)
+                    .count();
+                out.push_str(&format!(
+                    " brokers {}/{} · under-replicated {} · under-min-ISR {} · offline {} · lagging groups {}",
+                    s.brokers.len(),
+                    s.brokers.len() + s.missing_brokers.len(),
+                    c.under_replicated,
+                    c.under_min_isr,
+                    c.offline,
+                    lagging
+                ));
+            }
+        }
+    }
+    let incidents = state.incidents();
+    let firing: Vec<_> = incidents
+        .iter()
+        .filter(|i| i.state == IncidentState::Firing)
+        .collect();
+    out.push_str(&format!(" · firing incidents {}", firing.len()));
+    if let Some(i) = firing.iter().max_by_key(|i| i.started_at) {
+        out.push_str(&format!(" (newest: {})", i.title));
+    }
+    out
+}
+
+async fn status_line_loop(state: std::sync::Arc<SharedState>, elapsed: impl Fn() -> Duration) {
+    let tty = std::io::stderr().is_terminal();
+    let every = if tty {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(10)
+    };
+    let mut last = String::new();
+    loop {
+        tokio::time::sleep(every).await;
+        let line = status_line(&state, elapsed());
+        if tty {
+            let width = 160;
+            let shown: String = line.chars().take(width).collect();
+            eprint!("\r\x1b[2K{shown}");
+        } else if line != last {
+            eprintln!("{line}");
+        }
+        last = line;
+    }
 }
 
 /// `isrwatch sim`: the simulator alone, printing its bootstrap address,
 /// until `shutdown`.
 pub async fn sim(args: SimArgs, shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let _ = (args, shutdown);
-    bail!("`isrwatch sim` is not wired yet")
+    crate::sim::run_cli(args.scenario, args.speed, shutdown).await
 }
 
 /// `isrwatch detect`: the anomaly detector over a CSV file.
 pub async fn detect(args: DetectArgs) -> anyhow::Result<()> {
     let _ = args;
-    bail!("`isrwatch detect` is not wired yet")
+    anyhow::bail!("`isrwatch detect` is not wired yet")
 }
 
 /// `isrwatch bench ...`: prints a benchmark's table (or JSON).
 pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let _ = args;
-    bail!("`isrwatch bench` is not wired yet")
+    anyhow::bail!("`isrwatch bench` is not wired yet")
 }

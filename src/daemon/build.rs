@@ -48,7 +48,10 @@ impl Running {
     /// Stops everything in reverse start order, within the shutdown timeout.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if tokio::time::timeout(self.shutdown_timeout, self.tasks).await.is_err() {
+        if tokio::time::timeout(self.shutdown_timeout, self.tasks)
+            .await
+            .is_err()
+        {
             warn!(timeout = ?self.shutdown_timeout, "shutdown did not finish in time; pending notifications stay in the outbox");
         }
     }
@@ -86,7 +89,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let registry = prometheus::Registry::new();
     let state = SharedState::new(config.clusters.iter().map(|c| c.name.clone()));
     std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
-        format!("cannot create the state directory {}", config.daemon.state_dir.display())
+        format!(
+            "cannot create the state directory {}",
+            config.daemon.state_dir.display()
+        )
     })?;
 
     // Incidents and silences, restored from the last run when saved.
@@ -118,8 +124,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     );
 
     // Summarizer: [llm], or ISRWATCH_LLM_* variables, or the template.
-    let llm = config.llm.clone().or_else(crate::summarize::LlmConfig::from_env);
-    let summarizer = crate::summarize::build(llm.as_ref(), &registry).map_err(anyhow::Error::msg)?;
+    let llm = config
+        .llm
+        .clone()
+        .or_else(crate::summarize::LlmConfig::from_env);
+    let summarizer =
+        crate::summarize::build(llm.as_ref(), &registry).map_err(anyhow::Error::msg)?;
     let follow_up = summarizer.follow_up();
 
     // Pollers and evaluators, one pair per cluster.
@@ -132,7 +142,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             interval: c.poll_interval.0,
             poll_timeout: c.poll_timeout.0,
             poller: Box::new(poller),
-            evaluator: Box::new(RuleEvaluator::new(&c.name, &config.rules, scorer_for(&config))),
+            evaluator: Box::new(RuleEvaluator::new(
+                &c.name,
+                &config.rules,
+                scorer_for(&config),
+            )),
         });
     }
 
@@ -141,7 +155,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", config.http.listen))?;
     let api_addr = listener.local_addr()?;
-    let token = config.http.resolve_token().map_err(|e| anyhow::anyhow!("http.token: {e}"))?;
+    let token = config
+        .http
+        .resolve_token()
+        .map_err(|e| anyhow::anyhow!("http.token: {e}"))?;
     let api = Arc::new(ApiContext {
         state: state.clone(),
         registry: registry.clone(),

@@ -232,13 +232,16 @@ async fn cluster_loop(
     loop {
         let now = clock.now();
         let started = tokio::time::Instant::now();
+        // The poller keeps its own deadline; this one is a safety net a
+        // little later, so a well-behaved poller always answers itself.
+        let hard_deadline = stage.poll_timeout + stage.poll_timeout / 2;
         let snap = tokio::select! {
-            s = tokio::time::timeout(stage.poll_timeout, stage.poller.poll(now)) => match s {
+            s = tokio::time::timeout(hard_deadline, stage.poller.poll(now)) => match s {
                 Ok(s) => s,
                 Err(_) => ClusterSnapshot::unreachable(&stage.name, now, started.elapsed(), crate::snapshot::PollError {
                     step: "poll".into(),
                     broker: None,
-                    message: format!("poll did not finish within {:?}", stage.poll_timeout),
+                    message: format!("poll did not finish within {hard_deadline:?}"),
                 }),
             },
             _ = stop.changed() => return,

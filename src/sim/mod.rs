@@ -243,6 +243,13 @@ impl SimHandle {
         Duration::from_millis(self.shared.state.lock().now_ms.max(0) as u64)
     }
 
+    /// A function reading the simulated time, for status lines that outlive
+    /// a borrow of the handle.
+    pub fn elapsed_fn(&self) -> impl Fn() -> Duration + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || Duration::from_millis(shared.state.lock().now_ms.max(0) as u64)
+    }
+
     /// Requests received since start (or the last reset), by API name
     /// (`"Metadata"`, `"ListOffsets"`, ...), summed over brokers.
     pub fn request_counts(&self) -> BTreeMap<String, u64> {
