@@ -1,0 +1,294 @@
+//! The detector's arithmetic, free of I/O and configuration parsing, so the
+//! NAB harness and the unit tests exercise exactly what the daemon runs.
+//!
+//! See `docs/detector.md` for the method and the measurements behind it.
+
+/// Buckets per day of the seasonal profile (30 minutes each).
+pub const SEASON_BUCKETS: usize = 48;
+const DAY_SECS: i64 = 86_400;
+
+/// Numeric knobs of the detector (the validated subset of `DetectorConfig`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Smoothing factor of the fast baseline (EWMA of the value).
+    pub fast_alpha: f64,
+    /// Smoothing factor of the mean absolute residual (the noise scale).
+    pub scale_alpha: f64,
+    /// Smoothing factor of each seasonal bucket.
+    pub season_alpha: f64,
+    /// Smoothing factor of the model-error trackers that pick the baseline.
+    pub error_alpha: f64,
+    /// Robust z at which the raw surprise reaches 0.5.
+    pub z_half: f64,
+    /// Points after an alert during which further alerts are held back.
+    pub cooldown_points: u32,
+    /// Score threshold used for the cooldown bookkeeping.
+    pub alert_threshold: f64,
+    /// Smoothing factor of the short average of z.
+    pub avg_alpha: f64,
+    /// Forgetting rate of the z histograms.
+    pub hist_decay: f64,
+    /// Below this robust z no point alerts, however rare.
+    pub min_z: f64,
+    pub novelty_weight: f64,
+    pub mode: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            fast_alpha: 0.05,
+            scale_alpha: 0.02,
+            season_alpha: 0.1,
+            error_alpha: 0.01,
+            z_half: 5.0,
+            cooldown_points: 0,
+            alert_threshold: 0.5,
+            avg_alpha: 0.1,
+            hist_decay: 0.0005,
+            min_z: 3.0,
+            novelty_weight: 0.0,
+            mode: 0,
+        }
+    }
+}
+
+/// What one point scored, with the range the detector expected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// In `[0, 1]`.
+    pub score: f64,
+    /// The robust z of the chosen baseline (0 when nothing is known yet).
+    pub z: f64,
+    pub expected_low: f64,
+    pub expected_high: f64,
+}
+
+/// The bounded per-series state.
+#[derive(Debug, Clone)]
+pub struct Core {
+    p: Params,
+    n: u64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    scale: f64,
+    level: f64,
+    season: [f32; SEASON_BUCKETS],
+    season_scale: [f32; SEASON_BUCKETS],
+    season_n: [u16; SEASON_BUCKETS],
+    err_fast: f64,
+    err_season: f64,
+    cooldown_left: u32,
+    z_avg: f64,
+    hist_now: ZHist,
+    hist_avg: ZHist,
+}
+
+/// Bins of the z histograms (log scale, 4 per octave).
+const Z_BINS: usize = 64;
+
+/// A decaying histogram of z values: the series' own record of how unusual
+/// its points usually are, so a score is a tail probability for *this*
+/// series rather than a fixed Gaussian assumption.
+#[derive(Debug, Clone)]
+struct ZHist {
+    counts: [f32; Z_BINS],
+    total: f32,
+}
+
+fn z_bin(z: f64) -> (usize, f64) {
+    let pos = 4.0 * (1.0 + z.max(0.0)).log2();
+    let b = pos.floor();
+    if b >= (Z_BINS - 1) as f64 {
+        (Z_BINS - 1, 0.0)
+    } else {
+        (b as usize, pos - b)
+    }
+}
+
+impl ZHist {
+    fn new() -> Self {
+        ZHist {
+            counts: [0.0; Z_BINS],
+            total: 0.0,
+        }
+    }
+    /// Fraction of past z values at least as large as `z` (interpolated
+    /// inside the bin). 1 when nothing is known yet.
+    fn tail(&self, z: f64) -> f64 {
+        if self.total <= 0.0 {
+            return 1.0;
+        }
+        let (b, frac) = z_bin(z);
+        let mut above = 0.0f64;
+        for c in &self.counts[b + 1..] {
+            above += *c as f64;
+        }
+        above += (1.0 - frac) * self.counts[b] as f64;
+        above / self.total as f64
+    }
+    fn add(&mut self, z: f64, decay: f64) {
+        let keep = (1.0 - decay) as f32;
+        for c in self.counts.iter_mut() {
+            *c *= keep;
+        }
+        self.total = self.total * keep + 1.0;
+        let (b, _) = z_bin(z);
+        self.counts[b] += 1.0;
+    }
+}
+
+fn clamp01(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0)
+    }
+}
+
+impl Core {
+    /// An empty state; learning starts with the first finite point.
+    pub fn new(p: Params) -> Self {
+        Core {
+            p,
+            n: 0,
+            min: 0.0,
+            max: 0.0,
+            mean: 0.0,
+            scale: 0.0,
+            level: 0.0,
+            season: [0.0; SEASON_BUCKETS],
+            season_scale: [0.0; SEASON_BUCKETS],
+            season_n: [0; SEASON_BUCKETS],
+            err_fast: 0.0,
+            err_season: 0.0,
+            cooldown_left: 0,
+            z_avg: 0.0,
+            hist_now: ZHist::new(),
+            hist_avg: ZHist::new(),
+        }
+    }
+
+    /// Number of finite points learnt from.
+    pub fn points(&self) -> u64 {
+        self.n
+    }
+
+    fn floor(&self) -> f64 {
+        // Smallest noise scale: a thousandth of the range seen, or a
+        // millionth of the magnitude, so a perfectly flat series still has
+        // a finite z when it moves.
+        let range = self.max - self.min;
+        (1e-3 * range).max(1e-6 * self.mean.abs()).max(1e-9)
+    }
+
+    /// Scores `x` observed at unix second `t`, then learns from it.
+    /// Non-finite values are ignored (score 0, state untouched).
+    pub fn step(&mut self, t: i64, x: f64) -> Step {
+        if !x.is_finite() {
+            return Step {
+                score: 0.0,
+                z: 0.0,
+                expected_low: self.mean - 3.0 * self.scale,
+                expected_high: self.mean + 3.0 * self.scale,
+            };
+        }
+        if self.n == 0 {
+            self.n = 1;
+            self.min = x;
+            self.max = x;
+            self.mean = x;
+            self.level = x;
+            return Step {
+                score: 0.0,
+                z: 0.0,
+                expected_low: x,
+                expected_high: x,
+            };
+        }
+        let p = self.p;
+        let b = (t.rem_euclid(DAY_SECS) * SEASON_BUCKETS as i64 / DAY_SECS) as usize;
+        let floor = self.floor();
+
+        // Fast baseline.
+        let res_fast = x - self.mean;
+        let sc_fast = self.scale.max(floor);
+        let z_fast = res_fast.abs() / sc_fast;
+
+        // Seasonal baseline: slow level plus a per-bucket offset.
+        let season_ready = self.season_n[b] >= 3;
+        let pred_season = self.level + self.season[b] as f64;
+        let res_season = x - pred_season;
+        let sc_season = (self.season_scale[b] as f64).max(floor);
+        let z_season = res_season.abs() / sc_season;
+
+        let use_season = season_ready && self.err_season < self.err_fast;
+        let (z, centre, sc) = if use_season {
+            (z_season, pred_season, sc_season)
+        } else {
+            (z_fast, self.mean, sc_fast)
+        };
+
+        let z_avg = self.z_avg + p.avg_alpha * (z - self.z_avg);
+        let tail_now = self.hist_now.tail(z);
+        let tail_avg = self.hist_avg.tail(z_avg);
+        let tail = tail_now.min(tail_avg);
+        // Map the tail probability to [0,1] on a log scale: 1e-1 -> 0.2, 1e-4 -> 0.8.
+        let surprise = -(tail.max(1e-12)).log10();
+        let mut score = clamp01(surprise / p.z_half);
+        // Novelty: beyond every value seen so far, by a margin of the range.
+        let range = self.max - self.min;
+        let beyond = if x > self.max {
+            (x - self.max) / range.max(floor)
+        } else if x < self.min {
+            (self.min - x) / range.max(floor)
+        } else {
+            0.0
+        };
+        if p.novelty_weight > 0.0 && self.n > 50 {
+            score = score.max(clamp01(p.novelty_weight * beyond));
+        }
+        if p.mode == 1 { score = clamp01(p.novelty_weight * beyond); }
+        if z < p.min_z {
+            score = score.min(p.alert_threshold * 0.99);
+        }
+        if self.cooldown_left > 0 {
+            self.cooldown_left -= 1;
+            score = score.min(p.alert_threshold * 0.99);
+        } else if score >= p.alert_threshold && p.cooldown_points > 0 {
+            self.cooldown_left = p.cooldown_points;
+        }
+
+        // Learn.
+        self.z_avg = z_avg;
+        self.hist_now.add(z.min(1e6), p.hist_decay);
+        self.hist_avg.add(z_avg.min(1e6), p.hist_decay);
+        self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        self.err_fast += p.error_alpha * (z_fast.min(10.0) - self.err_fast);
+        if season_ready {
+            self.err_season += p.error_alpha * (z_season.min(10.0) - self.err_season);
+        } else {
+            self.err_season = self.err_fast + 1.0;
+        }
+        self.scale += p.scale_alpha * (res_fast.abs() - self.scale);
+        self.mean += p.fast_alpha * res_fast;
+        self.level += 0.005 * (x - self.level);
+        let off = x - self.level;
+        let a = (1.0 / (self.season_n[b] as f64 + 1.0)).max(p.season_alpha);
+        let old = self.season[b] as f64;
+        self.season[b] = (old + a * (off - old)) as f32;
+        let old_sc = self.season_scale[b] as f64;
+        self.season_scale[b] = (old_sc + a * (res_season.abs() - old_sc)) as f32;
+        self.season_n[b] = self.season_n[b].saturating_add(1);
+
+        Step {
+            score,
+            z,
+            expected_low: centre - 3.0 * sc,
+            expected_high: centre + 3.0 * sc,
+        }
+    }
+}
