@@ -18,8 +18,9 @@ pub struct Params {
     pub season_alpha: f64,
     /// Smoothing factor of the model-error trackers that pick the baseline.
     pub error_alpha: f64,
-    /// Robust z at which the raw surprise reaches 0.5.
-    pub z_half: f64,
+    /// Rarity, in decimal digits of the tail probability (3 = one point in
+    /// a thousand), at which the rarity score reaches 0.5.
+    pub rare_digits: f64,
     /// Points after an alert during which further alerts are held back.
     pub cooldown_points: u32,
     /// Score threshold used for the cooldown bookkeeping.
@@ -30,8 +31,9 @@ pub struct Params {
     pub hist_decay: f64,
     /// Below this robust z no point alerts, however rare.
     pub min_z: f64,
-    pub novelty_weight: f64,
-    pub mode: u32,
+    /// Distance beyond every value seen so far, as a fraction of the
+    /// range seen, at which the novelty score reaches 0.5.
+    pub novelty_margin: f64,
 }
 
 impl Default for Params {
@@ -41,14 +43,13 @@ impl Default for Params {
             scale_alpha: 0.02,
             season_alpha: 0.1,
             error_alpha: 0.01,
-            z_half: 5.0,
-            cooldown_points: 0,
+            rare_digits: 2.97,
+            cooldown_points: 10,
             alert_threshold: 0.5,
             avg_alpha: 0.1,
             hist_decay: 0.0005,
             min_z: 3.0,
-            novelty_weight: 0.0,
-            mode: 0,
+            novelty_margin: 0.0085,
         }
     }
 }
@@ -60,8 +61,15 @@ pub struct Step {
     pub score: f64,
     /// The robust z of the chosen baseline (0 when nothing is known yet).
     pub z: f64,
+    /// How rare that z is for this series: -log10 of its tail probability.
+    pub rarity_digits: f64,
+    /// In `[0, 1)`: how far beyond every value seen before the point lies.
+    pub novelty: f64,
+    /// The range the chosen baseline expected (centre ± 3 noise scales).
     pub expected_low: f64,
     pub expected_high: f64,
+    /// First time of the current run of unusual points, if in one.
+    pub unusual_since: Option<i64>,
 }
 
 /// The bounded per-series state.
@@ -81,6 +89,7 @@ pub struct Core {
     err_season: f64,
     cooldown_left: u32,
     z_avg: f64,
+    unusual_since: Option<i64>,
     hist_now: ZHist,
     hist_avg: ZHist,
 }
@@ -95,6 +104,10 @@ const Z_BINS: usize = 64;
 struct ZHist {
     counts: [f32; Z_BINS],
     total: f32,
+    /// Weight of the next point. Growing the weight of new points instead
+    /// of shrinking all old ones keeps `add` O(1); counts are rescaled when
+    /// the weight gets large.
+    weight: f32,
 }
 
 fn z_bin(z: f64) -> (usize, f64) {
@@ -112,8 +125,10 @@ impl ZHist {
         ZHist {
             counts: [0.0; Z_BINS],
             total: 0.0,
+            weight: 1.0,
         }
     }
+
     /// Fraction of past z values at least as large as `z` (interpolated
     /// inside the bin). 1 when nothing is known yet.
     fn tail(&self, z: f64) -> f64 {
@@ -121,21 +136,25 @@ impl ZHist {
             return 1.0;
         }
         let (b, frac) = z_bin(z);
-        let mut above = 0.0f64;
-        for c in &self.counts[b + 1..] {
-            above += *c as f64;
-        }
-        above += (1.0 - frac) * self.counts[b] as f64;
-        above / self.total as f64
+        let above: f32 = self.counts[b + 1..].iter().sum();
+        let above = above as f64 + (1.0 - frac) * self.counts[b] as f64;
+        (above / self.total as f64).clamp(0.0, 1.0)
     }
+
+    /// Records `z`; older points fade at rate `decay` per point.
     fn add(&mut self, z: f64, decay: f64) {
-        let keep = (1.0 - decay) as f32;
-        for c in self.counts.iter_mut() {
-            *c *= keep;
-        }
-        self.total = self.total * keep + 1.0;
         let (b, _) = z_bin(z);
-        self.counts[b] += 1.0;
+        self.counts[b] += self.weight;
+        self.total += self.weight;
+        self.weight /= (1.0 - decay) as f32;
+        if self.weight > 1e6 {
+            let k = 1.0 / self.weight;
+            for c in self.counts.iter_mut() {
+                *c *= k;
+            }
+            self.total *= k;
+            self.weight = 1.0;
+        }
     }
 }
 
@@ -165,6 +184,7 @@ impl Core {
             err_season: 0.0,
             cooldown_left: 0,
             z_avg: 0.0,
+            unusual_since: None,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
         }
@@ -190,8 +210,11 @@ impl Core {
             return Step {
                 score: 0.0,
                 z: 0.0,
+                rarity_digits: 0.0,
+                novelty: 0.0,
                 expected_low: self.mean - 3.0 * self.scale,
                 expected_high: self.mean + 3.0 * self.scale,
+                unusual_since: self.unusual_since,
             };
         }
         if self.n == 0 {
@@ -203,8 +226,11 @@ impl Core {
             return Step {
                 score: 0.0,
                 z: 0.0,
+                rarity_digits: 0.0,
+                novelty: 0.0,
                 expected_low: x,
                 expected_high: x,
+                unusual_since: None,
             };
         }
         let p = self.p;
@@ -234,9 +260,9 @@ impl Core {
         let tail_now = self.hist_now.tail(z);
         let tail_avg = self.hist_avg.tail(z_avg);
         let tail = tail_now.min(tail_avg);
-        // Map the tail probability to [0,1] on a log scale: 1e-1 -> 0.2, 1e-4 -> 0.8.
-        let surprise = -(tail.max(1e-12)).log10();
-        let mut score = clamp01(surprise / p.z_half);
+        // Rarity on a log scale: 0.5 at `rare_digits` digits, 1 at twice that.
+        let digits = -(tail.max(1e-12)).log10();
+        let rarity = clamp01(0.5 * digits / p.rare_digits);
         // Novelty: beyond every value seen so far, by a margin of the range.
         let range = self.max - self.min;
         let beyond = if x > self.max {
@@ -246,12 +272,22 @@ impl Core {
         } else {
             0.0
         };
-        if p.novelty_weight > 0.0 && self.n > 50 {
-            score = score.max(clamp01(p.novelty_weight * beyond));
-        }
-        if p.mode == 1 { score = clamp01(p.novelty_weight * beyond); }
+        let novelty = if self.n > 50 {
+            beyond / (beyond + p.novelty_margin)
+        } else {
+            0.0
+        };
+        let mut score = rarity.max(clamp01(novelty));
         if z < p.min_z {
+            // Rare for this series but small in absolute terms: never alert.
             score = score.min(p.alert_threshold * 0.99);
+        }
+        if score >= p.alert_threshold || z >= p.min_z {
+            if self.unusual_since.is_none() {
+                self.unusual_since = Some(t);
+            }
+        } else {
+            self.unusual_since = None;
         }
         if self.cooldown_left > 0 {
             self.cooldown_left -= 1;
@@ -287,8 +323,11 @@ impl Core {
         Step {
             score,
             z,
+            rarity_digits: digits,
+            novelty,
             expected_low: centre - 3.0 * sc,
             expected_high: centre + 3.0 * sc,
+            unusual_since: self.unusual_since,
         }
     }
 }
