@@ -6,6 +6,8 @@
 /// Buckets per day of the seasonal profile (30 minutes each).
 pub const SEASON_BUCKETS: usize = 48;
 const DAY_SECS: i64 = 86_400;
+/// Points learnt before any score can be non-zero.
+pub const WARMUP_POINTS: u64 = 30;
 
 /// Numeric knobs of the detector (the validated subset of `DetectorConfig`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -278,6 +280,10 @@ impl Core {
             0.0
         };
         let mut score = rarity.max(clamp01(novelty));
+        if self.n < WARMUP_POINTS {
+            // Too little history to call anything unusual.
+            score = 0.0;
+        }
         if z < p.min_z {
             // Rare for this series but small in absolute terms: never alert.
             score = score.min(p.alert_threshold * 0.99);
