@@ -36,6 +36,12 @@ pub struct Params {
     /// Distance beyond every value seen so far, as a fraction of the
     /// range seen, at which the novelty score reaches 0.5.
     pub novelty_margin: f64,
+    /// Rate at which the remembered extremes fade (0 = never).
+    pub range_relax: f64,
+    /// Like `novelty_margin`, for the fast baseline leaving its own range.
+    pub mean_novelty_margin: f64,
+    /// Smoothing factor of the average whose range novelty watches.
+    pub smooth_alpha: f64,
 }
 
 impl Default for Params {
@@ -52,6 +58,9 @@ impl Default for Params {
             hist_decay: 0.0005,
             min_z: 3.0,
             novelty_margin: 0.0085,
+            range_relax: 0.0,
+            mean_novelty_margin: 0.01,
+            smooth_alpha: 0.05,
         }
     }
 }
@@ -91,6 +100,9 @@ pub struct Core {
     err_season: f64,
     cooldown_left: u32,
     z_avg: f64,
+    smooth: f64,
+    mean_min: f64,
+    mean_max: f64,
     unusual_since: Option<i64>,
     hist_now: ZHist,
     hist_avg: ZHist,
@@ -186,6 +198,9 @@ impl Core {
             err_season: 0.0,
             cooldown_left: 0,
             z_avg: 0.0,
+            smooth: 0.0,
+            mean_min: 0.0,
+            mean_max: 0.0,
             unusual_since: None,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
@@ -279,6 +294,23 @@ impl Core {
         } else {
             0.0
         };
+        // Novelty of the smoothed value: the local average leaves the range
+        // the local average has always kept to.
+        let m_next = if self.n == 1 { x } else { self.smooth + p.smooth_alpha * (x - self.smooth) };
+        let m_range = self.mean_max - self.mean_min;
+        let m_beyond = if m_next > self.mean_max {
+            (m_next - self.mean_max) / m_range.max(floor)
+        } else if m_next < self.mean_min {
+            (self.mean_min - m_next) / m_range.max(floor)
+        } else {
+            0.0
+        };
+        let m_novelty = if self.n > 50 && p.mean_novelty_margin > 0.0 {
+            m_beyond / (m_beyond + p.mean_novelty_margin)
+        } else {
+            0.0
+        };
+        let novelty = novelty.max(m_novelty);
         let mut score = rarity.max(clamp01(novelty));
         if self.n < WARMUP_POINTS {
             // Too little history to call anything unusual.
@@ -309,6 +341,19 @@ impl Core {
         self.n += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
+        if self.n <= 2 {
+            self.mean_min = m_next;
+            self.mean_max = m_next;
+        }
+        self.smooth = m_next;
+        self.mean_min = self.mean_min.min(m_next);
+        self.mean_max = self.mean_max.max(m_next);
+        if p.range_relax > 0.0 {
+            // Old extremes fade slowly towards the level, so a series that
+            // settled down can be surprised again by what it once did.
+            self.max -= p.range_relax * (self.max - self.level.max(self.mean));
+            self.min += p.range_relax * (self.level.min(self.mean) - self.min);
+        }
         self.err_fast += p.error_alpha * (z_fast.min(10.0) - self.err_fast);
         if season_ready {
             self.err_season += p.error_alpha * (z_season.min(10.0) - self.err_season);
