@@ -8,6 +8,10 @@ pub const SEASON_BUCKETS: usize = 48;
 const DAY_SECS: i64 = 86_400;
 /// Points learnt before any score can be non-zero.
 pub const WARMUP_POINTS: u64 = 30;
+/// Points learnt before a new extreme counts as novel: the range seen must
+/// first mean something (a linear ramp makes a new extreme by 1/n of the
+/// range each point).
+pub const NOVELTY_WARMUP_POINTS: u64 = 150;
 
 /// Numeric knobs of the detector (the validated subset of `DetectorConfig`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,12 +40,14 @@ pub struct Params {
     /// Distance beyond every value seen so far, as a fraction of the
     /// range seen, at which the novelty score reaches 0.5.
     pub novelty_margin: f64,
-    /// Rate at which the remembered extremes fade (0 = never).
-    pub range_relax: f64,
-    /// Like `novelty_margin`, for the fast baseline leaving its own range.
-    pub mean_novelty_margin: f64,
+    /// Like `novelty_margin`, for the smoothed value (an EWMA with
+    /// `smooth_alpha`) leaving the range it has kept to so far.
+    pub smooth_novelty_margin: f64,
     /// Smoothing factor of the average whose range novelty watches.
     pub smooth_alpha: f64,
+    /// The daily profile replaces the fast baseline only when its recent
+    /// error is below this fraction of the fast baseline's.
+    pub season_advantage: f64,
 }
 
 impl Default for Params {
@@ -51,16 +57,16 @@ impl Default for Params {
             scale_alpha: 0.02,
             season_alpha: 0.1,
             error_alpha: 0.01,
-            rare_digits: 2.97,
-            cooldown_points: 10,
+            rare_digits: 5.0,
+            cooldown_points: 30,
             alert_threshold: 0.5,
             avg_alpha: 0.1,
             hist_decay: 0.0005,
             min_z: 3.0,
-            novelty_margin: 0.0085,
-            range_relax: 0.0,
-            mean_novelty_margin: 0.01,
+            novelty_margin: 0.015,
+            smooth_novelty_margin: 0.02,
             smooth_alpha: 0.05,
+            season_advantage: 0.5,
         }
     }
 }
@@ -101,8 +107,8 @@ pub struct Core {
     cooldown_left: u32,
     z_avg: f64,
     smooth: f64,
-    mean_min: f64,
-    mean_max: f64,
+    smooth_min: f64,
+    smooth_max: f64,
     unusual_since: Option<i64>,
     hist_now: ZHist,
     hist_avg: ZHist,
@@ -199,8 +205,8 @@ impl Core {
             cooldown_left: 0,
             z_avg: 0.0,
             smooth: 0.0,
-            mean_min: 0.0,
-            mean_max: 0.0,
+            smooth_min: 0.0,
+            smooth_max: 0.0,
             unusual_since: None,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
@@ -240,6 +246,9 @@ impl Core {
             self.max = x;
             self.mean = x;
             self.level = x;
+            self.smooth = x;
+            self.smooth_min = x;
+            self.smooth_max = x;
             return Step {
                 score: 0.0,
                 z: 0.0,
@@ -266,7 +275,7 @@ impl Core {
         let sc_season = (self.season_scale[b] as f64).max(floor);
         let z_season = res_season.abs() / sc_season;
 
-        let use_season = season_ready && self.err_season < self.err_fast;
+        let use_season = season_ready && self.err_season < self.err_fast * p.season_advantage;
         let (z, centre, sc) = if use_season {
             (z_season, pred_season, sc_season)
         } else {
@@ -289,36 +298,39 @@ impl Core {
         } else {
             0.0
         };
-        let novelty = if self.n > 50 {
+        let novelty = if self.n > NOVELTY_WARMUP_POINTS {
             beyond / (beyond + p.novelty_margin)
         } else {
             0.0
         };
         // Novelty of the smoothed value: the local average leaves the range
         // the local average has always kept to.
-        let m_next = if self.n == 1 { x } else { self.smooth + p.smooth_alpha * (x - self.smooth) };
-        let m_range = self.mean_max - self.mean_min;
-        let m_beyond = if m_next > self.mean_max {
-            (m_next - self.mean_max) / m_range.max(floor)
-        } else if m_next < self.mean_min {
-            (self.mean_min - m_next) / m_range.max(floor)
+        let m_next = self.smooth + p.smooth_alpha * (x - self.smooth);
+        let m_range = self.smooth_max - self.smooth_min;
+        let m_beyond = if m_next > self.smooth_max {
+            (m_next - self.smooth_max) / m_range.max(floor)
+        } else if m_next < self.smooth_min {
+            (self.smooth_min - m_next) / m_range.max(floor)
         } else {
             0.0
         };
-        let m_novelty = if self.n > 50 && p.mean_novelty_margin > 0.0 {
-            m_beyond / (m_beyond + p.mean_novelty_margin)
+        let m_novelty = if self.n > NOVELTY_WARMUP_POINTS && p.smooth_novelty_margin > 0.0 {
+            m_beyond / (m_beyond + p.smooth_novelty_margin)
         } else {
             0.0
         };
         let novelty = novelty.max(m_novelty);
+        // A point rare for this series but small in absolute terms (robust z
+        // below `min_z`) is not called unusual on rarity alone.
+        let rarity = if z < p.min_z {
+            rarity.min(0.49)
+        } else {
+            rarity
+        };
         let mut score = rarity.max(clamp01(novelty));
         if self.n < WARMUP_POINTS {
             // Too little history to call anything unusual.
             score = 0.0;
-        }
-        if z < p.min_z {
-            // Rare for this series but small in absolute terms: never alert.
-            score = score.min(p.alert_threshold * 0.99);
         }
         if score >= p.alert_threshold || z >= p.min_z {
             if self.unusual_since.is_none() {
@@ -341,19 +353,9 @@ impl Core {
         self.n += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
-        if self.n <= 2 {
-            self.mean_min = m_next;
-            self.mean_max = m_next;
-        }
         self.smooth = m_next;
-        self.mean_min = self.mean_min.min(m_next);
-        self.mean_max = self.mean_max.max(m_next);
-        if p.range_relax > 0.0 {
-            // Old extremes fade slowly towards the level, so a series that
-            // settled down can be surprised again by what it once did.
-            self.max -= p.range_relax * (self.max - self.level.max(self.mean));
-            self.min += p.range_relax * (self.level.min(self.mean) - self.min);
-        }
+        self.smooth_min = self.smooth_min.min(m_next);
+        self.smooth_max = self.smooth_max.max(m_next);
         self.err_fast += p.error_alpha * (z_fast.min(10.0) - self.err_fast);
         if season_ready {
             self.err_season += p.error_alpha * (z_season.min(10.0) - self.err_season);

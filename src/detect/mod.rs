@@ -9,8 +9,9 @@
 //!   slow level), turned into a tail probability against this series' own
 //!   history of z values (a decaying log-scale histogram), so a noisy series
 //!   and a quiet one are judged by their own standards;
-//! - **novelty**: how far the point lies beyond every value the series has
-//!   shown so far, relative to the range seen.
+//! - **novelty**: how far the point, or its smoothed value (an EWMA), lies
+//!   beyond every value the series (or its smoothed value) has shown so
+//!   far, relative to the range seen.
 //!
 //! After an alert, a short cooldown holds back repeated alerts for the same
 //! event. State is a fixed-size struct (no heap): [`Detector::state_bytes`].
@@ -45,15 +46,25 @@ pub struct DetectorConfig {
     /// (0, 1) (default `0.1`).
     pub season_alpha: f64,
     /// Rarity, in decimal digits of tail probability, at which the rarity
-    /// score reaches 0.5 (default `2.97`: about one point in a thousand).
+    /// score reaches 0.5 (default `5`: rarer than anything in the series'
+    /// recent memory of about 2,000 points, by a margin).
     pub rare_digits: f64,
     /// Distance beyond every value seen so far, as a fraction of the range
-    /// seen, at which the novelty score reaches 0.5 (default `0.0085`).
+    /// seen, at which the novelty score reaches 0.5 (default `0.015`).
     pub novelty_margin: f64,
+    /// The same for the smoothed value leaving the range it has always kept
+    /// to (default `0.02`); catches level shifts hidden in noise.
+    pub smooth_novelty_margin: f64,
+    /// Smoothing factor of that smoothed value, in (0, 1) (default `0.05`).
+    pub smooth_alpha: f64,
+    /// The daily profile replaces the fast baseline only while its recent
+    /// error is below this fraction of the fast baseline's error, in (0, 1]
+    /// (default `0.5`).
+    pub season_advantage: f64,
     /// Below this robust z no point alerts, however rare (default `3`).
     pub min_z: f64,
     /// Points after an alert during which further alerts of the same
-    /// series are held back (default `10`).
+    /// series are held back (default `30`).
     pub cooldown_points: u32,
     /// Forgetting rate of the per-series history of z values, in (0, 0.5)
     /// (default `0.0005`: a memory of about 2,000 points).
@@ -71,6 +82,9 @@ impl Default for DetectorConfig {
             season_alpha: p.season_alpha,
             rare_digits: p.rare_digits,
             novelty_margin: p.novelty_margin,
+            smooth_novelty_margin: p.smooth_novelty_margin,
+            smooth_alpha: p.smooth_alpha,
+            season_advantage: p.season_advantage,
             min_z: p.min_z,
             cooldown_points: p.cooldown_points,
             history_decay: p.hist_decay,
@@ -94,6 +108,16 @@ impl DetectorConfig {
         open01("scale_alpha", self.scale_alpha);
         open01("season_alpha", self.season_alpha);
         open01("history_decay", self.history_decay);
+        open01("smooth_alpha", self.smooth_alpha);
+        if !(self.season_advantage > 0.0 && self.season_advantage <= 1.0) {
+            problems.push(
+                format!("{path}.season_advantage"),
+                format!(
+                    "expected a number in (0, 1], found {}",
+                    self.season_advantage
+                ),
+            );
+        }
         if !(self.alert_threshold > 0.0 && self.alert_threshold <= 1.0) {
             problems.push(
                 format!("{path}.alert_threshold"),
@@ -106,6 +130,7 @@ impl DetectorConfig {
         for (key, v) in [
             ("rare_digits", self.rare_digits),
             ("novelty_margin", self.novelty_margin),
+            ("smooth_novelty_margin", self.smooth_novelty_margin),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 problems.push(
@@ -129,6 +154,9 @@ impl DetectorConfig {
             season_alpha: self.season_alpha,
             rare_digits: self.rare_digits,
             novelty_margin: self.novelty_margin,
+            smooth_novelty_margin: self.smooth_novelty_margin,
+            smooth_alpha: self.smooth_alpha,
+            season_advantage: self.season_advantage,
             min_z: self.min_z,
             cooldown_points: self.cooldown_points,
             hist_decay: self.history_decay,
