@@ -6,6 +6,8 @@
 /// Buckets per day of the seasonal profile (30 minutes each).
 pub const SEASON_BUCKETS: usize = 48;
 const DAY_SECS: i64 = 86_400;
+/// Larger magnitudes are ignored, like NaN.
+pub const MAX_ABS_VALUE: f64 = 1e300;
 /// Points learnt before any score can be non-zero.
 pub const WARMUP_POINTS: u64 = 30;
 /// Points learnt before a new extreme counts as novel: the range seen must
@@ -149,21 +151,25 @@ impl ZHist {
         }
     }
 
-    /// Fraction of past z values at least as large as `z` (interpolated
-    /// inside the bin). 1 when nothing is known yet.
-    fn tail(&self, z: f64) -> f64 {
+    /// Fraction of past z values at least as large as the one in bin `b`
+    /// at position `frac` inside it (interpolated). 1 when nothing is known.
+    fn tail(&self, (b, frac): (usize, f64)) -> f64 {
         if self.total <= 0.0 {
             return 1.0;
         }
-        let (b, frac) = z_bin(z);
-        let above: f32 = self.counts[b + 1..].iter().sum();
-        let above = above as f64 + (1.0 - frac) * self.counts[b] as f64;
+        // Four independent sums so the loop vectorises.
+        let mut lanes = [0.0f32; 4];
+        for chunk in self.counts[b + 1..].chunks(4) {
+            for (l, c) in lanes.iter_mut().zip(chunk) {
+                *l += *c;
+            }
+        }
+        let above = lanes.iter().sum::<f32>() as f64 + (1.0 - frac) * self.counts[b] as f64;
         (above / self.total as f64).clamp(0.0, 1.0)
     }
 
     /// Records `z`; older points fade at rate `decay` per point.
-    fn add(&mut self, z: f64, decay: f64) {
-        let (b, _) = z_bin(z);
+    fn add(&mut self, (b, _): (usize, f64), decay: f64) {
         self.counts[b] += self.weight;
         self.total += self.weight;
         self.weight /= (1.0 - decay) as f32;
@@ -227,9 +233,11 @@ impl Core {
     }
 
     /// Scores `x` observed at unix second `t`, then learns from it.
-    /// Non-finite values are ignored (score 0, state untouched).
+    /// Non-finite values, and magnitudes above [`MAX_ABS_VALUE`], are ignored
+    /// (score 0, state untouched).
     pub fn step(&mut self, t: i64, x: f64) -> Step {
-        if !x.is_finite() {
+        // Values this large would overflow the arithmetic: ignored like NaN.
+        if !x.is_finite() || x.abs() > MAX_ABS_VALUE {
             return Step {
                 score: 0.0,
                 z: 0.0,
@@ -281,11 +289,18 @@ impl Core {
         } else {
             (z_fast, self.mean, sc_fast)
         };
+        let z = z.min(1e12);
 
         let z_avg = self.z_avg + p.avg_alpha * (z - self.z_avg);
-        let tail_now = self.hist_now.tail(z);
-        let tail_avg = self.hist_avg.tail(z_avg);
-        let tail = tail_now.min(tail_avg);
+        let bin_now = z_bin(z);
+        let bin_avg = z_bin(z_avg);
+        // Ordinary points (robust z below `min_z`) cannot alert on rarity;
+        // skip the histogram scan for them (most points).
+        let tail = if z >= p.min_z {
+            self.hist_now.tail(bin_now).min(self.hist_avg.tail(bin_avg))
+        } else {
+            1.0
+        };
         // Rarity on a log scale: 0.5 at `rare_digits` digits, 1 at twice that.
         let digits = -(tail.max(1e-12)).log10();
         let rarity = clamp01(0.5 * digits / p.rare_digits);
@@ -320,13 +335,6 @@ impl Core {
             0.0
         };
         let novelty = novelty.max(m_novelty);
-        // A point rare for this series but small in absolute terms (robust z
-        // below `min_z`) is not called unusual on rarity alone.
-        let rarity = if z < p.min_z {
-            rarity.min(0.49)
-        } else {
-            rarity
-        };
         let mut score = rarity.max(clamp01(novelty));
         if self.n < WARMUP_POINTS {
             // Too little history to call anything unusual.
@@ -348,8 +356,8 @@ impl Core {
 
         // Learn.
         self.z_avg = z_avg;
-        self.hist_now.add(z.min(1e6), p.hist_decay);
-        self.hist_avg.add(z_avg.min(1e6), p.hist_decay);
+        self.hist_now.add(bin_now, p.hist_decay);
+        self.hist_avg.add(bin_avg, p.hist_decay);
         self.n += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
