@@ -125,6 +125,8 @@ fn scores_stay_in_unit_interval_for_wild_input() {
         -1e300,
         f64::MIN_POSITIVE,
         1e-300,
+        f64::MAX,
+        -f64::MAX,
     ];
     for i in 0..50_000usize {
         let x = if i % 7 == 0 {
@@ -135,6 +137,7 @@ fn scores_stay_in_unit_interval_for_wild_input() {
         let s = d.observe(i as i64 * 60, x);
         assert!((0.0..=1.0).contains(&s.score), "score {} at {i}", s.score);
         assert!(!s.score.is_nan());
+        assert!(!s.expected_low.is_nan() && !s.expected_high.is_nan());
     }
     // NaN did not poison the state: a plain series afterwards is scored normally.
     let mut d = Detector::new(&cfg);
