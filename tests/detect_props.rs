@@ -242,3 +242,33 @@ fn detect_csv_names_the_bad_line() {
         .to_string();
     assert!(err.contains(":2:") && err.contains("not-a-time"), "{err}");
 }
+
+#[test]
+fn clean_daily_cycle_with_trend_never_alarms_after_learning() {
+    let cfg = DetectorConfig::default();
+    // Business-hours traffic: high from 08:00 to 18:00, low otherwise, growing slowly.
+    let xs: Vec<f64> = (0..30_000)
+        .map(|i| {
+            let hour = (i as i64 * STEP % 86_400) / 3_600;
+            let base = if (8..18).contains(&hour) { 80.0 } else { 20.0 };
+            base + 10.0 * daily(i) + i as f64 * 1e-4
+        })
+        .collect();
+    let mut d = Detector::new(&cfg);
+    let scores = feed(&mut d, &xs);
+    // After two days (576 points) the cycle is known.
+    assert_eq!(first_alert(&scores, 576, cfg.alert_threshold), None);
+}
+
+#[test]
+fn detect_csv_header_is_optional_and_any_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let output = dir.path().join("out.csv");
+    std::fs::write(&input, "time,lag\n1700000000,1\n1700000060,2\n").unwrap();
+    run_detect_csv(&input, &output, &DetectorConfig::default()).unwrap();
+    assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 3);
+    std::fs::write(&input, "1700000000,1\n1700000060,2\n").unwrap();
+    run_detect_csv(&input, &output, &DetectorConfig::default()).unwrap();
+    assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 3);
+}

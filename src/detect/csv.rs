@@ -59,16 +59,17 @@ pub fn run_detect_csv(input: &Path, output: &Path, cfg: &DetectorConfig) -> anyh
                 input.display()
             );
         }
-        if i == 0 && ts_text.eq_ignore_ascii_case("timestamp") {
-            continue; // header
-        }
         let Some(val_text) = val_text else {
             bail!(
                 "{}:{lineno}: expected 2 columns `timestamp,value`, found 1: {line:?}",
                 input.display()
             );
         };
-        let Some(t) = parse_timestamp(ts_text) else {
+        let ts = parse_timestamp(ts_text);
+        if i == 0 && ts.is_none() && val_text.parse::<f64>().is_err() {
+            continue; // a header line such as `timestamp,value`
+        }
+        let Some(t) = ts else {
             bail!(
                 "{}:{lineno}: cannot read timestamp {ts_text:?} (expected e.g. \"2014-04-01 00:00:00\", RFC 3339 or unix seconds)",
                 input.display()
