@@ -301,6 +301,19 @@ mod tests {
     }
 
     #[test]
+    fn config_reads_from_toml_with_defaults_and_rejects_unknown_keys() {
+        let cfg: DetectorConfig = toml::from_str("alert_threshold = 0.7").unwrap();
+        assert_eq!(cfg.alert_threshold, 0.7);
+        assert!(cfg.enabled);
+        assert_eq!(
+            cfg.cooldown_points,
+            DetectorConfig::default().cooldown_points
+        );
+        let err = toml::from_str::<DetectorConfig>("treshold = 0.7").unwrap_err();
+        assert!(err.to_string().contains("treshold"), "{err}");
+    }
+
+    #[test]
     fn bad_config_names_every_key() {
         let cfg = DetectorConfig {
             fast_alpha: 1.5,
