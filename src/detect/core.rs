@@ -1,0 +1,394 @@
+//! The detector's arithmetic, free of I/O and configuration parsing, so the
+//! NAB harness and the unit tests exercise exactly what the daemon runs.
+//!
+//! See `docs/detector.md` for the method and the measurements behind it.
+
+/// Buckets per day of the seasonal profile (30 minutes each).
+pub const SEASON_BUCKETS: usize = 48;
+const DAY_SECS: i64 = 86_400;
+/// Larger magnitudes are ignored, like NaN.
+pub const MAX_ABS_VALUE: f64 = 1e300;
+/// Points learnt before any score can be non-zero.
+pub const WARMUP_POINTS: u64 = 30;
+/// Points learnt before a new extreme counts as novel: the range seen must
+/// first mean something (a linear ramp makes a new extreme by 1/n of the
+/// range each point).
+pub const NOVELTY_WARMUP_POINTS: u64 = 150;
+
+/// Numeric knobs of the detector (the validated subset of `DetectorConfig`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Smoothing factor of the fast baseline (EWMA of the value).
+    pub fast_alpha: f64,
+    /// Smoothing factor of the mean absolute residual (the noise scale).
+    pub scale_alpha: f64,
+    /// Smoothing factor of each seasonal bucket.
+    pub season_alpha: f64,
+    /// Smoothing factor of the model-error trackers that pick the baseline.
+    pub error_alpha: f64,
+    /// Rarity, in decimal digits of the tail probability (3 = one point in
+    /// a thousand), at which the rarity score reaches 0.5.
+    pub rare_digits: f64,
+    /// Points after an alert during which further alerts are held back.
+    pub cooldown_points: u32,
+    /// Score threshold used for the cooldown bookkeeping.
+    pub alert_threshold: f64,
+    /// Smoothing factor of the short average of z.
+    pub avg_alpha: f64,
+    /// Forgetting rate of the z histograms.
+    pub hist_decay: f64,
+    /// Below this robust z no point alerts, however rare.
+    pub min_z: f64,
+    /// Distance beyond every value seen so far, as a fraction of the
+    /// range seen, at which the novelty score reaches 0.5.
+    pub novelty_margin: f64,
+    /// Like `novelty_margin`, for the smoothed value (an EWMA with
+    /// `smooth_alpha`) leaving the range it has kept to so far.
+    pub smooth_novelty_margin: f64,
+    /// Smoothing factor of the average whose range novelty watches.
+    pub smooth_alpha: f64,
+    /// The daily profile replaces the fast baseline only when its recent
+    /// error is below this fraction of the fast baseline's.
+    pub season_advantage: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            fast_alpha: 0.05,
+            scale_alpha: 0.02,
+            season_alpha: 0.1,
+            error_alpha: 0.01,
+            rare_digits: 5.0,
+            cooldown_points: 30,
+            alert_threshold: 0.5,
+            avg_alpha: 0.1,
+            hist_decay: 0.0005,
+            min_z: 3.0,
+            novelty_margin: 0.015,
+            smooth_novelty_margin: 0.02,
+            smooth_alpha: 0.05,
+            season_advantage: 0.5,
+        }
+    }
+}
+
+/// What one point scored, with the range the detector expected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// In `[0, 1]`.
+    pub score: f64,
+    /// The robust z of the chosen baseline (0 when nothing is known yet).
+    pub z: f64,
+    /// How rare that z is for this series: -log10 of its tail probability.
+    pub rarity_digits: f64,
+    /// In `[0, 1)`: how far beyond every value seen before the point lies.
+    pub novelty: f64,
+    /// The range the chosen baseline expected (centre ± 3 noise scales).
+    pub expected_low: f64,
+    pub expected_high: f64,
+    /// First time of the current run of unusual points, if in one.
+    pub unusual_since: Option<i64>,
+}
+
+/// The bounded per-series state.
+#[derive(Debug, Clone)]
+pub struct Core {
+    p: Params,
+    n: u64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    scale: f64,
+    level: f64,
+    season: [f32; SEASON_BUCKETS],
+    season_scale: [f32; SEASON_BUCKETS],
+    season_n: [u16; SEASON_BUCKETS],
+    err_fast: f64,
+    err_season: f64,
+    cooldown_left: u32,
+    z_avg: f64,
+    smooth: f64,
+    smooth_min: f64,
+    smooth_max: f64,
+    unusual_since: Option<i64>,
+    hist_now: ZHist,
+    hist_avg: ZHist,
+}
+
+/// Bins of the z histograms (log scale, 4 per octave).
+const Z_BINS: usize = 64;
+
+/// A decaying histogram of z values: the series' own record of how unusual
+/// its points usually are, so a score is a tail probability for *this*
+/// series rather than a fixed Gaussian assumption.
+#[derive(Debug, Clone)]
+struct ZHist {
+    counts: [f32; Z_BINS],
+    total: f32,
+    /// Weight of the next point. Growing the weight of new points instead
+    /// of shrinking all old ones keeps `add` O(1); counts are rescaled when
+    /// the weight gets large.
+    weight: f32,
+}
+
+fn z_bin(z: f64) -> (usize, f64) {
+    let pos = 4.0 * (1.0 + z.max(0.0)).log2();
+    let b = pos.floor();
+    if b >= (Z_BINS - 1) as f64 {
+        (Z_BINS - 1, 0.0)
+    } else {
+        (b as usize, pos - b)
+    }
+}
+
+impl ZHist {
+    fn new() -> Self {
+        ZHist {
+            counts: [0.0; Z_BINS],
+            total: 0.0,
+            weight: 1.0,
+        }
+    }
+
+    /// Fraction of past z values at least as large as the one in bin `b`
+    /// at position `frac` inside it (interpolated). 1 when nothing is known.
+    fn tail(&self, (b, frac): (usize, f64)) -> f64 {
+        if self.total <= 0.0 {
+            return 1.0;
+        }
+        // Four independent sums so the loop vectorises.
+        let mut lanes = [0.0f32; 4];
+        for chunk in self.counts[b + 1..].chunks(4) {
+            for (l, c) in lanes.iter_mut().zip(chunk) {
+                *l += *c;
+            }
+        }
+        let above = lanes.iter().sum::<f32>() as f64 + (1.0 - frac) * self.counts[b] as f64;
+        (above / self.total as f64).clamp(0.0, 1.0)
+    }
+
+    /// Records `z`; older points fade at rate `decay` per point.
+    fn add(&mut self, (b, _): (usize, f64), decay: f64) {
+        self.counts[b] += self.weight;
+        self.total += self.weight;
+        self.weight /= (1.0 - decay) as f32;
+        if self.weight > 1e6 {
+            let k = 1.0 / self.weight;
+            for c in self.counts.iter_mut() {
+                *c *= k;
+            }
+            self.total *= k;
+            self.weight = 1.0;
+        }
+    }
+}
+
+fn clamp01(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0)
+    }
+}
+
+impl Core {
+    /// An empty state; learning starts with the first finite point.
+    pub fn new(p: Params) -> Self {
+        Core {
+            p,
+            n: 0,
+            min: 0.0,
+            max: 0.0,
+            mean: 0.0,
+            scale: 0.0,
+            level: 0.0,
+            season: [0.0; SEASON_BUCKETS],
+            season_scale: [0.0; SEASON_BUCKETS],
+            season_n: [0; SEASON_BUCKETS],
+            err_fast: 0.0,
+            err_season: 0.0,
+            cooldown_left: 0,
+            z_avg: 0.0,
+            smooth: 0.0,
+            smooth_min: 0.0,
+            smooth_max: 0.0,
+            unusual_since: None,
+            hist_now: ZHist::new(),
+            hist_avg: ZHist::new(),
+        }
+    }
+
+    /// Number of finite points learnt from.
+    pub fn points(&self) -> u64 {
+        self.n
+    }
+
+    fn floor(&self) -> f64 {
+        // Smallest noise scale: a thousandth of the range seen, or a
+        // millionth of the magnitude, so a perfectly flat series still has
+        // a finite z when it moves.
+        let range = self.max - self.min;
+        (1e-3 * range).max(1e-6 * self.mean.abs()).max(1e-9)
+    }
+
+    /// Scores `x` observed at unix second `t`, then learns from it.
+    /// Non-finite values, and magnitudes above [`MAX_ABS_VALUE`], are ignored
+    /// (score 0, state untouched).
+    pub fn step(&mut self, t: i64, x: f64) -> Step {
+        // Values this large would overflow the arithmetic: ignored like NaN.
+        if !x.is_finite() || x.abs() > MAX_ABS_VALUE {
+            return Step {
+                score: 0.0,
+                z: 0.0,
+                rarity_digits: 0.0,
+                novelty: 0.0,
+                expected_low: self.mean - 3.0 * self.scale,
+                expected_high: self.mean + 3.0 * self.scale,
+                unusual_since: self.unusual_since,
+            };
+        }
+        if self.n == 0 {
+            self.n = 1;
+            self.min = x;
+            self.max = x;
+            self.mean = x;
+            self.level = x;
+            self.smooth = x;
+            self.smooth_min = x;
+            self.smooth_max = x;
+            return Step {
+                score: 0.0,
+                z: 0.0,
+                rarity_digits: 0.0,
+                novelty: 0.0,
+                expected_low: x,
+                expected_high: x,
+                unusual_since: None,
+            };
+        }
+        let p = self.p;
+        let b = (t.rem_euclid(DAY_SECS) * SEASON_BUCKETS as i64 / DAY_SECS) as usize;
+        let floor = self.floor();
+
+        // Fast baseline.
+        let res_fast = x - self.mean;
+        let sc_fast = self.scale.max(floor);
+        let z_fast = res_fast.abs() / sc_fast;
+
+        // Seasonal baseline: slow level plus a per-bucket offset.
+        let season_ready = self.season_n[b] >= 3;
+        let pred_season = self.level + self.season[b] as f64;
+        let res_season = x - pred_season;
+        let sc_season = (self.season_scale[b] as f64).max(floor);
+        let z_season = res_season.abs() / sc_season;
+
+        let use_season = season_ready && self.err_season < self.err_fast * p.season_advantage;
+        let (z, centre, sc) = if use_season {
+            (z_season, pred_season, sc_season)
+        } else {
+            (z_fast, self.mean, sc_fast)
+        };
+        let z = z.min(1e12);
+
+        let z_avg = self.z_avg + p.avg_alpha * (z - self.z_avg);
+        let bin_now = z_bin(z);
+        let bin_avg = z_bin(z_avg);
+        // Ordinary points (robust z below `min_z`) cannot alert on rarity;
+        // skip the histogram scan for them (most points).
+        let tail = if z >= p.min_z {
+            self.hist_now.tail(bin_now).min(self.hist_avg.tail(bin_avg))
+        } else {
+            1.0
+        };
+        // Rarity on a log scale: 0.5 at `rare_digits` digits, 1 at twice that.
+        let digits = -(tail.max(1e-12)).log10();
+        let rarity = clamp01(0.5 * digits / p.rare_digits);
+        // Novelty: beyond every value seen so far, by a margin of the range.
+        let range = self.max - self.min;
+        let beyond = if x > self.max {
+            (x - self.max) / range.max(floor)
+        } else if x < self.min {
+            (self.min - x) / range.max(floor)
+        } else {
+            0.0
+        };
+        let novelty = if self.n > NOVELTY_WARMUP_POINTS {
+            beyond / (beyond + p.novelty_margin)
+        } else {
+            0.0
+        };
+        // Novelty of the smoothed value: the local average leaves the range
+        // the local average has always kept to.
+        let m_next = self.smooth + p.smooth_alpha * (x - self.smooth);
+        let m_range = self.smooth_max - self.smooth_min;
+        let m_beyond = if m_next > self.smooth_max {
+            (m_next - self.smooth_max) / m_range.max(floor)
+        } else if m_next < self.smooth_min {
+            (self.smooth_min - m_next) / m_range.max(floor)
+        } else {
+            0.0
+        };
+        let m_novelty = if self.n > NOVELTY_WARMUP_POINTS && p.smooth_novelty_margin > 0.0 {
+            m_beyond / (m_beyond + p.smooth_novelty_margin)
+        } else {
+            0.0
+        };
+        let novelty = novelty.max(m_novelty);
+        let mut score = rarity.max(clamp01(novelty));
+        if self.n < WARMUP_POINTS {
+            // Too little history to call anything unusual.
+            score = 0.0;
+        }
+        if score >= p.alert_threshold || z >= p.min_z {
+            if self.unusual_since.is_none() {
+                self.unusual_since = Some(t);
+            }
+        } else {
+            self.unusual_since = None;
+        }
+        if self.cooldown_left > 0 {
+            self.cooldown_left -= 1;
+            score = score.min(p.alert_threshold * 0.99);
+        } else if score >= p.alert_threshold && p.cooldown_points > 0 {
+            self.cooldown_left = p.cooldown_points;
+        }
+
+        // Learn.
+        self.z_avg = z_avg;
+        self.hist_now.add(bin_now, p.hist_decay);
+        self.hist_avg.add(bin_avg, p.hist_decay);
+        self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        self.smooth = m_next;
+        self.smooth_min = self.smooth_min.min(m_next);
+        self.smooth_max = self.smooth_max.max(m_next);
+        self.err_fast += p.error_alpha * (z_fast.min(10.0) - self.err_fast);
+        if season_ready {
+            self.err_season += p.error_alpha * (z_season.min(10.0) - self.err_season);
+        } else {
+            self.err_season = self.err_fast + 1.0;
+        }
+        self.scale += p.scale_alpha * (res_fast.abs() - self.scale);
+        self.mean += p.fast_alpha * res_fast;
+        self.level += 0.005 * (x - self.level);
+        let off = x - self.level;
+        let a = (1.0 / (self.season_n[b] as f64 + 1.0)).max(p.season_alpha);
+        let old = self.season[b] as f64;
+        self.season[b] = (old + a * (off - old)) as f32;
+        let old_sc = self.season_scale[b] as f64;
+        self.season_scale[b] = (old_sc + a * (res_season.abs() - old_sc)) as f32;
+        self.season_n[b] = self.season_n[b].saturating_add(1);
+
+        Step {
+            score,
+            z,
+            rarity_digits: digits,
+            novelty,
+            expected_low: centre - 3.0 * sc,
+            expected_high: centre + 3.0 * sc,
+            unusual_since: self.unusual_since,
+        }
+    }
+}
