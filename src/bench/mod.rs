@@ -2,6 +2,39 @@
 
 pub mod baseline;
 
+use crate::cli::{BenchArgs, BenchKind};
+
+/// `isrwatch bench ...`: runs one benchmark and prints its table (or JSON).
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.which {
+        BenchKind::Nab => {
+            let dir = args.nab_dir.clone();
+            let report = tokio::task::spawn_blocking(move || {
+                crate::detect::bench_nab(&dir, &crate::detect::DetectorConfig::default())
+            })
+            .await??;
+            print_report(&report, args.json)
+        }
+        BenchKind::Detector => {
+            let report =
+                tokio::task::spawn_blocking(|| crate::detect::bench_throughput(20_000_000)).await?;
+            print_report(&report, args.json)
+        }
+        BenchKind::Scale | BenchKind::Latency => {
+            anyhow::bail!("this benchmark is not available in this build yet")
+        }
+    }
+}
+
+fn print_report<T: std::fmt::Display + serde::Serialize>(r: &T, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+    } else {
+        println!("{r}");
+    }
+    Ok(())
+}
+
 use std::time::Duration;
 
 /// CPU time (user + system) used by this process so far.

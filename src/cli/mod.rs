@@ -191,6 +191,9 @@ pub struct BenchArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Where the NAB split lives (`nab`).
+    #[arg(long, value_name = "DIR", default_value = "../shared/nab")]
+    pub nab_dir: std::path::PathBuf,
 }
 
 /// The benchmarks.

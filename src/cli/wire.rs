@@ -192,12 +192,14 @@ pub async fn sim(args: SimArgs, shutdown: ShutdownSignal) -> anyhow::Result<()> 
 
 /// `isrwatch detect`: the anomaly detector over a CSV file.
 pub async fn detect(args: DetectArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("`isrwatch detect` is not wired yet")
+    let cfg = crate::detect::DetectorConfig::default();
+    tokio::task::spawn_blocking(move || {
+        crate::detect::run_detect_csv(&args.input, &args.output, &cfg)
+    })
+    .await?
 }
 
 /// `isrwatch bench ...`: prints a benchmark's table (or JSON).
 pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("`isrwatch bench` is not wired yet")
+    crate::bench::run(args).await
 }

@@ -81,6 +81,7 @@ impl Config {
         self.http.validate("http", &mut out);
         self.incidents.validate("incidents", &mut out);
         self.rules.validate("rules", &mut out);
+        self.anomaly.validate("anomaly", &mut out);
         crate::notify::NotifierConfig::validate_all(&self.notifiers, &mut out);
         if let Some(llm) = &self.llm {
             llm.validate("llm", &mut out);

@@ -66,8 +66,7 @@ fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'sta
 
 /// The scorer every evaluator uses: the streaming detector per series.
 pub fn scorer_for(config: &Config) -> Box<dyn SeriesScorer> {
-    let _ = config;
-    Box::new(crate::evaluate::NoScorer)
+    crate::detect::scorer(&config.anomaly)
 }
 
 /// Where incident state and silences are saved across restarts.

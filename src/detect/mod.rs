@@ -366,3 +366,58 @@ mod tests {
         assert!((0.0..=1.0).contains(&a.score));
     }
 }
+
+/// One [`Detector`] per series, behind the evaluator's scorer trait.
+pub struct DetectorScorer {
+    cfg: DetectorConfig,
+    series: std::collections::HashMap<String, Detector>,
+}
+
+impl DetectorScorer {
+    pub fn new(cfg: &DetectorConfig) -> Self {
+        DetectorScorer {
+            cfg: cfg.clone(),
+            series: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Series currently tracked.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+}
+
+impl crate::evaluate::SeriesScorer for DetectorScorer {
+    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<crate::finding::AnomalyScore> {
+        let det = match self.series.get_mut(series) {
+            Some(d) => d,
+            None => self
+                .series
+                .entry(series.to_string())
+                .or_insert_with(|| Detector::new(&self.cfg)),
+        };
+        let score = det.observe(t, value);
+        Some(explain(series, value, &score, t))
+    }
+
+    fn threshold(&self) -> f64 {
+        self.cfg.alert_threshold
+    }
+
+    fn forget(&mut self, series: &str) {
+        self.series.remove(series);
+    }
+}
+
+/// The scorer the daemon uses: the detector, or none when `[anomaly] enabled = false`.
+pub fn scorer(cfg: &DetectorConfig) -> Box<dyn crate::evaluate::SeriesScorer> {
+    if cfg.enabled {
+        Box::new(DetectorScorer::new(cfg))
+    } else {
+        Box::new(crate::evaluate::NoScorer)
+    }
+}
