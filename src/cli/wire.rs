@@ -43,8 +43,10 @@ pub fn demo_config(args: &DemoArgs, bootstrap: &str, webhook_secret: &str) -> Co
     cluster.poll_interval = Dur(args.poll_interval);
     cluster.poll_timeout = Dur(args.poll_interval.min(Duration::from_secs(10)));
     cluster.request_timeout = Dur(cluster.poll_timeout.0.min(Duration::from_secs(5)));
-    let mut config = Config::default();
-    config.clusters = vec![cluster];
+    let mut config = Config {
+        clusters: vec![cluster],
+        ..Default::default()
+    };
     config.http.listen = args
         .listen
         .clone()

@@ -282,6 +282,61 @@ pub fn explain(series: &str, observed: f64, score: &Score, t: i64) -> AnomalySco
     }
 }
 
+/// One [`Detector`] per series, behind the evaluator's scorer trait.
+pub struct DetectorScorer {
+    cfg: DetectorConfig,
+    series: std::collections::HashMap<String, Detector>,
+}
+
+impl DetectorScorer {
+    pub fn new(cfg: &DetectorConfig) -> Self {
+        DetectorScorer {
+            cfg: cfg.clone(),
+            series: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Series currently tracked.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+}
+
+impl crate::evaluate::SeriesScorer for DetectorScorer {
+    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<crate::finding::AnomalyScore> {
+        let det = match self.series.get_mut(series) {
+            Some(d) => d,
+            None => self
+                .series
+                .entry(series.to_string())
+                .or_insert_with(|| Detector::new(&self.cfg)),
+        };
+        let score = det.observe(t, value);
+        Some(explain(series, value, &score, t))
+    }
+
+    fn threshold(&self) -> f64 {
+        self.cfg.alert_threshold
+    }
+
+    fn forget(&mut self, series: &str) {
+        self.series.remove(series);
+    }
+}
+
+/// The scorer the daemon uses: the detector, or none when `[anomaly] enabled = false`.
+pub fn scorer(cfg: &DetectorConfig) -> Box<dyn crate::evaluate::SeriesScorer> {
+    if cfg.enabled {
+        Box::new(DetectorScorer::new(cfg))
+    } else {
+        Box::new(crate::evaluate::NoScorer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,60 +419,5 @@ mod tests {
         assert!(a.explanation.contains("unusual since"), "{}", a.explanation);
         assert!(a.since.is_some());
         assert!((0.0..=1.0).contains(&a.score));
-    }
-}
-
-/// One [`Detector`] per series, behind the evaluator's scorer trait.
-pub struct DetectorScorer {
-    cfg: DetectorConfig,
-    series: std::collections::HashMap<String, Detector>,
-}
-
-impl DetectorScorer {
-    pub fn new(cfg: &DetectorConfig) -> Self {
-        DetectorScorer {
-            cfg: cfg.clone(),
-            series: std::collections::HashMap::new(),
-        }
-    }
-
-    /// Series currently tracked.
-    pub fn len(&self) -> usize {
-        self.series.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
-    }
-}
-
-impl crate::evaluate::SeriesScorer for DetectorScorer {
-    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<crate::finding::AnomalyScore> {
-        let det = match self.series.get_mut(series) {
-            Some(d) => d,
-            None => self
-                .series
-                .entry(series.to_string())
-                .or_insert_with(|| Detector::new(&self.cfg)),
-        };
-        let score = det.observe(t, value);
-        Some(explain(series, value, &score, t))
-    }
-
-    fn threshold(&self) -> f64 {
-        self.cfg.alert_threshold
-    }
-
-    fn forget(&mut self, series: &str) {
-        self.series.remove(series);
-    }
-}
-
-/// The scorer the daemon uses: the detector, or none when `[anomaly] enabled = false`.
-pub fn scorer(cfg: &DetectorConfig) -> Box<dyn crate::evaluate::SeriesScorer> {
-    if cfg.enabled {
-        Box::new(DetectorScorer::new(cfg))
-    } else {
-        Box::new(crate::evaluate::NoScorer)
     }
 }
