@@ -1071,11 +1071,39 @@ impl Poller for KafkaPoller {
             }
         };
         // Metadata: without it the cluster counts as unreachable.
-        let timeout = self.request_timeout(deadline);
-        let a2 = a.clone();
-        let meta = match blocking(timeout, move || fetch_metadata(&a2, timeout)).await {
-            Ok(Ok(m)) => m,
-            Ok(Err(e)) | Err(e) => {
+        // A broker that just died may still look connected to librdkafka,
+        // which can pick it for this request: then the request fails or
+        // times out, the broker is marked down, and a second attempt goes to
+        // another broker. So the first attempt gets at most half of what is
+        // left of the poll, and the poll gives up only after a second one.
+        let mut attempt = 0;
+        let meta = loop {
+            attempt += 1;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let timeout = if attempt == 1 {
+                self.cfg.request_timeout.0.min(left / 2)
+            } else {
+                self.cfg.request_timeout.0.min(left)
+            };
+            let a2 = a.clone();
+            let r = match blocking(timeout, move || fetch_metadata(&a2, timeout)).await {
+                Ok(Ok(m)) => Ok(m),
+                Ok(Err(e)) | Err(e) => Err(e),
+            };
+            match r {
+                Err(_)
+                    if attempt < 2
+                        && deadline.saturating_duration_since(Instant::now())
+                            > Duration::from_millis(100) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                r => break r,
+            }
+        };
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => {
                 self.prev = None;
                 return ClusterSnapshot::unreachable(
                     &name,
