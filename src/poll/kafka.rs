@@ -610,13 +610,16 @@ impl KafkaPoller {
     /// Lists, describes and fetches committed offsets of consumer groups.
     ///
     /// Also returns the coordinator of every group that answered, for the
-    /// next poll (`live` are the brokers in this poll's metadata).
+    /// next poll (`live` are the brokers in this poll's metadata;
+    /// `offsets_leaders` the leader of each `__consumer_offsets` partition,
+    /// empty when unknown).
     async fn fetch_groups(
         &self,
         a: &Arc<Admin>,
         gc: &Arc<GroupClient>,
         topics: &[TopicInfo],
         live: &[BrokerId],
+        offsets_leaders: &[Option<BrokerId>],
         deadline: Instant,
     ) -> (Vec<GroupInfo>, Vec<PollError>, HashMap<String, BrokerId>) {
         let mut errors = Vec::new();
@@ -679,11 +682,18 @@ impl KafkaPoller {
             let mut calls: BTreeMap<BrokerId, Vec<String>> = BTreeMap::new();
             let mut probe: Vec<String> = Vec::new();
             for g in &ask {
-                match self.coordinators.get(g) {
-                    Some(b) if round == 0 && live.contains(b) => {
-                        calls.entry(*b).or_default().push(g.clone())
-                    }
-                    _ => probe.push(g.clone()),
+                // First round: the coordinator seen last poll, else Kafka's
+                // own choice (the leader of the group's __consumer_offsets
+                // partition); a wrong guess only costs the second round.
+                let guess = self
+                    .coordinators
+                    .get(g)
+                    .copied()
+                    .or_else(|| coordinator_hint(g, offsets_leaders))
+                    .filter(|b| round == 0 && live.contains(b));
+                match guess {
+                    Some(b) => calls.entry(b).or_default().push(g.clone()),
+                    None => probe.push(g.clone()),
                 }
             }
             if !probe.is_empty() {
@@ -1003,6 +1013,29 @@ impl KafkaPoller {
     }
 }
 
+/// The broker Kafka makes coordinator of `group`: the leader of partition
+/// `abs(javaHashCode(group)) % n` of `__consumer_offsets` (n partitions,
+/// leaders given in partition order), as in Kafka's
+/// `GroupMetadataManager.partitionFor`. `None` when unknown.
+pub(crate) fn coordinator_hint(
+    group: &str,
+    offsets_leaders: &[Option<BrokerId>],
+) -> Option<BrokerId> {
+    if offsets_leaders.is_empty() {
+        return None;
+    }
+    // Java's String.hashCode over UTF-16 code units, wrapping.
+    let hash = group
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+    // Kafka's Utils.abs: MIN_VALUE maps to 0.
+    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
+    offsets_leaders
+        .get(abs as usize % offsets_leaders.len())
+        .copied()
+        .flatten()
+}
+
 /// Brokers seen in earlier polls or named in replica lists, but absent
 /// from the live broker list; sorted.
 pub(crate) fn missing_brokers(
@@ -1115,6 +1148,12 @@ impl Poller for KafkaPoller {
         };
         let mut errors = Vec::new();
         let live: Vec<BrokerId> = meta.brokers.iter().map(|b| b.id).collect();
+        let offsets_leaders: Vec<Option<BrokerId>> = meta
+            .topics
+            .iter()
+            .find(|t| t.name == "__consumer_offsets")
+            .map(|t| t.partitions.iter().map(|p| p.leader).collect())
+            .unwrap_or_default();
         let mut topics: Vec<TopicInfo> = meta
             .topics
             .into_iter()
@@ -1161,7 +1200,7 @@ impl Poller for KafkaPoller {
         ) = tokio::join!(
             configs,
             self.fetch_offsets(&a, &topics, deadline),
-            self.fetch_groups(&a, &gc, &topics, &live, deadline),
+            self.fetch_groups(&a, &gc, &topics, &live, &offsets_leaders, deadline),
             scrape,
         );
         self.coordinators = coordinators;
@@ -1361,6 +1400,20 @@ mod tests {
         derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
         assert_eq!(topics[1].min_insync_replicas, 1);
         assert!(topics[1].partitions[0].state.at_min_isr);
+    }
+
+    #[test]
+    fn coordinator_hint_follows_kafkas_partition_choice() {
+        // Java: "billing".hashCode() == -109829509; abs % 50 == 9.
+        let mut leaders = vec![Some(1); 50];
+        leaders[9] = Some(7);
+        assert_eq!(coordinator_hint("billing", &leaders), Some(7));
+        // hashCode == Integer.MIN_VALUE: Kafka's Utils.abs gives 0.
+        leaders[0] = Some(3);
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), Some(3));
+        leaders[0] = None;
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), None);
+        assert_eq!(coordinator_hint("billing", &[]), None);
     }
 
     #[test]
