@@ -99,6 +99,8 @@ pub struct GroupDescription {
     pub assigned: Vec<(String, i32)>,
     /// Error for this group, if any.
     pub error: Option<String>,
+    /// True when the broker asked is not (or not yet) the coordinator.
+    pub not_coordinator: bool,
 }
 
 /// Committed offsets of one group (ListConsumerGroupOffsets).
@@ -109,6 +111,9 @@ pub struct GroupOffsets {
     /// (librdkafka reports -1001, "invalid offset").
     pub offsets: Vec<(String, i32, Option<i64>)>,
     pub error: Option<String>,
+    /// True when the broker asked is not (or not yet) the coordinator:
+    /// ask another broker.
+    pub not_coordinator: bool,
 }
 
 // ---------------------------------------------------------------------
@@ -252,6 +257,19 @@ fn options(
     kind: rdsys::rd_kafka_admin_op_t,
     timeout: Duration,
 ) -> Result<Options, AdminError> {
+    options_on(op, rk, kind, timeout, None)
+}
+
+/// Admin options; `broker` sends the request to that broker instead of
+/// letting librdkafka pick one (for group calls: instead of looking up the
+/// group coordinator, see [`describe_consumer_groups`]).
+fn options_on(
+    op: &'static str,
+    rk: *mut rdsys::rd_kafka_t,
+    kind: rdsys::rd_kafka_admin_op_t,
+    timeout: Duration,
+    broker: Option<i32>,
+) -> Result<Options, AdminError> {
     // SAFETY: rk is a live client handle (borrowed from `Client`).
     let opts = Options(unsafe { rdsys::rd_kafka_AdminOptions_new(rk, kind) });
     if opts.0.is_null() {
@@ -276,6 +294,19 @@ fn options(
             // SAFETY: librdkafka NUL-terminates errstr.
             message: unsafe { cstr(buf.as_ptr()) },
         });
+    }
+    if let Some(b) = broker {
+        // SAFETY: opts is valid, buf is writable for its length.
+        let err = unsafe {
+            rdsys::rd_kafka_AdminOptions_set_broker(opts.0, b, buf.as_mut_ptr(), buf.len())
+        };
+        if err != rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return Err(AdminError::InvalidArgument {
+                op,
+                // SAFETY: librdkafka NUL-terminates errstr.
+                message: unsafe { cstr(buf.as_ptr()) },
+            });
+        }
     }
     Ok(opts)
 }
@@ -449,11 +480,43 @@ pub fn list_consumer_groups<C: ClientContext>(
     Ok(out)
 }
 
-/// DescribeConsumerGroups for many groups in one call (librdkafka sends one
-/// request per coordinator).
+/// True for the errors meaning "this broker is not (or not yet) the group's
+/// coordinator": the group must be looked for on another broker.
+fn is_coordinator_error(err: rdsys::rd_kafka_resp_err_t) -> bool {
+    use rdsys::rd_kafka_resp_err_t::*;
+    matches!(
+        err,
+        RD_KAFKA_RESP_ERR_NOT_COORDINATOR
+            | RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE
+            | RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS
+    )
+}
+
+// Why the group calls below take an explicit `broker`
+// ----------------------------------------------------
+// Without a broker option, librdkafka (2.12) routes DescribeConsumerGroups
+// and ListConsumerGroupOffsets through its coordinator lookup
+// (`rd_kafka_coord_req`). That path has a reference-count bug: when the
+// admin request times out while the lookup is still waiting (coordinator
+// down, e.g. a broker that died), and the lookup later completes
+// (coordinator back or moved), `rd_kafka_admin_coord_request` drops the
+// lookup's reference and returns `__DESTROY`, and `rd_kafka_coord_req_fsm`
+// then fails the lookup, whose callback `rd_kafka_admin_coord_response_parse`
+// drops the same reference again: use after free, and the process aborts
+// on `eonce->refcnt > 0` (rdkafka_queue.h). No timeout value avoids it,
+// since the lookup itself never times out. With a broker option the request
+// takes the plain "send to broker N" path instead (the one DescribeConfigs
+// uses), which handles timeouts and vanished brokers correctly. The caller
+// finds each group's coordinator by asking the brokers (a non-coordinator
+// answers NOT_COORDINATOR, see [`GroupOffsets::not_coordinator`]).
+
+/// DescribeConsumerGroups for many groups, sent to `broker`, which must be
+/// their coordinator (others answer NOT_COORDINATOR for the group).
+/// librdkafka sends one request per group.
 pub fn describe_consumer_groups<C: ClientContext>(
     client: &Client<C>,
     groups: &[String],
+    broker: i32,
     timeout: Duration,
 ) -> Result<Vec<GroupDescription>, AdminError> {
     const OP: &str = "DescribeConsumerGroups";
@@ -465,11 +528,12 @@ pub fn describe_consumer_groups<C: ClientContext>(
         .map(|g| c_string(OP, g))
         .collect::<Result<_, _>>()?;
     let mut ptrs: Vec<*const c_char> = names.iter().map(|c| c.as_ptr()).collect();
-    let opts = options(
+    let opts = options_on(
         OP,
         client.native_ptr(),
         rdsys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
         timeout,
+        Some(broker),
     )?;
     let queue = new_queue(client);
     // SAFETY: `ptrs` points into `names`, both alive for the call; the
@@ -527,6 +591,7 @@ pub fn describe_consumer_groups<C: ClientContext>(
             }
             assigned.sort();
             assigned.dedup();
+            let err = rdsys::rd_kafka_ConsumerGroupDescription_error(d);
             out.push(GroupDescription {
                 group: cstr(rdsys::rd_kafka_ConsumerGroupDescription_group_id(d)),
                 state: cstr(rdsys::rd_kafka_consumer_group_state_name(
@@ -536,29 +601,35 @@ pub fn describe_consumer_groups<C: ClientContext>(
                 coordinator,
                 members: members.min(u32::MAX as usize) as u32,
                 assigned,
-                error: error_text(rdsys::rd_kafka_ConsumerGroupDescription_error(d)),
+                error: error_text(err),
+                not_coordinator: !err.is_null()
+                    && is_coordinator_error(rdsys::rd_kafka_error_code(err)),
             });
         }
     }
     Ok(out)
 }
 
-/// ListConsumerGroupOffsets for several groups. librdkafka 2.12 accepts
-/// exactly one group per call, so this starts one call per group on a
-/// shared queue (they run concurrently, one OffsetFetch per group) and
-/// collects the answers until `timeout`.
+/// ListConsumerGroupOffsets for several groups, sent to `broker`.
+/// librdkafka 2.12 accepts exactly one group per call, so this starts one
+/// call per group on a shared queue (they run concurrently, one OffsetFetch
+/// per group) and collects the answers until `timeout`.
+///
+/// `broker` should be the groups' coordinator; a broker that is not answers
+/// with a coordinator error ([`GroupOffsets::not_coordinator`]), which is
+/// how the poller finds coordinators: it asks every broker.
 ///
 /// `partitions`: `None` asks for every committed partition of the group;
 /// `Some(list)` asks for exactly those partitions (needed by brokers, like
 /// librdkafka's mock cluster, that do not support "all topics").
 ///
-/// Returns one entry per group that answered in time; a group whose call
-/// failed carries `error`; groups with no answer in time are reported with
-/// a timeout error.
+/// Returns one entry per group, in no particular order: a group whose call
+/// failed or that got no answer in time carries `error`.
 pub fn list_consumer_group_offsets<C: ClientContext>(
     client: &Client<C>,
     groups: &[String],
     partitions: Option<&[(String, i32)]>,
+    broker: i32,
     timeout: Duration,
 ) -> Result<Vec<GroupOffsets>, AdminError> {
     const OP: &str = "ListConsumerGroupOffsets";
@@ -574,18 +645,26 @@ pub fn list_consumer_group_offsets<C: ClientContext>(
         _ => None,
     };
     let list_ptr = list.as_ref().map_or(std::ptr::null(), |l| l.0 as *const _);
-    let opts = options(
-        OP,
-        client.native_ptr(),
-        rdsys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
-        timeout,
-    )?;
+    let names: Vec<CString> = groups
+        .iter()
+        .map(|g| c_string(OP, g))
+        .collect::<Result<_, _>>()?;
     let queue = new_queue(client);
-    for g in groups {
-        let name = c_string(OP, g)?;
+    for (i, name) in names.iter().enumerate() {
+        // One options object per call: its opaque (the group's index + 1)
+        // comes back on the result event and says which group it is for.
+        let opts = options_on(
+            OP,
+            client.native_ptr(),
+            rdsys::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+            timeout,
+            Some(broker),
+        )?;
+        // SAFETY: opts is valid; the opaque is an integer, never dereferenced.
+        unsafe { rdsys::rd_kafka_AdminOptions_set_opaque(opts.0, (i + 1) as *mut _) };
         // SAFETY: name and list are valid for the call; the request object
         // copies both and is freed by its guard after the call (the
-        // operation copies the request too).
+        // operation copies the request and the options too).
         let req = GroupOffsetsRequest(unsafe {
             rdsys::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), list_ptr)
         });
@@ -602,9 +681,9 @@ pub fn list_consumer_group_offsets<C: ClientContext>(
         };
     }
     let deadline = std::time::Instant::now() + timeout + Duration::from_millis(500);
-    let mut out: Vec<GroupOffsets> = Vec::with_capacity(groups.len());
-    let mut answered = std::collections::HashSet::new();
-    while answered.len() < groups.len() {
+    let mut answers: Vec<Option<GroupOffsets>> = vec![None; groups.len()];
+    let mut left_to_answer = groups.len();
+    while left_to_answer > 0 {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
             break;
@@ -615,64 +694,91 @@ pub fn list_consumer_group_offsets<C: ClientContext>(
             break;
         }
         let ev = Event(ev);
-        // SAFETY: every pointer read below is owned by `ev`.
-        unsafe {
-            let err = rdsys::rd_kafka_event_error(ev.0);
-            let res = rdsys::rd_kafka_event_ListConsumerGroupOffsets_result(ev.0);
-            let mut n = 0usize;
-            let results = if res.is_null() {
-                std::ptr::null_mut()
-            } else {
-                rdsys::rd_kafka_ListConsumerGroupOffsets_result_groups(res, &mut n)
-            };
-            if results.is_null() || n == 0 {
-                // A whole-request failure: we cannot tell which group it
-                // was for, so count it against the first unanswered group.
-                let msg = if err != rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                    format!(
-                        "{}: {}",
-                        err_name(err),
-                        cstr(rdsys::rd_kafka_event_error_string(ev.0))
-                    )
-                } else {
-                    "empty result".to_string()
-                };
-                if let Some(g) = groups.iter().find(|g| !answered.contains(g.as_str())) {
-                    answered.insert(g.clone());
-                    out.push(GroupOffsets {
-                        group: g.clone(),
-                        offsets: Vec::new(),
-                        error: Some(msg),
-                    });
-                }
-                continue;
-            }
-            for &gr in std::slice::from_raw_parts(results, n) {
-                let name = cstr(rdsys::rd_kafka_group_result_name(gr));
-                let error = error_text(rdsys::rd_kafka_group_result_error(gr));
-                let offsets = read_partitions(rdsys::rd_kafka_group_result_partitions(gr))
-                    .into_iter()
-                    .map(|(t, p, off, _)| (t, p, (off >= 0).then_some(off)))
-                    .collect();
-                answered.insert(name.clone());
-                out.push(GroupOffsets {
-                    group: name,
-                    offsets,
-                    error,
-                });
-            }
+        // SAFETY: valid event; the opaque is the integer we set.
+        let idx = (unsafe { rdsys::rd_kafka_event_opaque(ev.0) } as usize).wrapping_sub(1);
+        let Some(slot) = answers.get_mut(idx) else {
+            continue;
+        };
+        if slot.is_some() {
+            continue;
         }
+        // SAFETY: every pointer read below is owned by `ev`.
+        let answer = unsafe { read_group_offsets(&ev, &groups[idx]) };
+        *slot = Some(answer);
+        left_to_answer -= 1;
     }
-    for g in groups {
-        if !answered.contains(g.as_str()) {
-            out.push(GroupOffsets {
+    Ok(answers
+        .into_iter()
+        .zip(groups)
+        .map(|(a, g)| {
+            a.unwrap_or_else(|| GroupOffsets {
                 group: g.clone(),
                 offsets: Vec::new(),
                 error: Some(format!("{OP}: no answer within {} ms", timeout.as_millis())),
-            });
-        }
+                not_coordinator: false,
+            })
+        })
+        .collect())
+}
+
+/// Reads one ListConsumerGroupOffsets result event (for one group).
+///
+/// # Safety
+/// `ev` must be a valid event; pointers read from it are used while it lives.
+unsafe fn read_group_offsets(ev: &Event, group: &str) -> GroupOffsets {
+    let err = rdsys::rd_kafka_event_error(ev.0);
+    if err != rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return GroupOffsets {
+            group: group.to_string(),
+            offsets: Vec::new(),
+            error: Some(format!(
+                "{}: {}",
+                err_name(err),
+                cstr(rdsys::rd_kafka_event_error_string(ev.0))
+            )),
+            not_coordinator: is_coordinator_error(err),
+        };
     }
-    Ok(out)
+    let res = rdsys::rd_kafka_event_ListConsumerGroupOffsets_result(ev.0);
+    let mut n = 0usize;
+    let results = if res.is_null() {
+        std::ptr::null_mut()
+    } else {
+        rdsys::rd_kafka_ListConsumerGroupOffsets_result_groups(res, &mut n)
+    };
+    if results.is_null() || n == 0 {
+        return GroupOffsets {
+            group: group.to_string(),
+            offsets: Vec::new(),
+            error: Some("empty result".to_string()),
+            not_coordinator: false,
+        };
+    }
+    let gr = *results;
+    let gerr = rdsys::rd_kafka_group_result_error(gr);
+    let mut not_coordinator =
+        !gerr.is_null() && is_coordinator_error(rdsys::rd_kafka_error_code(gerr));
+    let mut error = error_text(gerr);
+    let parts = read_partitions(rdsys::rd_kafka_group_result_partitions(gr));
+    // Old OffsetFetch versions report the coordinator error per partition.
+    if let Some((_, _, _, e)) = parts.iter().find(|(_, _, _, e)| is_coordinator_error(*e)) {
+        not_coordinator = true;
+        error.get_or_insert_with(|| err_name(*e));
+    }
+    let offsets = if not_coordinator {
+        Vec::new()
+    } else {
+        parts
+            .into_iter()
+            .map(|(t, p, off, _)| (t, p, (off >= 0).then_some(off)))
+            .collect()
+    };
+    GroupOffsets {
+        group: group.to_string(),
+        offsets,
+        error,
+        not_coordinator,
+    }
 }
 
 /// Drains the client's main queue without waiting and returns the last
@@ -756,10 +862,10 @@ mod tests {
         assert!(list_offsets(c.inner(), &[], OffsetSpec::Latest, t)
             .unwrap()
             .is_empty());
-        assert!(describe_consumer_groups(c.inner(), &[], t)
+        assert!(describe_consumer_groups(c.inner(), &[], 1, t)
             .unwrap()
             .is_empty());
-        assert!(list_consumer_group_offsets(c.inner(), &[], None, t)
+        assert!(list_consumer_group_offsets(c.inner(), &[], None, 1, t)
             .unwrap()
             .is_empty());
     }
@@ -770,7 +876,7 @@ mod tests {
         let t = Duration::from_millis(100);
         let e = list_offsets(c.inner(), &[("a\0b".into(), 0)], OffsetSpec::Earliest, t);
         assert!(matches!(e, Err(AdminError::InvalidArgument { .. })));
-        let e = describe_consumer_groups(c.inner(), &["g\0".into()], t);
+        let e = describe_consumer_groups(c.inner(), &["g\0".into()], 1, t);
         assert!(matches!(e, Err(AdminError::InvalidArgument { .. })));
     }
 
@@ -786,7 +892,7 @@ mod tests {
             Ok(l) => assert!(l.groups.is_empty()),
             Err(e) => assert!(!e.to_string().is_empty()),
         }
-        let r = list_consumer_group_offsets(c.inner(), &["g".into()], None, t).unwrap();
+        let r = list_consumer_group_offsets(c.inner(), &["g".into()], None, 1, t).unwrap();
         assert_eq!(r.len(), 1);
         assert!(r[0].error.is_some());
         let (ctrl, id) = controller_and_cluster_id(c.inner(), Duration::from_millis(50));

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
-use rdkafka::client::ClientContext;
+use rdkafka::client::{Client, ClientContext, DefaultClientContext};
 use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaType;
 use rdkafka::ClientConfig;
 use regex::Regex;
 
@@ -90,6 +91,15 @@ impl ClientContext for StatsContext {
 
 type Admin = AdminClient<StatsContext>;
 
+/// The handle used for the consumer-group admin calls (describe, committed
+/// offsets). It is a *consumer*-type librdkafka handle with a `group.id`
+/// it never joins, because librdkafka's OffsetFetch response handler asks
+/// the handle's consumer group to look up its coordinator again on
+/// NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE, and a producer-type handle
+/// (what rdkafka's `AdminClient` is) has no consumer group: the process
+/// would crash on a NULL pointer (`rd_kafka_cgrp_op`, rdkafka_request.c).
+type GroupClient = Client<DefaultClientContext>;
+
 /// Polls one Kafka cluster through rdkafka.
 ///
 /// Keep one per cluster across polls: it holds the client (created at the
@@ -101,9 +111,12 @@ pub struct KafkaPoller {
     client_config: ClientConfig,
     stats: StatsContext,
     admin: Option<Arc<Admin>>,
+    group_client: Option<Arc<GroupClient>>,
     topics: NameMatcher,
     groups: NameMatcher,
     extra_groups: BTreeSet<String>,
+    /// Coordinator of each group, learned from the previous poll's answers.
+    coordinators: HashMap<String, BrokerId>,
     seen_brokers: BTreeSet<BrokerId>,
     min_isr: HashMap<String, i32>,
     broker_default_min_isr: Option<i32>,
@@ -175,9 +188,11 @@ impl KafkaPoller {
             client_config: cc,
             stats: StatsContext::default(),
             admin: None,
+            group_client: None,
             topics,
             groups,
             extra_groups: BTreeSet::new(),
+            coordinators: HashMap::new(),
             seen_brokers: BTreeSet::new(),
             min_isr: HashMap::new(),
             broker_default_min_isr: None,
@@ -241,6 +256,31 @@ impl KafkaPoller {
         let a = Arc::new(a);
         self.admin = Some(a.clone());
         Ok(a)
+    }
+
+    /// The consumer-type handle for group calls (see [`GroupClient`]),
+    /// created at first use.
+    fn group_client(&mut self) -> Result<Arc<GroupClient>, String> {
+        if let Some(c) = &self.group_client {
+            return Ok(c.clone());
+        }
+        let mut cc = self.client_config.clone();
+        if cc.get("group.id").is_none() {
+            cc.set("group.id", format!("isrwatch-{}-internal", self.cfg.name));
+        }
+        cc.set("enable.auto.commit", "false");
+        let fail = |e: rdkafka::error::KafkaError| format!("cannot create Kafka group client: {e}");
+        let native = cc.create_native_config().map_err(fail)?;
+        let c = Client::new(
+            &cc,
+            native,
+            RDKafkaType::RD_KAFKA_CONSUMER,
+            DefaultClientContext,
+        )
+        .map_err(fail)?;
+        let c = Arc::new(c);
+        self.group_client = Some(c.clone());
+        Ok(c)
     }
 
     fn request_timeout(&self, deadline: Instant) -> Duration {
@@ -568,12 +608,20 @@ impl KafkaPoller {
     }
 
     /// Lists, describes and fetches committed offsets of consumer groups.
+    ///
+    /// Also returns the coordinator of every group that answered, for the
+    /// next poll (`live` are the brokers in this poll's metadata;
+    /// `offsets_leaders` the leader of each `__consumer_offsets` partition,
+    /// empty when unknown).
     async fn fetch_groups(
         &self,
         a: &Arc<Admin>,
+        gc: &Arc<GroupClient>,
         topics: &[TopicInfo],
+        live: &[BrokerId],
+        offsets_leaders: &[Option<BrokerId>],
         deadline: Instant,
-    ) -> (Vec<GroupInfo>, Vec<PollError>) {
+    ) -> (Vec<GroupInfo>, Vec<PollError>, HashMap<String, BrokerId>) {
         let mut errors = Vec::new();
         // 1. list
         let timeout = self.request_timeout(deadline);
@@ -614,50 +662,148 @@ impl KafkaPoller {
             .filter(|g| self.groups.matches(g))
             .collect();
         if names.is_empty() {
-            return (Vec::new(), errors);
+            return (Vec::new(), errors, HashMap::new());
         }
-        // 2. describe and 3. committed offsets, concurrently
-        let timeout = self.request_timeout(deadline);
-        let names = Arc::new(names);
-        let (a2, n2) = (a.clone(), names.clone());
-        let describe = blocking(timeout, move || {
-            admin::describe_consumer_groups(a2.inner(), &n2, timeout)
-        });
-        let (a3, n3) = (a.clone(), names.clone());
-        let offsets = blocking(timeout, move || {
-            admin::list_consumer_group_offsets(a3.inner(), &n3, None, timeout)
-        });
-        let (described, offsets) = tokio::join!(describe, offsets);
-        let mut descs: HashMap<String, admin::GroupDescription> = HashMap::new();
-        match described {
-            Ok(Ok(d)) => {
-                let failed: Vec<&admin::GroupDescription> =
-                    d.iter().filter(|g| g.error.is_some()).collect();
-                if let Some(first) = failed.first() {
-                    errors.push(perr(
-                        "groups.describe",
-                        format!(
-                            "{} group(s) failed, e.g. {}: {}",
-                            failed.len(),
-                            first.group,
-                            first.error.as_deref().unwrap_or_default()
-                        ),
-                    ));
-                }
-                descs.extend(d.into_iter().map(|g| (g.group.clone(), g)));
-            }
-            Ok(Err(e)) => errors.push(perr("groups.describe", e.to_string())),
-            Err(e) => errors.push(perr("groups.describe", e)),
-        }
+        // 2. committed offsets, from each group's coordinator. librdkafka's
+        // own coordinator lookup is avoided (it can crash the process when a
+        // coordinator disappears, see `admin`): groups whose coordinator is
+        // known and alive are asked there; the others are asked of every
+        // live broker, and the one answering without a coordinator error is
+        // the coordinator. A known coordinator that fails is looked for
+        // again at once (second round).
+        let mut coords: HashMap<String, BrokerId> = HashMap::new();
         let mut committed: HashMap<String, admin::GroupOffsets> = HashMap::new();
-        match offsets {
-            Ok(Ok(o)) => committed.extend(o.into_iter().map(|g| (g.group.clone(), g))),
-            Ok(Err(e)) => errors.push(perr("groups.offsets", e.to_string())),
-            Err(e) => errors.push(perr("groups.offsets", e)),
+        let mut failures: HashMap<String, String> = HashMap::new();
+        let mut ask: Vec<String> = names.to_vec();
+        for round in 0..2 {
+            if ask.is_empty() || live.is_empty() {
+                break;
+            }
+            let mut calls: BTreeMap<BrokerId, Vec<String>> = BTreeMap::new();
+            let mut probe: Vec<String> = Vec::new();
+            for g in &ask {
+                // First round: the coordinator seen last poll, else Kafka's
+                // own choice (the leader of the group's __consumer_offsets
+                // partition); a wrong guess only costs the second round.
+                let guess = self
+                    .coordinators
+                    .get(g)
+                    .copied()
+                    .or_else(|| coordinator_hint(g, offsets_leaders))
+                    .filter(|b| round == 0 && live.contains(b));
+                match guess {
+                    Some(b) => calls.entry(b).or_default().push(g.clone()),
+                    None => probe.push(g.clone()),
+                }
+            }
+            if !probe.is_empty() {
+                for b in live {
+                    calls.entry(*b).or_default().extend(probe.iter().cloned());
+                }
+            }
+            let timeout = self.request_timeout(deadline);
+            let answers = futures::future::join_all(calls.into_iter().map(|(b, groups)| {
+                let a = gc.clone();
+                async move {
+                    let r = blocking(timeout, move || {
+                        admin::list_consumer_group_offsets(&a, &groups, None, b, timeout)
+                    })
+                    .await;
+                    (b, r)
+                }
+            }))
+            .await;
+            let probed: HashSet<&String> = probe.iter().collect();
+            let mut retry = Vec::new();
+            for (b, r) in answers {
+                match r {
+                    Ok(Ok(list)) => {
+                        for o in list {
+                            if coords.contains_key(&o.group) {
+                                continue;
+                            }
+                            match &o.error {
+                                None => {
+                                    failures.remove(&o.group);
+                                    coords.insert(o.group.clone(), b);
+                                    committed.insert(o.group.clone(), o);
+                                }
+                                Some(e) => {
+                                    // A non-coordinator's answer to a probe is
+                                    // expected: keep it only when nothing
+                                    // more telling was seen for the group.
+                                    let expected = o.not_coordinator && probed.contains(&o.group);
+                                    if !expected || !failures.contains_key(&o.group) {
+                                        failures
+                                            .insert(o.group.clone(), format!("broker {b}: {e}"));
+                                    }
+                                    if !probed.contains(&o.group) {
+                                        retry.push(o.group);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        errors.push(PollError {
+                            step: "groups.offsets".into(),
+                            broker: Some(b),
+                            message: e.to_string(),
+                        });
+                    }
+                    Err(e) => {
+                        errors.push(PollError {
+                            step: "groups.offsets".into(),
+                            broker: Some(b),
+                            message: e,
+                        });
+                    }
+                }
+            }
+            retry.retain(|g| !coords.contains_key(g));
+            ask = retry;
         }
-        // 3b. Groups answering "nothing committed" to the all-partitions
+        for g in names.iter() {
+            if !coords.contains_key(g) {
+                let why = failures
+                    .remove(g)
+                    .unwrap_or_else(|| "no broker answered".to_string());
+                committed.insert(
+                    g.clone(),
+                    admin::GroupOffsets {
+                        group: g.clone(),
+                        offsets: Vec::new(),
+                        error: Some(format!("no coordinator found: {why}")),
+                        not_coordinator: false,
+                    },
+                );
+            }
+        }
+        let by_coordinator = |groups: &mut dyn Iterator<Item = &String>| {
+            let mut m: BTreeMap<BrokerId, Vec<String>> = BTreeMap::new();
+            for g in groups {
+                if let Some(b) = coords.get(g) {
+                    m.entry(*b).or_default().push(g.clone());
+                }
+            }
+            m
+        };
+        // 3. describe (state, members, assignment) at each coordinator, and
+        // 3b. groups answering "nothing committed" to the all-partitions
         // form: ask again with an explicit partition list (brokers such as
         // librdkafka's mock do not implement the all-partitions form).
+        let timeout = self.request_timeout(deadline);
+        let describe_calls = by_coordinator(&mut names.iter());
+        let describe = futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| {
+            let a = gc.clone();
+            async move {
+                let r = blocking(timeout, move || {
+                    admin::describe_consumer_groups(&a, &groups, b, timeout)
+                })
+                .await;
+                (b, r)
+            }
+        }));
         let empty: Vec<String> = names
             .iter()
             .filter(|g| {
@@ -667,30 +813,89 @@ impl KafkaPoller {
             })
             .cloned()
             .collect();
-        if !empty.is_empty() {
-            let parts: Vec<(String, i32)> = topics
+        let parts: Arc<Vec<(String, i32)>> = Arc::new(
+            topics
                 .iter()
                 .flat_map(|t| {
                     t.partitions
                         .iter()
                         .map(move |p| (t.name.clone(), p.partition))
                 })
-                .collect();
-            let timeout = self.request_timeout(deadline);
-            let a4 = a.clone();
-            match blocking(timeout, move || {
-                admin::list_consumer_group_offsets(a4.inner(), &empty, Some(&parts), timeout)
-            })
-            .await
-            {
+                .collect(),
+        );
+        let refetch_calls = if parts.is_empty() {
+            BTreeMap::new()
+        } else {
+            by_coordinator(&mut empty.iter())
+        };
+        let refetch = futures::future::join_all(refetch_calls.into_iter().map(|(b, groups)| {
+            let a = gc.clone();
+            let parts = parts.clone();
+            async move {
+                let r = blocking(timeout, move || {
+                    admin::list_consumer_group_offsets(&a, &groups, Some(&parts), b, timeout)
+                })
+                .await;
+                (b, r)
+            }
+        }));
+        let (described, refetched) = tokio::join!(describe, refetch);
+        let mut descs: HashMap<String, admin::GroupDescription> = HashMap::new();
+        for (b, r) in described {
+            match r {
+                Ok(Ok(d)) => {
+                    let failed: Vec<&admin::GroupDescription> =
+                        d.iter().filter(|g| g.error.is_some()).collect();
+                    if let Some(first) = failed.first() {
+                        errors.push(PollError {
+                            step: "groups.describe".into(),
+                            broker: Some(b),
+                            message: format!(
+                                "{} group(s) failed, e.g. {}: {}",
+                                failed.len(),
+                                first.group,
+                                first.error.as_deref().unwrap_or_default()
+                            ),
+                        });
+                    }
+                    for g in d {
+                        if g.not_coordinator {
+                            // Moved since the offsets answer: look again next poll.
+                            coords.remove(&g.group);
+                        }
+                        descs.insert(g.group.clone(), g);
+                    }
+                }
+                Ok(Err(e)) => errors.push(PollError {
+                    step: "groups.describe".into(),
+                    broker: Some(b),
+                    message: e.to_string(),
+                }),
+                Err(e) => errors.push(PollError {
+                    step: "groups.describe".into(),
+                    broker: Some(b),
+                    message: e,
+                }),
+            }
+        }
+        for (b, r) in refetched {
+            match r {
                 Ok(Ok(o)) => {
                     for mut g in o {
                         g.offsets.retain(|(_, _, c)| c.is_some());
                         committed.insert(g.group.clone(), g);
                     }
                 }
-                Ok(Err(e)) => errors.push(perr("groups.offsets", e.to_string())),
-                Err(e) => errors.push(perr("groups.offsets", e)),
+                Ok(Err(e)) => errors.push(PollError {
+                    step: "groups.offsets".into(),
+                    broker: Some(b),
+                    message: e.to_string(),
+                }),
+                Err(e) => errors.push(PollError {
+                    step: "groups.offsets".into(),
+                    broker: Some(b),
+                    message: e,
+                }),
             }
         }
         let failed: Vec<&admin::GroupOffsets> =
@@ -758,7 +963,7 @@ impl KafkaPoller {
                 error,
             });
         }
-        (out, errors)
+        (out, errors, coords)
     }
 
     /// Fills end offsets, lag and lag in seconds, and updates the history.
@@ -806,6 +1011,29 @@ impl KafkaPoller {
             }
         }
     }
+}
+
+/// The broker Kafka makes coordinator of `group`: the leader of partition
+/// `abs(javaHashCode(group)) % n` of `__consumer_offsets` (n partitions,
+/// leaders given in partition order), as in Kafka's
+/// `GroupMetadataManager.partitionFor`. `None` when unknown.
+pub(crate) fn coordinator_hint(
+    group: &str,
+    offsets_leaders: &[Option<BrokerId>],
+) -> Option<BrokerId> {
+    if offsets_leaders.is_empty() {
+        return None;
+    }
+    // Java's String.hashCode over UTF-16 code units, wrapping.
+    let hash = group
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+    // Kafka's Utils.abs: MIN_VALUE maps to 0.
+    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
+    offsets_leaders
+        .get(abs as usize % offsets_leaders.len())
+        .copied()
+        .flatten()
 }
 
 /// Brokers seen in earlier polls or named in replica lists, but absent
@@ -864,12 +1092,51 @@ impl Poller for KafkaPoller {
                 )
             }
         };
+        let gc = match self.group_client() {
+            Ok(c) => c,
+            Err(e) => {
+                return ClusterSnapshot::unreachable(
+                    &name,
+                    now,
+                    started.elapsed(),
+                    perr("client", e),
+                )
+            }
+        };
         // Metadata: without it the cluster counts as unreachable.
-        let timeout = self.request_timeout(deadline);
-        let a2 = a.clone();
-        let meta = match blocking(timeout, move || fetch_metadata(&a2, timeout)).await {
-            Ok(Ok(m)) => m,
-            Ok(Err(e)) | Err(e) => {
+        // A broker that just died may still look connected to librdkafka,
+        // which can pick it for this request: then the request fails or
+        // times out, the broker is marked down, and a second attempt goes to
+        // another broker. So the first attempt gets at most half of what is
+        // left of the poll, and the poll gives up only after a second one.
+        let mut attempt = 0;
+        let meta = loop {
+            attempt += 1;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let timeout = if attempt == 1 {
+                self.cfg.request_timeout.0.min(left / 2)
+            } else {
+                self.cfg.request_timeout.0.min(left)
+            };
+            let a2 = a.clone();
+            let r = match blocking(timeout, move || fetch_metadata(&a2, timeout)).await {
+                Ok(Ok(m)) => Ok(m),
+                Ok(Err(e)) | Err(e) => Err(e),
+            };
+            match r {
+                Err(_)
+                    if attempt < 2
+                        && deadline.saturating_duration_since(Instant::now())
+                            > Duration::from_millis(100) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                r => break r,
+            }
+        };
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => {
                 self.prev = None;
                 return ClusterSnapshot::unreachable(
                     &name,
@@ -881,6 +1148,12 @@ impl Poller for KafkaPoller {
         };
         let mut errors = Vec::new();
         let live: Vec<BrokerId> = meta.brokers.iter().map(|b| b.id).collect();
+        let offsets_leaders: Vec<Option<BrokerId>> = meta
+            .topics
+            .iter()
+            .find(|t| t.name == "__consumer_offsets")
+            .map(|t| t.partitions.iter().map(|p| p.leader).collect())
+            .unwrap_or_default();
         let mut topics: Vec<TopicInfo> = meta
             .topics
             .into_iter()
@@ -919,12 +1192,18 @@ impl Poller for KafkaPoller {
                 None => None,
             }
         };
-        let (config_answer, (updates, offset_errors), (mut groups, group_errors), sidecar_metrics) = tokio::join!(
+        let (
+            config_answer,
+            (updates, offset_errors),
+            (mut groups, group_errors, coordinators),
+            sidecar_metrics,
+        ) = tokio::join!(
             configs,
             self.fetch_offsets(&a, &topics, deadline),
-            self.fetch_groups(&a, &topics, deadline),
+            self.fetch_groups(&a, &gc, &topics, &live, &offsets_leaders, deadline),
             scrape,
         );
+        self.coordinators = coordinators;
         if let Some(ans) = config_answer {
             errors.extend(ans.errors.iter().cloned());
             self.apply_configs(ans);
@@ -993,6 +1272,9 @@ impl Poller for KafkaPoller {
             ..Default::default()
         });
         self.update_stats();
+        // Logs and errors queue up on the group handle's main queue; nobody
+        // else reads them.
+        let _ = admin::drain_stats(&gc);
         snap.poll_duration = started.elapsed();
         snap
     }
@@ -1118,6 +1400,20 @@ mod tests {
         derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
         assert_eq!(topics[1].min_insync_replicas, 1);
         assert!(topics[1].partitions[0].state.at_min_isr);
+    }
+
+    #[test]
+    fn coordinator_hint_follows_kafkas_partition_choice() {
+        // Java: "billing".hashCode() == -109829509; abs % 50 == 9.
+        let mut leaders = vec![Some(1); 50];
+        leaders[9] = Some(7);
+        assert_eq!(coordinator_hint("billing", &leaders), Some(7));
+        // hashCode == Integer.MIN_VALUE: Kafka's Utils.abs gives 0.
+        leaders[0] = Some(3);
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), Some(3));
+        leaders[0] = None;
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), None);
+        assert_eq!(coordinator_hint("billing", &[]), None);
     }
 
     #[test]

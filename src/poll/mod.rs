@@ -40,6 +40,20 @@
 //! [`KafkaPoller::with_groups`]; then filtered by `groups`. So a cluster
 //! whose ListGroups fails (librdkafka's mock) still gets committed offsets
 //! for the groups named in the configuration, with a `groups.list` error.
+//!
+//! # How group calls reach the coordinator
+//!
+//! Describe and committed-offset calls are never left to librdkafka's own
+//! coordinator lookup: in librdkafka 2.12 that path aborts the process when
+//! a request times out while its coordinator is down and the lookup
+//! completes later (see `admin`). Each call names its broker instead: the
+//! coordinator seen in the last poll, else Kafka's choice computed from the
+//! `__consumer_offsets` leaders, else every live broker is asked and the
+//! one not answering NOT_COORDINATOR is it. These calls run on a second,
+//! consumer-type librdkafka handle (a `group.id` it never joins, default
+//! `isrwatch-<cluster>-internal` unless the properties set one), because
+//! librdkafka's OffsetFetch handler dereferences the handle's consumer
+//! group on NOT_COORDINATOR, which a producer-type handle does not have.
 
 use std::time::Duration;
 

@@ -1,0 +1,220 @@
+//! The real poller against the simulator while a group coordinator goes
+//! down and comes back, several times.
+//!
+//! Regression test for a process abort (`rd_kafka_enq_once_del_source_return:
+//! Assertion 'eonce->refcnt > 0' failed`): librdkafka's coordinator-based
+//! admin calls crash when the admin request times out while the coordinator
+//! lookup waits for a dead coordinator, and the lookup completes later. The
+//! poller must survive, keep every poll within its deadline, report the
+//! broker missing then back, and find the groups' offsets again.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use isrwatch::config::ClusterConfig;
+use isrwatch::poll::{KafkaPoller, Poller};
+use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
+use isrwatch::snapshot::ClusterSnapshot;
+
+const GROUPS: [&str; 6] = ["billing", "audit", "search", "mailer", "fraud", "reports"];
+const BROKERS: usize = 3;
+
+fn scenario() -> Scenario {
+    let mut text = format!(
+        r#"
+[cluster]
+brokers = {BROKERS}
+seed = 7
+min_insync_replicas = 1
+
+[[cluster.topics]]
+name = "orders"
+partitions = 6
+rate = 50.0
+
+[[cluster.topics]]
+name = "events"
+partitions = 3
+rate = 20.0
+"#
+    );
+    for (i, g) in GROUPS.iter().enumerate() {
+        let topic = if i % 2 == 0 { "orders" } else { "events" };
+        text.push_str(&format!(
+            "\n[[cluster.groups]]\nname = \"{g}\"\ntopics = [\"{topic}\"]\n"
+        ));
+    }
+    // A far-away event: the test drives faults itself.
+    text.push_str(
+        "\n[[events]]\nat = \"10h\"\naction = \"broker_down\"\nbroker = 1\nduration = \"1s\"\n",
+    );
+    Scenario::parse(&text, "poll_sim").expect("test scenario")
+}
+
+/// The simulator's coordinator choice with every broker up: FNV-1a of the
+/// group name, modulo the broker count (brokers are 1..=n in order).
+fn coordinator(group: &str) -> i32 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in group.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (h % BROKERS as u64) as i32 + 1
+}
+
+fn config(bootstrap: &str) -> ClusterConfig {
+    let mut c =
+        ClusterConfig::with_bootstrap("t", bootstrap.split(',').map(String::from).collect());
+    c.poll_timeout = isrwatch::config::Dur(Duration::from_secs(3));
+    c.request_timeout = isrwatch::config::Dur(Duration::from_millis(800));
+    c.properties.insert(
+        "log_level".into(),
+        isrwatch::config::PropertyValue::Plain("0".into()),
+    );
+    c
+}
+
+/// The poller, whether it has reached the cluster yet, and the errors of
+/// the polls that found it unreachable afterwards (checked at the end, so
+/// that a crash shows first).
+struct Watch {
+    p: KafkaPoller,
+    seen: bool,
+    unreachable: Vec<String>,
+}
+
+/// Polls once and checks the deadline (poll_timeout plus the poller's own
+/// small safety margins) and, once the cluster has been reached, that it
+/// stays reachable: one broker down must not make the whole cluster
+/// unreachable, the other brokers answer metadata.
+async fn poll(w: &mut Watch) -> ClusterSnapshot {
+    let started = Instant::now();
+    let s = w.p.poll(Utc::now()).await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(4500),
+        "poll took {took:?}, over its 3 s deadline: {:?}",
+        s.errors
+    );
+    if w.seen && !s.reachable {
+        w.unreachable.push(format!("{:?}", s.errors));
+    }
+    w.seen |= s.reachable;
+    s
+}
+
+fn offsets_complete(s: &ClusterSnapshot) -> bool {
+    GROUPS.iter().all(|g| {
+        s.groups.iter().any(|gi| {
+            gi.name == *g
+                && gi.error.is_none()
+                && !gi.partitions.is_empty()
+                && gi.partitions.iter().all(|p| p.committed.is_some())
+        })
+    })
+}
+
+/// Polls until `ok` holds (at most `tries` polls); returns the last snapshot.
+async fn poll_until(
+    w: &mut Watch,
+    tries: usize,
+    what: &str,
+    ok: impl Fn(&ClusterSnapshot) -> bool,
+) -> ClusterSnapshot {
+    let mut last = None;
+    for _ in 0..tries {
+        let s = poll(w).await;
+        if ok(&s) {
+            return s;
+        }
+        last = Some(s);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let s = last.expect("at least one poll");
+    panic!(
+        "{what}: not reached after {tries} polls; reachable={} brokers={:?} missing={:?} groups={:?} errors={:?}",
+        s.reachable,
+        s.brokers.iter().map(|b| b.id).collect::<Vec<_>>(),
+        s.missing_brokers,
+        s.groups
+            .iter()
+            .map(|g| (&g.name, &g.error, g.partitions.len()))
+            .collect::<Vec<_>>(),
+        s.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinator_down_and_back_many_times() {
+    let sim = Simulator::start(
+        scenario(),
+        SimOptions {
+            speed: 5.0,
+            ports: None,
+        },
+    )
+    .await
+    .expect("simulator");
+    // The broker coordinating the most groups goes down and up, then the
+    // next one, so that every broker with groups is hit.
+    let mut victims: Vec<i32> = (1..=BROKERS as i32)
+        .filter(|b| GROUPS.iter().any(|g| coordinator(g) == *b))
+        .collect();
+    victims
+        .sort_by_key(|b| std::cmp::Reverse(GROUPS.iter().filter(|g| coordinator(g) == *b).count()));
+    assert!(!victims.is_empty());
+
+    let mut p = Watch {
+        p: KafkaPoller::new(&config(&sim.bootstrap()))
+            .expect("poller")
+            .with_groups(GROUPS.iter().map(|g| g.to_string())),
+        seen: false,
+        unreachable: Vec::new(),
+    };
+    poll_until(&mut p, 30, "initial offsets", offsets_complete).await;
+
+    for cycle in 0..6 {
+        let b = victims[cycle % victims.len()];
+        sim.apply(Action::BrokerDown { broker: b });
+        let down = poll_until(&mut p, 10, "broker missing", |s| {
+            s.reachable && s.missing_brokers.contains(&b)
+        })
+        .await;
+        assert!(!down.brokers.iter().any(|x| x.id == b));
+        // Polls go on while it is down, and keep within their deadline
+        // (checked in `poll`). Their group requests to the dead coordinator
+        // time out; before the fix, the process aborted once the broker came
+        // back (or the groups' new coordinator was found).
+        for _ in 0..3 {
+            poll(&mut p).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+
+        sim.apply(Action::BrokerUp { broker: b });
+        poll_until(&mut p, 15, "broker back", |s| {
+            s.reachable && s.missing_brokers.is_empty() && s.brokers.iter().any(|x| x.id == b)
+        })
+        .await;
+        // Coordinators move back to the returning broker.
+        poll_until(&mut p, 15, "offsets after recovery", offsets_complete).await;
+    }
+    // While a coordinator is down, its groups move to another broker: the
+    // offsets come from the new coordinator without waiting for the old one.
+    let b = victims[0];
+    sim.apply(Action::BrokerDown { broker: b });
+    poll_until(&mut p, 15, "offsets while down", |s| {
+        s.missing_brokers.contains(&b) && offsets_complete(s)
+    })
+    .await;
+    sim.apply(Action::BrokerUp { broker: b });
+    poll_until(&mut p, 15, "offsets after the last recovery", |s| {
+        s.missing_brokers.is_empty() && offsets_complete(s)
+    })
+    .await;
+    assert!(
+        p.unreachable.is_empty(),
+        "a broker down made the cluster unreachable in {} poll(s): {:?}",
+        p.unreachable.len(),
+        p.unreachable
+    );
+}
