@@ -385,10 +385,13 @@ async fn run_one(
                 .pointer("/incident/kind")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            d.summary_source = body.pointer("/summary/source").map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            d.summary_source = body
+                .pointer("/summary/source/type")
+                .or_else(|| body.pointer("/summary/source"))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
         }
         d
     };
