@@ -132,7 +132,10 @@ pub async fn run(sizes: &[Size], baseline_timeout: Duration) -> anyhow::Result<S
             "bench scale: {} partitions, {} groups ...",
             size.partitions, size.groups
         );
-        rows.push(run_size(size, baseline_timeout).await?);
+        let row = run_size(size, baseline_timeout).await?;
+        // Progress for long runs: the row as JSON on stderr.
+        eprintln!("bench scale row: {}", serde_json::to_string(&row)?);
+        rows.push(row);
     }
     Ok(ScaleReport {
         rows,
@@ -235,18 +238,41 @@ async fn measure_isrwatch(sim: &SimHandle, bootstrap: &str) -> anyhow::Result<Si
         let report: ChildReport = serde_json::from_str(&json)?;
         anyhow::Ok((report, requests))
     };
-    let (report, requests) = tokio::time::timeout(ISRWATCH_TIMEOUT, work)
-        .await
-        .map_err(|_| {
-            anyhow::anyhow!("the isrwatch child did not finish within {ISRWATCH_TIMEOUT:?}")
-        })??;
-    let _ = child.wait().await;
-    Ok(Side {
-        requests_total: total(&requests),
-        requests,
-        report,
-        finished: true,
-    })
+    let pid = child.id();
+    let started = Instant::now();
+    match tokio::time::timeout(ISRWATCH_TIMEOUT, work).await {
+        Ok(done) => {
+            let (report, requests) = done?;
+            let _ = child.wait().await;
+            Ok(Side {
+                requests_total: total(&requests),
+                requests,
+                report,
+                finished: true,
+            })
+        }
+        Err(_) => {
+            let (cpu, rss) = pid.map(proc_usage).unwrap_or_default();
+            let requests = sim.request_counts();
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            Ok(Side {
+                requests_total: total(&requests),
+                requests,
+                report: ChildReport {
+                    poll_wall_s: started.elapsed().as_secs_f64(),
+                    poll_cpu_s: cpu,
+                    peak_rss_bytes: rss,
+                    errors: vec![format!(
+                        "stopped after {:.0} s (warm-up and measured poll together); figures are lower bounds",
+                        ISRWATCH_TIMEOUT.as_secs_f64()
+                    )],
+                    ..Default::default()
+                },
+                finished: false,
+            })
+        }
+    }
 }
 
 async fn measure_baseline(
