@@ -557,4 +557,30 @@ mod tests {
         }
         assert!(fault_scenarios(Path::new("/nonexistent")).is_err());
     }
+
+    #[test]
+    fn daemon_configs_validate_with_and_without_llm() {
+        let opts = LatencyOptions::default();
+        let dir = std::env::temp_dir();
+        let plain = daemon_config(
+            "127.0.0.1:9092",
+            &opts,
+            "http://127.0.0.1:1/hook/a".into(),
+            None,
+            &dir,
+        )
+        .unwrap();
+        assert!(plain.llm.is_none());
+        assert_eq!(plain.incidents.for_warning.0, Duration::ZERO);
+        assert_eq!(plain.notifiers.len(), 1);
+        let llm = daemon_config(
+            "127.0.0.1:9092",
+            &opts,
+            "http://127.0.0.1:1/hook/b".into(),
+            Some("http://127.0.0.1:2/v1".into()),
+            &dir,
+        )
+        .unwrap();
+        assert_eq!(llm.llm.unwrap().deadline.0, Duration::from_secs(3));
+    }
 }
