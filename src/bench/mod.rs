@@ -1,6 +1,9 @@
 //! Benchmarks printed as tables (`isrwatch bench ...`).
 
 pub mod baseline;
+pub mod child;
+pub mod latency;
+pub mod scale;
 
 use crate::cli::{BenchArgs, BenchKind};
 
@@ -20,8 +23,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 tokio::task::spawn_blocking(|| crate::detect::bench_throughput(20_000_000)).await?;
             print_report(&report, args.json)
         }
-        BenchKind::Scale | BenchKind::Latency => {
-            anyhow::bail!("this benchmark is not available in this build yet")
+        BenchKind::Scale => {
+            let sizes = match (args.partitions, args.groups) {
+                (None, None) => scale::DEFAULT_SIZES.to_vec(),
+                (p, g) => vec![scale::Size {
+                    partitions: p.unwrap_or(10_000).max(1),
+                    groups: g.unwrap_or(0),
+                }],
+            };
+            let report = scale::run(&sizes, scale::BASELINE_TIMEOUT).await?;
+            print_report(&report, args.json)
+        }
+        BenchKind::Latency => {
+            let report = latency::run(&latency::LatencyOptions::default()).await?;
+            print_report(&report, args.json)
         }
     }
 }

@@ -68,6 +68,9 @@ pub enum Command {
     Detect(DetectArgs),
     /// Run a benchmark and print its table.
     Bench(BenchArgs),
+    /// Internal: one measured side of `bench scale`, run in a child process.
+    #[command(hide = true)]
+    BenchChild(crate::bench::child::ChildArgs),
 }
 
 /// `isrwatch run`.
@@ -336,6 +339,7 @@ async fn dispatch(command: Command) -> i32 {
         Command::Sim(args) => wire::sim(args, Box::pin(shutdown_signal())).await,
         Command::Detect(args) => wire::detect(args).await,
         Command::Bench(args) => wire::bench(args).await,
+        Command::BenchChild(args) => wire::bench_child(args).await,
         Command::Config(_) => Ok(()), // handled before the runtime starts
     };
     match result {

@@ -205,3 +205,8 @@ pub async fn detect(args: DetectArgs) -> anyhow::Result<()> {
 pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     crate::bench::run(args).await
 }
+
+/// The hidden `isrwatch bench-child`: one measured side of `bench scale`.
+pub async fn bench_child(args: crate::bench::child::ChildArgs) -> anyhow::Result<()> {
+    crate::bench::child::run(args).await
+}

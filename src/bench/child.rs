@@ -1,0 +1,284 @@
+//! The hidden `isrwatch bench-child` command: one measured side of
+//! `bench scale`, run in its own process so that its CPU time and peak RSS
+//! are its own (the simulator stays in the parent).
+//!
+//! Protocol on stdin/stdout (one line each), so that the parent can read
+//! the simulator's request counters around the measured poll only:
+//! - `isrwatch` mode: the child prints `warm` after its warm-up poll and
+//!   waits for a line on stdin; then it prints `polled` after the measured
+//!   poll and waits again; then it renders `/metrics`, loads the API and
+//!   prints `result <json>`.
+//! - `baseline` mode: the child scrapes once and prints `result <json>`.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncBufReadExt as _;
+
+use crate::config::{ClusterConfig, Dur};
+use crate::evaluate::{Evaluator as _, NoScorer, RuleEvaluator};
+use crate::poll::Poller as _;
+
+/// Arguments of `isrwatch bench-child`.
+#[derive(Debug, Clone, Args)]
+pub struct ChildArgs {
+    /// Bootstrap address of the simulator.
+    #[arg(long)]
+    pub bootstrap: String,
+    /// Which poller to measure.
+    #[arg(long, value_enum)]
+    pub mode: ChildMode,
+    /// Concurrent API clients (`isrwatch` mode).
+    #[arg(long, default_value_t = 200)]
+    pub api_clients: usize,
+    /// Requests per API client (`isrwatch` mode).
+    #[arg(long, default_value_t = 5)]
+    pub api_rounds: usize,
+}
+
+/// The two pollers compared by `bench scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChildMode {
+    /// isrwatch's own poller, `/metrics` and API.
+    Isrwatch,
+    /// The kafka_exporter-style scrape of [`super::baseline::scrape`].
+    Baseline,
+}
+
+/// What a child measured; printed as JSON after `result `.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChildReport {
+    /// Partitions the poll (or scrape) saw.
+    pub partitions_seen: usize,
+    /// Consumer groups the poll (or scrape) saw.
+    pub groups_seen: usize,
+    /// Wall time of the warm-up poll (isrwatch: first poll, creates the client).
+    pub warmup_wall_s: f64,
+    /// Wall time of the measured poll (baseline: the whole scrape).
+    pub poll_wall_s: f64,
+    /// CPU time (user + system, every thread) of the measured poll.
+    pub poll_cpu_s: f64,
+    /// Time to render `/metrics` from the polled snapshot.
+    pub metrics_render_s: f64,
+    /// Size of the rendered `/metrics` text.
+    pub metrics_bytes: usize,
+    /// Median API latency under load.
+    pub api_p50_ms: f64,
+    /// 99th percentile API latency under load.
+    pub api_p99_ms: f64,
+    /// API requests sent.
+    pub api_requests: usize,
+    /// API requests that failed or did not answer 200.
+    pub api_errors: usize,
+    /// Peak resident set size of the child (VmHWM) at the end.
+    pub peak_rss_bytes: u64,
+    /// Problems the poll reported (first few).
+    pub errors: Vec<String>,
+}
+
+/// Runs the child side; see the module documentation.
+pub async fn run(args: ChildArgs) -> anyhow::Result<()> {
+    let report = match args.mode {
+        ChildMode::Isrwatch => run_isrwatch(&args).await?,
+        ChildMode::Baseline => run_baseline(&args).await?,
+    };
+    say(&format!("result {}", serde_json::to_string(&report)?));
+    Ok(())
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn wait_for_parent(lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::io::Stdin>>) {
+    let _ = lines.next_line().await;
+}
+
+/// The cluster entry the isrwatch child polls: generous timeouts so that
+/// the biggest sizes finish.
+pub fn bench_cluster(bootstrap: &str) -> ClusterConfig {
+    let mut c =
+        ClusterConfig::with_bootstrap("c", bootstrap.split(',').map(str::to_string).collect());
+    c.poll_interval = Dur(Duration::from_secs(60));
+    c.poll_timeout = Dur(Duration::from_secs(300));
+    c.request_timeout = Dur(Duration::from_secs(120));
+    c
+}
+
+async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let cluster = bench_cluster(&args.bootstrap);
+    let mut poller =
+        crate::poll::KafkaPoller::new(&cluster).map_err(|e| anyhow::anyhow!("poller: {e}"))?;
+    let mut report = ChildReport::default();
+
+    let t = Instant::now();
+    let _ = poller.poll(chrono::Utc::now()).await;
+    report.warmup_wall_s = t.elapsed().as_secs_f64();
+    say("warm");
+    wait_for_parent(&mut lines).await;
+
+    let cpu0 = super::process_cpu_time();
+    let t = Instant::now();
+    let now = chrono::Utc::now();
+    let snap = poller.poll(now).await;
+    report.poll_wall_s = t.elapsed().as_secs_f64();
+    report.poll_cpu_s = (super::process_cpu_time().saturating_sub(cpu0)).as_secs_f64();
+    say("polled");
+    wait_for_parent(&mut lines).await;
+
+    report.partitions_seen = snap.topics.iter().map(|t| t.partitions.len()).sum();
+    report.groups_seen = snap.groups.len();
+    report.errors = snap
+        .errors
+        .iter()
+        .take(5)
+        .map(|e| e.message.clone())
+        .collect();
+    if !snap.reachable {
+        report.errors.insert(0, "cluster unreachable".into());
+    }
+
+    // /metrics from a shared state holding this snapshot and its evaluation.
+    let mut evaluator = RuleEvaluator::new("c", &Default::default(), Box::new(NoScorer));
+    let evaluation = evaluator.evaluate(&snap, now);
+    let state = crate::state::SharedState::new(["c".to_string()]);
+    state.publish_poll(Arc::new(snap), Arc::new(evaluation));
+    let registry = prometheus::Registry::new();
+    let t = Instant::now();
+    let text = crate::http::metrics::render(
+        &state,
+        &crate::http::metrics::SeriesFilter::all(),
+        &registry,
+        now,
+    );
+    report.metrics_render_s = t.elapsed().as_secs_f64();
+    report.metrics_bytes = text.len();
+    drop(text);
+
+    // The API under concurrent load.
+    let (p50, p99, n, errors) =
+        load_api(state, registry, args.api_clients, args.api_rounds).await?;
+    report.api_p50_ms = p50;
+    report.api_p99_ms = p99;
+    report.api_requests = n;
+    report.api_errors = errors;
+    report.peak_rss_bytes = super::peak_rss_bytes();
+    Ok(report)
+}
+
+/// Serves the API on 127.0.0.1:0 and sends `clients` concurrent streams of
+/// `rounds` requests (alternately `/api/v1/status` and the under-replicated
+/// partitions). Returns (p50 ms, p99 ms, requests, errors).
+async fn load_api(
+    state: Arc<crate::state::SharedState>,
+    registry: prometheus::Registry,
+    clients: usize,
+    rounds: usize,
+) -> anyhow::Result<(f64, f64, usize, usize)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let ctx = Arc::new(crate::http::api::ApiContext::new(state, registry));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::http::serve(listener, ctx, async {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let mut tasks = Vec::with_capacity(clients);
+    for i in 0..clients {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::with_capacity(rounds);
+            for r in 0..rounds {
+                let path = if (i + r) % 2 == 0 {
+                    "/api/v1/status"
+                } else {
+                    "/api/v1/clusters/c/partitions?state=under_replicated"
+                };
+                let t = Instant::now();
+                let ok = match client.get(format!("http://{addr}{path}")).send().await {
+                    Ok(resp) => resp.status().is_success() && resp.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                out.push((t.elapsed(), ok));
+            }
+            out
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        for (d, ok) in t.await? {
+            latencies.push(d.as_secs_f64() * 1000.0);
+            if !ok {
+                errors += 1;
+            }
+        }
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let n = latencies.len();
+    Ok((
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        n,
+        errors,
+    ))
+}
+
+/// The `q` quantile (nearest rank) of sorted values; 0 when empty.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+async fn run_baseline(args: &ChildArgs) -> anyhow::Result<ChildReport> {
+    let bootstrap = args.bootstrap.clone();
+    let cpu0 = super::process_cpu_time();
+    let t = Instant::now();
+    let scrape = tokio::task::spawn_blocking(move || {
+        super::baseline::scrape(&bootstrap, &[], Duration::from_secs(30))
+    })
+    .await?;
+    let mut report = ChildReport {
+        poll_wall_s: t.elapsed().as_secs_f64(),
+        poll_cpu_s: (super::process_cpu_time().saturating_sub(cpu0)).as_secs_f64(),
+        ..Default::default()
+    };
+    match scrape {
+        Ok(s) => {
+            report.partitions_seen = s.partitions;
+            report.groups_seen = s.groups;
+        }
+        Err(e) => report.errors.push(e),
+    }
+    report.peak_rss_bytes = super::peak_rss_bytes();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 50.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+        assert_eq!(percentile(&[3.0], 0.99), 3.0);
+    }
+}

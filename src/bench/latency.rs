@@ -1,0 +1,586 @@
+//! `isrwatch bench latency`: for each shipped fault scenario, the wall time
+//! from the fault to the first notification delivered to a local webhook
+//! receiver, by the whole daemon (`daemon::build::start`), once with the
+//! template summarizer and once with a local fake OpenAI-compatible LLM
+//! that answers after a fixed delay. Both daemons watch the same simulator
+//! at the same time.
+//!
+//! The fault instant is observed, not computed: the parent samples the
+//! simulator's clock every 20 ms and takes the first sample at or past the
+//! event's `at`. It also records when the fault became *visible* in the
+//! cluster state a poller reads (a broker gone, an ISR shrunk, a leader
+//! lost, the controller moved); e.g. a slow follower only leaves the ISR
+//! after `replica_lag_time_max`. The targets are judged from that moment.
+//!
+//! Incident pending delays (`[incidents] for_*`) are set to 0 so that the
+//! figure is the pipeline's own latency; rule hold times (e.g.
+//! `leader_imbalance_for`) keep their shipped defaults.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::config::{Config, Dur};
+use crate::sim::{Scenario, SimHandle, SimOptions, SimState, Simulator};
+
+/// Settings of `bench latency`.
+#[derive(Debug, Clone)]
+pub struct LatencyOptions {
+    /// Where the scenario files are (`*.toml`); those with events are run.
+    pub scenarios_dir: PathBuf,
+    /// The daemons' poll interval.
+    pub poll_interval: Duration,
+    /// How long the fake LLM takes to answer.
+    pub llm_delay: Duration,
+    /// `[llm] deadline` of the LLM daemon.
+    pub llm_deadline: Duration,
+    /// How long to wait for a notification after the fault.
+    pub wait_after_fault: Duration,
+    /// Scenarios run at the same time.
+    pub parallel: usize,
+}
+
+impl Default for LatencyOptions {
+    fn default() -> Self {
+        LatencyOptions {
+            scenarios_dir: PathBuf::from("tests/scenarios"),
+            poll_interval: Duration::from_secs(1),
+            llm_delay: Duration::from_millis(1500),
+            llm_deadline: Duration::from_secs(3),
+            wait_after_fault: Duration::from_secs(60),
+            parallel: 3,
+        }
+    }
+}
+
+/// One daemon's result in one scenario.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Delivery {
+    /// Seconds from the fault to the first notification after it.
+    pub after_fault_s: Option<f64>,
+    /// Seconds from the fault becoming visible to that notification.
+    pub after_visible_s: Option<f64>,
+    /// Incident kind of that notification.
+    pub kind: Option<String>,
+    /// `summary.source` of that notification (`template`, `llm`, ...).
+    pub summary_source: Option<String>,
+    /// Notifications received before the fault (false alarms, if any).
+    pub before_fault: usize,
+    /// The target (seconds from visible to notification).
+    pub target_s: f64,
+    /// Whether `after_visible_s` is within `target_s`.
+    pub within_target: bool,
+}
+
+/// One scenario's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioRow {
+    /// File stem, e.g. `broker_down`.
+    pub scenario: String,
+    /// The first event's action.
+    pub fault: String,
+    /// The first event's `at` (simulated seconds).
+    pub fault_at_s: f64,
+    /// Seconds from the fault until it was visible in the cluster state
+    /// (`None`: no change a poller can see, e.g. consumer faults; then the
+    /// fault instant counts as visible).
+    pub visible_after_s: Option<f64>,
+    /// Template summarizer.
+    pub no_llm: Delivery,
+    /// Fake LLM with a fixed delay.
+    pub llm: Delivery,
+    /// Set when the run failed.
+    pub error: Option<String>,
+}
+
+/// The whole result.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyReport {
+    pub poll_interval_s: f64,
+    pub llm_delay_s: f64,
+    pub llm_deadline_s: f64,
+    pub rows: Vec<ScenarioRow>,
+}
+
+/// Received webhook calls: (tag, when, body).
+type Inbox = Arc<Mutex<Vec<(String, Instant, Value)>>>;
+
+async fn receive(
+    State(inbox): State<Inbox>,
+    UrlPath(tag): UrlPath<String>,
+    Json(body): Json<Value>,
+) -> &'static str {
+    inbox.lock().push((tag, Instant::now(), body));
+    "ok"
+}
+
+async fn fake_llm(State(delay): State<Duration>) -> Json<Value> {
+    tokio::time::sleep(delay).await;
+    let answer = json!({
+        "headline": "Replication trouble in the cluster",
+        "what_happened": "The watched cluster changed state; see the facts of the incident.",
+        "impact": "Some partitions may run with fewer replicas than configured.",
+        "likely_cause": "A broker or a consumer stopped doing its work.",
+        "next_steps": ["Check the broker logs.", "Check the consumer applications."]
+    });
+    Json(json!({
+        "choices": [{"message": {"content": answer.to_string(), "refusal": null}}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50}
+    }))
+}
+
+/// Serves `router` on 127.0.0.1:0 until the returned sender is dropped.
+async fn serve_local(
+    router: Router,
+) -> anyhow::Result<(std::net::SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok((addr, tx))
+}
+
+/// The shipped scenarios with at least one event, sorted by name.
+pub fn fault_scenarios(dir: &Path) -> anyhow::Result<Vec<(String, Scenario)>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!("cannot read the scenario directory {}: {e}", dir.display())
+    })?;
+    for e in entries {
+        let p = e?.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("toml") {
+            continue;
+        }
+        let s = Scenario::load(&p)?;
+        if s.events.is_empty() {
+            continue;
+        }
+        let name = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
+        out.push((name, s));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Runs every fault scenario; see the module documentation.
+pub async fn run(opts: &LatencyOptions) -> anyhow::Result<LatencyReport> {
+    let scenarios = fault_scenarios(&opts.scenarios_dir)?;
+    let inbox: Inbox = Arc::default();
+    let (hook_addr, _hook_stop) = serve_local(
+        Router::new()
+            .route("/hook/{tag}", post(receive))
+            .with_state(inbox.clone()),
+    )
+    .await?;
+    let (llm_addr, _llm_stop) = serve_local(
+        Router::new()
+            .route("/v1/chat/completions", post(fake_llm))
+            .with_state(opts.llm_delay),
+    )
+    .await?;
+
+    let mut rows = Vec::new();
+    for chunk in scenarios.chunks(opts.parallel.max(1)) {
+        let runs = chunk.iter().map(|(name, s)| {
+            let inbox = inbox.clone();
+            async move {
+                eprintln!("bench latency: {name} ...");
+                match run_one(name, s.clone(), opts, hook_addr, llm_addr, inbox).await {
+                    Ok(r) => r,
+                    Err(e) => ScenarioRow {
+                        scenario: name.clone(),
+                        fault: s
+                            .events
+                            .first()
+                            .map(|e| e.action.name().to_string())
+                            .unwrap_or_default(),
+                        fault_at_s: 0.0,
+                        visible_after_s: None,
+                        no_llm: Delivery::default(),
+                        llm: Delivery::default(),
+                        error: Some(format!("{e:#}")),
+                    },
+                }
+            }
+        });
+        rows.extend(futures::future::join_all(runs).await);
+    }
+    Ok(LatencyReport {
+        poll_interval_s: opts.poll_interval.as_secs_f64(),
+        llm_delay_s: opts.llm_delay.as_secs_f64(),
+        llm_deadline_s: opts.llm_deadline.as_secs_f64(),
+        rows,
+    })
+}
+
+/// The daemon configuration: the demo's, with a webhook to `hook`, no
+/// pending delays, state in `state_dir`, and optionally the fake LLM.
+fn daemon_config(
+    bootstrap: &str,
+    opts: &LatencyOptions,
+    hook: String,
+    llm_base: Option<String>,
+    state_dir: &Path,
+) -> anyhow::Result<Config> {
+    let args = crate::cli::DemoArgs {
+        scenario: None,
+        speed: 1.0,
+        listen: Some("127.0.0.1:0".into()),
+        webhook: Some(hook),
+        slack_webhook: None,
+        alertmanager: None,
+        duration: None,
+        poll_interval: opts.poll_interval,
+    };
+    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret");
+    config
+        .notifiers
+        .retain(|n| n.kind != crate::notify::NotifierKind::Log);
+    config.daemon.state_dir = state_dir.to_path_buf();
+    config.daemon.shutdown_timeout = Dur(Duration::from_secs(3));
+    config.incidents.for_critical = Dur(Duration::ZERO);
+    config.incidents.for_warning = Dur(Duration::ZERO);
+    config.incidents.for_info = Dur(Duration::ZERO);
+    if let Some(base) = llm_base {
+        config.llm = Some(crate::summarize::LlmConfig {
+            provider: crate::summarize::Provider::OpenAi,
+            base_url: base,
+            deadline: Dur(opts.llm_deadline),
+            timeout: Dur(opts.llm_deadline + Duration::from_secs(5)),
+            ..Default::default()
+        });
+    }
+    let problems = config.validate();
+    if !problems.is_empty() {
+        anyhow::bail!("bench daemon configuration is invalid:\n{problems}");
+    }
+    Ok(config)
+}
+
+/// What a poller can see change: controller, brokers up / log dirs,
+/// under-replicated, offline and non-preferred-leader partition counts.
+fn signature(s: &SimState) -> (Option<i32>, Vec<(bool, bool)>, usize, usize, usize) {
+    let mut urp = 0;
+    let mut offline = 0;
+    let mut moved = 0;
+    for parts in s.topics.values() {
+        for p in parts {
+            if p.isr.len() < p.replicas.len() {
+                urp += 1;
+            }
+            match p.leader {
+                None => offline += 1,
+                Some(l) if p.replicas.first() != Some(&l) => moved += 1,
+                Some(_) => {}
+            }
+        }
+    }
+    (
+        s.controller,
+        s.brokers.iter().map(|b| (b.up, b.log_dir_failed)).collect(),
+        urp,
+        offline,
+        moved,
+    )
+}
+
+async fn run_one(
+    name: &str,
+    scenario: Scenario,
+    opts: &LatencyOptions,
+    hook_addr: std::net::SocketAddr,
+    llm_addr: std::net::SocketAddr,
+    inbox: Inbox,
+) -> anyhow::Result<ScenarioRow> {
+    let first = scenario
+        .events
+        .iter()
+        .min_by_key(|e| e.at)
+        .ok_or_else(|| anyhow::anyhow!("{name}: no events"))?
+        .clone();
+    let sim = Simulator::start(scenario, SimOptions::default()).await?;
+    let bootstrap = sim.bootstrap();
+    let dir = std::env::temp_dir().join(format!(
+        "isrwatch-bench-latency-{}-{name}",
+        std::process::id()
+    ));
+    let tag_plain = format!("{name}-plain");
+    let tag_llm = format!("{name}-llm");
+    let result = async {
+        let plain = daemon_config(
+            &bootstrap,
+            opts,
+            format!("http://{hook_addr}/hook/{tag_plain}"),
+            None,
+            &dir.join("plain"),
+        )?;
+        let llm = daemon_config(
+            &bootstrap,
+            opts,
+            format!("http://{hook_addr}/hook/{tag_llm}"),
+            Some(format!("http://{llm_addr}/v1")),
+            &dir.join("llm"),
+        )?;
+        let d1 = crate::daemon::build::start(plain).await?;
+        let d2 = crate::daemon::build::start(llm).await;
+        let d2 = match d2 {
+            Ok(d) => d,
+            Err(e) => {
+                d1.stop().await;
+                return Err(e);
+            }
+        };
+        let watched = watch(&sim, first.at, opts, &inbox, [&tag_plain, &tag_llm]).await;
+        d1.stop().await;
+        d2.stop().await;
+        anyhow::Ok(watched)
+    }
+    .await;
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let (fault_instant, visible_instant) = result?;
+
+    let visible_after_s = visible_instant.map(|v| v.duration_since(fault_instant).as_secs_f64());
+    let visible = visible_instant.unwrap_or(fault_instant);
+    let plain_target = opts.poll_interval.as_secs_f64() + 1.0;
+    let llm_target = plain_target + opts.llm_deadline.as_secs_f64();
+    let inbox = inbox.lock();
+    let delivery = |tag: &str, target: f64| {
+        let mine: Vec<&(String, Instant, Value)> =
+            inbox.iter().filter(|(t, _, _)| t == tag).collect();
+        let before_fault = mine.iter().filter(|(_, at, _)| *at < fault_instant).count();
+        let first = mine
+            .iter()
+            .filter(|(_, at, _)| *at >= fault_instant)
+            .min_by_key(|(_, at, _)| *at);
+        let mut d = Delivery {
+            before_fault,
+            target_s: target,
+            ..Default::default()
+        };
+        if let Some((_, at, body)) = first {
+            d.after_fault_s = Some(at.duration_since(fault_instant).as_secs_f64());
+            let after_visible = at.saturating_duration_since(visible).as_secs_f64();
+            d.after_visible_s = Some(after_visible);
+            d.within_target = after_visible <= target;
+            d.kind = body
+                .pointer("/incident/kind")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            d.summary_source = body
+                .pointer("/summary/source/type")
+                .or_else(|| body.pointer("/summary/source"))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+        }
+        d
+    };
+    Ok(ScenarioRow {
+        scenario: name.to_string(),
+        fault: first.action.name().to_string(),
+        fault_at_s: first.at.as_secs_f64(),
+        visible_after_s,
+        no_llm: delivery(&tag_plain, plain_target),
+        llm: delivery(&tag_llm, llm_target),
+        error: None,
+    })
+}
+
+/// Samples the simulator every 20 ms: returns the wall instant the fault
+/// fired and the instant it became visible (if it ever did), once both
+/// tagged receivers got a notification after the fault or the wait is over.
+async fn watch(
+    sim: &SimHandle,
+    at: Duration,
+    opts: &LatencyOptions,
+    inbox: &Inbox,
+    tags: [&str; 2],
+) -> (Instant, Option<Instant>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut before = signature(&sim.state());
+    let mut fault: Option<Instant> = None;
+    let mut visible: Option<Instant> = None;
+    loop {
+        tick.tick().await;
+        let now = Instant::now();
+        let state = sim.state();
+        match fault {
+            None => {
+                if state.elapsed >= at {
+                    fault = Some(now);
+                    if signature(&state) != before {
+                        visible = Some(now);
+                    }
+                } else {
+                    before = signature(&state);
+                }
+            }
+            Some(f) => {
+                if visible.is_none() && signature(&state) != before {
+                    visible = Some(now);
+                }
+                let got = |tag: &str| {
+                    inbox
+                        .lock()
+                        .iter()
+                        .any(|(t, when, _)| t == tag && *when >= f)
+                };
+                if (got(tags[0]) && got(tags[1])) || now.duration_since(f) > opts.wait_after_fault {
+                    return (f, visible);
+                }
+            }
+        }
+    }
+}
+
+fn secs(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into())
+}
+
+impl fmt::Display for LatencyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "fault -> first webhook notification; poll interval {:.0} s; fake LLM answers after {:.1} s, deadline {:.0} s",
+            self.poll_interval_s, self.llm_delay_s, self.llm_deadline_s
+        )?;
+        writeln!(
+            f,
+            "targets from the moment the fault is visible: no LLM <= {:.1} s, LLM <= {:.1} s",
+            self.poll_interval_s + 1.0,
+            self.poll_interval_s + 1.0 + self.llm_deadline_s
+        )?;
+        writeln!(
+            f,
+            "{:<20} {:<20} {:>7} | {:>7} {:>7} {:>4} {:<18} | {:>7} {:>7} {:>4} {:<8}",
+            "scenario",
+            "fault",
+            "visible",
+            "no-LLM",
+            "vis->n",
+            "ok",
+            "kind",
+            "LLM",
+            "vis->n",
+            "ok",
+            "summary"
+        )?;
+        for r in &self.rows {
+            if let Some(e) = &r.error {
+                writeln!(f, "{:<20} error: {e}", r.scenario)?;
+                continue;
+            }
+            let ok = |d: &Delivery| {
+                if d.after_fault_s.is_none() {
+                    "none"
+                } else if d.within_target {
+                    "yes"
+                } else {
+                    "no"
+                }
+            };
+            writeln!(
+                f,
+                "{:<20} {:<20} {:>7} | {:>7} {:>7} {:>4} {:<18} | {:>7} {:>7} {:>4} {:<8}",
+                r.scenario,
+                format!("{}@{:.0}s", r.fault, r.fault_at_s),
+                r.visible_after_s
+                    .map(|v| format!("+{v:.2}"))
+                    .unwrap_or_else(|| "at fault".into()),
+                secs(r.no_llm.after_fault_s),
+                secs(r.no_llm.after_visible_s),
+                ok(&r.no_llm),
+                r.no_llm.kind.clone().unwrap_or_else(|| "-".into()),
+                secs(r.llm.after_fault_s),
+                secs(r.llm.after_visible_s),
+                ok(&r.llm),
+                r.llm.summary_source.clone().unwrap_or_else(|| "-".into()),
+            )?;
+        }
+        let early: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.no_llm.before_fault + r.llm.before_fault > 0)
+            .map(|r| {
+                format!(
+                    "{} ({} + {})",
+                    r.scenario, r.no_llm.before_fault, r.llm.before_fault
+                )
+            })
+            .collect();
+        if !early.is_empty() {
+            writeln!(f, "notifications before the fault: {}", early.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_fault_scenarios_are_found() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+        let names: Vec<String> = fault_scenarios(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        for want in [
+            "broker_down",
+            "slow_follower",
+            "last_isr_offline",
+            "consumer_stall",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
+        assert!(fault_scenarios(Path::new("/nonexistent")).is_err());
+    }
+
+    #[test]
+    fn daemon_configs_validate_with_and_without_llm() {
+        let opts = LatencyOptions::default();
+        let dir = std::env::temp_dir();
+        let plain = daemon_config(
+            "127.0.0.1:9092",
+            &opts,
+            "http://127.0.0.1:1/hook/a".into(),
+            None,
+            &dir,
+        )
+        .unwrap();
+        assert!(plain.llm.is_none());
+        assert_eq!(plain.incidents.for_warning.0, Duration::ZERO);
+        assert_eq!(plain.notifiers.len(), 1);
+        let llm = daemon_config(
+            "127.0.0.1:9092",
+            &opts,
+            "http://127.0.0.1:1/hook/b".into(),
+            Some("http://127.0.0.1:2/v1".into()),
+            &dir,
+        )
+        .unwrap();
+        assert_eq!(llm.llm.unwrap().deadline.0, Duration::from_secs(3));
+    }
+}
