@@ -10,6 +10,8 @@ const DAY_SECS: i64 = 86_400;
 pub const MAX_ABS_VALUE: f64 = 1e300;
 /// Points learnt before any score can be non-zero.
 pub const WARMUP_POINTS: u64 = 30;
+/// Points learnt before z values enter the rarity histograms.
+pub const HIST_WARMUP_POINTS: u64 = 2;
 /// Points learnt before a new extreme counts as novel: the range seen must
 /// first mean something (a linear ramp makes a new extreme by 1/n of the
 /// range each point).
@@ -356,8 +358,16 @@ impl Core {
 
         // Learn.
         self.z_avg = z_avg;
-        self.hist_now.add(bin_now, p.hist_decay);
-        self.hist_avg.add(bin_avg, p.hist_decay);
+        // The second point has no noise scale at all (one point, no
+        // residuals), so its z is enormous; recording it would make every
+        // later fault of a young series look ordinary (a 6x traffic jump
+        // after 60 polls scored 0.18). Later warm-up points stay: they keep
+        // the bar high while the scale settles, which NAB rewards (skipping
+        // the first 10 cost 1 point there).
+        if self.n >= HIST_WARMUP_POINTS {
+            self.hist_now.add(bin_now, p.hist_decay);
+            self.hist_avg.add(bin_avg, p.hist_decay);
+        }
         self.n += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);

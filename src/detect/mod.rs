@@ -394,6 +394,21 @@ mod tests {
     }
 
     #[test]
+    fn young_series_alarms_on_a_clear_jump() {
+        // 60 polls of a steady rate (2% noise), then six times the traffic:
+        // the second point's undefined noise scale must not mask it.
+        let cfg = DetectorConfig::default();
+        let mut d = Detector::new(&cfg);
+        let noise = [1.0, 0.98, 1.02, 0.99, 1.01, 0.97, 1.03, 1.0];
+        let steady = (0..60).map(|i| 1350.0 * noise[i % noise.len()]);
+        for s in run(&mut d, steady, 0) {
+            assert!(s.score < cfg.alert_threshold, "{s:?}");
+        }
+        let s = d.observe(60 * 300, 8500.0);
+        assert!(s.score >= cfg.alert_threshold, "{s:?}");
+    }
+
+    #[test]
     fn nan_is_ignored() {
         let cfg = DetectorConfig::default();
         let mut d = Detector::new(&cfg);

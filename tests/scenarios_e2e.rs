@@ -1,0 +1,284 @@
+//! Every shipped scenario, end to end: the simulator (real Kafka wire
+//! protocol) → the real rdkafka poller → the evaluator → incidents →
+//! template summaries → a sink. Each scenario's `[[expect]]` findings must
+//! be raised and resolved within their deadlines (in simulated time), and
+//! the broker-down scenario must give exactly one incident with one firing
+//! and one resolve notification.
+//!
+//! The scenarios run sped up, so the time-based thresholds of the rules
+//! (STALL/STOP after, `for` durations) are given in simulated time and
+//! divided by the speed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use isrwatch::config::{ClusterConfig, Dur};
+use isrwatch::daemon::{self, ClusterStage, MemorySink, PipelineMetrics, Stages, TokioClock};
+use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
+use isrwatch::finding::{Finding, Subject};
+use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
+use isrwatch::model::NotifyReason;
+use isrwatch::sim::{Expectation, Scenario, SimOptions, Simulator};
+use isrwatch::state::SharedState;
+
+const SPEED: f64 = 5.0;
+
+/// A simulated-time duration as the wall-clock duration the daemon sees.
+fn wall(sim_secs: f64) -> Dur {
+    Dur(Duration::from_secs_f64(sim_secs / SPEED))
+}
+
+fn rules() -> RulesConfig {
+    let mut r = RulesConfig {
+        controller_window: wall(600.0),
+        leader_imbalance_for: wall(30.0),
+        follower_lag_for: wall(30.0),
+        isr_churn_window: wall(120.0),
+        ..Default::default()
+    };
+    r.lag.stall_after = wall(30.0);
+    r.lag.stop_after = wall(30.0);
+    r
+}
+
+fn incidents() -> IncidentConfig {
+    IncidentConfig {
+        for_warning: wall(10.0),
+        for_info: wall(10.0),
+        ..Default::default()
+    }
+}
+
+/// Partition health kinds, least to most severe. The evaluator reports only
+/// the most severe one per partition, so an expected `under_replicated` is
+/// also met by `at_min_isr`, `under_min_isr` or `partition_offline`.
+const PARTITION_LADDER: [&str; 4] = [
+    "under_replicated",
+    "at_min_isr",
+    "under_min_isr",
+    "partition_offline",
+];
+
+fn kind_meets(expected: &str, found: &str) -> bool {
+    if expected == found {
+        return true;
+    }
+    let rank = |k: &str| PARTITION_LADDER.iter().position(|x| *x == k);
+    matches!((rank(expected), rank(found)), (Some(e), Some(f)) if f >= e)
+}
+
+fn matches(e: &Expectation, f: &Finding) -> bool {
+    if !kind_meets(&e.kind, f.kind.as_str()) {
+        return false;
+    }
+    let series = match &f.subject {
+        Subject::Series { series } => series.as_str(),
+        _ => "",
+    };
+    if let Some(b) = e.broker {
+        // The broker is the subject, one of the brokers blamed, or the
+        // leader of the partition (an isolated leader keeps its ISR to itself).
+        let leader = f.labels.get("leader") == Some(&b.to_string());
+        if f.subject != (Subject::Broker { id: b }) && !f.brokers.contains(&b) && !leader {
+            return false;
+        }
+    }
+    if let Some(g) = &e.group {
+        let group_subject = f.subject == Subject::Group { group: g.clone() };
+        if !group_subject && !series.contains(&format!("group=\"{g}\"")) {
+            return false;
+        }
+    }
+    if let Some(t) = &e.topic {
+        let ok = match &f.subject {
+            Subject::Topic { topic } | Subject::Partition { topic, .. } => topic == t,
+            Subject::Series { series } => series.contains(&format!("topic=\"{t}\"")),
+            _ => f.labels.get("topic") == Some(t),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    if let Some(p) = e.partition {
+        if !matches!(f.subject, Subject::Partition { partition, .. } if partition == p) {
+            return false;
+        }
+    }
+    true
+}
+
+struct Outcome {
+    name: String,
+    failures: Vec<String>,
+    notifications: Vec<(String, NotifyReason)>,
+}
+
+async fn run_scenario(path: std::path::PathBuf) -> Outcome {
+    let name = path.file_stem().unwrap().to_string_lossy().to_string();
+    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let expects = scenario.expect.clone();
+    let end = expects
+        .iter()
+        .map(|e| e.resolve_deadline().unwrap_or(e.raise_deadline()))
+        .max()
+        .unwrap_or(Duration::from_secs(60))
+        + Duration::from_secs(10);
+    let sim = Simulator::start(
+        scenario,
+        SimOptions {
+            speed: SPEED,
+            ports: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+
+    let mut cluster = ClusterConfig::with_bootstrap(
+        &name,
+        sim.bootstrap().split(',').map(String::from).collect(),
+    );
+    cluster.poll_interval = Dur(Duration::from_millis(1000));
+    cluster.poll_timeout = Dur(Duration::from_millis(900));
+    cluster.request_timeout = Dur(Duration::from_millis(800));
+    let state = SharedState::new([name.clone()]);
+    let sink = Arc::new(MemorySink::default());
+    let stages = Stages {
+        clusters: vec![ClusterStage {
+            name: name.clone(),
+            interval: cluster.poll_interval.0,
+            poll_timeout: cluster.poll_timeout.0,
+            poller: Box::new(isrwatch::poll::KafkaPoller::new(&cluster).unwrap()),
+            evaluator: Box::new(RuleEvaluator::new(
+                &name,
+                &rules(),
+                isrwatch::detect::scorer(&Default::default()),
+            )),
+        }],
+        correlator: Box::new(IncidentManager::new(&incidents(), Silences::new())),
+        summarizer: isrwatch::summarize::build(None, &prometheus::Registry::new()).unwrap(),
+        sink: sink.clone(),
+        state: state.clone(),
+        clock: Arc::new(TokioClock::new()),
+        metrics: PipelineMetrics::register(&prometheus::Registry::new()),
+        follow_up_late_summaries: false,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let pipeline = tokio::spawn(daemon::run(stages, async {
+        let _ = stop_rx.await;
+    }));
+
+    let mut raised: Vec<Option<Duration>> = vec![None; expects.len()];
+    let mut resolved: Vec<Option<Duration>> = vec![None; expects.len()];
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let t = sim.elapsed();
+        let findings = state
+            .cluster(&name)
+            .map(|v| v.evaluation.findings.clone())
+            .unwrap_or_default();
+        for (i, e) in expects.iter().enumerate() {
+            let present = findings.iter().any(|f| matches(e, f));
+            if raised[i].is_none() && t >= e.raised_after && present {
+                raised[i] = Some(t);
+            }
+            if let Some(after) = e.resolved_after {
+                if raised[i].is_some() && resolved[i].is_none() && t >= after && !present {
+                    resolved[i] = Some(t);
+                }
+            }
+        }
+        let done = expects.iter().enumerate().all(|(i, e)| {
+            raised[i].is_some() && (e.resolved_after.is_none() || resolved[i].is_some())
+        });
+        if done || t > end {
+            break;
+        }
+    }
+    let _ = stop_tx.send(());
+    let _ = pipeline.await;
+    sim.shutdown().await;
+
+    let mut failures = Vec::new();
+    for (i, e) in expects.iter().enumerate() {
+        let what = format!(
+            "{name}:{} {} {:?}{:?}{:?}",
+            e.line, e.kind, e.broker, e.group, e.topic
+        );
+        match raised[i] {
+            None => failures.push(format!(
+                "{what}: never raised (deadline {:?})",
+                e.raise_deadline()
+            )),
+            Some(t) if t > e.raise_deadline() + Duration::from_secs(2) => failures.push(format!(
+                "{what}: raised at {t:?}, deadline {:?}",
+                e.raise_deadline()
+            )),
+            _ => {}
+        }
+        if let Some(deadline) = e.resolve_deadline() {
+            match resolved[i] {
+                None if raised[i].is_some() => {
+                    failures.push(format!("{what}: never resolved (deadline {deadline:?})"))
+                }
+                Some(t) if t > deadline + Duration::from_secs(2) => {
+                    failures.push(format!("{what}: resolved at {t:?}, deadline {deadline:?}"))
+                }
+                _ => {}
+            }
+        }
+    }
+    let notifications = sink
+        .0
+        .lock()
+        .iter()
+        .map(|n| (n.incident.kind.as_str().to_string(), n.reason))
+        .collect();
+    Outcome {
+        name,
+        failures,
+        notifications,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_shipped_scenario_raises_and_resolves_its_findings_through_the_daemon() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 11);
+    let runs: Vec<_> = paths
+        .into_iter()
+        .map(|p| tokio::spawn(run_scenario(p)))
+        .collect();
+    let mut failures = Vec::new();
+    for r in runs {
+        let out = r.await.unwrap();
+        if out.name == "broker_down" {
+            let broker: Vec<_> = out
+                .notifications
+                .iter()
+                .filter(|(k, _)| k == "broker_down")
+                .collect();
+            let firing = broker
+                .iter()
+                .filter(|(_, r)| *r == NotifyReason::Firing)
+                .count();
+            let resolved = broker
+                .iter()
+                .filter(|(_, r)| *r == NotifyReason::Resolved)
+                .count();
+            if firing != 1 || resolved != 1 {
+                failures.push(format!(
+                    "broker_down: expected one firing and one resolve notification, got {:?}",
+                    out.notifications
+                ));
+            }
+        }
+        failures.extend(out.failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
