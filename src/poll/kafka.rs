@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use parking_lot::Mutex;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::{Client, ClientContext, DefaultClientContext};
@@ -24,6 +25,11 @@ use crate::snapshot::{
 
 /// Topics described per DescribeConfigs request.
 const CONFIG_CHUNK: usize = 500;
+/// Partitions (all led by one broker) per admin ListOffsets call; see
+/// `fetch_offsets` for why calls are chunked.
+const OFFSETS_CHUNK: usize = 1000;
+/// ListOffsets calls in flight at once, per offset kind.
+const OFFSETS_CONCURRENCY: usize = 8;
 
 /// Include/exclude regular expressions, anchored (`^(?:pattern)$`).
 #[derive(Debug, Clone, Default)]
@@ -526,26 +532,49 @@ impl KafkaPoller {
     ) -> (Vec<OffsetUpdate>, Vec<PollError>) {
         let mut updates = Vec::new();
         let mut errors = Vec::new();
-        let parts: Vec<(String, i32)> = topics
-            .iter()
-            .flat_map(|t| {
-                t.partitions
-                    .iter()
-                    .filter(|p| p.leader.is_some())
-                    .map(move |p| (t.name.clone(), p.partition))
-            })
-            .collect();
-        if parts.is_empty() {
+        // One admin call per chunk of partitions with the same leader:
+        // librdkafka merges each response into the request list by linear
+        // search (O(n^2) per call), which made one call for 100k partitions
+        // cost more CPU than everything else in the poll. Grouping by leader
+        // keeps each chunk to one broker request, so chunking does not
+        // multiply the requests beyond one per OFFSETS_CHUNK partitions.
+        let mut by_leader: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
+        for t in topics {
+            for p in &t.partitions {
+                if let Some(l) = p.leader {
+                    by_leader
+                        .entry(l)
+                        .or_default()
+                        .push((t.name.clone(), p.partition));
+                }
+            }
+        }
+        if by_leader.is_empty() {
             return (updates, errors);
         }
-        let timeout = self.request_timeout(deadline);
-        let parts = Arc::new(parts);
-        let run = |spec: OffsetSpec| {
-            let a = a.clone();
-            let parts = parts.clone();
-            blocking(timeout, move || {
-                admin::list_offsets(a.inner(), &parts, spec, timeout)
+        let chunks: Vec<Arc<Vec<(String, i32)>>> = by_leader
+            .into_values()
+            .flat_map(|v| {
+                v.chunks(OFFSETS_CHUNK)
+                    .map(|c| Arc::new(c.to_vec()))
+                    .collect::<Vec<_>>()
             })
+            .collect();
+        let timeout = self.request_timeout(deadline);
+        let run = |spec: OffsetSpec| {
+            let calls: Vec<_> = chunks
+                .iter()
+                .cloned()
+                .map(|parts: Arc<Vec<(String, i32)>>| {
+                    let a = a.clone();
+                    blocking(timeout, move || {
+                        admin::list_offsets(a.inner(), &parts, spec, timeout)
+                    })
+                })
+                .collect();
+            futures::stream::iter(calls)
+                .buffer_unordered(OFFSETS_CONCURRENCY)
+                .collect::<Vec<_>>()
         };
         let (low, high) = tokio::join!(run(OffsetSpec::Earliest), run(OffsetSpec::Latest));
         // Topics are sorted by name and partitions by id (see fetch_metadata).
@@ -559,21 +588,27 @@ impl KafkaPoller {
                 .ok()?;
             Some((ti, pi))
         };
-        for (label, res, high) in [("earliest", low, false), ("latest", high, true)] {
-            let list = match res {
-                Ok(Ok(l)) => l,
-                Ok(Err(e)) => {
-                    errors.push(perr("offsets", format!("{label}: {e}")));
-                    continue;
+        for (label, results, high) in [("earliest", low, false), ("latest", high, true)] {
+            let mut lists = Vec::with_capacity(results.len());
+            let mut call_errors = BTreeSet::new();
+            for res in results {
+                match res {
+                    Ok(Ok(l)) => lists.push(l),
+                    Ok(Err(e)) => {
+                        call_errors.insert(e.to_string());
+                    }
+                    Err(e) => {
+                        call_errors.insert(e);
+                    }
                 }
-                Err(e) => {
-                    errors.push(perr("offsets", format!("{label}: {e}")));
-                    continue;
-                }
-            };
+            }
+            // One error per distinct message, not one per chunk.
+            for e in call_errors {
+                errors.push(perr("offsets", format!("{label}: {e}")));
+            }
             let mut failed = 0usize;
             let mut example = None;
-            for po in list {
+            for po in lists.into_iter().flatten() {
                 let Some((ti, pi)) = locate(topics, &po.topic, po.partition) else {
                     continue;
                 };
