@@ -68,6 +68,9 @@ pub enum Command {
     Detect(DetectArgs),
     /// Run a benchmark and print its table.
     Bench(BenchArgs),
+    /// GET a URL and exit 0 when it answers 2xx, 1 otherwise (container
+    /// health checks without curl, e.g. `isrwatch probe http://127.0.0.1:9309/healthz`).
+    Probe(ProbeArgs),
     /// Internal: one measured side of `bench scale`, run in a child process.
     #[command(hide = true)]
     BenchChild(crate::bench::child::ChildArgs),
@@ -177,6 +180,17 @@ pub struct DetectArgs {
     /// Output CSV: `timestamp,value,anomaly_score,alert`.
     #[arg(long, short = 'o', value_name = "FILE.csv")]
     pub output: PathBuf,
+}
+
+/// `isrwatch probe`.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// The URL to GET, e.g. `http://127.0.0.1:9309/healthz`.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Give up after this long.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration_arg)]
+    pub timeout: Duration,
 }
 
 /// `isrwatch bench`.
@@ -335,6 +349,7 @@ async fn dispatch(command: Command) -> i32 {
             None => return EXIT_ERROR,
         },
         Command::Check(args) => return check(&args).await,
+        Command::Probe(args) => return probe(&args).await,
         Command::Demo(args) => wire::demo(args, Box::pin(shutdown_signal())).await,
         Command::Sim(args) => wire::sim(args, Box::pin(shutdown_signal())).await,
         Command::Detect(args) => wire::detect(args).await,
@@ -347,6 +362,52 @@ async fn dispatch(command: Command) -> i32 {
         Err(e) => {
             eprintln!("error: {e:#}");
             EXIT_ERROR
+        }
+    }
+}
+
+/// `isrwatch probe`: 0 on a 2xx answer, 1 on any other answer or no answer,
+/// 2 when the URL itself is bad. One line on stdout either way.
+async fn probe(args: &ProbeArgs) -> i32 {
+    let url = match reqwest::Url::parse(&args.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        Ok(u) => {
+            eprintln!(
+                "error: probe URL {:?}: expected http:// or https://, found {}://",
+                args.url,
+                u.scheme()
+            );
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            eprintln!("error: probe URL {:?}: {e}", args.url);
+            return EXIT_ERROR;
+        }
+    };
+    let client = match reqwest::Client::builder().timeout(args.timeout).build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot build an HTTP client: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    match client.get(url.clone()).send().await {
+        Ok(r) if r.status().is_success() => {
+            println!("{url}: {}", r.status());
+            EXIT_OK
+        }
+        Ok(r) => {
+            println!("{url}: {}", r.status());
+            EXIT_UNHEALTHY
+        }
+        Err(e) => {
+            let why = if e.is_timeout() {
+                format!("no answer within {:?}", args.timeout)
+            } else {
+                format!("{e}")
+            };
+            println!("{url}: {why}");
+            EXIT_UNHEALTHY
         }
     }
 }

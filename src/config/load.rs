@@ -39,7 +39,12 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, Problems> {
             }]));
         }
     };
-    let (config, mut problems, removed) = deserialize_all(table);
+    let (mut config, mut problems, removed) = deserialize_all(table);
+    if let Some(c) = &mut config {
+        problems
+            .0
+            .extend(apply_env_fallbacks(c, |k| std::env::var(k).ok()));
+    }
     if let Some(c) = &config {
         let type_errors: Vec<Vec<Seg>> = problems.iter().map(|p| path::parse(&p.path)).collect();
         for mut p in c.validate().0 {
@@ -73,6 +78,47 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, Problems> {
         Some(c) if problems.is_empty() => Ok(c),
         _ => Err(problems),
     }
+}
+
+/// Environment variable that fills `sidecar.broker` where the file leaves
+/// it out: one config for every broker pod of a StatefulSet, each sidecar
+/// told its broker id by its pod index (see `deploy/kubernetes/sidecar`).
+pub const BROKER_ID_ENV: &str = "ISRWATCH_BROKER_ID";
+
+/// Fills values the file leaves to the environment (only
+/// [`BROKER_ID_ENV`] today). `env` looks a variable up, so tests need not
+/// touch the process environment. A value that is not usable is a problem
+/// naming the variable.
+pub(crate) fn apply_env_fallbacks(
+    c: &mut Config,
+    env: impl Fn(&str) -> Option<String>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let needs = c
+        .clusters
+        .iter()
+        .any(|k| k.sidecar.as_ref().is_some_and(|s| s.broker.is_none()));
+    if !needs {
+        return problems;
+    }
+    let Some(raw) = env(BROKER_ID_ENV).filter(|v| !v.trim().is_empty()) else {
+        return problems;
+    };
+    match raw.trim().parse::<i32>() {
+        Ok(id) if id >= 0 => {
+            for s in c.clusters.iter_mut().filter_map(|k| k.sidecar.as_mut()) {
+                s.broker.get_or_insert(id);
+            }
+        }
+        _ => problems.push(Problem {
+            path: BROKER_ID_ENV.to_string(),
+            line: None,
+            message: format!(
+                "expected a broker id (a non-negative integer) for sidecar.broker, found {raw:?}"
+            ),
+        }),
+    }
+    problems
 }
 
 /// Messages may name another entry (`already used by clusters[0]`): give
@@ -388,6 +434,43 @@ mod tests {
     }
 
     const GOOD: &str = "[[clusters]]\nname = \"a\"\nbootstrap = [\"localhost:9092\"]\n";
+
+    #[test]
+    fn broker_id_comes_from_the_environment_when_the_file_leaves_it_out() {
+        let text = format!(
+            "{GOOD}[clusters.sidecar]\nurl = \"http://127.0.0.1:7071/metrics\"\nscope_to_broker = true\n"
+        );
+        // Without the variable: the validation problem stays.
+        let (c, _, _) = deserialize_all(text.parse().unwrap());
+        let mut c = c.unwrap();
+        assert!(apply_env_fallbacks(&mut c, |_| None).is_empty());
+        assert!(c.validate().to_string().contains("needs `broker`"));
+        // With it: filled in, and valid.
+        assert!(
+            apply_env_fallbacks(&mut c, |k| (k == BROKER_ID_ENV).then(|| "2".into())).is_empty()
+        );
+        assert_eq!(c.clusters[0].sidecar.as_ref().unwrap().broker, Some(2));
+        assert!(c.validate().is_empty());
+        // The file wins over the environment.
+        let (c, _, _) = deserialize_all(
+            text.replace("scope_to_broker", "broker = 7\nscope_to_broker")
+                .parse()
+                .unwrap(),
+        );
+        let mut c = c.unwrap();
+        assert!(apply_env_fallbacks(&mut c, |_| Some("2".into())).is_empty());
+        assert_eq!(c.clusters[0].sidecar.as_ref().unwrap().broker, Some(7));
+    }
+
+    #[test]
+    fn bad_broker_id_in_the_environment_is_named() {
+        let text = format!("{GOOD}[clusters.sidecar]\nurl = \"http://127.0.0.1:7071/metrics\"\n");
+        let (c, _, _) = deserialize_all(text.parse().unwrap());
+        let p = apply_env_fallbacks(&mut c.unwrap(), |_| Some("kafka-0".into()));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].path, BROKER_ID_ENV);
+        assert!(p[0].message.contains("\"kafka-0\""), "{}", p[0].message);
+    }
 
     #[test]
     fn minimal_config_parses() {
