@@ -39,7 +39,11 @@ pub struct ClusterView {
     pub last_error: Option<String>,
     pub polls: u64,
     pub poll_errors: u64,
-    pub group_history: BTreeMap<String, VecDeque<GroupHistoryPoint>>,
+    /// Recent lag points per group. Behind an `Arc` so that handing out a
+    /// view (every API request, every scrape) does not copy it.
+    pub group_history: Arc<BTreeMap<String, VecDeque<GroupHistoryPoint>>>,
+    /// Partition counts of `snapshot`, computed once per poll.
+    pub counts: Option<crate::snapshot::PartitionCounts>,
 }
 
 /// Shared state: written by the daemon, read by `/metrics` and the API.
@@ -99,10 +103,13 @@ impl SharedState {
         if snapshot.reachable {
             let at = snapshot.taken_at;
             // Groups that vanished from the cluster lose their history.
-            view.group_history
-                .retain(|g, _| evaluation.groups.iter().any(|s| &s.group == g));
+            let current: std::collections::HashSet<&str> =
+                evaluation.groups.iter().map(|s| s.group.as_str()).collect();
+            // Copies only while a reader still holds the previous map.
+            let history = Arc::make_mut(&mut view.group_history);
+            history.retain(|g, _| current.contains(g.as_str()));
             for g in &evaluation.groups {
-                let h = view.group_history.entry(g.group.clone()).or_default();
+                let h = history.entry(g.group.clone()).or_default();
                 if h.len() == GROUP_HISTORY {
                     h.pop_front();
                 }
@@ -114,6 +121,7 @@ impl SharedState {
                 });
             }
         }
+        view.counts = snapshot.reachable.then(|| snapshot.counts());
         view.snapshot = Some(snapshot);
         view.evaluation = evaluation;
     }

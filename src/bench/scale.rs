@@ -251,27 +251,44 @@ async fn measure_isrwatch(sim: &SimHandle, bootstrap: &str) -> anyhow::Result<Si
                 finished: true,
             })
         }
-        Err(_) => {
-            let (cpu, rss) = pid.map(proc_usage).unwrap_or_default();
-            let requests = sim.request_counts();
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            Ok(Side {
-                requests_total: total(&requests),
-                requests,
-                report: ChildReport {
-                    poll_wall_s: started.elapsed().as_secs_f64(),
-                    poll_cpu_s: cpu,
-                    peak_rss_bytes: rss,
-                    errors: vec![format!(
-                        "stopped after {:.0} s (warm-up and measured poll together); figures are lower bounds",
-                        ISRWATCH_TIMEOUT.as_secs_f64()
-                    )],
-                    ..Default::default()
-                },
-                finished: false,
-            })
-        }
+        Err(_) => Ok(stop_child(
+            sim,
+            &mut child,
+            pid,
+            started,
+            format!(
+                "stopped after {:.0} s (warm-up and measured poll together); figures are lower bounds",
+                ISRWATCH_TIMEOUT.as_secs_f64()
+            ),
+        )
+        .await),
+    }
+}
+
+/// A child that ran out of time: what it used so far (from /proc) and the
+/// requests it sent, as a row of lower bounds; then it is killed.
+async fn stop_child(
+    sim: &SimHandle,
+    child: &mut Child,
+    pid: Option<u32>,
+    started: Instant,
+    note: String,
+) -> Side {
+    let (cpu, rss) = pid.map(proc_usage).unwrap_or_default();
+    let requests = sim.request_counts();
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    Side {
+        requests_total: total(&requests),
+        requests,
+        report: ChildReport {
+            poll_wall_s: started.elapsed().as_secs_f64(),
+            poll_cpu_s: cpu,
+            peak_rss_bytes: rss,
+            errors: vec![note],
+            ..Default::default()
+        },
+        finished: false,
     }
 }
 
@@ -301,28 +318,17 @@ async fn measure_baseline(
                 finished: true,
             })
         }
-        Err(_) => {
-            // Stopped: read what it used so far from /proc, then kill it.
-            let (cpu, rss) = pid.map(proc_usage).unwrap_or_default();
-            let requests = sim.request_counts();
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            Ok(Side {
-                requests_total: total(&requests),
-                requests,
-                report: ChildReport {
-                    poll_wall_s: started.elapsed().as_secs_f64(),
-                    poll_cpu_s: cpu,
-                    peak_rss_bytes: rss,
-                    errors: vec![format!(
-                        "stopped after {:.0} s; figures are lower bounds",
-                        timeout.as_secs_f64()
-                    )],
-                    ..Default::default()
-                },
-                finished: false,
-            })
-        }
+        Err(_) => Ok(stop_child(
+            sim,
+            &mut child,
+            pid,
+            started,
+            format!(
+                "stopped after {:.0} s; figures are lower bounds",
+                timeout.as_secs_f64()
+            ),
+        )
+        .await),
     }
 }
 

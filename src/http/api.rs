@@ -4,6 +4,7 @@
 //! what was wrong. Long lists are paginated with `?limit=&offset=` and
 //! answered as `{"items": [...], "total": N, "offset": O, "limit": L}`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -273,7 +274,9 @@ pub fn cluster_status(v: &ClusterView, active_incidents: usize) -> ClusterStatus
         last_poll: snap.map(|s| s.taken_at),
         brokers: snap.map_or(0, |s| s.brokers.len()),
         controller: snap.and_then(|s| s.controller),
-        partitions: snap.filter(|s| s.reachable).map(|s| s.counts()),
+        partitions: snap
+            .filter(|s| s.reachable)
+            .map(|s| v.counts.unwrap_or_else(|| s.counts())),
         active_incidents,
     }
 }
@@ -336,7 +339,8 @@ pub struct Page {
     pub topic: Option<String>,
 }
 
-fn paginate<T: Serialize>(items: Vec<T>, page: &Page) -> Result<Json<Value>, ApiError> {
+/// `(offset, limit)` of a page request, checked.
+fn page_bounds(page: &Page) -> Result<(usize, usize), ApiError> {
     let limit = page.limit.unwrap_or(500);
     if limit == 0 || limit > 10_000 {
         return Err(ApiError(
@@ -344,12 +348,24 @@ fn paginate<T: Serialize>(items: Vec<T>, page: &Page) -> Result<Json<Value>, Api
             format!("limit must be between 1 and 10000, got {limit}"),
         ));
     }
-    let offset = page.offset.unwrap_or(0);
+    Ok((page.offset.unwrap_or(0), limit))
+}
+
+/// The page envelope around items already cut to the page.
+fn page_json<T: Serialize>(
+    items: Vec<T>,
+    total: usize,
+    offset: usize,
+    limit: usize,
+) -> Json<Value> {
+    Json(json!({"items": items, "total": total, "offset": offset, "limit": limit}))
+}
+
+fn paginate<T: Serialize>(items: Vec<T>, page: &Page) -> Result<Json<Value>, ApiError> {
+    let (offset, limit) = page_bounds(page)?;
     let total = items.len();
     let slice: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
-    Ok(Json(
-        json!({"items": slice, "total": total, "offset": offset, "limit": limit}),
-    ))
+    Ok(page_json(slice, total, offset, limit))
 }
 
 async fn brokers(State(ctx): Ctx, Path(cluster): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -412,11 +428,19 @@ async fn partitions(
             ))
         }
     };
-    let items: Vec<Value> = s
+    // Select cheaply, then build JSON only for the requested page.
+    let selected: Vec<_> = s
         .partitions()
         .filter(|(t, p)| {
             pred.is_none_or(|f| f(&p.state)) && page.topic.as_ref().is_none_or(|n| n == &t.name)
         })
+        .collect();
+    let (offset, limit) = page_bounds(&page)?;
+    let total = selected.len();
+    let items: Vec<Value> = selected
+        .into_iter()
+        .skip(offset)
+        .take(limit)
         .map(|(t, p)| {
             json!({"topic": t.name, "partition": p.partition, "leader": p.leader, "replicas": p.replicas,
                    "isr": p.isr, "offline_replicas": p.offline_replicas, "missing_from_isr": p.missing_from_isr(),
@@ -424,7 +448,7 @@ async fn partitions(
                    "high_watermark": p.high_watermark, "state": p.state, "error": p.error})
         })
         .collect();
-    paginate(items, &page)
+    Ok(page_json(items, total, offset, limit))
 }
 
 async fn groups(
@@ -433,17 +457,26 @@ async fn groups(
     Query(page): Query<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let (v, s) = snapshot(&ctx, &cluster)?;
+    let (offset, limit) = page_bounds(&page)?;
+    let status: HashMap<&str, _> = v
+        .evaluation
+        .groups
+        .iter()
+        .map(|x| (x.group.as_str(), x))
+        .collect();
     let items: Vec<Value> = s
         .groups
         .iter()
+        .skip(offset)
+        .take(limit)
         .map(|g| {
-            let st = v.evaluation.groups.iter().find(|x| x.group == g.name);
+            let st = status.get(g.name.as_str());
             json!({"name": g.name, "state": g.state, "members": g.members, "coordinator": g.coordinator,
                    "total_lag": g.total_lag(), "max_lag_seconds": g.max_lag_seconds(),
                    "lag_status": st.map(|x| x.status), "reason": st.map(|x| x.reason.clone())})
         })
         .collect();
-    paginate(items, &page)
+    Ok(page_json(items, s.groups.len(), offset, limit))
 }
 
 async fn group(

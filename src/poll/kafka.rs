@@ -298,6 +298,15 @@ impl KafkaPoller {
     }
 }
 
+/// A failed call to one broker, as a poll error.
+fn broker_error(step: &str, broker: BrokerId, e: impl ToString) -> PollError {
+    PollError {
+        step: step.into(),
+        broker: Some(broker),
+        message: e.to_string(),
+    }
+}
+
 fn perr(step: &str, message: impl Into<String>) -> PollError {
     PollError {
         step: step.to_string(),
@@ -780,20 +789,8 @@ impl KafkaPoller {
                             }
                         }
                     }
-                    Ok(Err(e)) => {
-                        errors.push(PollError {
-                            step: "groups.offsets".into(),
-                            broker: Some(b),
-                            message: e.to_string(),
-                        });
-                    }
-                    Err(e) => {
-                        errors.push(PollError {
-                            step: "groups.offsets".into(),
-                            broker: Some(b),
-                            message: e,
-                        });
-                    }
+                    Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
+                    Err(e) => errors.push(broker_error("groups.offsets", b, e)),
                 }
             }
             retry.retain(|g| !coords.contains_key(g));
@@ -902,16 +899,8 @@ impl KafkaPoller {
                         descs.insert(g.group.clone(), g);
                     }
                 }
-                Ok(Err(e)) => errors.push(PollError {
-                    step: "groups.describe".into(),
-                    broker: Some(b),
-                    message: e.to_string(),
-                }),
-                Err(e) => errors.push(PollError {
-                    step: "groups.describe".into(),
-                    broker: Some(b),
-                    message: e,
-                }),
+                Ok(Err(e)) => errors.push(broker_error("groups.describe", b, e)),
+                Err(e) => errors.push(broker_error("groups.describe", b, e)),
             }
         }
         for (b, r) in refetched {
@@ -922,16 +911,8 @@ impl KafkaPoller {
                         committed.insert(g.group.clone(), g);
                     }
                 }
-                Ok(Err(e)) => errors.push(PollError {
-                    step: "groups.offsets".into(),
-                    broker: Some(b),
-                    message: e.to_string(),
-                }),
-                Err(e) => errors.push(PollError {
-                    step: "groups.offsets".into(),
-                    broker: Some(b),
-                    message: e,
-                }),
+                Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
+                Err(e) => errors.push(broker_error("groups.offsets", b, e)),
             }
         }
         let failed: Vec<&admin::GroupOffsets> =
