@@ -289,6 +289,29 @@ impl ClusterSnapshot {
         c
     }
 
+    /// Positions `(topic index, partition index)` of every partition with
+    /// any unhealthy state (offline, under-replicated, under- or at-min-ISR,
+    /// leader not preferred), in topic and partition order. Built once per
+    /// poll so that API filters by state touch only these, not every
+    /// partition of a 100,000-partition cluster.
+    pub fn flagged_partitions(&self) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for (ti, t) in self.topics.iter().enumerate() {
+            for (pi, p) in t.partitions.iter().enumerate() {
+                let s = &p.state;
+                if s.offline
+                    || s.under_replicated
+                    || s.under_min_isr
+                    || s.at_min_isr
+                    || s.leader_not_preferred
+                {
+                    out.push((ti as u32, pi as u32));
+                }
+            }
+        }
+        out
+    }
+
     /// Partitions led by each live broker.
     pub fn leader_counts(&self) -> BTreeMap<BrokerId, usize> {
         let mut m: BTreeMap<BrokerId, usize> = self.brokers.iter().map(|b| (b.id, 0)).collect();

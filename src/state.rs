@@ -44,6 +44,8 @@ pub struct ClusterView {
     pub group_history: Arc<BTreeMap<String, VecDeque<GroupHistoryPoint>>>,
     /// Partition counts of `snapshot`, computed once per poll.
     pub counts: Option<crate::snapshot::PartitionCounts>,
+    /// [`ClusterSnapshot::flagged_partitions`] of `snapshot`, once per poll.
+    pub flagged: Arc<Vec<(u32, u32)>>,
 }
 
 /// Shared state: written by the daemon, read by `/metrics` and the API.
@@ -122,6 +124,7 @@ impl SharedState {
             }
         }
         view.counts = snapshot.reachable.then(|| snapshot.counts());
+        view.flagged = Arc::new(snapshot.flagged_partitions());
         view.snapshot = Some(snapshot);
         view.evaluation = evaluation;
     }

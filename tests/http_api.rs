@@ -451,3 +451,72 @@ async fn silences_are_created_listed_and_removed_through_the_api() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[test]
+fn metrics_in_chunks_are_the_same_page_cut_at_line_ends() {
+    let state = isrwatch::state::SharedState::new(["prod".to_string()]);
+    state.publish_poll(
+        Arc::new(snapshot(&[("orders", 40), ("audit", 7)])),
+        Arc::new(evaluation()),
+    );
+    let registry = prometheus::Registry::new();
+    let filter = isrwatch::http::metrics::SeriesFilter::all();
+    let whole = isrwatch::http::metrics::render(&state, &filter, &registry, t(5));
+    let mut pieces = Vec::new();
+    isrwatch::http::metrics::render_chunks(&state, &filter, &registry, t(5), 300, &mut |p| {
+        pieces.push(p)
+    });
+    assert!(pieces.len() > 10, "{} pieces", pieces.len());
+    for p in &pieces[..pieces.len() - 1] {
+        assert!(p.len() >= 300 && p.ends_with('\n'), "{p:?}");
+    }
+    assert_eq!(pieces.concat(), whole);
+}
+
+#[tokio::test]
+async fn partitions_filtered_by_state_come_from_the_flagged_index() {
+    let s = start(None).await;
+    s.state.publish_poll(
+        Arc::new(snapshot(&[("orders", 6), ("audit", 2)])),
+        Arc::new(evaluation()),
+    );
+    // Partition 0 of each topic has ISR 1 < min ISR 2; nothing is offline.
+    let (code, body) = get(
+        &format!(
+            "{}/api/v1/clusters/prod/partitions?state=under_min_isr",
+            s.base
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["total"], 2);
+    let names: Vec<(String, i64)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["topic"].as_str().unwrap().to_string(),
+                i["partition"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(names, vec![("audit".into(), 0), ("orders".into(), 0)]);
+    let (_, body) = get(
+        &format!("{}/api/v1/clusters/prod/partitions?state=offline", s.base),
+        None,
+    )
+    .await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["total"], 0);
+    let (_, body) = get(
+        &format!(
+            "{}/api/v1/clusters/prod/partitions?state=under_min_isr&topic=orders",
+            s.base
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["total"], 1);
+}

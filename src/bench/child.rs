@@ -35,7 +35,7 @@ pub struct ChildArgs {
     #[arg(long, default_value_t = 200)]
     pub api_clients: usize,
     /// Requests per API client (`isrwatch` mode).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 25)]
     pub api_rounds: usize,
 }
 
@@ -66,6 +66,12 @@ pub struct ChildReport {
     pub metrics_render_s: f64,
     /// Size of the rendered `/metrics` text.
     pub metrics_bytes: usize,
+    /// One `GET /metrics` over HTTP, until the last byte was read.
+    #[serde(default)]
+    pub metrics_scrape_s: f64,
+    /// Resident set size (VmRSS) right after the measured poll.
+    #[serde(default)]
+    pub rss_after_poll_bytes: u64,
     /// Median API latency under load.
     pub api_p50_ms: f64,
     /// 99th percentile API latency under load.
@@ -150,21 +156,26 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let evaluation = evaluator.evaluate(&snap, now);
     let state = crate::state::SharedState::new(["c".to_string()]);
     state.publish_poll(Arc::new(snap), Arc::new(evaluation));
+    report.rss_after_poll_bytes = super::rss_bytes();
     let registry = prometheus::Registry::new();
+    // Rendered in pieces, as `/metrics` streams it.
     let t = Instant::now();
-    let text = crate::http::metrics::render(
+    let mut bytes = 0usize;
+    crate::http::metrics::render_chunks(
         &state,
         &crate::http::metrics::SeriesFilter::all(),
         &registry,
         now,
+        1 << 20,
+        &mut |piece| bytes += piece.len(),
     );
     report.metrics_render_s = t.elapsed().as_secs_f64();
-    report.metrics_bytes = text.len();
-    drop(text);
+    report.metrics_bytes = bytes;
 
-    // The API under concurrent load.
-    let (p50, p99, n, errors) =
+    // A real scrape over HTTP, then the API under concurrent load.
+    let (scrape_s, p50, p99, n, errors) =
         load_api(state, registry, args.api_clients, args.api_rounds).await?;
+    report.metrics_scrape_s = scrape_s;
     report.api_p50_ms = p50;
     report.api_p99_ms = p99;
     report.api_requests = n;
@@ -174,14 +185,16 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
 }
 
 /// Serves the API on 127.0.0.1:0 and sends `clients` concurrent streams of
-/// `rounds` requests (alternately `/api/v1/status` and the under-replicated
-/// partitions). Returns (p50 ms, p99 ms, requests, errors).
+/// `rounds` requests, each stream after one unmeasured request that opens
+/// its connection (alternately `/api/v1/status` and the under-replicated
+/// partitions), after one timed `GET /metrics`. Returns (scrape s, p50
+/// ms, p99 ms, requests, errors).
 async fn load_api(
     state: Arc<crate::state::SharedState>,
     registry: prometheus::Registry,
     clients: usize,
     rounds: usize,
-) -> anyhow::Result<(f64, f64, usize, usize)> {
+) -> anyhow::Result<(f64, f64, f64, usize, usize)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let ctx = Arc::new(crate::http::api::ApiContext::new(state, registry));
@@ -193,10 +206,19 @@ async fn load_api(
         .timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(clients)
         .build()?;
+    let t = Instant::now();
+    let mut resp = client.get(format!("http://{addr}/metrics")).send().await?;
+    while resp.chunk().await?.is_some() {}
+    let scrape_s = t.elapsed().as_secs_f64();
     let mut tasks = Vec::with_capacity(clients);
     for i in 0..clients {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
+            // One unmeasured request opens the connection, as wrk and
+            // other load tools connect before they measure.
+            if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await {
+                let _ = r.bytes().await;
+            }
             let mut out = Vec::with_capacity(rounds);
             for r in 0..rounds {
                 let path = if (i + r) % 2 == 0 {
@@ -229,6 +251,7 @@ async fn load_api(
     latencies.sort_by(|a, b| a.total_cmp(b));
     let n = latencies.len();
     Ok((
+        scrape_s,
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99),
         n,

@@ -31,7 +31,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     groups: g.unwrap_or(0),
                 }],
             };
-            let report = scale::run(&sizes, scale::BASELINE_TIMEOUT).await?;
+            let timeout = args.baseline_timeout.unwrap_or(scale::BASELINE_TIMEOUT);
+            let report = scale::run(&sizes, timeout).await?;
             print_report(&report, args.json)
         }
         BenchKind::Latency => {

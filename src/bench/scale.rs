@@ -179,11 +179,27 @@ async fn run_size(size: Size, baseline_timeout: Duration) -> anyhow::Result<Row>
     })
 }
 
+/// Variable holding a command line the measured child is started under,
+/// for profiling: e.g. `ISRWATCH_BENCH_WRAP="perf record -g -o child.perf --"`
+/// or `"heaptrack -o child"`. Words split on whitespace; isrwatch side only.
+pub const WRAP_ENV: &str = "ISRWATCH_BENCH_WRAP";
+
 fn spawn_child(bootstrap: &str, mode: &str) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the isrwatch executable: {e}"))?;
-    Command::new(exe)
-        .args(["bench-child", "--bootstrap", bootstrap, "--mode", mode])
+    let wrap: Vec<String> = match std::env::var(WRAP_ENV) {
+        Ok(w) if mode == "isrwatch" => w.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let mut cmd = match wrap.split_first() {
+        Some((prog, rest)) => {
+            let mut c = Command::new(prog);
+            c.args(rest).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    cmd.args(["bench-child", "--bootstrap", bootstrap, "--mode", mode])
         .env("ISRWATCH_LOG", "error")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -383,7 +399,7 @@ impl fmt::Display for ScaleReport {
         )?;
         writeln!(
             f,
-            "{:>8} {:>6} {:>3} | {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            "{:>8} {:>6} {:>3} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} | {:>8} {:>8} {:>9} | {:>8} {:>8}",
             "parts",
             "groups",
             "brk",
@@ -391,8 +407,10 @@ impl fmt::Display for ScaleReport {
             "cpu s",
             "cpu µs/p",
             "requests",
-            "rss MiB",
-            "metr ms",
+            "rss poll",
+            "rss peak",
+            "rend ms",
+            "scrp ms",
             "metr MiB",
             "api p50",
             "api p99"
@@ -401,7 +419,7 @@ impl fmt::Display for ScaleReport {
             let i = &r.isrwatch.report;
             writeln!(
                 f,
-                "{:>8} {:>6} {:>3} | {:>8.3} {:>8.3} {:>8.2} {:>8} {:>8.1} {:>8.1} {:>9.2} {:>6.1}ms {:>6.1}ms",
+                "{:>8} {:>6} {:>3} | {:>8.3} {:>8.3} {:>8.2} {:>8} | {:>8.1} {:>8.1} | {:>8.1} {:>8.1} {:>9.2} | {:>6.1}ms {:>6.1}ms",
                 r.partitions,
                 r.groups,
                 r.brokers,
@@ -409,8 +427,10 @@ impl fmt::Display for ScaleReport {
                 i.poll_cpu_s,
                 i.poll_cpu_s * 1e6 / r.partitions.max(1) as f64,
                 r.isrwatch.requests_total,
+                mib(i.rss_after_poll_bytes),
                 mib(i.peak_rss_bytes),
                 i.metrics_render_s * 1000.0,
+                i.metrics_scrape_s * 1000.0,
                 mib(i.metrics_bytes as u64),
                 i.api_p50_ms,
                 i.api_p99_ms

@@ -205,6 +205,10 @@ pub struct BenchArgs {
     /// Consumer groups in the simulated cluster (`scale`).
     #[arg(long, value_name = "G")]
     pub groups: Option<usize>,
+    /// How long the baseline scrape may run before it is stopped (`scale`;
+    /// default 120s). Its figures are then lower bounds.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub baseline_timeout: Option<Duration>,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

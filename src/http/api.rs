@@ -180,14 +180,41 @@ fn now() -> Time {
     chrono::Utc::now()
 }
 
+/// Size of the pieces `/metrics` is streamed in.
+const METRICS_CHUNK: usize = 1 << 20;
+
+/// Renders on a blocking thread (a big cluster takes a good part of a
+/// second of CPU, which must not stall the API's other requests) and streams
+/// the text in 1 MiB pieces, at most four ahead of the client, so that a
+/// scrape never holds the whole page in memory.
 async fn metrics_handler(State(ctx): Ctx) -> Response {
-    let body = metrics::render(&ctx.state, &ctx.filter, &ctx.registry, now());
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let now = now();
+    tokio::task::spawn_blocking(move || {
+        metrics::render_chunks(
+            &ctx.state,
+            &ctx.filter,
+            &ctx.registry,
+            now,
+            METRICS_CHUNK,
+            &mut |piece| {
+                // A client that went away drops the receiver: the rest of
+                // the page is rendered and discarded.
+                let _ = tx.blocking_send(bytes::Bytes::from(piece));
+            },
+        );
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+    });
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        body,
+        axum::body::Body::from_stream(stream),
     )
         .into_response()
 }
@@ -412,7 +439,7 @@ async fn partitions(
     Path(cluster): Path<String>,
     Query(page): Query<Page>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, s) = snapshot(&ctx, &cluster)?;
+    let (v, s) = snapshot(&ctx, &cluster)?;
     type Pred = fn(&crate::snapshot::PartitionState) -> bool;
     let pred: Option<Pred> = match page.state.as_deref() {
         None | Some("all") => None,
@@ -428,13 +455,23 @@ async fn partitions(
             ))
         }
     };
-    // Select cheaply, then build JSON only for the requested page.
-    let selected: Vec<_> = s
-        .partitions()
-        .filter(|(t, p)| {
-            pred.is_none_or(|f| f(&p.state)) && page.topic.as_ref().is_none_or(|n| n == &t.name)
-        })
-        .collect();
+    // Select cheaply (a state filter walks only the partitions flagged at
+    // publish time), then build JSON only for the requested page.
+    let keep = |t: &crate::snapshot::TopicInfo, p: &crate::snapshot::PartitionInfo| {
+        pred.is_none_or(|f| f(&p.state)) && page.topic.as_ref().is_none_or(|n| n == &t.name)
+    };
+    let selected: Vec<_> = match pred {
+        Some(_) => v
+            .flagged
+            .iter()
+            .filter_map(|&(ti, pi)| {
+                let t = s.topics.get(ti as usize)?;
+                Some((t, t.partitions.get(pi as usize)?))
+            })
+            .filter(|(t, p)| keep(t, p))
+            .collect(),
+        None => s.partitions().filter(|(t, p)| keep(t, p)).collect(),
+    };
     let (offset, limit) = page_bounds(&page)?;
     let total = selected.len();
     let items: Vec<Value> = selected

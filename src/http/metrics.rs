@@ -64,14 +64,50 @@ fn esc(out: &mut String, v: &str) {
     }
 }
 
+/// Where rendered text goes: one buffer that either grows to hold the
+/// whole page ([`render`]) or is handed to a sink every `chunk` bytes
+/// ([`render_chunks`]), so that a scrape of a 100,000-partition cluster
+/// never holds its 100+ MiB of text at once.
+pub struct Out<'s> {
+    buf: String,
+    chunk: usize,
+    sink: Option<&'s mut dyn FnMut(String)>,
+}
+
+impl Out<'_> {
+    /// Called after each complete line: passes the buffer on when full.
+    fn line_done(&mut self) {
+        if self.buf.len() >= self.chunk {
+            if let Some(sink) = self.sink.as_mut() {
+                let full =
+                    std::mem::replace(&mut self.buf, String::with_capacity(self.chunk + 1024));
+                sink(full);
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Out<'_> {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.buf
+    }
+}
+
+impl std::ops::DerefMut for Out<'_> {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.buf
+    }
+}
+
 /// A small writer for one sample line: `name{l="v",...} value`.
-struct Line<'a> {
-    out: &'a mut String,
+struct Line<'a, 's> {
+    out: &'a mut Out<'s>,
     first: bool,
 }
 
-impl<'a> Line<'a> {
-    fn start(out: &'a mut String, name: &str, cluster: &str) -> Self {
+impl<'a, 's> Line<'a, 's> {
+    fn start(out: &'a mut Out<'s>, name: &str, cluster: &str) -> Self {
         out.push_str(name);
         out.push_str("{cluster=\"");
         esc(out, cluster);
@@ -105,9 +141,10 @@ impl<'a> Line<'a> {
         } else if v.is_infinite() {
             self.out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
         } else {
-            let _ = write!(self.out, "{v}");
+            let _ = write!(self.out.buf, "{v}");
         }
         self.out.push('\n');
+        self.out.line_done();
     }
 }
 
@@ -123,21 +160,64 @@ pub fn render(
     now: Time,
 ) -> String {
     let clusters = state.clusters();
-    let mut out = String::with_capacity(
-        4096 + clusters
+    let capacity = 4096
+        + clusters
             .iter()
             .filter_map(|c| c.snapshot.as_ref())
             .map(|s| s.counts().total * 900 + s.groups.len() * 400)
-            .sum::<usize>(),
-    );
-    render_clusters(&mut out, &clusters, filter, now);
-    render_incidents(&mut out, state);
-    let encoder = prometheus::TextEncoder::new();
-    let _ = encoder.encode_utf8(&registry.gather(), &mut out);
-    out
+            .sum::<usize>();
+    let mut out = Out {
+        buf: String::with_capacity(capacity),
+        chunk: usize::MAX,
+        sink: None,
+    };
+    render_into(&mut out, &clusters, state, filter, registry, now);
+    out.buf
 }
 
-fn render_clusters(out: &mut String, clusters: &[ClusterView], f: &SeriesFilter, now: Time) {
+/// Renders like [`render`] but hands the text to `sink` in pieces of about
+/// `chunk` bytes (each ends with a complete line), the last one possibly
+/// shorter. `/metrics` streams these to the client.
+pub fn render_chunks(
+    state: &SharedState,
+    filter: &SeriesFilter,
+    registry: &prometheus::Registry,
+    now: Time,
+    chunk: usize,
+    sink: &mut dyn FnMut(String),
+) {
+    let clusters = state.clusters();
+    let chunk = chunk.max(1);
+    let mut out = Out {
+        buf: String::with_capacity(chunk + 1024),
+        chunk,
+        sink: None,
+    };
+    out.sink = Some(sink);
+    render_into(&mut out, &clusters, state, filter, registry, now);
+    let rest = std::mem::take(&mut out.buf);
+    if !rest.is_empty() {
+        if let Some(sink) = out.sink.as_mut() {
+            sink(rest);
+        }
+    }
+}
+
+fn render_into(
+    out: &mut Out<'_>,
+    clusters: &[ClusterView],
+    state: &SharedState,
+    filter: &SeriesFilter,
+    registry: &prometheus::Registry,
+    now: Time,
+) {
+    render_clusters(out, clusters, filter, now);
+    render_incidents(out, state);
+    let encoder = prometheus::TextEncoder::new();
+    let _ = encoder.encode_utf8(&registry.gather(), &mut out.buf);
+}
+
+fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter, now: Time) {
     type Fam<'a> = (&'a str, &'a str, &'a str);
     // Monitor health per cluster.
     let fams: [Fam; 5] = [
@@ -608,7 +688,7 @@ fn render_clusters(out: &mut String, clusters: &[ClusterView], f: &SeriesFilter,
     }
 }
 
-fn render_incidents(out: &mut String, state: &SharedState) {
+fn render_incidents(out: &mut Out<'_>, state: &SharedState) {
     header(
         out,
         "isrwatch_incidents",
