@@ -64,8 +64,9 @@ impl OffsetSpec {
 /// One partition's answer: an offset, or the error name for that partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionOffset {
-    pub topic: String,
-    pub partition: i32,
+    /// Position of the partition in the list passed to [`list_offsets`]
+    /// (answers carry no copy of the topic name: 200,000 of them a poll).
+    pub index: usize,
     /// The offset, or the Kafka error name (e.g. `NOT_LEADER_OR_FOLLOWER`).
     pub offset: Result<i64, String>,
 }
@@ -163,11 +164,17 @@ impl PartitionList {
         let list = PartitionList(unsafe {
             rdsys::rd_kafka_topic_partition_list_new(parts.len().min(i32::MAX as usize) as c_int)
         });
+        // Partitions of one topic come together: one C string per run.
+        let mut t: Option<(&str, CString)> = None;
         for (topic, partition) in parts {
-            let t = c_string(op, topic)?;
+            if t.as_ref().is_none_or(|(name, _)| name != topic) {
+                t = Some((topic.as_str(), c_string(op, topic)?));
+            }
+            let Some((_, ct)) = &t else { continue };
             // SAFETY: list is valid; the topic string is copied by librdkafka.
-            let elem =
-                unsafe { rdsys::rd_kafka_topic_partition_list_add(list.0, t.as_ptr(), *partition) };
+            let elem = unsafe {
+                rdsys::rd_kafka_topic_partition_list_add(list.0, ct.as_ptr(), *partition)
+            };
             if !elem.is_null() {
                 // SAFETY: elem points into the list we own.
                 unsafe { (*elem).offset = offset };
@@ -365,7 +372,10 @@ fn new_queue<C: ClientContext>(client: &Client<C>) -> Queue {
 // ---------------------------------------------------------------------
 
 /// ListOffsets for many partitions at once. librdkafka groups the
-/// partitions by leader and sends one request per leader broker.
+/// partitions by leader and sends one request per leader broker. Each
+/// answer names its partition by position in `partitions` (found by binary
+/// search when `partitions` is sorted, as the poller passes it, else by a
+/// map).
 pub fn list_offsets<C: ClientContext>(
     client: &Client<C>,
     partitions: &[(String, i32)],
@@ -392,6 +402,25 @@ pub fn list_offsets<C: ClientContext>(
         rdsys::RD_KAFKA_EVENT_LISTOFFSETS_RESULT,
         timeout,
     )?;
+    let sorted = partitions.windows(2).all(|w| w[0] <= w[1]);
+    let by_name: std::collections::HashMap<(&[u8], i32), usize> = if sorted {
+        Default::default()
+    } else {
+        partitions
+            .iter()
+            .enumerate()
+            .map(|(i, (t, p))| ((t.as_bytes(), *p), i))
+            .collect()
+    };
+    let position = |topic: &[u8], partition: i32| -> Option<usize> {
+        if sorted {
+            partitions
+                .binary_search_by(|(t, p)| t.as_bytes().cmp(topic).then(p.cmp(&partition)))
+                .ok()
+        } else {
+            by_name.get(&(topic, partition)).copied()
+        }
+    };
     let mut out = Vec::with_capacity(partitions.len());
     // SAFETY: ev is a ListOffsets result event; the infos array and each
     // info are owned by it and read while it lives.
@@ -416,11 +445,14 @@ pub fn list_offsets<C: ClientContext>(
             } else {
                 Err(err_name(tp.err))
             };
-            out.push(PartitionOffset {
-                topic: cstr(tp.topic),
-                partition: tp.partition,
-                offset,
-            });
+            if tp.topic.is_null() {
+                continue;
+            }
+            // A partition we did not ask for is ignored.
+            let Some(index) = position(CStr::from_ptr(tp.topic).to_bytes(), tp.partition) else {
+                continue;
+            };
+            out.push(PartitionOffset { index, offset });
         }
     }
     Ok(out)
