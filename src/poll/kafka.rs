@@ -551,8 +551,8 @@ impl KafkaPoller {
         // Per leader: (topic, partition) in topic and partition order, and
         // where each sits in `topics` (answers come back by position).
         type Chunk = (Arc<Vec<(String, i32)>>, Arc<Vec<(usize, usize)>>);
-        let mut by_leader: BTreeMap<BrokerId, (Vec<(String, i32)>, Vec<(usize, usize)>)> =
-            BTreeMap::new();
+        type Parts = (Vec<(String, i32)>, Vec<(usize, usize)>);
+        let mut by_leader: BTreeMap<BrokerId, Parts> = BTreeMap::new();
         for (ti, t) in topics.iter().enumerate() {
             for (pi, p) in t.partitions.iter().enumerate() {
                 if let Some(l) = p.leader {
