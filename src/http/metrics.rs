@@ -64,25 +64,21 @@ fn esc(out: &mut String, v: &str) {
     }
 }
 
-/// Where rendered text goes: one buffer that either grows to hold the
-/// whole page ([`render`]) or is handed to a sink every `chunk` bytes
-/// ([`render_chunks`]), so that a scrape of a 100,000-partition cluster
-/// never holds its 100+ MiB of text at once.
-pub struct Out<'s> {
+/// Where rendered text goes: a buffer handed to `sink` whenever it holds
+/// `chunk` bytes or more ([`render_chunks`]), so that a scrape of a
+/// 100,000-partition cluster never holds its 100+ MiB of text at once.
+struct Out<'s> {
     buf: String,
     chunk: usize,
-    sink: Option<&'s mut dyn FnMut(String)>,
+    sink: &'s mut dyn FnMut(String),
 }
 
 impl Out<'_> {
     /// Called after each complete line: passes the buffer on when full.
     fn line_done(&mut self) {
         if self.buf.len() >= self.chunk {
-            if let Some(sink) = self.sink.as_mut() {
-                let full =
-                    std::mem::replace(&mut self.buf, String::with_capacity(self.chunk + 1024));
-                sink(full);
-            }
+            let full = std::mem::replace(&mut self.buf, String::with_capacity(self.chunk + 1024));
+            (self.sink)(full);
         }
     }
 }
@@ -159,20 +155,11 @@ pub fn render(
     registry: &prometheus::Registry,
     now: Time,
 ) -> String {
-    let clusters = state.clusters();
-    let capacity = 4096
-        + clusters
-            .iter()
-            .filter_map(|c| c.snapshot.as_ref())
-            .map(|s| s.counts().total * 900 + s.groups.len() * 400)
-            .sum::<usize>();
-    let mut out = Out {
-        buf: String::with_capacity(capacity),
-        chunk: usize::MAX,
-        sink: None,
-    };
-    render_into(&mut out, &clusters, state, filter, registry, now);
-    out.buf
+    let mut page = String::new();
+    render_chunks(state, filter, registry, now, usize::MAX, &mut |piece| {
+        page = piece
+    });
+    page
 }
 
 /// Renders like [`render`] but hands the text to `sink` in pieces of about
@@ -188,33 +175,28 @@ pub fn render_chunks(
 ) {
     let clusters = state.clusters();
     let chunk = chunk.max(1);
-    let mut out = Out {
-        buf: String::with_capacity(chunk + 1024),
-        chunk,
-        sink: None,
+    let capacity = if chunk == usize::MAX {
+        // One piece: size it for the whole page.
+        4096 + clusters
+            .iter()
+            .filter_map(|c| c.snapshot.as_ref())
+            .map(|s| s.counts().total * 900 + s.groups.len() * 400)
+            .sum::<usize>()
+    } else {
+        chunk + 1024
     };
-    out.sink = Some(sink);
-    render_into(&mut out, &clusters, state, filter, registry, now);
-    let rest = std::mem::take(&mut out.buf);
-    if !rest.is_empty() {
-        if let Some(sink) = out.sink.as_mut() {
-            sink(rest);
-        }
-    }
-}
-
-fn render_into(
-    out: &mut Out<'_>,
-    clusters: &[ClusterView],
-    state: &SharedState,
-    filter: &SeriesFilter,
-    registry: &prometheus::Registry,
-    now: Time,
-) {
-    render_clusters(out, clusters, filter, now);
-    render_incidents(out, state);
+    let mut out = Out {
+        buf: String::with_capacity(capacity),
+        chunk,
+        sink,
+    };
+    render_clusters(&mut out, &clusters, filter, now);
+    render_incidents(&mut out, state);
     let encoder = prometheus::TextEncoder::new();
     let _ = encoder.encode_utf8(&registry.gather(), &mut out.buf);
+    if !out.buf.is_empty() {
+        (out.sink)(std::mem::take(&mut out.buf));
+    }
 }
 
 fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter, now: Time) {
