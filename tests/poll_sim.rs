@@ -144,8 +144,20 @@ async fn poll_until(
     );
 }
 
+/// Through librdkafka's admin API (`direct_requests = false`), where the
+/// crash was.
 #[tokio::test(flavor = "multi_thread")]
 async fn coordinator_down_and_back_many_times() {
+    coordinator_walk(false).await;
+}
+
+/// On isrwatch's own connections (the PLAINTEXT default).
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinator_down_and_back_many_times_direct() {
+    coordinator_walk(true).await;
+}
+
+async fn coordinator_walk(direct: bool) {
     let sim = Simulator::start(
         scenario(),
         SimOptions {
@@ -165,9 +177,12 @@ async fn coordinator_down_and_back_many_times() {
     assert!(!victims.is_empty());
 
     let mut p = Watch {
-        p: KafkaPoller::new(&config(&sim.bootstrap()))
-            .expect("poller")
-            .with_groups(GROUPS.iter().map(|g| g.to_string())),
+        p: KafkaPoller::new(&ClusterConfig {
+            direct_requests: direct,
+            ..config(&sim.bootstrap())
+        })
+        .expect("poller")
+        .with_groups(GROUPS.iter().map(|g| g.to_string())),
         seen: false,
         unreachable: Vec::new(),
     };

@@ -37,6 +37,10 @@ pub struct ChildArgs {
     /// Requests per API client (`isrwatch` mode).
     #[arg(long, default_value_t = 25)]
     pub api_rounds: usize,
+    /// Poll offsets and groups through librdkafka's admin API
+    /// (`direct_requests = false`).
+    #[arg(long)]
+    pub librdkafka: bool,
 }
 
 /// The two pollers compared by `bench scale`.
@@ -119,7 +123,8 @@ pub fn bench_cluster(bootstrap: &str) -> ClusterConfig {
 
 async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    let cluster = bench_cluster(&args.bootstrap);
+    let mut cluster = bench_cluster(&args.bootstrap);
+    cluster.direct_requests = !args.librdkafka;
     let mut poller =
         crate::poll::KafkaPoller::new(&cluster).map_err(|e| anyhow::anyhow!("poller: {e}"))?;
     let mut report = ChildReport::default();

@@ -32,7 +32,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 }],
             };
             let timeout = args.baseline_timeout.unwrap_or(scale::BASELINE_TIMEOUT);
-            let report = scale::run(&sizes, timeout).await?;
+            let report = scale::run(&sizes, timeout, !args.librdkafka).await?;
             print_report(&report, args.json)
         }
         BenchKind::Latency => {

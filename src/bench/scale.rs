@@ -100,6 +100,10 @@ pub struct Ratios {
 pub struct ScaleReport {
     pub rows: Vec<Row>,
     pub baseline_timeout_s: f64,
+    /// Whether isrwatch sent ListOffsets, OffsetFetch and DescribeGroups on
+    /// its own connections (`direct_requests`, the PLAINTEXT default) or
+    /// through librdkafka's admin API (what TLS and SASL clusters get).
+    pub direct_requests: bool,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -125,14 +129,18 @@ pub fn scenario_for(size: Size) -> (Scenario, u32, u32) {
 }
 
 /// Runs every size and returns the table.
-pub async fn run(sizes: &[Size], baseline_timeout: Duration) -> anyhow::Result<ScaleReport> {
+pub async fn run(
+    sizes: &[Size],
+    baseline_timeout: Duration,
+    direct_requests: bool,
+) -> anyhow::Result<ScaleReport> {
     let mut rows = Vec::new();
     for &size in sizes {
         eprintln!(
             "bench scale: {} partitions, {} groups ...",
             size.partitions, size.groups
         );
-        let row = run_size(size, baseline_timeout).await?;
+        let row = run_size(size, baseline_timeout, direct_requests).await?;
         // Progress for long runs: the row as JSON on stderr.
         eprintln!("bench scale row: {}", serde_json::to_string(&row)?);
         rows.push(row);
@@ -140,15 +148,20 @@ pub async fn run(sizes: &[Size], baseline_timeout: Duration) -> anyhow::Result<S
     Ok(ScaleReport {
         rows,
         baseline_timeout_s: baseline_timeout.as_secs_f64(),
+        direct_requests,
     })
 }
 
-async fn run_size(size: Size, baseline_timeout: Duration) -> anyhow::Result<Row> {
+async fn run_size(
+    size: Size,
+    baseline_timeout: Duration,
+    direct_requests: bool,
+) -> anyhow::Result<Row> {
     let (scenario, brokers, topics) = scenario_for(size);
     let sim = Simulator::start(scenario, SimOptions::default()).await?;
     let bootstrap = sim.bootstrap();
     let result = async {
-        let isrwatch = measure_isrwatch(&sim, &bootstrap).await?;
+        let isrwatch = measure_isrwatch(&sim, &bootstrap, direct_requests).await?;
         let baseline = measure_baseline(&sim, &bootstrap, baseline_timeout).await?;
         anyhow::Ok((isrwatch, baseline))
     }
@@ -184,7 +197,7 @@ async fn run_size(size: Size, baseline_timeout: Duration) -> anyhow::Result<Row>
 /// or `"heaptrack -o child"`. Words split on whitespace; isrwatch side only.
 pub const WRAP_ENV: &str = "ISRWATCH_BENCH_WRAP";
 
-fn spawn_child(bootstrap: &str, mode: &str) -> anyhow::Result<Child> {
+fn spawn_child(bootstrap: &str, mode: &str, direct_requests: bool) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the isrwatch executable: {e}"))?;
     let wrap: Vec<String> = match std::env::var(WRAP_ENV) {
@@ -199,8 +212,11 @@ fn spawn_child(bootstrap: &str, mode: &str) -> anyhow::Result<Child> {
         }
         None => Command::new(exe),
     };
-    cmd.args(["bench-child", "--bootstrap", bootstrap, "--mode", mode])
-        .env("ISRWATCH_LOG", "error")
+    cmd.args(["bench-child", "--bootstrap", bootstrap, "--mode", mode]);
+    if !direct_requests {
+        cmd.arg("--librdkafka");
+    }
+    cmd.env("ISRWATCH_LOG", "error")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -232,8 +248,12 @@ fn total(m: &BTreeMap<String, u64>) -> u64 {
     m.values().sum()
 }
 
-async fn measure_isrwatch(sim: &SimHandle, bootstrap: &str) -> anyhow::Result<Side> {
-    let mut child = spawn_child(bootstrap, "isrwatch")?;
+async fn measure_isrwatch(
+    sim: &SimHandle,
+    bootstrap: &str,
+    direct_requests: bool,
+) -> anyhow::Result<Side> {
+    let mut child = spawn_child(bootstrap, "isrwatch", direct_requests)?;
     let mut stdin = child
         .stdin
         .take()
@@ -315,7 +335,7 @@ async fn measure_baseline(
 ) -> anyhow::Result<Side> {
     sim.reset_request_counts();
     let started = Instant::now();
-    let mut child = spawn_child(bootstrap, "baseline")?;
+    let mut child = spawn_child(bootstrap, "baseline", true)?;
     let pid = child.id();
     let stdout = child
         .stdout
@@ -395,7 +415,12 @@ impl fmt::Display for ScaleReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "isrwatch: one full poll (after a warm-up poll), measured in a child process"
+            "isrwatch: one full poll (after a warm-up poll), measured in a child process; {}",
+            if self.direct_requests {
+                "offsets and groups on isrwatch's own connections (direct_requests)"
+            } else {
+                "offsets and groups through librdkafka's admin API (--librdkafka)"
+            }
         )?;
         writeln!(
             f,

@@ -209,6 +209,11 @@ pub struct BenchArgs {
     /// default 120s). Its figures are then lower bounds.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub baseline_timeout: Option<Duration>,
+    /// Measure isrwatch with `direct_requests = false`: offsets and groups
+    /// through librdkafka's admin API, the path TLS and SASL clusters take
+    /// (`scale`).
+    #[arg(long)]
+    pub librdkafka: bool,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -319,6 +319,12 @@ pub struct ClusterConfig {
     /// Which consumer groups are watched.
     #[serde(default)]
     pub groups: NameFilter,
+    /// Send ListOffsets, OffsetFetch and DescribeGroups on isrwatch's own
+    /// connections instead of librdkafka's admin API (several times less
+    /// CPU on big clusters). Used only when `security.protocol` is
+    /// plaintext; TLS and SASL clusters always use librdkafka. Default true.
+    #[serde(default = "default_true")]
+    pub direct_requests: bool,
     /// librdkafka properties passed through (`security.protocol`, `sasl.*`, `ssl.*`).
     #[serde(default)]
     pub properties: std::collections::BTreeMap<String, PropertyValue>,
@@ -340,6 +346,7 @@ impl ClusterConfig {
             lag_history: default_lag_history(),
             topics: NameFilter::default(),
             groups: NameFilter::default(),
+            direct_requests: true,
             properties: Default::default(),
             sidecar: None,
         }
@@ -365,6 +372,9 @@ impl ClusterConfig {
     }
 }
 
+fn default_true() -> bool {
+    true
+}
 fn default_poll_interval() -> Dur {
     Dur::secs(15)
 }

@@ -39,6 +39,49 @@ pub enum AdminError {
     /// The request could not be built (e.g. a name with a NUL byte).
     #[error("{op}: invalid argument: {message}")]
     InvalidArgument { op: &'static str, message: String },
+    /// A request on isrwatch's own connection to `broker` failed
+    /// (connection, timeout, versions, or an answer that does not decode;
+    /// see `super::direct`).
+    #[error("{op}: broker {broker}: {message}")]
+    Broker {
+        op: &'static str,
+        broker: i32,
+        message: String,
+    },
+}
+
+/// Finds a partition's position in a request list: by binary search when
+/// the list is sorted (as the poller builds it), else by a map.
+pub(crate) struct PartitionIndex<'a> {
+    partitions: &'a [(String, i32)],
+    by_name: Option<std::collections::HashMap<(&'a [u8], i32), usize>>,
+}
+
+impl<'a> PartitionIndex<'a> {
+    pub(crate) fn new(partitions: &'a [(String, i32)]) -> Self {
+        let sorted = partitions.windows(2).all(|w| w[0] <= w[1]);
+        let by_name = (!sorted).then(|| {
+            partitions
+                .iter()
+                .enumerate()
+                .map(|(i, (t, p))| ((t.as_bytes(), *p), i))
+                .collect()
+        });
+        PartitionIndex {
+            partitions,
+            by_name,
+        }
+    }
+
+    pub(crate) fn position(&self, topic: &[u8], partition: i32) -> Option<usize> {
+        match &self.by_name {
+            None => self
+                .partitions
+                .binary_search_by(|(t, p)| t.as_bytes().cmp(topic).then(p.cmp(&partition)))
+                .ok(),
+            Some(m) => m.get(&(topic, partition)).copied(),
+        }
+    }
 }
 
 /// Which offset `list_offsets` asks for.
@@ -402,25 +445,7 @@ pub fn list_offsets<C: ClientContext>(
         rdsys::RD_KAFKA_EVENT_LISTOFFSETS_RESULT,
         timeout,
     )?;
-    let sorted = partitions.windows(2).all(|w| w[0] <= w[1]);
-    let by_name: std::collections::HashMap<(&[u8], i32), usize> = if sorted {
-        Default::default()
-    } else {
-        partitions
-            .iter()
-            .enumerate()
-            .map(|(i, (t, p))| ((t.as_bytes(), *p), i))
-            .collect()
-    };
-    let position = |topic: &[u8], partition: i32| -> Option<usize> {
-        if sorted {
-            partitions
-                .binary_search_by(|(t, p)| t.as_bytes().cmp(topic).then(p.cmp(&partition)))
-                .ok()
-        } else {
-            by_name.get(&(topic, partition)).copied()
-        }
-    };
+    let index = PartitionIndex::new(partitions);
     let mut out = Vec::with_capacity(partitions.len());
     // SAFETY: ev is a ListOffsets result event; the infos array and each
     // info are owned by it and read while it lives.
@@ -449,7 +474,8 @@ pub fn list_offsets<C: ClientContext>(
                 continue;
             }
             // A partition we did not ask for is ignored.
-            let Some(index) = position(CStr::from_ptr(tp.topic).to_bytes(), tp.partition) else {
+            let Some(index) = index.position(CStr::from_ptr(tp.topic).to_bytes(), tp.partition)
+            else {
                 continue;
             };
             out.push(PartitionOffset { index, offset });

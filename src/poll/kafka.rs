@@ -15,6 +15,7 @@ use rdkafka::ClientConfig;
 use regex::Regex;
 
 use super::admin::{self, OffsetSpec};
+use super::direct::DirectClient;
 use super::lag::{lag_messages, OffsetHistory, DEFAULT_MAX_POINTS};
 use super::{sidecar, Poller, PollerError};
 use crate::config::{ClusterConfig, NameFilter, PropertyValue};
@@ -118,6 +119,9 @@ pub struct KafkaPoller {
     stats: StatsContext,
     admin: Option<Arc<Admin>>,
     group_client: Option<Arc<GroupClient>>,
+    /// isrwatch's own connections for ListOffsets, OffsetFetch and
+    /// DescribeGroups (`direct_requests`, PLAINTEXT clusters only).
+    direct: Option<Arc<DirectClient>>,
     topics: NameMatcher,
     groups: NameMatcher,
     extra_groups: BTreeSet<String>,
@@ -196,6 +200,8 @@ impl KafkaPoller {
             stats: StatsContext::default(),
             admin: None,
             group_client: None,
+            direct: direct_wanted(cfg)
+                .then(|| Arc::new(DirectClient::new(&format!("isrwatch-{}", cfg.name)))),
             topics,
             groups,
             extra_groups: BTreeSet::new(),
@@ -319,6 +325,18 @@ fn err_name<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
         .trim_start_matches("RD_KAFKA_RESP_ERR_")
         .to_string()
+}
+
+/// True when ListOffsets and the group requests go on isrwatch's own
+/// connections ([`DirectClient`]): `direct_requests` is on and the cluster
+/// is PLAINTEXT (the direct client speaks neither TLS nor SASL).
+pub(crate) fn direct_wanted(cfg: &ClusterConfig) -> bool {
+    let protocol = match cfg.properties.get("security.protocol") {
+        None => "plaintext".to_string(),
+        Some(PropertyValue::Plain(p)) => p.to_ascii_lowercase(),
+        Some(PropertyValue::Secret(_)) => return false,
+    };
+    cfg.direct_requests && protocol == "plaintext"
 }
 
 /// Runs a blocking closure on the blocking pool with a deadline.
@@ -550,7 +568,7 @@ impl KafkaPoller {
         // multiply the requests beyond one per OFFSETS_CHUNK partitions.
         // Per leader: (topic, partition) in topic and partition order, and
         // where each sits in `topics` (answers come back by position).
-        type Chunk = (Arc<Vec<(String, i32)>>, Arc<Vec<(usize, usize)>>);
+        type Chunk = (BrokerId, Arc<Vec<(String, i32)>>, Arc<Vec<(usize, usize)>>);
         type Parts = (Vec<(String, i32)>, Vec<(usize, usize)>);
         let mut by_leader: BTreeMap<BrokerId, Parts> = BTreeMap::new();
         for (ti, t) in topics.iter().enumerate() {
@@ -565,13 +583,20 @@ impl KafkaPoller {
         if by_leader.is_empty() {
             return (updates, errors);
         }
+        // The direct client takes a leader's whole list (it sends
+        // `direct::OFFSETS_PER_REQUEST` partitions per request itself).
+        let chunk = if self.direct.is_some() {
+            usize::MAX
+        } else {
+            OFFSETS_CHUNK
+        };
         let chunks: Vec<Chunk> = by_leader
-            .into_values()
-            .flat_map(|(parts, pos)| {
+            .into_iter()
+            .flat_map(|(leader, (parts, pos))| {
                 parts
-                    .chunks(OFFSETS_CHUNK)
-                    .zip(pos.chunks(OFFSETS_CHUNK))
-                    .map(|(c, p)| (Arc::new(c.to_vec()), Arc::new(p.to_vec())))
+                    .chunks(chunk)
+                    .zip(pos.chunks(chunk))
+                    .map(|(c, p)| (leader, Arc::new(c.to_vec()), Arc::new(p.to_vec())))
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -580,13 +605,19 @@ impl KafkaPoller {
             let calls: Vec<_> = chunks
                 .iter()
                 .cloned()
-                .map(|(parts, pos): Chunk| {
+                .map(|(leader, parts, pos): Chunk| {
                     let a = a.clone();
+                    let direct = self.direct.clone();
                     async move {
-                        let r = blocking(timeout, move || {
-                            admin::list_offsets(a.inner(), &parts, spec, timeout)
-                        })
-                        .await;
+                        let r = match direct {
+                            Some(d) => Ok(d.list_offsets(leader, &parts, spec, timeout).await),
+                            None => {
+                                blocking(timeout, move || {
+                                    admin::list_offsets(a.inner(), &parts, spec, timeout)
+                                })
+                                .await
+                            }
+                        };
                         (pos, r)
                     }
                 })
@@ -653,6 +684,36 @@ impl KafkaPoller {
             }
         }
         (updates, errors)
+    }
+
+    /// Committed offsets of `groups` at broker `b`, on the direct client when
+    /// there is one, else through librdkafka on the blocking pool.
+    async fn group_offsets(
+        &self,
+        gc: &Arc<GroupClient>,
+        b: BrokerId,
+        groups: Vec<String>,
+        parts: Option<Arc<Vec<(String, i32)>>>,
+        timeout: Duration,
+    ) -> Result<Result<Vec<admin::GroupOffsets>, admin::AdminError>, String> {
+        match &self.direct {
+            Some(d) => Ok(d
+                .offset_fetch(b, &groups, parts.as_deref().map(|p| p.as_slice()), timeout)
+                .await),
+            None => {
+                let a = gc.clone();
+                blocking(timeout, move || {
+                    admin::list_consumer_group_offsets(
+                        &a,
+                        &groups,
+                        parts.as_deref().map(|p| p.as_slice()),
+                        b,
+                        timeout,
+                    )
+                })
+                .await
+            }
+        }
     }
 
     /// Lists, describes and fetches committed offsets of consumer groups.
@@ -750,17 +811,11 @@ impl KafkaPoller {
                 }
             }
             let timeout = self.request_timeout(deadline);
-            let answers = futures::future::join_all(calls.into_iter().map(|(b, groups)| {
-                let a = gc.clone();
-                async move {
-                    let r = blocking(timeout, move || {
-                        admin::list_consumer_group_offsets(&a, &groups, None, b, timeout)
-                    })
-                    .await;
-                    (b, r)
-                }
-            }))
-            .await;
+            let answers =
+                futures::future::join_all(calls.into_iter().map(|(b, groups)| async move {
+                    (b, self.group_offsets(gc, b, groups, None, timeout).await)
+                }))
+                .await;
             let probed: HashSet<&String> = probe.iter().collect();
             let mut retry = Vec::new();
             for (b, r) in answers {
@@ -830,16 +885,20 @@ impl KafkaPoller {
         // librdkafka's mock do not implement the all-partitions form).
         let timeout = self.request_timeout(deadline);
         let describe_calls = by_coordinator(&mut names.iter());
-        let describe = futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| {
-            let a = gc.clone();
-            async move {
-                let r = blocking(timeout, move || {
-                    admin::describe_consumer_groups(&a, &groups, b, timeout)
-                })
-                .await;
+        let describe =
+            futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| async move {
+                let r = match &self.direct {
+                    Some(d) => Ok(d.describe_groups(b, &groups, timeout).await),
+                    None => {
+                        let a = gc.clone();
+                        blocking(timeout, move || {
+                            admin::describe_consumer_groups(&a, &groups, b, timeout)
+                        })
+                        .await
+                    }
+                };
                 (b, r)
-            }
-        }));
+            }));
         let empty: Vec<String> = names
             .iter()
             .filter(|g| {
@@ -865,14 +924,13 @@ impl KafkaPoller {
             by_coordinator(&mut empty.iter())
         };
         let refetch = futures::future::join_all(refetch_calls.into_iter().map(|(b, groups)| {
-            let a = gc.clone();
             let parts = parts.clone();
             async move {
-                let r = blocking(timeout, move || {
-                    admin::list_consumer_group_offsets(&a, &groups, Some(&parts), b, timeout)
-                })
-                .await;
-                (b, r)
+                (
+                    b,
+                    self.group_offsets(gc, b, groups, Some(parts), timeout)
+                        .await,
+                )
             }
         }));
         let (described, refetched) = tokio::join!(describe, refetch);
@@ -1184,6 +1242,9 @@ impl Poller for KafkaPoller {
             }
         };
         let mut errors = Vec::new();
+        if let Some(d) = &self.direct {
+            d.set_brokers(&meta.brokers);
+        }
         let live: Vec<BrokerId> = meta.brokers.iter().map(|b| b.id).collect();
         let offsets_leaders: Vec<Option<BrokerId>> = meta
             .topics

