@@ -56,6 +56,24 @@ const LIST_OFFSETS: (i16, i16) = (1, 7);
 const OFFSET_FETCH: (i16, i16) = (2, 8);
 const DESCRIBE_GROUPS: (i16, i16) = (0, 5);
 
+/// The end of a call's time budget: every request of a call (a call may
+/// send several) shares its `timeout`.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    at: tokio::time::Instant,
+    /// The whole budget, for messages.
+    ms: u128,
+}
+
+impl Budget {
+    fn after(timeout: Duration) -> Self {
+        Budget {
+            at: tokio::time::Instant::now() + timeout,
+            ms: timeout.as_millis(),
+        }
+    }
+}
+
 /// One open connection and what the broker said it supports.
 struct Conn {
     stream: TcpStream,
@@ -177,7 +195,7 @@ impl DirectClient {
         key: ApiKey,
         ours: (i16, i16),
         body: impl FnOnce(i16, &mut BytesMut) -> Result<(), String>,
-        timeout: Duration,
+        until: Budget,
     ) -> Result<(Bytes, i16), AdminError> {
         let fail = |message: String| AdminError::Broker {
             op,
@@ -190,9 +208,10 @@ impl DirectClient {
             .get(&broker)
             .cloned()
             .ok_or_else(|| fail("broker not in the cluster metadata".into()))?;
-        let mut slot = match tokio::time::timeout(timeout, slot.lock_owned()).await {
+        let late = || fail(format!("no answer within {} ms", until.ms));
+        let mut slot = match tokio::time::timeout_at(until.at, slot.lock_owned()).await {
             Ok(s) => s,
-            Err(_) => return Err(fail(format!("no answer within {} ms", timeout.as_millis()))),
+            Err(_) => return Err(late()),
         };
         let client_id = self.client_id.clone();
         let work = async {
@@ -206,7 +225,7 @@ impl DirectClient {
             let resp = conn.call(&client_id, key, version, &b).await?;
             Ok::<_, String>((resp, version))
         };
-        match tokio::time::timeout(timeout, work).await {
+        match tokio::time::timeout_at(until.at, work).await {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => {
                 slot.conn = None;
@@ -214,7 +233,7 @@ impl DirectClient {
             }
             Err(_) => {
                 slot.conn = None;
-                Err(fail(format!("no answer within {} ms", timeout.as_millis())))
+                Err(late())
             }
         }
     }
@@ -230,6 +249,7 @@ impl DirectClient {
         timeout: Duration,
     ) -> Result<Vec<PartitionOffset>, AdminError> {
         const OP: &str = "ListOffsets";
+        let until = Budget::after(timeout);
         let ts = match spec {
             OffsetSpec::Earliest => -2,
             OffsetSpec::Latest => -1,
@@ -262,7 +282,7 @@ impl DirectClient {
                     ApiKey::ListOffsets,
                     LIST_OFFSETS,
                     |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                    timeout,
+                    until,
                 )
                 .await?;
             let resp = ListOffsetsResponse::decode(&mut body, version).map_err(|e| {
@@ -305,6 +325,7 @@ impl DirectClient {
         timeout: Duration,
     ) -> Result<Vec<GroupOffsets>, AdminError> {
         const OP: &str = "OffsetFetch";
+        let until = Budget::after(timeout);
         let topics: Option<Vec<(String, Vec<i32>)>> = partitions.map(|parts| {
             let mut v: Vec<(String, Vec<i32>)> = Vec::new();
             for (t, p) in parts {
@@ -366,7 +387,7 @@ impl DirectClient {
                         };
                         req.encode(b, v).map_err(|e| format!("cannot encode: {e}"))
                     },
-                    timeout,
+                    until,
                 )
                 .await?;
             let n = taken.load(std::sync::atomic::Ordering::Relaxed);
@@ -434,6 +455,7 @@ impl DirectClient {
         timeout: Duration,
     ) -> Result<Vec<GroupDescription>, AdminError> {
         const OP: &str = "DescribeGroups";
+        let until = Budget::after(timeout);
         let mut out = Vec::with_capacity(groups.len());
         for chunk in groups.chunks(GROUPS_PER_REQUEST) {
             let req = DescribeGroupsRequest::default()
@@ -445,7 +467,7 @@ impl DirectClient {
                     ApiKey::DescribeGroups,
                     DESCRIBE_GROUPS,
                     |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                    timeout,
+                    until,
                 )
                 .await?;
             let resp = DescribeGroupsResponse::decode(&mut body, version).map_err(|e| {
