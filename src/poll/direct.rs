@@ -194,7 +194,7 @@ impl DirectClient {
         broker: BrokerId,
         key: ApiKey,
         ours: (i16, i16),
-        body: impl FnOnce(i16, &mut BytesMut) -> Result<(), String>,
+        body: impl Fn(i16, &mut BytesMut) -> Result<(), String>,
         until: Budget,
     ) -> Result<(Bytes, i16), AdminError> {
         let fail = |message: String| AdminError::Broker {
@@ -215,15 +215,28 @@ impl DirectClient {
         };
         let client_id = self.client_id.clone();
         let work = async {
-            if slot.conn.is_none() {
-                slot.conn = Some(connect(&slot.addr, &client_id).await?);
+            // A kept connection that the broker closed meanwhile (idle
+            // timeout, restart) fails before any answer: one more try on a
+            // fresh connection. Every request here only reads.
+            let mut retried = false;
+            loop {
+                let fresh = slot.conn.is_none();
+                if fresh {
+                    slot.conn = Some(connect(&slot.addr, &client_id).await?);
+                }
+                let conn = slot.conn.as_mut().ok_or("no connection")?;
+                let version = conn.version(key, ours)?;
+                let mut b = BytesMut::new();
+                body(version, &mut b)?;
+                match conn.call(&client_id, key, version, &b).await {
+                    Ok(resp) => return Ok::<_, String>((resp, version)),
+                    Err(e) if e.before_answer && !fresh && !retried => {
+                        retried = true;
+                        slot.conn = None;
+                    }
+                    Err(e) => return Err(e.message),
+                }
             }
-            let conn = slot.conn.as_mut().ok_or("no connection")?;
-            let version = conn.version(key, ours)?;
-            let mut b = BytesMut::new();
-            body(version, &mut b)?;
-            let resp = conn.call(&client_id, key, version, &b).await?;
-            Ok::<_, String>((resp, version))
         };
         match tokio::time::timeout_at(until.at, work).await {
             Ok(Ok(r)) => Ok(r),
@@ -615,7 +628,10 @@ async fn connect(addr: &str, client_id: &str) -> Result<Conn, String> {
     ApiVersionsRequest::default()
         .encode(&mut b, 0)
         .map_err(|e| format!("cannot encode ApiVersions: {e}"))?;
-    let mut body = conn.call(client_id, ApiKey::ApiVersions, 0, &b).await?;
+    let mut body = conn
+        .call(client_id, ApiKey::ApiVersions, 0, &b)
+        .await
+        .map_err(|e| e.message)?;
     let resp = ApiVersionsResponse::decode(&mut body, 0)
         .map_err(|e| format!("cannot decode the ApiVersions response: {e}"))?;
     if resp.error_code != 0 {
@@ -655,7 +671,7 @@ impl Conn {
         key: ApiKey,
         version: i16,
         body: &[u8],
-    ) -> Result<Bytes, String> {
+    ) -> Result<Bytes, CallError> {
         let correlation = self.next_correlation;
         self.next_correlation = self.next_correlation.wrapping_add(1);
         let header = RequestHeader::default()
@@ -666,7 +682,7 @@ impl Conn {
         let mut h = BytesMut::new();
         header
             .encode(&mut h, key.request_header_version(version))
-            .map_err(|e| format!("cannot encode the request header: {e}"))?;
+            .map_err(|e| CallError::after(format!("cannot encode the request header: {e}")))?;
         let mut frame = BytesMut::with_capacity(4 + h.len() + body.len());
         frame.put_i32((h.len() + body.len()) as i32);
         frame.put_slice(&h);
@@ -674,31 +690,56 @@ impl Conn {
         self.stream
             .write_all(&frame)
             .await
-            .map_err(|e| format!("cannot send {key:?}: {e}"))?;
-        let len = self
-            .stream
-            .read_i32()
-            .await
-            .map_err(|e| format!("connection lost waiting for {key:?}: {e}"))?;
+            .map_err(|e| CallError::before(format!("cannot send {key:?}: {e}")))?;
+        let len =
+            self.stream.read_i32().await.map_err(|e| {
+                CallError::before(format!("connection lost waiting for {key:?}: {e}"))
+            })?;
         let len = usize::try_from(len)
             .ok()
             .filter(|l| *l >= 4 && *l <= MAX_RESPONSE)
-            .ok_or_else(|| format!("{key:?} response with an invalid size {len}"))?;
+            .ok_or_else(|| {
+                CallError::after(format!("{key:?} response with an invalid size {len}"))
+            })?;
         let mut buf = vec![0u8; len];
         self.stream
             .read_exact(&mut buf)
             .await
-            .map_err(|e| format!("connection lost reading {key:?}: {e}"))?;
+            .map_err(|e| CallError::after(format!("connection lost reading {key:?}: {e}")))?;
         let mut buf = Bytes::from(buf);
-        let rh = ResponseHeader::decode(&mut buf, key.response_header_version(version))
-            .map_err(|e| format!("cannot decode the {key:?} response header: {e}"))?;
+        let rh = ResponseHeader::decode(&mut buf, key.response_header_version(version)).map_err(
+            |e| CallError::after(format!("cannot decode the {key:?} response header: {e}")),
+        )?;
         if rh.correlation_id != correlation {
-            return Err(format!(
+            return Err(CallError::after(format!(
                 "{key:?} response for correlation id {} where {correlation} was expected",
                 rh.correlation_id
-            ));
+            )));
         }
         Ok(buf)
+    }
+}
+
+/// Why one request failed, and whether the connection failed before any
+/// byte of the answer (then a fresh connection may be tried).
+#[derive(Debug)]
+struct CallError {
+    before_answer: bool,
+    message: String,
+}
+
+impl CallError {
+    fn before(message: String) -> Self {
+        CallError {
+            before_answer: true,
+            message,
+        }
+    }
+    fn after(message: String) -> Self {
+        CallError {
+            before_answer: false,
+            message,
+        }
     }
 }
 
@@ -742,6 +783,16 @@ mod tests {
         max_list_offsets: i16,
         reply: fn(i32) -> Vec<u8>,
     ) -> (BrokerInfo, tokio::task::JoinHandle<()>) {
+        fake_broker_closing(max_list_offsets, reply, false).await
+    }
+
+    /// `close`: hang up after each answer other than ApiVersions (as a
+    /// broker does when it restarts or drops an idle connection).
+    async fn fake_broker_closing(
+        max_list_offsets: i16,
+        reply: fn(i32) -> Vec<u8>,
+        close: bool,
+    ) -> (BrokerInfo, tokio::task::JoinHandle<()>) {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = l.local_addr().unwrap().port();
         let task = tokio::spawn(async move {
@@ -772,6 +823,9 @@ mod tests {
                             reply(corr)
                         };
                         if c.write_all(&out).await.is_err() {
+                            return;
+                        }
+                        if close && key != ApiKey::ApiVersions as i16 {
                             return;
                         }
                     }
@@ -872,5 +926,51 @@ mod tests {
             e.contains("broker 9: broker not in the cluster metadata"),
             "{e}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_broker_closed_is_reopened_once() {
+        fn answer(corr: i32) -> Vec<u8> {
+            let mut b = BytesMut::new();
+            b.put_i32(corr);
+            b.put_u8(0); // no tagged fields (header v1)
+            ListOffsetsResponse::default()
+                .with_topics(vec![
+                    list_offsets_response::ListOffsetsTopicResponse::default()
+                        .with_name(TopicName(s("t")))
+                        .with_partitions(vec![
+                            list_offsets_response::ListOffsetsPartitionResponse::default()
+                                .with_partition_index(0)
+                                .with_offset(42),
+                        ]),
+                ])
+                .encode(&mut b, 7)
+                .unwrap();
+            let mut f = (b.len() as i32).to_be_bytes().to_vec();
+            f.extend_from_slice(&b);
+            f
+        }
+        let (b, task) = fake_broker_closing(7, answer, true).await;
+        let c = DirectClient::new("test");
+        c.set_brokers(std::slice::from_ref(&b));
+        for round in 0..3 {
+            let got = c
+                .list_offsets(
+                    1,
+                    &[("t".into(), 0)],
+                    OffsetSpec::Latest,
+                    Duration::from_secs(2),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(
+                got,
+                vec![PartitionOffset {
+                    index: 0,
+                    offset: Ok(42)
+                }]
+            );
+        }
+        task.abort();
     }
 }
