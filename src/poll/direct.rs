@@ -261,7 +261,6 @@ impl DirectClient {
         spec: OffsetSpec,
         timeout: Duration,
     ) -> Result<Vec<PartitionOffset>, AdminError> {
-        const OP: &str = "ListOffsets";
         let until = Budget::after(timeout);
         let ts = match spec {
             OffsetSpec::Earliest => -2,
@@ -270,57 +269,83 @@ impl DirectClient {
         let mut out = Vec::with_capacity(partitions.len());
         for (n, chunk) in partitions.chunks(OFFSETS_PER_REQUEST).enumerate() {
             let base = n * OFFSETS_PER_REQUEST;
-            let mut req = ListOffsetsRequest::default()
-                .with_replica_id(kafka_protocol::messages::BrokerId(-1));
-            for (i, (topic, partition)) in chunk.iter().enumerate() {
-                if i == 0 || chunk[i - 1].0 != *topic {
-                    req.topics.push(
-                        list_offsets_request::ListOffsetsTopic::default()
-                            .with_name(TopicName(s(topic))),
-                    );
-                }
-                if let Some(t) = req.topics.last_mut() {
-                    t.partitions.push(
-                        list_offsets_request::ListOffsetsPartition::default()
-                            .with_partition_index(*partition)
-                            .with_current_leader_epoch(-1)
-                            .with_timestamp(ts),
-                    );
+            match self.list_offsets_once(broker, chunk, ts, until).await {
+                Ok(answers) => out.extend(answers.into_iter().map(|mut a| {
+                    a.index += base;
+                    a
+                })),
+                Err(e) if out.is_empty() => return Err(e),
+                // Keep the answers already read; the other partitions carry
+                // the error.
+                Err(e) => {
+                    out.extend((base..partitions.len()).map(|index| PartitionOffset {
+                        index,
+                        offset: Err(e.to_string()),
+                    }));
+                    break;
                 }
             }
-            let (mut body, version) = self
-                .request(
-                    OP,
-                    broker,
-                    ApiKey::ListOffsets,
-                    LIST_OFFSETS,
-                    |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                    until,
-                )
-                .await?;
-            let resp = ListOffsetsResponse::decode(&mut body, version).map_err(|e| {
-                AdminError::Broker {
-                    op: OP,
-                    broker,
-                    message: format!("cannot decode the response (v{version}): {e}"),
-                }
+        }
+        Ok(out)
+    }
+
+    /// One ListOffsets request for `chunk` (timestamp `ts`: -2 earliest,
+    /// -1 latest); answers carry positions in `chunk`.
+    async fn list_offsets_once(
+        &self,
+        broker: BrokerId,
+        chunk: &[(String, i32)],
+        ts: i64,
+        until: Budget,
+    ) -> Result<Vec<PartitionOffset>, AdminError> {
+        const OP: &str = "ListOffsets";
+        let mut req =
+            ListOffsetsRequest::default().with_replica_id(kafka_protocol::messages::BrokerId(-1));
+        for (i, (topic, partition)) in chunk.iter().enumerate() {
+            if i == 0 || chunk[i - 1].0 != *topic {
+                req.topics.push(
+                    list_offsets_request::ListOffsetsTopic::default()
+                        .with_name(TopicName(s(topic))),
+                );
+            }
+            if let Some(t) = req.topics.last_mut() {
+                t.partitions.push(
+                    list_offsets_request::ListOffsetsPartition::default()
+                        .with_partition_index(*partition)
+                        .with_current_leader_epoch(-1)
+                        .with_timestamp(ts),
+                );
+            }
+        }
+        let (mut body, version) = self
+            .request(
+                OP,
+                broker,
+                ApiKey::ListOffsets,
+                LIST_OFFSETS,
+                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                until,
+            )
+            .await?;
+        let resp =
+            ListOffsetsResponse::decode(&mut body, version).map_err(|e| AdminError::Broker {
+                op: OP,
+                broker,
+                message: format!("cannot decode the response (v{version}): {e}"),
             })?;
-            let index = super::admin::PartitionIndex::new(chunk);
-            for t in &resp.topics {
-                for p in &t.partitions {
-                    let Some(i) = index.position(t.name.0.as_bytes(), p.partition_index) else {
-                        continue;
-                    };
-                    let offset = if p.error_code == 0 {
-                        Ok(p.offset)
-                    } else {
-                        Err(code_name(p.error_code))
-                    };
-                    out.push(PartitionOffset {
-                        index: base + i,
-                        offset,
-                    });
-                }
+        let index = super::admin::PartitionIndex::new(chunk);
+        let mut out = Vec::with_capacity(chunk.len());
+        for t in &resp.topics {
+            for p in &t.partitions {
+                let Some(i) = index.position(t.name.0.as_bytes(), p.partition_index) else {
+                    continue;
+                };
+                let offset = if p.error_code == 0 {
+                    Ok(p.offset)
+                } else {
+                    Err(code_name(p.error_code))
+                };
+                out.push(PartitionOffset { index: i, offset });
             }
         }
         Ok(out)
@@ -337,7 +362,6 @@ impl DirectClient {
         partitions: Option<&[(String, i32)]>,
         timeout: Duration,
     ) -> Result<Vec<GroupOffsets>, AdminError> {
-        const OP: &str = "OffsetFetch";
         let until = Budget::after(timeout);
         let topics: Option<Vec<(String, Vec<i32>)>> = partitions.map(|parts| {
             let mut v: Vec<(String, Vec<i32>)> = Vec::new();
@@ -350,99 +374,103 @@ impl DirectClient {
             v
         });
         let mut out = Vec::with_capacity(groups.len());
-        let mut i = 0;
-        while i < groups.len() {
-            // v8+ takes many groups; older versions one. The version is
-            // only known inside `request`, so the encoder decides how many
-            // groups go in and reports it back.
-            let taken = std::sync::atomic::AtomicUsize::new(1);
-            let rest = &groups[i..];
-            let (mut body, version) = self
-                .request(
-                    OP,
-                    broker,
-                    ApiKey::OffsetFetch,
-                    OFFSET_FETCH,
-                    |v, b| {
-                        let req = if v >= 8 {
-                            let n = rest.len().min(GROUPS_PER_REQUEST);
-                            taken.store(n, std::sync::atomic::Ordering::Relaxed);
-                            OffsetFetchRequest::default().with_groups(
-                                rest[..n]
-                                    .iter()
-                                    .map(|g| {
-                                        offset_fetch_request::OffsetFetchRequestGroup::default()
-                                            .with_group_id(GroupId(s(g)))
-                                            .with_topics(topics.as_ref().map(|ts| {
-                                                ts.iter()
-                                                    .map(|(t, ps)| {
-                                                        offset_fetch_request::OffsetFetchRequestTopics::default()
-                                                            .with_name(TopicName(s(t)))
-                                                            .with_partition_indexes(ps.clone())
-                                                    })
-                                                    .collect()
-                                            }))
+        while out.len() < groups.len() {
+            let rest = &groups[out.len()..];
+            match self
+                .offset_fetch_once(broker, rest, topics.as_deref(), until)
+                .await
+            {
+                Ok(answers) if !answers.is_empty() => out.extend(answers),
+                Ok(_) => break,
+                Err(e) if out.is_empty() => return Err(e),
+                // Keep the groups already answered; the others carry the error.
+                Err(e) => out.extend(rest.iter().map(|g| GroupOffsets {
+                    group: g.clone(),
+                    offsets: Vec::new(),
+                    error: Some(e.to_string()),
+                    not_coordinator: false,
+                })),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One OffsetFetch request for the first group(s) of `rest`: up to
+    /// [`GROUPS_PER_REQUEST`] from v8 on, one before. Returns one answer per
+    /// group asked, in order.
+    async fn offset_fetch_once(
+        &self,
+        broker: BrokerId,
+        rest: &[String],
+        topics: Option<&[(String, Vec<i32>)]>,
+        until: Budget,
+    ) -> Result<Vec<GroupOffsets>, AdminError> {
+        const OP: &str = "OffsetFetch";
+        // The version is only known inside `request`, so the encoder
+        // decides how many groups go in and reports it back.
+        let taken = std::sync::atomic::AtomicUsize::new(1);
+        let (mut body, version) = self
+            .request(
+                OP,
+                broker,
+                ApiKey::OffsetFetch,
+                OFFSET_FETCH,
+                |v, b| {
+                    let req = if v >= 8 {
+                        let n = rest.len().min(GROUPS_PER_REQUEST);
+                        taken.store(n, std::sync::atomic::Ordering::Relaxed);
+                        OffsetFetchRequest::default().with_groups(
+                            rest[..n]
+                                .iter()
+                                .map(|g| {
+                                    offset_fetch_request::OffsetFetchRequestGroup::default()
+                                        .with_group_id(GroupId(s(g)))
+                                        .with_topics(topics.map(|ts| {
+                                            ts.iter()
+                                                .map(|(t, ps)| {
+                                                    offset_fetch_request::OffsetFetchRequestTopics::default()
+                                                        .with_name(TopicName(s(t)))
+                                                        .with_partition_indexes(ps.clone())
+                                                })
+                                                .collect()
+                                        }))
+                                })
+                                .collect(),
+                        )
+                    } else {
+                        OffsetFetchRequest::default()
+                            .with_group_id(GroupId(s(&rest[0])))
+                            .with_topics(topics.map(|ts| {
+                                ts.iter()
+                                    .map(|(t, ps)| {
+                                        offset_fetch_request::OffsetFetchRequestTopic::default()
+                                            .with_name(TopicName(s(t)))
+                                            .with_partition_indexes(ps.clone())
                                     })
-                                    .collect(),
-                            )
-                        } else {
-                            OffsetFetchRequest::default()
-                                .with_group_id(GroupId(s(&rest[0])))
-                                .with_topics(topics.as_ref().map(|ts| {
-                                    ts.iter()
-                                        .map(|(t, ps)| {
-                                            offset_fetch_request::OffsetFetchRequestTopic::default()
-                                                .with_name(TopicName(s(t)))
-                                                .with_partition_indexes(ps.clone())
-                                        })
-                                        .collect()
-                                }))
-                        };
-                        req.encode(b, v).map_err(|e| format!("cannot encode: {e}"))
-                    },
-                    until,
-                )
-                .await?;
-            let n = taken.load(std::sync::atomic::Ordering::Relaxed);
-            let whole = body.clone();
-            let resp = OffsetFetchResponse::decode(&mut body, version)
-                .or_else(|e| {
-                    let mut patched = null_topics_as_empty(&whole, version).ok_or(e)?;
-                    OffsetFetchResponse::decode(&mut patched, version)
-                })
-                .map_err(|e| AdminError::Broker {
-                    op: OP,
-                    broker,
-                    message: format!("cannot decode the response (v{version}): {e}"),
-                })?;
-            if version >= 8 {
-                let mut answered: HashMap<&str, GroupOffsets> = HashMap::new();
-                for g in &resp.groups {
-                    let parts = g.topics.iter().flat_map(|t| {
-                        t.partitions.iter().map(move |p| {
-                            (
-                                &t.name.0,
-                                p.partition_index,
-                                p.committed_offset,
-                                p.error_code,
-                            )
-                        })
-                    });
-                    let answer = group_offsets(g.group_id.0.as_str(), g.error_code, parts);
-                    if let Some(name) = rest[..n].iter().find(|x| **x == *g.group_id.0) {
-                        answered.insert(name.as_str(), answer);
-                    }
-                }
-                for g in &rest[..n] {
-                    out.push(answered.remove(g.as_str()).unwrap_or_else(|| GroupOffsets {
-                        group: g.clone(),
-                        offsets: Vec::new(),
-                        error: Some(format!("{OP}: broker {broker} did not answer for it")),
-                        not_coordinator: false,
-                    }));
-                }
-            } else {
-                let parts = resp.topics.iter().flat_map(|t| {
+                                    .collect()
+                            }))
+                    };
+                    req.encode(b, v).map_err(|e| format!("cannot encode: {e}"))
+                },
+                until,
+            )
+            .await?;
+        let n = taken.load(std::sync::atomic::Ordering::Relaxed);
+        let whole = body.clone();
+        let resp = OffsetFetchResponse::decode(&mut body, version)
+            .or_else(|e| {
+                let mut patched = null_topics_as_empty(&whole, version).ok_or(e)?;
+                OffsetFetchResponse::decode(&mut patched, version)
+            })
+            .map_err(|e| AdminError::Broker {
+                op: OP,
+                broker,
+                message: format!("cannot decode the response (v{version}): {e}"),
+            })?;
+        if version >= 8 {
+            let mut answered: HashMap<String, GroupOffsets> = HashMap::new();
+            for g in &resp.groups {
+                let parts = g.topics.iter().flat_map(|t| {
                     t.partitions.iter().map(move |p| {
                         (
                             &t.name.0,
@@ -452,11 +480,33 @@ impl DirectClient {
                         )
                     })
                 });
-                out.push(group_offsets(&rest[0], resp.error_code, parts));
+                let answer = group_offsets(g.group_id.0.as_str(), g.error_code, parts);
+                answered.insert(answer.group.clone(), answer);
             }
-            i += n;
+            Ok(rest[..n]
+                .iter()
+                .map(|g| {
+                    answered.remove(g.as_str()).unwrap_or_else(|| GroupOffsets {
+                        group: g.clone(),
+                        offsets: Vec::new(),
+                        error: Some(format!("{OP}: broker {broker} did not answer for it")),
+                        not_coordinator: false,
+                    })
+                })
+                .collect())
+        } else {
+            let parts = resp.topics.iter().flat_map(|t| {
+                t.partitions.iter().map(move |p| {
+                    (
+                        &t.name.0,
+                        p.partition_index,
+                        p.committed_offset,
+                        p.error_code,
+                    )
+                })
+            });
+            Ok(vec![group_offsets(&rest[0], resp.error_code, parts)])
         }
-        Ok(out)
     }
 
     /// DescribeGroups for `groups` at `broker` (their coordinator). Same
@@ -467,34 +517,70 @@ impl DirectClient {
         groups: &[String],
         timeout: Duration,
     ) -> Result<Vec<GroupDescription>, AdminError> {
-        const OP: &str = "DescribeGroups";
         let until = Budget::after(timeout);
         let mut out = Vec::with_capacity(groups.len());
         for chunk in groups.chunks(GROUPS_PER_REQUEST) {
-            let req = DescribeGroupsRequest::default()
-                .with_groups(chunk.iter().map(|g| GroupId(s(g))).collect());
-            let (mut body, version) = self
-                .request(
-                    OP,
-                    broker,
-                    ApiKey::DescribeGroups,
-                    DESCRIBE_GROUPS,
-                    |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                    until,
-                )
-                .await?;
-            let resp = DescribeGroupsResponse::decode(&mut body, version).map_err(|e| {
-                AdminError::Broker {
-                    op: OP,
-                    broker,
-                    message: format!("cannot decode the response (v{version}): {e}"),
+            match self.describe_once(broker, chunk, until).await {
+                Ok(d) => out.extend(d),
+                Err(e) if out.is_empty() => return Err(e),
+                Err(e) => {
+                    // Keep the groups already described; the others carry
+                    // the error.
+                    let done: std::collections::HashSet<&str> =
+                        out.iter().map(|d| d.group.as_str()).collect();
+                    let failed: Vec<GroupDescription> = groups
+                        .iter()
+                        .filter(|g| !done.contains(g.as_str()))
+                        .map(|g| GroupDescription {
+                            group: g.clone(),
+                            state: "Unknown".into(),
+                            simple: false,
+                            coordinator: None,
+                            members: 0,
+                            assigned: Vec::new(),
+                            error: Some(e.to_string()),
+                            not_coordinator: false,
+                        })
+                        .collect();
+                    out.extend(failed);
+                    break;
                 }
-            })?;
-            for g in resp.groups {
-                out.push(describe_one(broker, g));
             }
         }
         Ok(out)
+    }
+
+    /// One DescribeGroups request for `chunk`.
+    async fn describe_once(
+        &self,
+        broker: BrokerId,
+        chunk: &[String],
+        until: Budget,
+    ) -> Result<Vec<GroupDescription>, AdminError> {
+        const OP: &str = "DescribeGroups";
+        let req = DescribeGroupsRequest::default()
+            .with_groups(chunk.iter().map(|g| GroupId(s(g))).collect());
+        let (mut body, version) = self
+            .request(
+                OP,
+                broker,
+                ApiKey::DescribeGroups,
+                DESCRIBE_GROUPS,
+                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                until,
+            )
+            .await?;
+        let resp =
+            DescribeGroupsResponse::decode(&mut body, version).map_err(|e| AdminError::Broker {
+                op: OP,
+                broker,
+                message: format!("cannot decode the response (v{version}): {e}"),
+            })?;
+        Ok(resp
+            .groups
+            .into_iter()
+            .map(|g| describe_one(broker, g))
+            .collect())
     }
 }
 
@@ -971,6 +1057,64 @@ mod tests {
                 }]
             );
         }
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_failed_request_keeps_the_answers_already_read() {
+        // The first ListOffsets (correlation 2, after ApiVersions) answers
+        // partition 0; the second is garbage.
+        fn answer(corr: i32) -> Vec<u8> {
+            if corr != 2 {
+                return frame(corr, &[0, 0xff, 0xff]);
+            }
+            let mut b = BytesMut::new();
+            b.put_i32(corr);
+            b.put_u8(0);
+            ListOffsetsResponse::default()
+                .with_topics(vec![
+                    list_offsets_response::ListOffsetsTopicResponse::default()
+                        .with_name(TopicName(s("t")))
+                        .with_partitions(vec![
+                            list_offsets_response::ListOffsetsPartitionResponse::default()
+                                .with_partition_index(0)
+                                .with_offset(7),
+                        ]),
+                ])
+                .encode(&mut b, 7)
+                .unwrap();
+            let mut f = (b.len() as i32).to_be_bytes().to_vec();
+            f.extend_from_slice(&b);
+            f
+        }
+        let (b, task) = fake_broker(7, answer).await;
+        let c = DirectClient::new("test");
+        c.set_brokers(std::slice::from_ref(&b));
+        let parts: Vec<(String, i32)> = (0..OFFSETS_PER_REQUEST as i32 + 3)
+            .map(|p| ("t".to_string(), p))
+            .collect();
+        let got = c
+            .list_offsets(1, &parts, OffsetSpec::Latest, Duration::from_secs(2))
+            .await
+            .expect("partial answers are kept");
+        assert_eq!(
+            got[0],
+            PartitionOffset {
+                index: 0,
+                offset: Ok(7)
+            }
+        );
+        let failed: Vec<usize> = got
+            .iter()
+            .filter(|a| a.offset.is_err())
+            .map(|a| a.index)
+            .collect();
+        assert_eq!(
+            failed,
+            (OFFSETS_PER_REQUEST..parts.len()).collect::<Vec<_>>()
+        );
+        let e = got[1].offset.as_ref().expect_err("second request failed");
+        assert!(e.contains("broker 1: cannot decode"), "{e}");
         task.abort();
     }
 }
