@@ -19,7 +19,7 @@
 //! | [`config`] | the TOML configuration, validated without I/O before anything starts |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `detect`, `config`, `bench`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
-//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`]: its own batched offset and group requests on PLAINTEXT clusters |
+//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests on PLAINTEXT and SSL clusters |
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files |
 //! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
 //! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules, consumer lag status, anomaly scoring |

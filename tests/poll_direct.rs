@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use isrwatch::config::{ClusterConfig, Dur, PropertyValue};
+use isrwatch::poll::admin::OffsetSpec;
+use isrwatch::poll::direct::DirectClient;
+use isrwatch::poll::transport::Transport;
 use isrwatch::poll::{KafkaPoller, Poller};
-use isrwatch::sim::{Action, Scenario, SimHandle, SimOptions, Simulator};
-use isrwatch::snapshot::ClusterSnapshot;
+use isrwatch::sim::{Action, Scenario, SimHandle, SimOptions, SimTls, Simulator};
+use isrwatch::snapshot::{BrokerInfo, ClusterSnapshot};
 
 const SCENARIO: &str = r#"
 [cluster]
@@ -62,7 +65,7 @@ at = "10h"
 action = "traffic_stop"
 "#;
 
-fn config(bootstrap: &str, direct: bool) -> ClusterConfig {
+fn config(bootstrap: &str, direct: bool, tls: &[(&str, String)]) -> ClusterConfig {
     let mut c =
         ClusterConfig::with_bootstrap("t", bootstrap.split(',').map(String::from).collect());
     c.poll_timeout = Dur(Duration::from_secs(10));
@@ -70,6 +73,10 @@ fn config(bootstrap: &str, direct: bool) -> ClusterConfig {
     c.direct_requests = direct;
     c.properties
         .insert("log_level".into(), PropertyValue::Plain("0".into()));
+    for (k, v) in tls {
+        c.properties
+            .insert(k.to_string(), PropertyValue::Plain(v.clone()));
+    }
     c
 }
 
@@ -128,9 +135,9 @@ async fn settled(p: &mut KafkaPoller) -> ClusterSnapshot {
     p.poll(Utc::now()).await
 }
 
-async fn compare(sim: &SimHandle, what: &str) -> ClusterSnapshot {
-    let mut direct = KafkaPoller::new(&config(&sim.bootstrap(), true)).expect("poller");
-    let mut rdk = KafkaPoller::new(&config(&sim.bootstrap(), false)).expect("poller");
+async fn compare(sim: &SimHandle, what: &str, tls: &[(&str, String)]) -> ClusterSnapshot {
+    let mut direct = KafkaPoller::new(&config(&sim.bootstrap(), true, tls)).expect("poller");
+    let mut rdk = KafkaPoller::new(&config(&sim.bootstrap(), false, tls)).expect("poller");
     sim.reset_request_counts();
     let d = settled(&mut direct).await;
     let direct_requests = sim.request_counts();
@@ -177,7 +184,7 @@ async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
     .expect("simulator");
     sim.advance(Duration::from_secs(120));
 
-    let s = compare(&sim, "healthy").await;
+    let s = compare(&sim, "healthy", &[]).await;
     let billing = s
         .groups
         .iter()
@@ -194,7 +201,7 @@ async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
         group: "mailer".into(),
     });
     sim.advance(Duration::from_secs(30));
-    let s = compare(&sim, "broker 2 down").await;
+    let s = compare(&sim, "broker 2 down", &[]).await;
     let mailer = s
         .groups
         .iter()
@@ -203,4 +210,150 @@ async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
     assert_eq!((mailer.state.as_str(), mailer.members), ("Empty", 0));
     assert!(s.brokers.iter().all(|b| b.id != 2));
     sim.shutdown().await;
+}
+
+/// A test CA and a broker certificate it signed for `localhost` and
+/// 127.0.0.1: (CA PEM, broker certificate PEM, broker key PEM).
+fn test_pki() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectAlternativeName};
+    use openssl::x509::{X509Builder, X509NameBuilder};
+
+    let name = |cn: &str| {
+        let mut n = X509NameBuilder::new().unwrap();
+        n.append_entry_by_text("CN", cn).unwrap();
+        n.build()
+    };
+    let cert = |subject: &str, key: &PKey<openssl::pkey::Private>, serial: u32| {
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap())
+            .unwrap();
+        b.set_subject_name(&name(subject)).unwrap();
+        b.set_pubkey(key).unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
+            .unwrap();
+        b
+    };
+    let ca_key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut ca = cert("isrwatch test CA", &ca_key, 1);
+    ca.set_issuer_name(&name("isrwatch test CA")).unwrap();
+    ca.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+        .unwrap();
+    ca.append_extension(KeyUsage::new().key_cert_sign().crl_sign().build().unwrap())
+        .unwrap();
+    ca.sign(&ca_key, MessageDigest::sha256()).unwrap();
+    let ca = ca.build();
+
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut leaf = cert("localhost", &key, 2);
+    leaf.set_issuer_name(ca.subject_name()).unwrap();
+    let san = SubjectAlternativeName::new()
+        .dns("localhost")
+        .ip("127.0.0.1")
+        .build(&leaf.x509v3_context(Some(&ca), None))
+        .unwrap();
+    leaf.append_extension(san).unwrap();
+    leaf.sign(&ca_key, MessageDigest::sha256()).unwrap();
+    let leaf = leaf.build();
+    (
+        ca.to_pem().unwrap(),
+        leaf.to_pem().unwrap(),
+        key.private_key_to_pem_pkcs8().unwrap(),
+    )
+}
+
+/// Over TLS (`security.protocol = "SSL"`), librdkafka and the direct client
+/// both verify the brokers' certificate against the CA, host name included,
+/// and agree on the snapshot; a client that does not trust the CA fails
+/// with a clear error. librdkafka's TLS client against our TLS listener
+/// also checks the simulator's side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn over_tls_both_paths_verify_the_broker_and_agree() {
+    let (ca, cert, key) = test_pki();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, &ca).expect("write CA");
+    let scenario = Scenario::parse(SCENARIO, "poll_direct_tls").expect("scenario");
+    let sim = Simulator::start_tls(
+        scenario,
+        SimOptions {
+            speed: 1e-6,
+            ports: None,
+        },
+        SimTls {
+            cert_pem: cert,
+            key_pem: key,
+        },
+    )
+    .await
+    .expect("simulator");
+    sim.advance(Duration::from_secs(120));
+    let tls = [
+        ("security.protocol", "SSL".to_string()),
+        ("ssl.ca.location", ca_path.display().to_string()),
+    ];
+    let s = compare(&sim, "over TLS", &tls).await;
+    assert_eq!(s.groups.len(), 4, "{:?}", s.errors);
+
+    // The system CAs do not include the test CA: the direct client's
+    // handshake fails and says so ...
+    let system_cas = Transport::for_properties(&[("security.protocol".into(), "SSL".into())])
+        .expect("transport")
+        .expect("SSL is direct");
+    let client = DirectClient::new("test", system_cas);
+    client.set_brokers(&[BrokerInfo {
+        id: 1,
+        host: "127.0.0.1".into(),
+        port: sim.ports()[0] as i32,
+        rack: None,
+    }]);
+    let e = client
+        .list_offsets(
+            1,
+            &[("orders".into(), 0)],
+            OffsetSpec::Latest,
+            Duration::from_secs(3),
+        )
+        .await
+        .expect_err("untrusted CA")
+        .to_string();
+    assert!(e.contains("TLS handshake with 127.0.0.1:"), "{e}");
+    assert!(e.contains("certificate verify failed"), "{e}");
+    // ... and the poller, whose metadata (librdkafka) fails the same way,
+    // finds the cluster unreachable rather than half-polled.
+    let mut untrusting = KafkaPoller::new(&config(
+        &sim.bootstrap(),
+        true,
+        &[("security.protocol", "SSL".to_string())],
+    ))
+    .expect("poller");
+    let s = untrusting.poll(Utc::now()).await;
+    assert!(!s.reachable, "{:?}", s.errors);
+    sim.shutdown().await;
+}
+
+/// A TLS setting the direct client cannot apply is a clear configuration
+/// error at start-up, naming the property, never its secret.
+#[test]
+fn a_bad_tls_file_is_a_config_error() {
+    let c = config(
+        "127.0.0.1:9",
+        true,
+        &[
+            ("security.protocol", "SSL".to_string()),
+            ("ssl.ca.location", "/nonexistent/ca.pem".to_string()),
+        ],
+    );
+    let e = KafkaPoller::new(&c)
+        .expect_err("missing CA file")
+        .to_string();
+    assert!(e.contains("ssl.ca.location"), "{e}");
+    assert!(e.contains("direct_requests = false"), "{e}");
 }

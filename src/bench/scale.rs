@@ -101,8 +101,8 @@ pub struct ScaleReport {
     pub rows: Vec<Row>,
     pub baseline_timeout_s: f64,
     /// Whether isrwatch sent ListOffsets, OffsetFetch and DescribeGroups on
-    /// its own connections (`direct_requests`, the PLAINTEXT default) or
-    /// through librdkafka's admin API (what TLS and SASL clusters get).
+    /// its own connections (`direct_requests`, the default on PLAINTEXT and
+    /// SSL clusters) or through librdkafka's admin API (what SASL clusters get).
     pub direct_requests: bool,
 }
 

@@ -210,7 +210,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub baseline_timeout: Option<Duration>,
     /// Measure isrwatch with `direct_requests = false`: offsets and groups
-    /// through librdkafka's admin API, the path TLS and SASL clusters take
+    /// through librdkafka's admin API, the path SASL clusters take
     /// (`scale`).
     #[arg(long)]
     pub librdkafka: bool,

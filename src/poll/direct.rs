@@ -14,10 +14,12 @@
 //!   request per group on older brokers);
 //! - DescribeGroups: every group of a coordinator in one request.
 //!
-//! Only PLAINTEXT connections are made here (no TLS, no SASL): the poller
-//! uses this client when the cluster's `security.protocol` is plaintext and
-//! `direct_requests` is on, and librdkafka's admin API otherwise. Metadata,
-//! configs and group listing always go through librdkafka.
+//! Connections are plain TCP or TLS ([`super::transport`], from the same
+//! `ssl.*` properties librdkafka gets); there is no SASL here. The poller
+//! uses this client when `direct_requests` is on and the cluster's
+//! `security.protocol` is PLAINTEXT or SSL, and librdkafka's admin API
+//! otherwise. Metadata, configs and group listing always go through
+//! librdkafka.
 //!
 //! Answers have the same types as the librdkafka wrappers in
 //! [`super::admin`], so the poller's logic does not depend on which path
@@ -33,9 +35,9 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::admin::{AdminError, GroupDescription, GroupOffsets, OffsetSpec, PartitionOffset};
+use super::transport::{Io, Transport};
 use crate::snapshot::{BrokerId, BrokerInfo};
 
 /// Partitions per ListOffsets request (about 20 KiB of request).
@@ -76,7 +78,7 @@ impl Budget {
 
 /// One open connection and what the broker said it supports.
 struct Conn {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     /// API key -> (min, max) version, from the broker's ApiVersions answer.
     versions: HashMap<i16, (i16, i16)>,
     next_correlation: i32,
@@ -85,6 +87,7 @@ struct Conn {
 /// A broker's address and its connection (opened at first use, dropped
 /// after any error so the next request reconnects).
 struct Slot {
+    host: String,
     addr: String,
     conn: Option<Conn>,
 }
@@ -92,6 +95,7 @@ struct Slot {
 /// The client: one connection per broker, one request at a time on each.
 pub struct DirectClient {
     client_id: String,
+    transport: Transport,
     slots: parking_lot::Mutex<HashMap<BrokerId, Arc<tokio::sync::Mutex<Slot>>>>,
 }
 
@@ -144,9 +148,12 @@ fn s(v: &str) -> StrBytes {
 }
 
 impl DirectClient {
-    pub fn new(client_id: &str) -> Self {
+    /// A client that opens its connections with `transport` (see
+    /// [`Transport::for_properties`]).
+    pub fn new(client_id: &str, transport: Transport) -> Self {
         DirectClient {
             client_id: client_id.to_string(),
+            transport,
             slots: parking_lot::Mutex::new(HashMap::new()),
         }
     }
@@ -163,25 +170,21 @@ impl DirectClient {
             } else {
                 format!("{}:{}", b.host, b.port)
             };
-            let slot = slots.entry(b.id).or_insert_with(|| {
+            let fresh = || {
                 Arc::new(tokio::sync::Mutex::new(Slot {
+                    host: b.host.clone(),
                     addr: addr.clone(),
                     conn: None,
                 }))
-            });
+            };
+            let slot = slots.entry(b.id).or_insert_with(fresh);
             let stale = match slot.try_lock() {
-                Ok(mut s) => {
-                    if s.addr != addr {
-                        s.addr = addr.clone();
-                        s.conn = None;
-                    }
-                    false
-                }
+                Ok(s) => s.addr != addr,
                 // In use by a request of an earlier poll: start afresh.
                 Err(_) => true,
             };
             if stale {
-                *slot = Arc::new(tokio::sync::Mutex::new(Slot { addr, conn: None }));
+                *slot = fresh();
             }
         }
     }
@@ -222,7 +225,8 @@ impl DirectClient {
             loop {
                 let fresh = slot.conn.is_none();
                 if fresh {
-                    slot.conn = Some(connect(&slot.addr, &client_id).await?);
+                    let io = self.transport.connect(&slot.host, &slot.addr).await?;
+                    slot.conn = Some(handshake(io, &client_id).await?);
                 }
                 let conn = slot.conn.as_mut().ok_or("no connection")?;
                 let version = conn.version(key, ours)?;
@@ -699,12 +703,8 @@ fn decode_assignment(bytes: &Bytes) -> Result<Vec<(String, i32)>, String> {
         .collect())
 }
 
-/// Opens a connection and asks the broker which versions it speaks.
-async fn connect(addr: &str, client_id: &str) -> Result<Conn, String> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let _ = stream.set_nodelay(true);
+/// Asks the broker on a new connection which versions it speaks.
+async fn handshake(stream: Box<dyn Io>, client_id: &str) -> Result<Conn, String> {
     let mut conn = Conn {
         stream,
         versions: HashMap::new(),
@@ -928,7 +928,7 @@ mod tests {
     }
 
     async fn ask(b: &BrokerInfo) -> Result<Vec<PartitionOffset>, AdminError> {
-        let c = DirectClient::new("test");
+        let c = DirectClient::new("test", Transport::Plain);
         c.set_brokers(std::slice::from_ref(b));
         c.list_offsets(
             1,
@@ -997,7 +997,7 @@ mod tests {
         let e = ask(&gone).await.expect_err("refused").to_string();
         assert!(e.contains("cannot connect to 127.0.0.1:"), "{e}");
         // A broker the metadata does not list.
-        let c = DirectClient::new("test");
+        let c = DirectClient::new("test", Transport::Plain);
         let e = c
             .list_offsets(
                 9,
@@ -1037,7 +1037,7 @@ mod tests {
             f
         }
         let (b, task) = fake_broker_closing(7, answer, true).await;
-        let c = DirectClient::new("test");
+        let c = DirectClient::new("test", Transport::Plain);
         c.set_brokers(std::slice::from_ref(&b));
         for round in 0..3 {
             let got = c
@@ -1088,7 +1088,7 @@ mod tests {
             f
         }
         let (b, task) = fake_broker(7, answer).await;
-        let c = DirectClient::new("test");
+        let c = DirectClient::new("test", Transport::Plain);
         c.set_brokers(std::slice::from_ref(&b));
         let parts: Vec<(String, i32)> = (0..OFFSETS_PER_REQUEST as i32 + 3)
             .map(|p| ("t".to_string(), p))

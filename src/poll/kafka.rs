@@ -17,6 +17,7 @@ use regex::Regex;
 use super::admin::{self, OffsetSpec};
 use super::direct::DirectClient;
 use super::lag::{lag_messages, OffsetHistory, DEFAULT_MAX_POINTS};
+use super::transport::Transport;
 use super::{sidecar, Poller, PollerError};
 use crate::config::{ClusterConfig, NameFilter, PropertyValue};
 use crate::snapshot::{
@@ -120,7 +121,7 @@ pub struct KafkaPoller {
     admin: Option<Arc<Admin>>,
     group_client: Option<Arc<GroupClient>>,
     /// isrwatch's own connections for ListOffsets, OffsetFetch and
-    /// DescribeGroups (`direct_requests`, PLAINTEXT clusters only).
+    /// DescribeGroups (`direct_requests`, PLAINTEXT and SSL clusters).
     direct: Option<Arc<DirectClient>>,
     topics: NameMatcher,
     groups: NameMatcher,
@@ -180,6 +181,7 @@ impl KafkaPoller {
                 .clamp(10, i32::MAX as u128)
                 .to_string(),
         );
+        let mut resolved = Vec::with_capacity(cfg.properties.len());
         for (k, v) in &cfg.properties {
             let value = match v {
                 PropertyValue::Plain(s) => s.clone(),
@@ -187,8 +189,15 @@ impl KafkaPoller {
                     .resolve()
                     .map_err(|e| err(&format!("properties.{k}"), e))?,
             };
-            cc.set(k, value);
+            cc.set(k, value.clone());
+            resolved.push((k.clone(), value));
         }
+        let direct = direct_client(cfg, &resolved).map_err(|e| {
+            err(
+                "properties",
+                format!("{e} (direct_requests = false leaves TLS to librdkafka)"),
+            )
+        })?;
         let topics = NameMatcher::new(&cfg.topics, "topics").map_err(|e| err("topics", e))?;
         let groups = NameMatcher::new(&cfg.groups, "groups").map_err(|e| err("groups", e))?;
         let http = reqwest::Client::builder()
@@ -200,8 +209,7 @@ impl KafkaPoller {
             stats: StatsContext::default(),
             admin: None,
             group_client: None,
-            direct: direct_wanted(cfg)
-                .then(|| Arc::new(DirectClient::new(&format!("isrwatch-{}", cfg.name)))),
+            direct: direct.map(Arc::new),
             topics,
             groups,
             extra_groups: BTreeSet::new(),
@@ -327,16 +335,19 @@ fn err_name<E: std::fmt::Debug>(e: E) -> String {
         .to_string()
 }
 
-/// True when ListOffsets and the group requests go on isrwatch's own
-/// connections ([`DirectClient`]): `direct_requests` is on and the cluster
-/// is PLAINTEXT (the direct client speaks neither TLS nor SASL).
-pub(crate) fn direct_wanted(cfg: &ClusterConfig) -> bool {
-    let protocol = match cfg.properties.get("security.protocol") {
-        None => "plaintext".to_string(),
-        Some(PropertyValue::Plain(p)) => p.to_ascii_lowercase(),
-        Some(PropertyValue::Secret(_)) => return false,
-    };
-    cfg.direct_requests && protocol == "plaintext"
+/// The direct client for a cluster, when ListOffsets and the group
+/// requests go on isrwatch's own connections: `direct_requests` is on and
+/// the cluster is PLAINTEXT or SSL with TLS properties the direct client
+/// applies ([`Transport::for_properties`]); SASL stays with librdkafka.
+fn direct_client(
+    cfg: &ClusterConfig,
+    props: &[(String, String)],
+) -> Result<Option<DirectClient>, String> {
+    if !cfg.direct_requests {
+        return Ok(None);
+    }
+    Ok(Transport::for_properties(props)?
+        .map(|t| DirectClient::new(&format!("isrwatch-{}", cfg.name), t)))
 }
 
 /// Runs a blocking closure on the blocking pool with a deadline.

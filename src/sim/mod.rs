@@ -83,6 +83,20 @@ impl Default for SimOptions {
     }
 }
 
+/// A certificate and private key (PEM) the simulated brokers present: with
+/// them every listener speaks TLS (Kafka's `SSL` security protocol).
+#[derive(Clone)]
+pub struct SimTls {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for SimTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SimTls { .. }")
+    }
+}
+
 /// Starts simulations.
 pub struct Simulator;
 
@@ -96,6 +110,24 @@ impl Simulator {
     /// Binds the brokers' listeners, schedules the scenario's events and
     /// starts the clock. Must be called inside a tokio runtime.
     pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, SimError> {
+        Self::start_inner(scenario, opts, None).await
+    }
+
+    /// Like [`Simulator::start`], with TLS listeners presenting `tls`.
+    pub async fn start_tls(
+        scenario: Scenario,
+        opts: SimOptions,
+        tls: SimTls,
+    ) -> Result<SimHandle, SimError> {
+        let acceptor = server::tls_acceptor(&tls).map_err(SimError::Options)?;
+        Self::start_inner(scenario, opts, Some(acceptor)).await
+    }
+
+    async fn start_inner(
+        scenario: Scenario,
+        opts: SimOptions,
+        tls: Option<Arc<openssl::ssl::SslAcceptor>>,
+    ) -> Result<SimHandle, SimError> {
         if !(opts.speed.is_finite() && opts.speed > 0.0) {
             return Err(SimError::Options(format!(
                 "speed must be a positive number, found {}",
@@ -151,6 +183,7 @@ impl Simulator {
                 shared.clone(),
                 i,
                 l,
+                tls.clone(),
                 stop.clone(),
             )));
         }

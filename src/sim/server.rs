@@ -15,9 +15,10 @@ use std::sync::Arc;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use openssl::ssl::SslAcceptor;
 use parking_lot::Mutex;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::guard::body_is_sane;
@@ -94,6 +95,7 @@ pub(crate) async fn serve_broker(
     shared: Arc<Shared>,
     idx: usize,
     listener: TcpListener,
+    tls: Option<Arc<SslAcceptor>>,
     stop: CancellationToken,
 ) {
     loop {
@@ -108,15 +110,52 @@ pub(crate) async fn serve_broker(
             drop(stream);
             continue;
         }
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let stop = stop.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
+            let serve = async {
+                match tls {
+                    None => serve_conn(shared, idx, stream).await,
+                    Some(acceptor) => {
+                        let Ok(ssl) = openssl::ssl::Ssl::new(acceptor.context()) else {
+                            return;
+                        };
+                        let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
+                            return;
+                        };
+                        if std::pin::Pin::new(&mut s).accept().await.is_err() {
+                            tracing::debug!("sim: TLS handshake failed, closing connection");
+                            return;
+                        }
+                        serve_conn(shared, idx, s).await
+                    }
+                }
+            };
             tokio::select! {
                 _ = stop.cancelled() => {}
-                _ = serve_conn(shared, idx, stream) => {}
+                _ = serve => {}
             }
         });
     }
+}
+
+/// The TLS acceptor for [`super::SimTls`]; the error names what is wrong.
+pub(crate) fn tls_acceptor(tls: &super::SimTls) -> Result<Arc<SslAcceptor>, String> {
+    let cert = openssl::x509::X509::from_pem(&tls.cert_pem)
+        .map_err(|e| format!("TLS certificate: {e}"))?;
+    let key = openssl::pkey::PKey::private_key_from_pem(&tls.key_pem)
+        .map_err(|e| format!("TLS key: {e}"))?;
+    let mut b = SslAcceptor::mozilla_intermediate_v5(openssl::ssl::SslMethod::tls_server())
+        .map_err(|e| format!("TLS: {e}"))?;
+    b.set_certificate(&cert)
+        .map_err(|e| format!("TLS certificate: {e}"))?;
+    b.set_private_key(&key)
+        .map_err(|e| format!("TLS key: {e}"))?;
+    b.check_private_key()
+        .map_err(|e| format!("TLS key does not match the certificate: {e}"))?;
+    Ok(Arc::new(b.build()))
 }
 
 fn reachable(shared: &Shared, idx: usize) -> bool {
@@ -127,8 +166,11 @@ fn reachable(shared: &Shared, idx: usize) -> bool {
         .unwrap_or(false)
 }
 
-async fn serve_conn(shared: Arc<Shared>, idx: usize, mut stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
+async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: Arc<Shared>,
+    idx: usize,
+    mut stream: S,
+) {
     loop {
         let mut len = [0u8; 4];
         if stream.read_exact(&mut len).await.is_err() {
