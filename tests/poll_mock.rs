@@ -79,8 +79,10 @@ fn steps(s: &ClusterSnapshot) -> Vec<&str> {
     s.errors.iter().map(|e| e.step.as_str()).collect()
 }
 
-/// The whole walk with offsets and groups on isrwatch's own connections
-/// (the PLAINTEXT default): the mock is an implementation nobody here wrote.
+/// The whole walk with offsets on isrwatch's own connections (the PLAINTEXT
+/// default): the mock is an implementation nobody here wrote. Its
+/// OffsetFetch stops at v6 (one group per request), so committed offsets go
+/// through librdkafka here: the path for brokers older than Kafka 3.0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
     mock_cluster_walk(true).await;

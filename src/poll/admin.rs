@@ -259,6 +259,28 @@ unsafe fn cstr(p: *const c_char) -> String {
     }
 }
 
+/// librdkafka's name and description of a Kafka error code (e.g. 6:
+/// `NOT_LEADER_FOR_PARTITION`, `Broker: Not leader for partition`), so that
+/// answers read the same whichever path (`direct` or the admin API) got
+/// them. `None` for a code librdkafka does not know.
+pub(crate) fn kafka_error_desc(code: i16) -> Option<(String, String)> {
+    let mut descs: *const rdsys::rd_kafka_err_desc = std::ptr::null();
+    let mut n = 0usize;
+    // SAFETY: librdkafka points `descs` at its static table of `n` entries.
+    unsafe { rdsys::rd_kafka_get_err_descs(&mut descs, &mut n) };
+    if descs.is_null() {
+        return None;
+    }
+    // SAFETY: the static table lives as long as the process; entries
+    // without a name are holes in it and skipped.
+    unsafe {
+        std::slice::from_raw_parts(descs, n)
+            .iter()
+            .find(|d| !d.name.is_null() && d.code as i32 == code as i32)
+            .map(|d| (cstr(d.name), cstr(d.desc)))
+    }
+}
+
 fn err_name(err: rdsys::rd_kafka_resp_err_t) -> String {
     // SAFETY: rd_kafka_err2name returns a static string for every code.
     unsafe { cstr(rdsys::rd_kafka_err2name(err)) }

@@ -350,6 +350,21 @@ fn direct_client(
         .map(|t| DirectClient::new(&format!("isrwatch-{}", cfg.name), t)))
 }
 
+/// True when a DescribeGroups answer is how Kafka 4 answers for a group of
+/// the new consumer protocol (see `describe_new_protocol_groups`).
+pub(crate) fn not_a_classic_group(
+    d: &admin::GroupDescription,
+    listing: Option<&admin::GroupListing>,
+) -> bool {
+    let not_found = d
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("GROUP_ID_NOT_FOUND"));
+    let dead_but_listed =
+        d.error.is_none() && d.state == "Dead" && listing.is_some_and(|l| l.state != "Dead");
+    not_found || dead_but_listed
+}
+
 /// Runs a blocking closure on the blocking pool with a deadline.
 async fn blocking<T: Send + 'static>(
     timeout: Duration,
@@ -707,7 +722,11 @@ impl KafkaPoller {
         parts: Option<Arc<Vec<(String, i32)>>>,
         timeout: Duration,
     ) -> Result<Result<Vec<admin::GroupOffsets>, admin::AdminError>, String> {
-        match &self.direct {
+        let direct = match &self.direct {
+            Some(d) if d.batches_offset_fetch(b, timeout).await => Some(d),
+            _ => None,
+        };
+        match direct {
             Some(d) => Ok(d
                 .offset_fetch(b, &groups, parts.as_deref().map(|p| p.as_slice()), timeout)
                 .await),
@@ -724,6 +743,40 @@ impl KafkaPoller {
                 })
                 .await
             }
+        }
+    }
+
+    /// Groups of the new consumer protocol (KIP-848, Kafka 4) are not
+    /// "classic" groups: DescribeGroups, which the direct client sends,
+    /// reports them `Dead` (v5 and older) or GROUP_ID_NOT_FOUND (v6), while
+    /// librdkafka asks ConsumerGroupDescribe for them. Such answers, for
+    /// groups the listing shows alive, are replaced by librdkafka's.
+    async fn describe_new_protocol_groups(
+        &self,
+        gc: &Arc<GroupClient>,
+        b: BrokerId,
+        descs: &mut Vec<admin::GroupDescription>,
+        listed: &BTreeMap<String, admin::GroupListing>,
+        timeout: Duration,
+    ) {
+        let redo: Vec<String> = descs
+            .iter()
+            .filter(|d| not_a_classic_group(d, listed.get(&d.group)))
+            .map(|d| d.group.clone())
+            .collect();
+        if redo.is_empty() {
+            return;
+        }
+        let a = gc.clone();
+        let ask = redo.clone();
+        if let Ok(Ok(again)) = blocking(timeout, move || {
+            admin::describe_consumer_groups(&a, &ask, b, timeout)
+        })
+        .await
+        {
+            let redo: HashSet<String> = redo.into_iter().collect();
+            descs.retain(|d| !redo.contains(&d.group));
+            descs.extend(again);
         }
     }
 
@@ -896,10 +949,18 @@ impl KafkaPoller {
         // librdkafka's mock do not implement the all-partitions form).
         let timeout = self.request_timeout(deadline);
         let describe_calls = by_coordinator(&mut names.iter());
+        let listed = &listed;
         let describe =
             futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| async move {
                 let r = match &self.direct {
-                    Some(d) => Ok(d.describe_groups(b, &groups, timeout).await),
+                    Some(d) => {
+                        let mut r = d.describe_groups(b, &groups, timeout).await;
+                        if let Ok(descs) = &mut r {
+                            self.describe_new_protocol_groups(gc, b, descs, listed, timeout)
+                                .await;
+                        }
+                        Ok(r)
+                    }
                     None => {
                         let a = gc.clone();
                         blocking(timeout, move || {
@@ -1523,6 +1584,35 @@ mod tests {
         derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
         assert_eq!(topics[1].min_insync_replicas, 1);
         assert!(topics[1].partitions[0].state.at_min_isr);
+    }
+
+    #[test]
+    fn kip_848_groups_are_recognised_in_classic_answers() {
+        let d = |state: &str, error: Option<&str>| admin::GroupDescription {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+            coordinator: None,
+            members: 0,
+            assigned: Vec::new(),
+            error: error.map(String::from),
+            not_coordinator: false,
+        };
+        let l = |state: &str| admin::GroupListing {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+        };
+        let v6 = d(
+            "Unknown",
+            Some("GROUP_ID_NOT_FOUND: DescribeConsumerGroups: Broker: ..."),
+        );
+        assert!(not_a_classic_group(&v6, None));
+        assert!(not_a_classic_group(&d("Dead", None), Some(&l("Stable"))));
+        // A group really gone, or alive and classic, is left alone.
+        assert!(!not_a_classic_group(&d("Dead", None), None));
+        assert!(!not_a_classic_group(&d("Dead", None), Some(&l("Dead"))));
+        assert!(!not_a_classic_group(&d("Stable", None), Some(&l("Stable"))));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::pin::Pin;
 
 use openssl::pkey::PKey;
-use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
+use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -113,9 +113,21 @@ impl Transport {
                     b.set_private_key(&k)
                         .map_err(|e| fail("ssl.key.location", &e))?;
                 }
-                None => b
-                    .set_private_key_file(key, SslFiletype::PEM)
-                    .map_err(|e| fail("ssl.key.location", &e))?,
+                None => {
+                    // No password configured: an encrypted key is an error,
+                    // never a passphrase prompt on the terminal.
+                    let pem = std::fs::read(key).map_err(|e| fail("ssl.key.location", &e))?;
+                    let k = PKey::private_key_from_pem_callback(&pem, |_| Ok(0)).map_err(|e| {
+                        fail(
+                            "ssl.key.location",
+                            &format!(
+                                "cannot read the key (encrypted without ssl.key.password?): {e}"
+                            ),
+                        )
+                    })?;
+                    b.set_private_key(&k)
+                        .map_err(|e| fail("ssl.key.location", &e))?;
+                }
             }
             b.check_private_key()
                 .map_err(|e| fail("ssl.key.location", &e))?;
@@ -155,7 +167,7 @@ impl Transport {
                     .configure()
                     .and_then(|c| {
                         c.verify_hostname(*verify_hostname)
-                            .use_server_name_indication(*verify_hostname)
+                            .use_server_name_indication(true)
                             .into_ssl(host)
                     })
                     .map_err(|e| format!("cannot set up TLS for {addr}: {e}"))?;
