@@ -831,6 +831,13 @@ impl Conn {
                 rh.correlation_id
             )));
         }
+        // Checked before `kafka-protocol` decodes it: a garbage array length
+        // there would abort the process (see `crate::guard`).
+        if !crate::guard::response_is_sane(key, version, &buf) {
+            return Err(CallError::after(format!(
+                "cannot decode the {key:?} response (v{version}): malformed body"
+            )));
+        }
         Ok(buf)
     }
 }
@@ -989,8 +996,15 @@ mod tests {
     #[tokio::test]
     async fn bad_answers_are_errors_naming_the_broker_and_request() {
         type Reply = fn(i32) -> Vec<u8>;
-        let cases: [(&str, Reply, &str); 4] = [
+        let cases: [(&str, Reply, &str); 5] = [
             ("garbage body", |c| frame(c, &[0xff; 7]), "cannot decode"),
+            // ListOffsets v7: throttle time, then a topics array announcing
+            // two billion entries (a varint of 0x7fffffff + 1).
+            (
+                "huge array",
+                |c| frame(c, &[0, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x08]),
+                "malformed body",
+            ),
             (
                 "wrong correlation",
                 |c| frame(c + 1, &[0]),

@@ -18,10 +18,9 @@
 //! ```
 //!
 //! Submodules: [`scenario`] (files and actions), `state` (the model and its
-//! dynamics), `server` (framing and request handlers), `guard` (a
-//! structural check run before decoding untrusted bytes).
+//! dynamics), `server` (framing and request handlers). Request bodies are
+//! checked by `crate::guard` before they are decoded.
 
-mod guard;
 pub mod scenario;
 mod server;
 mod state;

@@ -21,9 +21,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::guard::body_is_sane;
 use super::scenario::PartitionMode;
 use super::state::{group_state, ClusterState, GroupMode};
+use crate::guard::body_is_sane;
 
 /// Largest request frame accepted (bytes).
 const MAX_FRAME: usize = 16 * 1024 * 1024;
