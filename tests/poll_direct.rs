@@ -129,6 +129,15 @@ fn view(s: &ClusterSnapshot) -> (Partitions, Groups) {
     (parts, groups)
 }
 
+/// A nearly frozen clock (1 µs of cluster time per second): offsets move
+/// only when the test advances time.
+fn frozen() -> SimOptions {
+    SimOptions {
+        speed: 1e-6,
+        ports: None,
+    }
+}
+
 /// Two polls (the first finds the coordinators); the second is returned.
 async fn settled(p: &mut KafkaPoller) -> ClusterSnapshot {
     let _ = p.poll(Utc::now()).await;
@@ -171,17 +180,9 @@ async fn compare(sim: &SimHandle, what: &str, tls: &[(&str, String)]) -> Cluster
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
     let scenario = Scenario::parse(SCENARIO, "poll_direct").expect("scenario");
-    // A nearly frozen clock (1 µs of cluster time per second): offsets
-    // move only when the test advances time.
-    let sim = Simulator::start(
-        scenario,
-        SimOptions {
-            speed: 1e-6,
-            ports: None,
-        },
-    )
-    .await
-    .expect("simulator");
+    let sim = Simulator::start(scenario, frozen())
+        .await
+        .expect("simulator");
     sim.advance(Duration::from_secs(120));
 
     let s = compare(&sim, "healthy", &[]).await;
@@ -283,10 +284,7 @@ async fn over_tls_both_paths_verify_the_broker_and_agree() {
     let scenario = Scenario::parse(SCENARIO, "poll_direct_tls").expect("scenario");
     let sim = Simulator::start_tls(
         scenario,
-        SimOptions {
-            speed: 1e-6,
-            ports: None,
-        },
+        frozen(),
         SimTls {
             cert_pem: cert,
             key_pem: key,

@@ -1067,27 +1067,32 @@ mod tests {
         );
     }
 
+    /// A ListOffsets v7 answer frame: partition 0 of topic `t` at `offset`.
+    fn offsets_answer(corr: i32, offset: i64) -> Vec<u8> {
+        let mut b = BytesMut::new();
+        b.put_i32(corr);
+        b.put_u8(0); // no tagged fields (header v1)
+        ListOffsetsResponse::default()
+            .with_topics(vec![
+                list_offsets_response::ListOffsetsTopicResponse::default()
+                    .with_name(TopicName(s("t")))
+                    .with_partitions(vec![
+                        list_offsets_response::ListOffsetsPartitionResponse::default()
+                            .with_partition_index(0)
+                            .with_offset(offset),
+                    ]),
+            ])
+            .encode(&mut b, 7)
+            .unwrap();
+        let mut f = (b.len() as i32).to_be_bytes().to_vec();
+        f.extend_from_slice(&b);
+        f
+    }
+
     #[tokio::test]
     async fn a_connection_the_broker_closed_is_reopened_once() {
         fn answer(corr: i32) -> Vec<u8> {
-            let mut b = BytesMut::new();
-            b.put_i32(corr);
-            b.put_u8(0); // no tagged fields (header v1)
-            ListOffsetsResponse::default()
-                .with_topics(vec![
-                    list_offsets_response::ListOffsetsTopicResponse::default()
-                        .with_name(TopicName(s("t")))
-                        .with_partitions(vec![
-                            list_offsets_response::ListOffsetsPartitionResponse::default()
-                                .with_partition_index(0)
-                                .with_offset(42),
-                        ]),
-                ])
-                .encode(&mut b, 7)
-                .unwrap();
-            let mut f = (b.len() as i32).to_be_bytes().to_vec();
-            f.extend_from_slice(&b);
-            f
+            offsets_answer(corr, 42)
         }
         let (b, task) = fake_broker_closing(7, answer, true).await;
         let c = DirectClient::new("test", Transport::Plain);
@@ -1121,24 +1126,7 @@ mod tests {
             if corr != 2 {
                 return frame(corr, &[0, 0xff, 0xff]);
             }
-            let mut b = BytesMut::new();
-            b.put_i32(corr);
-            b.put_u8(0);
-            ListOffsetsResponse::default()
-                .with_topics(vec![
-                    list_offsets_response::ListOffsetsTopicResponse::default()
-                        .with_name(TopicName(s("t")))
-                        .with_partitions(vec![
-                            list_offsets_response::ListOffsetsPartitionResponse::default()
-                                .with_partition_index(0)
-                                .with_offset(7),
-                        ]),
-                ])
-                .encode(&mut b, 7)
-                .unwrap();
-            let mut f = (b.len() as i32).to_be_bytes().to_vec();
-            f.extend_from_slice(&b);
-            f
+            offsets_answer(corr, 7)
         }
         let (b, task) = fake_broker(7, answer).await;
         let c = DirectClient::new("test", Transport::Plain);
