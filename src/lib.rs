@@ -21,6 +21,7 @@
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
 //! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests on PLAINTEXT and SSL clusters |
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files |
+//! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
 //! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
 //! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules, consumer lag status, anomaly scoring |
@@ -47,6 +48,7 @@ pub mod incident;
 pub mod model;
 pub mod notify;
 pub mod poll;
+pub mod sasl;
 pub mod sim;
 pub mod snapshot;
 pub mod state;
