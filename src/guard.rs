@@ -129,6 +129,8 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeConfigs => 4,
         ApiKey::DescribeCluster => 0,
         ApiKey::DescribeLogDirs => 2,
+        ApiKey::SaslHandshake => i16::MAX,
+        ApiKey::SaslAuthenticate => 2,
         _ => return false,
     };
     let mut w = Walker {
@@ -138,6 +140,8 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
     };
     let res: R = (|| {
         match key {
+            ApiKey::SaslHandshake => w.string()?,
+            ApiKey::SaslAuthenticate => w.bytes()?,
             ApiKey::ApiVersions => {
                 if v >= 3 {
                     w.string()?;
@@ -263,6 +267,8 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::ListOffsets => 6,
         ApiKey::OffsetFetch => 6,
         ApiKey::DescribeGroups => 5,
+        ApiKey::SaslHandshake => i16::MAX,
+        ApiKey::SaslAuthenticate => 2,
         _ => return false,
     };
     let mut w = Walker {
@@ -276,6 +282,18 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
     let t = usize::from(w.flex);
     let res: R = (|| {
         match key {
+            ApiKey::SaslHandshake => {
+                w.skip(2)?;
+                w.array_of(s, |w| w.string())?;
+            }
+            ApiKey::SaslAuthenticate => {
+                w.skip(2)?;
+                w.string()?;
+                w.bytes()?;
+                if v >= 1 {
+                    w.skip(8)?;
+                }
+            }
             ApiKey::ApiVersions => {
                 w.skip(2)?;
                 w.array_of(6 + t, |w| {
@@ -439,6 +457,14 @@ mod tests {
             2
         ]);
         check(ApiKey::DescribeGroups, 0..=6, &dg);
+
+        let mut hs = SaslHandshakeResponse::default();
+        hs.mechanisms = vec![s("PLAIN"), s("SCRAM-SHA-512")];
+        check(ApiKey::SaslHandshake, 0..=1, &hs);
+        let mut au = SaslAuthenticateResponse::default();
+        au.auth_bytes = Bytes::from_static(b"r=abc,s=c2FsdA==,i=4096");
+        au.error_message = Some(s("none"));
+        check(ApiKey::SaslAuthenticate, 0..=2, &au);
     }
 
     #[test]

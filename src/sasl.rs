@@ -199,8 +199,8 @@ impl Client {
 }
 
 /// The server side (used by the simulator): users and their passwords.
-pub struct Server<'a> {
-    users: &'a [(String, String)],
+pub struct Server {
+    users: Vec<(String, String)>,
     mechanism: Mechanism,
     step: ServerStep,
 }
@@ -219,10 +219,10 @@ enum ServerStep {
 /// Iterations the simulated broker asks for (Kafka's minimum).
 const ITERATIONS: u32 = 4096;
 
-impl<'a> Server<'a> {
-    pub fn new(mechanism: Mechanism, users: &'a [(String, String)]) -> Self {
+impl Server {
+    pub fn new(mechanism: Mechanism, users: &[(String, String)]) -> Self {
         Server {
-            users,
+            users: users.to_vec(),
             mechanism,
             step: ServerStep::First,
         }

@@ -14,7 +14,7 @@ use isrwatch::poll::admin::OffsetSpec;
 use isrwatch::poll::direct::DirectClient;
 use isrwatch::poll::transport::Transport;
 use isrwatch::poll::{KafkaPoller, Poller};
-use isrwatch::sim::{Action, Scenario, SimHandle, SimOptions, SimTls, Simulator};
+use isrwatch::sim::{Action, Scenario, SimHandle, SimOptions, SimSasl, SimTls, Simulator};
 use isrwatch::snapshot::{BrokerInfo, ClusterSnapshot};
 
 const SCENARIO: &str = r#"
@@ -147,6 +147,10 @@ async fn settled(p: &mut KafkaPoller) -> ClusterSnapshot {
 async fn compare(sim: &SimHandle, what: &str, tls: &[(&str, String)]) -> ClusterSnapshot {
     let mut direct = KafkaPoller::new(&config(&sim.bootstrap(), true, tls)).expect("poller");
     let mut rdk = KafkaPoller::new(&config(&sim.bootstrap(), false, tls)).expect("poller");
+    assert!(
+        direct.uses_direct_requests() && !rdk.uses_direct_requests(),
+        "{what}"
+    );
     sim.reset_request_counts();
     let d = settled(&mut direct).await;
     let direct_requests = sim.request_counts();
@@ -354,4 +358,75 @@ fn a_bad_tls_file_is_a_config_error() {
         .to_string();
     assert!(e.contains("ssl.ca.location"), "{e}");
     assert!(e.contains("direct_requests = false"), "{e}");
+}
+
+/// SASL_SSL with SCRAM-SHA-512 and with PLAIN: librdkafka's SASL client and
+/// the direct client both authenticate to the simulator (librdkafka checks
+/// our SCRAM server, RFC 7677's example checks our client) and agree on the
+/// snapshot; a wrong password is a clear error that does not show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn over_sasl_both_paths_authenticate_and_agree() {
+    let (ca, cert, key) = test_pki();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, &ca).expect("write CA");
+    let scenario = Scenario::parse(SCENARIO, "poll_direct_sasl").expect("scenario");
+    let sim = Simulator::start_secured(
+        scenario,
+        frozen(),
+        Some(SimTls {
+            cert_pem: cert,
+            key_pem: key,
+        }),
+        Some(SimSasl {
+            users: vec![("isrwatch".into(), "s3cret".into())],
+        }),
+    )
+    .await
+    .expect("simulator");
+    sim.advance(Duration::from_secs(120));
+    let props = |mechanism: &str, password: &str| {
+        vec![
+            ("security.protocol", "SASL_SSL".to_string()),
+            ("ssl.ca.location", ca_path.display().to_string()),
+            ("sasl.mechanism", mechanism.to_string()),
+            ("sasl.username", "isrwatch".to_string()),
+            ("sasl.password", password.to_string()),
+        ]
+    };
+    for mechanism in ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] {
+        let s = compare(&sim, mechanism, &props(mechanism, "s3cret")).await;
+        assert_eq!(s.groups.len(), 4, "{mechanism}: {:?}", s.errors);
+    }
+
+    let resolved: Vec<(String, String)> = props("SCRAM-SHA-512", "wrong-password")
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let transport = Transport::for_properties(&resolved)
+        .expect("transport")
+        .expect("SCRAM is direct");
+    let client = DirectClient::new("test", transport);
+    client.set_brokers(&[BrokerInfo {
+        id: 1,
+        host: "127.0.0.1".into(),
+        port: sim.ports()[0] as i32,
+        rack: None,
+    }]);
+    let e = client
+        .list_offsets(
+            1,
+            &[("orders".into(), 0)],
+            OffsetSpec::Latest,
+            Duration::from_secs(3),
+        )
+        .await
+        .expect_err("wrong password")
+        .to_string();
+    assert!(
+        e.contains("SASL SCRAM-SHA-512 authentication failed: SASL_AUTHENTICATION_FAILED"),
+        "{e}"
+    );
+    assert!(!e.contains("wrong-password"), "{e}");
+    sim.shutdown().await;
 }

@@ -14,12 +14,13 @@
 //!   3.0+; older brokers get group offsets through librdkafka);
 //! - DescribeGroups: every group of a coordinator in one request.
 //!
-//! Connections are plain TCP or TLS ([`super::transport`], from the same
-//! `ssl.*` properties librdkafka gets); there is no SASL here. The poller
-//! uses this client when `direct_requests` is on and the cluster's
-//! `security.protocol` is PLAINTEXT or SSL, and librdkafka's admin API
-//! otherwise. Metadata, configs and group listing always go through
-//! librdkafka.
+//! Connections are plain TCP or TLS, with SASL PLAIN or SCRAM when the
+//! cluster asks for it ([`super::transport`], from the same `ssl.*` and
+//! `sasl.*` properties librdkafka gets). The poller uses this client when
+//! `direct_requests` is on and [`Transport::for_properties`] accepts the
+//! cluster's properties (not GSSAPI, not OAUTHBEARER), and librdkafka's
+//! admin API otherwise. Metadata, configs and group listing always go
+//! through librdkafka.
 //!
 //! Answers have the same types as the librdkafka wrappers in
 //! [`super::admin`], so the poller's logic does not depend on which path
@@ -37,7 +38,7 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::admin::{AdminError, GroupDescription, GroupOffsets, OffsetSpec, PartitionOffset};
-use super::transport::{Io, Transport};
+use super::transport::{Io, Sasl, Transport};
 use crate::snapshot::{BrokerId, BrokerInfo};
 
 /// Partitions per ListOffsets request (about 20 KiB of request).
@@ -250,7 +251,7 @@ impl DirectClient {
                 let fresh = slot.conn.is_none();
                 if fresh {
                     let io = self.transport.connect(&slot.host, &slot.addr).await?;
-                    slot.conn = Some(handshake(io, &client_id).await?);
+                    slot.conn = Some(handshake(io, &client_id, self.transport.sasl()).await?);
                 }
                 let conn = slot.conn.as_mut().ok_or("no connection")?;
                 let version = conn.version(key, ours)?;
@@ -292,7 +293,7 @@ impl DirectClient {
             let mut slot = slot.lock_owned().await;
             if slot.conn.is_none() {
                 let io = self.transport.connect(&slot.host, &slot.addr).await?;
-                slot.conn = Some(handshake(io, &self.client_id).await?);
+                slot.conn = Some(handshake(io, &self.client_id, self.transport.sasl()).await?);
             }
             let conn = slot.conn.as_ref().ok_or("no connection")?;
             Ok::<_, String>(conn.version(ApiKey::OffsetFetch, OFFSET_FETCH).is_ok())
@@ -730,8 +731,13 @@ fn decode_assignment(bytes: &Bytes) -> Option<Vec<(String, i32)>> {
     Some(out)
 }
 
-/// Asks the broker on a new connection which versions it speaks.
-async fn handshake(stream: Box<dyn Io>, client_id: &str) -> Result<Conn, String> {
+/// Asks the broker on a new connection which versions it speaks, then
+/// authenticates when `sasl` is set.
+async fn handshake(
+    stream: Box<dyn Io>,
+    client_id: &str,
+    sasl: Option<&Sasl>,
+) -> Result<Conn, String> {
     let mut conn = Conn {
         stream,
         versions: HashMap::new(),
@@ -755,7 +761,67 @@ async fn handshake(stream: Box<dyn Io>, client_id: &str) -> Result<Conn, String>
         .iter()
         .map(|k| (k.api_key, (k.min_version, k.max_version)))
         .collect();
+    if let Some(sasl) = sasl {
+        authenticate(&mut conn, client_id, sasl).await?;
+    }
     Ok(conn)
+}
+
+/// SaslHandshake v1, then SaslAuthenticate rounds until the mechanism is
+/// done (KIP-152). Errors say what the broker answered, never the password.
+async fn authenticate(conn: &mut Conn, client_id: &str, sasl: &Sasl) -> Result<(), String> {
+    let mech = sasl.mechanism.name();
+    let v = conn.version(ApiKey::SaslHandshake, (1, 1))?;
+    let mut b = BytesMut::new();
+    SaslHandshakeRequest::default()
+        .with_mechanism(s(mech))
+        .encode(&mut b, v)
+        .map_err(|e| format!("cannot encode SaslHandshake: {e}"))?;
+    let mut body = conn
+        .call(client_id, ApiKey::SaslHandshake, v, &b)
+        .await
+        .map_err(|e| e.message)?;
+    let resp = SaslHandshakeResponse::decode(&mut body, v)
+        .map_err(|e| format!("cannot decode the SaslHandshake response: {e}"))?;
+    if resp.error_code != 0 {
+        let offered: Vec<&str> = resp.mechanisms.iter().map(|m| &**m).collect();
+        return Err(format!(
+            "SASL {mech}: {} (the broker offers {})",
+            code_text(resp.error_code),
+            offered.join(", ")
+        ));
+    }
+    let av = conn.version(ApiKey::SaslAuthenticate, (0, 2))?;
+    let mut client = crate::sasl::Client::new(sasl.mechanism, &sasl.username, &sasl.password);
+    let mut from_server = Vec::new();
+    while let Some(msg) = client
+        .next(&from_server)
+        .map_err(|e| format!("SASL {mech} authentication failed: {e}"))?
+    {
+        let mut b = BytesMut::new();
+        SaslAuthenticateRequest::default()
+            .with_auth_bytes(Bytes::from(msg))
+            .encode(&mut b, av)
+            .map_err(|e| format!("cannot encode SaslAuthenticate: {e}"))?;
+        let mut body = conn
+            .call(client_id, ApiKey::SaslAuthenticate, av, &b)
+            .await
+            .map_err(|e| e.message)?;
+        let resp = SaslAuthenticateResponse::decode(&mut body, av)
+            .map_err(|e| format!("cannot decode the SaslAuthenticate response: {e}"))?;
+        if resp.error_code != 0 {
+            return Err(format!(
+                "SASL {mech} authentication failed: {}{}",
+                code_text(resp.error_code),
+                resp.error_message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ));
+        }
+        from_server = resp.auth_bytes.to_vec();
+    }
+    Ok(())
 }
 
 impl Conn {
@@ -974,7 +1040,7 @@ mod tests {
     }
 
     async fn ask(b: &BrokerInfo) -> Result<Vec<PartitionOffset>, AdminError> {
-        let c = DirectClient::new("test", Transport::Plain);
+        let c = DirectClient::new("test", Transport::plain());
         c.set_brokers(std::slice::from_ref(b));
         c.list_offsets(
             1,
@@ -1050,7 +1116,7 @@ mod tests {
         let e = ask(&gone).await.expect_err("refused").to_string();
         assert!(e.contains("cannot connect to 127.0.0.1:"), "{e}");
         // A broker the metadata does not list.
-        let c = DirectClient::new("test", Transport::Plain);
+        let c = DirectClient::new("test", Transport::plain());
         let e = c
             .list_offsets(
                 9,
@@ -1095,7 +1161,7 @@ mod tests {
             offsets_answer(corr, 42)
         }
         let (b, task) = fake_broker_closing(7, answer, true).await;
-        let c = DirectClient::new("test", Transport::Plain);
+        let c = DirectClient::new("test", Transport::plain());
         c.set_brokers(std::slice::from_ref(&b));
         for round in 0..3 {
             let got = c
@@ -1129,7 +1195,7 @@ mod tests {
             offsets_answer(corr, 7)
         }
         let (b, task) = fake_broker(7, answer).await;
-        let c = DirectClient::new("test", Transport::Plain);
+        let c = DirectClient::new("test", Transport::plain());
         c.set_brokers(std::slice::from_ref(&b));
         let parts: Vec<(String, i32)> = (0..OFFSETS_PER_REQUEST as i32 + 3)
             .map(|p| ("t".to_string(), p))

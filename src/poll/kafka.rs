@@ -234,6 +234,12 @@ impl KafkaPoller {
         self
     }
 
+    /// Whether offsets and groups go on isrwatch's own connections
+    /// (`direct_requests`, and properties the direct client can honour).
+    pub fn uses_direct_requests(&self) -> bool {
+        self.direct.is_some()
+    }
+
     /// Points kept per partition for lag in seconds (default 64).
     pub fn with_max_history_points(mut self, n: usize) -> Self {
         self.max_history_points = n.max(4);

@@ -10,14 +10,20 @@
 //! `enable.ssl.certificate.verification` (default true),
 //! `ssl.endpoint.identification.algorithm` (`https`, the default: the
 //! broker's certificate must name the host or IP connected to; `none`).
-//! Any other `ssl.*` property, and every SASL protocol, leaves the cluster
-//! to librdkafka ([`Transport::for_properties`] returns `None`): the direct
-//! client never half-applies a security setting.
+//! SASL (`SASL_PLAINTEXT`, `SASL_SSL`): `sasl.mechanism` (or
+//! `sasl.mechanisms`) PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with
+//! `sasl.username` and `sasl.password` ([`crate::sasl`]).
+//! Any other `ssl.*` property, GSSAPI (librdkafka's default mechanism) and
+//! OAUTHBEARER leave the cluster to librdkafka
+//! ([`Transport::for_properties`] returns `None`): the direct client never
+//! half-applies a security setting.
 
 use std::path::Path;
 use std::pin::Pin;
 
 use openssl::pkey::PKey;
+
+use crate::sasl::Mechanism;
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -35,36 +41,64 @@ const TLS_KEYS: &[&str] = &[
     "ssl.endpoint.identification.algorithm",
 ];
 
-/// How to open a connection to a broker.
+/// How to open a connection to a broker: TLS or not, SASL or not.
+#[derive(Clone, Default)]
+pub struct Transport {
+    tls: Option<Tls>,
+    sasl: Option<Sasl>,
+}
+
+/// TLS settings.
 #[derive(Clone)]
-pub enum Transport {
-    Plain,
-    Tls {
-        connector: SslConnector,
-        /// Check that the certificate names the broker's host or IP.
-        verify_hostname: bool,
-    },
+struct Tls {
+    connector: SslConnector,
+    /// Check that the certificate names the broker's host or IP.
+    verify_hostname: bool,
+}
+
+/// SASL credentials (PLAIN or SCRAM).
+#[derive(Clone)]
+pub struct Sasl {
+    pub mechanism: Mechanism,
+    pub username: String,
+    pub password: String,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Transport::Plain => f.write_str("Plain"),
-            Transport::Tls {
-                verify_hostname, ..
-            } => f
-                .debug_struct("Tls")
-                .field("verify_hostname", verify_hostname)
-                .finish_non_exhaustive(),
-        }
+        // Never the password.
+        f.debug_struct("Transport")
+            .field("tls", &self.tls.is_some())
+            .field(
+                "verify_hostname",
+                &self.tls.as_ref().map(|t| t.verify_hostname),
+            )
+            .field("sasl", &self.sasl.as_ref().map(|s| s.mechanism))
+            .finish()
     }
 }
 
 impl Transport {
+    /// Plain TCP, no SASL.
+    pub fn plain() -> Transport {
+        Transport::default()
+    }
+
+    /// The SASL credentials, when the connection must authenticate.
+    pub fn sasl(&self) -> Option<&Sasl> {
+        self.sasl.as_ref()
+    }
+
+    /// Whether connections use TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// The transport for a cluster's resolved client properties, or `None`
-    /// when the direct client cannot honour them (SASL, or a TLS property
-    /// it does not know). Errors name the property (never its value):
-    /// e.g. an unreadable `ssl.key.location`.
+    /// when the direct client cannot honour them (a SASL mechanism other
+    /// than PLAIN or SCRAM, missing credentials, or a TLS property it does
+    /// not know). Errors name the property (never its value): e.g. an
+    /// unreadable `ssl.key.location`.
     pub fn for_properties(props: &[(String, String)]) -> Result<Option<Transport>, String> {
         let get = |k: &str| {
             props
@@ -76,10 +110,34 @@ impl Transport {
         let protocol = get("security.protocol")
             .unwrap_or("plaintext")
             .to_ascii_lowercase();
-        match protocol.as_str() {
-            "plaintext" => return Ok(Some(Transport::Plain)),
-            "ssl" => {}
+        let (tls, sasl) = match protocol.as_str() {
+            "plaintext" => (false, false),
+            "ssl" => (true, false),
+            "sasl_plaintext" => (false, true),
+            "sasl_ssl" => (true, true),
             _ => return Ok(None),
+        };
+        let mut out = Transport::default();
+        if sasl {
+            // librdkafka's default mechanism is GSSAPI, left to it.
+            let mechanism = get("sasl.mechanism")
+                .or_else(|| get("sasl.mechanisms"))
+                .unwrap_or("GSSAPI");
+            let (Some(mechanism), Some(username), Some(password)) = (
+                Mechanism::parse(mechanism),
+                get("sasl.username"),
+                get("sasl.password"),
+            ) else {
+                return Ok(None);
+            };
+            out.sasl = Some(Sasl {
+                mechanism,
+                username: username.to_string(),
+                password: password.to_string(),
+            });
+        }
+        if !tls {
+            return Ok(Some(out));
         }
         let unknown = props.iter().any(|(k, _)| {
             k.starts_with("ssl.") && !TLS_KEYS.contains(&k.as_str()) || k.starts_with("ssl_")
@@ -144,10 +202,11 @@ impl Transport {
                 get("ssl.endpoint.identification.algorithm").map(str::to_ascii_lowercase),
                 Some(v) if v == "none"
             );
-        Ok(Some(Transport::Tls {
+        out.tls = Some(Tls {
             connector: b.build(),
             verify_hostname,
-        }))
+        });
+        Ok(Some(out))
     }
 
     /// Connects to `addr` (`host:port`); TLS checks the certificate against
@@ -157,12 +216,12 @@ impl Transport {
             .await
             .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
         let _ = tcp.set_nodelay(true);
-        match self {
-            Transport::Plain => Ok(Box::new(tcp)),
-            Transport::Tls {
+        match &self.tls {
+            None => Ok(Box::new(tcp)),
+            Some(Tls {
                 connector,
                 verify_hostname,
-            } => {
+            }) => {
                 let ssl = connector
                     .configure()
                     .and_then(|c| {
@@ -195,42 +254,76 @@ mod tests {
 
     #[test]
     fn which_clusters_the_direct_client_takes() {
-        let t = |kv: &[(&str, &str)]| Transport::for_properties(&props(kv));
-        assert!(matches!(t(&[]), Ok(Some(Transport::Plain))));
-        assert!(matches!(
-            t(&[("security.protocol", "PLAINTEXT")]),
-            Ok(Some(Transport::Plain))
-        ));
-        assert!(matches!(
-            t(&[("security.protocol", "SSL")]),
-            Ok(Some(Transport::Tls {
-                verify_hostname: true,
-                ..
-            }))
-        ));
-        assert!(matches!(
+        let t = |kv: &[(&str, &str)]| {
+            Transport::for_properties(&props(kv))
+                .expect("no file to read")
+                .map(|t| format!("{t:?}"))
+        };
+        let plain = "Transport { tls: false, verify_hostname: None, sasl: None }";
+        assert_eq!(t(&[]).as_deref(), Some(plain));
+        assert_eq!(
+            t(&[("security.protocol", "PLAINTEXT")]).as_deref(),
+            Some(plain)
+        );
+        assert_eq!(
+            t(&[("security.protocol", "SSL")]).as_deref(),
+            Some("Transport { tls: true, verify_hostname: Some(true), sasl: None }")
+        );
+        assert_eq!(
             t(&[
                 ("security.protocol", "ssl"),
                 ("ssl.endpoint.identification.algorithm", "none")
+            ])
+            .as_deref(),
+            Some("Transport { tls: true, verify_hostname: Some(false), sasl: None }")
+        );
+        let scram = [
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("sasl.username", "isrwatch"),
+            ("sasl.password", "hunter2"),
+        ];
+        let got = t(&scram).expect("SASL_SSL with SCRAM is direct");
+        assert_eq!(
+            got,
+            "Transport { tls: true, verify_hostname: Some(true), sasl: Some(ScramSha512) }"
+        );
+        assert!(!got.contains("hunter2"));
+        assert_eq!(
+            t(&[
+                ("security.protocol", "SASL_PLAINTEXT"),
+                ("sasl.mechanisms", "PLAIN"),
+                ("sasl.username", "u"),
+                ("sasl.password", "p"),
+            ])
+            .as_deref(),
+            Some("Transport { tls: false, verify_hostname: None, sasl: Some(Plain) }")
+        );
+        // GSSAPI (librdkafka's default), OAUTHBEARER, missing credentials
+        // and TLS settings it does not apply stay with librdkafka.
+        assert_eq!(t(&[("security.protocol", "SASL_SSL")]), None);
+        assert_eq!(
+            t(&[
+                ("security.protocol", "SASL_SSL"),
+                ("sasl.mechanism", "OAUTHBEARER")
             ]),
-            Ok(Some(Transport::Tls {
-                verify_hostname: false,
-                ..
-            }))
-        ));
-        // SASL, and TLS settings it does not apply, stay with librdkafka.
-        assert!(matches!(t(&[("security.protocol", "SASL_SSL")]), Ok(None)));
-        assert!(matches!(
-            t(&[("security.protocol", "SASL_PLAINTEXT")]),
-            Ok(None)
-        ));
-        assert!(matches!(
+            None
+        );
+        assert_eq!(
+            t(&[
+                ("security.protocol", "SASL_PLAINTEXT"),
+                ("sasl.mechanism", "PLAIN"),
+                ("sasl.username", "u")
+            ]),
+            None
+        );
+        assert_eq!(
             t(&[
                 ("security.protocol", "SSL"),
                 ("ssl.keystore.location", "/k.p12")
             ]),
-            Ok(None)
-        ));
+            None
+        );
     }
 
     #[test]

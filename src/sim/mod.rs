@@ -96,6 +96,20 @@ impl std::fmt::Debug for SimTls {
     }
 }
 
+/// SASL on every listener (Kafka's `SASL_PLAINTEXT`, or `SASL_SSL` with
+/// [`SimTls`]): PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for these users.
+#[derive(Clone)]
+pub struct SimSasl {
+    /// `(user, password)` pairs.
+    pub users: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SimSasl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SimSasl { .. }")
+    }
+}
+
 /// Starts simulations.
 pub struct Simulator;
 
@@ -109,7 +123,7 @@ impl Simulator {
     /// Binds the brokers' listeners, schedules the scenario's events and
     /// starts the clock. Must be called inside a tokio runtime.
     pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, SimError> {
-        Self::start_inner(scenario, opts, None).await
+        Self::start_inner(scenario, opts, None, None).await
     }
 
     /// Like [`Simulator::start`], with TLS listeners presenting `tls`.
@@ -118,14 +132,28 @@ impl Simulator {
         opts: SimOptions,
         tls: SimTls,
     ) -> Result<SimHandle, SimError> {
-        let acceptor = server::tls_acceptor(&tls).map_err(SimError::Options)?;
-        Self::start_inner(scenario, opts, Some(acceptor)).await
+        Self::start_secured(scenario, opts, Some(tls), None).await
+    }
+
+    /// Like [`Simulator::start`], with TLS listeners and/or SASL.
+    pub async fn start_secured(
+        scenario: Scenario,
+        opts: SimOptions,
+        tls: Option<SimTls>,
+        sasl: Option<SimSasl>,
+    ) -> Result<SimHandle, SimError> {
+        let acceptor = match &tls {
+            Some(t) => Some(server::tls_acceptor(t).map_err(SimError::Options)?),
+            None => None,
+        };
+        Self::start_inner(scenario, opts, acceptor, sasl.map(Arc::new)).await
     }
 
     async fn start_inner(
         scenario: Scenario,
         opts: SimOptions,
         tls: Option<Arc<openssl::ssl::SslAcceptor>>,
+        sasl: Option<Arc<SimSasl>>,
     ) -> Result<SimHandle, SimError> {
         if !(opts.speed.is_finite() && opts.speed > 0.0) {
             return Err(SimError::Options(format!(
@@ -183,6 +211,7 @@ impl Simulator {
                 i,
                 l,
                 tls.clone(),
+                sasl.clone(),
                 stop.clone(),
             )));
         }

@@ -53,6 +53,8 @@ pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeConfigs, 1, 4),
     (ApiKey::DescribeLogDirs, 1, 4),
     (ApiKey::DescribeCluster, 0, 1),
+    (ApiKey::SaslHandshake, 0, 1),
+    (ApiKey::SaslAuthenticate, 0, 2),
 ];
 
 fn supported(key: ApiKey, version: i16) -> bool {
@@ -96,6 +98,7 @@ pub(crate) async fn serve_broker(
     idx: usize,
     listener: TcpListener,
     tls: Option<Arc<SslAcceptor>>,
+    sasl: Option<Arc<super::SimSasl>>,
     stop: CancellationToken,
 ) {
     loop {
@@ -114,10 +117,11 @@ pub(crate) async fn serve_broker(
         let shared = shared.clone();
         let stop = stop.clone();
         let tls = tls.clone();
+        let sasl = sasl.clone();
         tokio::spawn(async move {
             let serve = async {
                 match tls {
-                    None => serve_conn(shared, idx, stream).await,
+                    None => serve_conn(shared, idx, stream, sasl).await,
                     Some(acceptor) => {
                         let Ok(ssl) = openssl::ssl::Ssl::new(acceptor.context()) else {
                             return;
@@ -129,7 +133,7 @@ pub(crate) async fn serve_broker(
                             tracing::debug!("sim: TLS handshake failed, closing connection");
                             return;
                         }
-                        serve_conn(shared, idx, s).await
+                        serve_conn(shared, idx, s, sasl).await
                     }
                 }
             };
@@ -170,7 +174,12 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
     shared: Arc<Shared>,
     idx: usize,
     mut stream: S,
+    sasl: Option<Arc<super::SimSasl>>,
 ) {
+    let users: Vec<(String, String)> = sasl.as_ref().map(|s| s.users.clone()).unwrap_or_default();
+    // With SASL, nothing but ApiVersions and the SASL requests is answered
+    // until the client has authenticated (as a Kafka SASL listener does).
+    let mut auth = sasl.as_ref().map(|_| SaslConn::default());
     loop {
         let mut len = [0u8; 4];
         if stream.read_exact(&mut len).await.is_err() {
@@ -188,11 +197,104 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
         if !reachable(&shared, idx) {
             return;
         }
-        let Some(resp) = handle_frame(&shared, idx, Bytes::from(frame)) else {
-            return;
+        let key = i16::from_be_bytes([frame[0], frame[1]]);
+        let sasl_key =
+            key == ApiKey::SaslHandshake as i16 || key == ApiKey::SaslAuthenticate as i16;
+        let (resp, close) = match &mut auth {
+            Some(a) if sasl_key => match sasl_frame(a, &users, Bytes::from(frame)) {
+                Some((r, close)) => (r, close),
+                None => return,
+            },
+            Some(a) if !a.authenticated && key != ApiKey::ApiVersions as i16 => {
+                tracing::debug!(key, "sim: request before SASL authentication, closing");
+                return;
+            }
+            _ => match handle_frame(&shared, idx, Bytes::from(frame)) {
+                Some(r) => (r, false),
+                None => return,
+            },
         };
-        if stream.write_all(&resp).await.is_err() {
+        if stream.write_all(&resp).await.is_err() || close {
             return;
+        }
+    }
+}
+
+/// One connection's SASL state.
+#[derive(Default)]
+struct SaslConn {
+    mechanism: Option<crate::sasl::Mechanism>,
+    step: Option<crate::sasl::Server>,
+    authenticated: bool,
+}
+
+const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
+const ILLEGAL_SASL_STATE: i16 = 34;
+const SASL_AUTHENTICATION_FAILED: i16 = 58;
+
+/// Answers SaslHandshake and SaslAuthenticate; returns the response frame
+/// and whether to close the connection after it (failed authentication),
+/// or `None` for a frame that does not decode.
+fn sasl_frame(
+    conn: &mut SaslConn,
+    users: &[(String, String)],
+    mut frame: Bytes,
+) -> Option<(BytesMut, bool)> {
+    use crate::sasl::{Mechanism, Server};
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let version = i16::from_be_bytes([frame[2], frame[3]]);
+    let key = ApiKey::try_from(raw_key).ok()?;
+    if !supported(key, version) {
+        return None;
+    }
+    let header = RequestHeader::decode(&mut frame, key.request_header_version(version)).ok()?;
+    if !body_is_sane(key, version, &frame) {
+        return None;
+    }
+    let corr = header.correlation_id;
+    let hv = key.response_header_version(version);
+    match key {
+        ApiKey::SaslHandshake => {
+            let req = SaslHandshakeRequest::decode(&mut frame, version).ok()?;
+            let mech = Mechanism::parse(&req.mechanism);
+            conn.mechanism = mech;
+            conn.step = None;
+            let mut r = SaslHandshakeResponse::default();
+            r.error_code = if mech.is_some() {
+                NONE
+            } else {
+                UNSUPPORTED_SASL_MECHANISM
+            };
+            r.mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+                .into_iter()
+                .map(s)
+                .collect();
+            Some((frame_response(corr, hv, &r, version)?, false))
+        }
+        _ => {
+            let req = SaslAuthenticateRequest::decode(&mut frame, version).ok()?;
+            let mut r = SaslAuthenticateResponse::default();
+            let Some(mech) = conn.mechanism else {
+                r.error_code = ILLEGAL_SASL_STATE;
+                r.error_message = Some(s("SaslAuthenticate before SaslHandshake"));
+                return Some((frame_response(corr, hv, &r, version)?, true));
+            };
+            let step = conn.step.get_or_insert_with(|| Server::new(mech, users));
+            match step.step(&req.auth_bytes) {
+                Ok((reply, done)) => {
+                    r.auth_bytes = Bytes::from(reply);
+                    if done {
+                        conn.authenticated = true;
+                        conn.step = None;
+                    }
+                    Some((frame_response(corr, hv, &r, version)?, false))
+                }
+                Err(e) => {
+                    r.error_code = SASL_AUTHENTICATION_FAILED;
+                    r.error_message = Some(s(e));
+                    Some((frame_response(corr, hv, &r, version)?, true))
+                }
+            }
         }
     }
 }
