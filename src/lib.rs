@@ -19,7 +19,7 @@
 //! | [`config`] | the TOML configuration, validated without I/O before anything starts |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `detect`, `config`, `bench`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
-//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests on PLAINTEXT and SSL clusters |
+//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests (TLS, SASL PLAIN/SCRAM) |
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files |
 //! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |

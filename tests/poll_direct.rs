@@ -217,61 +217,11 @@ async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
     sim.shutdown().await;
 }
 
-/// A test CA and a broker certificate it signed for `localhost` and
-/// 127.0.0.1: (CA PEM, broker certificate PEM, broker key PEM).
+/// A test CA and a broker certificate it signed: (CA PEM, certificate PEM,
+/// key PEM).
 fn test_pki() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::hash::MessageDigest;
-    use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
-    use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectAlternativeName};
-    use openssl::x509::{X509Builder, X509NameBuilder};
-
-    let name = |cn: &str| {
-        let mut n = X509NameBuilder::new().unwrap();
-        n.append_entry_by_text("CN", cn).unwrap();
-        n.build()
-    };
-    let cert = |subject: &str, key: &PKey<openssl::pkey::Private>, serial: u32| {
-        let mut b = X509Builder::new().unwrap();
-        b.set_version(2).unwrap();
-        b.set_serial_number(&BigNum::from_u32(serial).unwrap().to_asn1_integer().unwrap())
-            .unwrap();
-        b.set_subject_name(&name(subject)).unwrap();
-        b.set_pubkey(key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
-            .unwrap();
-        b
-    };
-    let ca_key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut ca = cert("isrwatch test CA", &ca_key, 1);
-    ca.set_issuer_name(&name("isrwatch test CA")).unwrap();
-    ca.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-        .unwrap();
-    ca.append_extension(KeyUsage::new().key_cert_sign().crl_sign().build().unwrap())
-        .unwrap();
-    ca.sign(&ca_key, MessageDigest::sha256()).unwrap();
-    let ca = ca.build();
-
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut leaf = cert("localhost", &key, 2);
-    leaf.set_issuer_name(ca.subject_name()).unwrap();
-    let san = SubjectAlternativeName::new()
-        .dns("localhost")
-        .ip("127.0.0.1")
-        .build(&leaf.x509v3_context(Some(&ca), None))
-        .unwrap();
-    leaf.append_extension(san).unwrap();
-    leaf.sign(&ca_key, MessageDigest::sha256()).unwrap();
-    let leaf = leaf.build();
-    (
-        ca.to_pem().unwrap(),
-        leaf.to_pem().unwrap(),
-        key.private_key_to_pem_pkcs8().unwrap(),
-    )
+    let (ca, tls) = SimTls::generate().expect("test PKI");
+    (ca, tls.cert_pem, tls.key_pem)
 }
 
 /// Over TLS (`security.protocol = "SSL"`), librdkafka and the direct client

@@ -20,17 +20,21 @@ pub struct BaselineScrape {
 
 /// One kafka_exporter-style scrape against `bootstrap`, for the given groups
 /// (the baseline lists groups itself when `groups` is empty).
+/// `properties`: extra librdkafka properties (security).
 pub fn scrape(
     bootstrap: &str,
     groups: &[String],
+    properties: &[(String, String)],
     timeout: Duration,
 ) -> Result<BaselineScrape, String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", bootstrap)
         .set("group.id", "isrwatch-baseline")
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| format!("client: {e}"))?;
+        .set("enable.auto.commit", "false");
+    for (k, v) in properties {
+        cc.set(k, v);
+    }
+    let consumer: BaseConsumer = cc.create().map_err(|e| format!("client: {e}"))?;
     let md = consumer
         .fetch_metadata(None, timeout)
         .map_err(|e| format!("metadata: {e}"))?;

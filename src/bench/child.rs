@@ -41,6 +41,20 @@ pub struct ChildArgs {
     /// (`direct_requests = false`).
     #[arg(long)]
     pub librdkafka: bool,
+    /// Extra client property `key=value` (repeatable): the security
+    /// settings of `bench scale --sasl-ssl`.
+    #[arg(long = "property", value_name = "KEY=VALUE")]
+    pub properties: Vec<String>,
+}
+
+impl ChildArgs {
+    fn property_pairs(&self) -> Vec<(String, String)> {
+        self.properties
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 /// The two pollers compared by `bench scale`.
@@ -125,6 +139,11 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut cluster = bench_cluster(&args.bootstrap);
     cluster.direct_requests = !args.librdkafka;
+    for (k, v) in args.property_pairs() {
+        cluster
+            .properties
+            .insert(k, crate::config::PropertyValue::Plain(v));
+    }
     let mut poller =
         crate::poll::KafkaPoller::new(&cluster).map_err(|e| anyhow::anyhow!("poller: {e}"))?;
     let mut report = ChildReport::default();
@@ -275,10 +294,11 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 async fn run_baseline(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let bootstrap = args.bootstrap.clone();
+    let props = args.property_pairs();
     let cpu0 = super::process_cpu_time();
     let t = Instant::now();
     let scrape = tokio::task::spawn_blocking(move || {
-        super::baseline::scrape(&bootstrap, &[], Duration::from_secs(30))
+        super::baseline::scrape(&bootstrap, &[], &props, Duration::from_secs(30))
     })
     .await?;
     let mut report = ChildReport {

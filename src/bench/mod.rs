@@ -32,7 +32,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 }],
             };
             let timeout = args.baseline_timeout.unwrap_or(scale::BASELINE_TIMEOUT);
-            let report = scale::run(&sizes, timeout, !args.librdkafka).await?;
+            let report = scale::run(
+                &sizes,
+                scale::ScaleOptions {
+                    baseline_timeout: timeout,
+                    direct_requests: !args.librdkafka,
+                    sasl_ssl: args.sasl_ssl,
+                },
+            )
+            .await?;
             print_report(&report, args.json)
         }
         BenchKind::Latency => {

@@ -102,8 +102,21 @@ pub struct ScaleReport {
     pub baseline_timeout_s: f64,
     /// Whether isrwatch sent ListOffsets, OffsetFetch and DescribeGroups on
     /// its own connections (`direct_requests`, the default on PLAINTEXT and
-    /// SSL clusters) or through librdkafka's admin API (what SASL clusters get).
+    /// SSL and SASL PLAIN/SCRAM clusters) or through librdkafka's admin API
+    /// (what GSSAPI and OAUTHBEARER clusters get).
     pub direct_requests: bool,
+    /// Whether the simulator served SASL_SSL (TLS + SCRAM-SHA-512) instead
+    /// of PLAINTEXT (`--sasl-ssl`).
+    pub sasl_ssl: bool,
+}
+
+/// How `bench scale` runs: which path isrwatch polls through and what
+/// security the simulated brokers ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaleOptions {
+    pub baseline_timeout: Duration,
+    pub direct_requests: bool,
+    pub sasl_ssl: bool,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -129,44 +142,61 @@ pub fn scenario_for(size: Size) -> (Scenario, u32, u32) {
 }
 
 /// Runs every size and returns the table.
-pub async fn run(
-    sizes: &[Size],
-    baseline_timeout: Duration,
-    direct_requests: bool,
-) -> anyhow::Result<ScaleReport> {
+pub async fn run(sizes: &[Size], opts: ScaleOptions) -> anyhow::Result<ScaleReport> {
     let mut rows = Vec::new();
     for &size in sizes {
         eprintln!(
             "bench scale: {} partitions, {} groups ...",
             size.partitions, size.groups
         );
-        let row = run_size(size, baseline_timeout, direct_requests).await?;
+        let row = run_size(size, opts).await?;
         // Progress for long runs: the row as JSON on stderr.
         eprintln!("bench scale row: {}", serde_json::to_string(&row)?);
         rows.push(row);
     }
     Ok(ScaleReport {
         rows,
-        baseline_timeout_s: baseline_timeout.as_secs_f64(),
-        direct_requests,
+        baseline_timeout_s: opts.baseline_timeout.as_secs_f64(),
+        direct_requests: opts.direct_requests,
+        sasl_ssl: opts.sasl_ssl,
     })
 }
 
-async fn run_size(
-    size: Size,
-    baseline_timeout: Duration,
-    direct_requests: bool,
-) -> anyhow::Result<Row> {
+async fn run_size(size: Size, opts: ScaleOptions) -> anyhow::Result<Row> {
     let (scenario, brokers, topics) = scenario_for(size);
-    let sim = Simulator::start(scenario, SimOptions::default()).await?;
+    let mut props: Vec<String> = Vec::new();
+    let mut ca_file = None;
+    let sim = if opts.sasl_ssl {
+        let (ca, tls) = crate::sim::SimTls::generate().map_err(|e| anyhow::anyhow!(e))?;
+        let path =
+            std::env::temp_dir().join(format!("isrwatch-bench-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, ca)?;
+        props = vec![
+            "security.protocol=SASL_SSL".into(),
+            format!("ssl.ca.location={}", path.display()),
+            "sasl.mechanism=SCRAM-SHA-512".into(),
+            format!("sasl.username={BENCH_USER}"),
+            format!("sasl.password={BENCH_PASSWORD}"),
+        ];
+        ca_file = Some(path);
+        let sasl = crate::sim::SimSasl {
+            users: vec![(BENCH_USER.into(), BENCH_PASSWORD.into())],
+        };
+        Simulator::start_secured(scenario, SimOptions::default(), Some(tls), Some(sasl)).await?
+    } else {
+        Simulator::start(scenario, SimOptions::default()).await?
+    };
     let bootstrap = sim.bootstrap();
     let result = async {
-        let isrwatch = measure_isrwatch(&sim, &bootstrap, direct_requests).await?;
-        let baseline = measure_baseline(&sim, &bootstrap, baseline_timeout).await?;
+        let isrwatch = measure_isrwatch(&sim, &bootstrap, opts.direct_requests, &props).await?;
+        let baseline = measure_baseline(&sim, &bootstrap, opts.baseline_timeout, &props).await?;
         anyhow::Ok((isrwatch, baseline))
     }
     .await;
     sim.shutdown().await;
+    if let Some(p) = ca_file {
+        let _ = std::fs::remove_file(p);
+    }
     let (isrwatch, baseline) = result?;
     let ratios = Ratios {
         wall: ratio(baseline.report.poll_wall_s, isrwatch.report.poll_wall_s),
@@ -197,7 +227,16 @@ async fn run_size(
 /// or `"heaptrack -o child"`. Words split on whitespace; isrwatch side only.
 pub const WRAP_ENV: &str = "ISRWATCH_BENCH_WRAP";
 
-fn spawn_child(bootstrap: &str, mode: &str, direct_requests: bool) -> anyhow::Result<Child> {
+/// The simulated user of `--sasl-ssl` (a throw-away credential).
+const BENCH_USER: &str = "isrwatch-bench";
+const BENCH_PASSWORD: &str = "isrwatch-bench-password";
+
+fn spawn_child(
+    bootstrap: &str,
+    mode: &str,
+    direct_requests: bool,
+    props: &[String],
+) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the isrwatch executable: {e}"))?;
     let wrap: Vec<String> = match std::env::var(WRAP_ENV) {
@@ -215,6 +254,9 @@ fn spawn_child(bootstrap: &str, mode: &str, direct_requests: bool) -> anyhow::Re
     cmd.args(["bench-child", "--bootstrap", bootstrap, "--mode", mode]);
     if !direct_requests {
         cmd.arg("--librdkafka");
+    }
+    for p in props {
+        cmd.arg("--property").arg(p);
     }
     cmd.env("ISRWATCH_LOG", "error")
         .stdin(Stdio::piped())
@@ -252,8 +294,9 @@ async fn measure_isrwatch(
     sim: &SimHandle,
     bootstrap: &str,
     direct_requests: bool,
+    props: &[String],
 ) -> anyhow::Result<Side> {
-    let mut child = spawn_child(bootstrap, "isrwatch", direct_requests)?;
+    let mut child = spawn_child(bootstrap, "isrwatch", direct_requests, props)?;
     let mut stdin = child
         .stdin
         .take()
@@ -332,10 +375,11 @@ async fn measure_baseline(
     sim: &SimHandle,
     bootstrap: &str,
     timeout: Duration,
+    props: &[String],
 ) -> anyhow::Result<Side> {
     sim.reset_request_counts();
     let started = Instant::now();
-    let mut child = spawn_child(bootstrap, "baseline", true)?;
+    let mut child = spawn_child(bootstrap, "baseline", true, props)?;
     let pid = child.id();
     let stdout = child
         .stdout
@@ -416,10 +460,11 @@ impl fmt::Display for ScaleReport {
         writeln!(
             f,
             "isrwatch: one full poll (after a warm-up poll), measured in a child process; {}",
-            if self.direct_requests {
-                "offsets and groups on isrwatch's own connections (direct_requests)"
-            } else {
-                "offsets and groups through librdkafka's admin API (--librdkafka)"
+            match (self.direct_requests, self.sasl_ssl) {
+                (true, false) => "offsets and groups on isrwatch's own connections (direct_requests), PLAINTEXT",
+                (true, true) => "offsets and groups on isrwatch's own connections (direct_requests), SASL_SSL (TLS + SCRAM-SHA-512)",
+                (false, false) => "offsets and groups through librdkafka's admin API (--librdkafka), PLAINTEXT",
+                (false, true) => "offsets and groups through librdkafka's admin API (--librdkafka), SASL_SSL (TLS + SCRAM-SHA-512)",
             }
         )?;
         writeln!(

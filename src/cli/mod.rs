@@ -210,10 +210,14 @@ pub struct BenchArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub baseline_timeout: Option<Duration>,
     /// Measure isrwatch with `direct_requests = false`: offsets and groups
-    /// through librdkafka's admin API, the path SASL clusters take
+    /// through librdkafka's admin API, the path GSSAPI and OAUTHBEARER clusters take
     /// (`scale`).
     #[arg(long)]
     pub librdkafka: bool,
+    /// Simulated brokers ask for SASL_SSL (TLS with a throw-away CA, SCRAM-SHA-512)
+    /// instead of PLAINTEXT; both sides are configured for it (`scale`).
+    #[arg(long)]
+    pub sasl_ssl: bool,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

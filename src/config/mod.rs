@@ -321,8 +321,9 @@ pub struct ClusterConfig {
     pub groups: NameFilter,
     /// Send ListOffsets, OffsetFetch and DescribeGroups on isrwatch's own
     /// connections instead of librdkafka's admin API (several times less
-    /// CPU on big clusters). Used when `security.protocol` is PLAINTEXT or
-    /// SSL (see `poll::transport`); SASL clusters always use librdkafka.
+    /// CPU on big clusters), with TLS and SASL PLAIN/SCRAM as the
+    /// properties say (see `poll::transport`); GSSAPI and OAUTHBEARER
+    /// clusters always use librdkafka.
     /// Default true.
     #[serde(default = "default_true")]
     pub direct_requests: bool,

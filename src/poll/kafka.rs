@@ -121,7 +121,7 @@ pub struct KafkaPoller {
     admin: Option<Arc<Admin>>,
     group_client: Option<Arc<GroupClient>>,
     /// isrwatch's own connections for ListOffsets, OffsetFetch and
-    /// DescribeGroups (`direct_requests`, PLAINTEXT and SSL clusters).
+    /// DescribeGroups (`direct_requests`; not GSSAPI or OAUTHBEARER clusters).
     direct: Option<Arc<DirectClient>>,
     topics: NameMatcher,
     groups: NameMatcher,
