@@ -24,7 +24,8 @@ pub enum Mechanism {
 impl Mechanism {
     /// Kafka's name (`sasl.mechanism`): `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`.
     pub fn parse(name: &str) -> Option<Mechanism> {
-        match name.trim().to_ascii_uppercase().as_str() {
+        // Exact names, as librdkafka compares them.
+        match name {
             "PLAIN" => Some(Mechanism::Plain),
             "SCRAM-SHA-256" => Some(Mechanism::ScramSha256),
             "SCRAM-SHA-512" => Some(Mechanism::ScramSha512),
@@ -86,6 +87,16 @@ fn escape(name: &str) -> String {
 fn attr(msg: &str, key: char) -> Option<&str> {
     msg.split(',')
         .find_map(|p| p.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// Kafka's SCRAM iteration range (`ScramMechanism.minIterations`, and the
+/// most a broker stores).
+const MIN_ITERATIONS: u32 = 4096;
+const MAX_ITERATIONS: u32 = 16384;
+
+/// Server-chosen text put in an error message: at most 200 characters.
+pub fn short(text: &str) -> String {
+    text.chars().take(200).collect()
 }
 
 fn xor(a: &[u8], b: &[u8]) -> Vec<u8> {
@@ -151,7 +162,10 @@ impl Client {
                 let sf = std::str::from_utf8(server)
                     .map_err(|_| "server-first message is not UTF-8".to_string())?;
                 if let Some(e) = attr(sf, 'e') {
-                    return Err(format!("server refused: {e}"));
+                    return Err(format!("server refused: {:?}", short(e)));
+                }
+                if sf.starts_with("m=") {
+                    return Err("server-first message asks for an unknown extension".into());
                 }
                 let nonce = attr(sf, 'r').ok_or("server-first message without nonce")?;
                 if !nonce.starts_with(&self.nonce) || nonce.len() == self.nonce.len() {
@@ -160,10 +174,14 @@ impl Client {
                 let salt = attr(sf, 's')
                     .and_then(|s| B64.decode(s).ok())
                     .ok_or("server-first message without a valid salt")?;
+                // Kafka's range: at least 4096 (its minimum, as the Java
+                // client checks) and at most 16384 (what brokers store). A
+                // huge count would keep this thread hashing for hours.
                 let iterations: u32 = attr(sf, 'i')
+                    .filter(|i| i.bytes().all(|b| b.is_ascii_digit()))
                     .and_then(|i| i.parse().ok())
-                    .filter(|i| *i >= 1)
-                    .ok_or("server-first message without a valid iteration count")?;
+                    .filter(|i| (MIN_ITERATIONS..=MAX_ITERATIONS).contains(i))
+                    .ok_or("server-first message without an iteration count in 4096..=16384")?;
                 let salted = m.salted_password(&self.password, &salt, iterations);
                 let client_key = m.hmac(&salted, b"Client Key");
                 let stored_key = m.hash(&client_key);
@@ -183,7 +201,7 @@ impl Client {
                 let sf = std::str::from_utf8(server)
                     .map_err(|_| "server-final message is not UTF-8".to_string())?;
                 if let Some(e) = attr(sf, 'e') {
-                    return Err(format!("server refused: {e}"));
+                    return Err(format!("server refused: {:?}", short(e)));
                 }
                 let v = attr(sf, 'v')
                     .and_then(|v| B64.decode(v).ok())
@@ -217,7 +235,7 @@ enum ServerStep {
 }
 
 /// Iterations the simulated broker asks for (Kafka's minimum).
-const ITERATIONS: u32 = 4096;
+const ITERATIONS: u32 = MIN_ITERATIONS;
 
 impl Server {
     pub fn new(mechanism: Mechanism, users: &[(String, String)]) -> Self {
@@ -371,6 +389,18 @@ mod tests {
                     assert!(!e.contains(password), "{e}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn iteration_counts_outside_kafkas_range_are_refused() {
+        for i in ["1", "4095", "16385", "4294967295", "+4096"] {
+            let mut c = Client::new(Mechanism::ScramSha256, "u", "p");
+            let first = String::from_utf8(c.next(b"").unwrap().unwrap()).unwrap();
+            let nonce = attr(&first[3..], 'r').unwrap().to_string();
+            let sf = format!("r={nonce}xyz,s=c2FsdA==,i={i}");
+            let e = c.next(sf.as_bytes()).expect_err(i);
+            assert!(e.contains("iteration count"), "{i}: {e}");
         }
     }
 

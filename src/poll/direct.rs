@@ -97,6 +97,10 @@ impl Budget {
 /// One open connection and what the broker said it supports.
 struct Conn {
     stream: Box<dyn Io>,
+    /// When the broker ends the SASL session (KIP-368
+    /// `connections.max.reauth.ms`), with a margin: the connection is
+    /// replaced before that rather than failing a request.
+    expires: Option<tokio::time::Instant>,
     /// API key -> (min, max) version, from the broker's ApiVersions answer.
     versions: HashMap<i16, (i16, i16)>,
     next_correlation: i32,
@@ -248,6 +252,14 @@ impl DirectClient {
             // fresh connection. Every request here only reads.
             let mut retried = false;
             loop {
+                if slot
+                    .conn
+                    .as_ref()
+                    .and_then(|c| c.expires)
+                    .is_some_and(|at| tokio::time::Instant::now() >= at)
+                {
+                    slot.conn = None;
+                }
                 let fresh = slot.conn.is_none();
                 if fresh {
                     let io = self.transport.connect(&slot.host, &slot.addr).await?;
@@ -740,6 +752,7 @@ async fn handshake(
 ) -> Result<Conn, String> {
     let mut conn = Conn {
         stream,
+        expires: None,
         versions: HashMap::new(),
         next_correlation: 1,
     };
@@ -762,14 +775,20 @@ async fn handshake(
         .map(|k| (k.api_key, (k.min_version, k.max_version)))
         .collect();
     if let Some(sasl) = sasl {
-        authenticate(&mut conn, client_id, sasl).await?;
+        let lifetime = authenticate(&mut conn, client_id, sasl).await?;
+        conn.expires = lifetime.map(|l| tokio::time::Instant::now() + l.mul_f64(0.9));
     }
     Ok(conn)
 }
 
 /// SaslHandshake v1, then SaslAuthenticate rounds until the mechanism is
-/// done (KIP-152). Errors say what the broker answered, never the password.
-async fn authenticate(conn: &mut Conn, client_id: &str, sasl: &Sasl) -> Result<(), String> {
+/// done (KIP-152). Returns the session's lifetime when the broker limits it
+/// (KIP-368). Errors say what the broker answered, never the password.
+async fn authenticate(
+    conn: &mut Conn,
+    client_id: &str,
+    sasl: &Sasl,
+) -> Result<Option<Duration>, String> {
     let mech = sasl.mechanism.name();
     let v = conn.version(ApiKey::SaslHandshake, (1, 1))?;
     let mut b = BytesMut::new();
@@ -794,6 +813,7 @@ async fn authenticate(conn: &mut Conn, client_id: &str, sasl: &Sasl) -> Result<(
     let av = conn.version(ApiKey::SaslAuthenticate, (0, 2))?;
     let mut client = crate::sasl::Client::new(sasl.mechanism, &sasl.username, &sasl.password);
     let mut from_server = Vec::new();
+    let mut lifetime = None;
     while let Some(msg) = client
         .next(&from_server)
         .map_err(|e| format!("SASL {mech} authentication failed: {e}"))?
@@ -815,13 +835,17 @@ async fn authenticate(conn: &mut Conn, client_id: &str, sasl: &Sasl) -> Result<(
                 code_text(resp.error_code),
                 resp.error_message
                     .as_deref()
-                    .map(|m| format!(" ({m})"))
+                    .map(|m| format!(" ({:?})", crate::sasl::short(m)))
                     .unwrap_or_default()
             ));
         }
         from_server = resp.auth_bytes.to_vec();
+        lifetime = u64::try_from(resp.session_lifetime_ms)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis);
     }
-    Ok(())
+    Ok(lifetime)
 }
 
 impl Conn {

@@ -343,8 +343,8 @@ fn err_name<E: std::fmt::Debug>(e: E) -> String {
 
 /// The direct client for a cluster, when ListOffsets and the group
 /// requests go on isrwatch's own connections: `direct_requests` is on and
-/// the cluster is PLAINTEXT or SSL with TLS properties the direct client
-/// applies ([`Transport::for_properties`]); SASL stays with librdkafka.
+/// the cluster's security properties are ones the direct client applies
+/// ([`Transport::for_properties`]: TLS, SASL PLAIN/SCRAM).
 fn direct_client(
     cfg: &ClusterConfig,
     props: &[(String, String)],

@@ -78,6 +78,15 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// A boolean property as librdkafka reads it.
+fn librdkafka_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" => Some(true),
+        "false" | "f" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 impl Transport {
     /// Plain TCP, no SASL.
     pub fn plain() -> Transport {
@@ -120,9 +129,13 @@ impl Transport {
         let mut out = Transport::default();
         if sasl {
             // librdkafka's default mechanism is GSSAPI, left to it.
-            let mechanism = get("sasl.mechanism")
-                .or_else(|| get("sasl.mechanisms"))
-                .unwrap_or("GSSAPI");
+            // Aliases in librdkafka (the last one set wins there): when
+            // they disagree, leave it to librdkafka.
+            let (one, many) = (get("sasl.mechanism"), get("sasl.mechanisms"));
+            if one.is_some() && many.is_some() && one != many {
+                return Ok(None);
+            }
+            let mechanism = one.or(many).unwrap_or("GSSAPI");
             let (Some(mechanism), Some(username), Some(password)) = (
                 Mechanism::parse(mechanism),
                 get("sasl.username"),
@@ -190,10 +203,14 @@ impl Transport {
             b.check_private_key()
                 .map_err(|e| fail("ssl.key.location", &e))?;
         }
-        let verify = !matches!(
-            get("enable.ssl.certificate.verification").map(str::to_ascii_lowercase),
-            Some(v) if v == "false"
-        );
+        let verify = match get("enable.ssl.certificate.verification") {
+            None => true,
+            Some(v) => match librdkafka_bool(v) {
+                Some(b) => b,
+                // librdkafka refuses the value; so does its client.
+                None => return Ok(None),
+            },
+        };
         if !verify {
             b.set_verify(SslVerifyMode::NONE);
         }

@@ -201,10 +201,17 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
         let sasl_key =
             key == ApiKey::SaslHandshake as i16 || key == ApiKey::SaslAuthenticate as i16;
         let (resp, close) = match &mut auth {
-            Some(a) if sasl_key => match sasl_frame(a, &users, Bytes::from(frame)) {
-                Some((r, close)) => (r, close),
-                None => return,
-            },
+            Some(a) if sasl_key => {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    sasl_frame(a, &users, Bytes::from(frame))
+                }))
+                .ok()
+                .flatten()
+                {
+                    Some((r, close)) => (r, close),
+                    None => return,
+                }
+            }
             Some(a) if !a.authenticated && key != ApiKey::ApiVersions as i16 => {
                 tracing::debug!(key, "sim: request before SASL authentication, closing");
                 return;
