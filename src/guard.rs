@@ -53,23 +53,21 @@ impl Walker<'_> {
         }
         Err(())
     }
+    /// A string: an i16 length (varint + 1 when flexible), then the bytes.
     fn string(&mut self) -> R {
-        let n: i64 = if self.flex {
-            self.varint()? as i64 - 1
-        } else {
-            self.i16()? as i64
-        };
-        if n > 0 {
-            self.skip(n as usize)?;
-        }
-        Ok(())
+        self.sized(false)
     }
     /// Bytes: an i32 length (varint + 1 when flexible), then the bytes.
     fn bytes(&mut self) -> R {
+        self.sized(true)
+    }
+    fn sized(&mut self, wide: bool) -> R {
         let n: i64 = if self.flex {
             self.varint()? as i64 - 1
-        } else {
+        } else if wide {
             self.i32()? as i64
+        } else {
+            self.i16()? as i64
         };
         if n > 0 {
             self.skip(n as usize)?;

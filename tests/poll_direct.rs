@@ -138,6 +138,29 @@ fn frozen() -> SimOptions {
     }
 }
 
+/// The direct client alone, with `transport`, asking broker 1 for one
+/// offset.
+async fn first_broker_offsets(
+    sim: &SimHandle,
+    transport: Transport,
+) -> Result<Vec<isrwatch::poll::admin::PartitionOffset>, isrwatch::poll::admin::AdminError> {
+    let client = DirectClient::new("test", transport);
+    client.set_brokers(&[BrokerInfo {
+        id: 1,
+        host: "127.0.0.1".into(),
+        port: sim.ports()[0] as i32,
+        rack: None,
+    }]);
+    client
+        .list_offsets(
+            1,
+            &[("orders".into(), 0)],
+            OffsetSpec::Latest,
+            Duration::from_secs(3),
+        )
+        .await
+}
+
 /// Two polls (the first finds the coordinators); the second is returned.
 async fn settled(p: &mut KafkaPoller) -> ClusterSnapshot {
     let _ = p.poll(Utc::now()).await;
@@ -259,20 +282,7 @@ async fn over_tls_both_paths_verify_the_broker_and_agree() {
     let system_cas = Transport::for_properties(&[("security.protocol".into(), "SSL".into())])
         .expect("transport")
         .expect("SSL is direct");
-    let client = DirectClient::new("test", system_cas);
-    client.set_brokers(&[BrokerInfo {
-        id: 1,
-        host: "127.0.0.1".into(),
-        port: sim.ports()[0] as i32,
-        rack: None,
-    }]);
-    let e = client
-        .list_offsets(
-            1,
-            &[("orders".into(), 0)],
-            OffsetSpec::Latest,
-            Duration::from_secs(3),
-        )
+    let e = first_broker_offsets(&sim, system_cas)
         .await
         .expect_err("untrusted CA")
         .to_string();
@@ -356,20 +366,7 @@ async fn over_sasl_both_paths_authenticate_and_agree() {
     let transport = Transport::for_properties(&resolved)
         .expect("transport")
         .expect("SCRAM is direct");
-    let client = DirectClient::new("test", transport);
-    client.set_brokers(&[BrokerInfo {
-        id: 1,
-        host: "127.0.0.1".into(),
-        port: sim.ports()[0] as i32,
-        rack: None,
-    }]);
-    let e = client
-        .list_offsets(
-            1,
-            &[("orders".into(), 0)],
-            OffsetSpec::Latest,
-            Duration::from_secs(3),
-        )
+    let e = first_broker_offsets(&sim, transport)
         .await
         .expect_err("wrong password")
         .to_string();
