@@ -340,6 +340,7 @@ async fn over_sasl_both_paths_authenticate_and_agree() {
         }),
         Some(SimSasl {
             users: vec![("isrwatch".into(), "s3cret".into())],
+            session_lifetime: None,
         }),
     )
     .await
@@ -375,5 +376,54 @@ async fn over_sasl_both_paths_authenticate_and_agree() {
         "{e}"
     );
     assert!(!e.contains("wrong-password"), "{e}");
+    sim.shutdown().await;
+}
+
+/// KIP-368: the broker ends each SASL session after a second. Polls keep
+/// working on both paths across expiries (the direct client replaces the
+/// connection before the session ends; librdkafka re-authenticates).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expiring_sasl_sessions_do_not_fail_polls() {
+    let scenario = Scenario::parse(SCENARIO, "poll_direct_reauth").expect("scenario");
+    let sim = Simulator::start_secured(
+        scenario,
+        frozen(),
+        None,
+        Some(SimSasl {
+            users: vec![("isrwatch".into(), "s3cret".into())],
+            session_lifetime: Some(Duration::from_secs(1)),
+        }),
+    )
+    .await
+    .expect("simulator");
+    sim.advance(Duration::from_secs(120));
+    let props = [
+        ("security.protocol", "SASL_PLAINTEXT".to_string()),
+        ("sasl.mechanism", "SCRAM-SHA-256".to_string()),
+        ("sasl.username", "isrwatch".to_string()),
+        ("sasl.password", "s3cret".to_string()),
+    ];
+    for direct in [true, false] {
+        let mut p = KafkaPoller::new(&config(&sim.bootstrap(), direct, &props)).expect("poller");
+        for round in 0..3 {
+            let s = p.poll(Utc::now()).await;
+            let offsets_ok = s
+                .topics
+                .iter()
+                .flat_map(|t| &t.partitions)
+                .filter(|p| p.leader.is_some())
+                .all(|p| p.high_watermark.is_some());
+            let no_errors = s
+                .errors
+                .iter()
+                .all(|e| e.step != "offsets" && e.step != "groups.offsets");
+            assert!(
+                s.reachable && offsets_ok && no_errors,
+                "direct={direct} round {round}: {:?}",
+                s.errors
+            );
+            tokio::time::sleep(Duration::from_millis(1300)).await;
+        }
+    }
     sim.shutdown().await;
 }

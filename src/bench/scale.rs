@@ -181,6 +181,7 @@ async fn run_size(size: Size, opts: ScaleOptions) -> anyhow::Result<Row> {
         ca_file = Some(path);
         let sasl = crate::sim::SimSasl {
             users: vec![(BENCH_USER.into(), BENCH_PASSWORD.into())],
+            session_lifetime: None,
         };
         Simulator::start_secured(scenario, SimOptions::default(), Some(tls), Some(sasl)).await?
     } else {

@@ -167,6 +167,10 @@ impl std::fmt::Debug for SimTls {
 pub struct SimSasl {
     /// `(user, password)` pairs.
     pub users: Vec<(String, String)>,
+    /// KIP-368 `connections.max.reauth.ms`: told to clients when they
+    /// authenticate; a connection that sends anything but SASL requests
+    /// after it has passed is closed, as a broker does.
+    pub session_lifetime: Option<Duration>,
 }
 
 impl std::fmt::Debug for SimSasl {

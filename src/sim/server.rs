@@ -177,6 +177,7 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
     sasl: Option<Arc<super::SimSasl>>,
 ) {
     let users: Vec<(String, String)> = sasl.as_ref().map(|s| s.users.clone()).unwrap_or_default();
+    let lifetime = sasl.as_ref().and_then(|s| s.session_lifetime);
     // With SASL, nothing but ApiVersions and the SASL requests is answered
     // until the client has authenticated (as a Kafka SASL listener does).
     let mut auth = sasl.as_ref().map(|_| SaslConn::default());
@@ -203,7 +204,7 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
         let (resp, close) = match &mut auth {
             Some(a) if sasl_key => {
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    sasl_frame(a, &users, Bytes::from(frame))
+                    sasl_frame(a, &users, lifetime, Bytes::from(frame))
                 }))
                 .ok()
                 .flatten()
@@ -214,6 +215,10 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
             }
             Some(a) if !a.authenticated && key != ApiKey::ApiVersions as i16 => {
                 tracing::debug!(key, "sim: request before SASL authentication, closing");
+                return;
+            }
+            Some(a) if a.expires.is_some_and(|at| std::time::Instant::now() >= at) => {
+                tracing::debug!("sim: SASL session expired, closing connection");
                 return;
             }
             _ => match handle_frame(&shared, idx, Bytes::from(frame)) {
@@ -233,6 +238,8 @@ struct SaslConn {
     mechanism: Option<crate::sasl::Mechanism>,
     step: Option<crate::sasl::Server>,
     authenticated: bool,
+    /// When the session ends (KIP-368), if it does.
+    expires: Option<std::time::Instant>,
 }
 
 const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
@@ -245,6 +252,7 @@ const SASL_AUTHENTICATION_FAILED: i16 = 58;
 fn sasl_frame(
     conn: &mut SaslConn,
     users: &[(String, String)],
+    lifetime: Option<std::time::Duration>,
     mut frame: Bytes,
 ) -> Option<(BytesMut, bool)> {
     use crate::sasl::{Mechanism, Server};
@@ -293,6 +301,10 @@ fn sasl_frame(
                     if done {
                         conn.authenticated = true;
                         conn.step = None;
+                        if let Some(l) = lifetime {
+                            r.session_lifetime_ms = l.as_millis().min(i64::MAX as u128) as i64;
+                            conn.expires = Some(std::time::Instant::now() + l);
+                        }
                     }
                     Some((frame_response(corr, hv, &r, version)?, false))
                 }
