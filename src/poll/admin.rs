@@ -147,6 +147,23 @@ pub struct GroupDescription {
     pub not_coordinator: bool,
 }
 
+impl GroupDescription {
+    /// A group that could not be described: state `Unknown`, no members,
+    /// no coordinator (what librdkafka reports for a failed group).
+    pub fn failed(group: &str, error: String, not_coordinator: bool) -> Self {
+        GroupDescription {
+            group: group.to_string(),
+            state: "Unknown".into(),
+            simple: false,
+            coordinator: None,
+            members: 0,
+            assigned: Vec::new(),
+            error: Some(error),
+            not_coordinator,
+        }
+    }
+}
+
 /// Committed offsets of one group (ListConsumerGroupOffsets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupOffsets {

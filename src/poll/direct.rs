@@ -114,6 +114,26 @@ struct Slot {
     conn: Option<Conn>,
 }
 
+impl Slot {
+    /// Makes sure there is a usable connection: one is opened (and
+    /// authenticated) when there is none or its SASL session is about to
+    /// end. Returns `true` when it was just opened.
+    async fn ready(&mut self, transport: &Transport, client_id: &str) -> Result<bool, String> {
+        let expired = self
+            .conn
+            .as_ref()
+            .and_then(|c| c.expires)
+            .is_some_and(|at| tokio::time::Instant::now() >= at);
+        if self.conn.is_some() && !expired {
+            return Ok(false);
+        }
+        self.conn = None;
+        let io = transport.connect(&self.host, &self.addr).await?;
+        self.conn = Some(handshake(io, client_id, transport.sasl()).await?);
+        Ok(true)
+    }
+}
+
 /// The client: one connection per broker, one request at a time on each.
 pub struct DirectClient {
     client_id: String,
@@ -252,19 +272,7 @@ impl DirectClient {
             // fresh connection. Every request here only reads.
             let mut retried = false;
             loop {
-                if slot
-                    .conn
-                    .as_ref()
-                    .and_then(|c| c.expires)
-                    .is_some_and(|at| tokio::time::Instant::now() >= at)
-                {
-                    slot.conn = None;
-                }
-                let fresh = slot.conn.is_none();
-                if fresh {
-                    let io = self.transport.connect(&slot.host, &slot.addr).await?;
-                    slot.conn = Some(handshake(io, &client_id, self.transport.sasl()).await?);
-                }
+                let fresh = slot.ready(&self.transport, &client_id).await?;
                 let conn = slot.conn.as_mut().ok_or("no connection")?;
                 let version = conn.version(key, ours)?;
                 let mut b = BytesMut::new();
@@ -292,6 +300,33 @@ impl DirectClient {
         }
     }
 
+    /// [`DirectClient::request`] for a typed request and answer.
+    async fn exchange<Req: Encodable, Resp: Decodable>(
+        &self,
+        op: &'static str,
+        broker: BrokerId,
+        key: ApiKey,
+        ours: (i16, i16),
+        req: &Req,
+        until: Budget,
+    ) -> Result<Resp, AdminError> {
+        let (mut body, version) = self
+            .request(
+                op,
+                broker,
+                key,
+                ours,
+                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                until,
+            )
+            .await?;
+        Resp::decode(&mut body, version).map_err(|e| AdminError::Broker {
+            op,
+            broker,
+            message: format!("cannot decode the response (v{version}): {e}"),
+        })
+    }
+
     /// Whether `broker` takes many groups per OffsetFetch (v8, Kafka 3.0+).
     /// Connects if needed; `true` when that fails (the request that follows
     /// reports it). Older brokers take one group per request: the poller
@@ -303,10 +338,7 @@ impl DirectClient {
         };
         let check = async {
             let mut slot = slot.lock_owned().await;
-            if slot.conn.is_none() {
-                let io = self.transport.connect(&slot.host, &slot.addr).await?;
-                slot.conn = Some(handshake(io, &self.client_id, self.transport.sasl()).await?);
-            }
+            slot.ready(&self.transport, &self.client_id).await?;
             let conn = slot.conn.as_ref().ok_or("no connection")?;
             Ok::<_, String>(conn.version(ApiKey::OffsetFetch, OFFSET_FETCH).is_ok())
         };
@@ -379,22 +411,9 @@ impl DirectClient {
                 );
             }
         }
-        let (mut body, version) = self
-            .request(
-                OP,
-                broker,
-                ApiKey::ListOffsets,
-                LIST_OFFSETS,
-                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                until,
-            )
+        let resp: ListOffsetsResponse = self
+            .exchange(OP, broker, ApiKey::ListOffsets, LIST_OFFSETS, &req, until)
             .await?;
-        let resp =
-            ListOffsetsResponse::decode(&mut body, version).map_err(|e| AdminError::Broker {
-                op: OP,
-                broker,
-                message: format!("cannot decode the response (v{version}): {e}"),
-            })?;
         let index = super::admin::PartitionIndex::new(chunk);
         let mut out = Vec::with_capacity(chunk.len());
         for t in &resp.topics {
@@ -488,22 +507,9 @@ impl DirectClient {
                 })
                 .collect(),
         );
-        let (mut body, version) = self
-            .request(
-                OP,
-                broker,
-                ApiKey::OffsetFetch,
-                OFFSET_FETCH,
-                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
-                until,
-            )
+        let resp: OffsetFetchResponse = self
+            .exchange(OP, broker, ApiKey::OffsetFetch, OFFSET_FETCH, &req, until)
             .await?;
-        let resp =
-            OffsetFetchResponse::decode(&mut body, version).map_err(|e| AdminError::Broker {
-                op: OP,
-                broker,
-                message: format!("cannot decode the response (v{version}): {e}"),
-            })?;
         let mut answered: HashMap<String, GroupOffsets> = HashMap::new();
         for g in &resp.groups {
             let parts = g.topics.iter().flat_map(|t| {
@@ -542,30 +548,18 @@ impl DirectClient {
     ) -> Result<Vec<GroupDescription>, AdminError> {
         let until = Budget::after(timeout);
         let mut out = Vec::with_capacity(groups.len());
-        for chunk in groups.chunks(GROUPS_PER_REQUEST) {
+        for (n, chunk) in groups.chunks(GROUPS_PER_REQUEST).enumerate() {
             match self.describe_once(broker, chunk, until).await {
                 Ok(d) => out.extend(d),
                 Err(e) if out.is_empty() => return Err(e),
                 Err(e) => {
                     // Keep the groups already described; the others carry
                     // the error.
-                    let done: std::collections::HashSet<&str> =
-                        out.iter().map(|d| d.group.as_str()).collect();
-                    let failed: Vec<GroupDescription> = groups
-                        .iter()
-                        .filter(|g| !done.contains(g.as_str()))
-                        .map(|g| GroupDescription {
-                            group: g.clone(),
-                            state: "Unknown".into(),
-                            simple: false,
-                            coordinator: None,
-                            members: 0,
-                            assigned: Vec::new(),
-                            error: Some(e.to_string()),
-                            not_coordinator: false,
-                        })
-                        .collect();
-                    out.extend(failed);
+                    let rest = &groups[n * GROUPS_PER_REQUEST..];
+                    out.extend(
+                        rest.iter()
+                            .map(|g| GroupDescription::failed(g, e.to_string(), false)),
+                    );
                     break;
                 }
             }
@@ -583,22 +577,16 @@ impl DirectClient {
         const OP: &str = "DescribeGroups";
         let req = DescribeGroupsRequest::default()
             .with_groups(chunk.iter().map(|g| GroupId(s(g))).collect());
-        let (mut body, version) = self
-            .request(
+        let resp: DescribeGroupsResponse = self
+            .exchange(
                 OP,
                 broker,
                 ApiKey::DescribeGroups,
                 DESCRIBE_GROUPS,
-                |v, b| req.encode(b, v).map_err(|e| format!("cannot encode: {e}")),
+                &req,
                 until,
             )
             .await?;
-        let resp =
-            DescribeGroupsResponse::decode(&mut body, version).map_err(|e| AdminError::Broker {
-                op: OP,
-                broker,
-                message: format!("cannot decode the response (v{version}): {e}"),
-            })?;
         Ok(resp
             .groups
             .into_iter()
@@ -642,15 +630,8 @@ fn group_offsets<'a>(
 /// state `Unknown`, no members and no coordinator.
 fn describe_one(broker: BrokerId, g: describe_groups_response::DescribedGroup) -> GroupDescription {
     let group = g.group_id.0.to_string();
-    let failed = |error: String, not_coordinator: bool| GroupDescription {
-        group: group.clone(),
-        state: "Unknown".into(),
-        simple: false,
-        coordinator: None,
-        members: 0,
-        assigned: Vec::new(),
-        error: Some(error),
-        not_coordinator,
+    let failed = |error: String, not_coordinator: bool| {
+        GroupDescription::failed(&group, error, not_coordinator)
     };
     if g.error_code != 0 {
         let (name, desc) = super::admin::kafka_error_desc(g.error_code)
