@@ -18,7 +18,7 @@ use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
 use isrwatch::finding::{Finding, Subject};
 use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
 use isrwatch::model::NotifyReason;
-use isrwatch::sim::{Expectation, Scenario, SimOptions, Simulator};
+use isrwatch::sim::{kind_meets, Expectation, Scenario, SimOptions, Simulator};
 use isrwatch::state::SharedState;
 
 const SPEED: f64 = 5.0;
@@ -47,24 +47,6 @@ fn incidents() -> IncidentConfig {
         for_info: wall(10.0),
         ..Default::default()
     }
-}
-
-/// Partition health kinds, least to most severe. The evaluator reports only
-/// the most severe one per partition, so an expected `under_replicated` is
-/// also met by `at_min_isr`, `under_min_isr` or `partition_offline`.
-const PARTITION_LADDER: [&str; 4] = [
-    "under_replicated",
-    "at_min_isr",
-    "under_min_isr",
-    "partition_offline",
-];
-
-fn kind_meets(expected: &str, found: &str) -> bool {
-    if expected == found {
-        return true;
-    }
-    let rank = |k: &str| PARTITION_LADDER.iter().position(|x| *x == k);
-    matches!((rank(expected), rank(found)), (Some(e), Some(f)) if f >= e)
 }
 
 fn matches(e: &Expectation, f: &Finding) -> bool {

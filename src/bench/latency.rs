@@ -12,9 +12,21 @@
 //! lost, the controller moved); e.g. a slow follower only leaves the ISR
 //! after `replica_lag_time_max`. The targets are judged from that moment.
 //!
+//! For consumer faults, *visible* is a change of the group's state or
+//! member count (a stop), or the first commit slot the group lets pass with
+//! its offsets unchanged although it has lag (a stall): before that, its
+//! offsets look like a healthy group's between two commits.
+//!
+//! The fault's notification is the first one after it whose incident meets
+//! a kind the scenario expects from that fault (`[[expect]]`), not counting
+//! updates of incidents already notified before the fault: with no pending
+//! delay, healthy series raise the odd anomaly, and one of those must not
+//! pass for the fault's detection.
+//!
 //! Incident pending delays (`[incidents] for_*`) are set to 0 so that the
-//! figure is the pipeline's own latency; rule hold times (e.g.
-//! `leader_imbalance_for`) keep their shipped defaults.
+//! figure is the pipeline's own latency (`--shipped-pending` keeps them);
+//! rule hold times (e.g. `leader_imbalance_for`) keep their shipped
+//! defaults.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -46,6 +58,8 @@ pub struct LatencyOptions {
     pub wait_after_fault: Duration,
     /// Scenarios run at the same time.
     pub parallel: usize,
+    /// Keep the shipped `[incidents] for_*` pending delays instead of 0.
+    pub shipped_pending: bool,
 }
 
 impl Default for LatencyOptions {
@@ -55,8 +69,9 @@ impl Default for LatencyOptions {
             poll_interval: Duration::from_secs(1),
             llm_delay: Duration::from_millis(1500),
             llm_deadline: Duration::from_secs(3),
-            wait_after_fault: Duration::from_secs(60),
+            wait_after_fault: Duration::from_secs(90),
             parallel: 3,
+            shipped_pending: false,
         }
     }
 }
@@ -74,6 +89,8 @@ pub struct Delivery {
     pub summary_source: Option<String>,
     /// Notifications received before the fault (false alarms, if any).
     pub before_fault: usize,
+    /// `kind: title` of each notification before the fault.
+    pub before_fault_titles: Vec<String>,
     /// The target (seconds from visible to notification).
     pub target_s: f64,
     /// Whether `after_visible_s` is within `target_s`.
@@ -90,8 +107,8 @@ pub struct ScenarioRow {
     /// The first event's `at` (simulated seconds).
     pub fault_at_s: f64,
     /// Seconds from the fault until it was visible in the cluster state
-    /// (`None`: no change a poller can see, e.g. consumer faults; then the
-    /// fault instant counts as visible).
+    /// (`None`: no change a poller can see; then the fault instant counts
+    /// as visible).
     pub visible_after_s: Option<f64>,
     /// Template summarizer.
     pub no_llm: Delivery,
@@ -104,6 +121,8 @@ pub struct ScenarioRow {
 /// The whole result.
 #[derive(Debug, Clone, Serialize)]
 pub struct LatencyReport {
+    /// Whether the shipped incident pending delays were kept.
+    pub shipped_pending: bool,
     pub poll_interval_s: f64,
     pub llm_delay_s: f64,
     pub llm_deadline_s: f64,
@@ -224,6 +243,7 @@ pub async fn run(opts: &LatencyOptions) -> anyhow::Result<LatencyReport> {
         rows.extend(futures::future::join_all(runs).await);
     }
     Ok(LatencyReport {
+        shipped_pending: opts.shipped_pending,
         poll_interval_s: opts.poll_interval.as_secs_f64(),
         llm_delay_s: opts.llm_delay.as_secs_f64(),
         llm_deadline_s: opts.llm_deadline.as_secs_f64(),
@@ -256,9 +276,11 @@ fn daemon_config(
         .retain(|n| n.kind != crate::notify::NotifierKind::Log);
     config.daemon.state_dir = state_dir.to_path_buf();
     config.daemon.shutdown_timeout = Dur(Duration::from_secs(3));
-    config.incidents.for_critical = Dur(Duration::ZERO);
-    config.incidents.for_warning = Dur(Duration::ZERO);
-    config.incidents.for_info = Dur(Duration::ZERO);
+    if !opts.shipped_pending {
+        config.incidents.for_critical = Dur(Duration::ZERO);
+        config.incidents.for_warning = Dur(Duration::ZERO);
+        config.incidents.for_info = Dur(Duration::ZERO);
+    }
     if let Some(base) = llm_base {
         config.llm = Some(crate::summarize::LlmConfig {
             provider: crate::summarize::Provider::OpenAi,
@@ -276,8 +298,18 @@ fn daemon_config(
 }
 
 /// What a poller can see change: controller, brokers up / log dirs,
-/// under-replicated, offline and non-preferred-leader partition counts.
-fn signature(s: &SimState) -> (Option<i32>, Vec<(bool, bool)>, usize, usize, usize) {
+/// under-replicated, offline and non-preferred-leader partition counts,
+/// and each group's state and member count.
+type Signature = (
+    Option<i32>,
+    Vec<(bool, bool)>,
+    usize,
+    usize,
+    usize,
+    Vec<(String, u32)>,
+);
+
+fn signature(s: &SimState) -> Signature {
     let mut urp = 0;
     let mut offline = 0;
     let mut moved = 0;
@@ -299,7 +331,29 @@ fn signature(s: &SimState) -> (Option<i32>, Vec<(bool, bool)>, usize, usize, usi
         urp,
         offline,
         moved,
+        s.groups
+            .values()
+            .map(|g| (g.state.clone(), g.members))
+            .collect(),
     )
+}
+
+/// Whether a group let a commit slot pass between `prev` and `cur` without
+/// its committed offsets moving although it had lag: the first moment a
+/// stalled consumer differs from a healthy one in what a poller reads.
+fn missed_commit(prev: &SimState, cur: &SimState) -> bool {
+    cur.groups.iter().any(|(name, g)| {
+        let Some(p) = prev.groups.get(name) else {
+            return false;
+        };
+        let lagging = g.committed.iter().any(|(topic, offsets)| {
+            offsets.iter().enumerate().any(|(i, c)| {
+                cur.partition(topic, i as i32)
+                    .is_some_and(|part| part.end_offset > *c)
+            })
+        });
+        g.commits > p.commits && g.committed == p.committed && lagging
+    })
 }
 
 async fn run_one(
@@ -316,6 +370,13 @@ async fn run_one(
         .min_by_key(|e| e.at)
         .ok_or_else(|| anyhow::anyhow!("{name}: no events"))?
         .clone();
+    // Kinds the scenario expects from its first fault (any kind when none).
+    let expected_kinds: Vec<String> = scenario
+        .expect
+        .iter()
+        .filter(|e| e.raised_after == first.at)
+        .map(|e| e.kind.clone())
+        .collect();
     let sim = Simulator::start(scenario, SimOptions::default()).await?;
     let bootstrap = sim.bootstrap();
     let dir = std::env::temp_dir().join(format!(
@@ -348,7 +409,15 @@ async fn run_one(
                 return Err(e);
             }
         };
-        let watched = watch(&sim, first.at, opts, &inbox, [&tag_plain, &tag_llm]).await;
+        let watched = watch(
+            &sim,
+            first.at,
+            opts,
+            &inbox,
+            [&tag_plain, &tag_llm],
+            &expected_kinds,
+        )
+        .await;
         d1.stop().await;
         d2.stop().await;
         anyhow::Ok(watched)
@@ -366,13 +435,31 @@ async fn run_one(
     let delivery = |tag: &str, target: f64| {
         let mine: Vec<&(String, Instant, Value)> =
             inbox.iter().filter(|(t, _, _)| t == tag).collect();
-        let before_fault = mine.iter().filter(|(_, at, _)| *at < fault_instant).count();
-        let first = mine
+        let field = |body: &Value, p: &str| {
+            body.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string()
+        };
+        let early: Vec<&&(String, Instant, Value)> = mine
             .iter()
-            .filter(|(_, at, _)| *at >= fault_instant)
-            .min_by_key(|(_, at, _)| *at);
+            .filter(|(_, at, _)| *at < fault_instant)
+            .collect();
+        let before_fault = early.len();
+        let before_fault_titles = early
+            .iter()
+            .map(|(_, _, body)| {
+                format!(
+                    "{}: {}",
+                    field(body, "/incident/kind"),
+                    field(body, "/incident/title")
+                )
+            })
+            .collect();
+        let first = fault_notification(&inbox, tag, fault_instant, &expected_kinds);
         let mut d = Delivery {
             before_fault,
+            before_fault_titles,
             target_s: target,
             ..Default::default()
         };
@@ -406,6 +493,47 @@ async fn run_one(
     })
 }
 
+/// The fault's notification to `tag`: the first after `fault` whose
+/// incident meets one of `kinds` (its own kind or a finding it holds, see
+/// [`crate::sim::kind_meets`]; any incident when `kinds` is empty) and that
+/// is not an update of an incident already notified before the fault.
+fn fault_notification<'a>(
+    inbox: &'a [(String, Instant, Value)],
+    tag: &str,
+    fault: Instant,
+    kinds: &[String],
+) -> Option<&'a (String, Instant, Value)> {
+    let id = |body: &Value| {
+        body.pointer("/incident/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    // The incident's own kind and the kinds of the findings it holds.
+    let expected = |body: &Value| {
+        let own = body.pointer("/incident/kind").and_then(Value::as_str);
+        let held = body
+            .pointer("/incident/counts")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str));
+        let found: Vec<&str> = own.into_iter().chain(held).collect();
+        kinds.is_empty()
+            || kinds
+                .iter()
+                .any(|k| found.iter().any(|f| crate::sim::kind_meets(k, f)))
+    };
+    let mine = || inbox.iter().filter(move |(t, _, _)| t == tag);
+    let early: Vec<Option<String>> = mine()
+        .filter(|(_, at, _)| *at < fault)
+        .map(|(_, _, body)| id(body))
+        .collect();
+    mine()
+        .filter(|(_, at, _)| *at >= fault)
+        .filter(|(_, _, body)| expected(body))
+        .filter(|(_, _, body)| !early.contains(&id(body)))
+        .min_by_key(|(_, at, _)| *at)
+}
+
 /// Samples the simulator every 20 ms: returns the wall instant the fault
 /// fired and the instant it became visible (if it ever did), once both
 /// tagged receivers got a notification after the fault or the wait is over.
@@ -415,9 +543,11 @@ async fn watch(
     opts: &LatencyOptions,
     inbox: &Inbox,
     tags: [&str; 2],
+    kinds: &[String],
 ) -> (Instant, Option<Instant>) {
     let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let mut before = signature(&sim.state());
+    let mut prev = sim.state();
+    let mut before = signature(&prev);
     let mut fault: Option<Instant> = None;
     let mut visible: Option<Instant> = None;
     loop {
@@ -436,20 +566,18 @@ async fn watch(
                 }
             }
             Some(f) => {
-                if visible.is_none() && signature(&state) != before {
+                if visible.is_none()
+                    && (signature(&state) != before || missed_commit(&prev, &state))
+                {
                     visible = Some(now);
                 }
-                let got = |tag: &str| {
-                    inbox
-                        .lock()
-                        .iter()
-                        .any(|(t, when, _)| t == tag && *when >= f)
-                };
+                let got = |tag: &str| fault_notification(&inbox.lock(), tag, f, kinds).is_some();
                 if (got(tags[0]) && got(tags[1])) || now.duration_since(f) > opts.wait_after_fault {
                     return (f, visible);
                 }
             }
         }
+        prev = state;
     }
 }
 
@@ -463,6 +591,15 @@ impl fmt::Display for LatencyReport {
             f,
             "fault -> first webhook notification; poll interval {:.0} s; fake LLM answers after {:.1} s, deadline {:.0} s",
             self.poll_interval_s, self.llm_delay_s, self.llm_deadline_s
+        )?;
+        writeln!(
+            f,
+            "incident pending delays ([incidents] for_*): {}",
+            if self.shipped_pending {
+                "shipped (critical 0 s, warning 30 s, info 5 m)"
+            } else {
+                "0"
+            }
         )?;
         writeln!(
             f,
@@ -530,6 +667,16 @@ impl fmt::Display for LatencyReport {
             .collect();
         if !early.is_empty() {
             writeln!(f, "notifications before the fault: {}", early.join(", "))?;
+            for r in &self.rows {
+                for t in r
+                    .no_llm
+                    .before_fault_titles
+                    .iter()
+                    .chain(&r.llm.before_fault_titles)
+                {
+                    writeln!(f, "  {}: {t}", r.scenario)?;
+                }
+            }
         }
         Ok(())
     }
@@ -582,5 +729,56 @@ mod tests {
         )
         .unwrap();
         assert_eq!(llm.llm.unwrap().deadline.0, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn shipped_pending_keeps_the_incident_delays() {
+        let opts = LatencyOptions {
+            shipped_pending: true,
+            ..Default::default()
+        };
+        let c = daemon_config(
+            "127.0.0.1:9092",
+            &opts,
+            "http://127.0.0.1:1/hook/a".into(),
+            None,
+            &std::env::temp_dir(),
+        )
+        .unwrap();
+        assert_eq!(c.incidents.for_warning.0, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_fault_notification_skips_earlier_incidents_and_other_kinds() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let note = |tag: &str, ms: u64, id: &str, kind: &str, counts: Value| {
+            (
+                tag.to_string(),
+                at(ms),
+                json!({"incident": {"id": id, "kind": kind, "counts": counts}}),
+            )
+        };
+        let inbox = vec![
+            note("a", 100, "early", "anomaly", json!({"anomaly": 1})),
+            note("a", 1_100, "early", "anomaly", json!({"anomaly": 1})),
+            note("a", 1_200, "other", "controller_unstable", json!({})),
+            note("b", 1_250, "x", "at_min_isr", json!({"at_min_isr": 3})),
+            note(
+                "a",
+                1_300,
+                "fault",
+                "broker_down",
+                json!({"under_replicated": 4}),
+            ),
+        ];
+        let kinds = vec!["under_replicated".to_string()];
+        let found = fault_notification(&inbox, "a", at(1_000), &kinds).unwrap();
+        assert_eq!(found.1, at(1_300), "held finding kind counts");
+        let b = fault_notification(&inbox, "b", at(1_000), &kinds).unwrap();
+        assert_eq!(b.1, at(1_250), "a more severe partition kind meets it");
+        let any = fault_notification(&inbox, "a", at(1_000), &[]).unwrap();
+        assert_eq!(any.1, at(1_200), "the update of `early` does not count");
+        assert!(fault_notification(&inbox, "a", at(2_000), &kinds).is_none());
     }
 }

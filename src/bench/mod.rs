@@ -44,7 +44,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             print_report(&report, args.json)
         }
         BenchKind::Latency => {
-            let report = latency::run(&latency::LatencyOptions::default()).await?;
+            let report = latency::run(&latency::LatencyOptions {
+                shipped_pending: args.shipped_pending,
+                ..Default::default()
+            })
+            .await?;
             print_report(&report, args.json)
         }
     }

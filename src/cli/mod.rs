@@ -218,6 +218,11 @@ pub struct BenchArgs {
     /// instead of PLAINTEXT; both sides are configured for it (`scale`).
     #[arg(long)]
     pub sasl_ssl: bool,
+    /// Keep the shipped incident pending delays (`[incidents] for_*`: 30 s
+    /// for warnings) instead of setting them to 0, to see what a default
+    /// installation notifies and when (`latency`).
+    #[arg(long)]
+    pub shipped_pending: bool,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

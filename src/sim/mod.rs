@@ -37,7 +37,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use scenario::{
-    Action, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode, Scenario, TopicSpec,
+    kind_meets, Action, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode, Scenario,
+    TopicSpec,
 };
 pub use state::{BrokerView, GroupView, PartitionView, SimState};
 

@@ -296,6 +296,26 @@ pub struct Expectation {
     pub line: usize,
 }
 
+/// Partition health kinds, least to most severe. The evaluator reports only
+/// the most severe one per partition, so an expected `under_replicated` is
+/// also met by `at_min_isr`, `under_min_isr` or `partition_offline`.
+const PARTITION_LADDER: [&str; 4] = [
+    "under_replicated",
+    "at_min_isr",
+    "under_min_isr",
+    "partition_offline",
+];
+
+/// Whether a finding of kind `found` meets an expectation of kind
+/// `expected`: the same kind, or a more severe partition health kind.
+pub fn kind_meets(expected: &str, found: &str) -> bool {
+    if expected == found {
+        return true;
+    }
+    let rank = |k: &str| PARTITION_LADDER.iter().position(|x| *x == k);
+    matches!((rank(expected), rank(found)), (Some(e), Some(f)) if f >= e)
+}
+
 impl Expectation {
     /// Latest simulated time at which the finding must have been raised.
     pub fn raise_deadline(&self) -> Duration {

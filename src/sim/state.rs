@@ -130,6 +130,8 @@ pub(crate) struct Group {
     /// Committed offset per topic per partition.
     pub committed: Vec<Vec<i64>>,
     pub next_commit_ms: i64,
+    /// Commit slots passed so far (see [`GroupView::commits`]).
+    pub commit_slots: u64,
     /// Stable hash of the name, for the coordinator choice.
     pub hash: u64,
 }
@@ -279,6 +281,7 @@ impl ClusterState {
                 groups.push(Group {
                     hash: fnv(&name),
                     next_commit_ms: rng.random_range(0..ci),
+                    commit_slots: 0,
                     name,
                     topics: tix,
                     members: g.members,
@@ -468,6 +471,7 @@ impl ClusterState {
             let commit = now >= g.next_commit_ms;
             if commit {
                 g.next_commit_ms = now + g.commit_interval_ms;
+                g.commit_slots += 1;
             }
             for (k, &ti) in g.topics.iter().enumerate() {
                 let t = &self.topics[ti];
@@ -802,6 +806,7 @@ impl ClusterState {
                             g.members
                         },
                         committed,
+                        commits: g.commit_slots,
                     },
                 )
             })
@@ -900,6 +905,11 @@ pub struct GroupView {
     pub members: u32,
     /// Committed offsets by topic, indexed by partition.
     pub committed: BTreeMap<String, Vec<i64>>,
+    /// Commit slots that have passed (`commit_interval` apart), whether
+    /// the group committed in them or not (stalled, stopped): a slot that
+    /// passes with the committed offsets unchanged while the log grew is
+    /// the first moment a stall can be seen from outside.
+    pub commits: u64,
 }
 
 #[cfg(test)]
@@ -961,11 +971,19 @@ mod tests {
         }
         let after = s.groups[0].committed[0][0];
         assert!(after > before);
+        // 10 s at one commit every 5 s (default), from a random phase.
+        let slots = s.groups[0].commit_slots;
+        assert!((2..=3).contains(&slots), "{slots}");
         s.apply(&Action::ConsumerStall { group: "g".into() });
         for _ in 0..100 {
             s.tick(100);
         }
         assert_eq!(s.groups[0].committed[0][0], after);
+        assert_eq!(
+            s.groups[0].commit_slots,
+            slots + 2,
+            "missed slots count too"
+        );
         s.apply(&Action::ConsumerRewind {
             group: "g".into(),
             offsets: Some(5),
