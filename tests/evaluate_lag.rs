@@ -1,6 +1,7 @@
 //! Consumer group lag status: every status with the commit history that
 //! produces it, including Burrow's known false alarms.
 
+use isrwatch::config::Dur;
 use isrwatch::evaluate::{LagConfig, LagStatus, LagTracker};
 use isrwatch::snapshot::{GroupInfo, GroupPartition, Time};
 
@@ -120,13 +121,28 @@ fn offset_going_back_is_rewind() {
 }
 
 #[test]
-fn rewind_leaves_the_window() {
-    let mut h = vec![(100, 200), (50, 220)];
-    // then five healthy observations push the rewind out of a window of 5
-    for i in 1..=5 {
-        h.push((50 + i * 40, 220 + i * 40));
+fn rewind_lasts_rewind_for_however_fast_the_polls() {
+    // One poll a second: the rewind leaves a window of 5 after 5 s, but is
+    // reported for `rewind_for` (here 60 s), longer than a 30 s pending delay.
+    let mut tr = LagTracker::new(LagConfig {
+        window: 5,
+        rewind_for: Dur::secs(60),
+        ..Default::default()
+    });
+    let mut status_at = |sec: i64, committed: i64| {
+        let end = 1_000 + sec * 20;
+        let s = tr.update(&[group("g", 1, &[(Some(committed), end)])], t(sec));
+        s.into_iter().next().unwrap()
+    };
+    status_at(0, 900);
+    let s = status_at(1, 500);
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(s.reason.contains("from 900 to 500"), "{}", s.reason);
+    for sec in 2..60 {
+        let s = status_at(sec, 500 + sec * 20);
+        assert_eq!(s.status, LagStatus::Rewind, "at {sec} s: {}", s.reason);
     }
-    let s = run(1, &h);
+    let s = status_at(61, 500 + 61 * 20);
     assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
 }
 

@@ -38,6 +38,7 @@ fn rules() -> RulesConfig {
     };
     r.lag.stall_after = wall(30.0);
     r.lag.stop_after = wall(30.0);
+    r.lag.rewind_for = wall(30.0);
     r
 }
 

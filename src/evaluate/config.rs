@@ -53,6 +53,7 @@ pub const RULE_NAMES: &[&str] = &[
 /// window = 10
 /// stop_after = "5m"
 /// stall_after = "5m"
+/// rewind_for = "5m"
 /// caught_up_lag = 0
 /// err_consume_ratio = 0.5
 /// err_severity = "critical"
@@ -233,6 +234,10 @@ pub struct LagConfig {
     /// STALL: committed offset unchanged for longer than this while lag > 0
     /// and the group has members. Default `5m`.
     pub stall_after: Dur,
+    /// REWIND: reported for this long after a committed offset went back
+    /// (unless the partition is caught up), whatever the poll interval, so
+    /// that it outlasts the incident pending delay. Default `5m`.
+    pub rewind_for: Dur,
     /// A partition whose lag is at most this is caught up (raise to 1 or 2
     /// for transactional producers, whose commit markers leave a lag of a
     /// few offsets behind a caught-up consumer). Default 0.
@@ -257,6 +262,7 @@ impl Default for LagConfig {
             window: 10,
             stop_after: Dur::secs(300),
             stall_after: Dur::secs(300),
+            rewind_for: Dur::secs(300),
             caught_up_lag: 0,
             err_consume_ratio: 0.5,
             err_severity: Severity::Critical,
@@ -275,6 +281,9 @@ impl LagConfig {
                 format!("{path}.window"),
                 format!("must be between 2 and 1000, found {}", self.window),
             );
+        }
+        if self.rewind_for.0.is_zero() {
+            problems.push(format!("{path}.rewind_for"), "must be longer than 0s");
         }
         if self.caught_up_lag < 0 {
             problems.push(

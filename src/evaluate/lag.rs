@@ -19,8 +19,9 @@
 //!    alive but not moving.
 //! 4. **STOP** when the group has no members, lag > 0 and the committed
 //!    offset has not changed for longer than `stop_after`.
-//! 5. **REWIND** when the committed offset went down between two
-//!    observations still in the window.
+//! 5. **REWIND** for `rewind_for` after the committed offset went down
+//!    between two polls (a time, not a number of observations, so a fast
+//!    poll interval does not cut it shorter than the incident pending delay).
 //! 6. With a full window in which the lag never decreased and ended higher
 //!    than it started ("lag grew over the whole window"):
 //!    **ERR** when the consumer advanced by less than `err_consume_ratio`
@@ -69,6 +70,8 @@ struct PartitionTrack {
     committed: i64,
     /// First time the current committed offset was seen.
     committed_since: Time,
+    /// The latest rewind: (committed before, committed after, when).
+    rewound: Option<(i64, i64, Time)>,
 }
 
 /// Per-group state: the partitions it committed on.
@@ -213,7 +216,11 @@ fn update_partition(
             observations: VecDeque::with_capacity(config.window),
             committed,
             committed_since: now,
+            rewound: None,
         });
+    if committed < entry.committed {
+        entry.rewound = Some((entry.committed, committed, now));
+    }
     if entry.committed != committed {
         entry.committed = committed;
         entry.committed_since = now;
@@ -283,20 +290,18 @@ fn judge(config: &LagConfig, t: &PartitionTrack, members: u32, now: Time) -> (La
             ),
         );
     }
-    let rewind = obs
-        .iter()
-        .zip(obs.iter().skip(1))
-        .find(|(a, b)| b.committed < a.committed);
-    if let Some((a, b)) = rewind {
-        return (
-            LagStatus::Rewind,
-            format!(
-                "committed offset went back from {} to {} (lag now {})",
-                a.committed,
-                b.committed,
-                last.lag()
-            ),
-        );
+    if let Some((from, to, at)) = t.rewound {
+        let ago = elapsed(at, now);
+        if ago < config.rewind_for.0 {
+            return (
+                LagStatus::Rewind,
+                format!(
+                    "committed offset went back from {from} to {to} {} ago (lag now {})",
+                    human(ago),
+                    last.lag()
+                ),
+            );
+        }
     }
     let grew = obs.len() >= config.window
         && obs
