@@ -300,3 +300,22 @@ fn results_are_sorted_by_group_name() {
     let names: Vec<&str> = s.iter().map(|g| g.group.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
 }
+
+#[test]
+fn a_rewind_does_not_hide_a_stalled_partition() {
+    // Partition 0 stalls for 6 minutes; partition 1 rewinds meanwhile.
+    // REWIND is a warning and STALL critical: the group is STALL.
+    let mut tr = tracker();
+    tr.update(
+        &[group("g", 2, &[(Some(100), 500), (Some(900), 1_000)])],
+        t(0),
+    );
+    let s = tr.update(
+        &[group("g", 2, &[(Some(100), 900), (Some(300), 1_400)])],
+        t(360),
+    );
+    let s = s.into_iter().next().unwrap();
+    assert_eq!(s.partitions[1].status, LagStatus::Rewind);
+    assert_eq!(s.partitions[0].status, LagStatus::Stall);
+    assert_eq!(s.status, LagStatus::Stall, "{}", s.reason);
+}

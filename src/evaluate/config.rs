@@ -274,6 +274,18 @@ impl Default for LagConfig {
 }
 
 impl LagConfig {
+    /// The severity of a group in `status` (`warning` for WARN and OK).
+    pub fn severity(&self, status: super::LagStatus) -> Severity {
+        use super::LagStatus::*;
+        match status {
+            Ok | Warn => Severity::Warning,
+            Err => self.err_severity,
+            Stop => self.stop_severity,
+            Stall => self.stall_severity,
+            Rewind => self.rewind_severity,
+        }
+    }
+
     /// Checks ranges. `path` is the table's key path (usually `rules.lag`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         if !(2..=1000).contains(&self.window) {

@@ -31,8 +31,9 @@
 //!    otherwise **WARN**: slow but progressing (Burrow reports ERR there).
 //! 7. **OK** otherwise.
 //!
-//! A group's status is the worst of its partitions' (in [`LagStatus`]'s
-//! order, Burrow's), with one sentence naming the partitions and numbers.
+//! A group's status is its most severe partition status (by the configured
+//! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
+//! naming the partitions and numbers.
 //! A group absent from the snapshot (deleted, or state `Dead`) is
 //! forgotten: no status, its state dropped.
 
@@ -170,10 +171,13 @@ fn update_group(
         .iter()
         .map(|p| update_partition(config, track, p, group.members, now))
         .collect();
+    // The most severe partition status; among equally severe ones, the
+    // latest in Burrow's order. So a partition in REWIND (a warning by
+    // default) does not hide another one in STALL, STOP or ERR.
     let status = judged
         .iter()
         .map(|j| j.status.status)
-        .max()
+        .max_by_key(|s| (config.severity(*s), *s))
         .unwrap_or(LagStatus::Ok);
     let reason = reason(group, status, &judged);
     GroupLagStatus {

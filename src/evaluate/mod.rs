@@ -75,7 +75,7 @@ pub enum LagStatus {
     /// The group has members, lag > 0, and the committed offset has not
     /// changed for longer than `stall_after`.
     Stall,
-    /// The committed offset went backwards within the window.
+    /// The committed offset went backwards less than `rewind_for` ago.
     Rewind,
 }
 
@@ -106,7 +106,7 @@ pub struct PartitionLagStatus {
     pub lag_seconds: Option<f64>,
 }
 
-/// Lag status of one group: the worst of its partitions, with why.
+/// Lag status of one group: the most severe of its partitions, with why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupLagStatus {
     pub group: String,

@@ -489,13 +489,7 @@ impl RuleEvaluator {
             .iter()
             .filter(|s| s.status != LagStatus::Ok)
             .map(|s| {
-                let severity = match s.status {
-                    LagStatus::Ok | LagStatus::Warn => Severity::Warning,
-                    LagStatus::Err => lc.err_severity,
-                    LagStatus::Stop => lc.stop_severity,
-                    LagStatus::Stall => lc.stall_severity,
-                    LagStatus::Rewind => lc.rewind_severity,
-                };
+                let severity = lc.severity(s.status);
                 let affected = s.partitions.iter().filter(|p| p.status == s.status).count();
                 let mut f = self
                     .finding(
