@@ -338,22 +338,20 @@ fn signature(s: &SimState) -> Signature {
     )
 }
 
-/// Whether a group let a commit slot pass between `prev` and `cur` without
+/// Whether `group` let a commit slot pass between `prev` and `cur` without
 /// its committed offsets moving although it had lag: the first moment a
 /// stalled consumer differs from a healthy one in what a poller reads.
-fn missed_commit(prev: &SimState, cur: &SimState) -> bool {
-    cur.groups.iter().any(|(name, g)| {
-        let Some(p) = prev.groups.get(name) else {
-            return false;
-        };
-        let lagging = g.committed.iter().any(|(topic, offsets)| {
-            offsets.iter().enumerate().any(|(i, c)| {
-                cur.partition(topic, i as i32)
-                    .is_some_and(|part| part.end_offset > *c)
-            })
-        });
-        g.commits > p.commits && g.committed == p.committed && lagging
-    })
+fn missed_commit(prev: &SimState, cur: &SimState, group: &str) -> bool {
+    let (Some(p), Some(g)) = (prev.groups.get(group), cur.groups.get(group)) else {
+        return false;
+    };
+    let lagging = g.committed.iter().any(|(topic, offsets)| {
+        offsets.iter().enumerate().any(|(i, c)| {
+            cur.partition(topic, i as i32)
+                .is_some_and(|part| part.end_offset > *c)
+        })
+    });
+    g.commits > p.commits && g.committed == p.committed && lagging
 }
 
 async fn run_one(
@@ -377,6 +375,10 @@ async fn run_one(
         .filter(|e| e.raised_after == first.at)
         .map(|e| e.kind.clone())
         .collect();
+    let stalled = match &first.action {
+        crate::sim::Action::ConsumerStall { group } => Some(group.clone()),
+        _ => None,
+    };
     let sim = Simulator::start(scenario, SimOptions::default()).await?;
     let bootstrap = sim.bootstrap();
     let dir = std::env::temp_dir().join(format!(
@@ -416,6 +418,7 @@ async fn run_one(
             &inbox,
             [&tag_plain, &tag_llm],
             &expected_kinds,
+            stalled.as_deref(),
         )
         .await;
         d1.stop().await;
@@ -523,20 +526,22 @@ fn fault_notification<'a>(
                 .any(|k| found.iter().any(|f| crate::sim::kind_meets(k, f)))
     };
     let mine = || inbox.iter().filter(move |(t, _, _)| t == tag);
-    let early: Vec<Option<String>> = mine()
+    let early: Vec<String> = mine()
         .filter(|(_, at, _)| *at < fault)
-        .map(|(_, _, body)| id(body))
+        .filter_map(|(_, _, body)| id(body))
         .collect();
     mine()
         .filter(|(_, at, _)| *at >= fault)
         .filter(|(_, _, body)| expected(body))
-        .filter(|(_, _, body)| !early.contains(&id(body)))
+        .filter(|(_, _, body)| id(body).is_none_or(|i| !early.contains(&i)))
         .min_by_key(|(_, at, _)| *at)
 }
 
 /// Samples the simulator every 20 ms: returns the wall instant the fault
 /// fired and the instant it became visible (if it ever did), once both
-/// tagged receivers got a notification after the fault or the wait is over.
+/// tagged receivers got the fault's notification ([`fault_notification`])
+/// or the wait is over. `stalled` names the group of a `consumer_stall`
+/// fault, the only one whose missed commits make it visible.
 async fn watch(
     sim: &SimHandle,
     at: Duration,
@@ -544,6 +549,7 @@ async fn watch(
     inbox: &Inbox,
     tags: [&str; 2],
     kinds: &[String],
+    stalled: Option<&str>,
 ) -> (Instant, Option<Instant>) {
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut prev = sim.state();
@@ -567,7 +573,8 @@ async fn watch(
             }
             Some(f) => {
                 if visible.is_none()
-                    && (signature(&state) != before || missed_commit(&prev, &state))
+                    && (signature(&state) != before
+                        || stalled.is_some_and(|g| missed_commit(&prev, &state, g)))
                 {
                     visible = Some(now);
                 }
@@ -596,9 +603,15 @@ impl fmt::Display for LatencyReport {
             f,
             "incident pending delays ([incidents] for_*): {}",
             if self.shipped_pending {
-                "shipped (critical 0 s, warning 30 s, info 5 m)"
+                let d = crate::incident::IncidentConfig::default();
+                format!(
+                    "shipped (critical {}, warning {}, info {})",
+                    humantime::format_duration(d.for_critical.0),
+                    humantime::format_duration(d.for_warning.0),
+                    humantime::format_duration(d.for_info.0)
+                )
             } else {
-                "0"
+                "0".to_string()
             }
         )?;
         writeln!(

@@ -116,6 +116,25 @@ impl Config {
                 }
             }
         }
+        // A REWIND shorter than its incident's pending delay is never
+        // notified: the incident is dropped while still pending.
+        let lag = &self.rules.lag;
+        let pending = self.incidents.for_duration(
+            crate::finding::FindingKind::ConsumerLag,
+            lag.rewind_severity,
+        );
+        if !lag.rewind_for.0.is_zero() && lag.rewind_for.0 <= pending {
+            out.push(Problem {
+                path: "rules.lag.rewind_for".to_string(),
+                line: None,
+                message: format!(
+                    "{} is not longer than the pending delay of a {} consumer_lag incident ({}): a consumer rewind would never be notified",
+                    humantime::format_duration(lag.rewind_for.0),
+                    lag.rewind_severity.as_str(),
+                    humantime::format_duration(pending)
+                ),
+            });
+        }
         out
     }
 }
@@ -471,6 +490,19 @@ bootstrap = ["h:1"]
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(w[0].path, "clusters[0].properties.\"sasl.password\"");
         assert!(!w[0].message.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_rewind_shorter_than_its_pending_delay_is_a_warning() {
+        let base = "[[clusters]]\nname = \"a\"\nbootstrap = [\"h:1\"]\n";
+        let ok = parse(base, "t").unwrap();
+        assert!(ok.warnings().is_empty(), "{:?}", ok.warnings());
+        let c = parse(&format!("{base}[rules.lag]\nrewind_for = \"20s\"\n"), "t").unwrap();
+        let w = c.warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].path, "rules.lag.rewind_for");
+        assert!(w[0].message.contains("20s"), "{}", w[0].message);
+        assert!(w[0].message.contains("30s"), "{}", w[0].message);
     }
 
     #[test]

@@ -905,10 +905,11 @@ pub struct GroupView {
     pub members: u32,
     /// Committed offsets by topic, indexed by partition.
     pub committed: BTreeMap<String, Vec<i64>>,
-    /// Commit slots that have passed (`commit_interval` apart), whether
-    /// the group committed in them or not (stalled, stopped): a slot that
-    /// passes with the committed offsets unchanged while the log grew is
-    /// the first moment a stall can be seen from outside.
+    /// Commit slots that have passed (`commit_interval` apart) while the
+    /// group had members, whether it committed in them or not (stalled); a
+    /// stopped group counts none. A slot that passes with the committed
+    /// offsets unchanged while the log grew is the first moment a stall can
+    /// be seen from outside.
     pub commits: u64,
 }
 
