@@ -319,3 +319,30 @@ fn a_rewind_does_not_hide_a_stalled_partition() {
     assert_eq!(s.partitions[0].status, LagStatus::Stall);
     assert_eq!(s.status, LagStatus::Stall, "{}", s.reason);
 }
+
+#[test]
+fn a_failed_offset_fetch_keeps_the_windows() {
+    // A rewind, then one poll whose offsets fetch failed (the poller then
+    // reports the assigned partitions without committed offsets), then a
+    // normal poll: the REWIND goes on and the stall clock is not restarted.
+    let mut tr = tracker();
+    tr.update(&[group("g", 1, &[(Some(900), 1_000)])], t(0));
+    tr.update(&[group("g", 1, &[(Some(500), 1_020)])], t(15));
+    let mut failed = group("g", 1, &[(None, 0)]);
+    failed.partitions[0].end_offset = None;
+    failed.partitions[0].lag = None;
+    failed.error = Some("COORDINATOR_NOT_AVAILABLE".into());
+    let s = tr.update(&[failed], t(30)).into_iter().next().unwrap();
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(
+        s.reason.contains("COORDINATOR_NOT_AVAILABLE"),
+        "{}",
+        s.reason
+    );
+    assert_eq!(tr.tracked_partitions(), 1);
+    let s = tr.update(&[group("g", 1, &[(Some(500), 1_060)])], t(45));
+    assert_eq!(s[0].status, LagStatus::Rewind, "{}", s[0].reason);
+    // Unchanged since t=15 (not since the failed poll): STALL after 5 min.
+    let s = tr.update(&[group("g", 1, &[(Some(500), 1_400)])], t(330));
+    assert_eq!(s[0].status, LagStatus::Stall, "{}", s[0].reason);
+}

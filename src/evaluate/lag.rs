@@ -35,7 +35,9 @@
 //! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
 //! naming the partitions and numbers.
 //! A group absent from the snapshot (deleted, or state `Dead`) is
-//! forgotten: no status, its state dropped.
+//! forgotten: no status, its state dropped. A group whose offsets could not
+//! be read this poll (`error` set) keeps its windows and is judged again
+//! from them, as of the poll's time.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -156,6 +158,33 @@ fn update_group(
     group: &GroupInfo,
     now: Time,
 ) -> GroupLagStatus {
+    // Its offsets could not be read this poll: keep what is known and
+    // judge it again as of `now`, rather than forgetting every window (which
+    // would end a REWIND and restart the STALL clock on one failed fetch).
+    if let (Some(error), false) = (&group.error, track.partitions.is_empty()) {
+        let mut judged: Vec<Judged> = track
+            .partitions
+            .iter()
+            .map(|((topic, partition), entry)| {
+                let (status, detail) = judge(config, entry, group.members, now);
+                Judged {
+                    status: PartitionLagStatus {
+                        topic: topic.clone(),
+                        partition: *partition,
+                        status,
+                        lag: entry.observations.back().map(Observation::lag),
+                        lag_seconds: None,
+                    },
+                    detail: format!("{topic}-{partition} {detail} (last known: {error})"),
+                    never_committed: false,
+                }
+            })
+            .collect();
+        judged.sort_by(|a, b| {
+            (&a.status.topic, a.status.partition).cmp(&(&b.status.topic, b.status.partition))
+        });
+        return group_status(config, group, judged);
+    }
     // Forget partitions the group no longer reports or never committed.
     let current: std::collections::HashSet<(&str, i32)> = group
         .partitions
@@ -171,6 +200,11 @@ fn update_group(
         .iter()
         .map(|p| update_partition(config, track, p, group.members, now))
         .collect();
+    group_status(config, group, judged)
+}
+
+/// The group's status from its partitions' judgements.
+fn group_status(config: &LagConfig, group: &GroupInfo, judged: Vec<Judged>) -> GroupLagStatus {
     // The most severe partition status; among equally severe ones, the
     // latest in Burrow's order. So a partition in REWIND (a warning by
     // default) does not hide another one in STALL, STOP or ERR.
