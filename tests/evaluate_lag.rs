@@ -346,3 +346,15 @@ fn a_failed_offset_fetch_keeps_the_windows() {
     let s = tr.update(&[group("g", 1, &[(Some(500), 1_400)])], t(330));
     assert_eq!(s[0].status, LagStatus::Stall, "{}", s[0].reason);
 }
+
+#[test]
+fn a_failed_describe_with_offsets_still_updates() {
+    // The describe failed but the offsets came: they are used.
+    let mut tr = tracker();
+    tr.update(&[group("g", 1, &[(Some(900), 1_000)])], t(0));
+    let mut g = group("g", 1, &[(Some(500), 1_020)]);
+    g.error = Some("describe: COORDINATOR_LOAD_IN_PROGRESS".into());
+    let s = tr.update(&[g], t(15));
+    assert_eq!(s[0].status, LagStatus::Rewind, "{}", s[0].reason);
+    assert!(s[0].reason.contains("from 900 to 500"), "{}", s[0].reason);
+}

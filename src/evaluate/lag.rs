@@ -36,8 +36,8 @@
 //! naming the partitions and numbers.
 //! A group absent from the snapshot (deleted, or state `Dead`) is
 //! forgotten: no status, its state dropped. A group whose offsets could not
-//! be read this poll (`error` set) keeps its windows and is judged again
-//! from them, as of the poll's time.
+//! be read this poll (`error` set, no committed offset) keeps its windows
+//! and is judged again from them, as of the poll's time.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -158,10 +158,14 @@ fn update_group(
     group: &GroupInfo,
     now: Time,
 ) -> GroupLagStatus {
-    // Its offsets could not be read this poll: keep what is known and
-    // judge it again as of `now`, rather than forgetting every window (which
-    // would end a REWIND and restart the STALL clock on one failed fetch).
-    if let (Some(error), false) = (&group.error, track.partitions.is_empty()) {
+    // Its offsets could not be read this poll (an error and no committed
+    // offset at all; a failed describe alone still brings offsets): keep
+    // what is known and judge it again as of `now`, rather than forgetting
+    // every window (which would end a REWIND and restart the STALL clock on
+    // one failed fetch).
+    let offsets_unknown = group.partitions.iter().all(|p| p.committed.is_none());
+    if let (Some(error), true, false) = (&group.error, offsets_unknown, track.partitions.is_empty())
+    {
         let mut judged: Vec<Judged> = track
             .partitions
             .iter()
