@@ -436,27 +436,13 @@ async fn run_one(
     let llm_target = plain_target + opts.llm_deadline.as_secs_f64();
     let inbox = inbox.lock();
     let delivery = |tag: &str, target: f64| {
-        let mine: Vec<&(String, Instant, Value)> =
-            inbox.iter().filter(|(t, _, _)| t == tag).collect();
-        let field = |body: &Value, p: &str| {
-            body.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string()
-        };
-        let early: Vec<&&(String, Instant, Value)> = mine
-            .iter()
-            .filter(|(_, at, _)| *at < fault_instant)
-            .collect();
+        let early: Vec<&Value> = before(&inbox, tag, fault_instant).collect();
         let before_fault = early.len();
         let before_fault_titles = early
             .iter()
-            .map(|(_, _, body)| {
-                format!(
-                    "{}: {}",
-                    field(body, "/incident/kind"),
-                    field(body, "/incident/title")
-                )
+            .map(|body| {
+                let field = |k| incident_str(body, k).unwrap_or("?");
+                format!("{}: {}", field("kind"), field("title"))
             })
             .collect();
         let first = fault_notification(&inbox, tag, fault_instant, &expected_kinds);
@@ -471,10 +457,7 @@ async fn run_one(
             let after_visible = at.saturating_duration_since(visible).as_secs_f64();
             d.after_visible_s = Some(after_visible);
             d.within_target = after_visible <= target;
-            d.kind = body
-                .pointer("/incident/kind")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            d.kind = incident_str(body, "kind").map(str::to_string);
             d.summary_source = body
                 .pointer("/summary/source/type")
                 .or_else(|| body.pointer("/summary/source"))
@@ -496,6 +479,23 @@ async fn run_one(
     })
 }
 
+/// A string field of a webhook body's incident (`kind`, `id`, `title`).
+fn incident_str<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
+    body.get("incident")?.get(key)?.as_str()
+}
+
+/// The bodies sent to `tag` before `fault`.
+fn before<'a>(
+    inbox: &'a [(String, Instant, Value)],
+    tag: &'a str,
+    fault: Instant,
+) -> impl Iterator<Item = &'a Value> {
+    inbox
+        .iter()
+        .filter(move |(t, at, _)| t == tag && *at < fault)
+        .map(|(_, _, body)| body)
+}
+
 /// The fault's notification to `tag`: the first after `fault` whose
 /// incident meets one of `kinds` (its own kind or a finding it holds, see
 /// [`crate::sim::kind_meets`]; any incident when `kinds` is empty) and that
@@ -506,14 +506,9 @@ fn fault_notification<'a>(
     fault: Instant,
     kinds: &[String],
 ) -> Option<&'a (String, Instant, Value)> {
-    let id = |body: &Value| {
-        body.pointer("/incident/id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
     // The incident's own kind and the kinds of the findings it holds.
     let expected = |body: &Value| {
-        let own = body.pointer("/incident/kind").and_then(Value::as_str);
+        let own = incident_str(body, "kind");
         let held = body
             .pointer("/incident/counts")
             .and_then(Value::as_object)
@@ -525,15 +520,14 @@ fn fault_notification<'a>(
                 .iter()
                 .any(|k| found.iter().any(|f| crate::sim::kind_meets(k, f)))
     };
-    let mine = || inbox.iter().filter(move |(t, _, _)| t == tag);
-    let early: Vec<String> = mine()
-        .filter(|(_, at, _)| *at < fault)
-        .filter_map(|(_, _, body)| id(body))
+    let early: Vec<&str> = before(inbox, tag, fault)
+        .filter_map(|body| incident_str(body, "id"))
         .collect();
-    mine()
-        .filter(|(_, at, _)| *at >= fault)
+    inbox
+        .iter()
+        .filter(|(t, at, _)| t == tag && *at >= fault)
         .filter(|(_, _, body)| expected(body))
-        .filter(|(_, _, body)| id(body).is_none_or(|i| !early.contains(&i)))
+        .filter(|(_, _, body)| incident_str(body, "id").is_none_or(|i| !early.contains(&i)))
         .min_by_key(|(_, at, _)| *at)
 }
 
