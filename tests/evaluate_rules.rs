@@ -340,30 +340,48 @@ fn changes(at: i64, broker: i32, shrinks: usize, expands: usize) -> Vec<IsrChang
 }
 
 #[test]
-fn isr_churn_counts_shrinks_and_expands_over_the_window() {
+fn isr_churn_counts_replicas_leaving_again_after_they_rejoined() {
     let mut ev = eval(); // 20 within 5 minutes
-    let mut at = 0;
     let step = |ev: &mut RuleEvaluator, at: i64, c: Vec<IsrChange>| {
         let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
         s.isr_changes = c;
         ev.evaluate(&s, t(at))
     };
-    for _ in 0..3 {
-        let e = step(&mut ev, at, changes(at, 2, 3, 3));
-        assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
-        at += 60;
-    }
-    let e = step(&mut ev, at, changes(at, 2, 1, 1)); // 20 in all
+    // 10 replicas of broker 2 leave, rejoin, leave and rejoin: two changes
+    // each beyond the first leave-and-rejoin.
+    let e = step(&mut ev, 0, changes(0, 2, 10, 0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    let e = step(&mut ev, 60, changes(60, 2, 0, 10));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    let e = step(&mut ev, 120, changes(120, 2, 10, 0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty(), "10 < 20");
+    let e = step(&mut ev, 180, changes(180, 2, 0, 10));
     let f = of_kind(&e, FindingKind::IsrChurn);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].subject, Subject::Broker { id: 2 });
     assert_eq!(f[0].brokers, vec![2]);
-    assert_eq!(f[0].metrics["shrinks"], 10.0);
-    assert_eq!(f[0].metrics["expands"], 10.0);
+    assert_eq!(f[0].metrics["changes"], 20.0);
+    assert_eq!(f[0].metrics["shrinks"], 20.0);
+    assert_eq!(f[0].metrics["expands"], 20.0);
+    assert_eq!(f[0].metrics["replicas"], 10.0);
     // Quiet for 5 minutes: the points leave the window and are dropped.
-    let e = step(&mut ev, at + 301, Vec::new());
+    let e = step(&mut ev, 180 + 301, Vec::new());
     assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
     assert_eq!(ev.state_size().churn_points, 0);
+}
+
+#[test]
+fn a_broker_leaving_and_catching_up_is_not_churn() {
+    // A restart: 500 replicas of broker 2 leave their ISRs and rejoin once
+    // it has caught up. That is broker_down and its recovery, not churn.
+    let mut ev = eval();
+    let mut s = snap(0, &[1, 3], vec![healthy("t", 3)]);
+    s.isr_changes = changes(0, 2, 500, 0);
+    ev.evaluate(&s, t(0));
+    let mut s = snap(30, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.isr_changes = changes(30, 2, 0, 500);
+    let e = ev.evaluate(&s, t(30));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
 }
 
 #[test]

@@ -15,6 +15,16 @@ fn manager() -> IncidentManager {
     IncidentManager::new(&IncidentConfig::default(), Silences::new())
 }
 
+/// Resolves a broker's incident on the first poll after it caught up, for
+/// tests about something else than the recovery hold.
+fn manager_without_recovery_hold() -> IncidentManager {
+    let cfg = IncidentConfig {
+        broker_recovery_hold: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    IncidentManager::new(&cfg, Silences::new())
+}
+
 fn partition(kind: FindingKind, sev: Severity, topic: &str, p: i32, brokers: &[i32]) -> Finding {
     Finding::new(
         "prod",
@@ -97,15 +107,30 @@ fn broker_down_is_one_incident_one_firing_then_one_resolved() {
         assert!(m.ingest("prod", &broker_2_down(), t(15 * i)).is_empty());
     }
 
-    // Broker back: exactly one Resolved.
-    let out = m.ingest("prod", &[], t(200));
+    // Broker back, its replicas catching up: the same incident, recovering,
+    // and nothing notified (not a new "replication trouble" incident).
+    let catching_up: Vec<Finding> = broker_2_down().into_iter().skip(1).take(400).collect();
+    assert!(m.ingest("prod", &catching_up, t(150)).is_empty());
+    let open = m.incidents();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        open[0].title,
+        "Broker 2 is back on prod, catching up: 400 partitions under-replicated"
+    );
+    // Caught up: held for broker_recovery_hold (2m), then exactly one Resolved.
+    assert!(m.ingest("prod", &[], t(200)).is_empty());
+    assert!(m.ingest("prod", &[], t(319)).is_empty());
+    let out = m.ingest("prod", &[], t(320));
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].1, NotifyReason::Resolved);
     assert_eq!(out[0].0.state, IncidentState::Resolved);
-    assert_eq!(out[0].0.resolved_at, Some(t(200)));
+    assert_eq!(out[0].0.resolved_at, Some(t(320)));
     let events: Vec<&str> = out[0].0.timeline.iter().map(|e| e.event.as_str()).collect();
-    assert_eq!(events, vec!["opened", "firing", "resolved"]);
-    assert!(m.ingest("prod", &[], t(215)).is_empty());
+    assert_eq!(
+        events,
+        vec!["opened", "firing", "de_escalated", "recovering", "resolved"]
+    );
+    assert!(m.ingest("prod", &[], t(335)).is_empty());
     // Still visible for the API.
     assert_eq!(m.incidents()[0].state, IncidentState::Resolved);
 }
@@ -275,7 +300,7 @@ fn replication_anomaly_is_absorbed_other_series_are_separate() {
 
 #[test]
 fn unreachable_cluster_absorbs_everything_and_freezes_the_rest() {
-    let mut m = manager();
+    let mut m = manager_without_recovery_hold();
     assert_eq!(m.ingest("prod", &broker_2_down(), t(0)).len(), 1);
     // The cluster cannot be polled; the evaluator may still report stale findings.
     let mut fs = vec![Finding::new(
@@ -406,11 +431,11 @@ fn a_hundred_thousand_partitions_are_still_one_incident() {
 
 #[test]
 fn a_restart_with_saved_state_does_not_re_announce() {
-    let mut a = manager();
+    let mut a = manager_without_recovery_hold();
     let fired = a.ingest("prod", &broker_2_down(), t(0))[0].0.clone();
     let json = serde_json::to_string(&a.export_state()).unwrap();
 
-    let mut b = manager();
+    let mut b = manager_without_recovery_hold();
     b.restore_state(serde_json::from_str(&json).unwrap());
     // The evaluator restarted too: new `since`, same facts.
     let mut again = broker_2_down();
@@ -422,4 +447,80 @@ fn a_restart_with_saved_state_does_not_re_announce() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].1, NotifyReason::Resolved);
     assert_eq!(out[0].0.id, fired.id);
+}
+
+/// What a cluster shows while broker 2 restarts: down, then back with its
+/// replicas catching up, leaders not yet moved back and ISR changes, then
+/// healthy. One incident, two notifications.
+#[test]
+fn a_broker_restart_is_one_incident_whose_recovery_is_an_update() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    notes.extend(m.ingest("prod", &broker_2_down(), t(0)));
+    notes.extend(m.ingest("prod", &broker_2_down(), t(15)));
+    // Back: catching up, at min ISR on some partitions, the returned broker
+    // leads nothing yet, and the whole cluster's leadership is skewed.
+    let mut back: Vec<Finding> = (0..40)
+        .map(|p| partition(FindingKind::AtMinIsr, Severity::Warning, "orders", p, &[2]))
+        .collect();
+    back.push(
+        Finding::new(
+            "prod",
+            FindingKind::LeaderImbalance,
+            Severity::Warning,
+            Subject::Broker { id: 2 },
+            t(30),
+        )
+        .with_brokers([2]),
+    );
+    back.push(Finding::new(
+        "prod",
+        FindingKind::LeaderImbalance,
+        Severity::Warning,
+        Subject::Cluster,
+        t(30),
+    ));
+    for i in 0..8 {
+        notes.extend(m.ingest("prod", &back, t(30 + 15 * i)));
+    }
+    assert_eq!(m.incidents().len(), 1, "{:#?}", m.incidents());
+    for i in 0..10 {
+        notes.extend(m.ingest("prod", &[], t(150 + 15 * i)));
+    }
+    let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
+    assert_eq!(reasons, vec![NotifyReason::Firing, NotifyReason::Resolved]);
+    assert!(notes.iter().all(|(i, _)| i.kind == FindingKind::BrokerDown));
+}
+
+/// A broker that fails again while its incident is held after recovery
+/// continues that incident: no second firing.
+#[test]
+fn a_broker_failing_again_within_the_recovery_hold_is_the_same_incident() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    for (at, down) in [(0, true), (20, false), (60, true), (80, false), (120, true)] {
+        let fs = if down { broker_2_down() } else { Vec::new() };
+        notes.extend(m.ingest("prod", &fs, t(at)));
+    }
+    notes.extend(m.ingest("prod", &[], t(140)));
+    notes.extend(m.ingest("prod", &[], t(261)));
+    let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
+    assert_eq!(reasons, vec![NotifyReason::Firing, NotifyReason::Resolved]);
+}
+
+/// After the hold, the same broker failing is a new incident.
+#[test]
+fn a_broker_failing_after_the_recovery_hold_is_a_new_incident() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    notes.extend(m.ingest("prod", &broker_2_down(), t(0)));
+    notes.extend(m.ingest("prod", &[], t(30)));
+    notes.extend(m.ingest("prod", &[], t(150)));
+    notes.extend(m.ingest("prod", &broker_2_down(), t(600)));
+    let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        reasons,
+        vec![NotifyReason::Firing, NotifyReason::Resolved, NotifyReason::Firing]
+    );
+    assert_ne!(notes[0].0.id, notes[2].0.id);
 }

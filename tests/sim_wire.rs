@@ -351,12 +351,7 @@ async fn garbage_and_truncated_frames_close_only_that_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn large_cluster_metadata_is_complete() {
-    use isrwatch::sim::ClusterSpec;
-    let scenario = Scenario {
-        cluster: ClusterSpec::synthetic(5, 200, 100, 3, 500),
-        events: vec![],
-        expect: vec![],
-    };
+    let scenario = Scenario::synthetic(5, 200, 100, 3, 500);
     let sim = Simulator::start(scenario, SimOptions::default())
         .await
         .unwrap();

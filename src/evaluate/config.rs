@@ -40,7 +40,7 @@ pub const RULE_NAMES: &[&str] = &[
 /// at_min_isr_for = "0s"
 /// at_min_isr_when_fully_replicated = false
 /// under_replicated_for = "0s"
-/// isr_churn_threshold = 20             # shrinks + expands per broker ...
+/// isr_churn_threshold = 20             # ISR changes per broker beyond one leave-and-rejoin per replica ...
 /// isr_churn_window = "5m"              # ... within this window
 /// leader_imbalance_broker_percent = 10.0
 /// leader_imbalance_cluster_percent = 10.0
@@ -90,8 +90,10 @@ pub struct RulesConfig {
     pub at_min_isr_when_fully_replicated: bool,
     /// `under_replicated` (ISR smaller than the replica set). Default `0s`.
     pub under_replicated_for: Dur,
-    /// `isr_churn`: shrinks + expands involving one broker within
-    /// `isr_churn_window` that fire the rule (count ≥ threshold). Default 20.
+    /// `isr_churn`: ISR changes of one broker's replicas within
+    /// `isr_churn_window`, beyond one leave-and-rejoin per replica (an
+    /// outage and its catch-up are not churn), that fire the rule (count ≥
+    /// threshold). Default 20.
     pub isr_churn_threshold: u32,
     /// `isr_churn`: the sliding window. Default `5m`.
     pub isr_churn_window: Dur,

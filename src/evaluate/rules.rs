@@ -29,15 +29,17 @@ use crate::snapshot::{
     BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, PartitionInfo, Time, TopicInfo,
 };
 
-/// Most ISR-churn points kept per broker, whatever the window.
-const MAX_CHURN_POINTS: usize = 4096;
+/// Most ISR changes remembered per replica: enough to count every change
+/// beyond one leave-and-rejoin up to any sensible threshold.
+const MAX_CHANGES_PER_REPLICA: usize = 64;
 
-/// ISR changes involving one broker in one snapshot.
-#[derive(Debug, Clone, Copy)]
-struct ChurnPoint {
-    at: Time,
-    shrinks: u32,
-    expands: u32,
+/// One replica: a broker's copy of one partition.
+type ReplicaKey = (BrokerId, String, i32);
+
+/// ISR changes of one replica within the churn window, oldest first.
+#[derive(Debug, Clone, Default)]
+struct ReplicaChanges {
+    at: VecDeque<(Time, IsrChangeKind)>,
 }
 
 /// How much state the evaluator holds, for tests and self-monitoring.
@@ -55,7 +57,7 @@ pub struct StateSize {
     pub topic_series: usize,
     /// Brokers whose `leader_share` is scored.
     pub broker_series: usize,
-    /// ISR-churn points kept over all brokers.
+    /// ISR changes kept over all replicas (for `isr_churn`).
     pub churn_points: usize,
     /// Controller changes kept in the window.
     pub controller_changes: usize,
@@ -78,7 +80,7 @@ pub struct RuleEvaluator {
     first_seen: HashMap<(FindingKind, Subject), Time>,
     last_controller: Option<BrokerId>,
     controller_changes: VecDeque<Time>,
-    churn: BTreeMap<BrokerId, VecDeque<ChurnPoint>>,
+    churn: HashMap<ReplicaKey, ReplicaChanges>,
     prev_group_lag: HashMap<String, (Time, i64)>,
     prev_topic_end: HashMap<String, (Time, i64, usize)>,
     scored_brokers: BTreeSet<BrokerId>,
@@ -95,7 +97,7 @@ impl RuleEvaluator {
             first_seen: HashMap::new(),
             last_controller: None,
             controller_changes: VecDeque::new(),
-            churn: BTreeMap::new(),
+            churn: HashMap::new(),
             prev_group_lag: HashMap::new(),
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
@@ -111,7 +113,7 @@ impl RuleEvaluator {
             group_series: self.prev_group_lag.len(),
             topic_series: self.prev_topic_end.len(),
             broker_series: self.scored_brokers.len(),
-            churn_points: self.churn.values().map(VecDeque::len).sum(),
+            churn_points: self.churn.values().map(|c| c.at.len()).sum(),
             controller_changes: self.controller_changes.len(),
         }
     }
@@ -209,7 +211,13 @@ impl RuleEvaluator {
 
     fn controller_unstable(&mut self, snap: &ClusterSnapshot, now: Time) -> Vec<Vec<Finding>> {
         if let Some(c) = snap.controller.filter(|c| *c >= 0) {
-            if self.last_controller.is_some_and(|p| p != c) {
+            // A controller that left the cluster (restarted, crashed) hands
+            // over as it must: that move is the broker's outage, told by
+            // broker_down. Only a move away from a live controller counts.
+            let previous_live = self
+                .last_controller
+                .is_some_and(|p| p != c && snap.brokers.iter().any(|b| b.id == p));
+            if previous_live {
                 self.controller_changes.push_back(snap.taken_at);
             }
             self.last_controller = Some(c);
@@ -345,41 +353,52 @@ impl RuleEvaluator {
         out
     }
 
+    /// ISR churn: replicas that keep leaving and rejoining ISRs. One leave
+    /// and one rejoin per replica within the window is an outage and its
+    /// recovery (a broker restarting, a follower catching up), which other
+    /// findings tell; only the changes beyond that count. A broker fires
+    /// when its replicas made at least `isr_churn_threshold` such changes.
     fn isr_churn(&mut self, snap: &ClusterSnapshot, now: Time) -> Vec<Vec<Finding>> {
-        let mut per_broker: BTreeMap<BrokerId, (u32, u32)> = BTreeMap::new();
         for c in &snap.isr_changes {
-            let e = per_broker.entry(c.broker).or_default();
-            match c.kind {
-                IsrChangeKind::Shrink => e.0 += 1,
-                IsrChangeKind::Expand => e.1 += 1,
-            }
-        }
-        for (b, (shrinks, expands)) in per_broker {
-            let q = self.churn.entry(b).or_default();
-            if q.len() >= MAX_CHURN_POINTS {
+            let q = &mut self
+                .churn
+                .entry((c.broker, c.topic.clone(), c.partition))
+                .or_default()
+                .at;
+            if q.len() >= MAX_CHANGES_PER_REPLICA {
                 q.pop_front();
             }
-            q.push_back(ChurnPoint {
-                at: snap.taken_at,
-                shrinks,
-                expands,
-            });
+            q.push_back((snap.taken_at, c.kind));
         }
         let window = self.rules.isr_churn_window.0;
-        for q in self.churn.values_mut() {
-            while q.front().is_some_and(|p| elapsed(p.at, now) > window) {
-                q.pop_front();
+        self.churn.retain(|_, c| {
+            while c.at.front().is_some_and(|(at, _)| elapsed(*at, now) > window) {
+                c.at.pop_front();
             }
+            !c.at.is_empty()
+        });
+        // Per broker: (changes beyond one leave-and-rejoin, shrinks, expands, replicas).
+        let mut per_broker: BTreeMap<BrokerId, (u32, u32, u32, u32)> = BTreeMap::new();
+        for ((b, _, _), c) in &self.churn {
+            let n = c.at.len() as u32;
+            if n <= 2 {
+                continue;
+            }
+            let shrinks = c
+                .at
+                .iter()
+                .filter(|(_, k)| *k == IsrChangeKind::Shrink)
+                .count() as u32;
+            let e = per_broker.entry(*b).or_default();
+            e.0 += n - 2;
+            e.1 += shrinks;
+            e.2 += n - shrinks;
+            e.3 += 1;
         }
-        self.churn.retain(|_, q| !q.is_empty());
         let mut out = Vec::new();
-        for (&b, q) in &self.churn {
-            let shrinks: u32 = q.iter().map(|p| p.shrinks).sum();
-            let expands: u32 = q.iter().map(|p| p.expands).sum();
-            // A missing broker's shrinks are the broker_down finding's story.
-            if shrinks + expands >= self.rules.isr_churn_threshold
-                && !snap.missing_brokers.contains(&b)
-            {
+        for (b, (extra, shrinks, expands, replicas)) in per_broker {
+            // A missing broker's changes are the broker_down finding's story.
+            if extra >= self.rules.isr_churn_threshold && !snap.missing_brokers.contains(&b) {
                 out.push(vec![self
                     .finding(
                         FindingKind::IsrChurn,
@@ -388,8 +407,10 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([b])
+                    .with_metric("changes", extra as f64)
                     .with_metric("shrinks", shrinks as f64)
                     .with_metric("expands", expands as f64)
+                    .with_metric("replicas", replicas as f64)
                     .with_metric("window_seconds", window.as_secs_f64())]);
             }
         }

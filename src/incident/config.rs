@@ -6,6 +6,7 @@
 //! for_warning = "30s"          # ... for warnings
 //! for_info = "5m"              # ... for info
 //! resolve_after = "0s"         # firing -> resolved once no finding remains this long
+//! broker_recovery_hold = "2m"  # a broker-down incident stays open this long after the broker is back and caught up
 //! renotify_interval = "4h"     # reminder while firing ("0s" = never)
 //! flap_window = "1h"           # flap damping: look-back window
 //! flap_threshold = 3           # starts firing this many times within the window = flapping ("0" = off)
@@ -86,6 +87,11 @@ pub struct IncidentConfig {
     /// A firing incident resolves once none of its findings has been seen
     /// for this long. `0s` (default) resolves on the first poll without them.
     pub resolve_after: Dur,
+    /// A broker-down incident whose broker came back and caught up stays
+    /// open this long more, so a broker that fails again (a flapping broker,
+    /// a restart loop) continues its incident instead of opening a new one.
+    /// Default `2m`.
+    pub broker_recovery_hold: Dur,
     /// Reminder while an incident keeps firing. Default `4h`; `0s` disables.
     pub renotify_interval: Dur,
     /// Flap damping look-back window. Default `1h`.
@@ -117,6 +123,7 @@ impl Default for IncidentConfig {
             for_info: Dur::secs(300),
             for_kind: BTreeMap::new(),
             resolve_after: Dur::secs(0),
+            broker_recovery_hold: Dur::secs(120),
             renotify_interval: Dur::secs(4 * 3600),
             flap_window: Dur::secs(3600),
             flap_threshold: 3,

@@ -10,6 +10,11 @@
 //!    under_replicated, isr_churn, follower_lag, leader_imbalance) whose
 //!    implicated brokers (its `brokers`, plus the broker it is about) include
 //!    a down broker joins the lowest such broker's group.
+//!    A broker whose broker-down incident is still open (it came back and
+//!    is catching up: `recovering`) keeps its group the same way: what
+//!    follows the outage (ISRs expanding back, leaders moving back, a
+//!    cluster-wide leader imbalance) is its recovery, an update of that
+//!    incident, not a new one.
 //! 3. Other replication findings with implicated brokers are grouped under
 //!    one broker: the one implicated by the most such findings in this
 //!    evaluation (ties: lowest id). A slow follower on broker 3 that leaves
@@ -52,6 +57,13 @@ pub(crate) struct Group<'a> {
 }
 
 impl Group<'_> {
+    /// A broker-down group whose broker is back: only the aftermath of the
+    /// outage (replicas catching up, leaders moving back) remains.
+    pub fn recovering(&self) -> bool {
+        self.key_kind == FindingKind::BrokerDown
+            && !self.members.iter().any(|f| f.kind == FindingKind::BrokerDown)
+    }
+
     /// The worst member severity.
     pub fn severity(&self) -> Severity {
         self.members
@@ -141,9 +153,13 @@ fn series_group(series: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-/// Groups one cluster's findings. Output order is deterministic (by key),
-/// whatever the input order.
-pub(crate) fn group_findings(findings: &[Finding]) -> Vec<Group<'_>> {
+/// Groups one cluster's findings. `recovering` are brokers whose
+/// broker-down incident is open although they may be back (rule 2).
+/// Output order is deterministic (by key), whatever the input order.
+pub(crate) fn group_findings<'a>(
+    findings: &'a [Finding],
+    recovering: &BTreeSet<BrokerId>,
+) -> Vec<Group<'a>> {
     type Key = (FindingKind, Subject);
     let mut groups: BTreeMap<Key, Vec<&Finding>> = BTreeMap::new();
 
@@ -177,6 +193,8 @@ pub(crate) fn group_findings(findings: &[Finding]) -> Vec<Group<'_>> {
             .push(f);
     }
 
+    down.extend(recovering.iter().copied());
+
     // Votes for rule 3: how many live-broker replication findings implicate each broker.
     let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| is_replication(f.kind)) {
@@ -200,6 +218,11 @@ pub(crate) fn group_findings(findings: &[Finding]) -> Vec<Group<'_>> {
             k if is_replication(k) || k == FindingKind::LeaderImbalance => {
                 let ids = implicated(f);
                 if let Some(b) = ids.iter().find(|b| down.contains(b)) {
+                    (FindingKind::BrokerDown, Subject::Broker { id: *b })
+                } else if let (FindingKind::LeaderImbalance, Some(b)) =
+                    (k, recovering.iter().next().filter(|_| ids.is_empty()))
+                {
+                    // Cluster-wide: leaders have not moved back yet.
                     (FindingKind::BrokerDown, Subject::Broker { id: *b })
                 } else if k == FindingKind::LeaderImbalance {
                     (FindingKind::LeaderImbalance, Subject::Cluster)
@@ -427,6 +450,10 @@ fn with_phrase(head: String, phrase: String) -> String {
 pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> String {
     match (group.key_kind, &group.root) {
         (FindingKind::ClusterUnreachable, _) => format!("Cluster {cluster} is unreachable"),
+        (FindingKind::BrokerDown, Subject::Broker { id }) if group.recovering() => with_phrase(
+            format!("Broker {id} is back on {cluster}, catching up"),
+            partition_phrase(group),
+        ),
         (FindingKind::BrokerDown, Subject::Broker { id }) => with_phrase(
             format!("Broker {id} is down on {cluster}"),
             partition_phrase(group),
@@ -583,7 +610,7 @@ mod tests {
             .map(|p| part(FindingKind::UnderReplicated, "t", p, &[3]))
             .collect();
         fs.push(part(FindingKind::UnderReplicated, "t", 9, &[1, 3]));
-        let g = group_findings(&fs);
+        let g = group_findings(&fs, &BTreeSet::new());
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].root, Subject::Broker { id: 3 });
         assert_eq!(g[0].members.len(), 6);
@@ -595,7 +622,7 @@ mod tests {
             part(FindingKind::UnderReplicated, "t", 0, &[3]),
             part(FindingKind::UnderMinIsr, "t", 1, &[3]),
         ];
-        let g = group_findings(&fs);
+        let g = group_findings(&fs, &BTreeSet::new());
         assert_eq!(g[0].key_kind, FindingKind::UnderReplicated);
         assert_eq!(g[0].kind, FindingKind::UnderMinIsr);
         let a = affected(&g[0], 50);

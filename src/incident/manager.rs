@@ -10,6 +10,11 @@
 //! - **firing**: notified once (`Firing`); then `Escalated` /
 //!   `DeEscalated` when its severity differs from the last notified one,
 //!   `Reminder` every `renotify_interval`.
+//! - **recovering** (broker-down incidents): the broker is back; replicas
+//!   catching up, leaders moving back and the like join the incident (not a
+//!   new one), and a lower severity meanwhile is not notified. It resolves
+//!   once none of that remains for `broker_recovery_hold`, so a broker that
+//!   fails again within it stays one incident.
 //! - **resolved**: no finding of its group for `resolve_after`. `Resolved`
 //!   is sent when its firing was notified (even under a silence, so that
 //!   receivers close what they opened). Kept for `retain_resolved`.
@@ -39,9 +44,9 @@ use super::config::IncidentConfig;
 use super::group::{affected, fingerprint, group_findings, labels, title, Group};
 use super::silence::{chrono_dur, Silences};
 use super::Correlator;
-use crate::finding::{Finding, FindingKind, Severity};
+use crate::finding::{Finding, FindingKind, Severity, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, TimelineEvent};
-use crate::snapshot::Time;
+use crate::snapshot::{BrokerId, Time};
 
 /// At most this many timeline entries per incident (the first, `opened`, is kept).
 const MAX_TIMELINE: usize = 100;
@@ -58,6 +63,9 @@ struct Tracked {
     last_notified_at: Option<Time>,
     /// Last time the findings appeared or vanished (flap damping).
     last_change: Time,
+    /// A broker-down incident whose broker is back and catching up.
+    #[serde(default)]
+    recovering: bool,
 }
 
 /// What [`IncidentManager::export_state`] returns: open incidents with
@@ -193,6 +201,21 @@ impl IncidentManager {
         incident.updated_at = now;
     }
 
+    /// Notes in the timeline when a broker-down incident's broker comes back
+    /// (or goes down again while catching up).
+    fn track_recovery(t: &mut Tracked, group: &Group<'_>, now: Time) {
+        let recovering = group.recovering();
+        if recovering != t.recovering {
+            let (event, detail) = if recovering {
+                ("recovering", "the broker is back; waiting for it to catch up")
+            } else {
+                ("returned", "the broker is down again")
+            };
+            push_event(&mut t.incident, now, event, detail.to_string());
+            t.recovering = recovering;
+        }
+    }
+
     fn open_incident(&self, cluster: &str, fp: &str, group: &Group<'_>, now: Time) -> Tracked {
         let mut started_at = group
             .members
@@ -252,6 +275,7 @@ impl IncidentManager {
             notified_severity: Severity::Info,
             last_notified_at: None,
             last_change: now,
+            recovering: false,
         }
     }
 
@@ -319,7 +343,18 @@ impl Correlator for IncidentManager {
         now: Time,
     ) -> Vec<(Incident, NotifyReason)> {
         let mut out = Vec::new();
-        let groups = group_findings(findings);
+        // Brokers whose outage is still an open incident: what follows
+        // their return belongs to it (see group.rs, rule 2).
+        let recovering: BTreeSet<BrokerId> = self
+            .open
+            .values()
+            .filter(|t| t.incident.cluster == cluster && t.key_kind == FindingKind::BrokerDown)
+            .filter_map(|t| match t.incident.root {
+                Subject::Broker { id } => Some(id),
+                _ => None,
+            })
+            .collect();
+        let groups = group_findings(findings, &recovering);
         let unreachable = groups
             .iter()
             .any(|g| g.key_kind == FindingKind::ClusterUnreachable);
@@ -332,6 +367,7 @@ impl Correlator for IncidentManager {
             match self.open.remove(&fp) {
                 Some(mut t) => {
                     self.apply_group(&mut t.incident, cluster, g, now);
+                    Self::track_recovery(&mut t, g, now);
                     if t.absent_since.take().is_some() {
                         t.last_change = now;
                         push_event(
@@ -382,7 +418,11 @@ impl Correlator for IncidentManager {
                 }
                 _ if t.incident.flapping => {}
                 _ => {
-                    if elapsed(now, since) >= self.cfg.resolve_after.0 {
+                    let mut hold = self.cfg.resolve_after.0;
+                    if t.key_kind == FindingKind::BrokerDown {
+                        hold = hold.max(self.cfg.broker_recovery_hold.0);
+                    }
+                    if elapsed(now, since) >= hold {
                         out.extend(self.resolve(&fp, now));
                     }
                 }
@@ -472,7 +512,9 @@ impl Correlator for IncidentManager {
                 Some(NotifyReason::Firing)
             } else if t.incident.severity > t.notified_severity {
                 Some(NotifyReason::Escalated)
-            } else if t.incident.severity < t.notified_severity {
+            } else if t.incident.severity < t.notified_severity && !t.recovering {
+                // A broker catching up after its outage is not news: the
+                // resolve follows once it has, and the timeline shows it.
                 Some(NotifyReason::DeEscalated)
             } else {
                 let every = self.cfg.renotify_interval.0;

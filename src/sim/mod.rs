@@ -21,6 +21,7 @@
 //! dynamics), `server` (framing and request handlers). Request bodies are
 //! checked by `crate::guard` before they are decoded.
 
+pub mod judge;
 pub mod scenario;
 mod server;
 mod state;
@@ -36,8 +37,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use judge::{judge, Notified};
 pub use scenario::{
-    kind_meets, Action, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode, Scenario,
+    kind_meets, Action, Allowance, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode, Scenario,
     TopicSpec,
 };
 pub use state::{BrokerView, GroupView, PartitionView, SimState};

@@ -24,6 +24,31 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// Findings a monitor must raise (and resolve) for this timeline.
     pub expect: Vec<Expectation>,
+    /// Notifications a monitor may also send, each with its reason. A
+    /// closed-world check fails on anything notified that neither an
+    /// expectation nor an allowance explains.
+    pub allow: Vec<Allowance>,
+    /// How long after the last event (or recovery) the cluster needs to be
+    /// healthy again; after it, nothing may be firing. Default 180 s (a
+    /// broker's catch-up plus the shipped `broker_recovery_hold`).
+    pub settle: Duration,
+}
+
+/// Something a monitor may notify besides the expectations (`[[allow]]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allowance {
+    /// snake_case finding kind (an incident of this kind, or holding it).
+    pub kind: String,
+    /// Subject (or implicated broker): a broker.
+    pub broker: Option<BrokerId>,
+    /// Subject: a group.
+    pub group: Option<String>,
+    /// Subject: a topic.
+    pub topic: Option<String>,
+    /// Why a monitor may say it (required: an allowance is a decision).
+    pub reason: String,
+    /// Line in the scenario file.
+    pub line: usize,
 }
 
 /// The simulated cluster: brokers, topics, consumer groups and the knobs of
@@ -179,6 +204,9 @@ pub enum Action {
     BrokerDown { broker: BrokerId },
     /// The broker returns and rejoins the ISRs after `broker_catch_up`.
     BrokerUp { broker: BrokerId },
+    /// A controlled shutdown: the broker's leaderships move to other
+    /// in-sync replicas first, then it stops as with `BrokerDown`.
+    ControlledShutdown { broker: BrokerId },
     /// The broker's followers fetch `delay` behind the leaders.
     SlowFollower { broker: BrokerId, delay: Duration },
     /// The broker's followers fetch normally again.
@@ -225,7 +253,7 @@ impl Action {
     pub fn recovery(&self) -> Option<Action> {
         use Action::*;
         Some(match self {
-            BrokerDown { broker } => BrokerUp { broker: *broker },
+            BrokerDown { broker } | ControlledShutdown { broker } => BrokerUp { broker: *broker },
             SlowFollower { broker, .. } => RecoverFollower { broker: *broker },
             NetworkPartition { broker, .. } => HealPartition { broker: *broker },
             LogDirFailure { broker } => LogDirRecover { broker: *broker },
@@ -249,6 +277,7 @@ impl Action {
         match self {
             BrokerDown { .. } => "broker_down",
             BrokerUp { .. } => "broker_up",
+            ControlledShutdown { .. } => "controlled_shutdown",
             SlowFollower { .. } => "slow_follower",
             RecoverFollower { .. } => "recover_follower",
             NetworkPartition { .. } => "network_partition",
@@ -337,6 +366,19 @@ struct RawScenario {
     events: Vec<toml::Spanned<RawEvent>>,
     #[serde(default)]
     expect: Vec<toml::Spanned<RawExpect>>,
+    #[serde(default)]
+    allow: Vec<toml::Spanned<RawAllow>>,
+    settle: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    kind: String,
+    broker: Option<BrokerId>,
+    group: Option<String>,
+    topic: Option<String>,
+    reason: String,
 }
 
 /// Fields an `[[events]]` entry may carry; which ones are required depends
@@ -625,6 +667,9 @@ impl Scenario {
                 "broker_up" => Action::BrokerUp {
                     broker: need_broker()?,
                 },
+                "controlled_shutdown" => Action::ControlledShutdown {
+                    broker: need_broker()?,
+                },
                 "slow_follower" => Action::SlowFollower {
                     broker: need_broker()?,
                     delay: match &e.delay {
@@ -788,10 +833,46 @@ impl Scenario {
                 line,
             });
         }
+        let mut allow = Vec::new();
+        for (i, sp) in raw.allow.iter().enumerate() {
+            let line = line_of(text, sp.span().start);
+            let x = sp.get_ref();
+            if !FINDING_KINDS.contains(&x.kind.as_str()) {
+                return Err(err(
+                    line,
+                    &format!("allow[{i}].kind"),
+                    format!(
+                        "unknown finding kind {:?}, expected one of {FINDING_KINDS:?}",
+                        x.kind
+                    ),
+                ));
+            }
+            if x.reason.trim().is_empty() {
+                return Err(err(
+                    line,
+                    &format!("allow[{i}].reason"),
+                    "must say why this may be notified".into(),
+                ));
+            }
+            allow.push(Allowance {
+                kind: x.kind.clone(),
+                broker: x.broker,
+                group: x.group.clone(),
+                topic: x.topic.clone(),
+                reason: x.reason.clone(),
+                line,
+            });
+        }
+        let settle = match &raw.settle {
+            Some(d) => parse_duration(origin, 1, "settle", d)?,
+            None => DEFAULT_SETTLE,
+        };
         Ok(Scenario {
             cluster,
             events,
             expect,
+            allow,
+            settle,
         })
     }
 
@@ -821,7 +902,23 @@ impl Scenario {
             cluster: ClusterSpec::synthetic(brokers, topics, partitions_per_topic, rf, groups),
             events: Vec::new(),
             expect: Vec::new(),
+            allow: Vec::new(),
+            settle: DEFAULT_SETTLE,
         }
+    }
+}
+
+/// How long a cluster gets to be healthy after its last event, by default.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(180);
+
+impl Scenario {
+    /// Simulated time of the last event or scheduled recovery.
+    pub fn last_event(&self) -> Duration {
+        self.events
+            .iter()
+            .map(|e| e.at + e.duration.unwrap_or_default())
+            .max()
+            .unwrap_or_default()
     }
 }
 

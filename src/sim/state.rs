@@ -617,6 +617,28 @@ impl ClusterState {
                     self.controller = self.next_controller(*broker);
                 }
             }
+            Action::ControlledShutdown { broker } => {
+                // Leaderships move to another live in-sync replica first,
+                // so no partition is without a leader while it stops.
+                let alive: Vec<BrokerId> = self
+                    .brokers
+                    .iter()
+                    .filter(|b| b.replicas_alive() && b.id != *broker)
+                    .map(|b| b.id)
+                    .collect();
+                for t in &mut self.topics {
+                    for p in &mut t.partitions {
+                        if p.leader != *broker {
+                            continue;
+                        }
+                        if let Some(&l) = p.isr.iter().find(|r| alive.contains(r)) {
+                            p.leader = l;
+                            p.leader_epoch += 1;
+                        }
+                    }
+                }
+                self.apply(&Action::BrokerDown { broker: *broker });
+            }
             Action::BrokerUp { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     if !b.up {

@@ -1,0 +1,188 @@
+//! The closed-world check of a scenario run: what was notified, judged
+//! against what the scenario says must and may be notified.
+//!
+//! A run passes when
+//! 1. every `[[expect]]` is met by an incident that was notified as firing
+//!    (its kind, or a kind it holds, meets the expected kind, and its
+//!    subject matches);
+//! 2. no expectation is raised twice: at most one firing notification per
+//!    expectation among the incidents of its own kind (a flapping broker is
+//!    one incident, not one per flap);
+//! 3. every notification is explained by an `[[expect]]` or an `[[allow]]`;
+//! 4. everything that fired was resolved by the end of the run (the last
+//!    event plus the scenario's `settle` time), and nothing is still firing.
+//!
+//! The same judge serves the real-time end-to-end test and the
+//! fast-forward runs with shipped defaults.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::scenario::{kind_meets, Scenario};
+use crate::finding::Subject;
+use crate::model::{Incident, IncidentState, NotifyReason};
+use crate::snapshot::BrokerId;
+
+/// One notification of a run, at simulated time `at` since the start.
+#[derive(Debug, Clone)]
+pub struct Notified {
+    pub at: Duration,
+    pub reason: NotifyReason,
+    pub incident: Incident,
+}
+
+/// What an expectation or allowance names.
+struct Wanted<'a> {
+    kind: &'a str,
+    broker: Option<BrokerId>,
+    group: Option<&'a str>,
+    topic: Option<&'a str>,
+}
+
+impl Wanted<'_> {
+    /// The incident's own kind meets this kind.
+    fn kind_is(&self, i: &Incident) -> bool {
+        kind_meets(self.kind, i.kind.as_str())
+    }
+
+    /// The incident's kind or a kind it holds meets this kind, and its
+    /// subject matches.
+    fn explains(&self, i: &Incident) -> bool {
+        let kind = self.kind_is(i) || i.counts.keys().any(|k| kind_meets(self.kind, k.as_str()));
+        kind && self.subject_matches(i)
+    }
+
+    fn subject_matches(&self, i: &Incident) -> bool {
+        let series = match &i.root {
+            Subject::Series { series } => series.as_str(),
+            _ => "",
+        };
+        if let Some(b) = self.broker {
+            let root = i.root == Subject::Broker { id: b };
+            if !root && !i.affected.brokers.contains(&b) {
+                return false;
+            }
+        }
+        if let Some(g) = self.group {
+            let named = i.affected.groups.iter().any(|x| x == g);
+            if !named && !series.contains(&format!("group=\"{g}\"")) {
+                return false;
+            }
+        }
+        if let Some(t) = self.topic {
+            let named = i.affected.topics.iter().any(|x| x == t);
+            if !named && !series.contains(&format!("topic=\"{t}\"")) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn describe(n: &Notified) -> String {
+    format!(
+        "{} {} {:?} at {:.1}s",
+        n.reason.as_str(),
+        n.incident.kind.as_str(),
+        n.incident.title,
+        n.at.as_secs_f64()
+    )
+}
+
+/// Judges a run of `scenario`: `notified` in the order sent, `open` the
+/// correlator's incidents at the end of the run. Returns every failure, as
+/// sentences naming the scenario line concerned; empty when it passes.
+pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> Vec<String> {
+    let mut failures = Vec::new();
+    let expects: Vec<(usize, Wanted)> = scenario
+        .expect
+        .iter()
+        .map(|e| {
+            (
+                e.line,
+                Wanted {
+                    kind: &e.kind,
+                    broker: e.broker,
+                    group: e.group.as_deref(),
+                    topic: e.topic.as_deref(),
+                },
+            )
+        })
+        .collect();
+    let allows: Vec<Wanted> = scenario
+        .allow
+        .iter()
+        .map(|a| Wanted {
+            kind: &a.kind,
+            broker: a.broker,
+            group: a.group.as_deref(),
+            topic: a.topic.as_deref(),
+        })
+        .collect();
+    let firing: Vec<&Notified> = notified
+        .iter()
+        .filter(|n| n.reason == NotifyReason::Firing)
+        .collect();
+
+    // 1 and 2: each expectation notified, once.
+    for (line, w) in &expects {
+        let hits: BTreeSet<&str> = firing
+            .iter()
+            .filter(|n| w.explains(&n.incident))
+            .map(|n| n.incident.id.as_str())
+            .collect();
+        if hits.is_empty() {
+            failures.push(format!(
+                "line {line}: expected {} was never notified",
+                w.kind
+            ));
+        }
+        let own: Vec<&&Notified> = firing
+            .iter()
+            .filter(|n| w.kind_is(&n.incident) && w.subject_matches(&n.incident))
+            .collect();
+        if own.len() > 1 {
+            let list: Vec<String> = own.iter().map(|n| describe(n)).collect();
+            failures.push(format!(
+                "line {line}: {} raised {} times: {}",
+                w.kind,
+                own.len(),
+                list.join("; ")
+            ));
+        }
+    }
+
+    // 3: nothing unexplained.
+    for n in notified {
+        let explained = expects.iter().any(|(_, w)| w.explains(&n.incident))
+            || allows.iter().any(|w| w.explains(&n.incident));
+        if !explained {
+            failures.push(format!("unexpected notification: {}", describe(n)));
+        }
+    }
+
+    // 4: everything resolved, nothing firing at the end.
+    let mut last: BTreeMap<&str, &Notified> = BTreeMap::new();
+    for n in notified {
+        last.insert(n.incident.id.as_str(), n);
+    }
+    for (id, n) in &last {
+        if n.reason != NotifyReason::Resolved {
+            failures.push(format!(
+                "incident {id} never resolved (last notification: {})",
+                describe(n)
+            ));
+        }
+    }
+    for i in open {
+        if i.state == IncidentState::Firing && !last.contains_key(i.id.as_str()) {
+            failures.push(format!(
+                "incident {} ({}, {:?}) still firing at the end of the run",
+                i.id,
+                i.kind.as_str(),
+                i.title
+            ));
+        }
+    }
+    failures
+}
