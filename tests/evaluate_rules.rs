@@ -490,20 +490,24 @@ fn unreachable_cluster_gives_only_cluster_unreachable() {
         },
     );
     let e = ev.evaluate(&down, t(15));
+    assert!(
+        e.findings.is_empty(),
+        "one failed poll is not an outage yet (cluster_unreachable_for 30s)"
+    );
+    let e = ev.evaluate(&down, t(45));
     assert_eq!(kinds(&e), vec![FindingKind::ClusterUnreachable]);
     assert_eq!(e.findings.len(), 1);
     assert_eq!(e.findings[0].severity, Severity::Critical);
     assert_eq!(e.findings[0].subject, Subject::Cluster);
     assert_eq!(e.findings[0].labels["error"], "all brokers down");
     assert!(e.groups.is_empty() && e.anomalies.is_empty());
-    let e = ev.evaluate(&down, t(30));
     assert_eq!(e.findings[0].since, t(15));
 
     // Reachable again: the unreachable finding is gone; old subjects kept
     // their `since` through the outage.
     let mut back = sick.clone();
-    back.taken_at = t(45);
-    let e = ev.evaluate(&back, t(45));
+    back.taken_at = t(60);
+    let e = ev.evaluate(&back, t(60));
     assert!(of_kind(&e, FindingKind::ClusterUnreachable).is_empty());
     assert_eq!(of_kind(&e, FindingKind::BrokerDown)[0].since, t(0));
 }
@@ -899,4 +903,36 @@ fn anomaly_since_comes_from_the_scorer_when_earlier() {
     assert_eq!(f[0].since, t(300));
     assert_eq!(f[0].severity, Severity::Warning);
     assert!(!f[0].labels.contains_key("group"));
+}
+
+/// Broker 3's log dir failed: the partitions it prefers are led elsewhere
+/// and it is out of their ISRs. No election can move them back, so that is
+/// not a leader imbalance (the under-replicated findings tell it).
+#[test]
+fn leadership_that_cannot_go_back_is_not_an_imbalance() {
+    let mut ev = eval();
+    let parts: Vec<PartitionInfo> = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let isr: Vec<i32> = r.iter().copied().filter(|b| *b != 3).collect();
+            part(i, Some(isr[0]), &r, &isr)
+        })
+        .collect();
+    let s = snap(0, &[1, 2, 3], vec![topic("t", 2, parts.clone())]);
+    ev.evaluate(&s, t(0));
+    let e = ev.evaluate(&snap(700, &[1, 2, 3], vec![topic("t", 2, parts)]), t(700));
+    assert!(of_kind(&e, FindingKind::LeaderImbalance).is_empty(), "{e:#?}");
+    // Once broker 3 is back in the ISRs, the same placement is an imbalance.
+    let back: Vec<PartitionInfo> = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let leader = if r[0] == 3 { r[1] } else { r[0] };
+            part(i, Some(leader), &r, &r)
+        })
+        .collect();
+    ev.evaluate(&snap(800, &[1, 2, 3], vec![topic("t", 2, back.clone())]), t(800));
+    let e = ev.evaluate(&snap(1400, &[1, 2, 3], vec![topic("t", 2, back)]), t(1400));
+    let f = of_kind(&e, FindingKind::LeaderImbalance);
+    assert!(f.iter().any(|f| f.subject == Subject::Broker { id: 3 }), "{f:#?}");
+    assert!(f.iter().any(|f| f.subject == Subject::Cluster));
 }

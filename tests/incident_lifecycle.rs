@@ -47,13 +47,24 @@ fn down(id: i32, at: Time) -> Vec<Finding> {
     )]
 }
 
+/// The shipped settings, except that a broker-down incident resolves on the
+/// first poll without findings: these tests use broker-down findings for the
+/// lifecycle in general; the recovery hold has its own tests
+/// (incident_grouping.rs).
+fn base() -> IncidentConfig {
+    IncidentConfig {
+        broker_recovery_hold: Dur::secs(0),
+        ..IncidentConfig::default()
+    }
+}
+
 fn reasons(out: &[(isrwatch::model::Incident, NotifyReason)]) -> Vec<NotifyReason> {
     out.iter().map(|(_, r)| *r).collect()
 }
 
 #[test]
 fn warning_waits_for_its_for_duration() {
-    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    let mut m = IncidentManager::new(&base(), Silences::new());
     // Default for_warning = 30s, counted from the findings' `since`.
     assert!(m
         .ingest("prod", &urp(Severity::Warning, 3, t(0)), t(0))
@@ -70,7 +81,7 @@ fn warning_waits_for_its_for_duration() {
 
 #[test]
 fn pending_incident_that_clears_is_dropped_silently() {
-    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    let mut m = IncidentManager::new(&base(), Silences::new());
     assert!(m
         .ingest("prod", &urp(Severity::Warning, 3, t(0)), t(0))
         .is_empty());
@@ -82,7 +93,7 @@ fn pending_incident_that_clears_is_dropped_silently() {
 fn resolve_after_waits() {
     let cfg = IncidentConfig {
         resolve_after: Dur::secs(30),
-        ..Default::default()
+        ..base()
     };
     let mut m = IncidentManager::new(&cfg, Silences::new());
     assert_eq!(m.ingest("prod", &down(2, t(0)), t(0)).len(), 1);
@@ -99,7 +110,7 @@ fn resolve_after_waits() {
 fn escalation_and_de_escalation_stay_in_one_incident() {
     let cfg = IncidentConfig {
         for_warning: Dur::secs(0),
-        ..Default::default()
+        ..base()
     };
     let mut m = IncidentManager::new(&cfg, Silences::new());
     let out = m.ingest("prod", &urp(Severity::Warning, 5, t(0)), t(0));
@@ -129,7 +140,7 @@ fn escalation_and_de_escalation_stay_in_one_incident() {
 fn reminder_after_renotify_interval() {
     let cfg = IncidentConfig {
         renotify_interval: Dur::secs(3600),
-        ..Default::default()
+        ..base()
     };
     let mut m = IncidentManager::new(&cfg, Silences::new());
     assert_eq!(
@@ -151,7 +162,7 @@ fn reminder_after_renotify_interval() {
 #[test]
 fn flapping_is_damped_then_one_consolidated_state() {
     // Defaults: flap_threshold 3 within 1h, quiet 15m.
-    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    let mut m = IncidentManager::new(&base(), Silences::new());
     let mut sent = Vec::new();
     // Broker 4 goes up and down every poll for 10 minutes.
     for i in 0..40 {
@@ -196,7 +207,7 @@ fn flapping_is_damped_then_one_consolidated_state() {
 
 #[test]
 fn flapping_that_settles_resolved_sends_nothing_more() {
-    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    let mut m = IncidentManager::new(&base(), Silences::new());
     let mut sent = Vec::new();
     for i in 0..6 {
         let now = t(15 * i);
@@ -219,7 +230,7 @@ fn flapping_that_settles_resolved_sends_nothing_more() {
 #[test]
 fn silence_holds_then_releases_firing() {
     let silences = Silences::new();
-    let mut m = IncidentManager::new(&IncidentConfig::default(), silences.clone());
+    let mut m = IncidentManager::new(&base(), silences.clone());
     // Through another handle, as the HTTP API would.
     let api = silences.clone();
     let s = api
@@ -266,7 +277,7 @@ fn silence_holds_then_releases_firing() {
 #[test]
 fn silenced_incident_that_resolves_is_never_notified() {
     let silences = Silences::new();
-    let mut m = IncidentManager::new(&IncidentConfig::default(), silences.clone());
+    let mut m = IncidentManager::new(&base(), silences.clone());
     let s = silences
         .add(
             SilenceSpec {
@@ -291,7 +302,7 @@ fn silenced_incident_that_resolves_is_never_notified() {
 fn escalation_under_silence_is_sent_when_it_ends() {
     let cfg = IncidentConfig {
         for_warning: Dur::secs(0),
-        ..Default::default()
+        ..base()
     };
     let silences = Silences::new();
     let mut m = IncidentManager::new(&cfg, silences.clone());
@@ -377,7 +388,7 @@ comment = "load test"
 fn resolved_incidents_are_retained_then_dropped() {
     let cfg = IncidentConfig {
         retain_resolved: Dur::secs(600),
-        ..Default::default()
+        ..base()
     };
     let mut m = IncidentManager::new(&cfg, Silences::new());
     m.ingest("prod", &down(1, t(0)), t(0));
@@ -392,7 +403,7 @@ fn resolved_incidents_are_retained_then_dropped() {
 #[test]
 fn resolve_of_an_announced_incident_is_sent_even_under_a_silence() {
     let silences = Silences::new();
-    let mut m = IncidentManager::new(&IncidentConfig::default(), silences.clone());
+    let mut m = IncidentManager::new(&base(), silences.clone());
     assert_eq!(m.ingest("prod", &down(1, t(0)), t(0)).len(), 1);
     silences
         .add(
@@ -416,7 +427,7 @@ fn resolve_of_an_announced_incident_is_sent_even_under_a_silence() {
 
 #[test]
 fn each_occurrence_gets_its_own_id() {
-    let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+    let mut m = IncidentManager::new(&base(), Silences::new());
     // The evaluator reports the same `since` both times.
     let first = m.ingest("prod", &down(1, t(0)), t(0))[0].0.clone();
     m.ingest("prod", &[], t(15));

@@ -30,7 +30,7 @@ pub const RULE_NAMES: &[&str] = &[
 /// ```toml
 /// [rules]
 /// disabled = []                        # rule names to turn off, e.g. ["leader_imbalance"]
-/// cluster_unreachable_for = "0s"
+/// cluster_unreachable_for = "30s"      # one failed poll is not an outage
 /// broker_down_for = "0s"
 /// no_controller_for = "0s"
 /// controller_changes = 3               # controller_unstable: this many changes ...
@@ -66,7 +66,8 @@ pub const RULE_NAMES: &[&str] = &[
 pub struct RulesConfig {
     /// Rules turned off, by name (see [`RULE_NAMES`]). Default: none.
     pub disabled: Vec<String>,
-    /// `cluster_unreachable`: how long the cluster must be unreachable. Default `0s`.
+    /// `cluster_unreachable`: how long the cluster must be unreachable. Default
+    /// `30s`: one failed poll (a network blip, a slow answer) is not an outage.
     pub cluster_unreachable_for: Dur,
     /// `broker_down`: how long a broker must be missing. Default `0s`.
     pub broker_down_for: Dur,
@@ -123,7 +124,7 @@ impl Default for RulesConfig {
     fn default() -> Self {
         RulesConfig {
             disabled: Vec::new(),
-            cluster_unreachable_for: Dur::secs(0),
+            cluster_unreachable_for: Dur::secs(30),
             broker_down_for: Dur::secs(0),
             no_controller_for: Dur::secs(0),
             controller_changes: 3,

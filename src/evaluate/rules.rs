@@ -42,6 +42,21 @@ struct ReplicaChanges {
     at: VecDeque<(Time, IsrChangeKind)>,
 }
 
+/// The longest an anomaly alert is held after its score fell back while the
+/// series stays out of the range expected before it (a new normal ends it).
+const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// An anomaly alert of one series, held while the series has not come back
+/// into the range the detector expected when it alerted. The detector
+/// scores the first points of an event (then adapts and cools down); the
+/// event itself lasts as long as the series stays outside that range, and
+/// that is what incidents need to judge it by their pending delay.
+#[derive(Debug, Clone)]
+struct HeldAnomaly {
+    alert: AnomalyScore,
+    at: Time,
+}
+
 /// How much state the evaluator holds, for tests and self-monitoring.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StateSize {
@@ -84,6 +99,7 @@ pub struct RuleEvaluator {
     prev_group_lag: HashMap<String, (Time, i64)>,
     prev_topic_end: HashMap<String, (Time, i64, usize)>,
     scored_brokers: BTreeSet<BrokerId>,
+    held_anomalies: HashMap<String, HeldAnomaly>,
 }
 
 impl RuleEvaluator {
@@ -101,6 +117,7 @@ impl RuleEvaluator {
             prev_group_lag: HashMap::new(),
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
+            held_anomalies: HashMap::new(),
         }
     }
 
@@ -417,30 +434,53 @@ impl RuleEvaluator {
         out
     }
 
-    /// Per broker: `|leaders − preferred leaders| / preferred leaders`
-    /// (brokers preferred for no partition are skipped); for the cluster:
-    /// the share of online partitions not led by their preferred leader.
-    /// Skipped while a broker is missing: leadership cannot go back to a
-    /// broker that is down, and `broker_down` already tells that story.
+    /// Imbalance that a preferred-leader election would fix: a partition
+    /// counts when its leader is not its preferred replica and that replica
+    /// is live and in the ISR (electable). Leadership that cannot go back (a
+    /// failed log dir, a replica still catching up) is the story of the
+    /// finding about that, not an imbalance.
+    ///
+    /// Per broker: `|electable partitions it leads but should not − electable
+    /// partitions it should lead but does not| / preferred leaders` (brokers
+    /// preferred for no partition are skipped); for the cluster: the share of
+    /// online partitions an election would move. Skipped while a broker is
+    /// missing: `broker_down` tells that story.
     fn leader_imbalance(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
         if !snap.missing_brokers.is_empty() {
             return Vec::new();
         }
+        let live: BTreeSet<BrokerId> = snap.brokers.iter().map(|b| b.id).collect();
         let mut out = Vec::new();
         let leaders = snap.leader_counts();
         let mut preferred: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        let mut gained: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        let mut lost: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        let (mut online, mut movable) = (0usize, 0usize);
         for (_, p) in snap.partitions() {
-            if let Some(b) = p.preferred_leader() {
-                *preferred.entry(b).or_default() += 1;
+            let Some(pref) = p.preferred_leader() else {
+                continue;
+            };
+            *preferred.entry(pref).or_default() += 1;
+            let Some(leader) = p.leader.filter(|l| *l >= 0 && !p.state.offline) else {
+                continue;
+            };
+            online += 1;
+            let electable = leader != pref
+                && p.isr.contains(&pref)
+                && live.contains(&pref)
+                && !p.offline_replicas.contains(&pref);
+            if electable {
+                movable += 1;
+                *gained.entry(leader).or_default() += 1;
+                *lost.entry(pref).or_default() += 1;
             }
         }
-        for (&b, &led) in &leaders {
-            let pref = preferred.get(&b).copied().unwrap_or(0);
-            if pref == 0 {
-                continue;
-            }
-            let pct = (led as f64 - pref as f64).abs() / pref as f64 * 100.0;
+        for (&b, &pref) in &preferred {
+            let g = gained.get(&b).copied().unwrap_or(0) as f64;
+            let l = lost.get(&b).copied().unwrap_or(0) as f64;
+            let pct = (g - l).abs() / pref as f64 * 100.0;
             if pct > self.rules.leader_imbalance_broker_percent {
+                let led = leaders.get(&b).copied().unwrap_or(0);
                 out.push(vec![self
                     .finding(
                         FindingKind::LeaderImbalance,
@@ -454,10 +494,8 @@ impl RuleEvaluator {
                     .with_metric("imbalance_percent", pct)]);
             }
         }
-        let c = snap.counts();
-        let online = c.total - c.offline;
         if online > 0 {
-            let pct = c.leader_not_preferred as f64 / online as f64 * 100.0;
+            let pct = movable as f64 / online as f64 * 100.0;
             if pct > self.rules.leader_imbalance_cluster_percent {
                 out.push(vec![self
                     .finding(
@@ -466,7 +504,7 @@ impl RuleEvaluator {
                         Subject::Cluster,
                         snap.taken_at,
                     )
-                    .with_metric("leader_not_preferred", c.leader_not_preferred as f64)
+                    .with_metric("leader_not_preferred", movable as f64)
                     .with_metric("online_partitions", online as f64)
                     .with_metric("imbalance_percent", pct)]);
             }
@@ -671,6 +709,41 @@ impl RuleEvaluator {
             .collect()
     }
 
+    /// The anomaly this score is part of, if any: an alert (score at the
+    /// threshold), or a held alert whose series is still outside the range
+    /// expected before it (see [`HeldAnomaly`]).
+    fn anomaly_event(&mut self, s: &AnomalyScore, now: Time) -> Option<AnomalyScore> {
+        if s.score >= self.scorer.threshold() {
+            self.held_anomalies.insert(
+                s.series.clone(),
+                HeldAnomaly {
+                    alert: s.clone(),
+                    at: now,
+                },
+            );
+            return Some(s.clone());
+        }
+        let h = self.held_anomalies.get(&s.series)?;
+        let outside = s.observed < h.alert.expected_low || s.observed > h.alert.expected_high;
+        if !outside || elapsed(h.at, now) > ANOMALY_HOLD_MAX {
+            self.held_anomalies.remove(&s.series);
+            return None;
+        }
+        let since = h.alert.since.unwrap_or(h.at);
+        Some(AnomalyScore {
+            observed: s.observed,
+            since: Some(since),
+            explanation: format!(
+                "observed {:.4}, still outside the range {:.4}..{:.4} expected before it became unusual at {}",
+                s.observed,
+                h.alert.expected_low,
+                h.alert.expected_high,
+                since.format("%H:%M:%S")
+            ),
+            ..h.alert.clone()
+        })
+    }
+
     fn anomaly_finding(
         &self,
         snap: &ClusterSnapshot,
@@ -751,13 +824,14 @@ impl Evaluator for RuleEvaluator {
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
-        let threshold = self.scorer.threshold();
         if self.rules.enabled("anomaly") {
             for (s, about) in &scored {
-                if s.score >= threshold {
-                    candidates.push(vec![self.anomaly_finding(snap, s, about)]);
+                if let Some(a) = self.anomaly_event(s, now) {
+                    candidates.push(vec![self.anomaly_finding(snap, &a, about)]);
                 }
             }
+            self.held_anomalies
+                .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
         }
 
         let mut seen = HashSet::new();

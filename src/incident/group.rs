@@ -34,7 +34,8 @@
 //!    belongs to another group of this evaluation, which then absorbs it:
 //!    a series whose name starts with `under_replicated`, `under_min_isr`,
 //!    `at_min_isr`, `offline` or `isr_` joins a broker-down group (else a
-//!    replication group); a series naming `group="G"` joins G's lag group;
+//!    replication group); a series naming `group="G"` is G's lag group (one
+//!    incident per consumer group, whether its lag status follows or not);
 //!    a series starting with `leader` joins the leader-imbalance group.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +63,16 @@ impl Group<'_> {
     pub fn recovering(&self) -> bool {
         self.key_kind == FindingKind::BrokerDown
             && !self.members.iter().any(|f| f.kind == FindingKind::BrokerDown)
+    }
+
+    /// How bad the worst partition among the members is (0: none), by
+    /// [`replication_rank`]: offline > under min ISR > under-replicated > ...
+    pub fn partition_rank(&self) -> u8 {
+        self.members
+            .iter()
+            .map(|f| replication_rank(f.kind))
+            .max()
+            .unwrap_or(0)
     }
 
     /// The worst member severity.
@@ -109,7 +120,7 @@ fn is_replication(kind: FindingKind) -> bool {
 }
 
 /// How bad a replication kind is, for the kind shown on a replication group.
-fn replication_rank(kind: FindingKind) -> u8 {
+pub(crate) fn replication_rank(kind: FindingKind) -> u8 {
     match kind {
         FindingKind::PartitionOffline => 6,
         FindingKind::UnderMinIsr => 5,
@@ -121,11 +132,21 @@ fn replication_rank(kind: FindingKind) -> u8 {
     }
 }
 
-/// Brokers a finding implicates: its `brokers` plus the broker it is about.
+/// Brokers a finding implicates: its `brokers` plus the broker it is about,
+/// plus the leader of a partition whose ISR shrank to the leader alone: every
+/// follower missing at once points at the leader as much as at them (a
+/// leader cut off from the other brokers keeps its ISR to itself).
 fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
     let mut set: BTreeSet<BrokerId> = f.brokers.iter().copied().collect();
     if let Subject::Broker { id } = f.subject {
         set.insert(id);
+    }
+    let alone = f.metrics.get("isr") == Some(&1.0)
+        && f.metrics.get("replicas").is_some_and(|r| *r > 1.0);
+    if let Some(leader) = f.labels.get("leader").filter(|_| alone) {
+        if let Ok(id) = leader.parse() {
+            set.insert(id);
+        }
     }
     set
 }
@@ -291,13 +312,14 @@ pub(crate) fn group_findings<'a>(
                 })
                 .cloned()
         } else if let Some(g) = series_group(&series) {
-            let key = (
+            // Always the group's own incident, present or to come: unusual
+            // lag and the lag status that follows are one story.
+            Some((
                 FindingKind::ConsumerLag,
                 Subject::Group {
                     group: g.to_string(),
                 },
-            );
-            groups.contains_key(&key).then_some(key)
+            ))
         } else if series.starts_with("leader") {
             let key = (FindingKind::LeaderImbalance, Subject::Cluster);
             groups.contains_key(&key).then_some(key)

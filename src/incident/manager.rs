@@ -8,7 +8,9 @@
 //!   `since` of its findings). If its findings vanish while pending it is
 //!   dropped without a word.
 //! - **firing**: notified once (`Firing`); then `Escalated` /
-//!   `DeEscalated` when its severity differs from the last notified one,
+//!   `DeEscalated` when its severity differs from the last notified one
+//!   (`Escalated` also when its partitions got worse than last notified:
+//!   under min ISR, offline),
 //!   `Reminder` every `renotify_interval`.
 //! - **recovering** (broker-down incidents): the broker is back; replicas
 //!   catching up, leaders moving back and the like join the incident (not a
@@ -41,7 +43,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::config::IncidentConfig;
-use super::group::{affected, fingerprint, group_findings, labels, title, Group};
+use super::group::{
+    affected, fingerprint, group_findings, labels, replication_rank, title, Group,
+};
 use super::silence::{chrono_dur, Silences};
 use super::Correlator;
 use crate::finding::{Finding, FindingKind, Severity, Subject};
@@ -66,6 +70,12 @@ struct Tracked {
     /// A broker-down incident whose broker is back and catching up.
     #[serde(default)]
     recovering: bool,
+    /// The worst partition state among its findings now, and when it was
+    /// last notified (`group::replication_rank`).
+    #[serde(default)]
+    partition_rank: u8,
+    #[serde(default)]
+    notified_partition_rank: u8,
 }
 
 /// What [`IncidentManager::export_state`] returns: open incidents with
@@ -204,6 +214,7 @@ impl IncidentManager {
     /// Notes in the timeline when a broker-down incident's broker comes back
     /// (or goes down again while catching up).
     fn track_recovery(t: &mut Tracked, group: &Group<'_>, now: Time) {
+        t.partition_rank = group.partition_rank();
         let recovering = group.recovering();
         if recovering != t.recovering {
             let (event, detail) = if recovering {
@@ -276,6 +287,8 @@ impl IncidentManager {
             last_notified_at: None,
             last_change: now,
             recovering: false,
+            partition_rank: group.partition_rank(),
+            notified_partition_rank: 0,
         }
     }
 
@@ -508,9 +521,13 @@ impl Correlator for IncidentManager {
             {
                 continue;
             }
+            // Partitions getting worse within one severity is news too:
+            // under min ISR (acks=all writes fail) or offline.
+            let partitions_worse = t.partition_rank > t.notified_partition_rank
+                && t.partition_rank >= replication_rank(FindingKind::UnderMinIsr);
             let reason = if !t.notified_firing {
                 Some(NotifyReason::Firing)
-            } else if t.incident.severity > t.notified_severity {
+            } else if t.incident.severity > t.notified_severity || partitions_worse {
                 Some(NotifyReason::Escalated)
             } else if t.incident.severity < t.notified_severity && !t.recovering {
                 // A broker catching up after its outage is not news: the
@@ -526,6 +543,7 @@ impl Correlator for IncidentManager {
             if let Some(reason) = reason {
                 t.notified_firing = true;
                 t.notified_severity = t.incident.severity;
+                t.notified_partition_rank = t.partition_rank;
                 t.last_notified_at = Some(now);
                 out.push((t.incident.clone(), reason));
             }

@@ -3,8 +3,8 @@
 //!
 //! A run passes when
 //! 1. every `[[expect]]` is met by an incident that was notified as firing
-//!    (its kind, or a kind it holds, meets the expected kind, and its
-//!    subject matches);
+//!    or escalated (its kind, or a kind it holds, meets the expected kind,
+//!    and its subject matches);
 //! 2. no expectation is raised twice: at most one firing notification per
 //!    expectation among the incidents of its own kind (a flapping broker is
 //!    one incident, not one per flap);
@@ -50,6 +50,16 @@ impl Wanted<'_> {
     fn explains(&self, i: &Incident) -> bool {
         let kind = self.kind_is(i) || i.counts.keys().any(|k| kind_meets(self.kind, k.as_str()));
         kind && self.subject_matches(i)
+    }
+
+    /// The incident is about this subject itself: rooted at the named
+    /// broker when it is rooted at a broker (an incident of broker 1 that
+    /// also lists broker 2 is not broker 2's incident).
+    fn is_about(&self, i: &Incident) -> bool {
+        match (self.broker, &i.root) {
+            (Some(b), Subject::Broker { id }) => b == *id && self.subject_matches(i),
+            _ => self.subject_matches(i),
+        }
     }
 
     fn subject_matches(&self, i: &Incident) -> bool {
@@ -123,10 +133,14 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
         .iter()
         .filter(|n| n.reason == NotifyReason::Firing)
         .collect();
+    let raised: Vec<&Notified> = notified
+        .iter()
+        .filter(|n| matches!(n.reason, NotifyReason::Firing | NotifyReason::Escalated))
+        .collect();
 
     // 1 and 2: each expectation notified, once.
     for (line, w) in &expects {
-        let hits: BTreeSet<&str> = firing
+        let hits: BTreeSet<&str> = raised
             .iter()
             .filter(|n| w.explains(&n.incident))
             .map(|n| n.incident.id.as_str())
@@ -139,7 +153,7 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
         }
         let own: Vec<&&Notified> = firing
             .iter()
-            .filter(|n| w.kind_is(&n.incident) && w.subject_matches(&n.incident))
+            .filter(|n| w.kind_is(&n.incident) && w.is_about(&n.incident))
             .collect();
         if own.len() > 1 {
             let list: Vec<String> = own.iter().map(|n| describe(n)).collect();
