@@ -20,7 +20,7 @@
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `detect`, `config`, `bench`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
 //! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests (TLS, SASL PLAIN/SCRAM) |
-//! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files |
+//! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`]: the closed-world check of a scenario run |
 //! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
 //! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |

@@ -921,7 +921,10 @@ fn leadership_that_cannot_go_back_is_not_an_imbalance() {
     let s = snap(0, &[1, 2, 3], vec![topic("t", 2, parts.clone())]);
     ev.evaluate(&s, t(0));
     let e = ev.evaluate(&snap(700, &[1, 2, 3], vec![topic("t", 2, parts)]), t(700));
-    assert!(of_kind(&e, FindingKind::LeaderImbalance).is_empty(), "{e:#?}");
+    assert!(
+        of_kind(&e, FindingKind::LeaderImbalance).is_empty(),
+        "{e:#?}"
+    );
     // Once broker 3 is back in the ISRs, the same placement is an imbalance.
     let back: Vec<PartitionInfo> = (0..30)
         .map(|i| {
@@ -930,9 +933,15 @@ fn leadership_that_cannot_go_back_is_not_an_imbalance() {
             part(i, Some(leader), &r, &r)
         })
         .collect();
-    ev.evaluate(&snap(800, &[1, 2, 3], vec![topic("t", 2, back.clone())]), t(800));
+    ev.evaluate(
+        &snap(800, &[1, 2, 3], vec![topic("t", 2, back.clone())]),
+        t(800),
+    );
     let e = ev.evaluate(&snap(1400, &[1, 2, 3], vec![topic("t", 2, back)]), t(1400));
     let f = of_kind(&e, FindingKind::LeaderImbalance);
-    assert!(f.iter().any(|f| f.subject == Subject::Broker { id: 3 }), "{f:#?}");
+    assert!(
+        f.iter().any(|f| f.subject == Subject::Broker { id: 3 }),
+        "{f:#?}"
+    );
     assert!(f.iter().any(|f| f.subject == Subject::Cluster));
 }

@@ -520,7 +520,11 @@ fn a_broker_failing_after_the_recovery_hold_is_a_new_incident() {
     let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
     assert_eq!(
         reasons,
-        vec![NotifyReason::Firing, NotifyReason::Resolved, NotifyReason::Firing]
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Firing
+        ]
     );
     assert_ne!(notes[0].0.id, notes[2].0.id);
 }

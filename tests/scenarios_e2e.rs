@@ -238,7 +238,7 @@ async fn run_scenario(path: std::path::PathBuf) -> Outcome {
     Outcome { failures }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn every_shipped_scenario_raises_and_resolves_its_findings_through_the_daemon() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
     let mut paths: Vec<_> = std::fs::read_dir(dir)

@@ -389,7 +389,11 @@ impl RuleEvaluator {
         }
         let window = self.rules.isr_churn_window.0;
         self.churn.retain(|_, c| {
-            while c.at.front().is_some_and(|(at, _)| elapsed(*at, now) > window) {
+            while c
+                .at
+                .front()
+                .is_some_and(|(at, _)| elapsed(*at, now) > window)
+            {
                 c.at.pop_front();
             }
             !c.at.is_empty()
@@ -401,11 +405,10 @@ impl RuleEvaluator {
             if n <= 2 {
                 continue;
             }
-            let shrinks = c
-                .at
-                .iter()
-                .filter(|(_, k)| *k == IsrChangeKind::Shrink)
-                .count() as u32;
+            let shrinks =
+                c.at.iter()
+                    .filter(|(_, k)| *k == IsrChangeKind::Shrink)
+                    .count() as u32;
             let e = per_broker.entry(*b).or_default();
             e.0 += n - 2;
             e.1 += shrinks;

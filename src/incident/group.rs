@@ -62,7 +62,10 @@ impl Group<'_> {
     /// outage (replicas catching up, leaders moving back) remains.
     pub fn recovering(&self) -> bool {
         self.key_kind == FindingKind::BrokerDown
-            && !self.members.iter().any(|f| f.kind == FindingKind::BrokerDown)
+            && !self
+                .members
+                .iter()
+                .any(|f| f.kind == FindingKind::BrokerDown)
     }
 
     /// How bad the worst partition among the members is (0: none), by
@@ -141,8 +144,8 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
     if let Subject::Broker { id } = f.subject {
         set.insert(id);
     }
-    let alone = f.metrics.get("isr") == Some(&1.0)
-        && f.metrics.get("replicas").is_some_and(|r| *r > 1.0);
+    let alone =
+        f.metrics.get("isr") == Some(&1.0) && f.metrics.get("replicas").is_some_and(|r| *r > 1.0);
     if let Some(leader) = f.labels.get("leader").filter(|_| alone) {
         if let Ok(id) = leader.parse() {
             set.insert(id);
@@ -376,8 +379,14 @@ pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
     let mut topics = BTreeSet::new();
     let mut partitions = BTreeSet::new();
     let mut groups = BTreeSet::new();
-    if let Subject::Broker { id } = group.root {
-        brokers.insert(id);
+    match &group.root {
+        Subject::Broker { id } => {
+            brokers.insert(*id);
+        }
+        Subject::Group { group } => {
+            groups.insert(group.clone());
+        }
+        _ => {}
     }
     for f in &group.members {
         brokers.extend(f.brokers.iter().copied());

@@ -43,9 +43,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::config::IncidentConfig;
-use super::group::{
-    affected, fingerprint, group_findings, labels, replication_rank, title, Group,
-};
+use super::group::{affected, fingerprint, group_findings, labels, replication_rank, title, Group};
 use super::silence::{chrono_dur, Silences};
 use super::Correlator;
 use crate::finding::{Finding, FindingKind, Severity, Subject};
@@ -218,7 +216,10 @@ impl IncidentManager {
         let recovering = group.recovering();
         if recovering != t.recovering {
             let (event, detail) = if recovering {
-                ("recovering", "the broker is back; waiting for it to catch up")
+                (
+                    "recovering",
+                    "the broker is back; waiting for it to catch up",
+                )
             } else {
                 ("returned", "the broker is down again")
             };

@@ -39,8 +39,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use judge::{judge, Notified};
 pub use scenario::{
-    kind_meets, Action, Allowance, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode, Scenario,
-    TopicSpec,
+    kind_meets, Action, Allowance, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode,
+    Scenario, TopicSpec,
 };
 pub use state::{BrokerView, GroupView, PartitionView, SimState};
 
