@@ -200,3 +200,117 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
     }
     failures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Dur;
+    use crate::finding::{Finding, FindingKind, Severity};
+    use crate::incident::{Correlator, IncidentConfig, IncidentManager, Silences};
+    use chrono::TimeZone;
+
+    const SCENARIO: &str = r#"
+[cluster]
+brokers = 3
+
+[[events]]
+at = "10s"
+action = "broker_down"
+broker = 2
+duration = "30s"
+
+[[expect]]
+kind = "broker_down"
+broker = 2
+raised_within = "10s"
+
+[[allow]]
+kind = "consumer_lag"
+group = "billing"
+reason = "the spike is more than billing can consume"
+"#;
+
+    fn down(id: i32) -> Finding {
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Finding::new(
+            "c",
+            FindingKind::BrokerDown,
+            Severity::Critical,
+            Subject::Broker { id },
+            t0,
+        )
+        .with_brokers([id])
+    }
+
+    /// Runs findings per simulated second through a real incident manager
+    /// (no recovery hold) and judges what it notified.
+    fn judged(steps: &[(u64, Vec<Finding>)]) -> Vec<String> {
+        let scenario = Scenario::parse(SCENARIO, "test.toml").unwrap();
+        let cfg = IncidentConfig {
+            broker_recovery_hold: Dur::secs(0),
+            ..Default::default()
+        };
+        let mut m = IncidentManager::new(&cfg, Silences::new());
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut notified = Vec::new();
+        for (sec, findings) in steps {
+            let now = t0 + chrono::Duration::seconds(*sec as i64);
+            for (incident, reason) in m.ingest("c", findings, now) {
+                notified.push(Notified {
+                    at: Duration::from_secs(*sec),
+                    reason,
+                    incident,
+                });
+            }
+        }
+        judge(&scenario, &notified, &m.incidents())
+    }
+
+    #[test]
+    fn the_expected_fault_raised_once_and_resolved_passes() {
+        let f = judged(&[(10, vec![down(2)]), (20, vec![down(2)]), (40, vec![])]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn anything_else_notified_fails() {
+        let f = judged(&[(10, vec![down(2), down(3)]), (40, vec![])]);
+        assert_eq!(f.len(), 2, "{f:?}"); // broker 3's firing and its resolve
+        assert!(f[0].starts_with("unexpected notification: firing broker_down"));
+    }
+
+    #[test]
+    fn a_fault_raised_twice_fails() {
+        let f = judged(&[
+            (10, vec![down(2)]),
+            (20, vec![]),
+            (30, vec![down(2)]),
+            (40, vec![]),
+        ]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("broker_down raised 2 times"), "{f:?}");
+    }
+
+    #[test]
+    fn a_fault_never_notified_or_never_resolved_fails() {
+        let f = judged(&[(10, vec![])]);
+        assert_eq!(f, vec!["line 11: expected broker_down was never notified"]);
+        let f = judged(&[(10, vec![down(2)]), (40, vec![down(2)])]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("never resolved"), "{f:?}");
+    }
+
+    #[test]
+    fn an_allowance_needs_a_reason_and_a_known_kind() {
+        let no_reason = SCENARIO.replace("the spike is more than billing can consume", " ");
+        let e = Scenario::parse(&no_reason, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.toml:16: allow[0].reason"), "{e}");
+        let bad_kind = SCENARIO.replace("kind = \"consumer_lag\"", "kind = \"lagging\"");
+        let e = Scenario::parse(&bad_kind, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("allow[0].kind: unknown finding kind"), "{e}");
+    }
+}
