@@ -268,9 +268,9 @@ fn daemon_config(
         slack_webhook: None,
         alertmanager: None,
         duration: None,
-        poll_interval: opts.poll_interval,
+        poll_interval: Some(opts.poll_interval),
     };
-    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret");
+    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret")?;
     config
         .notifiers
         .retain(|n| n.kind != crate::notify::NotifierKind::Log);

@@ -155,9 +155,10 @@ pub struct DemoArgs {
     /// Stop after this long (e.g. `5m`); default: when interrupted.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub duration: Option<Duration>,
-    /// How often the demo's daemon polls the simulated cluster.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration_arg)]
-    pub poll_interval: Duration,
+    /// How often the demo's daemon polls the simulated cluster (default:
+    /// 5s divided by `--speed`, at least 250ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub poll_interval: Option<Duration>,
 }
 
 /// `isrwatch sim`.
