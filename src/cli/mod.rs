@@ -224,6 +224,9 @@ pub struct BenchArgs {
     /// installation notifies and when (`latency`).
     #[arg(long)]
     pub shipped_pending: bool,
+    /// The daemons' poll interval (`latency`; default 1s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub poll_interval: Option<Duration>,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -38,10 +38,13 @@
 //! changed, counted only when the group had lag at every poll in between
 //! (so a caught-up consumer on an idle or bursty topic, which has nothing
 //! to commit, gives no sample). It keeps the last [`CADENCE_GAPS`] such
-//! gaps and trusts them from [`CADENCE_MIN_GAPS`] on; the cadence `C` is
-//! the longest of them, so the commit saw-tooth, the polls' aliasing of
-//! the commit instants and a jittery committer never make a healthy group
-//! look late. A partition is *overdue* when it has had lag with the same
+//! gaps and trusts them from [`CADENCE_MIN_GAPS`] on. The cadence `C` is
+//! their mean, but at least half the longest, so that 2 `C` is never
+//! shorter than a gap the group recently took: the commit saw-tooth, the
+//! polls' aliasing of the commit instants (gaps of one or two polls when
+//! the group commits about once a poll) and a jittery committer do not
+//! make a healthy group look late. A partition is *overdue* when it has
+//! had lag with the same
 //! committed offset for longer than `stall_commit_intervals` × `C`
 //! (default 2), counted from the first poll that showed lag on that
 //! offset (lag that just arrived on an idle partition starts the clock
@@ -142,15 +145,17 @@ impl Cadence {
         self.lagging_throughout = lagging;
     }
 
-    /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are known.
+    /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are
+    /// known: their mean, but at least half the longest, so that twice it
+    /// always covers every recent gap.
     fn interval(&self) -> Option<Duration> {
-        if self.gaps_ms.len() < CADENCE_MIN_GAPS {
+        let n = self.gaps_ms.len() as u64;
+        if n < CADENCE_MIN_GAPS as u64 {
             return None;
         }
-        self.gaps_ms
-            .iter()
-            .max()
-            .map(|ms| Duration::from_millis(*ms))
+        let mean = self.gaps_ms.iter().sum::<u64>() / n;
+        let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
+        Some(Duration::from_millis(mean.max(longest.div_ceil(2))))
     }
 }
 
