@@ -537,8 +537,13 @@ fn without_a_learnt_cadence_the_old_times_apply() {
             first_stall = Some(t);
         }
     }
-    // The last commit (at 600 s) left no lag; the next poll showed some.
-    assert_eq!(first_stall, Some(902_000), "5 min after the lag appeared");
+    // The last commit (at 600 s) left no lag; the next poll showed some,
+    // which can have come right after the poll at 600 s.
+    assert_eq!(
+        first_stall,
+        Some(901_000),
+        "5 min after the lag can have come"
+    );
 }
 
 #[test]

@@ -16,7 +16,7 @@
 //!    (Burrow reports STOP there).
 //! 3. **STALL** when the group has members and the partition has had lag
 //!    with the same committed offset for longer than `stall_after` (counted
-//!    from the first poll that showed lag on that offset, so messages
+//!    from the poll before the first one that showed lag on that offset, so messages
 //!    arriving on an idle partition long after its last commit are not a
 //!    stall), or is overdue by the group's own commit cadence (below): the
 //!    consumer is alive but not moving.
@@ -46,10 +46,11 @@
 //! make a healthy group look late. A partition is *overdue* when it has
 //! had lag with the same
 //! committed offset for longer than `stall_commit_intervals` × `C`
-//! (default 2), counted from the first poll that showed lag on that
-//! offset (lag that just arrived on an idle partition starts the clock
-//! then, not at the last commit). `C` is at least one poll interval (two
-//! advances are never seen in one poll), so so is the wait. Until the
+//! (default 2), counted from the poll before the first one that showed
+//! lag on that offset (the earliest the commit, or lag that just arrived
+//! on an idle partition, can have come; not the last commit before a
+//! quiet spell), and never at that first poll. `C` is at least one poll
+//! interval (two advances are never seen in one poll). Until the
 //! cadence is learnt, and when `stall_commit_intervals = 0`, only
 //! `stall_after` / `stop_after` apply.
 //!
@@ -102,9 +103,11 @@ struct PartitionTrack {
     committed_since: Time,
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
-    /// First poll that showed lag on the current committed offset (`None`
-    /// while caught up): the consumer owes a commit since then.
-    owing_since: Option<Time>,
+    /// Since when the consumer has owed a commit on the current committed
+    /// offset (`None` while caught up): (the poll before the first one that
+    /// showed lag on it, the earliest the commit or the lag can have come;
+    /// that first poll). It is not overdue before a later poll.
+    owing: Option<(Time, Time)>,
 }
 
 /// Per-group state: the partitions it committed on and its commit cadence.
@@ -112,6 +115,8 @@ struct PartitionTrack {
 struct GroupTrack {
     partitions: HashMap<(String, i32), PartitionTrack>,
     cadence: Cadence,
+    /// The latest poll that read the group's offsets.
+    read_at: Option<Time>,
 }
 
 /// What the tracker learnt of a group's commit cadence (see the module
@@ -277,10 +282,11 @@ fn update_group(
         .partitions
         .retain(|(topic, partition), _| current.contains(&(topic.as_str(), *partition)));
     let mut committed = false;
+    let previous_read = track.read_at.replace(now).unwrap_or(now);
     for p in &group.partitions {
-        committed |= record_partition(config, track, p, now);
+        committed |= record_partition(config, track, p, previous_read, now);
     }
-    let lagging = track.partitions.values().any(|e| e.owing_since.is_some());
+    let lagging = track.partitions.values().any(|e| e.owing.is_some());
     track.cadence.observe(committed, lagging, now);
     let overdue_after = match config.stall_commit_intervals {
         0 => None,
@@ -316,10 +322,13 @@ fn group_status(config: &LagConfig, group: &GroupInfo, judged: Vec<Judged>) -> G
 }
 
 /// Records one partition's offsets; true when its committed offset changed.
+/// `previous_read`: the poll before, which saw neither this commit nor
+/// this lag.
 fn record_partition(
     config: &LagConfig,
     track: &mut GroupTrack,
     p: &GroupPartition,
+    previous_read: Time,
     now: Time,
 ) -> bool {
     let Some(committed) = p.committed else {
@@ -335,7 +344,7 @@ fn record_partition(
             committed,
             committed_since: now,
             rewound: None,
-            owing_since: None,
+            owing: None,
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
@@ -343,7 +352,7 @@ fn record_partition(
     if entry.committed != committed {
         entry.committed = committed;
         entry.committed_since = now;
-        entry.owing_since = None;
+        entry.owing = None;
         changed = true;
     }
     if let Some(end) = p.end_offset {
@@ -359,8 +368,8 @@ fn record_partition(
             }
             entry.observations.push_back(obs);
         }
-        entry.owing_since = if obs.lag() > config.caught_up_lag {
-            entry.owing_since.or(Some(now))
+        entry.owing = if obs.lag() > config.caught_up_lag {
+            entry.owing.or(Some((previous_read, now)))
         } else {
             None
         };
@@ -430,10 +439,12 @@ fn judge(
         return (LagStatus::Ok, format!("caught up (lag {})", last.lag()));
     }
     let still = elapsed(t.committed_since, now);
-    // How long the consumer has owed a commit: lag with this offset.
-    let owing = t
-        .owing_since
-        .map_or(Duration::ZERO, |since| elapsed(since, now));
+    // How long the consumer has owed a commit (lag with this offset), from
+    // the second poll that showed it on.
+    let owing = match t.owing {
+        Some((since, first_seen)) if first_seen < now => elapsed(since, now),
+        _ => Duration::ZERO,
+    };
     let overdue = overdue_after.filter(|limit| owing > *limit);
     let after = if members > 0 {
         config.stall_after.0
