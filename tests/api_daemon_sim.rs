@@ -63,9 +63,9 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
         slack_webhook: None,
         alertmanager: None,
         duration: None,
-        poll_interval: Duration::from_millis(500),
+        poll_interval: Some(Duration::from_millis(500)),
     };
-    let mut config = isrwatch::cli::wire::demo_config(&args, &sim.bootstrap(), "secret");
+    let mut config = isrwatch::cli::wire::demo_config(&args, &sim.bootstrap(), "secret").unwrap();
     let dir = tempfile::tempdir().unwrap();
     config.daemon.state_dir = dir.path().to_path_buf();
     config.http.token = Some(isrwatch::config::Secret::Inline("tok".into()));

@@ -358,3 +358,221 @@ fn a_failed_describe_with_offsets_still_updates() {
     assert_eq!(s[0].status, LagStatus::Rewind, "{}", s[0].reason);
     assert!(s[0].reason.contains("from 900 to 500"), "{}", s[0].reason);
 }
+
+// ------------------------------------------------ learnt commit cadence
+
+fn at_ms(ms: i64) -> Time {
+    chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + ms).unwrap()
+}
+
+/// A consumer group on one partition, in milliseconds: producers have
+/// appended `end(t)` messages by `t`; the consumer keeps up and commits its
+/// position every `commit_ms` (at 0, `commit_ms`, ...) until `fault`
+/// (`(when, members after)`: a stall keeps its member, a stop has none),
+/// after which its committed offset stays. Polled every `poll_ms` from
+/// `phase_ms` until `until_ms`; returns each poll's (time, status, reason).
+struct Consumer<'a> {
+    end: &'a dyn Fn(i64) -> i64,
+    commit_ms: i64,
+    fault: Option<(i64, u32)>,
+}
+
+impl Consumer<'_> {
+    fn committed(&self, t: i64) -> i64 {
+        let last_slot = match self.fault {
+            Some((f, _)) if f < t => f,
+            _ => t,
+        } / self.commit_ms
+            * self.commit_ms;
+        (self.end)(last_slot)
+    }
+
+    fn polls(&self, poll_ms: i64, phase_ms: i64, until_ms: i64) -> Vec<(i64, LagStatus, String)> {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut out = Vec::new();
+        let mut t = phase_ms;
+        while t <= until_ms {
+            let members = match self.fault {
+                Some((f, m)) if f < t => m,
+                _ => 1,
+            };
+            let g = group("g", members, &[(Some(self.committed(t)), (self.end)(t))]);
+            let s = tr.update(&[g], at_ms(t)).remove(0);
+            out.push((t, s.status, s.reason));
+            t += poll_ms;
+        }
+        out
+    }
+
+    /// The first commit slot after the fault: the first commit it misses.
+    fn first_missed_commit(&self) -> i64 {
+        let (f, _) = self.fault.expect("a fault");
+        (f / self.commit_ms + 1) * self.commit_ms
+    }
+}
+
+/// Asserts that every poll's status is OK.
+fn assert_always_ok(polls: &[(i64, LagStatus, String)]) {
+    for (t, s, reason) in polls {
+        assert_eq!(*s, LagStatus::Ok, "at {t} ms: {reason}");
+    }
+}
+
+/// Ten messages a second, all along.
+fn steady(t: i64) -> i64 {
+    t / 100
+}
+
+/// Asserts that the group is OK until its first missed commit and `want`
+/// within two commit intervals after it; returns how many commit
+/// intervals after the first missed commit it was flagged.
+fn flagged_within_two_intervals(poll_ms: i64, commit_ms: i64, want: LagStatus) -> f64 {
+    let members_after = if want == LagStatus::Stop { 0 } else { 1 };
+    // The fault comes 40% into a commit interval, after 10 minutes of
+    // healthy commits.
+    let fault = 600_000 + commit_ms * 2 / 5;
+    let c = Consumer {
+        end: &steady,
+        commit_ms,
+        fault: Some((fault, members_after)),
+    };
+    let missed = c.first_missed_commit();
+    let polls = c.polls(poll_ms, poll_ms * 3 / 10, missed + 4 * commit_ms);
+    for (t, s, reason) in &polls {
+        if *t < missed {
+            assert_eq!(
+                *s,
+                LagStatus::Ok,
+                "at {t} ms, before the missed commit: {reason}"
+            );
+        }
+    }
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(_, s, _)| *s == want)
+        .unwrap_or_else(|| panic!("never {want:?}: {:?}", polls.last()));
+    assert!(
+        *t <= missed + 2 * commit_ms,
+        "{want:?} at {t} ms, first missed commit at {missed} ms, commit interval {commit_ms} ms: {reason}"
+    );
+    assert!(reason.contains("commit intervals of about"), "{reason}");
+    (t - missed) as f64 / commit_ms as f64
+}
+
+#[test]
+fn stall_is_flagged_within_two_commit_intervals_at_1s_and_15s_polls() {
+    let fast = flagged_within_two_intervals(1_000, 5_000, LagStatus::Stall);
+    let slow = flagged_within_two_intervals(15_000, 30_000, LagStatus::Stall);
+    eprintln!("STALL after the first missed commit: {fast:.2} (1 s polls, 5 s commits), {slow:.2} (15 s polls, 30 s commits) commit intervals");
+}
+
+#[test]
+fn stop_is_flagged_within_two_commit_intervals_at_1s_and_15s_polls() {
+    let fast = flagged_within_two_intervals(1_000, 5_000, LagStatus::Stop);
+    let slow = flagged_within_two_intervals(15_000, 30_000, LagStatus::Stop);
+    eprintln!("STOP after the first missed commit: {fast:.2} (1 s polls, 5 s commits), {slow:.2} (15 s polls, 30 s commits) commit intervals");
+}
+
+#[test]
+fn a_slow_commit_cadence_is_not_flagged_between_commits() {
+    // Commits every 60 s, polls every 15 s: the lag saw-tooth climbs for a
+    // minute before each commit, for an hour. Then it stalls: flagged.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 60_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(15_000, 7_000, 3_600_000));
+    flagged_within_two_intervals(15_000, 60_000, LagStatus::Stall);
+}
+
+#[test]
+fn an_idle_caught_up_group_is_never_flagged() {
+    // Two minutes of traffic (cadence learnt), then none for an hour: the
+    // consumer caught up at its next commit and has nothing to commit.
+    let idle_after = |t: i64| t.min(120_000) / 100;
+    let c = Consumer {
+        end: &idle_after,
+        commit_ms: 5_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_000, 300, 3_720_000));
+}
+
+#[test]
+fn a_bursty_producer_is_not_flagged() {
+    // Two minutes of traffic, then a burst of 500 messages every 5 minutes:
+    // after a quiet spell the lag appears at once, long after the last
+    // commit; the consumer commits it at its next commit slot.
+    // (The bursts come half-way between two commit slots.)
+    let bursts = |t: i64| t.min(120_000) / 100 + 500 * ((t - 122_500).max(0) / 300_000);
+    let c = Consumer {
+        end: &bursts,
+        commit_ms: 5_000,
+        fault: None,
+    };
+    let polls = c.polls(1_000, 300, 3_720_000);
+    assert!(polls.iter().any(|(_, _, r)| r.contains("(total lag 500)")));
+    assert_always_ok(&polls);
+}
+
+#[test]
+fn without_a_learnt_cadence_the_old_times_apply() {
+    // Off: the stall is only STALL after `stall_after` (5 min).
+    let mut tr = LagTracker::new(LagConfig {
+        stall_commit_intervals: 0,
+        ..Default::default()
+    });
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 5_000,
+        fault: Some((600_000, 1)),
+    };
+    let mut first_stall = None;
+    for sec in 0..1_000 {
+        let t = sec * 1_000;
+        let g = group("g", 1, &[(Some(c.committed(t)), steady(t))]);
+        let s = tr.update(&[g], at_ms(t)).remove(0);
+        if s.status == LagStatus::Stall && first_stall.is_none() {
+            first_stall = Some(t);
+        }
+    }
+    // The last commit (at 600 s) left no lag; the next poll showed some,
+    // which can have come right after the poll at 600 s.
+    assert_eq!(
+        first_stall,
+        Some(901_000),
+        "5 min after the lag can have come"
+    );
+}
+
+#[test]
+fn jittery_polls_and_commits_are_not_flagged() {
+    // Commits every 5 s ± 1 s, polls every 1 s ± 0.4 s, for an hour.
+    let mut seed: u64 = 42;
+    let mut jitter = |max_ms: i64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        ((seed >> 33) % (2 * max_ms as u64 + 1)) as i64 - max_ms
+    };
+    let commits: Vec<i64> = (1..800).map(|k| k * 5_000 + jitter(1_000)).collect();
+    let mut tr = LagTracker::new(LagConfig::default());
+    for j in 1..3_600 {
+        let t = j * 1_000 + jitter(400);
+        let last = commits.iter().filter(|c| **c <= t).next_back().copied();
+        let g = group("g", 1, &[(Some(last.map_or(0, steady)), steady(t))]);
+        let s = tr.update(&[g], at_ms(t)).remove(0);
+        assert_eq!(s.status, LagStatus::Ok, "at {t} ms: {}", s.reason);
+    }
+}
+
+#[test]
+fn a_group_committing_about_once_a_poll_is_not_flagged() {
+    // Commits every 1.1 s, polls every 1 s: most polls see one commit, one
+    // in ten sees none (a gap of two polls), for an hour.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_100,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_000, 300, 3_600_000));
+}

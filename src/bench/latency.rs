@@ -15,7 +15,11 @@
 //! For consumer faults, *visible* is a change of the group's state or
 //! member count (a stop), or the first commit slot the group lets pass with
 //! its offsets unchanged although it has lag (a stall): before that, its
-//! offsets look like a healthy group's between two commits.
+//! offsets look like a healthy group's between two commits. Their latency
+//! is also given in the group's commit intervals `C` after its *first
+//! missed commit* (the group's last commit slot before the fault, sampled
+//! like the fault, plus `C`): the lag rules must flag a stalled or stopped
+//! group within 2 `C`.
 //!
 //! The fault's notification is the first one after it whose incident meets
 //! a kind the scenario expects from that fault (`[[expect]]`), not counting
@@ -95,6 +99,9 @@ pub struct Delivery {
     pub target_s: f64,
     /// Whether `after_visible_s` is within `target_s`.
     pub within_target: bool,
+    /// Consumer stall/stop: from the group's first missed commit to that
+    /// notification, in commit intervals.
+    pub after_missed_commit_intervals: Option<f64>,
 }
 
 /// One scenario's row.
@@ -110,6 +117,8 @@ pub struct ScenarioRow {
     /// (`None`: no change a poller can see; then the fault instant counts
     /// as visible).
     pub visible_after_s: Option<f64>,
+    /// Consumer stall/stop: the group's commit interval (seconds).
+    pub commit_interval_s: Option<f64>,
     /// Template summarizer.
     pub no_llm: Delivery,
     /// Fake LLM with a fixed delay.
@@ -233,6 +242,7 @@ pub async fn run(opts: &LatencyOptions) -> anyhow::Result<LatencyReport> {
                             .unwrap_or_default(),
                         fault_at_s: 0.0,
                         visible_after_s: None,
+                        commit_interval_s: None,
                         no_llm: Delivery::default(),
                         llm: Delivery::default(),
                         error: Some(format!("{e:#}")),
@@ -268,9 +278,9 @@ fn daemon_config(
         slack_webhook: None,
         alertmanager: None,
         duration: None,
-        poll_interval: opts.poll_interval,
+        poll_interval: Some(opts.poll_interval),
     };
-    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret");
+    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret")?;
     config
         .notifiers
         .retain(|n| n.kind != crate::notify::NotifierKind::Log);
@@ -375,10 +385,7 @@ async fn run_one(
         .filter(|e| e.raised_after == first.at)
         .map(|e| e.kind.clone())
         .collect();
-    let stalled = match &first.action {
-        crate::sim::Action::ConsumerStall { group } => Some(group.clone()),
-        _ => None,
-    };
+    let consumer = ConsumerFault::of(&scenario, &first.action);
     let sim = Simulator::start(scenario, SimOptions::default()).await?;
     let bootstrap = sim.bootstrap();
     let dir = std::env::temp_dir().join(format!(
@@ -418,7 +425,7 @@ async fn run_one(
             &inbox,
             [&tag_plain, &tag_llm],
             &expected_kinds,
-            stalled.as_deref(),
+            consumer.as_ref(),
         )
         .await;
         d1.stop().await;
@@ -428,7 +435,14 @@ async fn run_one(
     .await;
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
-    let (fault_instant, visible_instant) = result?;
+    let Watched {
+        fault: fault_instant,
+        visible: visible_instant,
+        last_commit,
+    } = result?;
+    let commit_interval = consumer.as_ref().map(|c| c.commit_interval);
+    // The first commit slot the faulty group let pass.
+    let first_missed = last_commit.zip(commit_interval).map(|(l, c)| l + c);
 
     let visible_after_s = visible_instant.map(|v| v.duration_since(fault_instant).as_secs_f64());
     let visible = visible_instant.unwrap_or(fault_instant);
@@ -457,6 +471,14 @@ async fn run_one(
             let after_visible = at.saturating_duration_since(visible).as_secs_f64();
             d.after_visible_s = Some(after_visible);
             d.within_target = after_visible <= target;
+            d.after_missed_commit_intervals = first_missed.zip(commit_interval).map(|(m, c)| {
+                let after = if *at >= m {
+                    at.duration_since(m).as_secs_f64()
+                } else {
+                    -m.duration_since(*at).as_secs_f64()
+                };
+                after / c.as_secs_f64()
+            });
             d.kind = incident_str(body, "kind").map(str::to_string);
             d.summary_source = body
                 .pointer("/summary/source/type")
@@ -473,6 +495,7 @@ async fn run_one(
         fault: first.action.name().to_string(),
         fault_at_s: first.at.as_secs_f64(),
         visible_after_s,
+        commit_interval_s: commit_interval.map(|c| c.as_secs_f64()),
         no_llm: delivery(&tag_plain, plain_target),
         llm: delivery(&tag_llm, llm_target),
         error: None,
@@ -531,11 +554,45 @@ fn fault_notification<'a>(
         .min_by_key(|(_, at, _)| *at)
 }
 
-/// Samples the simulator every 20 ms: returns the wall instant the fault
-/// fired and the instant it became visible (if it ever did), once both
-/// tagged receivers got the fault's notification ([`fault_notification`])
-/// or the wait is over. `stalled` names the group of a `consumer_stall`
-/// fault, the only one whose missed commits make it visible.
+/// A consumer stall or stop: the group and its commit interval.
+struct ConsumerFault {
+    group: String,
+    stall: bool,
+    commit_interval: Duration,
+}
+
+impl ConsumerFault {
+    /// The consumer fault `action` is, with its group's commit interval
+    /// from `scenario` (`None` for other faults or an unknown group).
+    fn of(scenario: &Scenario, action: &crate::sim::Action) -> Option<ConsumerFault> {
+        let (group, stall) = match action {
+            crate::sim::Action::ConsumerStall { group } => (group, true),
+            crate::sim::Action::ConsumerStop { group } => (group, false),
+            _ => return None,
+        };
+        let spec = scenario.cluster.groups.iter().find(|g| &g.name == group)?;
+        Some(ConsumerFault {
+            group: group.clone(),
+            stall,
+            commit_interval: spec.commit_interval,
+        })
+    }
+}
+
+/// What [`watch`] saw, as wall instants.
+struct Watched {
+    /// The fault fired.
+    fault: Instant,
+    /// It became visible, if it ever did.
+    visible: Option<Instant>,
+    /// A consumer fault's group passed its last commit slot before it.
+    last_commit: Option<Instant>,
+}
+
+/// Samples the simulator every 20 ms until both tagged receivers got the
+/// fault's notification ([`fault_notification`]) or the wait is over.
+/// `consumer` is a consumer fault's group: a stall is visible from its
+/// first missed commit; its commit slots before the fault are recorded.
 async fn watch(
     sim: &SimHandle,
     at: Duration,
@@ -543,17 +600,26 @@ async fn watch(
     inbox: &Inbox,
     tags: [&str; 2],
     kinds: &[String],
-    stalled: Option<&str>,
-) -> (Instant, Option<Instant>) {
+    consumer: Option<&ConsumerFault>,
+) -> Watched {
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut prev = sim.state();
     let mut before = signature(&prev);
     let mut fault: Option<Instant> = None;
     let mut visible: Option<Instant> = None;
+    let mut last_commit: Option<Instant> = None;
     loop {
         tick.tick().await;
         let now = Instant::now();
         let state = sim.state();
+        let slots = |s: &SimState| {
+            consumer
+                .and_then(|c| s.groups.get(&c.group))
+                .map(|g| g.commits)
+        };
+        if fault.is_none() && slots(&state) > slots(&prev) {
+            last_commit = Some(now);
+        }
         match fault {
             None => {
                 if state.elapsed >= at {
@@ -568,13 +634,18 @@ async fn watch(
             Some(f) => {
                 if visible.is_none()
                     && (signature(&state) != before
-                        || stalled.is_some_and(|g| missed_commit(&prev, &state, g)))
+                        || consumer
+                            .is_some_and(|c| c.stall && missed_commit(&prev, &state, &c.group)))
                 {
                     visible = Some(now);
                 }
                 let got = |tag: &str| fault_notification(&inbox.lock(), tag, f, kinds).is_some();
                 if (got(tags[0]) && got(tags[1])) || now.duration_since(f) > opts.wait_after_fault {
-                    return (f, visible);
+                    return Watched {
+                        fault: f,
+                        visible,
+                        last_commit,
+                    };
                 }
             }
         }
@@ -661,6 +732,31 @@ impl fmt::Display for LatencyReport {
                 r.llm.summary_source.clone().unwrap_or_else(|| "-".into()),
             )?;
         }
+        let consumers: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let c = r.commit_interval_s?;
+                let n = |d: &Delivery| {
+                    d.after_missed_commit_intervals
+                        .map(|x| format!("{x:.2}"))
+                        .unwrap_or_else(|| "-".into())
+                };
+                Some(format!(
+                    "{} {} / {} (C = {c:.0} s)",
+                    r.fault,
+                    n(&r.no_llm),
+                    n(&r.llm)
+                ))
+            })
+            .collect();
+        if !consumers.is_empty() {
+            writeln!(
+                f,
+                "consumer faults, first missed commit -> notification in commit intervals C, no LLM / LLM (target <= 2): {}",
+                consumers.join(", ")
+            )?;
+        }
         let early: Vec<String> = self
             .rows
             .iter()
@@ -710,6 +806,24 @@ mod tests {
             assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
         }
         assert!(fault_scenarios(Path::new("/nonexistent")).is_err());
+    }
+
+    #[test]
+    fn consumer_faults_know_their_group_and_commit_interval() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+        let scenarios = fault_scenarios(&dir).unwrap();
+        let fault = |name: &str| {
+            let (_, s) = scenarios.iter().find(|(n, _)| n == name).unwrap();
+            ConsumerFault::of(s, &s.events[0].action)
+        };
+        let stall = fault("consumer_stall").unwrap();
+        assert_eq!(
+            (stall.group.as_str(), stall.stall, stall.commit_interval),
+            ("billing", true, Duration::from_secs(5))
+        );
+        let stop = fault("consumer_stop").unwrap();
+        assert_eq!((stop.group.as_str(), stop.stall), ("billing", false));
+        assert!(fault("broker_down").is_none());
     }
 
     #[test]

@@ -44,9 +44,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             print_report(&report, args.json)
         }
         BenchKind::Latency => {
+            let defaults = latency::LatencyOptions::default();
             let report = latency::run(&latency::LatencyOptions {
                 shipped_pending: args.shipped_pending,
-                ..Default::default()
+                poll_interval: args.poll_interval.unwrap_or(defaults.poll_interval),
+                ..defaults
             })
             .await?;
             print_report(&report, args.json)

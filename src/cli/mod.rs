@@ -155,9 +155,10 @@ pub struct DemoArgs {
     /// Stop after this long (e.g. `5m`); default: when interrupted.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub duration: Option<Duration>,
-    /// How often the demo's daemon polls the simulated cluster.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration_arg)]
-    pub poll_interval: Duration,
+    /// How often the demo's daemon polls the simulated cluster (default:
+    /// 5s divided by `--speed`, at least 250ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub poll_interval: Option<Duration>,
 }
 
 /// `isrwatch sim`.
@@ -223,6 +224,9 @@ pub struct BenchArgs {
     /// installation notifies and when (`latency`).
     #[arg(long)]
     pub shipped_pending: bool,
+    /// The daemons' poll interval (`latency`; default 1s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub poll_interval: Option<Duration>,
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub json: bool,

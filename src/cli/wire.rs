@@ -34,19 +34,49 @@ pub async fn check_poll(
     Ok((snap, eval.groups))
 }
 
+/// The demo's poll interval at speed 1.
+pub const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// The shortest poll interval the demo chooses by itself at a high speed
+/// (an explicit `--poll-interval` may go lower).
+pub const DEMO_MIN_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
 /// The configuration `isrwatch demo` runs with: one cluster (the
 /// simulator), the API on `listen`, a log notifier plus the user's own
 /// destinations, state in a fresh temporary directory.
-pub fn demo_config(args: &DemoArgs, bootstrap: &str, webhook_secret: &str) -> Config {
-    let mut cluster =
+///
+/// The simulator runs `args.speed` times faster than its scenario, so
+/// every time constant of the daemon (pending delays, rule holds, lag
+/// STALL/STOP times, reminders, flap damping, the poll cycle: see
+/// [`Config::time_scaled`]) is divided by the speed: the demo at any speed
+/// is a fast-forward of the same run at speed 1. The poll interval is
+/// [`DEMO_POLL_INTERVAL`] divided by the speed (at least
+/// [`DEMO_MIN_POLL_INTERVAL`]) unless `--poll-interval` says otherwise.
+/// The error names a speed that is not a positive number.
+pub fn demo_config(
+    args: &DemoArgs,
+    bootstrap: &str,
+    webhook_secret: &str,
+) -> anyhow::Result<Config> {
+    let cluster =
         ClusterConfig::with_bootstrap("demo", bootstrap.split(',').map(str::to_string).collect());
-    cluster.poll_interval = Dur(args.poll_interval);
-    cluster.poll_timeout = Dur(args.poll_interval.min(Duration::from_secs(10)));
-    cluster.request_timeout = Dur(cluster.poll_timeout.0.min(Duration::from_secs(5)));
-    let mut config = Config {
+    let base = Config {
         clusters: vec![cluster],
         ..Default::default()
     };
+    let mut config = base
+        .time_scaled(1.0 / args.speed)
+        .map_err(|e| anyhow::anyhow!("demo --speed {}: {e}", args.speed))?;
+    let poll = args.poll_interval.unwrap_or_else(|| {
+        DEMO_POLL_INTERVAL
+            .div_f64(args.speed)
+            .max(DEMO_MIN_POLL_INTERVAL)
+    });
+    for cluster in &mut config.clusters {
+        cluster.poll_interval = Dur(poll);
+        cluster.poll_timeout = Dur(poll.min(Duration::from_secs(10)));
+        cluster.request_timeout = Dur(cluster.poll_timeout.0.min(Duration::from_secs(5)));
+        cluster.lag_history = cluster.lag_history.max(cluster.poll_interval);
+    }
     config.http.listen = args
         .listen
         .clone()
@@ -61,7 +91,7 @@ pub fn demo_config(args: &DemoArgs, bootstrap: &str, webhook_secret: &str) -> Co
     );
     config.daemon.state_dir =
         std::env::temp_dir().join(format!("isrwatch-demo-{}", std::process::id()));
-    config
+    Ok(config)
 }
 
 /// `isrwatch demo`: simulator + daemon + status line until `shutdown` or
@@ -82,7 +112,7 @@ pub async fn demo(args: DemoArgs, shutdown: ShutdownSignal) -> anyhow::Result<()
     .await?;
     let bootstrap = sim.bootstrap();
     let secret = format!("demo-{:016x}", rand::random::<u64>());
-    let config = demo_config(&args, &bootstrap, &secret);
+    let config = demo_config(&args, &bootstrap, &secret)?;
     let problems = config.validate();
     if !problems.is_empty() {
         anyhow::bail!("demo configuration is invalid:\n{problems}");

@@ -26,6 +26,7 @@ use serde::Deserialize;
 
 mod load;
 mod path;
+mod scale;
 mod validate;
 
 pub(crate) use load::fill_lines;

@@ -54,6 +54,7 @@ pub const RULE_NAMES: &[&str] = &[
 /// stop_after = "5m"
 /// stall_after = "5m"
 /// rewind_for = "5m"
+/// stall_commit_intervals = 2
 /// caught_up_lag = 0
 /// err_consume_ratio = 0.5
 /// err_severity = "critical"
@@ -241,6 +242,14 @@ pub struct LagConfig {
     /// (unless the partition is caught up), whatever the poll interval, so
     /// that it outlasts the incident pending delay. Default `5m`.
     pub rewind_for: Dur,
+    /// STALL/STOP sooner, from each group's own commit cadence: once the
+    /// tracker has seen a few commit intervals of a group that had lag
+    /// throughout (see `evaluate::lag`), a partition with lag whose
+    /// committed offset has not moved for this many of the longest recent
+    /// intervals is STALL (members) or STOP (none), without waiting for
+    /// `stall_after` / `stop_after`, which still apply until the cadence is
+    /// learnt. `0` turns it off. Default 2.
+    pub stall_commit_intervals: u32,
     /// A partition whose lag is at most this is caught up (raise to 1 or 2
     /// for transactional producers, whose commit markers leave a lag of a
     /// few offsets behind a caught-up consumer). Default 0.
@@ -266,6 +275,7 @@ impl Default for LagConfig {
             stop_after: Dur::secs(300),
             stall_after: Dur::secs(300),
             rewind_for: Dur::secs(300),
+            stall_commit_intervals: 2,
             caught_up_lag: 0,
             err_consume_ratio: 0.5,
             err_severity: Severity::Critical,
@@ -299,6 +309,15 @@ impl LagConfig {
         }
         if self.rewind_for.0.is_zero() {
             problems.push(format!("{path}.rewind_for"), "must be longer than 0s");
+        }
+        if self.stall_commit_intervals > 100 {
+            problems.push(
+                format!("{path}.stall_commit_intervals"),
+                format!(
+                    "must be between 0 (off) and 100, found {}",
+                    self.stall_commit_intervals
+                ),
+            );
         }
         if self.caught_up_lag < 0 {
             problems.push(

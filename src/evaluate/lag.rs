@@ -14,11 +14,13 @@
 //! 2. **OK** when the latest lag is at most `caught_up_lag`: a caught-up
 //!    consumer on an idle topic is OK however long its offset stays still
 //!    (Burrow reports STOP there).
-//! 3. **STALL** when the group has members, lag > 0 and the committed
-//!    offset has not changed for longer than `stall_after`: the consumer is
-//!    alive but not moving.
-//! 4. **STOP** when the group has no members, lag > 0 and the committed
-//!    offset has not changed for longer than `stop_after`.
+//! 3. **STALL** when the group has members and the partition has had lag
+//!    with the same committed offset for longer than `stall_after` (counted
+//!    from the poll before the first one that showed lag on that offset, so messages
+//!    arriving on an idle partition long after its last commit are not a
+//!    stall), or is overdue by the group's own commit cadence (below): the
+//!    consumer is alive but not moving.
+//! 4. **STOP** likewise when the group has no members, after `stop_after`.
 //! 5. **REWIND** for `rewind_for` after the committed offset went down
 //!    between two polls (a time, not a number of observations, so a fast
 //!    poll interval does not cut it shorter than the incident pending delay).
@@ -31,6 +33,27 @@
 //!    otherwise **WARN**: slow but progressing (Burrow reports ERR there).
 //! 7. **OK** otherwise.
 //!
+//! **Commit cadence.** Per group the tracker learns how often the group
+//! commits: the time between two polls in which some committed offset
+//! changed, counted only when the group had lag at every poll in between
+//! (so a caught-up consumer on an idle or bursty topic, which has nothing
+//! to commit, gives no sample). It keeps the last [`CADENCE_GAPS`] such
+//! gaps and trusts them from [`CADENCE_MIN_GAPS`] on. The cadence `C` is
+//! their mean, but at least half the longest, so that 2 `C` is never
+//! shorter than a gap the group recently took: the commit saw-tooth, the
+//! polls' aliasing of the commit instants (gaps of one or two polls when
+//! the group commits about once a poll) and a jittery committer do not
+//! make a healthy group look late. A partition is *overdue* when it has
+//! had lag with the same
+//! committed offset for longer than `stall_commit_intervals` × `C`
+//! (default 2), counted from the poll before the first one that showed
+//! lag on that offset (the earliest the commit, or lag that just arrived
+//! on an idle partition, can have come; not the last commit before a
+//! quiet spell), and never at that first poll. `C` is at least one poll
+//! interval (two advances are never seen in one poll). Until the
+//! cadence is learnt, and when `stall_commit_intervals = 0`, only
+//! `stall_after` / `stop_after` apply.
+//!
 //! A group's status is its most severe partition status (by the configured
 //! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
 //! naming the partitions and numbers.
@@ -41,6 +64,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
+
+/// Commit gaps kept per group to learn its cadence.
+pub const CADENCE_GAPS: usize = 8;
+/// Commit gaps needed before the cadence is trusted.
+pub const CADENCE_MIN_GAPS: usize = 3;
 
 use super::config::LagConfig;
 use super::{GroupLagStatus, LagStatus, PartitionLagStatus};
@@ -75,12 +103,65 @@ struct PartitionTrack {
     committed_since: Time,
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
+    /// Since when the consumer has owed a commit on the current committed
+    /// offset (`None` while caught up): (the poll before the first one that
+    /// showed lag on it, the earliest the commit or the lag can have come;
+    /// that first poll). It is not overdue before a later poll.
+    owing: Option<(Time, Time)>,
 }
 
-/// Per-group state: the partitions it committed on.
+/// Per-group state: the partitions it committed on and its commit cadence.
 #[derive(Debug, Clone, Default)]
 struct GroupTrack {
     partitions: HashMap<(String, i32), PartitionTrack>,
+    cadence: Cadence,
+    /// The latest poll that read the group's offsets.
+    read_at: Option<Time>,
+}
+
+/// What the tracker learnt of a group's commit cadence (see the module
+/// documentation): bounded, [`CADENCE_GAPS`] gaps at most.
+#[derive(Debug, Clone, Default)]
+struct Cadence {
+    /// The latest poll in which some committed offset changed.
+    last_commit: Option<Time>,
+    /// Whether the group had lag at every poll since `last_commit`.
+    lagging_throughout: bool,
+    /// The latest gaps between commits, in milliseconds.
+    gaps_ms: VecDeque<u64>,
+}
+
+impl Cadence {
+    /// Records one poll: whether some committed offset changed and whether
+    /// some partition had lag.
+    fn observe(&mut self, committed: bool, lagging: bool, now: Time) {
+        if !committed {
+            self.lagging_throughout &= lagging;
+            return;
+        }
+        if let (Some(last), true) = (self.last_commit, self.lagging_throughout) {
+            if self.gaps_ms.len() >= CADENCE_GAPS {
+                self.gaps_ms.pop_front();
+            }
+            self.gaps_ms
+                .push_back(elapsed(last, now).as_millis() as u64);
+        }
+        self.last_commit = Some(now);
+        self.lagging_throughout = lagging;
+    }
+
+    /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are
+    /// known: their mean, but at least half the longest, so that twice it
+    /// always covers every recent gap.
+    fn interval(&self) -> Option<Duration> {
+        let n = self.gaps_ms.len() as u64;
+        if n < CADENCE_MIN_GAPS as u64 {
+            return None;
+        }
+        let mean = self.gaps_ms.iter().sum::<u64>() / n;
+        let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
+        Some(Duration::from_millis(mean.max(longest.div_ceil(2))))
+    }
 }
 
 /// Keeps the commit windows of every group of one cluster and turns each
@@ -170,7 +251,8 @@ fn update_group(
             .partitions
             .iter()
             .map(|((topic, partition), entry)| {
-                let (status, detail) = judge(config, entry, group.members, now);
+                // Offsets unknown: too little to call a commit overdue.
+                let (status, detail) = judge(config, entry, group.members, None, now);
                 Judged {
                     status: PartitionLagStatus {
                         topic: topic.clone(),
@@ -199,10 +281,21 @@ fn update_group(
     track
         .partitions
         .retain(|(topic, partition), _| current.contains(&(topic.as_str(), *partition)));
+    let mut committed = false;
+    let previous_read = track.read_at.replace(now).unwrap_or(now);
+    for p in &group.partitions {
+        committed |= record_partition(config, track, p, previous_read, now);
+    }
+    let lagging = track.partitions.values().any(|e| e.owing.is_some());
+    track.cadence.observe(committed, lagging, now);
+    let overdue_after = match config.stall_commit_intervals {
+        0 => None,
+        n => track.cadence.interval().map(|c| c * n),
+    };
     let judged: Vec<Judged> = group
         .partitions
         .iter()
-        .map(|p| update_partition(config, track, p, group.members, now))
+        .map(|p| judge_partition(config, track, p, group.members, overdue_after, now))
         .collect();
     group_status(config, group, judged)
 }
@@ -228,29 +321,21 @@ fn group_status(config: &LagConfig, group: &GroupInfo, judged: Vec<Judged>) -> G
     }
 }
 
-fn update_partition(
+/// Records one partition's offsets; true when its committed offset changed.
+/// `previous_read`: the poll before, which saw neither this commit nor
+/// this lag.
+fn record_partition(
     config: &LagConfig,
     track: &mut GroupTrack,
     p: &GroupPartition,
-    members: u32,
+    previous_read: Time,
     now: Time,
-) -> Judged {
-    let name = format!("{}-{}", p.topic, p.partition);
-    let mut status = PartitionLagStatus {
-        topic: p.topic.clone(),
-        partition: p.partition,
-        status: LagStatus::Ok,
-        lag: None,
-        lag_seconds: p.lag_seconds,
-    };
+) -> bool {
     let Some(committed) = p.committed else {
-        return Judged {
-            status,
-            detail: format!("{name} never committed"),
-            never_committed: true,
-        };
+        return false;
     };
     let key = (p.topic.clone(), p.partition);
+    let mut changed = false;
     let entry = track
         .partitions
         .entry(key)
@@ -259,6 +344,7 @@ fn update_partition(
             committed,
             committed_since: now,
             rewound: None,
+            owing: None,
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
@@ -266,6 +352,8 @@ fn update_partition(
     if entry.committed != committed {
         entry.committed = committed;
         entry.committed_since = now;
+        entry.owing = None;
+        changed = true;
     }
     if let Some(end) = p.end_offset {
         let obs = Observation {
@@ -280,8 +368,41 @@ fn update_partition(
             }
             entry.observations.push_back(obs);
         }
+        entry.owing = if obs.lag() > config.caught_up_lag {
+            entry.owing.or(Some((previous_read, now)))
+        } else {
+            None
+        };
     }
-    let Some(latest) = entry.observations.back().copied() else {
+    changed
+}
+
+/// One partition's status, from its window as [`record_partition`] left it.
+fn judge_partition(
+    config: &LagConfig,
+    track: &GroupTrack,
+    p: &GroupPartition,
+    members: u32,
+    overdue_after: Option<Duration>,
+    now: Time,
+) -> Judged {
+    let name = format!("{}-{}", p.topic, p.partition);
+    let mut status = PartitionLagStatus {
+        topic: p.topic.clone(),
+        partition: p.partition,
+        status: LagStatus::Ok,
+        lag: None,
+        lag_seconds: p.lag_seconds,
+    };
+    if p.committed.is_none() {
+        return Judged {
+            status,
+            detail: format!("{name} never committed"),
+            never_committed: true,
+        };
+    }
+    let entry = track.partitions.get(&(p.topic.clone(), p.partition));
+    let Some((entry, latest)) = entry.and_then(|e| Some((e, *e.observations.back()?))) else {
         return Judged {
             status,
             detail: format!("{name} end offset unknown"),
@@ -289,7 +410,7 @@ fn update_partition(
         };
     };
     status.lag = Some(latest.lag());
-    let (s, detail) = judge(config, entry, members, now);
+    let (s, detail) = judge(config, entry, members, overdue_after, now);
     status.status = s;
     Judged {
         status,
@@ -299,7 +420,16 @@ fn update_partition(
 }
 
 /// Applies the ordered rules of the module documentation to one window.
-fn judge(config: &LagConfig, t: &PartitionTrack, members: u32, now: Time) -> (LagStatus, String) {
+///
+/// `overdue_after`: how long a partition may owe a commit before it is
+/// STALL or STOP by its group's learnt cadence (`None`: not learnt).
+fn judge(
+    config: &LagConfig,
+    t: &PartitionTrack,
+    members: u32,
+    overdue_after: Option<Duration>,
+    now: Time,
+) -> (LagStatus, String) {
     let obs = &t.observations;
     let (first, last) = match (obs.front(), obs.back()) {
         (Some(f), Some(l)) => (*f, *l),
@@ -309,28 +439,42 @@ fn judge(config: &LagConfig, t: &PartitionTrack, members: u32, now: Time) -> (La
         return (LagStatus::Ok, format!("caught up (lag {})", last.lag()));
     }
     let still = elapsed(t.committed_since, now);
-    if members > 0 && still > config.stall_after.0 {
-        return (
-            LagStatus::Stall,
-            format!(
-                "has lag {} with committed offset {} unchanged for {} although the group has {} member(s)",
-                last.lag(),
-                last.committed,
-                human(still),
-                members
-            ),
+    // How long the consumer has owed a commit (lag with this offset), from
+    // the second poll that showed it on.
+    let owing = match t.owing {
+        Some((since, first_seen)) if first_seen < now => elapsed(since, now),
+        _ => Duration::ZERO,
+    };
+    let overdue = overdue_after.filter(|limit| owing > *limit);
+    let after = if members > 0 {
+        config.stall_after.0
+    } else {
+        config.stop_after.0
+    };
+    if owing > after || overdue.is_some() {
+        let cadence = overdue
+            .map(|limit| {
+                format!(
+                    " ({} of its commit intervals of about {})",
+                    config.stall_commit_intervals,
+                    human_ms(limit / config.stall_commit_intervals.max(1))
+                )
+            })
+            .unwrap_or_default();
+        let unchanged = format!(
+            "has lag {} with committed offset {} unchanged for {}{cadence}",
+            last.lag(),
+            last.committed,
+            human(still),
         );
-    }
-    if members == 0 && still > config.stop_after.0 {
-        return (
-            LagStatus::Stop,
-            format!(
-                "has lag {} with committed offset {} unchanged for {} and no group member",
-                last.lag(),
-                last.committed,
-                human(still)
-            ),
-        );
+        return if members > 0 {
+            (
+                LagStatus::Stall,
+                format!("{unchanged} although the group has {members} member(s)"),
+            )
+        } else {
+            (LagStatus::Stop, format!("{unchanged} and no group member"))
+        };
     }
     if let Some((from, to, at)) = t.rewound {
         let ago = elapsed(at, now);
@@ -449,6 +593,11 @@ pub(crate) fn elapsed(since: Time, now: Time) -> Duration {
 /// A duration in whole seconds, written like `6m 0s`.
 fn human(d: Duration) -> String {
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+/// A duration in whole milliseconds, written like `5s` or `1s 500ms`.
+fn human_ms(d: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()
 }
 
 #[cfg(test)]
