@@ -219,6 +219,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
         max_listed,
         silences,
         maintenance,
+        broker_recovery_hold,
     } = i;
     IncidentConfig {
         for_critical: s.dur(*for_critical),
@@ -236,6 +237,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
         retain_resolved: s.dur(*retain_resolved),
         max_resolved: *max_resolved,
         max_listed: *max_listed,
+        broker_recovery_hold: s.dur(*broker_recovery_hold),
         // Calendars: a silence or a maintenance window is wall-clock time.
         silences: silences.clone(),
         maintenance: maintenance.clone(),
