@@ -558,7 +558,7 @@ fn jittery_polls_and_commits_are_not_flagged() {
     let mut tr = LagTracker::new(LagConfig::default());
     for j in 1..3_600 {
         let t = j * 1_000 + jitter(400);
-        let last = commits.iter().filter(|c| **c <= t).next_back().copied();
+        let last = commits.iter().rfind(|c| **c <= t).copied();
         let g = group("g", 1, &[(Some(last.map_or(0, steady)), steady(t))]);
         let s = tr.update(&[g], at_ms(t)).remove(0);
         assert_eq!(s.status, LagStatus::Ok, "at {t} ms: {}", s.reason);
