@@ -185,6 +185,92 @@ fn err_boundary_is_the_configured_ratio() {
 }
 
 #[test]
+fn warn_boundary_is_the_configured_ratio() {
+    // The consumer advanced 90 of every 100 appended: not below 0.9, OK.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 90, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Ok);
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 89, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Warn);
+}
+
+#[test]
+fn lag_wobbling_by_equal_steps_is_not_warn() {
+    // Keeping up: the lag stays at 5 and rises once to 6. It "never
+    // decreased" and ended higher (Burrow's WARN), but grew by 1 of the
+    // 400 messages appended.
+    let h = [(95, 100), (195, 200), (295, 300), (395, 400), (494, 500)];
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn a_group_that_commits_every_few_minutes_is_not_err_between_commits() {
+    // A stream job committing at its checkpoints, every 5 minutes: between
+    // two commits its lag grows by the whole production. That is judged on
+    // its commit cadence (STALL), not as a consumer falling behind.
+    let h: Vec<(i64, i64)> = (0..6).map(|i| (1000, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+/// A healthy consumer as the simulator and real clients make one: it keeps
+/// up with twice the production, commits every 5 s, and is polled every
+/// 15 s, so each poll sees the few messages appended since its latest
+/// commit. Production follows a day's season with noise, a few messages a
+/// second, so the lag is a small integer that often repeats.
+fn healthy_day(cfg: LagConfig) -> Vec<String> {
+    let mut tr = LagTracker::new(cfg);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut uniform = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut produced, mut committed) = (0.0f64, 0i64);
+    let mut alarms = Vec::new();
+    for sec in 0..86_400i64 {
+        let season = 1.0 + 0.8 * (sec as f64 / 86_400.0 * std::f64::consts::TAU).sin();
+        produced += 2.0 * season * (0.7 + 0.6 * uniform());
+        if sec % 5 == 3 {
+            committed = produced as i64;
+        }
+        if sec % 15 == 0 {
+            let s = tr.update(
+                &[group("g", 2, &[(Some(committed), produced as i64)])],
+                t(sec),
+            );
+            let s = s.into_iter().next().unwrap();
+            if s.status != LagStatus::Ok {
+                alarms.push(format!("{sec} s: {:?} {}", s.status, s.reason));
+            }
+        }
+    }
+    alarms
+}
+
+#[test]
+fn a_healthy_consumer_is_ok_all_day() {
+    let alarms = healthy_day(LagConfig::default());
+    assert!(
+        alarms.is_empty(),
+        "{} alarms: {:#?}",
+        alarms.len(),
+        &alarms[..alarms.len().min(5)]
+    );
+    // Burrow's rule (any growth in a window that never decreased) on the
+    // same day: the false WARNs this test guards against.
+    let burrow = healthy_day(LagConfig {
+        warn_consume_ratio: 1.0,
+        ..Default::default()
+    });
+    assert!(
+        !burrow.is_empty(),
+        "the day no longer exercises the WARN rule"
+    );
+}
+
+#[test]
 fn growth_needs_a_full_window() {
     let h: Vec<(i64, i64)> = (0..4).map(|i| (1000 + i * 10, 1100 + i * 100)).collect();
     assert_eq!(run(2, &h).status, LagStatus::Ok);
@@ -487,6 +573,37 @@ fn a_slow_commit_cadence_is_not_flagged_between_commits() {
 }
 
 #[test]
+fn a_learnt_cadence_longer_than_stall_after_replaces_it() {
+    // A stream job committing at its 10-minute checkpoints, polled every
+    // 15 s: until three gaps are learnt, `stall_after` (5 min) flags it
+    // between commits (nothing else to go by); from then on never, and a
+    // real stall is still flagged within two of its commit intervals.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 600_000,
+        fault: Some((7_200_000, 1)),
+    };
+    let polls = c.polls(15_000, 7_000, 9_000_000);
+    let learnt = 4 * 600_000;
+    let missed = c.first_missed_commit();
+    assert_always_ok(
+        &polls
+            .iter()
+            .filter(|(t, _, _)| (learnt..missed).contains(t))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(t, s, _)| *t >= missed && *s == LagStatus::Stall)
+        .expect("the stall is flagged");
+    assert!(
+        *t > missed && *t <= missed + 2 * 600_000,
+        "STALL at {t} ms: {reason}"
+    );
+}
+
+#[test]
 fn an_idle_caught_up_group_is_never_flagged() {
     // Two minutes of traffic (cadence learnt), then none for an hour: the
     // consumer caught up at its next commit and has nothing to commit.
@@ -575,4 +692,37 @@ fn a_group_committing_about_once_a_poll_is_not_flagged() {
         fault: None,
     };
     assert_always_ok(&c.polls(1_000, 300, 3_600_000));
+}
+
+#[test]
+fn polls_drifting_past_a_commit_every_poll_are_not_flagged() {
+    // Commits every 1 s, polls every 1.02 s (the poll takes a little
+    // longer than its interval on a big cluster): about once a minute two
+    // polls in a row see the same offset, two poll intervals after the poll
+    // before it, i.e. two commit intervals. Not late. A real stall still is.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_020, 300, 3_600_000));
+    let stalled = Consumer {
+        end: &steady,
+        commit_ms: 1_000,
+        fault: Some((600_000, 1)),
+    };
+    let polls = stalled.polls(1_020, 300, 700_000);
+    let missed = stalled.first_missed_commit();
+    assert_always_ok(
+        &polls
+            .iter()
+            .filter(|(t, _, _)| *t < missed)
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(_, s, _)| *s == LagStatus::Stall)
+        .expect("the stall is flagged");
+    assert!(*t <= missed + 3 * 1_020, "STALL at {t} ms: {reason}");
 }

@@ -57,6 +57,7 @@ pub const RULE_NAMES: &[&str] = &[
 /// stall_commit_intervals = 2
 /// caught_up_lag = 0
 /// err_consume_ratio = 0.5
+/// warn_consume_ratio = 0.9
 /// err_severity = "critical"
 /// stop_severity = "critical"
 /// stall_severity = "critical"
@@ -242,13 +243,14 @@ pub struct LagConfig {
     /// (unless the partition is caught up), whatever the poll interval, so
     /// that it outlasts the incident pending delay. Default `5m`.
     pub rewind_for: Dur,
-    /// STALL/STOP sooner, from each group's own commit cadence: once the
-    /// tracker has seen a few commit intervals of a group that had lag
-    /// throughout (see `evaluate::lag`), a partition with lag whose
-    /// committed offset has not moved for this many of the longest recent
-    /// intervals is STALL (members) or STOP (none), without waiting for
-    /// `stall_after` / `stop_after`, which still apply until the cadence is
-    /// learnt. `0` turns it off. Default 2.
+    /// STALL/STOP from each group's own commit cadence: once the tracker
+    /// has seen a few commit intervals of a group that had lag throughout
+    /// (see `evaluate::lag`), a partition with lag whose committed offset
+    /// has not moved for this many of its commit intervals is STALL
+    /// (members; `stall_after` no longer applies, so a group committing
+    /// less often than it is not STALL between commits) or STOP (none;
+    /// `stop_after` still applies too). Until the cadence is learnt only
+    /// `stall_after` / `stop_after` apply. `0` turns it off. Default 2.
     pub stall_commit_intervals: u32,
     /// A partition whose lag is at most this is caught up (raise to 1 or 2
     /// for transactional producers, whose commit markers leave a lag of a
@@ -258,6 +260,13 @@ pub struct LagConfig {
     /// consumer advanced by less than this fraction of what was produced.
     /// Default 0.5.
     pub err_consume_ratio: f64,
+    /// WARN: likewise, the consumer advanced by less than this fraction of
+    /// what was produced, i.e. the lag grew by more than a tenth of the
+    /// production (default 0.9). A consumer keeping up, whose small lag
+    /// only wobbles (often by equal steps, which "never decreased" lets
+    /// through), is not WARN; one that truly falls behind is. Not below
+    /// `err_consume_ratio`.
+    pub warn_consume_ratio: f64,
     /// Severity of a group in ERR. Default `critical`.
     pub err_severity: Severity,
     /// Severity of a group in STOP. Default `critical`.
@@ -278,6 +287,7 @@ impl Default for LagConfig {
             stall_commit_intervals: 2,
             caught_up_lag: 0,
             err_consume_ratio: 0.5,
+            warn_consume_ratio: 0.9,
             err_severity: Severity::Critical,
             stop_severity: Severity::Critical,
             stall_severity: Severity::Critical,
@@ -331,6 +341,15 @@ impl LagConfig {
                 format!(
                     "must be a fraction in (0, 1], found {}",
                     self.err_consume_ratio
+                ),
+            );
+        }
+        if !(self.warn_consume_ratio >= self.err_consume_ratio && self.warn_consume_ratio <= 1.0) {
+            problems.push(
+                format!("{path}.warn_consume_ratio"),
+                format!(
+                    "must be a fraction in [err_consume_ratio ({}), 1], found {}",
+                    self.err_consume_ratio, self.warn_consume_ratio
                 ),
             );
         }

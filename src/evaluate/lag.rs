@@ -18,19 +18,29 @@
 //!    with the same committed offset for longer than `stall_after` (counted
 //!    from the poll before the first one that showed lag on that offset, so messages
 //!    arriving on an idle partition long after its last commit are not a
-//!    stall), or is overdue by the group's own commit cadence (below): the
+//!    stall) or, once the group's own commit cadence is learnt (below),
+//!    when it is overdue by that cadence instead (so a group that commits
+//!    every 10 minutes is not STALL 5 minutes after each commit): the
 //!    consumer is alive but not moving.
-//! 4. **STOP** likewise when the group has no members, after `stop_after`.
+//! 4. **STOP** likewise when the group has no members, after `stop_after`
+//!    or when overdue by its cadence, whichever comes first.
 //! 5. **REWIND** for `rewind_for` after the committed offset went down
 //!    between two polls (a time, not a number of observations, so a fast
 //!    poll interval does not cut it shorter than the incident pending delay).
-//! 6. With a full window in which the lag never decreased and ended higher
-//!    than it started ("lag grew over the whole window"):
+//! 6. With a full window in which the consumer committed (its committed
+//!    offset advanced: one that did not is judged by rules 3-4 on its
+//!    commit cadence, so a job that commits every few minutes is not ERR
+//!    between two commits), the lag never decreased and ended higher than
+//!    it started ("lag grew over the whole window"):
 //!    **ERR** when the consumer advanced by less than `err_consume_ratio`
 //!    (default one half) of what producers appended over the same window,
 //!    i.e. its time lag grows by at least half a second per second and it
 //!    would fall behind even if producers slowed down by that fraction;
-//!    otherwise **WARN**: slow but progressing (Burrow reports ERR there).
+//!    **WARN** when it advanced by less than `warn_consume_ratio` (default
+//!    0.9): slow but progressing (Burrow reports ERR there). A consumer
+//!    keeping up whose small lag wobbles by equal steps ("never
+//!    decreased" counts ties) grows by far less than a tenth of the
+//!    production and stays OK.
 //! 7. **OK** otherwise.
 //!
 //! **Commit cadence.** Per group the tracker learns how often the group
@@ -50,7 +60,10 @@
 //! lag on that offset (the earliest the commit, or lag that just arrived
 //! on an idle partition, can have come; not the last commit before a
 //! quiet spell), and never at that first poll. `C` is at least one poll
-//! interval (two advances are never seen in one poll). Until the
+//! interval (two advances are never seen in one poll), and a partition is
+//! only overdue once two polls after the first one still showed its offset
+//! (a group committing about once a poll, whose commit just slipped past
+//! one poll, is not late). Until the
 //! cadence is learnt, and when `stall_commit_intervals = 0`, only
 //! `stall_after` / `stop_after` apply.
 //!
@@ -104,10 +117,24 @@ struct PartitionTrack {
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
     /// Since when the consumer has owed a commit on the current committed
-    /// offset (`None` while caught up): (the poll before the first one that
-    /// showed lag on it, the earliest the commit or the lag can have come;
-    /// that first poll). It is not overdue before a later poll.
-    owing: Option<(Time, Time)>,
+    /// offset (`None` while caught up).
+    owing: Option<Owing>,
+}
+
+/// A commit owed on one partition: lag with an unchanged committed offset.
+#[derive(Debug, Clone, Copy)]
+struct Owing {
+    /// The poll before the first one that showed lag on this offset: the
+    /// earliest the commit (or the lag) can have come.
+    since: Time,
+    /// That first poll. Nothing is overdue at it.
+    first_seen: Time,
+    /// Polls since `first_seen` that still showed it. Overdue by the
+    /// group's cadence needs two: when the group commits about once a poll,
+    /// one poll that just missed a commit (the two clocks drifting past
+    /// each other) spans two poll intervals from `since`, i.e. two commit
+    /// intervals, without anything being late.
+    later_polls: u32,
 }
 
 /// Per-group state: the partitions it committed on and its commit cadence.
@@ -369,7 +396,17 @@ fn record_partition(
             entry.observations.push_back(obs);
         }
         entry.owing = if obs.lag() > config.caught_up_lag {
-            entry.owing.or(Some((previous_read, now)))
+            Some(match entry.owing {
+                Some(o) => Owing {
+                    later_polls: o.later_polls + 1,
+                    ..o
+                },
+                None => Owing {
+                    since: previous_read,
+                    first_seen: now,
+                    later_polls: 0,
+                },
+            })
         } else {
             None
         };
@@ -441,17 +478,25 @@ fn judge(
     let still = elapsed(t.committed_since, now);
     // How long the consumer has owed a commit (lag with this offset), from
     // the second poll that showed it on.
-    let owing = match t.owing {
-        Some((since, first_seen)) if first_seen < now => elapsed(since, now),
-        _ => Duration::ZERO,
+    let (owing, later_polls) = match t.owing {
+        Some(o) if o.first_seen < now => (elapsed(o.since, now), o.later_polls),
+        _ => (Duration::ZERO, 0),
     };
-    let overdue = overdue_after.filter(|limit| owing > *limit);
-    let after = if members > 0 {
-        config.stall_after.0
+    let overdue = overdue_after.filter(|limit| owing > *limit && later_polls >= 2);
+    // A group with members that commits less often than `stall_after`
+    // (a stream job at its checkpoints) would be STALL between two healthy
+    // commits: once its cadence is learnt, the cadence alone decides. A
+    // group without members cannot commit, so STOP takes the sooner of the
+    // two.
+    let late = if members > 0 {
+        match overdue_after {
+            Some(_) => overdue.is_some(),
+            None => owing > config.stall_after.0,
+        }
     } else {
-        config.stop_after.0
+        owing > config.stop_after.0 || overdue.is_some()
     };
-    if owing > after || overdue.is_some() {
+    if late {
         let cadence = overdue
             .map(|limit| {
                 format!(
@@ -494,10 +539,11 @@ fn judge(
             .iter()
             .zip(obs.iter().skip(1))
             .all(|(a, b)| b.lag() >= a.lag())
-        && last.lag() > first.lag();
-    if grew {
-        let consumed = (last.committed - first.committed).max(0);
-        let produced = (last.end - first.end).max(0);
+        && last.lag() > first.lag()
+        && last.committed > first.committed;
+    let consumed = (last.committed - first.committed).max(0);
+    let produced = (last.end - first.end).max(0);
+    if grew && (consumed as f64) < config.warn_consume_ratio * produced as f64 {
         let span = human(Duration::from_millis(
             (last.at_ms - first.at_ms).max(0) as u64
         ));

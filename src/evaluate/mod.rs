@@ -61,13 +61,16 @@ pub enum LagStatus {
     /// partition the group never committed.
     #[default]
     Ok,
-    /// Slow but progressing: over a full window the lag never decreased and
-    /// grew, while the consumer advanced by at least `err_consume_ratio` of
-    /// what producers appended.
+    /// Slow but progressing: over a full window in which the consumer
+    /// committed, the lag never decreased and grew, the consumer advancing
+    /// by less than `warn_consume_ratio` (default 0.9) but at least
+    /// `err_consume_ratio` of what producers appended.
     Warn,
-    /// Falling behind for good: over a full window the lag never decreased
-    /// and grew, and the consumer advanced by less than `err_consume_ratio`
-    /// (default half) of what producers appended.
+    /// Falling behind for good: over a full window in which the consumer
+    /// committed, the lag never decreased and grew, and the consumer
+    /// advanced, but by less than `err_consume_ratio` (default half) of
+    /// what producers appended. A consumer that did not commit at all is a
+    /// STALL or STOP question (its commit cadence), not ERR.
     Err,
     /// The group has no member, lag > 0, and the committed offset has not
     /// changed for longer than `stop_after`.
