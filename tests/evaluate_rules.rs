@@ -464,7 +464,7 @@ fn follower_lag_from_the_sidecar() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].subject, Subject::Broker { id: 2 });
     assert_eq!(f[0].brokers, vec![2]);
-    assert_eq!(f[0].metrics["follower_max_lag"], 60_000.0);
+    assert_eq!(f[0].metrics[isrwatch::evaluate::FOLLOWER_MAX_LAG], 60_000.0);
     assert!(ev.evaluate(&s(75, 10.0), t(75)).findings.is_empty());
 }
 

@@ -353,6 +353,29 @@ fn controller_leader_imbalance_churn_follower_lag() {
 }
 
 #[test]
+fn follower_lag_text_shows_the_lag_the_rule_measured() {
+    // The rule and the template share the metric's name
+    // (`evaluate::FOLLOWER_MAX_LAG`); they used to disagree, and the text
+    // never showed the lag.
+    let root = Subject::Broker { id: 2 };
+    let f = Finding::new(
+        "prod",
+        FindingKind::FollowerLag,
+        Severity::Warning,
+        root.clone(),
+        t(0),
+    )
+    .with_metric(isrwatch::evaluate::FOLLOWER_MAX_LAG, 60_000.0);
+    let inc = incident(FindingKind::FollowerLag, root, vec![f], Affected::default());
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    assert!(
+        text(&s).contains("(max lag 60000 messages)"),
+        "{}",
+        text(&s)
+    );
+}
+
+#[test]
 fn reasons_change_the_headline_and_resolved_steps() {
     let f = Finding::new(
         "prod",

@@ -183,6 +183,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     };
 
     let grace = config.daemon.shutdown_timeout.0;
+    let notifiers = config.notifiers.clone();
     let saved_path = saved_state_path(&config);
     let silences_for_save = silences.clone();
     let state_for_tasks = state.clone();
@@ -194,13 +195,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         let http_task = tokio::spawn(crate::http::serve(listener, api, stopped(&http_stop_rx)));
         // Keep Alertmanager's view of firing incidents alive, and expire silences.
         let keepalive = {
+            let refresh_every = crate::notify::refresh_interval(&notifiers);
             let dispatcher = dispatcher.clone();
             let state = state_for_tasks.clone();
             let silences = silences_for_save.clone();
             let stop = stopped(&stop_rx);
             tokio::spawn(async move {
                 tokio::pin!(stop);
-                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                let mut tick = tokio::time::interval(refresh_every);
                 loop {
                     tokio::select! {
                         _ = tick.tick() => {

@@ -18,7 +18,7 @@ pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig, RULE_NAMES};
 pub use lag::LagTracker;
-pub use rules::{RuleEvaluator, StateSize};
+pub use rules::{RuleEvaluator, StateSize, FOLLOWER_MAX_LAG};
 pub use scorer::{NoScorer, SeriesScorer};
 
 use crate::finding::{AnomalyScore, Finding};

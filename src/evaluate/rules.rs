@@ -42,6 +42,10 @@ struct ReplicaChanges {
     at: VecDeque<(Time, IsrChangeKind)>,
 }
 
+/// Metric of a `follower_lag` finding: the sidecar's largest replica
+/// fetcher lag, in messages. One name for the rule and the summaries.
+pub const FOLLOWER_MAX_LAG: &str = "follower_max_lag";
+
 /// The longest an anomaly alert is held after its score fell back while the
 /// series stays out of the range expected before it (a new normal ends it).
 const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -537,7 +541,7 @@ impl RuleEvaluator {
                 snap.taken_at,
             )
             .with_brokers(sc.broker)
-            .with_metric("follower_max_lag", lag)
+            .with_metric(FOLLOWER_MAX_LAG, lag)
             .with_metric("threshold", self.rules.follower_lag_threshold)]]
     }
 

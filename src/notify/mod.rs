@@ -181,6 +181,22 @@ pub struct NotifierConfig {
     pub resolve_timeout: Dur,
 }
 
+/// How often the daemon re-sends firing incidents to Alertmanager (and
+/// expires silences): every `resolve_timeout / 2` of the Alertmanager
+/// notifier with the shortest one, so that no firing alert reaches its
+/// `endsAt` and resolves by itself between two refreshes; at most every
+/// 60 s (silence expiry), at least every 100 ms.
+pub fn refresh_interval(notifiers: &[NotifierConfig]) -> std::time::Duration {
+    let max = std::time::Duration::from_secs(60);
+    notifiers
+        .iter()
+        .filter(|n| n.kind == NotifierKind::Alertmanager)
+        .map(|n| n.resolve_timeout.0 / 2)
+        .min()
+        .unwrap_or(max)
+        .clamp(std::time::Duration::from_millis(100), max)
+}
+
 fn default_timeout() -> Dur {
     Dur::secs(10)
 }
@@ -391,7 +407,7 @@ secret = { file = "/run/secrets/isrwatch-webhook" }
 name = "alertmanager"
 type = "alertmanager"
 url = "http://alertmanager:9093"   # POSTs to /api/v2/alerts
-resolve_timeout = "5m"       # firing alerts carry endsAt = now + this
+resolve_timeout = "5m"       # firing alerts carry endsAt = now + this; re-sent every half of it (at most 60 s apart)
 "#;
 
 /// The destinations `isrwatch demo --webhook URL --slack-webhook URL
@@ -570,6 +586,26 @@ pub(crate) mod testutil {
 mod tests {
     use super::testutil::sample;
     use super::*;
+
+    #[test]
+    fn alertmanager_alerts_are_refreshed_before_they_resolve_by_themselves() {
+        let am = |secs: u64| {
+            let mut c = NotifierConfig::new("am", NotifierKind::Alertmanager, Some("http://a"));
+            c.resolve_timeout = Dur::secs(secs);
+            c
+        };
+        let webhook = NotifierConfig::new("w", NotifierKind::Webhook, Some("http://w"));
+        let s = std::time::Duration::from_secs;
+        assert_eq!(refresh_interval(&[]), s(60));
+        assert_eq!(refresh_interval(std::slice::from_ref(&webhook)), s(60));
+        assert_eq!(refresh_interval(&[am(300)]), s(60));
+        // Below 120 s the old fixed 60 s refresh let alerts lapse.
+        assert_eq!(refresh_interval(&[webhook, am(300), am(30)]), s(15));
+        assert_eq!(
+            refresh_interval(&[am(1)]),
+            std::time::Duration::from_millis(500)
+        );
+    }
 
     #[test]
     fn routes_by_severity_cluster_kind_labels_and_resolved() {

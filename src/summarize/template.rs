@@ -312,7 +312,7 @@ impl TemplateSummarizer {
                 ),
                 FindingKind::FollowerLag => (
                     format!("Follower lag on {brokers} in cluster {cluster}"),
-                    format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, "max_lag").map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),
+                    format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, crate::evaluate::FOLLOWER_MAX_LAG).map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),
                     "These followers risk dropping out of the ISR, reducing durability.".into(),
                     "Slow disk or network on the follower, or too few replica fetcher threads (num.replica.fetchers).".into(),
                     vec![
