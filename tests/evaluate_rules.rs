@@ -871,7 +871,11 @@ fn consumer_lag_for_duration() {
 }
 
 #[test]
-fn anomaly_since_comes_from_the_scorer_when_earlier() {
+/// The scorer's `since` (the series looked unusual from then) is told in
+/// the explanation; the finding's `since`, which the incident's pending
+/// delay counts from, is the first poll at the alert threshold: otherwise
+/// a one-poll blip of a series that drifted for a while fires at once.
+fn anomaly_since_is_the_first_alert_and_the_scorers_since_is_kept_for_the_text() {
     let rec = Arc::new(Mutex::new(Recorder::default()));
     rec.lock()
         .unwrap()
@@ -900,7 +904,11 @@ fn anomaly_since_comes_from_the_scorer_when_earlier() {
     let e = ev.evaluate(&snap(600, &[1, 2, 3], vec![healthy("t", 3)]), t(600));
     let f = of_kind(&e, FindingKind::Anomaly);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].since, t(300));
+    assert_eq!(f[0].since, t(600));
+    assert_eq!(f[0].anomaly.as_ref().and_then(|a| a.since), Some(t(300)));
+    let e = ev.evaluate(&snap(615, &[1, 2, 3], vec![healthy("t", 3)]), t(615));
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f[0].since, t(600), "held from the first alert");
     assert_eq!(f[0].severity, Severity::Warning);
     assert!(!f[0].labels.contains_key("group"));
 }

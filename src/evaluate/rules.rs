@@ -772,10 +772,11 @@ impl RuleEvaluator {
             .with_metric("observed", score.observed)
             .with_metric("expected_low", score.expected_low)
             .with_metric("expected_high", score.expected_high);
+        // `score.since` (when the series became unusual, for the text) is
+        // not the finding's `since`: an alert holds from its first poll at
+        // the threshold (kept by `admit`), so the pending delay measures how
+        // long the alert lasted, not how long the series has looked odd.
         f.anomaly = Some(score.clone());
-        if let Some(since) = score.since {
-            f.since = f.since.min(since);
-        }
         match about {
             About::Cluster => f,
             About::Group(g) => f.with_label("group", g.clone()),
