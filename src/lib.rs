@@ -32,6 +32,7 @@
 //! | [`notify`] | the [`notify::Notifier`]s (webhook, Slack, Alertmanager, log), durable outbox, retries |
 //! | [`state`] | what the daemon has seen, shared read-only with the HTTP side |
 //! | [`http`] | the `/metrics` endpoint and the `/api/v1` status API |
+//! | [`soak`] | fast-forward: the daemon's stages against the simulator on a virtual clock (`isrwatch soak`) |
 //! | [`daemon`] | wiring: starts the stages receivers-first, stops them in reverse on a shutdown signal |
 //! | [`bench`] | benchmarks printed as tables (`isrwatch bench ...`) |
 
@@ -51,5 +52,6 @@ pub mod poll;
 pub mod sasl;
 pub mod sim;
 pub mod snapshot;
+pub mod soak;
 pub mod state;
 pub mod summarize;

@@ -64,6 +64,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run only the Kafka cluster simulator and print its bootstrap address.
     Sim(SimArgs),
+    /// Fast-forward: run a scenario for hours of simulated time on a virtual
+    /// clock through the daemon's stages and print what would be notified.
+    Soak(SoakArgs),
     /// Run the anomaly detector over a `timestamp,value` CSV file.
     Detect(DetectArgs),
     /// Run a benchmark and print its table.
@@ -170,6 +173,22 @@ pub struct SimArgs {
     /// Scenario speed-up factor.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f64,
+}
+
+/// `isrwatch soak`.
+#[derive(Debug, Clone, Args)]
+pub struct SoakArgs {
+    /// Scenario file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: PathBuf,
+    /// Simulated time to run, e.g. `24h`.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration_arg)]
+    pub duration: Duration,
+    /// Take rules, anomaly, incident and poll settings from this
+    /// configuration file (its first cluster; the bootstrap is the
+    /// simulator's). Default: the shipped defaults.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `isrwatch detect`.
@@ -375,6 +394,16 @@ async fn dispatch(command: Command) -> i32 {
         Command::Demo(args) => wire::demo(args, Box::pin(shutdown_signal())).await,
         Command::Sim(args) => wire::sim(args, Box::pin(shutdown_signal())).await,
         Command::Detect(args) => wire::detect(args).await,
+        Command::Soak(args) => {
+            let config = match &args.config {
+                Some(path) => match load_or_print(path) {
+                    Some(cfg) => cfg,
+                    None => return EXIT_ERROR,
+                },
+                None => Default::default(),
+            };
+            wire::soak(args, config).await
+        }
         Command::Bench(args) => wire::bench(args).await,
         Command::BenchChild(args) => wire::bench_child(args).await,
         Command::Config(_) => Ok(()), // handled before the runtime starts

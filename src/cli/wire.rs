@@ -4,7 +4,7 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use super::{BenchArgs, DemoArgs, DetectArgs, ShutdownSignal, SimArgs};
+use super::{BenchArgs, DemoArgs, DetectArgs, ShutdownSignal, SimArgs, SoakArgs};
 use crate::config::{ClusterConfig, Config, Dur};
 use crate::evaluate::{Evaluator as _, GroupLagStatus, NoScorer, RuleEvaluator};
 use crate::model::IncidentState;
@@ -239,4 +239,18 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 /// The hidden `isrwatch bench-child`: one measured side of `bench scale`.
 pub async fn bench_child(args: crate::bench::child::ChildArgs) -> anyhow::Result<()> {
     crate::bench::child::run(args).await
+}
+
+/// `isrwatch soak`: the scenario through the daemon's stages on a virtual
+/// clock; prints what was notified, by kind, and what is still firing.
+pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<()> {
+    let scenario = crate::sim::Scenario::load(&args.scenario)?;
+    let name = args
+        .scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let report = crate::soak::run(scenario, &config, args.duration).await?;
+    print!("{}", report.render(&name));
+    Ok(())
 }

@@ -195,7 +195,19 @@ impl Simulator {
     /// Binds the brokers' listeners, schedules the scenario's events and
     /// starts the clock. Must be called inside a tokio runtime.
     pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, SimError> {
-        Self::start_inner(scenario, opts, None, None).await
+        Self::start_inner(scenario, opts, None, None, true).await
+    }
+
+    /// Like [`Simulator::start`], with a clock that stands still: simulated
+    /// time moves only by [`SimHandle::advance`]. For fast-forward runs on
+    /// a virtual clock (`isrwatch soak`), where the caller decides when a
+    /// poll happens in simulated time, however long the poll takes.
+    pub async fn start_paused(scenario: Scenario) -> Result<SimHandle, SimError> {
+        let opts = SimOptions {
+            speed: 1.0,
+            ports: None,
+        };
+        Self::start_inner(scenario, opts, None, None, false).await
     }
 
     /// Like [`Simulator::start`], with TLS listeners presenting `tls`.
@@ -218,7 +230,7 @@ impl Simulator {
             Some(t) => Some(server::tls_acceptor(t).map_err(SimError::Options)?),
             None => None,
         };
-        Self::start_inner(scenario, opts, acceptor, sasl.map(Arc::new)).await
+        Self::start_inner(scenario, opts, acceptor, sasl.map(Arc::new), true).await
     }
 
     async fn start_inner(
@@ -226,6 +238,7 @@ impl Simulator {
         opts: SimOptions,
         tls: Option<Arc<openssl::ssl::SslAcceptor>>,
         sasl: Option<Arc<SimSasl>>,
+        clock: bool,
     ) -> Result<SimHandle, SimError> {
         if !(opts.speed.is_finite() && opts.speed > 0.0) {
             return Err(SimError::Options(format!(
@@ -294,12 +307,14 @@ impl Simulator {
             .iter()
             .map(|t| t.partitions.len())
             .sum();
-        tasks.push(tokio::spawn(run_clock(
-            shared.clone(),
-            opts.speed,
-            tick_interval(partitions),
-            stop.clone(),
-        )));
+        if clock {
+            tasks.push(tokio::spawn(run_clock(
+                shared.clone(),
+                opts.speed,
+                tick_interval(partitions),
+                stop.clone(),
+            )));
+        }
         Ok(SimHandle {
             shared,
             ports,
@@ -374,6 +389,13 @@ impl SimHandle {
     /// Simulated time since start.
     pub fn elapsed(&self) -> Duration {
         Duration::from_millis(self.shared.state.lock().now_ms.max(0) as u64)
+    }
+
+    /// Wall time of the simulation's start: simulated time `t` is
+    /// `started_at() + t` in the timestamps the brokers hand out.
+    pub fn started_at(&self) -> crate::snapshot::Time {
+        let ms = self.shared.state.lock().epoch_wall_ms;
+        chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
     }
 
     /// A function reading the simulated time, for status lines that outlive
