@@ -170,7 +170,12 @@ pub async fn run(
             }
         }
         for f in &eval.findings {
-            tracing::debug!(at = ?at, kind = f.kind.as_str(), severity = ?f.severity, subject = ?f.subject, "finding");
+            let why = f
+                .anomaly
+                .as_ref()
+                .map(|a| a.explanation.as_str())
+                .unwrap_or("");
+            tracing::debug!(at = ?at, kind = f.kind.as_str(), severity = ?f.severity, subject = ?f.subject, why, "finding");
         }
         report.series = eval.anomalies.len();
         for (incident, reason) in manager.ingest(&name, &eval.findings, now) {

@@ -726,3 +726,23 @@ fn polls_drifting_past_a_commit_every_poll_are_not_flagged() {
         .expect("the stall is flagged");
     assert!(*t <= missed + 3 * 1_020, "STALL at {t} ms: {reason}");
 }
+
+/// Burrow's first rule: a consumer caught up at some point of the window is
+/// working off a burst, not falling behind. Here it was caught up (lag 0)
+/// for three polls, then a burst appends 300 per poll while it reads 200:
+/// the lag never decreased over the window, but that is a burst, OK; once
+/// the whole window has lag, it is WARN.
+#[test]
+fn a_burst_on_a_caught_up_consumer_is_not_warn_until_the_window_is_all_lag() {
+    let mut h: Vec<(i64, i64)> = (0..3).map(|i| (i * 10, i * 10)).collect();
+    for k in 1..=2 {
+        h.push((20 + k * 200, 20 + k * 300));
+    }
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+    for k in 3..=5 {
+        h.push((20 + k * 200, 20 + k * 300));
+    }
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+}

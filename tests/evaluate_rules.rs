@@ -953,3 +953,61 @@ fn leadership_that_cannot_go_back_is_not_an_imbalance() {
     );
     assert!(f.iter().any(|f| f.subject == Subject::Cluster));
 }
+
+fn scored_evaluator(series: &[&str]) -> RuleEvaluator {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    for s in series {
+        rec.lock().unwrap().scores.insert((*s).into(), 1.0);
+    }
+    RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(TestScorer(rec)))
+}
+
+fn anomalies(e: &Evaluation) -> Vec<String> {
+    of_kind(e, FindingKind::Anomaly)
+        .iter()
+        .map(|f| match &f.subject {
+            Subject::Series { series } => series.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// A broker down moves leadership and slows the poll: those jumps belong to
+/// the broker's incident (one broker down = one incident), not to anomaly
+/// incidents of their own, while the replication event lasts and one poll
+/// after (the poll that sees leaders moved back).
+#[test]
+fn replication_series_anomalies_are_part_of_a_replication_event() {
+    let share = "leader_share{broker=\"1\"}";
+    let mut ev = scored_evaluator(&[share, "poll_duration_seconds"]);
+    let e = ev.evaluate(&snap(600, &[1, 2], vec![healthy("t", 3)]), t(600));
+    assert!(anomalies(&e).is_empty(), "{:?}", anomalies(&e));
+    let e = ev.evaluate(&snap(615, &[1, 2, 3], vec![healthy("t", 3)]), t(615));
+    assert!(anomalies(&e).is_empty(), "{:?}", anomalies(&e));
+    let e = ev.evaluate(&snap(630, &[1, 2, 3], vec![healthy("t", 3)]), t(630));
+    assert_eq!(
+        anomalies(&e),
+        vec!["leader_share{broker=\"1\"}", "poll_duration_seconds"],
+        "a healthy cluster's own jumps are scored and raised"
+    );
+}
+
+/// Unusual lag of a group the lag rules find OK (a burst it works off) is
+/// traffic, not a consumer fault; the same anomaly of a STOPped group is
+/// raised.
+#[test]
+fn group_lag_anomalies_need_the_lag_rules_to_see_trouble() {
+    let mut ev = scored_evaluator(&["group_lag{group=\"fine\"}", "group_lag{group=\"stuck\"}"]);
+    let mut e = Evaluation::default();
+    for i in 0..=25 {
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("fine", 1, 100 + i, 100 + i),
+            lag_group("stuck", 0, 100, 200 + i),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+    }
+    assert_eq!(e.groups[0].status, LagStatus::Ok);
+    assert_eq!(e.groups[1].status, LagStatus::Stop);
+    assert_eq!(anomalies(&e), vec!["group_lag{group=\"stuck\"}"]);
+}

@@ -184,6 +184,10 @@ pub struct SoakArgs {
     /// Simulated time to run, e.g. `24h`.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration_arg)]
     pub duration: Duration,
+    /// Watch the healthy cluster this long before the scenario's first
+    /// event (every event moves later by it), as a running daemon has.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration_arg)]
+    pub warm_up: Duration,
     /// Take rules, anomaly, incident and poll settings from this
     /// configuration file (its first cluster; the bootstrap is the
     /// simulator's). Default: the shipped defaults.

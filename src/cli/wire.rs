@@ -244,7 +244,7 @@ pub async fn bench_child(args: crate::bench::child::ChildArgs) -> anyhow::Result
 /// `isrwatch soak`: the scenario through the daemon's stages on a virtual
 /// clock; prints what was notified, by kind, and what is still firing.
 pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<()> {
-    let scenario = crate::sim::Scenario::load(&args.scenario)?;
+    let scenario = crate::sim::Scenario::load(&args.scenario)?.delayed(args.warm_up);
     let name = args
         .scenario
         .file_stem()

@@ -30,7 +30,9 @@
 //! 6. With a full window in which the consumer committed (its committed
 //!    offset advanced: one that did not is judged by rules 3-4 on its
 //!    commit cadence, so a job that commits every few minutes is not ERR
-//!    between two commits), the lag never decreased and ended higher than
+//!    between two commits), the lag was above `caught_up_lag` at every
+//!    observation (Burrow's first rule: a consumer caught up within the
+//!    window is absorbing a burst), never decreased and ended higher than
 //!    it started ("lag grew over the whole window"):
 //!    **ERR** when the consumer advanced by less than `err_consume_ratio`
 //!    (default one half) of what producers appended over the same window,
@@ -540,7 +542,10 @@ fn judge(
             .zip(obs.iter().skip(1))
             .all(|(a, b)| b.lag() >= a.lag())
         && last.lag() > first.lag()
-        && last.committed > first.committed;
+        && last.committed > first.committed
+        // Burrow's first rule: a consumer caught up at any point of the
+        // window is absorbing a burst, not falling behind.
+        && obs.iter().all(|o| o.lag() > config.caught_up_lag);
     let consumed = (last.committed - first.committed).max(0);
     let produced = (last.end - first.end).max(0);
     if grew && (consumed as f64) < config.warn_consume_ratio * produced as f64 {

@@ -104,6 +104,9 @@ pub struct RuleEvaluator {
     prev_topic_end: HashMap<String, (Time, i64, usize)>,
     scored_brokers: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
+    /// A replication event was under way at the previous poll (see
+    /// [`replication_event`]).
+    replication_event_before: bool,
 }
 
 impl RuleEvaluator {
@@ -122,6 +125,7 @@ impl RuleEvaluator {
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
+            replication_event_before: false,
         }
     }
 
@@ -786,6 +790,22 @@ impl RuleEvaluator {
     }
 }
 
+/// A replication event is under way: a broker missing, a partition offline,
+/// under-replicated or led by another replica than its preferred one, a
+/// replica on a missing broker, or ISR changes since the previous poll.
+/// Anomalies of the replication series are explained by it while it lasts
+/// and for one poll after (the poll that sees leaders moved back).
+fn replication_event(snap: &ClusterSnapshot) -> bool {
+    !snap.missing_brokers.is_empty()
+        || !snap.isr_changes.is_empty()
+        || snap.topics.iter().flat_map(|t| &t.partitions).any(|p| {
+            p.state.offline
+                || p.state.under_replicated
+                || p.state.leader_not_preferred
+                || p.state.replica_on_missing_broker
+        })
+}
+
 impl Evaluator for RuleEvaluator {
     fn evaluate(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
         if !snap.reachable {
@@ -832,11 +852,36 @@ impl Evaluator for RuleEvaluator {
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
+        let replication_now = replication_event(snap);
+        let replication_explains = replication_now || self.replication_event_before;
+        self.replication_event_before = replication_now;
         if self.rules.enabled("anomaly") {
             for (s, about) in &scored {
-                if let Some(a) = self.anomaly_event(s, now) {
-                    candidates.push(vec![self.anomaly_finding(snap, &a, about)]);
+                // A broker down or back, replicas catching up, leaders
+                // moving away and back: the rules name that fault, and the
+                // jumps it makes in these series are part of it, not
+                // separate incidents (one broker down = one incident).
+                if replication_explains && scorer::explained_by_replication(&s.series) {
+                    self.held_anomalies.remove(&s.series);
+                    continue;
                 }
+                let Some(a) = self.anomaly_event(s, now) else {
+                    continue;
+                };
+                // Unusual lag of a group the lag rules find OK (it commits
+                // and works its lag off, or was caught up within the window)
+                // is traffic, told by the topic's produce_rate: not a
+                // consumer fault to page for.
+                if let About::Group(g) = about {
+                    let ok = statuses
+                        .iter()
+                        .find(|st| &st.group == g)
+                        .is_none_or(|st| st.status == LagStatus::Ok);
+                    if ok {
+                        continue;
+                    }
+                }
+                candidates.push(vec![self.anomaly_finding(snap, &a, about)]);
             }
             self.held_anomalies
                 .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);

@@ -72,6 +72,22 @@ pub fn produce_rate_series(topic: &str) -> String {
     labelled("produce_rate", "topic", topic)
 }
 
+/// Series whose jumps a replication event (a broker down or back, replicas
+/// catching up, leaders moving) explains: the partition-state counts, ISR
+/// shrinks, leadership shares and the poll's duration (requests to a broker
+/// that is down wait or fail).
+pub fn explained_by_replication(series: &str) -> bool {
+    [
+        UNDER_REPLICATED,
+        UNDER_MIN_ISR,
+        OFFLINE,
+        ISR_SHRINKS,
+        POLL_DURATION,
+    ]
+    .contains(&series)
+        || series.starts_with("leader_share{")
+}
+
 /// `leader_share{broker="ID"}`.
 pub fn leader_share_series(broker: i32) -> String {
     labelled("leader_share", "broker", &broker.to_string())

@@ -132,6 +132,17 @@ pub struct TopicSpec {
     /// Relative noise, 0..1 (default 0.1), drawn from the seeded generator.
     #[serde(default = "default_noise")]
     pub noise: f64,
+    /// Bursts: on average one every `burst_every` (at random, from the
+    /// seeded generator), the rate is multiplied by `burst_factor` for
+    /// `burst_length` (batch jobs, replays, retries). Default: no bursts.
+    #[serde(default, with = "humantime_serde_compat::option")]
+    pub burst_every: Option<Duration>,
+    /// How long a burst lasts (default "30s").
+    #[serde(default = "default_burst_length", with = "humantime_serde_compat")]
+    pub burst_length: Duration,
+    /// Rate multiplier during a burst (default 5).
+    #[serde(default = "default_burst_factor")]
+    pub burst_factor: f64,
     /// Topic-level `min.insync.replicas` override.
     #[serde(default)]
     pub min_insync_replicas: Option<u32>,
@@ -513,6 +524,19 @@ impl Scenario {
                     format!(
                         "must be between 1 and the number of brokers ({}), found {}",
                         cluster.brokers, t.replication_factor
+                    ),
+                ));
+            }
+            if t.burst_every.is_some_and(|d| d.is_zero())
+                || t.burst_length.is_zero()
+                || !(t.burst_factor.is_finite() && t.burst_factor >= 0.0)
+            {
+                return Err(err(
+                    cluster_line,
+                    &f("burst_every"),
+                    format!(
+                        "burst_every and burst_length must be above 0 and burst_factor a number ≥ 0, found {:?}, {:?}, {}",
+                        t.burst_every, t.burst_length, t.burst_factor
                     ),
                 ));
             }
@@ -920,6 +944,23 @@ impl Scenario {
             .max()
             .unwrap_or_default()
     }
+
+    /// The same scenario with every event (and the times expectations are
+    /// counted from) `by` later: a monitor that has watched the healthy
+    /// cluster for `by` before the first fault, as a running daemon has.
+    pub fn delayed(&self, by: Duration) -> Scenario {
+        let mut s = self.clone();
+        for e in &mut s.events {
+            e.at += by;
+        }
+        for x in &mut s.expect {
+            x.raised_after += by;
+            if let Some(r) = &mut x.resolved_after {
+                *r += by;
+            }
+        }
+        s
+    }
 }
 
 /// The demo scenario text.
@@ -947,6 +988,9 @@ impl ClusterSpec {
                 rate: 50.0,
                 seasonality: default_seasonality(),
                 noise: default_noise(),
+                burst_every: None,
+                burst_length: default_burst_length(),
+                burst_factor: default_burst_factor(),
                 min_insync_replicas: None,
                 retention: default_retention(),
                 message_bytes: default_msg_size(),
@@ -1025,6 +1069,12 @@ fn default_rebalance() -> Duration {
 fn default_start_hour() -> f64 {
     12.0
 }
+fn default_burst_length() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_burst_factor() -> f64 {
+    5.0
+}
 fn default_seasonality() -> f64 {
     0.3
 }
@@ -1057,6 +1107,17 @@ mod humantime_serde_compat {
                 "expected a duration like \"30s\", found {s:?} ({e})"
             ))
         })
+    }
+
+    /// An optional duration (absent: `None`).
+    pub mod option {
+        use std::time::Duration;
+
+        use serde::Deserializer;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+            super::deserialize(d).map(Some)
+        }
     }
 }
 

@@ -74,6 +74,12 @@ pub(crate) struct Topic {
     pub seasonality: f64,
     pub noise: f64,
     pub factor: f64,
+    /// Mean ms between bursts (0: none), their length and rate factor.
+    pub burst_every_ms: i64,
+    pub burst_length_ms: i64,
+    pub burst_factor: f64,
+    /// The current burst lasts until then.
+    pub burst_until_ms: i64,
     pub min_isr: Option<u32>,
     pub retention_ms: i64,
     pub message_bytes: u32,
@@ -240,6 +246,10 @@ impl ClusterState {
                     seasonality: t.seasonality,
                     noise: t.noise,
                     factor: 1.0,
+                    burst_every_ms: t.burst_every.map(ms).unwrap_or(0),
+                    burst_length_ms: ms(t.burst_length),
+                    burst_factor: t.burst_factor,
+                    burst_until_ms: i64::MIN,
                     min_isr: t.min_insync_replicas,
                     retention_ms: ms(t.retention),
                     message_bytes: t.message_bytes,
@@ -377,8 +387,19 @@ impl ClusterState {
         for t in &mut self.topics {
             let season = 1.0 + t.seasonality * day_phase.sin();
             let noise = 1.0 + t.noise * (self.rng.random::<f64>() * 2.0 - 1.0);
+            if t.burst_every_ms > 0
+                && now >= t.burst_until_ms
+                && self.rng.random::<f64>() < dt_ms as f64 / t.burst_every_ms as f64
+            {
+                t.burst_until_ms = now + t.burst_length_ms;
+            }
+            let burst = if now < t.burst_until_ms {
+                t.burst_factor
+            } else {
+                1.0
+            };
             let per_partition =
-                t.rate * season * noise * t.factor / t.partitions.len().max(1) as f64;
+                t.rate * season * noise * t.factor * burst / t.partitions.len().max(1) as f64;
             let inc = per_partition.max(0.0) * dt;
             t.produced += inc;
             for p in &mut t.partitions {
