@@ -125,6 +125,10 @@ fn broker_down_is_one_incident_one_firing_then_one_resolved() {
     assert_eq!(out[0].1, NotifyReason::Resolved);
     assert_eq!(out[0].0.state, IncidentState::Resolved);
     assert_eq!(out[0].0.resolved_at, Some(t(320)));
+    assert_eq!(
+        out[0].0.title, "Broker 2 is back on prod",
+        "a resolve does not repeat the counts of what was wrong"
+    );
     let events: Vec<&str> = out[0].0.timeline.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
         events,

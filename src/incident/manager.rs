@@ -315,6 +315,13 @@ impl IncidentManager {
         t.incident.resolved_at = Some(now);
         t.incident.updated_at = now;
         t.incident.flapping = false;
+        // The title counted what was wrong at the last change ("... catching
+        // up: 9 partitions under-replicated"); a resolve must not repeat it.
+        if let (FindingKind::BrokerDown, Subject::Broker { id }) =
+            (t.incident.kind, &t.incident.root)
+        {
+            t.incident.title = format!("Broker {id} is back on {}", t.incident.cluster);
+        }
         push_event(
             &mut t.incident,
             now,
