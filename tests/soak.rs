@@ -155,3 +155,143 @@ async fn healthy_cluster_shapes_raise_nothing_from_the_rules_for_hours() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Simulated time as the daemon's wall clock, `SPEED` times slower.
+struct SimClock {
+    start: isrwatch::snapshot::Time,
+    speed: f64,
+    elapsed: Box<dyn Fn() -> Duration + Send + Sync>,
+}
+
+impl isrwatch::daemon::Clock for SimClock {
+    fn now(&self) -> isrwatch::snapshot::Time {
+        let wall = (self.elapsed)().div_f64(self.speed);
+        self.start + chrono::Duration::from_std(wall).unwrap_or_default()
+    }
+}
+
+/// (kind, reason, simulated seconds) of each notification of a real-time
+/// run: the whole daemon pipeline against the simulator at `speed`, with
+/// the shipped defaults time-scaled by `1/speed` (what `demo --speed` runs).
+async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String, String, f64)> {
+    use isrwatch::daemon::{self, ClusterStage, MemorySink, PipelineMetrics, Stages};
+    use isrwatch::sim::{SimOptions, Simulator};
+    use std::sync::Arc;
+
+    let sim = Simulator::start(scenario, SimOptions { speed, ports: None })
+        .await
+        .unwrap();
+    let base = Config {
+        clusters: vec![isrwatch::config::ClusterConfig::with_bootstrap(
+            "rt",
+            sim.bootstrap().split(',').map(String::from).collect(),
+        )],
+        ..Default::default()
+    };
+    let config = base.time_scaled(1.0 / speed).unwrap();
+    let cluster = &config.clusters[0];
+    let sink = Arc::new(MemorySink::default());
+    let start = sim.started_at();
+    let stages = Stages {
+        clusters: vec![ClusterStage {
+            name: "rt".into(),
+            interval: cluster.poll_interval.0,
+            poll_timeout: cluster.poll_timeout.0,
+            poller: Box::new(isrwatch::poll::KafkaPoller::new(cluster).unwrap()),
+            evaluator: Box::new(isrwatch::evaluate::RuleEvaluator::new(
+                "rt",
+                &config.rules,
+                isrwatch::daemon::build::scorer_for(&config),
+            )),
+        }],
+        correlator: Box::new(isrwatch::incident::IncidentManager::new(
+            &config.incidents,
+            isrwatch::incident::Silences::new(),
+        )),
+        summarizer: isrwatch::summarize::build(None, &prometheus::Registry::new()).unwrap(),
+        sink: sink.clone(),
+        state: isrwatch::state::SharedState::new(["rt".to_string()]),
+        clock: Arc::new(SimClock {
+            start,
+            speed,
+            elapsed: Box::new(sim.elapsed_fn()),
+        }),
+        metrics: PipelineMetrics::register(&prometheus::Registry::new()),
+        follow_up_late_summaries: false,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let pipeline = tokio::spawn(daemon::run(stages, async {
+        let _ = stop_rx.await;
+    }));
+    while sim.elapsed() < end {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop_tx.send(());
+    let _ = pipeline.await;
+    sim.shutdown().await;
+    let out = sink
+        .0
+        .lock()
+        .iter()
+        .map(|n| {
+            let wall = (n.created_at - start).to_std().unwrap_or_default();
+            (
+                n.incident.kind.as_str().to_string(),
+                n.reason.as_str().to_string(),
+                wall.as_secs_f64() * speed,
+            )
+        })
+        .collect();
+    out
+}
+
+/// The fast-forward gives what real time gives: the same notifications
+/// (kind and reason, in order), each within two polls of the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak_notifies_what_real_time_does() {
+    const SPEED: f64 = 20.0;
+    let mut runs = tokio::task::JoinSet::new();
+    for name in ["broker_down", "rolling_restart", "consumer_stop"] {
+        runs.spawn(async move {
+            let path = format!("{}/tests/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let scenario = Scenario::load(std::path::Path::new(&path))
+                .unwrap()
+                .delayed(Duration::from_secs(120));
+            let end = scenario.last_event() + scenario.settle + 2 * POLL;
+            let soak = isrwatch::soak::run(scenario.clone(), &Config::default(), end)
+                .await
+                .unwrap();
+            let soaked: Vec<(String, String, f64)> = soak
+                .notified
+                .iter()
+                .map(|n| {
+                    (
+                        n.incident.kind.as_str().to_string(),
+                        n.reason.as_str().to_string(),
+                        n.at.as_secs_f64(),
+                    )
+                })
+                .collect();
+            let real = real_time(scenario, end, SPEED).await;
+            (name, soaked, real)
+        });
+    }
+    while let Some(r) = runs.join_next().await {
+        let (name, soaked, real) = r.unwrap();
+        assert!(!soaked.is_empty(), "{name}: nothing notified");
+        let what = |v: &[(String, String, f64)]| -> Vec<(String, String)> {
+            v.iter().map(|(k, r, _)| (k.clone(), r.clone())).collect()
+        };
+        assert_eq!(
+            what(&soaked),
+            what(&real),
+            "{name}: soak {soaked:?}\nreal time {real:?}"
+        );
+        for (s, r) in soaked.iter().zip(&real) {
+            assert!(
+                (s.2 - r.2).abs() <= 2.0 * POLL.as_secs_f64() + 1.0,
+                "{name}: {s:?} vs {r:?}"
+            );
+        }
+    }
+}
