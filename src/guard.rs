@@ -127,6 +127,7 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeConfigs => 4,
         ApiKey::DescribeCluster => 0,
         ApiKey::DescribeLogDirs => 2,
+        ApiKey::DescribeQuorum => 0,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -248,6 +249,16 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                     w.tags()
                 })?;
             }
+            ApiKey::DescribeQuorum => {
+                w.array(|w| {
+                    w.string()?;
+                    w.array(|w| {
+                        w.skip(4)?;
+                        w.tags()
+                    })?;
+                    w.tags()
+                })?;
+            }
             _ => return Err(()),
         }
         w.tags()
@@ -265,6 +276,7 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::ListOffsets => 6,
         ApiKey::OffsetFetch => 6,
         ApiKey::DescribeGroups => 5,
+        ApiKey::DescribeQuorum => 0,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -342,6 +354,24 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                         w.tags()
                     })?;
                     w.skip(2)?;
+                    w.tags()
+                })?;
+            }
+            // Version 0 only (what the direct client asks for).
+            ApiKey::DescribeQuorum if v == 0 => {
+                w.skip(2)?;
+                w.array_of(s + a + t, |w| {
+                    w.string()?;
+                    w.array_of(22 + 2 * a + t, |w| {
+                        w.skip(4 + 2 + 4 + 4 + 8)?;
+                        for _ in 0..2 {
+                            w.array_of(12 + t, |w| {
+                                w.skip(12)?;
+                                w.tags()
+                            })?;
+                        }
+                        w.tags()
+                    })?;
                     w.tags()
                 })?;
             }

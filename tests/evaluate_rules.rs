@@ -1011,3 +1011,26 @@ fn group_lag_anomalies_need_the_lag_rules_to_see_trouble() {
     assert_eq!(e.groups[1].status, LagStatus::Stop);
     assert_eq!(anomalies(&e), vec!["group_lag{group=\"stuck\"}"]);
 }
+
+/// A topic whose partitions are under-replicated has its produce rate
+/// disturbed by the same event (producers wait for new leaders): that jump
+/// belongs to the broker's incident. Another topic's is still raised.
+#[test]
+fn produce_rate_anomalies_of_a_topic_in_a_replication_event_are_part_of_it() {
+    let mut ev = scored_evaluator(&["produce_rate{topic=\"t\"}", "produce_rate{topic=\"u\"}"]);
+    let troubled = |end| {
+        let parts = vec![part(0, Some(1), &[1, 2, 3], &[1, 2])];
+        with_end(topic("t", 2, parts), end)
+    };
+    let mut e = Evaluation::default();
+    for (i, at) in [600, 615, 630].into_iter().enumerate() {
+        let end = 1000 + 500 * i as i64;
+        let s = snap(
+            at,
+            &[1, 2, 3],
+            vec![troubled(end), with_end(healthy("u", 3), end)],
+        );
+        e = ev.evaluate(&s, t(at));
+    }
+    assert_eq!(anomalies(&e), vec!["produce_rate{topic=\"u\"}"]);
+}

@@ -233,3 +233,38 @@ async fn coordinator_walk(direct: bool) {
         p.unreachable
     );
 }
+
+/// On KRaft (the simulator's default, as Kafka 4) Metadata names a random
+/// live broker as the controller at each request; the poller reports the
+/// quorum's leader (DescribeQuorum) instead, so the controller does not
+/// "move" at every poll, and follows a real failover. On a ZooKeeper-era
+/// cluster (no DescribeQuorum) the controller comes from Metadata.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper() {
+    for kraft in [true, false] {
+        let text = format!("[cluster]\nbrokers = 3\nkraft = {kraft}\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n");
+        let sim = Simulator::start(
+            Scenario::parse(&text, "kraft").unwrap(),
+            SimOptions::default(),
+        )
+        .await
+        .unwrap();
+        let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let s = p.poll(Utc::now()).await;
+            assert!(s.reachable, "{:?}", s.errors);
+            assert!(s.errors.is_empty(), "kraft={kraft}: {:?}", s.errors);
+            seen.push(s.controller);
+        }
+        let want = sim.state().controller;
+        assert!(
+            seen.iter().all(|c| *c == want),
+            "kraft={kraft}: {seen:?}, want {want:?}"
+        );
+        sim.apply(Action::ControllerFailover { to: Some(3) });
+        let s = p.poll(Utc::now()).await;
+        assert_eq!(s.controller, Some(3), "kraft={kraft}");
+        sim.shutdown().await;
+    }
+}

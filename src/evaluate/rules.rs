@@ -107,6 +107,8 @@ pub struct RuleEvaluator {
     /// A replication event was under way at the previous poll (see
     /// [`replication_event`]).
     replication_event_before: bool,
+    /// Topics a replication event touched at the previous poll.
+    troubled_topics_before: HashSet<String>,
 }
 
 impl RuleEvaluator {
@@ -126,6 +128,7 @@ impl RuleEvaluator {
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
             replication_event_before: false,
+            troubled_topics_before: HashSet::new(),
         }
     }
 
@@ -806,6 +809,23 @@ fn replication_event(snap: &ClusterSnapshot) -> bool {
         })
 }
 
+/// Topics with a partition offline, under-replicated or with a replica on
+/// a missing broker: their produce rate is disturbed by the event too
+/// (producers wait for the new leader, then catch up), so its jumps belong
+/// to the event. (Not leadership off the preferred replica alone: a cluster
+/// that runs so for days would never have its traffic watched.)
+fn troubled_topics(snap: &ClusterSnapshot) -> HashSet<String> {
+    snap.topics
+        .iter()
+        .filter(|t| {
+            t.partitions.iter().any(|p| {
+                p.state.offline || p.state.under_replicated || p.state.replica_on_missing_broker
+            })
+        })
+        .map(|t| t.name.clone())
+        .collect()
+}
+
 impl Evaluator for RuleEvaluator {
     fn evaluate(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
         if !snap.reachable {
@@ -853,6 +873,7 @@ impl Evaluator for RuleEvaluator {
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
         let replication_now = replication_event(snap);
+        let troubled_now = troubled_topics(snap);
         let replication_explains = replication_now || self.replication_event_before;
         self.replication_event_before = replication_now;
         if self.rules.enabled("anomaly") {
@@ -861,7 +882,11 @@ impl Evaluator for RuleEvaluator {
                 // moving away and back: the rules name that fault, and the
                 // jumps it makes in these series are part of it, not
                 // separate incidents (one broker down = one incident).
-                if replication_explains && scorer::explained_by_replication(&s.series) {
+                let topic_troubled = matches!(about, About::Topic(t)
+                    if troubled_now.contains(t) || self.troubled_topics_before.contains(t));
+                if topic_troubled
+                    || (replication_explains && scorer::explained_by_replication(&s.series))
+                {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
@@ -885,6 +910,7 @@ impl Evaluator for RuleEvaluator {
             }
             self.held_anomalies
                 .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
+            self.troubled_topics_before = troubled_now;
         }
 
         let mut seen = HashSet::new();

@@ -75,6 +75,18 @@ const LIST_OFFSETS: (i16, i16) = (1, 7);
 /// ([`DirectClient::batches_offset_fetch`]).
 const OFFSET_FETCH: (i16, i16) = (8, 8);
 const DESCRIBE_GROUPS: (i16, i16) = (0, 6);
+/// DescribeQuorum v0: the leader and epoch are all the poller reads.
+const DESCRIBE_QUORUM: (i16, i16) = (0, 0);
+
+/// The KRaft metadata quorum's leader (the active controller) as a broker
+/// forwards DescribeQuorum (KIP-595) for `__cluster_metadata`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuorumLeader {
+    /// Node id of the active controller; `None` while there is none.
+    pub leader: Option<BrokerId>,
+    /// Raft epoch: bumped at each election.
+    pub epoch: i32,
+}
 
 /// The end of a call's time budget: every request of a call (a call may
 /// send several) shares its `timeout`.
@@ -343,6 +355,94 @@ impl DirectClient {
             Ok::<_, String>(conn.version(ApiKey::OffsetFetch, OFFSET_FETCH).is_ok())
         };
         !matches!(tokio::time::timeout(timeout, check).await, Ok(Ok(false)))
+    }
+
+    /// DescribeQuorum via `broker`. `Ok(None)` when the broker does not
+    /// offer it: a ZooKeeper-era cluster, whose Metadata names the real
+    /// controller. On KRaft (every Kafka 4) Metadata and DescribeCluster name
+    /// a random live broker instead (clients cannot reach the controllers),
+    /// so the active controller is the quorum's leader.
+    pub async fn describe_quorum(
+        &self,
+        broker: BrokerId,
+        timeout: Duration,
+    ) -> Result<Option<QuorumLeader>, AdminError> {
+        const OP: &str = "DescribeQuorum";
+        let until = Budget::after(timeout);
+        let Some(slot) = self.slots.lock().get(&broker).cloned() else {
+            return Err(AdminError::Broker {
+                op: OP,
+                broker,
+                message: "not in the metadata".into(),
+            });
+        };
+        let check = async {
+            let mut slot = slot.lock_owned().await;
+            slot.ready(&self.transport, &self.client_id).await?;
+            let conn = slot.conn.as_ref().ok_or("no connection")?;
+            Ok::<_, String>(conn.versions.contains_key(&(ApiKey::DescribeQuorum as i16)))
+        };
+        let offered = match tokio::time::timeout(timeout, check).await {
+            Ok(Ok(offered)) => offered,
+            Ok(Err(message)) => {
+                return Err(AdminError::Broker {
+                    op: OP,
+                    broker,
+                    message,
+                })
+            }
+            Err(_) => {
+                return Err(AdminError::Timeout {
+                    op: OP,
+                    timeout_ms: timeout.as_millis() as u64,
+                })
+            }
+        };
+        if !offered {
+            return Ok(None);
+        }
+        let req = DescribeQuorumRequest::default().with_topics(vec![
+            describe_quorum_request::TopicData::default()
+                .with_topic_name(TopicName(s("__cluster_metadata")))
+                .with_partitions(vec![
+                    describe_quorum_request::PartitionData::default().with_partition_index(0)
+                ]),
+        ]);
+        let resp: DescribeQuorumResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeQuorum,
+                DESCRIBE_QUORUM,
+                &req,
+                until,
+            )
+            .await?;
+        let failed = |code: i16| AdminError::Kafka {
+            op: OP,
+            name: code_name(code),
+            message: code_text(code),
+        };
+        if resp.error_code != 0 {
+            return Err(failed(resp.error_code));
+        }
+        let part = resp
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .find(|p| p.partition_index == 0)
+            .ok_or_else(|| AdminError::Broker {
+                op: OP,
+                broker,
+                message: "the answer has no __cluster_metadata partition".into(),
+            })?;
+        if part.error_code != 0 {
+            return Err(failed(part.error_code));
+        }
+        Ok(Some(QuorumLeader {
+            leader: (part.leader_id.0 >= 0).then_some(part.leader_id.0),
+            epoch: part.leader_epoch,
+        }))
     }
 
     /// ListOffsets for partitions all led by `broker`, in requests of

@@ -137,6 +137,10 @@ pub struct KafkaPoller {
     histories: HashMap<String, HashMap<i32, OffsetHistory>>,
     max_history_points: usize,
     prev: Option<ClusterSnapshot>,
+    /// What DescribeQuorum taught: `None` not asked yet, `Some(None)` a
+    /// ZooKeeper-era cluster (not asked again), `Some(Some(leader))` KRaft
+    /// and its last known active controller.
+    quorum: Option<Option<Option<BrokerId>>>,
     http: reqwest::Client,
 }
 
@@ -210,6 +214,7 @@ impl KafkaPoller {
             admin: None,
             group_client: None,
             direct: direct.map(Arc::new),
+            quorum: None,
             topics,
             groups,
             extra_groups: BTreeSet::new(),
@@ -308,6 +313,54 @@ impl KafkaPoller {
         let c = Arc::new(c);
         self.group_client = Some(c.clone());
         Ok(c)
+    }
+
+    /// The active controller. On KRaft (every Kafka 4) Metadata names a
+    /// random live broker as the controller at each request (KIP-590:
+    /// clients cannot reach the controllers), which would look like a
+    /// controller moving at every poll; the active controller is the leader
+    /// of the metadata quorum, from DescribeQuorum. A cluster that does not
+    /// offer DescribeQuorum (ZooKeeper era) is learnt once and keeps the
+    /// controller Metadata names. Needs `direct_requests`; without it the
+    /// Metadata answer is all there is.
+    async fn active_controller(
+        &mut self,
+        reported: Option<BrokerId>,
+        brokers: &[BrokerInfo],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) -> Option<BrokerId> {
+        let Some(direct) = self.direct.clone() else {
+            return reported;
+        };
+        if self.quorum == Some(None) {
+            return reported;
+        }
+        let Some(via) = brokers.first().map(|b| b.id) else {
+            return reported;
+        };
+        match direct
+            .describe_quorum(via, self.request_timeout(deadline))
+            .await
+        {
+            Ok(None) => {
+                tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
+                self.quorum = Some(None);
+                reported
+            }
+            Ok(Some(q)) => {
+                self.quorum = Some(Some(q.leader));
+                q.leader
+            }
+            Err(e) => {
+                errors.push(perr("quorum", e.to_string()));
+                match self.quorum {
+                    // KRaft: the last leader seen, not Metadata's random pick.
+                    Some(Some(last)) => last,
+                    _ => reported,
+                }
+            }
+        }
     }
 
     fn request_timeout(&self, deadline: Instant) -> Duration {
@@ -1424,13 +1477,16 @@ impl Poller for KafkaPoller {
             self.broker_default_min_isr,
         );
 
+        let controller = self
+            .active_controller(meta.controller, &meta.brokers, deadline, &mut errors)
+            .await;
         let mut snap = ClusterSnapshot {
             cluster: name,
             taken_at: now,
             poll_duration: Duration::ZERO,
             reachable: true,
             cluster_id: meta.cluster_id,
-            controller: meta.controller,
+            controller,
             brokers: meta.brokers,
             missing_brokers: missing,
             topics,

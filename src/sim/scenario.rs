@@ -89,6 +89,14 @@ pub struct ClusterSpec {
     /// `leader_rebalance_interval` leadership returns to preferred replicas.
     #[serde(default = "yes")]
     pub auto_leader_rebalance: bool,
+    /// A KRaft cluster (default true, as every Kafka 4): Metadata and
+    /// DescribeCluster name a random live broker as the controller at each
+    /// request (clients cannot reach the controllers, KIP-590), and
+    /// DescribeQuorum (API key 55) names the active controller, the leader
+    /// of the metadata quorum. false: a ZooKeeper-era cluster, whose
+    /// Metadata names the controller and which has no DescribeQuorum.
+    #[serde(default = "yes")]
+    pub kraft: bool,
     /// `leader.imbalance.check.interval.seconds` (default "300s").
     #[serde(default = "default_rebalance", with = "humantime_serde_compat")]
     pub leader_rebalance_interval: Duration,
@@ -1022,6 +1030,7 @@ impl ClusterSpec {
             broker_catch_up: default_catch_up(),
             unclean_leader_election: false,
             auto_leader_rebalance: true,
+            kraft: true,
             leader_rebalance_interval: default_rebalance(),
             start_hour: default_start_hour(),
             topics: topic_specs,

@@ -53,6 +53,7 @@ pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeConfigs, 1, 4),
     (ApiKey::DescribeLogDirs, 1, 4),
     (ApiKey::DescribeCluster, 0, 1),
+    (ApiKey::DescribeQuorum, 0, 2),
     (ApiKey::SaslHandshake, 0, 1),
     (ApiKey::SaslAuthenticate, 0, 2),
 ];
@@ -72,7 +73,8 @@ pub(crate) struct Shared {
     /// `counts[broker index][api key]`.
     pub counts: Vec<Vec<AtomicU64>>,
     /// Encoded all-topics Metadata bodies by version: (generation, body).
-    meta_cache: Mutex<HashMap<i16, (u64, Bytes)>>,
+    /// Encoded all-topics Metadata answers by (version, controller named).
+    meta_cache: Mutex<HashMap<(i16, i32), (u64, Bytes)>>,
 }
 
 impl Shared {
@@ -371,7 +373,18 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
     match key {
         ApiKey::ApiVersions => {
             ApiVersionsRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &api_versions(NONE), version)
+            let mut resp = api_versions(NONE);
+            if !st.kraft {
+                resp.api_keys
+                    .retain(|a| a.api_key != ApiKey::DescribeQuorum as i16);
+            }
+            frame_response(corr, resp_hv, &resp, version)
+        }
+        // A ZooKeeper-era broker does not know the key: it hangs up.
+        ApiKey::DescribeQuorum if !st.kraft => None,
+        ApiKey::DescribeQuorum => {
+            let req = DescribeQuorumRequest::decode(&mut frame, version).ok()?;
+            frame_response(corr, resp_hv, &describe_quorum(&st, &req), version)
         }
         ApiKey::Metadata => {
             let req = MetadataRequest::decode(&mut frame, version).ok()?;
@@ -379,23 +392,26 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
                 None => true,
                 Some(t) => version == 0 && t.is_empty(),
             };
+            let controller = named_controller(&st);
             if all {
                 let mut cache = shared.meta_cache.lock();
-                let body = match cache.get(&version) {
+                let body = match cache.get(&(version, controller)) {
                     Some((g, b)) if *g == st.generation => b.clone(),
                     _ => {
-                        let resp = metadata(&st, &req, version);
+                        let mut resp = metadata(&st, &req, version);
+                        resp.controller_id = BrokerId(controller);
                         let mut b = BytesMut::new();
                         resp.encode(&mut b, version).ok()?;
                         let b = b.freeze();
-                        cache.insert(version, (st.generation, b.clone()));
+                        cache.insert((version, controller), (st.generation, b.clone()));
                         b
                     }
                 };
                 drop(st);
                 return frame_raw(corr, resp_hv, &body);
             }
-            let resp = metadata(&st, &req, version);
+            let mut resp = metadata(&st, &req, version);
+            resp.controller_id = BrokerId(controller);
             drop(st);
             frame_response(corr, resp_hv, &resp, version)
         }
@@ -1133,10 +1149,60 @@ fn describe_configs(
     r
 }
 
+/// The controller id Metadata and DescribeCluster hand to clients: the
+/// active controller on a ZooKeeper-era cluster; on KRaft a random live
+/// broker at each request, as Kafka's KRaftMetadataCache does (clients
+/// cannot reach the controllers; KIP-590).
+fn named_controller(st: &ClusterState) -> i32 {
+    if !st.kraft {
+        return st.controller;
+    }
+    let live: Vec<i32> = st.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+    if live.is_empty() {
+        return -1;
+    }
+    live[rand::random_range(0..live.len())]
+}
+
+/// DescribeQuorum of `__cluster_metadata` (KIP-595), forwarded by any broker
+/// to the quorum: the brokers are its voters (combined mode), the active
+/// controller its leader, every live voter caught up to the high watermark.
+fn describe_quorum(st: &ClusterState, req: &DescribeQuorumRequest) -> DescribeQuorumResponse {
+    let hw = st.generation as i64;
+    let mut r = DescribeQuorumResponse::default();
+    for t in &req.topics {
+        let mut td =
+            describe_quorum_response::TopicData::default().with_topic_name(t.topic_name.clone());
+        for p in &t.partitions {
+            let mut pd = describe_quorum_response::PartitionData::default()
+                .with_partition_index(p.partition_index);
+            if t.topic_name.0.as_str() != "__cluster_metadata" || p.partition_index != 0 {
+                pd.error_code = UNKNOWN_TOPIC_OR_PARTITION;
+            } else {
+                pd.leader_id = BrokerId(st.controller);
+                pd.leader_epoch = st.quorum_epoch;
+                pd.high_watermark = hw;
+                pd.current_voters = st
+                    .brokers
+                    .iter()
+                    .map(|b| {
+                        describe_quorum_response::ReplicaState::default()
+                            .with_replica_id(BrokerId(b.id))
+                            .with_log_end_offset(if b.up { hw } else { -1 })
+                    })
+                    .collect();
+            }
+            td.partitions.push(pd);
+        }
+        r.topics.push(td);
+    }
+    r
+}
+
 fn describe_cluster(st: &ClusterState, version: i16) -> DescribeClusterResponse {
     let mut r = DescribeClusterResponse::default();
     r.cluster_id = s(st.cluster_id.clone());
-    r.controller_id = BrokerId(st.controller);
+    r.controller_id = BrokerId(named_controller(st));
     if version >= 1 {
         r.endpoint_type = 1;
     }
@@ -1384,6 +1450,76 @@ mod tests {
         }
     }
 
+    fn metadata_controller(sh: &Shared) -> i32 {
+        let r: MetadataResponse = response(
+            ApiKey::Metadata,
+            12,
+            handle_frame(
+                sh,
+                0,
+                request(ApiKey::Metadata, 12, &MetadataRequest::default()),
+            )
+            .unwrap(),
+        );
+        r.controller_id.0
+    }
+
+    fn quorum(sh: &Shared, version: i16) -> Option<DescribeQuorumResponse> {
+        let req = DescribeQuorumRequest::default().with_topics(vec![
+            describe_quorum_request::TopicData::default()
+                .with_topic_name(TopicName(s("__cluster_metadata")))
+                .with_partitions(vec![
+                    describe_quorum_request::PartitionData::default().with_partition_index(0)
+                ]),
+        ]);
+        let out = handle_frame(sh, 0, request(ApiKey::DescribeQuorum, version, &req))?;
+        Some(response(ApiKey::DescribeQuorum, version, out))
+    }
+
+    /// KRaft, as Kafka 4: Metadata names a random live broker at each
+    /// request; DescribeQuorum names the active controller and its epoch,
+    /// which moves with a failover. ZooKeeper era: Metadata names the
+    /// controller and DescribeQuorum is neither advertised nor answered.
+    #[test]
+    fn kraft_names_the_controller_in_describe_quorum_only() {
+        let sh = shared();
+        let named: std::collections::BTreeSet<i32> =
+            (0..60).map(|_| metadata_controller(&sh)).collect();
+        assert!(named.len() > 1, "{named:?}");
+        assert!(named.iter().all(|c| (1..=3).contains(c)), "{named:?}");
+        for v in 0..=2 {
+            let q = quorum(&sh, v).unwrap();
+            let p = &q.topics[0].partitions[0];
+            assert_eq!((p.error_code, p.leader_id.0), (0, 1), "v{v}");
+            assert_eq!(p.current_voters.len(), 3);
+        }
+        let epoch = quorum(&sh, 0).unwrap().topics[0].partitions[0].leader_epoch;
+        sh.state
+            .lock()
+            .apply(&crate::sim::Action::ControllerFailover { to: Some(3) });
+        let p = quorum(&sh, 0).unwrap().topics[0].partitions[0].clone();
+        assert_eq!((p.leader_id.0, p.leader_epoch), (3, epoch + 1));
+
+        let zk = Scenario::parse("[cluster]\nbrokers = 3\nkraft = false\n", "t").unwrap();
+        let sh = Shared::new(ClusterState::new(&zk.cluster, &[9001, 9002, 9003], 0));
+        assert!((0..20).all(|_| metadata_controller(&sh) == 1));
+        assert!(quorum(&sh, 0).is_none(), "hangs up");
+        let r: ApiVersionsResponse = response(
+            ApiKey::ApiVersions,
+            3,
+            handle_frame(
+                &sh,
+                0,
+                request(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default()),
+            )
+            .unwrap(),
+        );
+        assert!(r
+            .api_keys
+            .iter()
+            .all(|a| a.api_key != ApiKey::DescribeQuorum as i16));
+    }
+
     #[test]
     fn cluster_log_dirs_coordinator_and_group_answers() {
         let sh = shared();
@@ -1402,7 +1538,10 @@ mod tests {
             .unwrap(),
         );
         assert_eq!(r.brokers.len(), 3);
-        assert_eq!(r.controller_id, BrokerId(1));
+        assert!(
+            (1..=3).contains(&r.controller_id.0),
+            "a live broker (KRaft)"
+        );
         assert_eq!(r.cluster_id.as_str(), "isrwatch-sim");
 
         let req = DescribeLogDirsRequest::default().with_topics(None);

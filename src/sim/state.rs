@@ -152,6 +152,11 @@ pub(crate) struct ClusterState {
     pub start_hour: f64,
     pub brokers: Vec<Broker>,
     pub controller: BrokerId,
+    /// KRaft (see `ClusterSpec::kraft`).
+    pub kraft: bool,
+    /// Raft epoch of the metadata quorum: bumped at each controller change.
+    pub quorum_epoch: i32,
+    quorum_leader_seen: BrokerId,
     pub topics: Vec<Topic>,
     pub topic_index: BTreeMap<String, usize>,
     pub groups: Vec<Group>,
@@ -321,6 +326,9 @@ impl ClusterState {
             catch_up_ms: ms(spec.broker_catch_up),
             unclean: spec.unclean_leader_election,
             auto_rebalance: spec.auto_leader_rebalance,
+            kraft: spec.kraft,
+            quorum_epoch: 1,
+            quorum_leader_seen: ids[0],
             rebalance_interval_ms: ms(spec.leader_rebalance_interval).max(1),
             next_rebalance_ms: ms(spec.leader_rebalance_interval).max(1),
             generation: 1,
@@ -783,6 +791,10 @@ impl ClusterState {
                     g.mode = GroupMode::Deleted;
                 }
             }
+        }
+        if self.controller != self.quorum_leader_seen {
+            self.quorum_epoch += 1;
+            self.quorum_leader_seen = self.controller;
         }
         self.generation += 1;
     }
