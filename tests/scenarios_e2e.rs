@@ -17,12 +17,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use isrwatch::config::{ClusterConfig, Dur};
-use isrwatch::daemon::{self, Clock, ClusterStage, MemorySink, PipelineMetrics, Stages};
+mod sim_support;
+
+use isrwatch::daemon::{self, ClusterStage, MemorySink};
 use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
 use isrwatch::finding::{Finding, Subject};
 use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
 use isrwatch::sim::{judge, kind_meets, Expectation, Notified, Scenario, SimOptions, Simulator};
 use isrwatch::state::SharedState;
+use sim_support::SimClock;
 
 const SPEED: f64 = 5.0;
 
@@ -102,23 +105,6 @@ fn matches(e: &Expectation, f: &Finding) -> bool {
     true
 }
 
-/// The daemon's clock follows the simulator's (divided by the speed), not
-/// the wall: on a loaded machine the simulator's clock task can fall behind
-/// for a moment, and a daemon on wall time would then see every consumer
-/// miss its commits (a STALL of every group at once) although, in the
-/// cluster's own time, nothing was late.
-struct SimClock {
-    start: isrwatch::snapshot::Time,
-    elapsed: Box<dyn Fn() -> Duration + Send + Sync>,
-}
-
-impl Clock for SimClock {
-    fn now(&self) -> isrwatch::snapshot::Time {
-        let wall = (self.elapsed)().div_f64(SPEED);
-        self.start + chrono::Duration::from_std(wall).unwrap_or_default()
-    }
-}
-
 struct Outcome {
     failures: Vec<String>,
 }
@@ -154,8 +140,8 @@ async fn run_scenario(path: std::path::PathBuf) -> Outcome {
     cluster.request_timeout = Dur(Duration::from_millis(800));
     let state = SharedState::new([name.clone()]);
     let sink = Arc::new(MemorySink::default());
-    let stages = Stages {
-        clusters: vec![ClusterStage {
+    let stages = sim_support::stages(
+        ClusterStage {
             name: name.clone(),
             interval: cluster.poll_interval.0,
             poll_timeout: cluster.poll_timeout.0,
@@ -165,18 +151,16 @@ async fn run_scenario(path: std::path::PathBuf) -> Outcome {
                 &rules(),
                 isrwatch::detect::scorer(&Default::default()),
             )),
-        }],
-        correlator: Box::new(IncidentManager::new(&incidents(), Silences::new())),
-        summarizer: isrwatch::summarize::build(None, &prometheus::Registry::new()).unwrap(),
-        sink: sink.clone(),
-        state: state.clone(),
-        clock: Arc::new(SimClock {
+        },
+        Box::new(IncidentManager::new(&incidents(), Silences::new())),
+        sink.clone(),
+        state.clone(),
+        SimClock {
             start: started,
+            speed: SPEED,
             elapsed: Box::new(sim.elapsed_fn()),
-        }),
-        metrics: PipelineMetrics::register(&prometheus::Registry::new()),
-        follow_up_late_summaries: false,
-    };
+        },
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let pipeline = tokio::spawn(daemon::run(stages, async {
         let _ = stop_rx.await;

@@ -15,6 +15,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod sim_support;
+
 use isrwatch::config::Config;
 use isrwatch::sim::{judge, Scenario};
 
@@ -156,25 +158,11 @@ async fn healthy_cluster_shapes_raise_nothing_from_the_rules_for_hours() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Simulated time as the daemon's wall clock, `SPEED` times slower.
-struct SimClock {
-    start: isrwatch::snapshot::Time,
-    speed: f64,
-    elapsed: Box<dyn Fn() -> Duration + Send + Sync>,
-}
-
-impl isrwatch::daemon::Clock for SimClock {
-    fn now(&self) -> isrwatch::snapshot::Time {
-        let wall = (self.elapsed)().div_f64(self.speed);
-        self.start + chrono::Duration::from_std(wall).unwrap_or_default()
-    }
-}
-
 /// (kind, reason, simulated seconds) of each notification of a real-time
 /// run: the whole daemon pipeline against the simulator at `speed`, with
 /// the shipped defaults time-scaled by `1/speed` (what `demo --speed` runs).
 async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String, String, f64)> {
-    use isrwatch::daemon::{self, ClusterStage, MemorySink, PipelineMetrics, Stages};
+    use isrwatch::daemon::{self, ClusterStage, MemorySink};
     use isrwatch::sim::{SimOptions, Simulator};
     use std::sync::Arc;
 
@@ -192,8 +180,8 @@ async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String
     let cluster = &config.clusters[0];
     let sink = Arc::new(MemorySink::default());
     let start = sim.started_at();
-    let stages = Stages {
-        clusters: vec![ClusterStage {
+    let stages = sim_support::stages(
+        ClusterStage {
             name: "rt".into(),
             interval: cluster.poll_interval.0,
             poll_timeout: cluster.poll_timeout.0,
@@ -203,22 +191,19 @@ async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String
                 &config.rules,
                 isrwatch::daemon::build::scorer_for(&config),
             )),
-        }],
-        correlator: Box::new(isrwatch::incident::IncidentManager::new(
+        },
+        Box::new(isrwatch::incident::IncidentManager::new(
             &config.incidents,
             isrwatch::incident::Silences::new(),
         )),
-        summarizer: isrwatch::summarize::build(None, &prometheus::Registry::new()).unwrap(),
-        sink: sink.clone(),
-        state: isrwatch::state::SharedState::new(["rt".to_string()]),
-        clock: Arc::new(SimClock {
+        sink.clone(),
+        isrwatch::state::SharedState::new(["rt".to_string()]),
+        sim_support::SimClock {
             start,
             speed,
             elapsed: Box::new(sim.elapsed_fn()),
-        }),
-        metrics: PipelineMetrics::register(&prometheus::Registry::new()),
-        follow_up_late_summaries: false,
-    };
+        },
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let pipeline = tokio::spawn(daemon::run(stages, async {
         let _ = stop_rx.await;
