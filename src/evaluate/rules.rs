@@ -890,6 +890,12 @@ impl Evaluator for RuleEvaluator {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
+                // The poll's own duration is the monitor's health (a busy
+                // host moves it): scored and exported, never an alert; a
+                // cluster too slow to answer is `cluster_unreachable`.
+                if s.series == scorer::POLL_DURATION {
+                    continue;
+                }
                 let Some(a) = self.anomaly_event(s, now) else {
                     continue;
                 };

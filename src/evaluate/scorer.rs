@@ -9,7 +9,7 @@
 //! | `under_min_isr_partitions` | count of under-min-ISR partitions |
 //! | `offline_partitions` | count of offline partitions |
 //! | `isr_shrinks` | ISR shrink events since the previous snapshot |
-//! | `poll_duration_seconds` | how long the poll took |
+//! | `poll_duration_seconds` | how long the poll took (scored and exported, never raised as a finding: it is the monitor's health, moved by a busy host) |
 //! | `group_lag{group="NAME"}` | the group's total lag (messages) |
 //! | `group_lag_growth{group="NAME"}` | change of total lag per second since the previous poll |
 //! | `produce_rate{topic="NAME"}` | messages appended per second (end-offset deltas / elapsed time) |
@@ -74,17 +74,9 @@ pub fn produce_rate_series(topic: &str) -> String {
 
 /// Series whose jumps a replication event (a broker down or back, replicas
 /// catching up, leaders moving) explains: the partition-state counts, ISR
-/// shrinks, leadership shares and the poll's duration (requests to a broker
-/// that is down wait or fail).
+/// shrinks and leadership shares.
 pub fn explained_by_replication(series: &str) -> bool {
-    [
-        UNDER_REPLICATED,
-        UNDER_MIN_ISR,
-        OFFLINE,
-        ISR_SHRINKS,
-        POLL_DURATION,
-    ]
-    .contains(&series)
+    [UNDER_REPLICATED, UNDER_MIN_ISR, OFFLINE, ISR_SHRINKS].contains(&series)
         || series.starts_with("leader_share{")
 }
 
