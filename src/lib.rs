@@ -17,7 +17,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`config`] | the TOML configuration, validated without I/O before anything starts |
-//! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `detect`, `config`, `bench`) |
+//! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `soak`, `detect`, `config`, `bench`, `probe`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
 //! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests (TLS, SASL PLAIN/SCRAM) |
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`]: the closed-world check of a scenario run |
