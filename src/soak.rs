@@ -163,9 +163,7 @@ pub async fn run(
         }
         let eval = evaluator.evaluate(&snap, now);
         for g in &eval.groups {
-            if g.status != crate::evaluate::LagStatus::Ok
-                || std::env::var_os("ISRWATCH_SOAK_ALL").is_some()
-            {
+            if g.status != crate::evaluate::LagStatus::Ok {
                 tracing::debug!(at = ?at, group = %g.group, status = ?g.status, reason = %g.reason, "lag");
             }
         }

@@ -104,11 +104,8 @@ pub struct RuleEvaluator {
     prev_topic_end: HashMap<String, (Time, i64, usize)>,
     scored_brokers: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
-    /// A replication event was under way at the previous poll (see
-    /// [`replication_event`]).
-    replication_event_before: bool,
-    /// Topics a replication event touched at the previous poll.
-    troubled_topics_before: HashSet<String>,
+    /// What a replication event touched at the previous poll.
+    replication_before: ReplicationEvent,
 }
 
 impl RuleEvaluator {
@@ -127,8 +124,7 @@ impl RuleEvaluator {
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
-            replication_event_before: false,
-            troubled_topics_before: HashSet::new(),
+            replication_before: ReplicationEvent::default(),
         }
     }
 
@@ -793,37 +789,52 @@ impl RuleEvaluator {
     }
 }
 
-/// A replication event is under way: a broker missing, a partition offline,
-/// under-replicated or led by another replica than its preferred one, a
-/// replica on a missing broker, or ISR changes since the previous poll.
-/// Anomalies of the replication series are explained by it while it lasts
-/// and for one poll after (the poll that sees leaders moved back).
-fn replication_event(snap: &ClusterSnapshot) -> bool {
-    !snap.missing_brokers.is_empty()
-        || !snap.isr_changes.is_empty()
-        || snap.topics.iter().flat_map(|t| &t.partitions).any(|p| {
-            p.state.offline
-                || p.state.under_replicated
-                || p.state.leader_not_preferred
-                || p.state.replica_on_missing_broker
-        })
+/// What a replication event (a broker down or back, replicas catching up,
+/// leaders moving away and back) touches in one snapshot. Anomalies it
+/// explains belong to the fault the rules name (one broker down = one
+/// incident), while it lasts and for one poll after (the poll that sees
+/// leaders moved back).
+#[derive(Debug, Clone, Default)]
+struct ReplicationEvent {
+    /// A broker missing, ISR changes since the previous poll, or a
+    /// partition offline, under-replicated, led by another replica than its
+    /// preferred one or with a replica on a missing broker: the replication
+    /// series (`scorer::explained_by_replication`) are explained.
+    any: bool,
+    /// Topics with a partition offline, under-replicated or with a replica
+    /// on a missing broker: their produce rate is disturbed too (producers
+    /// wait for the new leader, then catch up). Not leadership off the
+    /// preferred replica alone: a cluster that runs so for days would never
+    /// have its traffic watched.
+    topics: HashSet<String>,
 }
 
-/// Topics with a partition offline, under-replicated or with a replica on
-/// a missing broker: their produce rate is disturbed by the event too
-/// (producers wait for the new leader, then catch up), so its jumps belong
-/// to the event. (Not leadership off the preferred replica alone: a cluster
-/// that runs so for days would never have its traffic watched.)
-fn troubled_topics(snap: &ClusterSnapshot) -> HashSet<String> {
-    snap.topics
-        .iter()
-        .filter(|t| {
-            t.partitions.iter().any(|p| {
-                p.state.offline || p.state.under_replicated || p.state.replica_on_missing_broker
-            })
-        })
-        .map(|t| t.name.clone())
-        .collect()
+impl ReplicationEvent {
+    /// One walk over the partitions.
+    fn of(snap: &ClusterSnapshot) -> Self {
+        let mut any = !snap.missing_brokers.is_empty() || !snap.isr_changes.is_empty();
+        let mut topics = HashSet::new();
+        for t in &snap.topics {
+            for p in &t.partitions {
+                let st = &p.state;
+                if st.offline || st.under_replicated || st.replica_on_missing_broker {
+                    topics.insert(t.name.clone());
+                    any = true;
+                    break;
+                }
+                any |= st.leader_not_preferred;
+            }
+        }
+        ReplicationEvent { any, topics }
+    }
+
+    /// Whether this event or `before` explains the anomaly of `series`
+    /// about `about`.
+    fn explains(&self, before: &Self, series: &str, about: &About) -> bool {
+        let topic = matches!(about, About::Topic(t)
+            if self.topics.contains(t) || before.topics.contains(t));
+        topic || ((self.any || before.any) && scorer::explained_by_replication(series))
+    }
 }
 
 impl Evaluator for RuleEvaluator {
@@ -872,21 +883,10 @@ impl Evaluator for RuleEvaluator {
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
-        let replication_now = replication_event(snap);
-        let troubled_now = troubled_topics(snap);
-        let replication_explains = replication_now || self.replication_event_before;
-        self.replication_event_before = replication_now;
+        let replication = ReplicationEvent::of(snap);
         if self.rules.enabled("anomaly") {
             for (s, about) in &scored {
-                // A broker down or back, replicas catching up, leaders
-                // moving away and back: the rules name that fault, and the
-                // jumps it makes in these series are part of it, not
-                // separate incidents (one broker down = one incident).
-                let topic_troubled = matches!(about, About::Topic(t)
-                    if troubled_now.contains(t) || self.troubled_topics_before.contains(t));
-                if topic_troubled
-                    || (replication_explains && scorer::explained_by_replication(&s.series))
-                {
+                if replication.explains(&self.replication_before, &s.series, about) {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
@@ -904,10 +904,10 @@ impl Evaluator for RuleEvaluator {
                 // is traffic, told by the topic's produce_rate: not a
                 // consumer fault to page for.
                 if let About::Group(g) = about {
+                    // `statuses` is sorted by group name.
                     let ok = statuses
-                        .iter()
-                        .find(|st| &st.group == g)
-                        .is_none_or(|st| st.status == LagStatus::Ok);
+                        .binary_search_by(|st| st.group.as_str().cmp(g))
+                        .map_or(true, |i| statuses[i].status == LagStatus::Ok);
                     if ok {
                         continue;
                     }
@@ -916,8 +916,8 @@ impl Evaluator for RuleEvaluator {
             }
             self.held_anomalies
                 .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
-            self.troubled_topics_before = troubled_now;
         }
+        self.replication_before = replication;
 
         let mut seen = HashSet::new();
         let mut findings: Vec<Finding> = candidates

@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use crate::finding::{Finding, FindingKind, Severity, Subject};
-use crate::model::Affected;
+use crate::model::{Affected, Incident};
 use crate::snapshot::BrokerId;
 
 /// Findings that share one probable root cause.
@@ -473,6 +473,18 @@ fn with_phrase(head: String, phrase: String) -> String {
         head
     } else {
         format!("{head}: {phrase}")
+    }
+}
+
+/// The title of a resolved incident, when its last title counted what was
+/// wrong then ("Broker 2 is back on C, catching up: 9 partitions
+/// under-replicated"): a resolve must not repeat it.
+pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
+    match (incident.kind, &incident.root) {
+        (FindingKind::BrokerDown, Subject::Broker { id }) => {
+            Some(format!("Broker {id} is back on {}", incident.cluster))
+        }
+        _ => None,
     }
 }
 

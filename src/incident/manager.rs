@@ -315,12 +315,8 @@ impl IncidentManager {
         t.incident.resolved_at = Some(now);
         t.incident.updated_at = now;
         t.incident.flapping = false;
-        // The title counted what was wrong at the last change ("... catching
-        // up: 9 partitions under-replicated"); a resolve must not repeat it.
-        if let (FindingKind::BrokerDown, Subject::Broker { id }) =
-            (t.incident.kind, &t.incident.root)
-        {
-            t.incident.title = format!("Broker {id} is back on {}", t.incident.cluster);
+        if let Some(title) = super::group::resolved_title(&t.incident) {
+            t.incident.title = title;
         }
         push_event(
             &mut t.incident,

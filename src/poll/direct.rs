@@ -78,16 +78,6 @@ const DESCRIBE_GROUPS: (i16, i16) = (0, 6);
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.
 const DESCRIBE_QUORUM: (i16, i16) = (0, 0);
 
-/// The KRaft metadata quorum's leader (the active controller) as a broker
-/// forwards DescribeQuorum (KIP-595) for `__cluster_metadata`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuorumLeader {
-    /// Node id of the active controller; `None` while there is none.
-    pub leader: Option<BrokerId>,
-    /// Raft epoch: bumped at each election.
-    pub epoch: i32,
-}
-
 /// The end of a call's time budget: every request of a call (a call may
 /// send several) shares its `timeout`.
 #[derive(Debug, Clone, Copy)]
@@ -345,60 +335,59 @@ impl DirectClient {
     /// then leaves group offsets to librdkafka, which sends them
     /// concurrently rather than one after another on one connection.
     pub async fn batches_offset_fetch(&self, broker: BrokerId, timeout: Duration) -> bool {
+        !matches!(
+            self.speaks(broker, ApiKey::OffsetFetch, OFFSET_FETCH, timeout)
+                .await,
+            Ok(false)
+        )
+    }
+
+    /// Whether `broker` offers `key` in a version of `ours`, from its
+    /// ApiVersions answer (connecting if needed, within `timeout`).
+    async fn speaks(
+        &self,
+        broker: BrokerId,
+        key: ApiKey,
+        ours: (i16, i16),
+        timeout: Duration,
+    ) -> Result<bool, String> {
         let Some(slot) = self.slots.lock().get(&broker).cloned() else {
-            return true;
+            return Err("not in the metadata".into());
         };
         let check = async {
             let mut slot = slot.lock_owned().await;
             slot.ready(&self.transport, &self.client_id).await?;
             let conn = slot.conn.as_ref().ok_or("no connection")?;
-            Ok::<_, String>(conn.version(ApiKey::OffsetFetch, OFFSET_FETCH).is_ok())
+            Ok::<_, String>(conn.version(key, ours).is_ok())
         };
-        !matches!(tokio::time::timeout(timeout, check).await, Ok(Ok(false)))
+        tokio::time::timeout(timeout, check)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
     }
 
-    /// DescribeQuorum via `broker`. `Ok(None)` when the broker does not
-    /// offer it: a ZooKeeper-era cluster, whose Metadata names the real
-    /// controller. On KRaft (every Kafka 4) Metadata and DescribeCluster name
-    /// a random live broker instead (clients cannot reach the controllers),
-    /// so the active controller is the quorum's leader.
+    /// DescribeQuorum of `__cluster_metadata` via `broker`: the active
+    /// controller (the quorum's leader; `None` while there is none), or
+    /// `Ok(None)` when the broker does not offer DescribeQuorum: a
+    /// ZooKeeper-era cluster, whose Metadata names the real controller. On
+    /// KRaft (every Kafka 4) Metadata and DescribeCluster name a random live
+    /// broker instead (clients cannot reach the controllers, KIP-590).
     pub async fn describe_quorum(
         &self,
         broker: BrokerId,
         timeout: Duration,
-    ) -> Result<Option<QuorumLeader>, AdminError> {
+    ) -> Result<Option<Option<BrokerId>>, AdminError> {
         const OP: &str = "DescribeQuorum";
         let until = Budget::after(timeout);
-        let Some(slot) = self.slots.lock().get(&broker).cloned() else {
-            return Err(AdminError::Broker {
-                op: OP,
-                broker,
-                message: "not in the metadata".into(),
-            });
+        let broker_error = |message: String| AdminError::Broker {
+            op: OP,
+            broker,
+            message,
         };
-        let check = async {
-            let mut slot = slot.lock_owned().await;
-            slot.ready(&self.transport, &self.client_id).await?;
-            let conn = slot.conn.as_ref().ok_or("no connection")?;
-            Ok::<_, String>(conn.versions.contains_key(&(ApiKey::DescribeQuorum as i16)))
-        };
-        let offered = match tokio::time::timeout(timeout, check).await {
-            Ok(Ok(offered)) => offered,
-            Ok(Err(message)) => {
-                return Err(AdminError::Broker {
-                    op: OP,
-                    broker,
-                    message,
-                })
-            }
-            Err(_) => {
-                return Err(AdminError::Timeout {
-                    op: OP,
-                    timeout_ms: timeout.as_millis() as u64,
-                })
-            }
-        };
-        if !offered {
+        if !self
+            .speaks(broker, ApiKey::DescribeQuorum, DESCRIBE_QUORUM, timeout)
+            .await
+            .map_err(broker_error)?
+        {
             return Ok(None);
         }
         let req = DescribeQuorumRequest::default().with_topics(vec![
@@ -431,18 +420,11 @@ impl DirectClient {
             .iter()
             .flat_map(|t| &t.partitions)
             .find(|p| p.partition_index == 0)
-            .ok_or_else(|| AdminError::Broker {
-                op: OP,
-                broker,
-                message: "the answer has no __cluster_metadata partition".into(),
-            })?;
+            .ok_or_else(|| broker_error("the answer has no __cluster_metadata partition".into()))?;
         if part.error_code != 0 {
             return Err(failed(part.error_code));
         }
-        Ok(Some(QuorumLeader {
-            leader: (part.leader_id.0 >= 0).then_some(part.leader_id.0),
-            epoch: part.leader_epoch,
-        }))
+        Ok(Some((part.leader_id.0 >= 0).then_some(part.leader_id.0)))
     }
 
     /// ListOffsets for partitions all led by `broker`, in requests of

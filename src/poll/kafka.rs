@@ -108,6 +108,18 @@ type Admin = AdminClient<StatsContext>;
 /// would crash on a NULL pointer (`rd_kafka_cgrp_op`, rdkafka_request.c).
 type GroupClient = Client<DefaultClientContext>;
 
+/// What DescribeQuorum taught about the cluster's controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quorum {
+    /// Not asked yet (or every attempt failed).
+    NotAsked,
+    /// The cluster does not offer DescribeQuorum: Metadata names the
+    /// controller; not asked again.
+    ZooKeeper,
+    /// KRaft, and the last known active controller.
+    KRaft { leader: Option<BrokerId> },
+}
+
 /// Polls one Kafka cluster through rdkafka.
 ///
 /// Keep one per cluster across polls: it holds the client (created at the
@@ -137,10 +149,8 @@ pub struct KafkaPoller {
     histories: HashMap<String, HashMap<i32, OffsetHistory>>,
     max_history_points: usize,
     prev: Option<ClusterSnapshot>,
-    /// What DescribeQuorum taught: `None` not asked yet, `Some(None)` a
-    /// ZooKeeper-era cluster (not asked again), `Some(Some(leader))` KRaft
-    /// and its last known active controller.
-    quorum: Option<Option<Option<BrokerId>>>,
+    /// What DescribeQuorum taught (see [`KafkaPoller::active_controller`]).
+    quorum: Quorum,
     http: reqwest::Client,
 }
 
@@ -214,7 +224,7 @@ impl KafkaPoller {
             admin: None,
             group_client: None,
             direct: direct.map(Arc::new),
-            quorum: None,
+            quorum: Quorum::NotAsked,
             topics,
             groups,
             extra_groups: BTreeSet::new(),
@@ -333,7 +343,7 @@ impl KafkaPoller {
         let Some(direct) = self.direct.clone() else {
             return reported;
         };
-        if self.quorum == Some(None) {
+        if self.quorum == Quorum::ZooKeeper {
             return reported;
         }
         let Some(via) = brokers.first().map(|b| b.id) else {
@@ -345,18 +355,18 @@ impl KafkaPoller {
         {
             Ok(None) => {
                 tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
-                self.quorum = Some(None);
+                self.quorum = Quorum::ZooKeeper;
                 reported
             }
-            Ok(Some(q)) => {
-                self.quorum = Some(Some(q.leader));
-                q.leader
+            Ok(Some(leader)) => {
+                self.quorum = Quorum::KRaft { leader };
+                leader
             }
             Err(e) => {
                 errors.push(perr("quorum", e.to_string()));
                 match self.quorum {
                     // KRaft: the last leader seen, not Metadata's random pick.
-                    Some(Some(last)) => last,
+                    Quorum::KRaft { leader } => leader,
                     _ => reported,
                 }
             }
