@@ -68,6 +68,34 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind, in declaration order: the one list that config
+    /// validation, scenario files and tests check names against.
+    pub const ALL: [FindingKind; 13] = [
+        FindingKind::ClusterUnreachable,
+        FindingKind::BrokerDown,
+        FindingKind::NoController,
+        FindingKind::ControllerUnstable,
+        FindingKind::PartitionOffline,
+        FindingKind::UnderMinIsr,
+        FindingKind::AtMinIsr,
+        FindingKind::UnderReplicated,
+        FindingKind::IsrChurn,
+        FindingKind::LeaderImbalance,
+        FindingKind::FollowerLag,
+        FindingKind::ConsumerLag,
+        FindingKind::Anomaly,
+    ];
+
+    /// The kind named `name` (its snake_case name), if any.
+    pub fn from_name(name: &str) -> Option<FindingKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Every kind's snake_case name, comma-separated, for error messages.
+    pub fn names() -> String {
+        Self::ALL.map(|k| k.as_str()).join(", ")
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::ClusterUnreachable => "cluster_unreachable",

@@ -8,22 +8,6 @@
 use crate::config::{Dur, Problems};
 use crate::finding::{FindingKind, Severity};
 
-/// Names accepted in `rules.disabled`.
-pub const RULE_NAMES: &[&str] = &[
-    "cluster_unreachable",
-    "broker_down",
-    "no_controller",
-    "controller_unstable",
-    "partition_offline",
-    "under_min_isr",
-    "at_min_isr",
-    "under_replicated",
-    "isr_churn",
-    "leader_imbalance",
-    "follower_lag",
-    "consumer_lag",
-    "anomaly",
-];
 
 /// The `[rules]` section.
 ///
@@ -66,7 +50,7 @@ pub const RULE_NAMES: &[&str] = &[
 #[derive(Debug, Clone, serde::Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
-    /// Rules turned off, by name (see [`RULE_NAMES`]). Default: none.
+    /// Rules turned off, by name (finding kind names, see [`FindingKind::ALL`]). Default: none.
     pub disabled: Vec<String>,
     /// `cluster_unreachable`: how long the cluster must be unreachable. Default
     /// `30s`: one failed poll (a network blip, a slow answer) is not an outage.
@@ -154,12 +138,12 @@ impl RulesConfig {
     /// section's key path (usually `rules`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         for (i, name) in self.disabled.iter().enumerate() {
-            if !RULE_NAMES.contains(&name.as_str()) {
+            if FindingKind::from_name(name).is_none() {
                 problems.push(
                     format!("{path}.disabled[{i}]"),
                     format!(
                         "unknown rule {name:?}; expected one of {}",
-                        RULE_NAMES.join(", ")
+                        FindingKind::names()
                     ),
                 );
             }

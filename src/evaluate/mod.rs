@@ -16,7 +16,7 @@ pub mod lag;
 mod rules;
 pub mod scorer;
 
-pub use config::{LagConfig, RulesConfig, RULE_NAMES};
+pub use config::{LagConfig, RulesConfig};
 pub use lag::LagTracker;
 pub use rules::{RuleEvaluator, StateSize, FOLLOWER_MAX_LAG};
 pub use scorer::{NoScorer, SeriesScorer};

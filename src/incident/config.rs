@@ -137,22 +137,6 @@ impl Default for IncidentConfig {
     }
 }
 
-/// Every finding kind, to check `for_kind` keys.
-const KINDS: [FindingKind; 13] = [
-    FindingKind::ClusterUnreachable,
-    FindingKind::BrokerDown,
-    FindingKind::NoController,
-    FindingKind::ControllerUnstable,
-    FindingKind::PartitionOffline,
-    FindingKind::UnderMinIsr,
-    FindingKind::AtMinIsr,
-    FindingKind::UnderReplicated,
-    FindingKind::IsrChurn,
-    FindingKind::LeaderImbalance,
-    FindingKind::FollowerLag,
-    FindingKind::ConsumerLag,
-    FindingKind::Anomaly,
-];
 
 impl IncidentConfig {
     /// The pending delay for an incident of this kind and severity.
@@ -170,13 +154,12 @@ impl IncidentConfig {
     /// Reports every problem under `path` (e.g. `incidents`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         for key in self.for_kind.keys() {
-            if !KINDS.iter().any(|k| k.as_str() == key) {
-                let known: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
+            if FindingKind::from_name(key).is_none() {
                 problems.push(
                     format!("{path}.for_kind.{key}"),
                     format!(
                         "unknown incident kind; expected one of {}",
-                        known.join(", ")
+                        FindingKind::names()
                     ),
                 );
             }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::SimError;
+use crate::finding::FindingKind;
 use crate::snapshot::BrokerId;
 
 /// A whole scenario: the cluster, the fault timeline, and what a monitor
@@ -435,21 +436,6 @@ struct RawExpect {
     resolved_within: Option<String>,
 }
 
-const FINDING_KINDS: &[&str] = &[
-    "cluster_unreachable",
-    "broker_down",
-    "no_controller",
-    "controller_unstable",
-    "partition_offline",
-    "under_min_isr",
-    "at_min_isr",
-    "under_replicated",
-    "isr_churn",
-    "leader_imbalance",
-    "follower_lag",
-    "consumer_lag",
-    "anomaly",
-];
 
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset.min(text.len()))
@@ -813,13 +799,14 @@ impl Scenario {
             let line = line_of(text, sp.span().start);
             let x = sp.get_ref();
             let f = |n: &str| format!("expect[{i}].{n}");
-            if !FINDING_KINDS.contains(&x.kind.as_str()) {
+            if FindingKind::from_name(&x.kind).is_none() {
                 return Err(err(
                     line,
                     &f("kind"),
                     format!(
-                        "unknown finding kind {:?}, expected one of {FINDING_KINDS:?}",
-                        x.kind
+                        "unknown finding kind {:?}, expected one of {}",
+                        x.kind,
+                        FindingKind::names()
                     ),
                 ));
             }
@@ -869,13 +856,14 @@ impl Scenario {
         for (i, sp) in raw.allow.iter().enumerate() {
             let line = line_of(text, sp.span().start);
             let x = sp.get_ref();
-            if !FINDING_KINDS.contains(&x.kind.as_str()) {
+            if FindingKind::from_name(&x.kind).is_none() {
                 return Err(err(
                     line,
                     &format!("allow[{i}].kind"),
                     format!(
-                        "unknown finding kind {:?}, expected one of {FINDING_KINDS:?}",
-                        x.kind
+                        "unknown finding kind {:?}, expected one of {}",
+                        x.kind,
+                        FindingKind::names()
                     ),
                 ));
             }
