@@ -98,6 +98,9 @@ b.panel("Partitions led per broker", f'isrwatch_broker_leader_partitions{{{C}}}'
 b.panel("Preferred-leader imbalance", f'isrwatch_preferred_leader_imbalance_ratio{{{C}}}', unit="percentunit", legend="{{cluster}}")
 b.panel("Leaders vs preferred leaders per broker", f'isrwatch_broker_leader_partitions{{{C}}} - on (cluster, broker) isrwatch_broker_preferred_leader_partitions{{{C}}}', legend="{{cluster}} broker {{broker}}")
 b.panel("Follower max lag (sidecar source; empty without it)", f'isrwatch_follower_max_lag{{{C}}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', legend="{{cluster}} broker {{broker}}")
+b.panel("Unclean leader elections: partitions led by out-of-sync replicas, offsets truncated",
+        [(f'isrwatch_unclean_election_partitions{{{C},topic=~"$topic"}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', "{{cluster}} {{topic}} partitions"),
+         (f'isrwatch_unclean_election_offsets_lost{{{C},topic=~"$topic"}}', "{{cluster}} {{topic}} offsets lost")], w=24)
 b.panel("Partitions in a bad state", f'isrwatch_partition_state{{{C},topic=~"$topic"}}', "table", 24, 8)
 b.write()
 

@@ -55,6 +55,10 @@ pub enum FindingKind {
     UnderMinIsr,
     AtMinIsr,
     UnderReplicated,
+    /// A partition's new leader was not in its last known ISR (with unclean
+    /// election possible), or its high watermark moved backwards: a stale
+    /// replica leads and acknowledged writes may be lost.
+    UncleanElection,
     /// Many ISR shrinks/expands within the window.
     IsrChurn,
     /// A broker leads far more or fewer partitions than its preferred share.
@@ -70,7 +74,7 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 13] = [
+    pub const ALL: [FindingKind; 14] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
         FindingKind::NoController,
@@ -79,6 +83,7 @@ impl FindingKind {
         FindingKind::UnderMinIsr,
         FindingKind::AtMinIsr,
         FindingKind::UnderReplicated,
+        FindingKind::UncleanElection,
         FindingKind::IsrChurn,
         FindingKind::LeaderImbalance,
         FindingKind::FollowerLag,
@@ -106,6 +111,7 @@ impl FindingKind {
             FindingKind::UnderMinIsr => "under_min_isr",
             FindingKind::AtMinIsr => "at_min_isr",
             FindingKind::UnderReplicated => "under_replicated",
+            FindingKind::UncleanElection => "unclean_election",
             FindingKind::IsrChurn => "isr_churn",
             FindingKind::LeaderImbalance => "leader_imbalance",
             FindingKind::FollowerLag => "follower_lag",

@@ -70,6 +70,10 @@ pub struct TopicInfo {
     /// `min.insync.replicas` for this topic (topic override, else broker
     /// default, else 1).
     pub min_insync_replicas: i32,
+    /// `unclean.leader.election.enable` for this topic (its effective value
+    /// as DescribeConfigs reports it); `None` when unknown.
+    #[serde(default)]
+    pub unclean_leader_election: Option<bool>,
     /// Topic-level metadata error, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
     pub error: Option<String>,
     pub partitions: Vec<PartitionInfo>,

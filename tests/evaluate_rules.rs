@@ -749,6 +749,7 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
     assert_eq!(big.group_series, 50);
     assert_eq!(big.topic_series, 50);
     assert_eq!(big.broker_series, 4);
+    assert_eq!(big.partitions, 150);
 
     // Everything deleted but one topic and one group; broker 4 decommissioned.
     let mut s = snap(15, &[1, 2, 3], vec![with_end(healthy("t00", 3), 10)]);
@@ -765,6 +766,8 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
             broker_series: 3,
             churn_points: 0,
             controller_changes: 0,
+            partitions: 3,
+            unclean_elections: 0,
         }
     );
     let r = rec.lock().unwrap();
@@ -1039,4 +1042,110 @@ fn produce_rate_anomalies_of_a_topic_in_a_replication_event_are_part_of_it() {
         e = ev.evaluate(&s, t(at));
     }
     assert_eq!(anomalies(&e), vec!["produce_rate{topic=\"u\"}"]);
+}
+
+/// Partition 0 of topic "u": replicas [1, 2], min ISR 1.
+fn unclean_topic(
+    leader: Option<i32>,
+    isr: &[i32],
+    epoch: i32,
+    hw: i64,
+    unclean: Option<bool>,
+) -> TopicInfo {
+    let mut p = part(0, leader, &[1, 2], isr);
+    p.leader_epoch = Some(epoch);
+    p.high_watermark = Some(hw);
+    TopicInfo {
+        unclean_leader_election: unclean,
+        ..topic("u", 1, vec![p])
+    }
+}
+
+#[test]
+fn unclean_election_names_the_stale_leader_and_the_truncated_offsets_then_ends() {
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(NoScorer));
+    // Broker 2 fell out of the ISR; broker 1 leads alone.
+    ev.evaluate(
+        &snap(
+            0,
+            &[1, 2],
+            vec![unclean_topic(Some(1), &[1], 4, 5_000, Some(true))],
+        ),
+        t(0),
+    );
+    // Broker 1 died; 2 was elected although out of sync, its log 1,200 shorter.
+    let e = ev.evaluate(
+        &snap(
+            15,
+            &[2],
+            vec![unclean_topic(Some(2), &[2], 6, 3_800, Some(true))],
+        ),
+        t(15),
+    );
+    let f = of_kind(&e, FindingKind::UncleanElection);
+    assert_eq!(f.len(), 1, "{:?}", e.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].brokers, vec![1, 2]);
+    assert_eq!(f[0].labels["old_leader"], "1");
+    assert_eq!(f[0].labels["new_leader"], "2");
+    assert_eq!(
+        f[0].labels["evidence"],
+        "leader_outside_isr,high_watermark_moved_back"
+    );
+    assert_eq!(f[0].metrics["offsets_lost"], 1_200.0);
+    // Reported for unclean_election_hold (5m), then over.
+    let later = snap(
+        15 + 290,
+        &[2],
+        vec![unclean_topic(Some(2), &[2], 6, 9_000, Some(true))],
+    );
+    assert_eq!(
+        of_kind(&ev.evaluate(&later, t(305)), FindingKind::UncleanElection).len(),
+        1
+    );
+    let after = snap(
+        15 + 310,
+        &[2],
+        vec![unclean_topic(Some(2), &[2], 6, 9_500, Some(true))],
+    );
+    assert!(of_kind(&ev.evaluate(&after, t(325)), FindingKind::UncleanElection).is_empty());
+}
+
+#[test]
+fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclean() {
+    let none = |steps: &[(i64, TopicInfo)]| {
+        let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(NoScorer));
+        for (at, tp) in steps {
+            let e = ev.evaluate(&snap(*at, &[1, 2], vec![tp.clone()]), t(*at));
+            assert!(
+                of_kind(&e, FindingKind::UncleanElection).is_empty(),
+                "{at}: {:?}",
+                e.findings
+            );
+        }
+    };
+    // A clean election: the new leader was in the ISR; the watermark holds.
+    none(&[
+        (0, unclean_topic(Some(1), &[1, 2], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2], 5, 5_000, Some(true))),
+    ]);
+    // Broker 2 rejoined the ISR and took over between two polls, with
+    // unclean election off: it cannot have been unclean.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(false))),
+        (15, unclean_topic(Some(2), &[2], 5, 5_600, Some(false))),
+    ]);
+    // The topic was deleted and created again: epochs and offsets start over.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2], 0, 0, Some(true))),
+    ]);
+    // No offsets fetched this poll: nothing is concluded from a missing watermark.
+    let mut blind = unclean_topic(Some(1), &[1, 2], 4, 0, Some(true));
+    blind.partitions[0].high_watermark = None;
+    none(&[
+        (0, unclean_topic(Some(1), &[1, 2], 4, 5_000, Some(true))),
+        (15, blind),
+        (30, unclean_topic(Some(1), &[1, 2], 4, 5_300, Some(true))),
+    ]);
 }

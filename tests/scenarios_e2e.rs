@@ -40,6 +40,7 @@ fn rules() -> RulesConfig {
         leader_imbalance_for: wall(30.0),
         follower_lag_for: wall(30.0),
         isr_churn_window: wall(120.0),
+        unclean_election_hold: wall(30.0),
         ..Default::default()
     };
     // Longer than the slowest healthy committer of the scenarios (60 s)

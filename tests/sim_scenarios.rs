@@ -68,6 +68,7 @@ mod driven {
         controllers: &[i32],
         before_rate: f64,
         rate: f64,
+        moved_back: bool,
     ) -> Option<bool> {
         let parts = || {
             st.topics
@@ -111,6 +112,8 @@ mod driven {
                 lag > 1000
             }
             "anomaly" => rate > before_rate * 3.0 || (before_rate > 0.0 && rate == 0.0),
+            // The topic's log end moved back within the last second.
+            "unclean_election" => moved_back,
             _ => return None,
         })
     }
@@ -182,6 +185,7 @@ mod driven {
                     controllers[i].push(st.controller.unwrap_or(-1));
                     // Produce rate over the last 5 s, and over the 5 s before the cause.
                     let n = ends.len();
+                    let moved_back = n >= 2 && ends[n - 1] < ends[n - 2];
                     let rate = if n >= 6 {
                         (ends[n - 1] - ends[n - 6]) as f64 / 5.0
                     } else {
@@ -193,7 +197,8 @@ mod driven {
                     } else {
                         rate
                     };
-                    let Some(h) = holds(x, &st, &controllers[i], before_rate, rate) else {
+                    let Some(h) = holds(x, &st, &controllers[i], before_rate, rate, moved_back)
+                    else {
                         continue;
                     };
                     if h && raised[i].is_none() {

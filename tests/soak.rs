@@ -44,7 +44,7 @@ fn tomls(dir: &str) -> Vec<PathBuf> {
 /// The scenario's settle time, or longer where a shipped setting holds a
 /// finding or an incident by design after the cluster is healthy again:
 /// the controller and ISR-churn windows (moves are counted over them), the
-/// REWIND report time, the broker recovery hold and flap damping's quiet
+/// REWIND and unclean-election report times, the broker recovery hold and flap damping's quiet
 /// time (a flapping incident resolves once nothing changed for it).
 fn settle(s: &Scenario, c: &Config) -> Duration {
     [
@@ -52,6 +52,7 @@ fn settle(s: &Scenario, c: &Config) -> Duration {
         c.rules.controller_window.0,
         c.rules.isr_churn_window.0,
         c.rules.lag.rewind_for.0,
+        c.rules.unclean_election_hold.0,
         c.incidents.broker_recovery_hold.0,
         c.incidents.flap_quiet.0,
     ]
@@ -68,7 +69,7 @@ fn stem(p: &std::path::Path) -> String {
 async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_defaults() {
     let paths = tomls("tests/scenarios");
     if std::env::var("ISRWATCH_SCENARIO").is_err() {
-        assert!(paths.len() >= 23, "{paths:?}");
+        assert!(paths.len() >= 24, "{paths:?}");
     }
     let mut runs = tokio::task::JoinSet::new();
     for path in paths {

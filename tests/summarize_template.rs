@@ -452,3 +452,57 @@ async fn build_without_llm_is_the_template() {
     // A second registration in the same registry is a clear error, not a panic.
     assert!(build(None, &reg).err().unwrap().contains("LLM metrics"));
 }
+
+#[test]
+fn unclean_election_names_the_stale_leaders_and_the_offsets_lost() {
+    let finding = |p: i32, lost: f64| {
+        Finding::new(
+            "prod",
+            FindingKind::UncleanElection,
+            Severity::Critical,
+            Subject::Partition {
+                topic: "orders".into(),
+                partition: p,
+            },
+            t(0),
+        )
+        .with_brokers([1, 2])
+        .with_label("topic", "orders")
+        .with_label("partition", p.to_string())
+        .with_label("old_leader", "1")
+        .with_label("new_leader", "2")
+        .with_metric(isrwatch::evaluate::OFFSETS_LOST, lost)
+    };
+    let inc = incident(
+        FindingKind::UncleanElection,
+        Subject::Cluster,
+        vec![finding(0, 1_200.0), finding(2, 1_194.0)],
+        Affected {
+            brokers: vec![1, 2],
+            topics: vec!["orders".into()],
+            partitions: vec![("orders".into(), 0), ("orders".into(), 2)],
+            partition_count: 2,
+            ..Default::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline
+            .contains("Unclean leader election in cluster \"prod\": 2 partitions"),
+        "{txt}"
+    );
+    assert!(
+        txt.contains("leader 1 replaced by 2, which was not in sync"),
+        "{txt}"
+    );
+    assert!(
+        txt.contains("At least 2394 acknowledged offsets were truncated"),
+        "{txt}"
+    );
+    assert!(
+        txt.contains("--entity-name 'orders' --add-config unclean.leader.election.enable=false"),
+        "{txt}"
+    );
+}

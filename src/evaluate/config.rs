@@ -8,7 +8,6 @@
 use crate::config::{Dur, Problems};
 use crate::finding::{FindingKind, Severity};
 
-
 /// The `[rules]` section.
 ///
 /// ```toml
@@ -24,6 +23,7 @@ use crate::finding::{FindingKind, Severity};
 /// at_min_isr_for = "0s"
 /// at_min_isr_when_fully_replicated = false
 /// under_replicated_for = "0s"
+/// unclean_election_hold = "5m"         # how long an unclean election stays reported
 /// isr_churn_threshold = 20             # ISR changes per broker beyond one leave-and-rejoin per replica ...
 /// isr_churn_window = "5m"              # ... within this window
 /// leader_imbalance_broker_percent = 10.0
@@ -77,6 +77,10 @@ pub struct RulesConfig {
     pub at_min_isr_when_fully_replicated: bool,
     /// `under_replicated` (ISR smaller than the replica set). Default `0s`.
     pub under_replicated_for: Dur,
+    /// `unclean_election`: an election is an event, seen in one poll; it is
+    /// reported (and its incident stays open) this long after it was seen.
+    /// Default `5m`, as long as a REWIND is reported (`lag.rewind_for`).
+    pub unclean_election_hold: Dur,
     /// `isr_churn`: ISR changes of one broker's replicas within
     /// `isr_churn_window`, beyond one leave-and-rejoin per replica (an
     /// outage and its catch-up are not churn), that fire the rule (count ≥
@@ -120,6 +124,7 @@ impl Default for RulesConfig {
             at_min_isr_for: Dur::secs(0),
             at_min_isr_when_fully_replicated: false,
             under_replicated_for: Dur::secs(0),
+            unclean_election_hold: Dur::secs(300),
             isr_churn_threshold: 20,
             isr_churn_window: Dur::secs(300),
             leader_imbalance_broker_percent: 10.0,
@@ -202,9 +207,10 @@ impl RulesConfig {
             FindingKind::LeaderImbalance => self.leader_imbalance_for,
             FindingKind::FollowerLag => self.follower_lag_for,
             FindingKind::ConsumerLag => self.consumer_lag_for,
-            FindingKind::ControllerUnstable | FindingKind::IsrChurn | FindingKind::Anomaly => {
-                Dur::secs(0)
-            }
+            FindingKind::ControllerUnstable
+            | FindingKind::IsrChurn
+            | FindingKind::UncleanElection
+            | FindingKind::Anomaly => Dur::secs(0),
         };
         d.0
     }

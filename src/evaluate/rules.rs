@@ -46,6 +46,10 @@ struct ReplicaChanges {
 /// fetcher lag, in messages. One name for the rule and the summaries.
 pub const FOLLOWER_MAX_LAG: &str = "follower_max_lag";
 
+/// Metric of an `unclean_election` finding whose high watermark moved
+/// back: old high watermark − new, the acknowledged offsets truncated.
+pub const OFFSETS_LOST: &str = "offsets_lost";
+
 /// The longest an anomaly alert is held after its score fell back while the
 /// series stays out of the range expected before it (a new normal ends it).
 const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -80,6 +84,38 @@ pub struct StateSize {
     pub churn_points: usize,
     /// Controller changes kept in the window.
     pub controller_changes: usize,
+    /// Partitions whose previous leader, ISR and high watermark are kept
+    /// (for `unclean_election`).
+    pub partitions: usize,
+    /// Unclean elections still reported or explaining a REWIND.
+    pub unclean_elections: usize,
+}
+
+/// One partition as the previous poll saw it, for `unclean_election`.
+#[derive(Debug, Clone)]
+struct LastPartition {
+    partition: i32,
+    leader: Option<BrokerId>,
+    epoch: Option<i32>,
+    replicas: Vec<BrokerId>,
+    isr: Vec<BrokerId>,
+    /// The last high watermark fetched (kept when a poll could not fetch it).
+    high_watermark: Option<i64>,
+}
+
+/// An unclean election seen on one partition between two polls.
+#[derive(Debug, Clone)]
+struct UncleanElection {
+    at: Time,
+    old_leader: Option<BrokerId>,
+    new_leader: Option<BrokerId>,
+    /// The new leader was not in the ISR the previous poll saw.
+    outside_isr: bool,
+    /// (old, new) high watermark, when it moved backwards.
+    truncated: Option<(i64, i64)>,
+    /// The high watermark before the election, while the new leader's is
+    /// not known yet (its offsets could not be fetched at that poll).
+    awaiting: Option<i64>,
 }
 
 /// What a scored series is about, for the anomaly finding's attribution.
@@ -106,6 +142,10 @@ pub struct RuleEvaluator {
     held_anomalies: HashMap<String, HeldAnomaly>,
     /// What a replication event touched at the previous poll.
     replication_before: ReplicationEvent,
+    /// Every partition as the previous poll saw it, by topic, sorted by id.
+    partitions_before: HashMap<String, Vec<LastPartition>>,
+    /// Unclean elections seen, by (topic, partition).
+    unclean: BTreeMap<(String, i32), UncleanElection>,
 }
 
 impl RuleEvaluator {
@@ -125,6 +165,8 @@ impl RuleEvaluator {
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
             replication_before: ReplicationEvent::default(),
+            partitions_before: HashMap::new(),
+            unclean: BTreeMap::new(),
         }
     }
 
@@ -139,6 +181,8 @@ impl RuleEvaluator {
             broker_series: self.scored_brokers.len(),
             churn_points: self.churn.values().map(|c| c.at.len()).sum(),
             controller_changes: self.controller_changes.len(),
+            partitions: self.partitions_before.values().map(Vec::len).sum(),
+            unclean_elections: self.unclean.len(),
         }
     }
 
@@ -271,6 +315,144 @@ impl RuleEvaluator {
             f = f.with_label("controller", c.to_string());
         }
         vec![vec![f]]
+    }
+
+    /// Compares every partition with the previous poll. An election is
+    /// unclean when the new leader was an assigned replica outside the ISR
+    /// the previous poll saw (on a topic where unclean election is not
+    /// known to be off), or when the high watermark moved backwards at a
+    /// leader change: the log was truncated to a stale replica's. A topic
+    /// deleted and created again (its leader epochs start over) is neither.
+    ///
+    /// Elections are events: each is reported for `unclean_election_hold`
+    /// after it was seen, and kept `lag.rewind_for` longer so that the REWIND
+    /// of consumers whose committed offsets lay beyond the truncated log's
+    /// end is told as part of it (see `consumer_lag`).
+    fn unclean_election(&mut self, snap: &ClusterSnapshot, now: Time) -> Vec<Vec<Finding>> {
+        let mut before = std::mem::take(&mut self.partitions_before);
+        let mut next = HashMap::with_capacity(snap.topics.len());
+        for t in &snap.topics {
+            let prev = before.remove(&t.name).unwrap_or_default();
+            let mut cur = Vec::with_capacity(t.partitions.len());
+            for p in &t.partitions {
+                let leader = p.leader.filter(|l| *l >= 0);
+                let q = prev
+                    .binary_search_by_key(&p.partition, |q| q.partition)
+                    .ok()
+                    .map(|i| &prev[i]);
+                if let (Some(q), Some(l)) = (q, leader) {
+                    let (epoch_up, epoch_reset) = match (p.leader_epoch, q.epoch) {
+                        (Some(a), Some(b)) => (a > b, a < b),
+                        _ => (false, false),
+                    };
+                    let changed = q.leader != Some(l);
+                    let outside_isr = changed
+                        && !epoch_reset
+                        && t.unclean_leader_election != Some(false)
+                        && q.replicas.contains(&l)
+                        && !q.isr.is_empty()
+                        && !q.isr.contains(&l);
+                    let truncated = match (q.high_watermark, p.high_watermark) {
+                        (Some(old), Some(new))
+                            if new < old && !epoch_reset && (changed || epoch_up) =>
+                        {
+                            Some((old, new))
+                        }
+                        _ => None,
+                    };
+                    if outside_isr || truncated.is_some() {
+                        self.unclean.insert(
+                            (t.name.clone(), p.partition),
+                            UncleanElection {
+                                at: snap.taken_at,
+                                old_leader: q.leader,
+                                new_leader: Some(l),
+                                outside_isr,
+                                truncated,
+                                awaiting: q
+                                    .high_watermark
+                                    .filter(|_| truncated.is_none() && p.high_watermark.is_none()),
+                            },
+                        );
+                    } else if let Some(e) = self.unclean.get_mut(&(t.name.clone(), p.partition)) {
+                        // The new leader's offsets, first fetched after its election.
+                        if let (Some(old), Some(new)) = (e.awaiting, p.high_watermark) {
+                            e.awaiting = None;
+                            if new < old {
+                                e.truncated = Some((old, new));
+                            }
+                        }
+                    }
+                }
+                cur.push(LastPartition {
+                    partition: p.partition,
+                    leader,
+                    epoch: p.leader_epoch,
+                    replicas: p.replicas.clone(),
+                    isr: p.isr.clone(),
+                    high_watermark: p.high_watermark.or(q.and_then(|q| q.high_watermark)),
+                });
+            }
+            cur.sort_by_key(|q| q.partition);
+            next.insert(t.name.clone(), cur);
+        }
+        self.partitions_before = next;
+
+        let hold = self.rules.unclean_election_hold.0;
+        let keep = hold + self.rules.lag.rewind_for.0;
+        self.unclean.retain(|_, e| elapsed(e.at, now) <= keep);
+        self.unclean
+            .iter()
+            .filter(|(_, e)| elapsed(e.at, now) <= hold)
+            .map(|((topic, partition), e)| {
+                let mut f = self
+                    .finding(
+                        FindingKind::UncleanElection,
+                        Severity::Critical,
+                        Subject::Partition {
+                            topic: topic.clone(),
+                            partition: *partition,
+                        },
+                        snap.taken_at,
+                    )
+                    .with_brokers(e.old_leader.into_iter().chain(e.new_leader))
+                    .with_label("topic", topic.clone())
+                    .with_label("partition", partition.to_string())
+                    .with_label(
+                        "evidence",
+                        match (e.outside_isr, e.truncated.is_some()) {
+                            (true, true) => "leader_outside_isr,high_watermark_moved_back",
+                            (true, false) => "leader_outside_isr",
+                            _ => "high_watermark_moved_back",
+                        },
+                    )
+                    .with_since(e.at);
+                if let Some(l) = e.old_leader {
+                    f = f.with_label("old_leader", l.to_string());
+                }
+                if let Some(l) = e.new_leader {
+                    f = f.with_label("new_leader", l.to_string());
+                }
+                if let Some((old, new)) = e.truncated {
+                    f = f
+                        .with_metric("old_high_watermark", old as f64)
+                        .with_metric("new_high_watermark", new as f64)
+                        .with_metric(OFFSETS_LOST, (old - new) as f64);
+                }
+                vec![f]
+            })
+            .collect()
+    }
+
+    /// Whether every partition a REWIND status names had an unclean
+    /// election: the consumers' offsets were reset because the log they had
+    /// read was truncated, which the election's incident tells.
+    fn rewind_explained(&self, s: &GroupLagStatus) -> bool {
+        s.status == LagStatus::Rewind
+            && s.partitions
+                .iter()
+                .filter(|p| p.status == LagStatus::Rewind)
+                .all(|p| self.unclean.contains_key(&(p.topic.clone(), p.partition)))
     }
 
     fn partition_finding(
@@ -556,7 +738,7 @@ impl RuleEvaluator {
         let lc = &self.rules.lag;
         statuses
             .iter()
-            .filter(|s| s.status != LagStatus::Ok)
+            .filter(|s| s.status != LagStatus::Ok && !self.rewind_explained(s))
             .map(|s| {
                 let severity = lc.severity(s.status);
                 let affected = s.partitions.iter().filter(|p| p.status == s.status).count();
@@ -854,6 +1036,10 @@ impl Evaluator for RuleEvaluator {
             candidates.extend(unstable);
         }
         candidates.extend(self.partitions(snap));
+        let unclean = self.unclean_election(snap, now);
+        if self.rules.enabled("unclean_election") {
+            candidates.extend(unclean);
+        }
         let churn = self.isr_churn(snap, now);
         if self.rules.enabled("isr_churn") {
             candidates.extend(churn);
@@ -907,7 +1093,10 @@ impl Evaluator for RuleEvaluator {
                     // `statuses` is sorted by group name.
                     let ok = statuses
                         .binary_search_by(|st| st.group.as_str().cmp(g))
-                        .map_or(true, |i| statuses[i].status == LagStatus::Ok);
+                        .map_or(true, |i| {
+                            statuses[i].status == LagStatus::Ok
+                                || self.rewind_explained(&statuses[i])
+                        });
                     if ok {
                         continue;
                     }

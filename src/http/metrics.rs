@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use regex::RegexSet;
 
+use crate::finding::{FindingKind, Subject};
 use crate::model::IncidentState;
 use crate::snapshot::Time;
 use crate::state::{ClusterView, SharedState};
@@ -653,6 +654,42 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 .l("kind", k)
                 .l("severity", sev)
                 .v(n as f64);
+        }
+    }
+    header(
+        out,
+        "isrwatch_unclean_election_partitions",
+        "gauge",
+        "Partitions led by a replica that was not in sync (an unclean election seen within rules.unclean_election_hold), by topic.",
+    );
+    header(
+        out,
+        "isrwatch_unclean_election_offsets_lost",
+        "gauge",
+        "Offsets truncated by those elections (old high watermark - new), by topic.",
+    );
+    for c in clusters {
+        let mut by_topic: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
+        for fnd in &c.evaluation.findings {
+            if let (FindingKind::UncleanElection, Subject::Partition { topic, .. }) =
+                (fnd.kind, &fnd.subject)
+            {
+                let e = by_topic.entry(topic.as_str()).or_default();
+                e.0 += 1;
+                e.1 += fnd
+                    .metrics
+                    .get(crate::evaluate::OFFSETS_LOST)
+                    .copied()
+                    .unwrap_or(0.0);
+            }
+        }
+        for (topic, (n, lost)) in by_topic {
+            Line::start(out, "isrwatch_unclean_election_partitions", &c.name)
+                .l("topic", topic)
+                .v(n as f64);
+            Line::start(out, "isrwatch_unclean_election_offsets_lost", &c.name)
+                .l("topic", topic)
+                .v(lost);
         }
     }
     header(

@@ -137,7 +137,6 @@ impl Default for IncidentConfig {
     }
 }
 
-
 impl IncidentConfig {
     /// The pending delay for an incident of this kind and severity.
     pub fn for_duration(&self, kind: FindingKind, severity: Severity) -> Duration {

@@ -28,9 +28,11 @@
 //! 4. `leader_imbalance` on live brokers: one group per cluster.
 //! 5. `no_controller` and `controller_unstable`: one group per cluster,
 //!    keyed `no_controller`, kind = `no_controller` when present.
-//! 6. `consumer_lag`: one group per consumer group (the evaluator already
+//! 6. `unclean_election`: one group per cluster (data loss is told on its
+//!    own, beside the outage that led to it).
+//! 7. `consumer_lag`: one group per consumer group (the evaluator already
 //!    emits one finding per group).
-//! 7. `anomaly`: one group per series, except when the series obviously
+//! 8. `anomaly`: one group per series, except when the series obviously
 //!    belongs to another group of this evaluation, which then absorbs it:
 //!    a series whose name starts with `under_replicated`, `under_min_isr`,
 //!    `at_min_isr`, `offline` or `isr_` joins a broker-down group (else a
@@ -269,6 +271,9 @@ pub(crate) fn group_findings<'a>(
             FindingKind::NoController | FindingKind::ControllerUnstable => {
                 (FindingKind::NoController, Subject::Cluster)
             }
+            // Data loss is its own story, whatever outage led to it: one
+            // group per cluster, beside the broker's.
+            FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
             FindingKind::ConsumerLag => {
                 let root = match (&f.subject, f.labels.get("group")) {
                     (Subject::Group { group }, _) => Subject::Group {
@@ -292,7 +297,7 @@ pub(crate) fn group_findings<'a>(
         groups.entry(key).or_default().push(f);
     }
 
-    // 7. Anomalies: absorbed by an obviously related group, else their own.
+    // 8. Anomalies: absorbed by an obviously related group, else their own.
     for f in anomalies {
         let series = series_of(f);
         let replication_series = [
@@ -548,6 +553,23 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         }
         (FindingKind::Anomaly, Subject::Series { series }) => {
             format!("Unusual {series:?} on {cluster}")
+        }
+        (FindingKind::UncleanElection, _) => {
+            let n = group.members.len();
+            let lost: f64 = group
+                .members
+                .iter()
+                .filter_map(|f| f.metrics.get(crate::evaluate::OFFSETS_LOST))
+                .sum();
+            let head = format!(
+                "Unclean leader election on {cluster}: {n} {} led by out-of-sync replicas",
+                if n == 1 { "partition" } else { "partitions" }
+            );
+            if lost > 0.0 {
+                format!("{head}, {lost} offsets truncated")
+            } else {
+                head
+            }
         }
         (kind, root) => format!("{kind} on {cluster} ({root})"),
     }

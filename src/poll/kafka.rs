@@ -141,7 +141,7 @@ pub struct KafkaPoller {
     /// Coordinator of each group, learned from the previous poll's answers.
     coordinators: HashMap<String, BrokerId>,
     seen_brokers: BTreeSet<BrokerId>,
-    min_isr: HashMap<String, i32>,
+    topic_configs: HashMap<String, TopicConfigs>,
     broker_default_min_isr: Option<i32>,
     configs_at: Option<Time>,
     configs_failed: bool,
@@ -230,7 +230,7 @@ impl KafkaPoller {
             extra_groups: BTreeSet::new(),
             coordinators: HashMap::new(),
             seen_brokers: BTreeSet::new(),
-            min_isr: HashMap::new(),
+            topic_configs: HashMap::new(),
             broker_default_min_isr: None,
             configs_at: None,
             configs_failed: false,
@@ -488,6 +488,7 @@ fn fetch_metadata(a: &Admin, timeout: Duration) -> Result<RawMeta, String> {
                 name: t.name().to_string(),
                 internal: t.name().starts_with("__"),
                 min_insync_replicas: 1,
+                unclean_leader_election: None,
                 error: t.error().map(err_name),
                 partitions,
             }
@@ -511,6 +512,28 @@ fn parse_min_isr(entries: &rdkafka::admin::ConfigResource) -> Option<i32> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// The topic configs the rules read, as one DescribeConfigs answer gives
+/// them (Kafka reports every config of a topic with its effective value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TopicConfigs {
+    /// `min.insync.replicas`.
+    pub min_isr: Option<i32>,
+    /// `unclean.leader.election.enable`.
+    pub unclean: Option<bool>,
+}
+
+impl TopicConfigs {
+    fn parse(entries: &rdkafka::admin::ConfigResource) -> Self {
+        TopicConfigs {
+            min_isr: parse_min_isr(entries),
+            unclean: entries
+                .get("unclean.leader.election.enable")
+                .and_then(|e| e.value.as_deref())
+                .and_then(|v| v.trim().parse().ok()),
+        }
+    }
+}
+
 /// One watermark found by `fetch_offsets`: indexes into the topic list.
 struct OffsetUpdate {
     topic: usize,
@@ -523,7 +546,7 @@ struct OffsetUpdate {
 /// What one round of DescribeConfigs found.
 #[derive(Default)]
 struct ConfigAnswer {
-    topics: HashMap<String, i32>,
+    topics: HashMap<String, TopicConfigs>,
     /// `Some` when the broker default was asked for (and maybe found).
     broker_default: Option<Option<i32>>,
     failed: bool,
@@ -558,9 +581,7 @@ async fn describe_min_isr(
             Ok(Ok(results)) => {
                 for (name, r) in chunk.iter().zip(results) {
                     if let Ok(res) = r {
-                        if let Some(v) = parse_min_isr(&res) {
-                            ans.topics.insert(name.clone(), v);
-                        }
+                        ans.topics.insert(name.clone(), TopicConfigs::parse(&res));
                     }
                 }
             }
@@ -580,7 +601,9 @@ async fn describe_min_isr(
             }
         }
     }
-    let incomplete = names.iter().any(|n| !ans.topics.contains_key(n));
+    let incomplete = names
+        .iter()
+        .any(|n| ans.topics.get(n).is_none_or(|c| c.min_isr.is_none()));
     if let (true, false, Some(b)) = (incomplete, ans.failed, broker) {
         let timeout = timeout_at(deadline);
         let opts = AdminOptions::new().request_timeout(Some(timeout));
@@ -623,7 +646,9 @@ impl KafkaPoller {
             None => true,
             Some(at) => (now - at).to_std().unwrap_or(Duration::ZERO) >= self.cfg.config_refresh.0,
         };
-        let uncached = topics.iter().any(|t| !self.min_isr.contains_key(&t.name));
+        let uncached = topics
+            .iter()
+            .any(|t| !self.topic_configs.contains_key(&t.name));
         let new_topics = uncached && !self.configs_failed;
         if stale || new_topics {
             self.configs_at = Some(now);
@@ -640,9 +665,9 @@ impl KafkaPoller {
             self.broker_default_min_isr = d;
         }
         if ans.failed {
-            self.min_isr.extend(ans.topics); // keep older values too
+            self.topic_configs.extend(ans.topics); // keep older values too
         } else {
-            self.min_isr = ans.topics;
+            self.topic_configs = ans.topics;
         }
     }
 
@@ -1290,21 +1315,19 @@ pub(crate) fn missing_brokers(
 }
 
 /// Sets each topic's effective `min.insync.replicas` (topic value, else
-/// broker default, else 1) and derives every partition's state.
-/// `live` must be sorted.
+/// broker default, else 1) and `unclean.leader.election.enable`, and
+/// derives every partition's state. `live` must be sorted.
 pub(crate) fn derive_topics(
     topics: &mut [TopicInfo],
     live: &[BrokerId],
-    topic_min_isr: &HashMap<String, i32>,
+    configs: &HashMap<String, TopicConfigs>,
     broker_default: Option<i32>,
 ) {
     for t in topics.iter_mut() {
-        let min_isr = topic_min_isr
-            .get(&t.name)
-            .copied()
-            .or(broker_default)
-            .unwrap_or(1);
+        let c = configs.get(&t.name).copied().unwrap_or_default();
+        let min_isr = c.min_isr.or(broker_default).unwrap_or(1);
         t.min_insync_replicas = min_isr;
+        t.unclean_leader_election = c.unclean;
         for p in t.partitions.iter_mut() {
             p.derive(min_isr, live);
         }
@@ -1483,7 +1506,7 @@ impl Poller for KafkaPoller {
         derive_topics(
             &mut topics,
             &live,
-            &self.min_isr,
+            &self.topic_configs,
             self.broker_default_min_isr,
         );
 
@@ -1627,7 +1650,7 @@ mod tests {
             ],
         )];
         let mut min = HashMap::new();
-        min.insert("t".to_string(), 2);
+        min.insert("t".to_string(), min_isr(2));
         derive_topics(&mut topics, &live, &min, None);
         let st: Vec<_> = topics[0].partitions.iter().map(|p| p.state).collect();
         assert_eq!(topics[0].min_insync_replicas, 2);
@@ -1640,6 +1663,13 @@ mod tests {
         assert_eq!(missing_brokers(&BTreeSet::new(), &topics, &live), vec![4]);
     }
 
+    fn min_isr(v: i32) -> TopicConfigs {
+        TopicConfigs {
+            min_isr: Some(v),
+            unclean: None,
+        }
+    }
+
     #[test]
     fn min_isr_falls_back_to_broker_default_then_one() {
         let mut topics = vec![
@@ -1647,7 +1677,7 @@ mod tests {
             topic("b", &[(Some(1), &[1, 2], &[1])]),
         ];
         let mut min = HashMap::new();
-        min.insert("a".to_string(), 3);
+        min.insert("a".to_string(), min_isr(3));
         derive_topics(&mut topics, &[1, 2], &min, Some(2));
         assert_eq!(topics[0].min_insync_replicas, 3);
         assert!(topics[0].partitions[0].state.under_min_isr);

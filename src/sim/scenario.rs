@@ -436,7 +436,6 @@ struct RawExpect {
     resolved_within: Option<String>,
 }
 
-
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset.min(text.len()))
         .map(|s| s.matches('\n').count() + 1)

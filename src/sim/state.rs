@@ -60,6 +60,8 @@ pub(crate) struct Partition {
     pub log_start: i64,
     /// Messages lost to the producers while the partition was offline.
     pub missed: f64,
+    /// Simulated ms at which the partition last lost its leader.
+    pub offline_since_ms: i64,
     /// Per replica (same order as `replicas`), the last simulated ms at which
     /// the replica was caught up with the leader.
     pub last_caught_up: Vec<i64>,
@@ -88,6 +90,15 @@ pub(crate) struct Topic {
     /// (sim ms, produced) samples, for offsets-by-timestamp.
     pub history: Vec<(i64, f64)>,
     pub partitions: Vec<Partition>,
+}
+
+/// Messages produced per partition by simulated ms `at`, from a topic's
+/// (sim ms, produced) history: at most a second early, coarser for old times.
+fn produced_at(history: &[(i64, f64)], at: i64) -> f64 {
+    match history.partition_point(|h| h.0 <= at) {
+        0 => 0.0,
+        i => history[i - 1].1,
+    }
 }
 
 impl Topic {
@@ -239,6 +250,7 @@ impl ClusterState {
                         base,
                         log_start,
                         missed: 0.0,
+                        offline_since_ms: 0,
                         last_caught_up: vec![0; replicas.len()],
                         replicas,
                     });
@@ -524,6 +536,11 @@ impl ClusterState {
 
     /// Elects leaders for leaderless partitions when an ISR member (or, with
     /// unclean election, any replica) is alive again.
+    ///
+    /// An unclean leader's log ends where it last caught up with the old
+    /// leader: what the old leader had beyond that is truncated, as Kafka
+    /// does (the high watermark moves back, the old leader truncates its own
+    /// log to the new leader's when it returns as a follower).
     fn elect_offline(&mut self) {
         let alive: Vec<BrokerId> = self
             .brokers
@@ -532,7 +549,9 @@ impl ClusterState {
             .map(|b| b.id)
             .collect();
         let mut changed = false;
+        let now = self.now_ms;
         for t in &mut self.topics {
+            let history = &t.history;
             for p in &mut t.partitions {
                 if p.leader >= 0 {
                     continue;
@@ -542,7 +561,12 @@ impl ClusterState {
                     p.leader_epoch += 1;
                     changed = true;
                 } else if self.unclean {
-                    if let Some(&l) = p.replicas.iter().find(|r| alive.contains(r)) {
+                    if let Some(k) = p.replicas.iter().position(|r| alive.contains(r)) {
+                        let l = p.replicas[k];
+                        let behind = produced_at(history, p.offline_since_ms)
+                            - produced_at(history, p.last_caught_up[k]);
+                        p.missed += behind.max(0.0).floor();
+                        p.last_caught_up[k] = now;
                         p.leader = l;
                         p.isr = vec![l];
                         p.leader_epoch += 1;
@@ -582,6 +606,7 @@ impl ClusterState {
     /// Replicas on `broker` become unusable: it leaves every ISR (keeping a
     /// last member) and gives up leadership.
     fn fence(&mut self, broker: BrokerId) {
+        let now = self.now_ms;
         let alive: Vec<BrokerId> = self
             .brokers
             .iter()
@@ -604,6 +629,9 @@ impl ClusterState {
                         .find(|r| alive.contains(r))
                         .unwrap_or(-1);
                     p.leader_epoch += 1;
+                    if p.leader < 0 {
+                        p.offline_since_ms = now;
+                    }
                 }
             }
         }
@@ -1016,6 +1044,33 @@ mod tests {
         assert_eq!(s.controller, -1);
         s.apply(&Action::BrokerUp { broker: 3 });
         assert_eq!(s.topics[0].partitions[0].leader, 3);
+    }
+
+    #[test]
+    fn unclean_election_truncates_to_the_new_leaders_log() {
+        let mut s = state(
+            "[cluster]\nbrokers = 2\nunclean_leader_election = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplication_factor = 2\nreplicas = [[1,2]]\nrate = 100.0\nnoise = 0.0\nseasonality = 0.0\n",
+        );
+        s.apply(&Action::SlowFollower {
+            broker: 2,
+            delay: Duration::from_secs(40),
+        });
+        for _ in 0..600 {
+            s.tick(100);
+        }
+        assert_eq!(s.topics[0].partitions[0].isr, vec![1], "2 fell behind");
+        let before = s.topics[0].end_offset(&s.topics[0].partitions[0]);
+        let epoch = s.topics[0].partitions[0].leader_epoch;
+        s.apply(&Action::BrokerDown { broker: 1 });
+        let p = &s.topics[0].partitions[0];
+        assert_eq!((p.leader, p.isr.clone()), (2, vec![2]));
+        assert!(p.leader_epoch > epoch);
+        let after = s.topics[0].end_offset(p);
+        // Broker 2 last caught up 40 s ago: ~4,000 messages lost.
+        assert!(
+            (3_800..=4_200).contains(&(before - after)),
+            "{before} -> {after}"
+        );
     }
 
     #[test]

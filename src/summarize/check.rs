@@ -226,6 +226,7 @@ const KNOWN_WORDS: &[&str] = &[
     "min.insync.replicas",
     "replica.lag.time.max.ms",
     "unclean.leader.election.enable",
+    "auto.offset.reset",
     "auto.leader.rebalance.enable",
     "leader.imbalance.per.broker.percentage",
     "leader.imbalance.check.interval.seconds",

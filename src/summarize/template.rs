@@ -289,6 +289,38 @@ impl TemplateSummarizer {
                         ],
                     )
                 }
+                FindingKind::UncleanElection => {
+                    let n = count(inc, FindingKind::UncleanElection).max(inc.affected.partition_count).max(1);
+                    let lost: f64 = inc
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.metrics.get(crate::evaluate::OFFSETS_LOST))
+                        .filter(|v| v.is_finite())
+                        .sum();
+                    let lost_words = if lost > 0.0 {
+                        format!(" At least {} acknowledged offsets were truncated (old high watermark − new).", fmt_num(lost))
+                    } else {
+                        " The high watermark did not move back between two polls; writes taken by the old leader after the new leader last caught up may still be lost.".into()
+                    };
+                    let leaders = match (label(inc, "old_leader"), label(inc, "new_leader")) {
+                        (Some(o), Some(n)) => format!(" (leader {o} replaced by {n}, which was not in sync)"),
+                        _ => String::new(),
+                    };
+                    let t = e.topics.first().map(|t| shell_quote(t)).unwrap_or_else(|| "TOPIC".into());
+                    (
+                        format!("Unclean leader election in cluster {cluster}: {} led by out-of-sync replicas", plural(n, "partition", "partitions")),
+                        format!("At {since}, {}{}{} got a leader that was not in the ISR{leaders}.{lost_words}", plural(n, "partition", "partitions"), topics_phrase(&e), partitions_phrase(&e)),
+                        "Acknowledged writes beyond the new leader's log end are gone: the old leader truncates its log when it returns, consumers that had read past the new end are reset by auto.offset.reset (replaying or skipping data), and producers got acks for records that no longer exist.".into(),
+                        "Every in-sync replica was unavailable and unclean.leader.election.enable let a stale replica take over (or an unclean election was forced with kafka-leader-election.sh).".into(),
+                        vec![
+                            format!("See leaders and ISR now: {DESCRIBE}{tflag}"),
+                            "Find the consumers that were reset: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --all-groups".into(),
+                            format!("Check the setting: kafka-configs.sh --bootstrap-server $BOOTSTRAP --describe --entity-type topics --entity-name {t}"),
+                            format!("Unless availability matters more than data: kafka-configs.sh --bootstrap-server $BOOTSTRAP --alter --entity-type topics --entity-name {t} --add-config unclean.leader.election.enable=false"),
+                            "Replay what was lost from the producers' side if they keep it: the lost range is old high watermark − new, per partition.".into(),
+                        ],
+                    )
+                }
                 FindingKind::IsrChurn => (
                     format!("ISR churn in cluster {cluster}"),
                     format!("Replicas{} keep leaving and rejoining the ISR since {since}{}.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }, topics_phrase(&e)),
