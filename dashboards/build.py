@@ -84,6 +84,7 @@ b.panel("Under-replicated, under-min-ISR and offline partitions",
          (f'isrwatch_partitions{{{C},state="at_min_isr"}}', "{{cluster}} at min ISR"),
          (f'isrwatch_partitions{{{C},state="offline"}}', "{{cluster}} offline")], w=24)
 b.panel("Broker up", f'isrwatch_broker_up{{{C}}}', legend="{{cluster}} broker {{broker}}")
+b.panel("Broker answers clients (probe)", f'isrwatch_broker_reachable{{{C}}}', legend="{{cluster}} broker {{broker}}")
 b.panel("Incidents by state and kind", f'sum by (cluster, state, kind) (isrwatch_incidents{{{C}}})', legend="{{cluster}} {{kind}} {{state}}")
 b.panel("Active incidents", f'isrwatch_incident_firing{{{C}}}', "table", 24, 8)
 b.write()

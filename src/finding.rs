@@ -47,6 +47,9 @@ pub enum FindingKind {
     ClusterUnreachable,
     /// A broker seen before (or named in replica lists) is absent from metadata.
     BrokerDown,
+    /// A broker in the metadata that the monitor cannot connect to, or that
+    /// does not answer: alive for the cluster, unusable for clients.
+    BrokerUnreachable,
     /// Metadata names no active controller.
     NoController,
     /// The controller moved several times within the window.
@@ -74,9 +77,10 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 14] = [
+    pub const ALL: [FindingKind; 15] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
+        FindingKind::BrokerUnreachable,
         FindingKind::NoController,
         FindingKind::ControllerUnstable,
         FindingKind::PartitionOffline,
@@ -105,6 +109,7 @@ impl FindingKind {
         match self {
             FindingKind::ClusterUnreachable => "cluster_unreachable",
             FindingKind::BrokerDown => "broker_down",
+            FindingKind::BrokerUnreachable => "broker_unreachable",
             FindingKind::NoController => "no_controller",
             FindingKind::ControllerUnstable => "controller_unstable",
             FindingKind::PartitionOffline => "partition_offline",

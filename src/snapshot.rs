@@ -42,6 +42,17 @@ pub struct ClusterSnapshot {
     /// Brokers seen in earlier polls or in replica lists but absent from this
     /// metadata: the "broker down" facts.
     pub missing_brokers: Vec<BrokerId>,
+    /// Whether each broker in the metadata was probed this poll (the
+    /// direct client sends every broker an ApiVersions request on a
+    /// connection of its own). `false`: reachability is unknown.
+    #[serde(default)]
+    pub brokers_probed: bool,
+    /// Brokers in the metadata that did not answer the probe: connection
+    /// refused, handshake failed, or no answer within the request timeout.
+    /// The cluster still counts them alive, but clients cannot use them.
+    /// Sorted; each also has a `brokers` entry in `errors`.
+    #[serde(default)]
+    pub unreachable_brokers: Vec<BrokerId>,
     /// Topics sorted by name, partitions sorted by id.
     pub topics: Vec<TopicInfo>,
     /// Consumer groups sorted by name.

@@ -1135,6 +1135,18 @@ fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclea
         (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(false))),
         (15, unclean_topic(Some(2), &[2], 5, 5_600, Some(false))),
     ]);
+    // Broker 2 rejoined and a preferred election made it leader between two
+    // polls, with unclean election on: the old leader is still in the ISR.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2, 1], 5, 5_600, Some(true))),
+    ]);
+    // Unknown setting (DescribeConfigs refused) and no watermark moving back:
+    // not concluded.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, None)),
+        (15, unclean_topic(Some(2), &[2], 5, 5_600, None)),
+    ]);
     // The topic was deleted and created again: epochs and offsets start over.
     none(&[
         (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(true))),
@@ -1148,4 +1160,37 @@ fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclea
         (15, blind),
         (30, unclean_topic(Some(1), &[1, 2], 4, 5_300, Some(true))),
     ]);
+}
+
+#[test]
+fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
+    let mut ev = eval();
+    let mut s = |at: i64, unreachable: &[i32]| {
+        let mut sn = snap(at, &[1, 2, 3, 4], vec![healthy("orders", 6)]);
+        sn.brokers_probed = true;
+        sn.unreachable_brokers = unreachable.to_vec();
+        for &b in unreachable {
+            sn.errors.push(PollError {
+                step: "brokers".into(),
+                broker: Some(b),
+                message: format!("broker {b} does not answer: no answer within 5000 ms"),
+            });
+        }
+        ev.evaluate(&sn, t(at))
+    };
+    // Broker 2 leads partitions, broker 4 none; 9 is not in the metadata.
+    assert!(of_kind(&s(0, &[2, 4, 9]), FindingKind::BrokerUnreachable).is_empty());
+    assert!(of_kind(&s(15, &[2, 4, 9]), FindingKind::BrokerUnreachable).is_empty());
+    let e = s(30, &[2, 4, 9]);
+    let f = of_kind(&e, FindingKind::BrokerUnreachable);
+    assert_eq!(f.len(), 2, "{:?}", e.findings);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics["leader_partitions"], 2.0);
+    assert!(f[0].labels["error"].contains("no answer within 5000 ms"));
+    assert_eq!(f[1].subject, Subject::Broker { id: 4 });
+    assert_eq!(f[1].severity, Severity::Warning);
+    // One poll answered: the count starts over.
+    assert!(of_kind(&s(45, &[]), FindingKind::BrokerUnreachable).is_empty());
+    assert!(of_kind(&s(60, &[2]), FindingKind::BrokerUnreachable).is_empty());
 }

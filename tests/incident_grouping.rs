@@ -532,3 +532,43 @@ fn a_broker_failing_after_the_recovery_hold_is_a_new_incident() {
     );
     assert_ne!(notes[0].0.id, notes[2].0.id);
 }
+
+#[test]
+fn an_unreachable_broker_is_one_incident_with_the_replication_trouble_it_causes() {
+    let mut m = manager();
+    let unreachable = Finding::new(
+        "prod",
+        FindingKind::BrokerUnreachable,
+        Severity::Critical,
+        Subject::Broker { id: 3 },
+        t(0),
+    )
+    .with_brokers([3])
+    .with_metric("leader_partitions", 12.0);
+    // A hung broker: its followers stop fetching, it leaves ISRs.
+    let mut fs = vec![unreachable.clone()];
+    for p in 0..30 {
+        fs.push(partition(
+            FindingKind::UnderReplicated,
+            Severity::Warning,
+            "orders",
+            p,
+            &[3],
+        ));
+    }
+    let out = m.ingest("prod", &fs, t(0));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    let (inc, reason) = &out[0];
+    assert_eq!(*reason, NotifyReason::Firing);
+    assert_eq!(inc.kind, FindingKind::BrokerUnreachable);
+    assert_eq!(inc.root, Subject::Broker { id: 3 });
+    assert_eq!(
+        inc.title,
+        "Broker 3 does not answer clients on prod: it leads 12 partitions"
+    );
+    assert_eq!(inc.counts[&FindingKind::UnderReplicated], 30);
+    // Answers again, replicas back in sync: resolved.
+    let out = m.ingest("prod", &[], t(15));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].1, NotifyReason::Resolved);
+}

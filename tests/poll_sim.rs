@@ -268,3 +268,57 @@ async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper
         sim.shutdown().await;
     }
 }
+
+/// A broker that clients cannot use while the cluster counts it alive:
+/// connections dropped (`clients`), or accepted and never answered
+/// (`unresponsive`). The probe names it; the poll stays within its deadline
+/// and the cluster stays reachable; once healed, it answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_clients_cannot_use_is_named_unreachable() {
+    use isrwatch::sim::PartitionMode;
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "probe").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut w = Watch {
+        p: KafkaPoller::new(&config(&sim.bootstrap())).unwrap(),
+        seen: false,
+        unreachable: Vec::new(),
+    };
+    let s = poll(&mut w).await;
+    assert!(
+        s.brokers_probed && s.unreachable_brokers.is_empty(),
+        "{:?}",
+        s.errors
+    );
+    for (broker, mode) in [
+        (2, PartitionMode::Clients),
+        (3, PartitionMode::Unresponsive),
+    ] {
+        sim.apply(Action::NetworkPartition { broker, mode });
+        let s = poll_until(&mut w, 5, "unreachable named", |s| {
+            s.unreachable_brokers == vec![broker]
+        })
+        .await;
+        assert!(
+            s.brokers.iter().any(|b| b.id == broker),
+            "still in the metadata"
+        );
+        let e = s
+            .errors
+            .iter()
+            .find(|e| e.step == "brokers")
+            .expect("a poll error names it");
+        assert_eq!(e.broker, Some(broker));
+        sim.apply(Action::HealPartition { broker });
+        poll_until(&mut w, 5, "answers again", |s| {
+            s.unreachable_brokers.is_empty()
+        })
+        .await;
+    }
+    assert!(w.unreachable.is_empty(), "{:?}", w.unreachable);
+    sim.shutdown().await;
+}

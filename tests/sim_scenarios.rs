@@ -58,7 +58,7 @@ fn malformed_scenarios_name_field_and_line() {
 mod driven {
     use std::time::Duration;
 
-    use isrwatch::sim::{Expectation, Scenario, SimOptions, SimState, Simulator};
+    use isrwatch::sim::{Expectation, PartitionMode, Scenario, SimOptions, SimState, Simulator};
 
     /// Whether the condition an expectation names holds in `st`; `None` for
     /// kinds only a monitor can judge from history (checked elsewhere).
@@ -79,6 +79,13 @@ mod driven {
         };
         Some(match x.kind.as_str() {
             "broker_down" => !st.brokers.iter().find(|b| Some(b.id) == x.broker)?.up,
+            "broker_unreachable" => {
+                let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;
+                b.up && matches!(
+                    b.cut,
+                    Some(PartitionMode::Clients | PartitionMode::Unresponsive)
+                )
+            }
             "under_replicated" => parts().any(|(_, _, p)| {
                 p.isr.len() < p.replicas.len()
                     && x.broker

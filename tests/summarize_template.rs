@@ -506,3 +506,42 @@ fn unclean_election_names_the_stale_leaders_and_the_offsets_lost() {
         "{txt}"
     );
 }
+
+#[test]
+fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerUnreachable,
+        Severity::Critical,
+        Subject::Broker { id: 3 },
+        t(0),
+    )
+    .with_brokers([3])
+    .with_metric("leader_partitions", 12.0)
+    .with_label(
+        "error",
+        "broker 3 does not answer: no answer within 5000 ms",
+    );
+    let inc = incident(
+        FindingKind::BrokerUnreachable,
+        Subject::Broker { id: 3 },
+        vec![f],
+        Affected {
+            brokers: vec![3],
+            ..Default::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline.contains("Broker 3 does not answer clients"),
+        "{txt}"
+    );
+    assert!(txt.contains("the 12 partitions it leads"), "{txt}");
+    assert!(txt.contains("no answer within 5000 ms"), "{txt}");
+    assert!(
+        txt.contains("--entity-type brokers --entity-name 3 --all"),
+        "{txt}"
+    );
+}

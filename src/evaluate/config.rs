@@ -15,6 +15,7 @@ use crate::finding::{FindingKind, Severity};
 /// disabled = []                        # rule names to turn off, e.g. ["leader_imbalance"]
 /// cluster_unreachable_for = "30s"      # one failed poll is not an outage
 /// broker_down_for = "0s"
+/// broker_unreachable_for = "30s"       # a broker in the metadata that does not answer
 /// no_controller_for = "0s"
 /// controller_changes = 3               # controller_unstable: this many changes ...
 /// controller_window = "10m"            # ... within this window
@@ -57,6 +58,11 @@ pub struct RulesConfig {
     pub cluster_unreachable_for: Dur,
     /// `broker_down`: how long a broker must be missing. Default `0s`.
     pub broker_down_for: Dur,
+    /// `broker_unreachable`: how long a broker in the metadata must fail the
+    /// monitor's probe (refused, failed handshake, no answer). Default `30s`:
+    /// a crashed broker leaves the metadata within the controller's session
+    /// timeout (9 s on KRaft) and is `broker_down` then.
+    pub broker_unreachable_for: Dur,
     /// `no_controller`: how long metadata must name no controller. Default `0s`.
     pub no_controller_for: Dur,
     /// `controller_unstable`: number of controller changes within
@@ -116,6 +122,7 @@ impl Default for RulesConfig {
             disabled: Vec::new(),
             cluster_unreachable_for: Dur::secs(30),
             broker_down_for: Dur::secs(0),
+            broker_unreachable_for: Dur::secs(30),
             no_controller_for: Dur::secs(0),
             controller_changes: 3,
             controller_window: Dur::secs(600),
@@ -199,6 +206,7 @@ impl RulesConfig {
         let d = match kind {
             FindingKind::ClusterUnreachable => self.cluster_unreachable_for,
             FindingKind::BrokerDown => self.broker_down_for,
+            FindingKind::BrokerUnreachable => self.broker_unreachable_for,
             FindingKind::NoController => self.no_controller_for,
             FindingKind::PartitionOffline => self.partition_offline_for,
             FindingKind::UnderMinIsr => self.under_min_isr_for,

@@ -265,6 +265,44 @@ impl RuleEvaluator {
             .collect()
     }
 
+    /// Brokers in the metadata that failed the monitor's probe: critical
+    /// when they lead partitions (clients cannot reach those leaders),
+    /// a warning otherwise. The poll error names why.
+    fn broker_unreachable(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        if snap.unreachable_brokers.is_empty() {
+            return Vec::new();
+        }
+        let leaders = snap.leader_counts();
+        snap.unreachable_brokers
+            .iter()
+            .filter(|id| snap.brokers.iter().any(|b| b.id == **id))
+            .map(|&id| {
+                let led = leaders.get(&id).copied().unwrap_or(0);
+                let mut f = self
+                    .finding(
+                        FindingKind::BrokerUnreachable,
+                        if led > 0 {
+                            Severity::Critical
+                        } else {
+                            Severity::Warning
+                        },
+                        Subject::Broker { id },
+                        snap.taken_at,
+                    )
+                    .with_brokers([id])
+                    .with_metric("leader_partitions", led as f64);
+                if let Some(e) = snap
+                    .errors
+                    .iter()
+                    .find(|e| e.step == "brokers" && e.broker == Some(id))
+                {
+                    f = f.with_label("error", e.message.chars().take(300).collect::<String>());
+                }
+                vec![f]
+            })
+            .collect()
+    }
+
     fn no_controller(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
         match snap.controller {
             Some(c) if c >= 0 => Vec::new(),
@@ -319,10 +357,11 @@ impl RuleEvaluator {
 
     /// Compares every partition with the previous poll. An election is
     /// unclean when the new leader was an assigned replica outside the ISR
-    /// the previous poll saw (on a topic where unclean election is not
-    /// known to be off), or when the high watermark moved backwards at a
-    /// leader change: the log was truncated to a stale replica's. A topic
-    /// deleted and created again (its leader epochs start over) is neither.
+    /// the previous poll saw and no member of that ISR is in the new one (on
+    /// a topic whose `unclean.leader.election.enable` is known to be on), or
+    /// when the high watermark moved backwards at a leader change: the log
+    /// was truncated to a stale replica's. A topic deleted and created again
+    /// (its leader epochs start over) is neither.
     ///
     /// Elections are events: each is reported for `unclean_election_hold`
     /// after it was seen, and kept `lag.rewind_for` longer so that the REWIND
@@ -346,12 +385,17 @@ impl RuleEvaluator {
                         _ => (false, false),
                     };
                     let changed = q.leader != Some(l);
+                    // Unclean election is possible only where it is on, and
+                    // only once no member of the last ISR is left in it: a
+                    // follower that rejoined and was made leader between two
+                    // polls (a preferred election) has the old leader beside it.
                     let outside_isr = changed
                         && !epoch_reset
-                        && t.unclean_leader_election != Some(false)
+                        && t.unclean_leader_election == Some(true)
                         && q.replicas.contains(&l)
                         && !q.isr.is_empty()
-                        && !q.isr.contains(&l);
+                        && !q.isr.contains(&l)
+                        && !q.isr.iter().any(|r| p.isr.contains(r));
                     let truncated = match (q.high_watermark, p.high_watermark) {
                         (Some(old), Some(new))
                             if new < old && !epoch_reset && (changed || epoch_up) =>
@@ -1027,6 +1071,9 @@ impl Evaluator for RuleEvaluator {
         let mut candidates: Vec<Vec<Finding>> = Vec::new();
         if self.rules.enabled("broker_down") {
             candidates.extend(self.broker_down(snap));
+        }
+        if self.rules.enabled("broker_unreachable") {
+            candidates.extend(self.broker_unreachable(snap));
         }
         if self.rules.enabled("no_controller") {
             candidates.extend(self.no_controller(snap));

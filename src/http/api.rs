@@ -403,11 +403,12 @@ async fn brokers(State(ctx): Ctx, Path(cluster): Path<String>) -> Result<Json<Va
         .iter()
         .map(|b| {
             json!({"id": b.id, "host": b.host, "port": b.port, "rack": b.rack, "up": true,
+                   "reachable": s.brokers_probed.then(|| s.unreachable_brokers.binary_search(&b.id).is_err()),
                    "controller": s.controller == Some(b.id), "leader_partitions": leaders.get(&b.id).copied().unwrap_or(0)})
         })
         .collect();
     for id in &s.missing_brokers {
-        items.push(json!({"id": id, "up": false, "controller": false, "leader_partitions": 0}));
+        items.push(json!({"id": id, "up": false, "reachable": false, "controller": false, "leader_partitions": 0}));
     }
     Ok(Json(
         json!({"items": items, "controller": s.controller, "cluster_id": s.cluster_id}),

@@ -290,6 +290,23 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     }
     header(
         out,
+        "isrwatch_broker_reachable",
+        "gauge",
+        "1 when the broker answered the monitor's probe this poll, 0 when it is in metadata but refused, failed the handshake or did not answer (direct client only).",
+    );
+    for (c, s) in &snaps {
+        if !s.brokers_probed {
+            continue;
+        }
+        for b in &s.brokers {
+            let down = s.unreachable_brokers.binary_search(&b.id).is_ok();
+            Line::start(out, "isrwatch_broker_reachable", &c.name)
+                .li("broker", b.id as i64)
+                .v(if down { 0.0 } else { 1.0 });
+        }
+    }
+    header(
+        out,
         "isrwatch_controller_present",
         "gauge",
         "1 when metadata names an active controller.",

@@ -15,6 +15,9 @@
 //!    follows the outage (ISRs expanding back, leaders moving back, a
 //!    cluster-wide leader imbalance) is its recovery, an update of that
 //!    incident, not a new one.
+//!    A broker in the metadata that does not answer (`broker_unreachable`)
+//!    is a group the same way, root `Broker{B}`: replication findings that
+//!    implicate it (and no down broker) join it.
 //! 3. Other replication findings with implicated brokers are grouped under
 //!    one broker: the one implicated by the most such findings in this
 //!    evaluation (ties: lowest id). A slow follower on broker 3 that leaves
@@ -221,11 +224,30 @@ pub(crate) fn group_findings<'a>(
 
     down.extend(recovering.iter().copied());
 
+    // 2b. Unreachable brokers: a group each; replication trouble that
+    // implicates one (a hung broker's followers stop fetching) joins it.
+    let mut unreachable: BTreeSet<BrokerId> = BTreeSet::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::BrokerUnreachable)
+    {
+        if let Subject::Broker { id } = f.subject {
+            unreachable.insert(id);
+            groups
+                .entry((FindingKind::BrokerUnreachable, Subject::Broker { id }))
+                .or_default()
+                .push(f);
+        }
+    }
+
     // Votes for rule 3: how many live-broker replication findings implicate each broker.
     let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| is_replication(f.kind)) {
         let ids = implicated(f);
-        if ids.iter().any(|b| down.contains(b)) {
+        if ids
+            .iter()
+            .any(|b| down.contains(b) || unreachable.contains(b))
+        {
             continue;
         }
         for b in ids {
@@ -236,7 +258,9 @@ pub(crate) fn group_findings<'a>(
     let mut anomalies = Vec::new();
     for f in findings {
         let key = match f.kind {
-            FindingKind::ClusterUnreachable | FindingKind::BrokerDown => continue,
+            FindingKind::ClusterUnreachable
+            | FindingKind::BrokerDown
+            | FindingKind::BrokerUnreachable => continue,
             FindingKind::Anomaly => {
                 anomalies.push(f);
                 continue;
@@ -245,6 +269,8 @@ pub(crate) fn group_findings<'a>(
                 let ids = implicated(f);
                 if let Some(b) = ids.iter().find(|b| down.contains(b)) {
                     (FindingKind::BrokerDown, Subject::Broker { id: *b })
+                } else if let Some(b) = ids.iter().find(|b| unreachable.contains(b)) {
+                    (FindingKind::BrokerUnreachable, Subject::Broker { id: *b })
                 } else if let (FindingKind::LeaderImbalance, Some(b)) =
                     (k, recovering.iter().next().filter(|_| ids.is_empty()))
                 {
@@ -507,6 +533,20 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             partition_phrase(group),
         ),
         (FindingKind::BrokerDown, _) => format!("A broker is down on {cluster}"),
+        (FindingKind::BrokerUnreachable, Subject::Broker { id }) => {
+            let led: f64 = group
+                .members
+                .iter()
+                .filter(|f| f.kind == FindingKind::BrokerUnreachable)
+                .filter_map(|f| f.metrics.get("leader_partitions"))
+                .sum();
+            let head = format!("Broker {id} does not answer clients on {cluster}");
+            if led > 0.0 {
+                format!("{head}: it leads {led} partitions")
+            } else {
+                with_phrase(head, partition_phrase(group))
+            }
+        }
         (FindingKind::UnderReplicated, root) => {
             let head = match root {
                 Subject::Broker { id } => {

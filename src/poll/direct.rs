@@ -140,8 +140,14 @@ impl Slot {
 pub struct DirectClient {
     client_id: String,
     transport: Transport,
-    slots: parking_lot::Mutex<HashMap<BrokerId, Arc<tokio::sync::Mutex<Slot>>>>,
+    slots: Pool,
+    /// Connections of [`DirectClient::probe`] only: a probe never waits
+    /// behind a long request to the same broker.
+    probe_slots: Pool,
 }
+
+/// One connection slot per broker.
+type Pool = parking_lot::Mutex<HashMap<BrokerId, Arc<tokio::sync::Mutex<Slot>>>>;
 
 impl std::fmt::Debug for DirectClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -206,6 +212,7 @@ impl DirectClient {
             client_id: client_id.to_string(),
             transport,
             slots: parking_lot::Mutex::new(HashMap::new()),
+            probe_slots: parking_lot::Mutex::new(HashMap::new()),
         }
     }
 
@@ -213,7 +220,12 @@ impl DirectClient {
     /// a broker whose address changed gets a new connection, brokers gone
     /// from the list are forgotten.
     pub fn set_brokers(&self, brokers: &[BrokerInfo]) {
-        let mut slots = self.slots.lock();
+        Self::update_pool(&self.slots, brokers);
+        Self::update_pool(&self.probe_slots, brokers);
+    }
+
+    fn update_pool(pool: &Pool, brokers: &[BrokerInfo]) {
+        let mut slots = pool.lock();
         slots.retain(|id, _| brokers.iter().any(|b| b.id == *id));
         for b in brokers {
             let addr = if b.host.contains(':') {
@@ -327,6 +339,52 @@ impl DirectClient {
             broker,
             message: format!("cannot decode the response (v{version}): {e}"),
         })
+    }
+
+    /// Whether `broker` answers: an ApiVersions request on the probe
+    /// connection (opened, with TLS and SASL, when there is none) within
+    /// `timeout`. A broker that refuses connections, fails the handshake or
+    /// accepts them but never answers fails the probe, with the reason.
+    pub async fn probe(&self, broker: BrokerId, timeout: Duration) -> Result<(), String> {
+        let Some(slot) = self.probe_slots.lock().get(&broker).cloned() else {
+            return Err("not in the metadata".into());
+        };
+        let client_id = self.client_id.clone();
+        let Ok(mut slot) = slot.try_lock_owned() else {
+            // The previous poll's probe still waits for an answer.
+            return Err(format!("no answer within {} ms", timeout.as_millis()));
+        };
+        let work = async {
+            let fresh = slot.ready(&self.transport, &client_id).await?;
+            if fresh {
+                return Ok(()); // the handshake was an ApiVersions exchange
+            }
+            let conn = slot.conn.as_mut().ok_or("no connection")?;
+            let mut b = BytesMut::new();
+            ApiVersionsRequest::default()
+                .encode(&mut b, 0)
+                .map_err(|e| format!("cannot encode ApiVersions: {e}"))?;
+            match conn.call(&client_id, ApiKey::ApiVersions, 0, &b).await {
+                Ok(_) => Ok(()),
+                // A kept connection the broker closed while idle: reconnect once.
+                Err(e) if e.before_answer => {
+                    slot.conn = None;
+                    slot.ready(&self.transport, &client_id).await.map(|_| ())
+                }
+                Err(e) => Err(e.message),
+            }
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                slot.conn = None;
+                Err(e)
+            }
+            Err(_) => {
+                slot.conn = None;
+                Err(format!("no answer within {} ms", timeout.as_millis()))
+            }
+        }
     }
 
     /// Whether `broker` takes many groups per OffsetFetch (v8, Kafka 3.0+).

@@ -1454,17 +1454,44 @@ impl Poller for KafkaPoller {
                 None => None,
             }
         };
+        let probes = async {
+            let d = self.direct.as_ref()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let timeout = self.cfg.request_timeout.0.min(left);
+            Some(
+                futures::future::join_all(
+                    live.iter()
+                        .map(|&b| async move { (b, d.probe(b, timeout).await) }),
+                )
+                .await,
+            )
+        };
         let (
             config_answer,
             (updates, offset_errors),
             (mut groups, group_errors, coordinators),
             sidecar_metrics,
+            probed,
         ) = tokio::join!(
             configs,
             self.fetch_offsets(&a, &topics, deadline),
             self.fetch_groups(&a, &gc, &topics, &live, &offsets_leaders, deadline),
             scrape,
+            probes,
         );
+        let brokers_probed = probed.is_some();
+        let mut unreachable_brokers = Vec::new();
+        for (b, r) in probed.into_iter().flatten() {
+            if let Err(message) = r {
+                unreachable_brokers.push(b);
+                errors.push(PollError {
+                    step: "brokers".into(),
+                    broker: Some(b),
+                    message: format!("broker {b} does not answer: {message}"),
+                });
+            }
+        }
+        unreachable_brokers.sort_unstable();
         self.coordinators = coordinators;
         if let Some(ans) = config_answer {
             errors.extend(ans.errors.iter().cloned());
@@ -1522,6 +1549,8 @@ impl Poller for KafkaPoller {
             controller,
             brokers: meta.brokers,
             missing_brokers: missing,
+            brokers_probed,
+            unreachable_brokers,
             topics,
             groups,
             isr_changes: Vec::new(),

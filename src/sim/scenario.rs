@@ -211,6 +211,9 @@ pub enum PartitionMode {
     Brokers,
     /// Reachable by the other brokers, unreachable by clients.
     Clients,
+    /// Replication continues and clients can connect, but no request is
+    /// ever answered: a broken client listener or a proxy in front of it.
+    Unresponsive,
 }
 
 /// A fault or recovery applied to the running simulator. In every variant
@@ -702,11 +705,12 @@ impl Scenario {
                     mode: match e.mode.as_deref().unwrap_or("brokers") {
                         "brokers" => PartitionMode::Brokers,
                         "clients" => PartitionMode::Clients,
+                        "unresponsive" => PartitionMode::Unresponsive,
                         m => {
                             return Err(err(
                                 line,
                                 &f("mode"),
-                                format!("expected \"brokers\" or \"clients\", found {m:?}"),
+                                format!("expected \"brokers\", \"clients\" or \"unresponsive\", found {m:?}"),
                             ))
                         }
                     },

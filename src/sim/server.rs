@@ -164,12 +164,21 @@ pub(crate) fn tls_acceptor(tls: &super::SimTls) -> Result<Arc<SslAcceptor>, Stri
     Ok(Arc::new(b.build()))
 }
 
+/// Whether clients can connect to broker `idx` (up, not cut from clients).
 fn reachable(shared: &Shared, idx: usize) -> bool {
     let st = shared.state.lock();
     st.brokers
         .get(idx)
         .map(|b| b.up && b.cut != Some(PartitionMode::Clients))
         .unwrap_or(false)
+}
+
+/// Whether broker `idx` reads requests without ever answering them.
+fn unresponsive(shared: &Shared, idx: usize) -> bool {
+    let st = shared.state.lock();
+    st.brokers
+        .get(idx)
+        .is_some_and(|b| b.cut == Some(PartitionMode::Unresponsive))
 }
 
 async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
@@ -199,6 +208,9 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if !reachable(&shared, idx) {
             return;
+        }
+        if unresponsive(&shared, idx) {
+            continue; // read, never answered
         }
         let key = i16::from_be_bytes([frame[0], frame[1]]);
         let sasl_key =

@@ -842,6 +842,7 @@ impl ClusterState {
                 port: b.port,
                 up: b.up,
                 log_dir_failed: b.log_dir_failed,
+                cut: b.cut,
             })
             .collect();
         let topics = self
@@ -956,6 +957,8 @@ pub struct BrokerView {
     pub up: bool,
     /// Its log directory has failed (`log_dir_failure`).
     pub log_dir_failed: bool,
+    /// Cut off by a `network_partition`, and how.
+    pub cut: Option<PartitionMode>,
 }
 
 /// One partition in [`SimState`].

@@ -235,6 +235,28 @@ impl TemplateSummarizer {
                         "Once it is back and caught up, restore leadership: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred --all-topic-partitions".into(),
                     ],
                 ),
+                FindingKind::BrokerUnreachable => {
+                    let led = metric(inc, "leader_partitions").unwrap_or(0.0);
+                    let err = label(inc, "error").map(|e| format!(" Last error: {e}.")).unwrap_or_default();
+                    (
+                        format!("{} does not answer clients in cluster {cluster}", capitalize(&brokers)),
+                        format!(
+                            "Since {since}, {brokers} is in the cluster metadata but does not answer isrwatch: the connection is refused, the handshake fails or requests time out.{err}"
+                        ),
+                        if led > 0.0 {
+                            format!("Producers and consumers of the {} it leads cannot reach their leader: writes and reads there fail or time out, although the cluster still counts the broker alive and does not move those leaders.", plural(led as usize, "partition", "partitions"))
+                        } else {
+                            "It leads no partition: clients are not affected yet, but its coordinator role and any leadership moved to it would be.".into()
+                        },
+                        "A network partition between clients and the broker (firewall, routing, DNS), a broken listener, TLS certificate or advertised.listeners, or a hung broker (long GC pause, stuck disk) that accepts connections without answering.".into(),
+                        vec![
+                            format!("Try it from a client host: kafka-broker-api-versions.sh --bootstrap-server HOST:PORT (the address of {brokers})"),
+                            format!("Check its listeners: kafka-configs.sh --bootstrap-server $BOOTSTRAP --describe --entity-type brokers --entity-name {} --all", e.brokers.first().map(|b| b.to_string()).unwrap_or_else(|| "N".into())),
+                            format!("Check the broker's log, GC pauses and disks, and the network path from clients to {brokers}."),
+                            "If it is hung, restart it: its leaderships move to in-sync replicas, and clients follow.".into(),
+                        ],
+                    )
+                }
                 FindingKind::PartitionOffline => (
                     format!("{} offline in cluster {cluster}", plural(count(inc, FindingKind::PartitionOffline).max(inc.affected.partition_count).max(1), "partition", "partitions")),
                     format!("Partitions{} have no leader since {since}{}.", topics_phrase(&e), partitions_phrase(&e)),
