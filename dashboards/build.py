@@ -101,7 +101,7 @@ b.panel("Leaders vs preferred leaders per broker", f'isrwatch_broker_leader_part
 b.panel("Follower max lag (sidecar source; empty without it)", f'isrwatch_follower_max_lag{{{C}}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', legend="{{cluster}} broker {{broker}}")
 b.panel("Unclean leader elections: partitions led by out-of-sync replicas, offsets truncated",
         [(f'isrwatch_unclean_election_partitions{{{C},topic=~"$topic"}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', "{{cluster}} {{topic}} partitions"),
-         (f'isrwatch_unclean_election_offsets_lost{{{C},topic=~"$topic"}}', "{{cluster}} {{topic}} offsets lost")], w=24)
+         (f'isrwatch_unclean_election_offsets_lost{{{C},topic=~"$topic"}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', "{{cluster}} {{topic}} offsets lost")], w=24)
 b.panel("Partitions in a bad state", f'isrwatch_partition_state{{{C},topic=~"$topic"}}', "table", 24, 8)
 b.write()
 
@@ -126,7 +126,7 @@ b = Board("isrwatch-self", "isrwatch / Monitor health",
 b.panel("Cluster reachable", f'isrwatch_cluster_up{{{C}}}', legend="{{cluster}}")
 b.panel("Poll duration", f'isrwatch_poll_duration_seconds{{{C}}}', unit="s", legend="{{cluster}}")
 b.panel("Snapshot age", f'isrwatch_snapshot_age_seconds{{{C}}}', unit="s", legend="{{cluster}}")
-b.panel("Poll errors (per minute)", f'rate(isrwatch_poll_errors_total{{{C}}}[5m]) * 60', legend="{{cluster}}")
+b.panel("Poll errors by step (per minute)", f'sum by (cluster, step) (rate(isrwatch_poll_errors_total{{{C}}}[5m])) * 60 or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', legend="{{cluster}} {{step}}")
 b.panel("Notifications accepted", 'sum by (reason) (isrwatch_notifications_accepted_total)', legend="{{reason}}")
 b.panel("Outbox depth", 'isrwatch_outbox_depth', legend="outbox")
 b.write()

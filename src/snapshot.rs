@@ -78,9 +78,13 @@ pub struct BrokerInfo {
 pub struct TopicInfo {
     pub name: String,
     pub internal: bool,
-    /// `min.insync.replicas` for this topic (topic override, else broker
-    /// default, else 1).
+    /// `min.insync.replicas` for this topic: the topic's value, else the
+    /// broker default, else the configured fallback; 0 when unknown (see
+    /// `min_isr_source`).
     pub min_insync_replicas: i32,
+    /// Where `min_insync_replicas` comes from.
+    #[serde(default)]
+    pub min_isr_source: MinIsrSource,
     /// `unclean.leader.election.enable` for this topic (its effective value
     /// as DescribeConfigs reports it); `None` when unknown.
     #[serde(default)]
@@ -88,6 +92,20 @@ pub struct TopicInfo {
     /// Topic-level metadata error, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
     pub error: Option<String>,
     pub partitions: Vec<PartitionInfo>,
+}
+
+/// Where a topic's `min.insync.replicas` comes from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MinIsrSource {
+    /// As the cluster reports it (DescribeConfigs of the topic or broker).
+    #[default]
+    Cluster,
+    /// The cluster did not tell (DescribeConfigs refused or failed): the
+    /// `min_insync_replicas` fallback of the cluster's configuration.
+    Configured,
+    /// Not known: no under- or at-min-ISR state is derived from a guess.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
@@ -144,8 +162,9 @@ impl PartitionInfo {
 
     /// Computes [`PartitionState`] from the raw fields.
     ///
-    /// `min_isr` is the effective `min.insync.replicas`; `live_brokers` the
-    /// broker ids present in metadata (sorted).
+    /// `min_isr` is the effective `min.insync.replicas` (0 or less when
+    /// unknown: then neither under- nor at-min-ISR is derived);
+    /// `live_brokers` the broker ids present in metadata (sorted).
     pub fn derive(&mut self, min_isr: i32, live_brokers: &[BrokerId]) {
         let isr = self.isr.len() as i32;
         let rf = self.replicas.len() as i32;
@@ -153,8 +172,8 @@ impl PartitionInfo {
         self.state = PartitionState {
             offline,
             under_replicated: isr < rf,
-            under_min_isr: !offline && isr < min_isr,
-            at_min_isr: !offline && isr == min_isr,
+            under_min_isr: !offline && min_isr > 0 && isr < min_isr,
+            at_min_isr: !offline && min_isr > 0 && isr == min_isr,
             leader_not_preferred: !offline && self.leader != self.preferred_leader(),
             replica_on_missing_broker: self
                 .replicas

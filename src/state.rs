@@ -26,6 +26,14 @@ pub struct GroupHistoryPoint {
     pub status: LagStatus,
 }
 
+/// A poll step that started failing or recovered (see
+/// [`SharedState::publish_poll`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepChange {
+    Failing { step: String, message: String },
+    Recovered { step: String },
+}
+
 /// Everything known about one configured cluster.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterView {
@@ -38,7 +46,13 @@ pub struct ClusterView {
     /// Why the last poll failed, when it did.
     pub last_error: Option<String>,
     pub polls: u64,
+    /// Polls that could not reach the cluster.
     pub poll_errors: u64,
+    /// Polls in which each step failed (its data missing or stale), by
+    /// step: `metadata`, `configs`, `offsets`, `groups`, `brokers`, ...
+    pub step_errors: BTreeMap<String, u64>,
+    /// Steps failing at the last poll, with the first error of each.
+    pub failing_steps: BTreeMap<String, String>,
     /// Recent lag points per group. Behind an `Arc` so that handing out a
     /// view (every API request, every scrape) does not copy it.
     pub group_history: Arc<BTreeMap<String, VecDeque<GroupHistoryPoint>>>,
@@ -78,8 +92,14 @@ impl SharedState {
         })
     }
 
-    /// Records one poll and its evaluation.
-    pub fn publish_poll(&self, snapshot: Arc<ClusterSnapshot>, evaluation: Arc<Evaluation>) {
+    /// Records one poll and its evaluation. Returns the poll steps that
+    /// started failing or recovered with this poll, for the log (a step is
+    /// logged on each change of state, not on every poll).
+    pub fn publish_poll(
+        &self,
+        snapshot: Arc<ClusterSnapshot>,
+        evaluation: Arc<Evaluation>,
+    ) -> Vec<StepChange> {
         let mut clusters = self.clusters.write();
         let view = clusters
             .entry(snapshot.cluster.clone())
@@ -88,6 +108,34 @@ impl SharedState {
                 ..Default::default()
             });
         view.polls += 1;
+        let mut failing: BTreeMap<String, String> = BTreeMap::new();
+        for e in &snapshot.errors {
+            failing
+                .entry(e.step.clone())
+                .or_insert_with(|| e.message.clone());
+        }
+        let mut changes = Vec::new();
+        for (step, message) in &failing {
+            *view.step_errors.entry(step.clone()).or_default() += 1;
+            if !view.failing_steps.contains_key(step) {
+                changes.push(StepChange::Failing {
+                    step: step.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+        if snapshot.reachable {
+            for step in view.failing_steps.keys() {
+                if !failing.contains_key(step) {
+                    changes.push(StepChange::Recovered { step: step.clone() });
+                }
+            }
+            view.failing_steps = failing;
+        } else {
+            // Nothing but reaching the cluster was tried: the other steps
+            // keep their state.
+            view.failing_steps.extend(failing);
+        }
         if snapshot.reachable {
             view.last_success = Some(snapshot.taken_at);
             view.last_error = None;
@@ -127,6 +175,7 @@ impl SharedState {
         view.flagged = Arc::new(snapshot.flagged_partitions());
         view.snapshot = Some(snapshot);
         view.evaluation = evaluation;
+        changes
     }
 
     /// Replaces the list of active and recent incidents.

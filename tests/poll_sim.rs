@@ -8,6 +8,7 @@
 //! poller must survive, keep every poll within its deadline, report the
 //! broker missing then back, and find the groups' offsets again.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -320,5 +321,57 @@ async fn a_broker_clients_cannot_use_is_named_unreachable() {
         .await;
     }
     assert!(w.unreachable.is_empty(), "{:?}", w.unreachable);
+    sim.shutdown().await;
+}
+
+/// A cluster that refuses DescribeConfigs (an ACL): every poll says so
+/// (step `configs`), `min.insync.replicas` is unknown rather than guessed
+/// (no at- or under-min-ISR state), unless the configuration gives a
+/// fallback, which is labelled. The shared state counts the failing step
+/// per poll and reports the change of state once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_refuses_describe_configs_gives_counted_errors_and_no_guessed_min_isr() {
+    use isrwatch::snapshot::MinIsrSource;
+    use isrwatch::state::{SharedState, StepChange};
+    let text = "[cluster]\nbrokers = 3\nmin_insync_replicas = 2\ndeny_describe_configs = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(Scenario::parse(text, "acl").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    sim.apply(Action::BrokerDown { broker: 3 });
+    let state = SharedState::new(["t".to_string()]);
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let mut changes = Vec::new();
+    for _ in 0..3 {
+        let s = p.poll(Utc::now()).await;
+        assert!(s.reachable, "{:?}", s.errors);
+        let e = s.errors.iter().find(|e| e.step == "configs");
+        assert!(
+            e.is_some_and(|e| e.message.contains("refused")),
+            "{:?}",
+            s.errors
+        );
+        let t = &s.topics[0];
+        assert_eq!(t.min_isr_source, MinIsrSource::Unknown);
+        assert!(t.partitions.iter().all(|p| p.state.under_replicated));
+        assert!(t
+            .partitions
+            .iter()
+            .all(|p| !p.state.at_min_isr && !p.state.under_min_isr));
+        changes.extend(state.publish_poll(Arc::new(s), Default::default()));
+    }
+    let view = state.cluster("t").unwrap();
+    assert_eq!(view.step_errors["configs"], 3);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(matches!(&changes[0], StepChange::Failing { step, .. } if step == "configs"));
+
+    // A fallback from the configuration: used, and labelled as such.
+    let mut c = config(&sim.bootstrap());
+    c.min_insync_replicas = Some(2);
+    let mut p = KafkaPoller::new(&c).unwrap();
+    let s = p.poll(Utc::now()).await;
+    let t = &s.topics[0];
+    assert_eq!(t.min_isr_source, MinIsrSource::Configured);
+    assert_eq!(t.min_insync_replicas, 2);
+    assert!(t.partitions.iter().all(|p| p.state.at_min_isr));
     sim.shutdown().await;
 }

@@ -311,6 +311,12 @@ pub struct ClusterConfig {
     /// How often `min.insync.replicas` (DescribeConfigs) is refreshed.
     #[serde(default = "default_config_refresh")]
     pub config_refresh: Dur,
+    /// `min.insync.replicas` to assume for topics when the cluster does not
+    /// tell (DescribeConfigs refused by an ACL, or not offered). Unset
+    /// (default): unknown, and no under- or at-min-ISR finding is made from
+    /// a guess; set: findings are labelled `min_isr_source = configured`.
+    #[serde(default)]
+    pub min_insync_replicas: Option<i32>,
     /// How long the (end offset, time) history used for lag in seconds reaches back.
     #[serde(default = "default_lag_history")]
     pub lag_history: Dur,
@@ -346,6 +352,7 @@ impl ClusterConfig {
             poll_timeout: default_poll_timeout(),
             request_timeout: default_request_timeout(),
             config_refresh: default_config_refresh(),
+            min_insync_replicas: None,
             lag_history: default_lag_history(),
             topics: NameFilter::default(),
             groups: NameFilter::default(),

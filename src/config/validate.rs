@@ -206,6 +206,12 @@ fn validate_cluster(c: &ClusterConfig, at: &[Seg], out: &mut Problems) {
             out.push(p(&field(k)), "must be more than 0s");
         }
     }
+    if let Some(m) = c.min_insync_replicas.filter(|m| *m < 1) {
+        out.push(
+            p(&field("min_insync_replicas")),
+            format!("must be at least 1, found {m}"),
+        );
+    }
     let show = |d: super::Dur| humantime::format_duration(d.0).to_string();
     if c.poll_timeout > c.poll_interval {
         out.push(

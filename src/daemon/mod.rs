@@ -302,7 +302,16 @@ async fn process_snapshot(
     }
     debug!(cluster = %stage.name, findings = eval.findings.len(), reachable = snap.reachable, "evaluated");
     let findings = eval.findings.clone();
-    state.publish_poll(Arc::new(snap), Arc::new(eval));
+    for change in state.publish_poll(Arc::new(snap), Arc::new(eval)) {
+        match change {
+            crate::state::StepChange::Failing { step, message } => {
+                warn!(cluster = %stage.name, step = %step, "poll step failing: {message}")
+            }
+            crate::state::StepChange::Recovered { step } => {
+                info!(cluster = %stage.name, step = %step, "poll step works again")
+            }
+        }
+    }
     let (due, incidents) = {
         let mut c = correlator.lock();
         let due = c.ingest(&stage.name, &findings, now);

@@ -26,7 +26,8 @@ use super::scorer::{self, SeriesScorer};
 use super::{Evaluation, Evaluator, GroupLagStatus, LagStatus};
 use crate::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
 use crate::snapshot::{
-    BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, PartitionInfo, Time, TopicInfo,
+    BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, MinIsrSource, PartitionInfo, Time,
+    TopicInfo,
 };
 
 /// Most ISR changes remembered per replica: enough to count every change
@@ -524,6 +525,9 @@ impl RuleEvaluator {
             .with_metric("min_isr", t.min_insync_replicas as f64)
             .with_label("topic", t.name.clone())
             .with_label("partition", p.partition.to_string());
+        if t.min_isr_source == MinIsrSource::Configured {
+            f = f.with_label("min_isr_source", "configured");
+        }
         if let Some(l) = p.leader.filter(|l| *l >= 0) {
             f = f.with_label("leader", l.to_string());
         }

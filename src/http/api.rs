@@ -258,6 +258,10 @@ pub struct ClusterStatus {
     pub controller: Option<i32>,
     pub partitions: Option<crate::snapshot::PartitionCounts>,
     pub active_incidents: usize,
+    /// Poll steps failing at the last poll, with their first error.
+    pub failing_steps: std::collections::BTreeMap<String, String>,
+    /// Polls in which each step failed, since start.
+    pub poll_errors: std::collections::BTreeMap<String, u64>,
 }
 
 /// Computes a cluster's health from its latest view.
@@ -277,7 +281,13 @@ pub fn cluster_status(v: &ClusterView, active_incidents: usize) -> ClusterStatus
             ));
             worst = Severity::Critical;
         }
-        Some(_) => {}
+        Some(_) => {
+            // Part of the picture is missing: say which, and what it hides.
+            for (step, message) in &v.failing_steps {
+                reasons.push(format!("poll step {step} failing: {message}"));
+                worst = worst.max(Severity::Warning);
+            }
+        }
     }
     let mut counts: std::collections::BTreeMap<(Severity, &str), usize> = Default::default();
     for f in &v.evaluation.findings {
@@ -305,6 +315,8 @@ pub fn cluster_status(v: &ClusterView, active_incidents: usize) -> ClusterStatus
             .filter(|s| s.reachable)
             .map(|s| v.counts.unwrap_or_else(|| s.counts())),
         active_incidents,
+        failing_steps: v.failing_steps.clone(),
+        poll_errors: v.step_errors.clone(),
     }
 }
 
@@ -427,7 +439,8 @@ async fn topics(
         .map(|t| {
             let bad = |f: fn(&crate::snapshot::PartitionInfo) -> bool| t.partitions.iter().filter(|p| f(p)).count();
             json!({"name": t.name, "internal": t.internal, "partitions": t.partitions.len(),
-                   "min_insync_replicas": t.min_insync_replicas, "error": t.error,
+                   "min_insync_replicas": (t.min_isr_source != crate::snapshot::MinIsrSource::Unknown).then_some(t.min_insync_replicas),
+                   "min_isr_source": t.min_isr_source, "error": t.error,
                    "offline": bad(|p| p.state.offline), "under_replicated": bad(|p| p.state.under_replicated),
                    "under_min_isr": bad(|p| p.state.under_min_isr), "at_min_isr": bad(|p| p.state.at_min_isr)})
         })

@@ -203,7 +203,7 @@ pub fn render_chunks(
 fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter, now: Time) {
     type Fam<'a> = (&'a str, &'a str, &'a str);
     // Monitor health per cluster.
-    let fams: [Fam; 5] = [
+    let fams: [Fam; 4] = [
         (
             "isrwatch_cluster_up",
             "gauge",
@@ -215,11 +215,6 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             "Duration of the last poll.",
         ),
         ("isrwatch_polls_total", "counter", "Polls attempted."),
-        (
-            "isrwatch_poll_errors_total",
-            "counter",
-            "Polls that could not reach the cluster.",
-        ),
         (
             "isrwatch_snapshot_age_seconds",
             "gauge",
@@ -234,10 +229,22 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 0 => s.reachable as i64 as f64,
                 1 => s.poll_duration.as_secs_f64(),
                 2 => c.polls as f64,
-                3 => c.poll_errors as f64,
                 _ => (now - s.taken_at).num_milliseconds().max(0) as f64 / 1000.0,
             };
             Line::start(out, name, &c.name).v(v);
+        }
+    }
+    header(
+        out,
+        "isrwatch_poll_errors_total",
+        "counter",
+        "Polls in which a step failed, by step (metadata: the cluster could not be reached; configs, offsets, groups, brokers, controller, sidecar: that part of the snapshot is missing or stale).",
+    );
+    for c in clusters {
+        for (step, n) in &c.step_errors {
+            Line::start(out, "isrwatch_poll_errors_total", &c.name)
+                .l("step", step)
+                .v(*n as f64);
         }
     }
 
@@ -430,10 +437,13 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         out,
         "isrwatch_topic_min_insync_replicas",
         "gauge",
-        "Effective min.insync.replicas of the topic.",
+        "Effective min.insync.replicas of the topic (no series while it is unknown: DescribeConfigs refused and no configured fallback).",
     );
     for (c, s) in &snaps {
         for t in &s.topics {
+            if t.min_isr_source == crate::snapshot::MinIsrSource::Unknown {
+                continue;
+            }
             Line::start(out, "isrwatch_topic_min_insync_replicas", &c.name)
                 .l("topic", &t.name)
                 .v(t.min_insync_replicas as f64);

@@ -21,8 +21,8 @@ use super::transport::Transport;
 use super::{sidecar, Poller, PollerError};
 use crate::config::{ClusterConfig, NameFilter, PropertyValue};
 use crate::snapshot::{
-    BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, PartitionInfo, PollError,
-    Time, TopicInfo,
+    BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MinIsrSource, PartitionInfo,
+    PollError, Time, TopicInfo,
 };
 
 /// Topics described per DescribeConfigs request.
@@ -145,6 +145,10 @@ pub struct KafkaPoller {
     broker_default_min_isr: Option<i32>,
     configs_at: Option<Time>,
     configs_failed: bool,
+    /// The errors of the last DescribeConfigs round, repeated in every
+    /// snapshot until a round succeeds: the configs step's output is
+    /// missing (or stale) all that time, not only in the poll that asked.
+    config_errors: Vec<PollError>,
     /// (end offset, poll time) history per topic, then partition.
     histories: HashMap<String, HashMap<i32, OffsetHistory>>,
     max_history_points: usize,
@@ -234,6 +238,7 @@ impl KafkaPoller {
             broker_default_min_isr: None,
             configs_at: None,
             configs_failed: false,
+            config_errors: Vec::new(),
             histories: HashMap::new(),
             max_history_points: DEFAULT_MAX_POINTS,
             prev: None,
@@ -487,7 +492,8 @@ fn fetch_metadata(a: &Admin, timeout: Duration) -> Result<RawMeta, String> {
             TopicInfo {
                 name: t.name().to_string(),
                 internal: t.name().starts_with("__"),
-                min_insync_replicas: 1,
+                min_insync_replicas: 0,
+                min_isr_source: MinIsrSource::Unknown,
                 unclean_leader_election: None,
                 error: t.error().map(err_name),
                 partitions,
@@ -564,6 +570,7 @@ async fn describe_min_isr(
     deadline: Instant,
 ) -> ConfigAnswer {
     let mut ans = ConfigAnswer::default();
+    let mut refused: Vec<(String, String)> = Vec::new();
     let timeout_at = |d: Instant| request_timeout.min(d.saturating_duration_since(Instant::now()));
     for chunk in names.chunks(CONFIG_CHUNK) {
         let timeout = timeout_at(deadline);
@@ -580,8 +587,19 @@ async fn describe_min_isr(
         {
             Ok(Ok(results)) => {
                 for (name, r) in chunk.iter().zip(results) {
-                    if let Ok(res) = r {
-                        ans.topics.insert(name.clone(), TopicConfigs::parse(&res));
+                    match r {
+                        // librdkafka hands a resource the broker answered
+                        // with an error (TOPIC_AUTHORIZATION_FAILED, ...)
+                        // back as one without entries; Kafka describes
+                        // every config of a topic it does describe.
+                        Ok(res) if res.entries.is_empty() => refused.push((
+                            name.clone(),
+                            "no config returned (not authorized?)".to_string(),
+                        )),
+                        Ok(res) => {
+                            ans.topics.insert(name.clone(), TopicConfigs::parse(&res));
+                        }
+                        Err(e) => refused.push((name.clone(), e.to_string())),
                     }
                 }
             }
@@ -600,6 +618,19 @@ async fn describe_min_isr(
                 break;
             }
         }
+    }
+    // Topics the brokers would not describe (an ACL without
+    // DESCRIBE_CONFIGS, a topic deleted meanwhile): one error for all.
+    if let Some((topic, first)) = refused.first() {
+        ans.failed = true;
+        ans.errors.push(perr(
+            "configs",
+            format!(
+                "DescribeConfigs refused for {} of {} topics (topic {topic:?}: {first}); their min.insync.replicas is unknown",
+                refused.len(),
+                names.len()
+            ),
+        ));
     }
     let incomplete = names
         .iter()
@@ -1315,18 +1346,25 @@ pub(crate) fn missing_brokers(
 }
 
 /// Sets each topic's effective `min.insync.replicas` (topic value, else
-/// broker default, else 1) and `unclean.leader.election.enable`, and
-/// derives every partition's state. `live` must be sorted.
+/// broker default, else the configured `fallback`, else unknown: never a
+/// guess) and `unclean.leader.election.enable`, and derives every
+/// partition's state. `live` must be sorted.
 pub(crate) fn derive_topics(
     topics: &mut [TopicInfo],
     live: &[BrokerId],
     configs: &HashMap<String, TopicConfigs>,
     broker_default: Option<i32>,
+    fallback: Option<i32>,
 ) {
     for t in topics.iter_mut() {
         let c = configs.get(&t.name).copied().unwrap_or_default();
-        let min_isr = c.min_isr.or(broker_default).unwrap_or(1);
+        let (min_isr, source) = match (c.min_isr.or(broker_default), fallback) {
+            (Some(m), _) => (m, MinIsrSource::Cluster),
+            (None, Some(m)) => (m, MinIsrSource::Configured),
+            (None, None) => (0, MinIsrSource::Unknown),
+        };
         t.min_insync_replicas = min_isr;
+        t.min_isr_source = source;
         t.unclean_leader_election = c.unclean;
         for p in t.partitions.iter_mut() {
             p.derive(min_isr, live);
@@ -1494,9 +1532,10 @@ impl Poller for KafkaPoller {
         unreachable_brokers.sort_unstable();
         self.coordinators = coordinators;
         if let Some(ans) = config_answer {
-            errors.extend(ans.errors.iter().cloned());
+            self.config_errors = ans.errors.clone();
             self.apply_configs(ans);
         }
+        errors.extend(self.config_errors.iter().cloned());
         errors.extend(offset_errors);
         errors.extend(group_errors);
         for u in updates {
@@ -1535,6 +1574,7 @@ impl Poller for KafkaPoller {
             &live,
             &self.topic_configs,
             self.broker_default_min_isr,
+            self.cfg.min_insync_replicas,
         );
 
         let controller = self
@@ -1680,7 +1720,7 @@ mod tests {
         )];
         let mut min = HashMap::new();
         min.insert("t".to_string(), min_isr(2));
-        derive_topics(&mut topics, &live, &min, None);
+        derive_topics(&mut topics, &live, &min, None, None);
         let st: Vec<_> = topics[0].partitions.iter().map(|p| p.state).collect();
         assert_eq!(topics[0].min_insync_replicas, 2);
         assert_eq!(st[0], Default::default());
@@ -1700,20 +1740,26 @@ mod tests {
     }
 
     #[test]
-    fn min_isr_falls_back_to_broker_default_then_one() {
+    fn min_isr_falls_back_to_broker_default_then_the_configured_value() {
         let mut topics = vec![
             topic("a", &[(Some(1), &[1, 2], &[1, 2])]),
             topic("b", &[(Some(1), &[1, 2], &[1])]),
         ];
         let mut min = HashMap::new();
         min.insert("a".to_string(), min_isr(3));
-        derive_topics(&mut topics, &[1, 2], &min, Some(2));
+        derive_topics(&mut topics, &[1, 2], &min, Some(2), None);
         assert_eq!(topics[0].min_insync_replicas, 3);
         assert!(topics[0].partitions[0].state.under_min_isr);
         assert_eq!(topics[1].min_insync_replicas, 2);
         assert!(topics[1].partitions[0].state.under_min_isr);
-        derive_topics(&mut topics, &[1, 2], &HashMap::new(), None);
-        assert_eq!(topics[1].min_insync_replicas, 1);
+        // The cluster does not tell: no state from a guess...
+        derive_topics(&mut topics, &[1, 2], &HashMap::new(), None, None);
+        assert_eq!(topics[1].min_isr_source, MinIsrSource::Unknown);
+        let st = topics[1].partitions[0].state;
+        assert!(!st.at_min_isr && !st.under_min_isr && st.under_replicated);
+        // ... unless the configuration gives a fallback, labelled as such.
+        derive_topics(&mut topics, &[1, 2], &HashMap::new(), None, Some(1));
+        assert_eq!(topics[1].min_isr_source, MinIsrSource::Configured);
         assert!(topics[1].partitions[0].state.at_min_isr);
     }
 

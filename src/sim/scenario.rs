@@ -98,6 +98,11 @@ pub struct ClusterSpec {
     /// Metadata names the controller and which has no DescribeQuorum.
     #[serde(default = "yes")]
     pub kraft: bool,
+    /// DescribeConfigs is refused (default false): every resource answers
+    /// TOPIC_ / CLUSTER_AUTHORIZATION_FAILED, as a cluster whose ACLs deny
+    /// the monitor DescribeConfigs does.
+    #[serde(default)]
+    pub deny_describe_configs: bool,
     /// `leader.imbalance.check.interval.seconds` (default "300s").
     #[serde(default = "default_rebalance", with = "humantime_serde_compat")]
     pub leader_rebalance_interval: Duration,
@@ -1022,6 +1027,7 @@ impl ClusterSpec {
             unclean_leader_election: false,
             auto_leader_rebalance: true,
             kraft: true,
+            deny_describe_configs: false,
             leader_rebalance_interval: default_rebalance(),
             start_hour: default_start_hour(),
             topics: topic_specs,

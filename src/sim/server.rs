@@ -40,6 +40,8 @@ const UNSUPPORTED_VERSION: i16 = 35;
 const INVALID_REQUEST: i16 = 42;
 const KAFKA_STORAGE_ERROR: i16 = 56;
 const UNKNOWN_TOPIC_ID: i16 = 100;
+const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
 
 /// The API keys and version ranges the simulator answers (and advertises).
 pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
@@ -1016,6 +1018,17 @@ fn describe_configs(
         let mut out = describe_configs_response::DescribeConfigsResult::default()
             .with_resource_type(res.resource_type)
             .with_resource_name(res.resource_name.clone());
+        if st.deny_describe_configs {
+            // As Kafka's authorizer answers without DESCRIBE_CONFIGS.
+            let (code, what) = match res.resource_type {
+                2 => (TOPIC_AUTHORIZATION_FAILED, "Topic"),
+                _ => (CLUSTER_AUTHORIZATION_FAILED, "Cluster"),
+            };
+            out.error_code = code;
+            out.error_message = Some(s(format!("{what} authorization failed.")));
+            r.results.push(out);
+            continue;
+        }
         let entries = match res.resource_type {
             2 => match st.topic_index.get(name).map(|&i| &st.topics[i]) {
                 None => {

@@ -165,6 +165,8 @@ pub(crate) struct ClusterState {
     pub controller: BrokerId,
     /// KRaft (see `ClusterSpec::kraft`).
     pub kraft: bool,
+    /// See `ClusterSpec::deny_describe_configs`.
+    pub deny_describe_configs: bool,
     /// Raft epoch of the metadata quorum: bumped at each controller change.
     pub quorum_epoch: i32,
     quorum_leader_seen: BrokerId,
@@ -339,6 +341,7 @@ impl ClusterState {
             unclean: spec.unclean_leader_election,
             auto_rebalance: spec.auto_leader_rebalance,
             kraft: spec.kraft,
+            deny_describe_configs: spec.deny_describe_configs,
             quorum_epoch: 1,
             quorum_leader_seen: ids[0],
             rebalance_interval_ms: ms(spec.leader_rebalance_interval).max(1),
