@@ -82,7 +82,8 @@ b.panel("Under-replicated, under-min-ISR and offline partitions",
         [(f'isrwatch_partitions{{{C},state="under_replicated"}}', "{{cluster}} under-replicated"),
          (f'isrwatch_partitions{{{C},state="under_min_isr"}}', "{{cluster}} under min ISR"),
          (f'isrwatch_partitions{{{C},state="at_min_isr"}}', "{{cluster}} at min ISR"),
-         (f'isrwatch_partitions{{{C},state="offline"}}', "{{cluster}} offline")], w=24)
+         (f'isrwatch_partitions{{{C},state="offline"}}', "{{cluster}} offline"),
+         (f'isrwatch_partitions{{{C},state="reassigning"}}', "{{cluster}} being reassigned (planned)")], w=24)
 b.panel("Broker up", f'isrwatch_broker_up{{{C}}}', legend="{{cluster}} broker {{broker}}")
 b.panel("Broker answers clients (probe)", f'isrwatch_broker_reachable{{{C}}}', legend="{{cluster}} broker {{broker}}")
 b.panel("Incidents by state and kind", f'sum by (cluster, state, kind) (isrwatch_incidents{{{C}}})', legend="{{cluster}} {{kind}} {{state}}")

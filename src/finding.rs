@@ -66,6 +66,10 @@ pub enum FindingKind {
     IsrChurn,
     /// A broker leads far more or fewer partitions than its preferred share.
     LeaderImbalance,
+    /// Partitions are being reassigned (their added replicas copy the log):
+    /// info while it progresses, a warning once it made no progress for
+    /// `reassignment_stuck_after`.
+    ReassignmentInProgress,
     /// Follower lag from the sidecar (JMX) source.
     FollowerLag,
     /// Consumer group lag status other than OK.
@@ -77,7 +81,7 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 15] = [
+    pub const ALL: [FindingKind; 16] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
         FindingKind::BrokerUnreachable,
@@ -90,6 +94,7 @@ impl FindingKind {
         FindingKind::UncleanElection,
         FindingKind::IsrChurn,
         FindingKind::LeaderImbalance,
+        FindingKind::ReassignmentInProgress,
         FindingKind::FollowerLag,
         FindingKind::ConsumerLag,
         FindingKind::Anomaly,
@@ -119,6 +124,7 @@ impl FindingKind {
             FindingKind::UncleanElection => "unclean_election",
             FindingKind::IsrChurn => "isr_churn",
             FindingKind::LeaderImbalance => "leader_imbalance",
+            FindingKind::ReassignmentInProgress => "reassignment_in_progress",
             FindingKind::FollowerLag => "follower_lag",
             FindingKind::ConsumerLag => "consumer_lag",
             FindingKind::Anomaly => "anomaly",

@@ -128,6 +128,7 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeCluster => 0,
         ApiKey::DescribeLogDirs => 2,
         ApiKey::DescribeQuorum => 0,
+        ApiKey::ListPartitionReassignments => 0,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -139,6 +140,14 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
     };
     let res: R = (|| {
         match key {
+            ApiKey::ListPartitionReassignments => {
+                w.skip(4)?;
+                w.array(|w| {
+                    w.string()?;
+                    w.array_of(4, |w| w.skip(4))?;
+                    w.tags()
+                })?;
+            }
             ApiKey::SaslHandshake => w.string()?,
             ApiKey::SaslAuthenticate => w.bytes()?,
             ApiKey::ApiVersions => {
@@ -277,6 +286,7 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::OffsetFetch => 6,
         ApiKey::DescribeGroups => 5,
         ApiKey::DescribeQuorum => 0,
+        ApiKey::ListPartitionReassignments => 0,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -354,6 +364,21 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                         w.tags()
                     })?;
                     w.skip(2)?;
+                    w.tags()
+                })?;
+            }
+            ApiKey::ListPartitionReassignments if v == 0 => {
+                w.skip(4 + 2)?;
+                w.string()?;
+                w.array_of(s + a + t, |w| {
+                    w.string()?;
+                    w.array_of(4 + 3 * a + t, |w| {
+                        w.skip(4)?;
+                        for _ in 0..3 {
+                            w.array_of(4, |w| w.skip(4))?;
+                        }
+                        w.tags()
+                    })?;
                     w.tags()
                 })?;
             }
@@ -468,6 +493,20 @@ mod tests {
             2
         ]);
         check(ApiKey::OffsetFetch, 8..=8, &of);
+
+        let lr = ListPartitionReassignmentsResponse::default().with_topics(vec![
+            list_partition_reassignments_response::OngoingTopicReassignment::default()
+                .with_name(TopicName(s("orders")))
+                .with_partitions(vec![
+                    list_partition_reassignments_response::OngoingPartitionReassignment::default()
+                        .with_partition_index(1)
+                        .with_replicas(vec![BrokerId(2), BrokerId(3), BrokerId(4), BrokerId(1)])
+                        .with_adding_replicas(vec![BrokerId(4)])
+                        .with_removing_replicas(vec![BrokerId(1)]);
+                    2
+                ]),
+        ]);
+        check(ApiKey::ListPartitionReassignments, 0..=0, &lr);
 
         let member = describe_groups_response::DescribedGroupMember::default()
             .with_member_id(s("m-1"))

@@ -118,6 +118,15 @@ pub struct PartitionInfo {
     pub replicas: Vec<BrokerId>,
     pub isr: Vec<BrokerId>,
     pub offline_replicas: Vec<BrokerId>,
+    /// Replicas being added by an ongoing reassignment (KIP-455,
+    /// ListPartitionReassignments): part of `replicas`, not expected in the
+    /// ISR until they have copied the log.
+    #[serde(default)]
+    pub adding_replicas: Vec<BrokerId>,
+    /// Replicas an ongoing reassignment will remove once the added ones are
+    /// in sync.
+    #[serde(default)]
+    pub removing_replicas: Vec<BrokerId>,
     /// Partition-level metadata error name, e.g. `LEADER_NOT_AVAILABLE`.
     pub error: Option<String>,
     /// Log start offset (earliest), when fetched.
@@ -143,15 +152,20 @@ pub struct PartitionState {
     pub leader_not_preferred: bool,
     /// Some assigned replica sits on a broker absent from the broker list.
     pub replica_on_missing_broker: bool,
+    /// An ongoing reassignment adds or removes replicas.
+    #[serde(default)]
+    pub reassigning: bool,
 }
 
 impl PartitionInfo {
-    /// Replicas that are assigned but not in the ISR, in assignment order.
+    /// Replicas that are assigned but not in the ISR, in assignment order;
+    /// not the replicas a reassignment is still adding (they copy the log
+    /// first, as planned).
     pub fn missing_from_isr(&self) -> Vec<BrokerId> {
         self.replicas
             .iter()
             .copied()
-            .filter(|r| !self.isr.contains(r))
+            .filter(|r| !self.isr.contains(r) && !self.adding_replicas.contains(r))
             .collect()
     }
 
@@ -167,7 +181,14 @@ impl PartitionInfo {
     /// `live_brokers` the broker ids present in metadata (sorted).
     pub fn derive(&mut self, min_isr: i32, live_brokers: &[BrokerId]) {
         let isr = self.isr.len() as i32;
-        let rf = self.replicas.len() as i32;
+        // Kafka's own UnderReplicatedPartitions does not count the replicas
+        // a reassignment is adding (KIP-455).
+        let adding_outside = self
+            .adding_replicas
+            .iter()
+            .filter(|r| !self.isr.contains(r))
+            .count() as i32;
+        let rf = self.replicas.len() as i32 - adding_outside;
         let offline = self.leader.is_none() || self.leader == Some(-1);
         self.state = PartitionState {
             offline,
@@ -179,6 +200,7 @@ impl PartitionInfo {
                 .replicas
                 .iter()
                 .any(|r| live_brokers.binary_search(r).is_err()),
+            reassigning: !self.adding_replicas.is_empty() || !self.removing_replicas.is_empty(),
         };
     }
 }
@@ -319,6 +341,7 @@ impl ClusterSnapshot {
             c.under_min_isr += p.state.under_min_isr as usize;
             c.at_min_isr += p.state.at_min_isr as usize;
             c.leader_not_preferred += p.state.leader_not_preferred as usize;
+            c.reassigning += p.state.reassigning as usize;
         }
         c
     }
@@ -366,6 +389,9 @@ pub struct PartitionCounts {
     pub under_min_isr: usize,
     pub at_min_isr: usize,
     pub leader_not_preferred: usize,
+    /// Partitions an ongoing reassignment adds replicas to or removes from.
+    #[serde(default)]
+    pub reassigning: usize,
 }
 
 /// Serializes a `Duration` as whole milliseconds.

@@ -1194,3 +1194,68 @@ fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
     assert!(of_kind(&s(45, &[]), FindingKind::BrokerUnreachable).is_empty());
     assert!(of_kind(&s(60, &[2]), FindingKind::BrokerUnreachable).is_empty());
 }
+
+#[test]
+fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
+    let mut ev = eval();
+    // Partition 0 of "m" moves from [1,2,3] to [2,3,4]: 4 is added, 1 removed.
+    let moving = |at: i64, isr: &[i32]| {
+        let mut p = part(0, Some(2), &[2, 3, 4, 1], isr);
+        p.adding_replicas = vec![4];
+        p.removing_replicas = vec![1];
+        let mut q = part(1, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+        q.adding_replicas = vec![4];
+        q.removing_replicas = vec![1];
+        snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p, q])])
+    };
+    let e = ev.evaluate(&moving(0, &[2, 3, 1]), t(0));
+    assert!(
+        of_kind(&e, FindingKind::UnderReplicated).is_empty(),
+        "{:?}",
+        e.findings
+    );
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Info);
+    assert_eq!(f[0].metrics["partitions"], 2.0);
+    assert_eq!(f[0].metrics["replicas_copying"], 2.0);
+    assert_eq!(f[0].brokers, vec![1, 4]);
+    // Partition 0's new replica joined: progress.
+    let e = ev.evaluate(&moving(600, &[2, 3, 1, 4]), t(600));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics["replicas_copying"], 1.0);
+    assert_eq!(f[0].severity, Severity::Info);
+    // Nothing moves for reassignment_stuck_after (30m): a warning.
+    let e = ev.evaluate(&moving(600 + 1_790, &[2, 3, 1, 4]), t(600 + 1_790));
+    assert_eq!(
+        of_kind(&e, FindingKind::ReassignmentInProgress)[0].severity,
+        Severity::Info
+    );
+    let e = ev.evaluate(&moving(600 + 1_800, &[2, 3, 1, 4]), t(600 + 1_800));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert_eq!(f[0].labels["stuck"], "true");
+    // A removing replica that falls out of the ISR is still under-replication.
+    let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 4]);
+    p.adding_replicas = vec![4];
+    p.removing_replicas = vec![1];
+    let e = ev.evaluate(
+        &snap(3_000, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])]),
+        t(3_000),
+    );
+    assert_eq!(of_kind(&e, FindingKind::UnderReplicated).len(), 1);
+    // Done: nothing left.
+    let e = ev.evaluate(
+        &snap(
+            3_015,
+            &[1, 2, 3, 4],
+            vec![topic(
+                "m",
+                2,
+                vec![part(0, Some(2), &[2, 3, 4], &[2, 3, 4])],
+            )],
+        ),
+        t(3_015),
+    );
+    assert!(of_kind(&e, FindingKind::ReassignmentInProgress).is_empty());
+}

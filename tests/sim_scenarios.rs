@@ -119,6 +119,7 @@ mod driven {
                 lag > 1000
             }
             "anomaly" => rate > before_rate * 3.0 || (before_rate > 0.0 && rate == 0.0),
+            "reassignment_in_progress" => parts().any(|(_, _, p)| !p.adding_replicas.is_empty()),
             // The topic's log end moved back within the last second.
             "unclean_election" => moved_back,
             _ => return None,

@@ -545,3 +545,63 @@ fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
         "{txt}"
     );
 }
+
+#[test]
+fn reassignment_reports_progress_and_when_stuck_says_so() {
+    let f = |stuck: bool| {
+        let mut f = Finding::new(
+            "prod",
+            FindingKind::ReassignmentInProgress,
+            if stuck {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            Subject::Cluster,
+            t(0),
+        )
+        .with_brokers([1, 4])
+        .with_metric("partitions", 4.0)
+        .with_metric("replicas_copying", 3.0)
+        .with_metric("partitions_done", 2.0)
+        .with_metric("eta_seconds", 600.0)
+        .with_metric("seconds_without_progress", 1_900.0)
+        .with_label("topics", "orders");
+        if stuck {
+            f = f.with_label("stuck", "true");
+        }
+        f
+    };
+    for stuck in [false, true] {
+        let inc = incident(
+            FindingKind::ReassignmentInProgress,
+            Subject::Cluster,
+            vec![f(stuck)],
+            Affected {
+                brokers: vec![1, 4],
+                ..Default::default()
+            },
+        );
+        let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+        check_shape(&s);
+        let txt = text(&s);
+        assert!(
+            txt.contains("kafka-reassign-partitions.sh --bootstrap-server $BOOTSTRAP --list"),
+            "{txt}"
+        );
+        if stuck {
+            assert!(
+                s.headline.contains("stuck") && s.headline.contains("31m"),
+                "{txt}"
+            );
+        } else {
+            assert!(s.headline.contains("4 partitions moving"), "{txt}");
+            assert!(
+                txt.contains("2 done, 3 added replicas still copying"),
+                "{txt}"
+            );
+            assert!(txt.contains("ends in about 10m"), "{txt}");
+            assert!(txt.contains("not under-replication"), "{txt}");
+        }
+    }
+}

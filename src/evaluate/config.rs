@@ -30,6 +30,7 @@ use crate::finding::{FindingKind, Severity};
 /// leader_imbalance_broker_percent = 10.0
 /// leader_imbalance_cluster_percent = 10.0
 /// leader_imbalance_for = "10m"
+/// reassignment_stuck_after = "30m"     # a reassignment without progress this long is a warning
 /// follower_lag_threshold = 10000.0     # messages (ReplicaFetcherManager MaxLag)
 /// follower_lag_for = "1m"
 /// consumer_lag_for = "0s"
@@ -105,6 +106,10 @@ pub struct RulesConfig {
     /// `leader_imbalance`: how long the imbalance must last. Default `10m`
     /// (Kafka's own rebalance check runs every 5 minutes).
     pub leader_imbalance_for: Dur,
+    /// `reassignment_in_progress`: a reassignment during which no partition
+    /// completed and no added replica joined its ISR for this long is a
+    /// warning (stuck: a throttle too low, a broker down). Default `30m`.
+    pub reassignment_stuck_after: Dur,
     /// `follower_lag`: sidecar follower max lag (messages) above which the
     /// rule fires. Default 10000.
     pub follower_lag_threshold: f64,
@@ -137,6 +142,7 @@ impl Default for RulesConfig {
             leader_imbalance_broker_percent: 10.0,
             leader_imbalance_cluster_percent: 10.0,
             leader_imbalance_for: Dur::secs(600),
+            reassignment_stuck_after: Dur::secs(1800),
             follower_lag_threshold: 10_000.0,
             follower_lag_for: Dur::secs(60),
             consumer_lag_for: Dur::secs(0),
@@ -218,6 +224,7 @@ impl RulesConfig {
             FindingKind::ControllerUnstable
             | FindingKind::IsrChurn
             | FindingKind::UncleanElection
+            | FindingKind::ReassignmentInProgress
             | FindingKind::Anomaly => Dur::secs(0),
         };
         d.0

@@ -119,6 +119,20 @@ struct UncleanElection {
     awaiting: Option<i64>,
 }
 
+/// The reassignment under way, for its progress and ETA.
+#[derive(Debug, Clone)]
+struct ReassignmentProgress {
+    started: Time,
+    /// The most partitions seen reassigning at once since it started.
+    peak: usize,
+    /// At the previous poll: partitions reassigning and added replicas not
+    /// yet in their ISR.
+    partitions: usize,
+    pending: usize,
+    /// The last poll that showed progress (or new work).
+    progressed: Time,
+}
+
 /// What a scored series is about, for the anomaly finding's attribution.
 enum About {
     Cluster,
@@ -147,6 +161,8 @@ pub struct RuleEvaluator {
     partitions_before: HashMap<String, Vec<LastPartition>>,
     /// Unclean elections seen, by (topic, partition).
     unclean: BTreeMap<(String, i32), UncleanElection>,
+    /// The reassignment under way, if any.
+    reassignment: Option<ReassignmentProgress>,
 }
 
 impl RuleEvaluator {
@@ -168,6 +184,7 @@ impl RuleEvaluator {
             replication_before: ReplicationEvent::default(),
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
+            reassignment: None,
         }
     }
 
@@ -487,6 +504,81 @@ impl RuleEvaluator {
                 vec![f]
             })
             .collect()
+    }
+
+    /// Partitions whose replicas an ongoing reassignment changes: one
+    /// finding for the cluster, with progress (partitions done since it
+    /// began, added replicas still copying) and an ETA from the pace so
+    /// far; info while it moves, a warning once nothing moved for
+    /// `reassignment_stuck_after`. Added replicas outside the ISR are not
+    /// under-replication (see `PartitionInfo::derive`).
+    fn reassignment(&mut self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        let now = snap.taken_at;
+        let mut partitions = 0;
+        let mut pending = 0;
+        let mut brokers = BTreeSet::new();
+        let mut topics = BTreeSet::new();
+        for (t, p) in snap.partitions() {
+            if !p.state.reassigning {
+                continue;
+            }
+            partitions += 1;
+            topics.insert(t.name.as_str());
+            brokers.extend(p.adding_replicas.iter().chain(&p.removing_replicas));
+            pending += p
+                .adding_replicas
+                .iter()
+                .filter(|r| !p.isr.contains(r))
+                .count();
+        }
+        if partitions == 0 {
+            self.reassignment = None;
+            return Vec::new();
+        }
+        let r = self.reassignment.get_or_insert(ReassignmentProgress {
+            started: now,
+            peak: partitions,
+            partitions,
+            pending,
+            progressed: now,
+        });
+        if partitions != r.partitions || pending != r.pending {
+            r.progressed = now;
+        }
+        r.peak = r.peak.max(partitions);
+        r.partitions = partitions;
+        r.pending = pending;
+        let done = r.peak - partitions;
+        let elapsed_s = elapsed(r.started, now).as_secs_f64();
+        let stalled = elapsed(r.progressed, now);
+        let stuck = stalled >= self.rules.reassignment_stuck_after.0;
+        let mut f = self
+            .finding(
+                FindingKind::ReassignmentInProgress,
+                if stuck {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                Subject::Cluster,
+                now,
+            )
+            .with_brokers(brokers.into_iter().copied())
+            .with_metric("partitions", partitions as f64)
+            .with_metric("replicas_copying", pending as f64)
+            .with_metric("partitions_done", done as f64)
+            .with_metric("seconds_without_progress", stalled.as_secs_f64())
+            .with_label("topics", topics.into_iter().collect::<Vec<_>>().join(","));
+        if done > 0 && elapsed_s > 0.0 {
+            f = f.with_metric(
+                "eta_seconds",
+                (partitions as f64 / (done as f64 / elapsed_s)).round(),
+            );
+        }
+        if stuck {
+            f = f.with_label("stuck", "true");
+        }
+        vec![vec![f]]
     }
 
     /// Whether every partition a REWIND status names had an unclean
@@ -1027,9 +1119,10 @@ impl RuleEvaluator {
 #[derive(Debug, Clone, Default)]
 struct ReplicationEvent {
     /// A broker missing, ISR changes since the previous poll, or a
-    /// partition offline, under-replicated, led by another replica than its
-    /// preferred one or with a replica on a missing broker: the replication
-    /// series (`scorer::explained_by_replication`) are explained.
+    /// partition offline, under-replicated, being reassigned, led by another
+    /// replica than its preferred one or with a replica on a missing broker:
+    /// the replication series (`scorer::explained_by_replication`) are
+    /// explained.
     any: bool,
     /// Topics with a partition offline, under-replicated or with a replica
     /// on a missing broker: their produce rate is disturbed too (producers
@@ -1052,7 +1145,8 @@ impl ReplicationEvent {
                     any = true;
                     break;
                 }
-                any |= st.leader_not_preferred;
+                // A reassignment moves replicas and leaders by plan.
+                any |= st.leader_not_preferred || st.reassigning;
             }
         }
         ReplicationEvent { any, topics }
@@ -1097,6 +1191,10 @@ impl Evaluator for RuleEvaluator {
         }
         if self.rules.enabled("leader_imbalance") {
             candidates.extend(self.leader_imbalance(snap));
+        }
+        let reassignment = self.reassignment(snap);
+        if self.rules.enabled("reassignment_in_progress") {
+            candidates.extend(reassignment);
         }
         if self.rules.enabled("follower_lag") {
             candidates.extend(self.follower_lag(snap));

@@ -387,7 +387,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     }
 
     // Partition state counts.
-    header(out, "isrwatch_partitions", "gauge", "Partitions by state (total, offline, under_replicated, under_min_isr, at_min_isr, leader_not_preferred).");
+    header(out, "isrwatch_partitions", "gauge", "Partitions by state (total, offline, under_replicated, under_min_isr, at_min_isr, leader_not_preferred, reassigning).");
     for (c, s) in &snaps {
         let k = s.counts();
         for (state, n) in [
@@ -397,6 +397,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             ("under_min_isr", k.under_min_isr),
             ("at_min_isr", k.at_min_isr),
             ("leader_not_preferred", k.leader_not_preferred),
+            ("reassigning", k.reassigning),
         ] {
             Line::start(out, "isrwatch_partitions", &c.name)
                 .l("state", state)

@@ -31,7 +31,8 @@
 //! 4. `leader_imbalance` on live brokers: one group per cluster.
 //! 5. `no_controller` and `controller_unstable`: one group per cluster,
 //!    keyed `no_controller`, kind = `no_controller` when present.
-//! 6. `unclean_election`: one group per cluster (data loss is told on its
+//! 6. `unclean_election` and `reassignment_in_progress`: one group per
+//!    cluster each. `unclean_election`: one group per cluster (data loss is told on its
 //!    own, beside the outage that led to it).
 //! 7. `consumer_lag`: one group per consumer group (the evaluator already
 //!    emits one finding per group).
@@ -297,6 +298,9 @@ pub(crate) fn group_findings<'a>(
             FindingKind::NoController | FindingKind::ControllerUnstable => {
                 (FindingKind::NoController, Subject::Cluster)
             }
+            FindingKind::ReassignmentInProgress => {
+                (FindingKind::ReassignmentInProgress, Subject::Cluster)
+            }
             // Data loss is its own story, whatever outage led to it: one
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
@@ -515,6 +519,10 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
         (FindingKind::BrokerDown, Subject::Broker { id }) => {
             Some(format!("Broker {id} is back on {}", incident.cluster))
         }
+        (FindingKind::ReassignmentInProgress, _) => Some(format!(
+            "Partition reassignment on {} is finished",
+            incident.cluster
+        )),
         _ => None,
     }
 }
@@ -593,6 +601,22 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         }
         (FindingKind::Anomaly, Subject::Series { series }) => {
             format!("Unusual {series:?} on {cluster}")
+        }
+        (FindingKind::ReassignmentInProgress, _) => {
+            let m = |k: &str| {
+                group
+                    .members
+                    .iter()
+                    .find_map(|f| f.metrics.get(k).copied())
+                    .unwrap_or(0.0)
+            };
+            let n = m("partitions");
+            let what = if n == 1.0 { "partition" } else { "partitions" };
+            if group.members.iter().any(|f| f.labels.contains_key("stuck")) {
+                format!("Partition reassignment stuck on {cluster}: {n} {what} without progress")
+            } else {
+                format!("Partition reassignment on {cluster}: {n} {what} moving")
+            }
         }
         (FindingKind::UncleanElection, _) => {
             let n = group.members.len();

@@ -77,6 +77,8 @@ const OFFSET_FETCH: (i16, i16) = (8, 8);
 const DESCRIBE_GROUPS: (i16, i16) = (0, 6);
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.
 const DESCRIBE_QUORUM: (i16, i16) = (0, 0);
+/// ListPartitionReassignments (KIP-455, Kafka 2.4+); v0 is all there is.
+const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
 
 /// The end of a call's time budget: every request of a call (a call may
 /// send several) shares its `timeout`.
@@ -134,6 +136,15 @@ impl Slot {
         self.conn = Some(handshake(io, client_id, transport.sasl()).await?);
         Ok(true)
     }
+}
+
+/// One partition of an ongoing reassignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reassigning {
+    pub topic: String,
+    pub partition: i32,
+    pub adding: Vec<BrokerId>,
+    pub removing: Vec<BrokerId>,
 }
 
 /// The client: one connection per broker, one request at a time on each.
@@ -483,6 +494,68 @@ impl DirectClient {
             return Err(failed(part.error_code));
         }
         Ok(Some((part.leader_id.0 >= 0).then_some(part.leader_id.0)))
+    }
+
+    /// The ongoing partition reassignments, via `broker` (which forwards to
+    /// the controller): (topic, partition, adding, removing) for each, or
+    /// `Ok(None)` when the broker does not offer ListPartitionReassignments
+    /// (Kafka before 2.4, or a Kafka-compatible broker without it).
+    pub async fn list_partition_reassignments(
+        &self,
+        broker: BrokerId,
+        timeout: Duration,
+    ) -> Result<Option<Vec<Reassigning>>, AdminError> {
+        const OP: &str = "ListPartitionReassignments";
+        let until = Budget::after(timeout);
+        if !self
+            .speaks(
+                broker,
+                ApiKey::ListPartitionReassignments,
+                LIST_REASSIGNMENTS,
+                timeout,
+            )
+            .await
+            .map_err(|message| AdminError::Broker {
+                op: OP,
+                broker,
+                message,
+            })?
+        {
+            return Ok(None);
+        }
+        let req = ListPartitionReassignmentsRequest::default()
+            .with_timeout_ms(i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX));
+        let resp: ListPartitionReassignmentsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::ListPartitionReassignments,
+                LIST_REASSIGNMENTS,
+                &req,
+                until,
+            )
+            .await?;
+        if resp.error_code != 0 {
+            return Err(AdminError::Kafka {
+                op: OP,
+                name: code_name(resp.error_code),
+                message: code_text(resp.error_code),
+            });
+        }
+        let ids = |v: &[kafka_protocol::messages::BrokerId]| v.iter().map(|b| b.0).collect();
+        Ok(Some(
+            resp.topics
+                .iter()
+                .flat_map(|t| {
+                    t.partitions.iter().map(|p| Reassigning {
+                        topic: t.name.to_string(),
+                        partition: p.partition_index,
+                        adding: ids(&p.adding_replicas),
+                        removing: ids(&p.removing_replicas),
+                    })
+                })
+                .collect(),
+        ))
     }
 
     /// ListOffsets for partitions all led by `broker`, in requests of

@@ -1504,19 +1504,47 @@ impl Poller for KafkaPoller {
                 .await,
             )
         };
+        let reassignments = async {
+            let d = self.direct.as_ref()?;
+            let b = *live.first()?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            Some(
+                d.list_partition_reassignments(b, self.cfg.request_timeout.0.min(left))
+                    .await,
+            )
+        };
         let (
             config_answer,
             (updates, offset_errors),
             (mut groups, group_errors, coordinators),
             sidecar_metrics,
             probed,
+            reassigning,
         ) = tokio::join!(
             configs,
             self.fetch_offsets(&a, &topics, deadline),
             self.fetch_groups(&a, &gc, &topics, &live, &offsets_leaders, deadline),
             scrape,
             probes,
+            reassignments,
         );
+        match reassigning {
+            Some(Ok(Some(list))) => {
+                for r in list {
+                    let Ok(ti) = topics.binary_search_by(|t| t.name.as_str().cmp(&r.topic)) else {
+                        continue;
+                    };
+                    let parts = &mut topics[ti].partitions;
+                    if let Ok(pi) = parts.binary_search_by_key(&r.partition, |p| p.partition) {
+                        parts[pi].adding_replicas = r.adding;
+                        parts[pi].removing_replicas = r.removing;
+                    }
+                }
+            }
+            Some(Err(e)) => errors.push(perr("reassignments", e.to_string())),
+            // Not offered by the brokers, or no direct client: unknown.
+            Some(Ok(None)) | None => {}
+        }
         let brokers_probed = probed.is_some();
         let mut unreachable_brokers = Vec::new();
         for (b, r) in probed.into_iter().flatten() {

@@ -274,6 +274,17 @@ pub enum Action {
     ConsumerRecover { group: String },
     /// The group and its offsets are deleted.
     GroupDelete { group: String },
+    /// A partition reassignment (KIP-455) of one partition of `topic`, or
+    /// all of them: the replica set becomes `replicas` ∪ the current ones;
+    /// the added replicas copy the log at `rate` messages/s, join the ISR,
+    /// then the removed replicas leave (and leadership moves when its
+    /// broker is removed).
+    Reassign {
+        topic: String,
+        partition: Option<i32>,
+        replicas: Vec<BrokerId>,
+        rate: f64,
+    },
 }
 
 impl Action {
@@ -324,6 +335,7 @@ impl Action {
             ConsumerSlowdown { .. } => "consumer_slowdown",
             ConsumerRecover { .. } => "consumer_recover",
             GroupDelete { .. } => "group_delete",
+            Reassign { .. } => "reassign",
         }
     }
 }
@@ -426,6 +438,9 @@ struct RawEvent {
     factor: Option<f64>,
     offsets: Option<i64>,
     mode: Option<String>,
+    partition: Option<i32>,
+    replicas: Option<Vec<BrokerId>>,
+    rate: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -745,6 +760,43 @@ impl Scenario {
                     broker: need_broker()?,
                 },
                 "leader_rebalance" => Action::LeaderRebalance,
+                "reassign" => {
+                    let topic = opt_topic()?
+                        .ok_or_else(|| err(line, &f("topic"), "required for action \"reassign\"".into()))?;
+                    let replicas = e
+                        .replicas
+                        .clone()
+                        .ok_or_else(|| err(line, &f("replicas"), "required for action \"reassign\"".into()))?;
+                    let mut seen = BTreeSet::new();
+                    if replicas.is_empty() || !replicas.iter().all(|b| seen.insert(*b)) {
+                        return Err(err(
+                            line,
+                            &f("replicas"),
+                            format!("must list distinct brokers, found {replicas:?}"),
+                        ));
+                    }
+                    if let Some(b) = replicas.iter().find(|b| !broker_ids.contains(b)) {
+                        return Err(err(
+                            line,
+                            &f("replicas"),
+                            format!("broker {b} is not in the cluster {broker_ids:?}"),
+                        ));
+                    }
+                    let rate = e.rate.unwrap_or(2_000.0);
+                    if !(rate.is_finite() && rate > 0.0) {
+                        return Err(err(
+                            line,
+                            &f("rate"),
+                            format!("must be a number > 0 (messages/s), found {rate}"),
+                        ));
+                    }
+                    Action::Reassign {
+                        topic,
+                        partition: e.partition,
+                        replicas,
+                        rate,
+                    }
+                }
                 "traffic_spike" => Action::TrafficSpike {
                     topic: opt_topic()?,
                     factor: factor(Some(10.0))?,

@@ -56,6 +56,7 @@ pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeLogDirs, 1, 4),
     (ApiKey::DescribeCluster, 0, 1),
     (ApiKey::DescribeQuorum, 0, 2),
+    (ApiKey::ListPartitionReassignments, 0, 0),
     (ApiKey::SaslHandshake, 0, 1),
     (ApiKey::SaslAuthenticate, 0, 2),
 ];
@@ -399,6 +400,15 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         ApiKey::DescribeQuorum => {
             let req = DescribeQuorumRequest::decode(&mut frame, version).ok()?;
             frame_response(corr, resp_hv, &describe_quorum(&st, &req), version)
+        }
+        ApiKey::ListPartitionReassignments => {
+            let req = ListPartitionReassignmentsRequest::decode(&mut frame, version).ok()?;
+            frame_response(
+                corr,
+                resp_hv,
+                &list_partition_reassignments(&st, &req),
+                version,
+            )
         }
         ApiKey::Metadata => {
             let req = MetadataRequest::decode(&mut frame, version).ok()?;
@@ -1001,6 +1011,51 @@ const T_BOOL: i8 = 1;
 const T_STRING: i8 = 2;
 const T_INT: i8 = 3;
 const T_LONG: i8 = 5;
+
+/// The ongoing reassignments (KIP-455) of the topics asked (all when
+/// `topics` is null), as the controller answers.
+fn list_partition_reassignments(
+    st: &ClusterState,
+    req: &ListPartitionReassignmentsRequest,
+) -> ListPartitionReassignmentsResponse {
+    use list_partition_reassignments_response::{
+        OngoingPartitionReassignment, OngoingTopicReassignment,
+    };
+    let asked = |topic: &str, partition: i32| match &req.topics {
+        None => true,
+        Some(ts) => ts
+            .iter()
+            .any(|t| t.name.as_str() == topic && t.partition_indexes.contains(&partition)),
+    };
+    let ids = |v: &[i32]| v.iter().map(|b| BrokerId(*b)).collect::<Vec<_>>();
+    let topics = st
+        .topics
+        .iter()
+        .filter_map(|t| {
+            let partitions: Vec<OngoingPartitionReassignment> = t
+                .partitions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let r = p.reassignment.as_ref()?;
+                    asked(&t.name, i as i32).then(|| {
+                        OngoingPartitionReassignment::default()
+                            .with_partition_index(i as i32)
+                            .with_replicas(ids(&p.replicas))
+                            .with_adding_replicas(ids(&r.adding))
+                            .with_removing_replicas(ids(&r.removing))
+                    })
+                })
+                .collect();
+            (!partitions.is_empty()).then(|| {
+                OngoingTopicReassignment::default()
+                    .with_name(TopicName(s(t.name.clone())))
+                    .with_partitions(partitions)
+            })
+        })
+        .collect();
+    ListPartitionReassignmentsResponse::default().with_topics(topics)
+}
 
 fn describe_configs(
     st: &ClusterState,

@@ -62,9 +62,64 @@ pub(crate) struct Partition {
     pub missed: f64,
     /// Simulated ms at which the partition last lost its leader.
     pub offline_since_ms: i64,
+    /// An ongoing reassignment (KIP-455), if any.
+    pub reassignment: Option<Reassignment>,
     /// Per replica (same order as `replicas`), the last simulated ms at which
     /// the replica was caught up with the leader.
     pub last_caught_up: Vec<i64>,
+}
+
+/// An ongoing partition reassignment. While it lasts the partition's
+/// replicas are the target replicas followed by the removing ones.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reassignment {
+    pub target: Vec<BrokerId>,
+    pub adding: Vec<BrokerId>,
+    pub removing: Vec<BrokerId>,
+    /// When the adding replicas have copied the log and fetch like others.
+    pub copied_at_ms: i64,
+}
+
+impl Partition {
+    /// Sets the replica list, keeping each kept replica's catch-up time.
+    fn set_replicas(&mut self, replicas: Vec<BrokerId>) {
+        self.last_caught_up = replicas
+            .iter()
+            .map(|r| {
+                self.replicas
+                    .iter()
+                    .position(|x| x == r)
+                    .map(|k| self.last_caught_up[k])
+                    .unwrap_or(0)
+            })
+            .collect();
+        self.replicas = replicas;
+    }
+
+    /// Ends the reassignment once every adding replica is in the ISR: the
+    /// removing replicas leave, leadership moves off a removed broker.
+    /// Returns whether anything changed.
+    fn finish_reassignment(&mut self, alive: &[BrokerId]) -> bool {
+        let Some(r) = &self.reassignment else {
+            return false;
+        };
+        if !r.adding.iter().all(|b| self.isr.contains(b)) {
+            return false;
+        }
+        let target = r.target.clone();
+        self.reassignment = None;
+        self.set_replicas(target.clone());
+        self.isr.retain(|b| target.contains(b));
+        if !target.contains(&self.leader) {
+            self.leader = target
+                .iter()
+                .copied()
+                .find(|b| self.isr.contains(b) && alive.contains(b))
+                .unwrap_or(-1);
+            self.leader_epoch += 1;
+        }
+        true
+    }
 }
 
 /// One topic.
@@ -253,6 +308,7 @@ impl ClusterState {
                         log_start,
                         missed: 0.0,
                         offline_since_ms: 0,
+                        reassignment: None,
                         last_caught_up: vec![0; replicas.len()],
                         replicas,
                     });
@@ -478,7 +534,12 @@ impl ClusterState {
                     let Some((_, alive, cut, delay, ready_at)) = lookup(r) else {
                         continue;
                     };
-                    let fetching = alive && !cut && !leader_cut && now >= ready_at;
+                    // An added replica first copies the whole log.
+                    let copying = p
+                        .reassignment
+                        .as_ref()
+                        .is_some_and(|ra| ra.adding.contains(&r) && now < ra.copied_at_ms);
+                    let fetching = alive && !cut && !leader_cut && now >= ready_at && !copying;
                     if fetching {
                         p.last_caught_up[k] = p.last_caught_up[k].max(now - delay);
                     }
@@ -495,6 +556,12 @@ impl ClusterState {
                         changed = true;
                     }
                 }
+            }
+        }
+        let alive: Vec<BrokerId> = info.iter().filter(|i| i.1).map(|i| i.0).collect();
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                changed |= p.finish_reassignment(&alive);
             }
         }
         if changed {
@@ -822,6 +889,47 @@ impl ClusterState {
                     g.mode = GroupMode::Deleted;
                 }
             }
+            Action::Reassign {
+                topic,
+                partition,
+                replicas,
+                rate,
+            } => {
+                if let Some(&ti) = self.topic_index.get(topic) {
+                    let t = &mut self.topics[ti];
+                    let ends: Vec<i64> = t.partitions.iter().map(|p| t.end_offset(p)).collect();
+                    for (pi, p) in t.partitions.iter_mut().enumerate() {
+                        if partition.is_some_and(|x| x != pi as i32) {
+                            continue;
+                        }
+                        let adding: Vec<BrokerId> = replicas
+                            .iter()
+                            .copied()
+                            .filter(|b| !p.replicas.contains(b))
+                            .collect();
+                        let removing: Vec<BrokerId> = p
+                            .replicas
+                            .iter()
+                            .copied()
+                            .filter(|b| !replicas.contains(b))
+                            .collect();
+                        if adding.is_empty() && removing.is_empty() {
+                            continue;
+                        }
+                        let copy_ms =
+                            ((ends[pi] - p.log_start).max(0) as f64 / rate * 1000.0) as i64;
+                        let all: Vec<BrokerId> =
+                            replicas.iter().chain(&removing).copied().collect();
+                        p.set_replicas(all);
+                        p.reassignment = Some(Reassignment {
+                            target: replicas.clone(),
+                            adding,
+                            removing,
+                            copied_at_ms: now + copy_ms,
+                        });
+                    }
+                }
+            }
         }
         if self.controller != self.quorum_leader_seen {
             self.quorum_epoch += 1;
@@ -856,6 +964,11 @@ impl ClusterState {
                     .partitions
                     .iter()
                     .map(|p| PartitionView {
+                        adding_replicas: p
+                            .reassignment
+                            .as_ref()
+                            .map(|r| r.adding.clone())
+                            .unwrap_or_default(),
                         leader: (p.leader >= 0).then_some(p.leader),
                         leader_epoch: p.leader_epoch,
                         replicas: p.replicas.clone(),
@@ -981,6 +1094,8 @@ pub struct PartitionView {
     pub log_start_offset: i64,
     /// Log end offset, equal to the high watermark.
     pub end_offset: i64,
+    /// Replicas an ongoing reassignment adds (empty when none).
+    pub adding_replicas: Vec<BrokerId>,
 }
 
 /// One group in [`SimState`].
@@ -1077,6 +1192,29 @@ mod tests {
             (3_800..=4_200).contains(&(before - after)),
             "{before} -> {after}"
         );
+    }
+
+    #[test]
+    fn a_reassignment_copies_joins_the_isr_then_drops_the_removed_replica() {
+        let mut s = state(BASE);
+        for _ in 0..100 {
+            s.tick(100);
+        }
+        // Partition 0: [1,2,3] -> [1,2,4]? Only 3 brokers: move 3 out, 3 in
+        // elsewhere is not possible, so shrink: [2,3].
+        s.apply(&Action::Reassign {
+            topic: "t".into(),
+            partition: Some(0),
+            replicas: vec![2, 3],
+            rate: 1e9,
+        });
+        let p = &s.topics[0].partitions[0];
+        assert_eq!(p.replicas, vec![2, 3, 1], "target, then removing");
+        s.tick(100);
+        let p = &s.topics[0].partitions[0];
+        assert_eq!(p.replicas, vec![2, 3]);
+        assert!(p.reassignment.is_none() && !p.isr.contains(&1));
+        assert_ne!(p.leader, 1, "leadership moved off the removed broker");
     }
 
     #[test]

@@ -343,6 +343,47 @@ impl TemplateSummarizer {
                         ],
                     )
                 }
+                FindingKind::ReassignmentInProgress => {
+                    let n = metric(inc, "partitions").unwrap_or(0.0);
+                    let copying = metric(inc, "replicas_copying").unwrap_or(0.0);
+                    let done = metric(inc, "partitions_done").unwrap_or(0.0);
+                    let stuck = label(inc, "stuck").is_some();
+                    let eta = metric(inc, "eta_seconds")
+                        .filter(|_| !stuck)
+                        .map(|s| format!(" At the pace so far it ends in about {}.", duration_words(s as i64)))
+                        .unwrap_or_default();
+                    let stalled = metric(inc, "seconds_without_progress").unwrap_or(0.0);
+                    (
+                        if stuck {
+                            format!("Partition reassignment stuck in cluster {cluster}: {} without progress for {}", plural(n as usize, "partition", "partitions"), duration_words(stalled as i64))
+                        } else {
+                            format!("Partition reassignment in cluster {cluster}: {} moving", plural(n as usize, "partition", "partitions"))
+                        },
+                        format!(
+                            "Since {since}, partitions{} are being reassigned{}: {} still moving, {} done, {} added {} still copying the log.{eta}",
+                            topics_phrase(&e),
+                            if e.brokers.is_empty() { String::new() } else { format!(" (brokers {})", broker_list) },
+                            fmt_num(n), fmt_num(done), fmt_num(copying),
+                            if copying == 1.0 { "replica" } else { "replicas" },
+                        ),
+                        if stuck {
+                            "The moved partitions keep their old and new replicas: extra disk and network load goes on, and the plan never completes.".into()
+                        } else {
+                            "Planned work: added replicas copy the log (network and disk load on their brokers) and join the ISR; this is not under-replication.".into()
+                        },
+                        if stuck {
+                            "A replication throttle too low for the traffic, a target broker down or out of disk, or a replica that cannot catch up.".into()
+                        } else {
+                            "A partition reassignment (kafka-reassign-partitions.sh, Cruise Control, a broker decommission) was started.".into()
+                        },
+                        vec![
+                            "List what is moving: kafka-reassign-partitions.sh --bootstrap-server $BOOTSTRAP --list".into(),
+                            "Check the throttles: kafka-configs.sh --bootstrap-server $BOOTSTRAP --describe --entity-type brokers --all | grep throttled".into(),
+                            "Check progress: kafka-reassign-partitions.sh --bootstrap-server $BOOTSTRAP --verify --reassignment-json-file PLAN.json".into(),
+                            "To stop it: kafka-reassign-partitions.sh --bootstrap-server $BOOTSTRAP --cancel --reassignment-json-file PLAN.json".into(),
+                        ],
+                    )
+                }
                 FindingKind::IsrChurn => (
                     format!("ISR churn in cluster {cluster}"),
                     format!("Replicas{} keep leaving and rejoining the ISR since {since}{}.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }, topics_phrase(&e)),
