@@ -18,8 +18,11 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# Python tools the tests use: PyYAML and kubernetes-validate (PyPI, ships its schemas).
+# Python tools the tests use: PyYAML, kubernetes-validate (PyPI, ships its
+# schemas) and kafka-python (an independent Kafka protocol client: it reads
+# the simulator's answers to the APIs kcat lacks, tests/clients/).
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q kubernetes-validate
+python3 -c 'import kafka.admin' 2>/dev/null || python3 -m pip install -q 'kafka-python>=3.0'
 
 cargo test --all-targets "$@"

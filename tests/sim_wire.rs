@@ -583,3 +583,56 @@ async fn librdkafka_admin_group_calls_work() {
     drop(admin);
     sim.shutdown().await;
 }
+
+/// kafka-python (PyPI, installed by test.sh) reads the simulator's answers
+/// to the APIs kcat lacks: ListPartitionReassignments during a reassignment,
+/// DescribeQuorum (leader = the active controller, the brokers its voters),
+/// and DescribeConfigs of a topic with each config's source, as Kafka
+/// answers (min.insync.replicas from the broker's static config).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kafka_python_reads_reassignments_quorum_and_configs() {
+    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\n[[cluster.topics]]\nname = \"orders\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
+    let sim = Simulator::start(Scenario::parse(text, "kp").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    sim.apply(Action::Reassign {
+        topic: "orders".into(),
+        partition: Some(1),
+        replicas: vec![2, 3, 4],
+        rate: 1.0, // copying takes hours: still moving when read
+    });
+    let bootstrap = sim.bootstrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/clients/kafka_python_reads.py"
+            ))
+            .arg(bootstrap)
+            .arg("orders")
+            .output()
+            .expect("python3 must be installed")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "kafka-python failed (test.sh installs it: pip install kafka-python): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["reassignments"],
+        serde_json::json!({"orders-1": {"replicas": [2, 3, 4, 1], "adding_replicas": [4], "removing_replicas": [1]}}),
+        "{v}"
+    );
+    assert_eq!(v["quorum"]["topic"], "__cluster_metadata");
+    assert_eq!(v["quorum"]["leader"], sim.state().controller.unwrap());
+    assert_eq!(v["quorum"]["voters"], serde_json::json!([1, 2, 3, 4]));
+    assert_eq!(
+        v["configs"]["min.insync.replicas"],
+        serde_json::json!({"value": "2", "source": "STATIC_BROKER_CONFIG"}),
+        "{v}"
+    );
+    sim.shutdown().await;
+}

@@ -1,0 +1,34 @@
+"""Reads the simulator with kafka-python (PyPI), a Kafka protocol client
+nobody here wrote, and prints what it sees as JSON: the ongoing partition
+reassignments (ListPartitionReassignments), the metadata quorum
+(DescribeQuorum) and a topic's configs with their sources
+(DescribeConfigs). Usage: kafka_python_reads.py BOOTSTRAP TOPIC"""
+import json
+import sys
+
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+bootstrap, topic = sys.argv[1], sys.argv[2]
+admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+out = {}
+moving = admin.list_partition_reassignments()
+out["reassignments"] = {
+    f"{tp.topic}-{tp.partition}": r for tp, r in sorted(moving.items())
+}
+q = admin.describe_metadata_quorum()
+part = q["topics"][0]["partitions"][0]
+out["quorum"] = {
+    "topic": q["topics"][0]["topic_name"],
+    "leader": part["leader_id"],
+    "voters": sorted(v["replica_id"] for v in part["current_voters"]),
+}
+# config_filter="all": kafka-python shows only non-default values otherwise.
+configs = admin.describe_configs(
+    [ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all"
+)
+out["configs"] = {
+    name: {"value": c["value"], "source": c["config_source"]}
+    for name, c in configs["topic"][topic].items()
+}
+admin.close()
+print(json.dumps(out))
