@@ -54,6 +54,12 @@ pub enum FindingKind {
     NoController,
     /// The controller moved several times within the window.
     ControllerUnstable,
+    /// A voter of the KRaft metadata quorum has not caught up with its
+    /// leader for `quorum_lag_for`.
+    QuorumLag,
+    /// Too few voters are caught up for the quorum to survive one more
+    /// failure (or to have a majority at all).
+    QuorumDegraded,
     PartitionOffline,
     UnderMinIsr,
     AtMinIsr,
@@ -81,12 +87,14 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
         FindingKind::BrokerUnreachable,
         FindingKind::NoController,
         FindingKind::ControllerUnstable,
+        FindingKind::QuorumLag,
+        FindingKind::QuorumDegraded,
         FindingKind::PartitionOffline,
         FindingKind::UnderMinIsr,
         FindingKind::AtMinIsr,
@@ -117,6 +125,8 @@ impl FindingKind {
             FindingKind::BrokerUnreachable => "broker_unreachable",
             FindingKind::NoController => "no_controller",
             FindingKind::ControllerUnstable => "controller_unstable",
+            FindingKind::QuorumLag => "quorum_lag",
+            FindingKind::QuorumDegraded => "quorum_degraded",
             FindingKind::PartitionOffline => "partition_offline",
             FindingKind::UnderMinIsr => "under_min_isr",
             FindingKind::AtMinIsr => "at_min_isr",

@@ -382,16 +382,18 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                     w.tags()
                 })?;
             }
-            // Version 0 only (what the direct client asks for).
-            ApiKey::DescribeQuorum if v == 0 => {
+            // Versions 0 and 1 (what the direct client asks for); v1 adds
+            // each replica's last fetch and caught-up timestamps.
+            ApiKey::DescribeQuorum if v <= 1 => {
+                let replica = if v >= 1 { 28 } else { 12 };
                 w.skip(2)?;
                 w.array_of(s + a + t, |w| {
                     w.string()?;
                     w.array_of(22 + 2 * a + t, |w| {
                         w.skip(4 + 2 + 4 + 4 + 8)?;
                         for _ in 0..2 {
-                            w.array_of(12 + t, |w| {
-                                w.skip(12)?;
+                            w.array_of(replica + t, |w| {
+                                w.skip(replica)?;
                                 w.tags()
                             })?;
                         }
@@ -507,6 +509,22 @@ mod tests {
                 ]),
         ]);
         check(ApiKey::ListPartitionReassignments, 0..=0, &lr);
+
+        let dq = DescribeQuorumResponse::default().with_topics(vec![
+            describe_quorum_response::TopicData::default()
+                .with_topic_name(TopicName(s("__cluster_metadata")))
+                .with_partitions(vec![describe_quorum_response::PartitionData::default()
+                    .with_leader_id(BrokerId(1))
+                    .with_high_watermark(99)
+                    .with_current_voters(vec![
+                        describe_quorum_response::ReplicaState::default()
+                            .with_replica_id(BrokerId(2))
+                            .with_log_end_offset(97)
+                            .with_last_caught_up_timestamp(5);
+                        3
+                    ])]),
+        ]);
+        check(ApiKey::DescribeQuorum, 0..=1, &dq);
 
         let member = describe_groups_response::DescribedGroupMember::default()
             .with_member_id(s("m-1"))

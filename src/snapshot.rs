@@ -59,11 +59,53 @@ pub struct ClusterSnapshot {
     pub groups: Vec<GroupInfo>,
     /// ISR changes since the previous snapshot of the same cluster.
     pub isr_changes: Vec<IsrChange>,
+    /// The KRaft metadata quorum (DescribeQuorum), when the cluster has one
+    /// and the direct client asked.
+    #[serde(default)]
+    pub quorum: Option<QuorumState>,
     /// Broker-local figures from the optional sidecar (JMX exporter) source.
     pub sidecar: Option<SidecarMetrics>,
     /// What went wrong during the poll, per step. A partial failure keeps
     /// whatever the other steps collected.
     pub errors: Vec<PollError>,
+}
+
+/// The KRaft metadata log's replication (`__cluster_metadata`, KIP-595).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QuorumState {
+    /// The active controller; `None` while the quorum has no leader.
+    pub leader: Option<BrokerId>,
+    pub epoch: i32,
+    pub high_watermark: i64,
+    /// The voters (controllers), sorted by id.
+    pub voters: Vec<QuorumReplica>,
+    /// Observers (brokers replicating the metadata log without voting).
+    pub observers: Vec<QuorumReplica>,
+}
+
+impl QuorumState {
+    /// The leader's clock at the answer: its own row's last caught-up time
+    /// (a leader is always caught up with itself). Voters' times compare
+    /// with it, not with the monitor's clock.
+    pub fn leader_time_ms(&self) -> Option<i64> {
+        let leader = self.leader?;
+        self.voters
+            .iter()
+            .find(|v| v.id == leader)
+            .and_then(|v| v.last_caught_up_ms)
+    }
+}
+
+/// One replica of the metadata log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QuorumReplica {
+    /// Node id (a controller's or a combined-mode broker's).
+    pub id: BrokerId,
+    /// Its log end offset; -1 when the leader does not know it.
+    pub log_end_offset: i64,
+    /// When it last caught up with the leader (Unix ms; DescribeQuorum v1+,
+    /// `None` when not told).
+    pub last_caught_up_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

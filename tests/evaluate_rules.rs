@@ -1259,3 +1259,58 @@ fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
     );
     assert!(of_kind(&e, FindingKind::ReassignmentInProgress).is_empty());
 }
+
+#[test]
+fn a_metadata_quorum_voter_behind_is_quorum_lag_and_degrades_a_three_voter_quorum() {
+    use isrwatch::snapshot::{QuorumReplica, QuorumState};
+    let mut ev = eval();
+    let at = |s: i64| t(s).timestamp_millis();
+    let quorum = |now: i64, caught_up: [i64; 3], leo: [i64; 3], times: bool| QuorumState {
+        leader: Some(1),
+        epoch: 3,
+        high_watermark: 5_000,
+        voters: (0..3)
+            .map(|i| QuorumReplica {
+                id: i as i32 + 1,
+                log_end_offset: leo[i],
+                last_caught_up_ms: times.then(|| at(now) - caught_up[i] * 1000),
+            })
+            .collect(),
+        observers: Vec::new(),
+    };
+    let mut s = |now: i64, q: QuorumState| {
+        let mut sn = snap(now, &[1, 2, 3], vec![healthy("orders", 3)]);
+        sn.quorum = Some(q);
+        ev.evaluate(&sn, t(now))
+    };
+    // Healthy: everyone caught up just now.
+    let e = s(0, quorum(0, [0, 0, 0], [5_000, 4_999, 5_000], true));
+    assert!(of_kind(&e, FindingKind::QuorumLag).is_empty());
+    // Voter 3 last caught up 31 s ago: lagging, and with 2 of 3 caught up the
+    // quorum survives no further failure.
+    let e = s(15, quorum(15, [0, 0, 31], [5_000, 5_000, 4_900], true));
+    let lag = of_kind(&e, FindingKind::QuorumLag);
+    assert_eq!(lag.len(), 1, "{:?}", e.findings);
+    assert_eq!(lag[0].subject, Subject::Broker { id: 3 });
+    assert_eq!(lag[0].metrics["seconds_behind"], 31.0);
+    assert_eq!(lag[0].metrics["records_behind"], 100.0);
+    let d = of_kind(&e, FindingKind::QuorumDegraded);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].severity, Severity::Warning);
+    assert_eq!(d[0].metrics["caught_up"], 2.0);
+    // Two voters behind: below a majority, critical.
+    let e = s(30, quorum(30, [0, 40, 46], [5_000, 4_800, 4_900], true));
+    assert_eq!(
+        of_kind(&e, FindingKind::QuorumDegraded)[0].severity,
+        Severity::Critical
+    );
+    // Without times (DescribeQuorum v0): records behind decide.
+    let e = s(45, quorum(45, [0, 0, 0], [5_000, 4_500, 3_900], false));
+    let lag = of_kind(&e, FindingKind::QuorumLag);
+    assert_eq!(lag.len(), 1);
+    assert_eq!(lag[0].subject, Subject::Broker { id: 3 });
+    // A single-voter quorum (a dev cluster) is not "degraded" by design.
+    let mut one = quorum(60, [0, 0, 0], [5_000, 5_000, 5_000], true);
+    one.voters.truncate(1);
+    assert!(s(60, one).findings.is_empty());
+}

@@ -572,3 +572,44 @@ fn an_unreachable_broker_is_one_incident_with_the_replication_trouble_it_causes(
     assert_eq!(out.len(), 1, "{out:#?}");
     assert_eq!(out[0].1, NotifyReason::Resolved);
 }
+
+#[test]
+fn a_lagging_quorum_voter_is_its_own_incident_unless_its_broker_is_down() {
+    let lag = |id: i32| {
+        Finding::new(
+            "prod",
+            FindingKind::QuorumLag,
+            Severity::Warning,
+            Subject::Broker { id },
+            t(0),
+        )
+        .with_brokers([id])
+    };
+    let degraded = Finding::new(
+        "prod",
+        FindingKind::QuorumDegraded,
+        Severity::Warning,
+        Subject::Cluster,
+        t(0),
+    )
+    .with_brokers([3])
+    .with_metric("caught_up", 2.0);
+    let mut m = manager();
+    // Warnings: notified after the 30 s pending delay.
+    assert!(m
+        .ingest("prod", &[lag(3), degraded.clone()], t(0))
+        .is_empty());
+    let out = m.ingest("prod", &[lag(3), degraded.clone()], t(30));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].0.kind, FindingKind::QuorumDegraded);
+    assert_eq!(
+        out[0].0.title,
+        "Metadata quorum degraded on prod: voter 3 not caught up"
+    );
+    // Combined mode, broker 3 down: its voter lagging is part of the outage.
+    let mut m = manager();
+    let out = m.ingest("prod", &[broker_down(3), lag(3), degraded], t(0));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].0.kind, FindingKind::BrokerDown);
+    assert_eq!(out[0].0.counts[&FindingKind::QuorumLag], 1);
+}

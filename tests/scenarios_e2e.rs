@@ -42,6 +42,7 @@ fn rules() -> RulesConfig {
         isr_churn_window: wall(120.0),
         unclean_election_hold: wall(30.0),
         broker_unreachable_for: wall(30.0),
+        quorum_lag_for: wall(30.0),
         ..Default::default()
     };
     // Longer than the slowest healthy committer of the scenarios (60 s)

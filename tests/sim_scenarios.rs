@@ -119,6 +119,10 @@ mod driven {
                 lag > 1000
             }
             "anomaly" => rate > before_rate * 3.0 || (before_rate > 0.0 && rate == 0.0),
+            "quorum_lag" => {
+                let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;
+                b.voter_stopped || b.voter_delay > Duration::from_secs(30)
+            }
             "reassignment_in_progress" => parts().any(|(_, _, p)| !p.adding_replicas.is_empty()),
             // The topic's log end moved back within the last second.
             "unclean_election" => moved_back,

@@ -605,3 +605,48 @@ fn reassignment_reports_progress_and_when_stuck_says_so() {
         }
     }
 }
+
+#[test]
+fn quorum_degraded_names_the_voter_and_the_quorum_commands() {
+    let lag = Finding::new(
+        "prod",
+        FindingKind::QuorumLag,
+        Severity::Warning,
+        Subject::Broker { id: 3 },
+        t(0),
+    )
+    .with_brokers([3])
+    .with_metric("seconds_behind", 45.0)
+    .with_label("leader", "1");
+    let degraded = Finding::new(
+        "prod",
+        FindingKind::QuorumDegraded,
+        Severity::Warning,
+        Subject::Cluster,
+        t(0),
+    )
+    .with_brokers([3])
+    .with_metric("voters", 3.0)
+    .with_metric("caught_up", 2.0)
+    .with_label("leader", "1");
+    let inc = incident(
+        FindingKind::QuorumDegraded,
+        Subject::Cluster,
+        vec![degraded, lag],
+        Affected {
+            brokers: vec![3],
+            ..Default::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("Metadata quorum degraded"), "{txt}");
+    assert!(txt.contains("Only 2 of 3 voters are caught up"), "{txt}");
+    assert!(
+        txt.contains(
+            "kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication"
+        ),
+        "{txt}"
+    );
+}

@@ -19,6 +19,8 @@ use crate::finding::{FindingKind, Severity};
 /// no_controller_for = "0s"
 /// controller_changes = 3               # controller_unstable: this many changes ...
 /// controller_window = "10m"            # ... within this window
+/// quorum_lag_for = "30s"               # a metadata-quorum voter not caught up this long
+/// quorum_lag_offsets = 1000            # ... or this far behind, when the cluster gives no times
 /// partition_offline_for = "0s"
 /// under_min_isr_for = "0s"
 /// at_min_isr_for = "0s"
@@ -71,6 +73,14 @@ pub struct RulesConfig {
     pub controller_changes: u32,
     /// `controller_unstable`: the sliding window. Default `10m`.
     pub controller_window: Dur,
+    /// `quorum_lag`: a voter of the KRaft metadata quorum that last caught
+    /// up with its leader longer ago than this (DescribeQuorum v1 times).
+    /// Default `30s`.
+    pub quorum_lag_for: Dur,
+    /// `quorum_lag` without times (DescribeQuorum v0): a voter whose log end
+    /// offset is this many records behind the high watermark (the leader
+    /// appends about two a second when idle). Default 1000.
+    pub quorum_lag_offsets: i64,
     /// `partition_offline` (no leader). Default `0s`.
     pub partition_offline_for: Dur,
     /// `under_min_isr` (ISR below `min.insync.replicas`). Default `0s`.
@@ -131,6 +141,8 @@ impl Default for RulesConfig {
             no_controller_for: Dur::secs(0),
             controller_changes: 3,
             controller_window: Dur::secs(600),
+            quorum_lag_for: Dur::secs(30),
+            quorum_lag_offsets: 1000,
             partition_offline_for: Dur::secs(0),
             under_min_isr_for: Dur::secs(0),
             at_min_isr_for: Dur::secs(0),
@@ -225,6 +237,8 @@ impl RulesConfig {
             | FindingKind::IsrChurn
             | FindingKind::UncleanElection
             | FindingKind::ReassignmentInProgress
+            | FindingKind::QuorumLag
+            | FindingKind::QuorumDegraded
             | FindingKind::Anomaly => Dur::secs(0),
         };
         d.0

@@ -321,6 +321,77 @@ impl RuleEvaluator {
             .collect()
     }
 
+    /// The KRaft metadata quorum: each voter that has not caught up with
+    /// the leader for `quorum_lag_for` (or, without times, is
+    /// `quorum_lag_offsets` behind) is `quorum_lag`; when a voter lags and
+    /// the caught-up ones are fewer than a majority plus one, the quorum
+    /// cannot survive one more failure: `quorum_degraded` (critical below a
+    /// majority). No leader at all is `no_controller`.
+    fn quorum(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        let Some(q) = &snap.quorum else {
+            return Vec::new();
+        };
+        let Some(leader) = q.leader else {
+            return Vec::new();
+        };
+        // Times are the controllers' own: measured against the leader's
+        // "now" (its own row), so a skewed monitor clock changes nothing.
+        let now_ms = q
+            .leader_time_ms()
+            .unwrap_or(snap.taken_at.timestamp_millis());
+        let lag_ms = self.rules.quorum_lag_for.0.as_millis() as i64;
+        let mut out = Vec::new();
+        let mut lagging = Vec::new();
+        for v in q.voters.iter().filter(|v| v.id != leader) {
+            let behind = (q.high_watermark - v.log_end_offset).max(0);
+            let since = v.last_caught_up_ms.map(|at| (now_ms - at).max(0));
+            let lags = match since {
+                Some(ms) => ms > lag_ms,
+                None => v.log_end_offset < 0 || behind > self.rules.quorum_lag_offsets,
+            };
+            if !lags {
+                continue;
+            }
+            lagging.push(v.id);
+            let mut f = self
+                .finding(
+                    FindingKind::QuorumLag,
+                    Severity::Warning,
+                    Subject::Broker { id: v.id },
+                    snap.taken_at,
+                )
+                .with_brokers([v.id])
+                .with_metric("records_behind", behind as f64)
+                .with_label("leader", leader.to_string());
+            if let Some(ms) = since {
+                f = f.with_metric("seconds_behind", ms as f64 / 1000.0);
+            }
+            out.push(vec![f]);
+        }
+        let voters = q.voters.len();
+        let caught_up = voters - lagging.len();
+        let majority = voters / 2 + 1;
+        if !lagging.is_empty() && caught_up < majority + 1 {
+            out.push(vec![self
+                .finding(
+                    FindingKind::QuorumDegraded,
+                    if caught_up < majority {
+                        Severity::Critical
+                    } else {
+                        Severity::Warning
+                    },
+                    Subject::Cluster,
+                    snap.taken_at,
+                )
+                .with_brokers(lagging)
+                .with_metric("voters", voters as f64)
+                .with_metric("caught_up", caught_up as f64)
+                .with_metric("majority", majority as f64)
+                .with_label("leader", leader.to_string())]);
+        }
+        out
+    }
+
     fn no_controller(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
         match snap.controller {
             Some(c) if c >= 0 => Vec::new(),
@@ -1176,6 +1247,11 @@ impl Evaluator for RuleEvaluator {
         if self.rules.enabled("no_controller") {
             candidates.extend(self.no_controller(snap));
         }
+        let quorum = self.quorum(snap);
+        candidates.extend(quorum.into_iter().filter(|alts| {
+            alts.first()
+                .is_some_and(|f| self.rules.enabled(f.kind.as_str()))
+        }));
         let unstable = self.controller_unstable(snap, now);
         if self.rules.enabled("controller_unstable") {
             candidates.extend(unstable);

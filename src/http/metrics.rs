@@ -295,6 +295,52 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 .v(0.0);
         }
     }
+    // The KRaft metadata quorum (DescribeQuorum).
+    for (name, help) in [
+        ("isrwatch_quorum_leader", "Node id of the metadata quorum's leader (the active controller); absent without a leader or on ZooKeeper-era clusters."),
+        ("isrwatch_quorum_epoch", "Leader epoch of the metadata quorum."),
+        ("isrwatch_quorum_high_watermark", "High watermark of the metadata log (__cluster_metadata)."),
+    ] {
+        header(out, name, "gauge", help);
+        for (c, s) in &snaps {
+            let Some(q) = &s.quorum else { continue };
+            let v = match name {
+                "isrwatch_quorum_leader" => match q.leader {
+                    Some(l) => l as f64,
+                    None => continue,
+                },
+                "isrwatch_quorum_epoch" => q.epoch as f64,
+                _ => q.high_watermark as f64,
+            };
+            Line::start(out, name, &c.name).v(v);
+        }
+    }
+    header(
+        out,
+        "isrwatch_quorum_voter_records_behind",
+        "gauge",
+        "Records each metadata-quorum voter's log end offset is behind the high watermark.",
+    );
+    header(
+        out,
+        "isrwatch_quorum_voter_seconds_behind",
+        "gauge",
+        "Seconds since each metadata-quorum voter last caught up with the leader (DescribeQuorum v1+).",
+    );
+    for (c, s) in &snaps {
+        let Some(q) = &s.quorum else { continue };
+        let now_ms = q.leader_time_ms().unwrap_or(s.taken_at.timestamp_millis());
+        for v in &q.voters {
+            Line::start(out, "isrwatch_quorum_voter_records_behind", &c.name)
+                .li("voter", v.id as i64)
+                .v((q.high_watermark - v.log_end_offset).max(0) as f64);
+            if let Some(at) = v.last_caught_up_ms {
+                Line::start(out, "isrwatch_quorum_voter_seconds_behind", &c.name)
+                    .li("voter", v.id as i64)
+                    .v((now_ms - at).max(0) as f64 / 1000.0);
+            }
+        }
+    }
     header(
         out,
         "isrwatch_broker_reachable",

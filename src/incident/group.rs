@@ -34,6 +34,9 @@
 //! 6. `unclean_election` and `reassignment_in_progress`: one group per
 //!    cluster each. `unclean_election`: one group per cluster (data loss is told on its
 //!    own, beside the outage that led to it).
+//!    `quorum_lag` and `quorum_degraded`: one group per cluster, keyed
+//!    `quorum_degraded`, unless the lagging voter is a down broker (combined
+//!    mode): then its outage's group.
 //! 7. `consumer_lag`: one group per consumer group (the evaluator already
 //!    emits one finding per group).
 //! 8. `anomaly`: one group per series, except when the series obviously
@@ -298,6 +301,14 @@ pub(crate) fn group_findings<'a>(
             FindingKind::NoController | FindingKind::ControllerUnstable => {
                 (FindingKind::NoController, Subject::Cluster)
             }
+            // The metadata quorum: part of a down broker's outage when the
+            // lagging voter is that (combined-mode) broker, else one group.
+            FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
+                match implicated(f).iter().find(|b| down.contains(b)) {
+                    Some(b) => (FindingKind::BrokerDown, Subject::Broker { id: *b }),
+                    None => (FindingKind::QuorumDegraded, Subject::Cluster),
+                }
+            }
             FindingKind::ReassignmentInProgress => {
                 (FindingKind::ReassignmentInProgress, Subject::Cluster)
             }
@@ -390,6 +401,16 @@ fn finish((key_kind, root): (FindingKind, Subject), mut members: Vec<&Finding>) 
             .filter(|k| is_replication(*k))
             .max_by_key(|k| replication_rank(*k))
             .unwrap_or(FindingKind::UnderReplicated),
+        FindingKind::QuorumDegraded => {
+            if members
+                .iter()
+                .any(|f| f.kind == FindingKind::QuorumDegraded)
+            {
+                FindingKind::QuorumDegraded
+            } else {
+                FindingKind::QuorumLag
+            }
+        }
         FindingKind::NoController => {
             if members.iter().any(|f| f.kind == FindingKind::NoController) {
                 FindingKind::NoController
@@ -601,6 +622,27 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         }
         (FindingKind::Anomaly, Subject::Series { series }) => {
             format!("Unusual {series:?} on {cluster}")
+        }
+        (FindingKind::QuorumDegraded, _) => {
+            let ids: Vec<String> = group
+                .members
+                .iter()
+                .filter(|f| f.kind == FindingKind::QuorumLag)
+                .filter_map(|f| match f.subject {
+                    Subject::Broker { id } => Some(id.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let head = if group.kind == FindingKind::QuorumDegraded {
+                format!("Metadata quorum degraded on {cluster}")
+            } else {
+                format!("Metadata quorum voter behind on {cluster}")
+            };
+            match ids.as_slice() {
+                [] => head,
+                [one] => format!("{head}: voter {one} not caught up"),
+                many => format!("{head}: voters {} not caught up", many.join(", ")),
+            }
         }
         (FindingKind::ReassignmentInProgress, _) => {
             let m = |k: &str| {

@@ -39,7 +39,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::admin::{AdminError, GroupDescription, GroupOffsets, OffsetSpec, PartitionOffset};
 use super::transport::{Io, Sasl, Transport};
-use crate::snapshot::{BrokerId, BrokerInfo};
+use crate::snapshot::{BrokerId, BrokerInfo, QuorumReplica, QuorumState};
 
 /// Partitions per ListOffsets request (about 20 KiB of request).
 pub const OFFSETS_PER_REQUEST: usize = 2000;
@@ -76,7 +76,8 @@ const LIST_OFFSETS: (i16, i16) = (1, 7);
 const OFFSET_FETCH: (i16, i16) = (8, 8);
 const DESCRIBE_GROUPS: (i16, i16) = (0, 6);
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.
-const DESCRIBE_QUORUM: (i16, i16) = (0, 0);
+/// v1 adds each replica's last fetch and caught-up times.
+const DESCRIBE_QUORUM: (i16, i16) = (0, 1);
 /// ListPartitionReassignments (KIP-455, Kafka 2.4+); v0 is all there is.
 const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
 
@@ -434,9 +435,11 @@ impl DirectClient {
             .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
     }
 
-    /// DescribeQuorum of `__cluster_metadata` via `broker`: the active
-    /// controller (the quorum's leader; `None` while there is none), or
-    /// `Ok(None)` when the broker does not offer DescribeQuorum: a
+    /// DescribeQuorum of `__cluster_metadata` via `broker`: the metadata
+    /// quorum, whose leader is the active controller (`None` while there is
+    /// none), with each voter's and observer's log end offset and last
+    /// caught-up time; or `Ok(None)` when the broker does not offer
+    /// DescribeQuorum: a
     /// ZooKeeper-era cluster, whose Metadata names the real controller. On
     /// KRaft (every Kafka 4) Metadata and DescribeCluster name a random live
     /// broker instead (clients cannot reach the controllers, KIP-590).
@@ -444,7 +447,7 @@ impl DirectClient {
         &self,
         broker: BrokerId,
         timeout: Duration,
-    ) -> Result<Option<Option<BrokerId>>, AdminError> {
+    ) -> Result<Option<QuorumState>, AdminError> {
         const OP: &str = "DescribeQuorum";
         let until = Budget::after(timeout);
         let broker_error = |message: String| AdminError::Broker {
@@ -493,7 +496,26 @@ impl DirectClient {
         if part.error_code != 0 {
             return Err(failed(part.error_code));
         }
-        Ok(Some((part.leader_id.0 >= 0).then_some(part.leader_id.0)))
+        let replicas = |v: &[describe_quorum_response::ReplicaState]| {
+            let mut out: Vec<QuorumReplica> = v
+                .iter()
+                .map(|r| QuorumReplica {
+                    id: r.replica_id.0,
+                    log_end_offset: r.log_end_offset,
+                    last_caught_up_ms: (r.last_caught_up_timestamp >= 0)
+                        .then_some(r.last_caught_up_timestamp),
+                })
+                .collect();
+            out.sort_by_key(|r| r.id);
+            out
+        };
+        Ok(Some(QuorumState {
+            leader: (part.leader_id.0 >= 0).then_some(part.leader_id.0),
+            epoch: part.leader_epoch,
+            high_watermark: part.high_watermark,
+            voters: replicas(&part.current_voters),
+            observers: replicas(&part.observers),
+        }))
     }
 
     /// The ongoing partition reassignments, via `broker` (which forwards to

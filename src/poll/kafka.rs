@@ -22,7 +22,7 @@ use super::{sidecar, Poller, PollerError};
 use crate::config::{ClusterConfig, NameFilter, PropertyValue};
 use crate::snapshot::{
     BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MinIsrSource, PartitionInfo,
-    PollError, Time, TopicInfo,
+    PollError, QuorumState, Time, TopicInfo,
 };
 
 /// Topics described per DescribeConfigs request.
@@ -338,21 +338,23 @@ impl KafkaPoller {
     /// offer DescribeQuorum (ZooKeeper era) is learnt once and keeps the
     /// controller Metadata names. Needs `direct_requests`; without it the
     /// Metadata answer is all there is.
+    ///
+    /// Returns the controller and, on KRaft, the quorum's state.
     async fn active_controller(
         &mut self,
         reported: Option<BrokerId>,
         brokers: &[BrokerInfo],
         deadline: Instant,
         errors: &mut Vec<PollError>,
-    ) -> Option<BrokerId> {
+    ) -> (Option<BrokerId>, Option<QuorumState>) {
         let Some(direct) = self.direct.clone() else {
-            return reported;
+            return (reported, None);
         };
         if self.quorum == Quorum::ZooKeeper {
-            return reported;
+            return (reported, None);
         }
         let Some(via) = brokers.first().map(|b| b.id) else {
-            return reported;
+            return (reported, None);
         };
         match direct
             .describe_quorum(via, self.request_timeout(deadline))
@@ -361,18 +363,18 @@ impl KafkaPoller {
             Ok(None) => {
                 tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
                 self.quorum = Quorum::ZooKeeper;
-                reported
+                (reported, None)
             }
-            Ok(Some(leader)) => {
-                self.quorum = Quorum::KRaft { leader };
-                leader
+            Ok(Some(q)) => {
+                self.quorum = Quorum::KRaft { leader: q.leader };
+                (q.leader, Some(q))
             }
             Err(e) => {
                 errors.push(perr("quorum", e.to_string()));
                 match self.quorum {
                     // KRaft: the last leader seen, not Metadata's random pick.
-                    Quorum::KRaft { leader } => leader,
-                    _ => reported,
+                    Quorum::KRaft { leader } => (leader, None),
+                    _ => (reported, None),
                 }
             }
         }
@@ -1605,7 +1607,7 @@ impl Poller for KafkaPoller {
             self.cfg.min_insync_replicas,
         );
 
-        let controller = self
+        let (controller, quorum) = self
             .active_controller(meta.controller, &meta.brokers, deadline, &mut errors)
             .await;
         let mut snap = ClusterSnapshot {
@@ -1622,6 +1624,7 @@ impl Poller for KafkaPoller {
             topics,
             groups,
             isr_changes: Vec::new(),
+            quorum,
             sidecar: sidecar_metrics,
             errors,
         };

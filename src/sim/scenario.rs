@@ -239,6 +239,14 @@ pub enum Action {
     SlowFollower { broker: BrokerId, delay: Duration },
     /// The broker's followers fetch normally again.
     RecoverFollower { broker: BrokerId },
+    /// The broker's metadata-quorum voter (combined mode) fetches the
+    /// metadata log `delay` behind the quorum leader.
+    VoterLag { broker: BrokerId, delay: Duration },
+    /// The voter stops fetching the metadata log (its controller process
+    /// hangs), the broker itself serving on.
+    VoterDown { broker: BrokerId },
+    /// The voter fetches normally again.
+    VoterRecover { broker: BrokerId },
     /// Network partition around one broker.
     NetworkPartition {
         broker: BrokerId,
@@ -294,6 +302,7 @@ impl Action {
         Some(match self {
             BrokerDown { broker } | ControlledShutdown { broker } => BrokerUp { broker: *broker },
             SlowFollower { broker, .. } => RecoverFollower { broker: *broker },
+            VoterLag { broker, .. } | VoterDown { broker } => VoterRecover { broker: *broker },
             NetworkPartition { broker, .. } => HealPartition { broker: *broker },
             LogDirFailure { broker } => LogDirRecover { broker: *broker },
             LeaderImbalance { .. } => LeaderRebalance,
@@ -319,6 +328,9 @@ impl Action {
             ControlledShutdown { .. } => "controlled_shutdown",
             SlowFollower { .. } => "slow_follower",
             RecoverFollower { .. } => "recover_follower",
+            VoterLag { .. } => "voter_lag",
+            VoterDown { .. } => "voter_down",
+            VoterRecover { .. } => "voter_recover",
             NetworkPartition { .. } => "network_partition",
             HealPartition { .. } => "heal_partition",
             LogDirFailure { .. } => "log_dir_failure",
@@ -718,6 +730,19 @@ impl Scenario {
                     },
                 },
                 "recover_follower" => Action::RecoverFollower {
+                    broker: need_broker()?,
+                },
+                "voter_lag" => Action::VoterLag {
+                    broker: need_broker()?,
+                    delay: match &e.delay {
+                        Some(d) => parse_duration(origin, line, &f("delay"), d)?,
+                        None => Duration::from_secs(60),
+                    },
+                },
+                "voter_down" => Action::VoterDown {
+                    broker: need_broker()?,
+                },
+                "voter_recover" => Action::VoterRecover {
                     broker: need_broker()?,
                 },
                 "network_partition" => Action::NetworkPartition {

@@ -399,7 +399,7 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         ApiKey::DescribeQuorum if !st.kraft => None,
         ApiKey::DescribeQuorum => {
             let req = DescribeQuorumRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &describe_quorum(&st, &req), version)
+            frame_response(corr, resp_hv, &describe_quorum(&st, &req, version), version)
         }
         ApiKey::ListPartitionReassignments => {
             let req = ListPartitionReassignmentsRequest::decode(&mut frame, version).ok()?;
@@ -1247,8 +1247,13 @@ fn named_controller(st: &ClusterState) -> i32 {
 /// DescribeQuorum of `__cluster_metadata` (KIP-595), forwarded by any broker
 /// to the quorum: the brokers are its voters (combined mode), the active
 /// controller its leader, every live voter caught up to the high watermark.
-fn describe_quorum(st: &ClusterState, req: &DescribeQuorumRequest) -> DescribeQuorumResponse {
-    let hw = st.generation as i64;
+fn describe_quorum(
+    st: &ClusterState,
+    req: &DescribeQuorumRequest,
+    version: i16,
+) -> DescribeQuorumResponse {
+    let hw = st.quorum_high_watermark();
+    let wall = |sim_ms: i64| st.epoch_wall_ms + sim_ms;
     let mut r = DescribeQuorumResponse::default();
     for t in &req.topics {
         let mut td =
@@ -1266,9 +1271,20 @@ fn describe_quorum(st: &ClusterState, req: &DescribeQuorumRequest) -> DescribeQu
                     .brokers
                     .iter()
                     .map(|b| {
-                        describe_quorum_response::ReplicaState::default()
+                        let leader = b.id == st.controller;
+                        let r = describe_quorum_response::ReplicaState::default()
                             .with_replica_id(BrokerId(b.id))
-                            .with_log_end_offset(if b.up { hw } else { -1 })
+                            .with_log_end_offset(if leader { hw } else { b.voter_leo });
+                        if version < 1 {
+                            return r;
+                        }
+                        let at = wall(if leader {
+                            st.now_ms
+                        } else {
+                            b.voter_caught_up_ms
+                        });
+                        r.with_last_fetch_timestamp(at)
+                            .with_last_caught_up_timestamp(at)
                     })
                     .collect();
             }

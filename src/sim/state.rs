@@ -38,6 +38,12 @@ pub(crate) struct Broker {
     pub slow_delay: Option<Duration>,
     pub cut: Option<PartitionMode>,
     pub log_dir_failed: bool,
+    /// Its metadata-quorum voter: fetch delay (`voter_lag`), stopped
+    /// (`voter_down`), log end offset and when it last caught up (sim ms).
+    pub voter_delay_ms: i64,
+    pub voter_stopped: bool,
+    pub voter_leo: i64,
+    pub voter_caught_up_ms: i64,
 }
 
 impl Broker {
@@ -245,6 +251,10 @@ pub(crate) struct ClusterState {
     rng: StdRng,
 }
 
+/// How often the quorum leader appends a no-op record to the metadata log
+/// (`metadata.max.idle.interval.ms`, 500 ms by default).
+const QUORUM_RECORD_MS: i64 = 500;
+
 /// Most (time, produced) samples kept per topic for offsets-by-timestamp.
 const HISTORY_CAP: usize = 1024;
 
@@ -277,6 +287,10 @@ impl ClusterState {
                 up: true,
                 up_since_ms: -ms(spec.broker_catch_up),
                 slow_delay: None,
+                voter_delay_ms: 0,
+                voter_stopped: false,
+                voter_leo: 0,
+                voter_caught_up_ms: 0,
                 cut: None,
                 log_dir_failed: false,
             })
@@ -558,6 +572,16 @@ impl ClusterState {
                 }
             }
         }
+        // Metadata-quorum voters (the brokers, combined mode): a fetching
+        // voter is as far behind as its delay; a stopped one (or a broker
+        // down) keeps its log end offset and last caught-up time.
+        let hw = self.quorum_high_watermark();
+        for b in &mut self.brokers {
+            if b.up && !b.voter_stopped {
+                b.voter_caught_up_ms = now - b.voter_delay_ms;
+                b.voter_leo = b.voter_leo.max(hw - b.voter_delay_ms / QUORUM_RECORD_MS);
+            }
+        }
         let alive: Vec<BrokerId> = info.iter().filter(|i| i.1).map(|i| i.0).collect();
         for t in &mut self.topics {
             for p in &mut t.partitions {
@@ -708,6 +732,13 @@ impl ClusterState {
         self.elect_offline();
     }
 
+    /// The metadata log's high watermark: the quorum leader appends a
+    /// record every [`QUORUM_RECORD_MS`] even when nothing changes (KRaft's
+    /// no-op records), and one per change of the cluster.
+    pub fn quorum_high_watermark(&self) -> i64 {
+        self.now_ms / QUORUM_RECORD_MS + self.generation as i64
+    }
+
     fn next_controller(&self, after: BrokerId) -> BrokerId {
         let n = self.brokers.len();
         let pos = self.brokers.iter().position(|b| b.id == after).unwrap_or(0);
@@ -786,6 +817,22 @@ impl ClusterState {
             Action::RecoverFollower { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.slow_delay = None;
+                }
+            }
+            Action::VoterLag { broker, delay } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_delay_ms = ms(*delay);
+                }
+            }
+            Action::VoterDown { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_stopped = true;
+                }
+            }
+            Action::VoterRecover { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_delay_ms = 0;
+                    b.voter_stopped = false;
                 }
             }
             Action::NetworkPartition { broker, mode } => {
@@ -954,6 +1001,8 @@ impl ClusterState {
                 up: b.up,
                 log_dir_failed: b.log_dir_failed,
                 cut: b.cut,
+                voter_stopped: b.voter_stopped,
+                voter_delay: Duration::from_millis(b.voter_delay_ms.max(0) as u64),
             })
             .collect();
         let topics = self
@@ -1075,6 +1124,10 @@ pub struct BrokerView {
     pub log_dir_failed: bool,
     /// Cut off by a `network_partition`, and how.
     pub cut: Option<PartitionMode>,
+    /// Its metadata-quorum voter is stopped (`voter_down`) or fetches this
+    /// far behind (`voter_lag`).
+    pub voter_stopped: bool,
+    pub voter_delay: Duration,
 }
 
 /// One partition in [`SimState`].

@@ -384,6 +384,31 @@ impl TemplateSummarizer {
                         ],
                     )
                 }
+                FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
+                    let degraded = count(inc, FindingKind::QuorumDegraded) > 0;
+                    let voters = metric(inc, "voters").map(|v| format!(" of {}", fmt_num(v))).unwrap_or_default();
+                    let caught = metric(inc, "caught_up").map(|v| format!(" Only {}{voters} voters are caught up.", fmt_num(v))).unwrap_or_default();
+                    let leader = label(inc, "leader").map(|l| format!(" (leader: {l})")).unwrap_or_default();
+                    (
+                        if degraded {
+                            format!("Metadata quorum degraded in cluster {cluster}: {} not caught up", broker_words(&e.brokers))
+                        } else {
+                            format!("Metadata quorum voter behind in cluster {cluster}: {}", broker_words(&e.brokers))
+                        },
+                        format!("Since {since}, {} of the KRaft metadata quorum{leader} has not caught up with the leader.{caught}", broker_words(&e.brokers)),
+                        if degraded {
+                            "The quorum cannot survive one more controller failure: without a majority no leader can be elected, and topic, partition and ISR changes (including leader elections for failed brokers) stop.".into()
+                        } else {
+                            "The voter would not be a current replica if it had to take over as controller; one more lagging voter can cost the quorum its majority.".into()
+                        },
+                        "The controller process on that node is down, hung (GC, disk) or cut off from the quorum leader, or its disk is too slow for the metadata log.".into(),
+                        vec![
+                            "See each voter's lag: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
+                            "See the leader and epoch: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status".into(),
+                            format!("Check the controller process, its log and disk on {}.", broker_words(&e.brokers)),
+                        ],
+                    )
+                }
                 FindingKind::IsrChurn => (
                     format!("ISR churn in cluster {cluster}"),
                     format!("Replicas{} keep leaving and rejoining the ISR since {since}{}.", if e.brokers.is_empty() { String::new() } else { format!(" on {brokers}") }, topics_phrase(&e)),
