@@ -128,7 +128,11 @@ async fn mock_cluster_walk(direct: bool) {
     assert_eq!(names, vec![TOPIC], "topic filter drops skip-me");
     let topic = s.topics.iter().find(|t| t.name == TOPIC).expect("topic");
     assert_eq!(topic.partitions.len(), 4);
-    assert_eq!(topic.min_insync_replicas, 1, "mock has no DescribeConfigs");
+    assert_eq!(
+        topic.min_isr_source,
+        isrwatch::snapshot::MinIsrSource::Unknown,
+        "mock has no DescribeConfigs: unknown, not guessed"
+    );
     let hw: Vec<Option<i64>> = topic.partitions.iter().map(|p| p.high_watermark).collect();
     assert_eq!(hw, vec![Some(30), Some(20), Some(10), Some(0)]);
     assert!(topic.partitions.iter().all(|p| p.low_watermark == Some(0)));
