@@ -19,12 +19,12 @@
 //! | [`config`] | the TOML configuration, validated without I/O before anything starts |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `soak`, `detect`, `config`, `bench`, `probe`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
-//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests (TLS, SASL PLAIN/SCRAM) |
+//! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, topic configs, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests, the per-broker reachability probe, ListPartitionReassignments and DescribeQuorum (TLS, SASL PLAIN/SCRAM) |
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`]: the closed-world check of a scenario run |
 //! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
 //! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
-//! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules, consumer lag status, anomaly scoring |
+//! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules (brokers down or unreachable, partitions, unclean elections, reassignments, the KRaft quorum), consumer lag status, anomaly scoring |
 //! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead) |
 //! | [`model`] | [`model::Incident`], [`model::NotifyReason`], [`model::Summary`], [`model::Notification`] |
 //! | [`incident`] | the [`incident::Correlator`]: root-cause grouping, lifecycle, flap damping, silences |
