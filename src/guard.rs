@@ -287,6 +287,7 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeGroups => 5,
         ApiKey::DescribeQuorum => 0,
         ApiKey::ListPartitionReassignments => 0,
+        ApiKey::DescribeLogDirs => 2,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -364,6 +365,28 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                         w.tags()
                     })?;
                     w.skip(2)?;
+                    w.tags()
+                })?;
+            }
+            ApiKey::DescribeLogDirs if (1..=4).contains(&v) => {
+                w.skip(4)?;
+                if v >= 3 {
+                    w.skip(2)?;
+                }
+                w.array_of(2 + s + a + t, |w| {
+                    w.skip(2)?;
+                    w.string()?;
+                    w.array_of(s + a + t, |w| {
+                        w.string()?;
+                        w.array_of(21 + t, |w| {
+                            w.skip(21)?;
+                            w.tags()
+                        })?;
+                        w.tags()
+                    })?;
+                    if v >= 4 {
+                        w.skip(16)?;
+                    }
                     w.tags()
                 })?;
             }
@@ -525,6 +548,22 @@ mod tests {
                     ])]),
         ]);
         check(ApiKey::DescribeQuorum, 0..=1, &dq);
+
+        let ld = DescribeLogDirsResponse::default().with_results(vec![
+            describe_log_dirs_response::DescribeLogDirsResult::default()
+                .with_log_dir(s("/var/lib/kafka"))
+                .with_topics(vec![
+                    describe_log_dirs_response::DescribeLogDirsTopic::default()
+                        .with_name(TopicName(s("orders")))
+                        .with_partitions(vec![
+                        describe_log_dirs_response::DescribeLogDirsPartition::default()
+                            .with_partition_index(1)
+                            .with_offset_lag(1234);
+                        2
+                    ]),
+                ]),
+        ]);
+        check(ApiKey::DescribeLogDirs, 1..=4, &ld);
 
         let member = describe_groups_response::DescribedGroupMember::default()
             .with_member_id(s("m-1"))

@@ -169,6 +169,10 @@ pub struct PartitionInfo {
     /// in sync.
     #[serde(default)]
     pub removing_replicas: Vec<BrokerId>,
+    /// Offsets the adding replicas still have to copy (the sum of their
+    /// DescribeLogDirs offset lags), when asked.
+    #[serde(default)]
+    pub reassignment_offsets_left: Option<i64>,
     /// Partition-level metadata error name, e.g. `LEADER_NOT_AVAILABLE`.
     pub error: Option<String>,
     /// Log start offset (earliest), when fetched.

@@ -1314,3 +1314,23 @@ fn a_metadata_quorum_voter_behind_is_quorum_lag_and_degrades_a_three_voter_quoru
     one.voters.truncate(1);
     assert!(s(60, one).findings.is_empty());
 }
+
+#[test]
+fn a_reassignment_eta_comes_from_the_copy_rate_when_the_brokers_tell_it() {
+    let mut ev = eval();
+    let moving = |at: i64, left: i64| {
+        let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+        p.adding_replicas = vec![4];
+        p.removing_replicas = vec![1];
+        p.reassignment_offsets_left = Some(left);
+        snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])])
+    };
+    let e = ev.evaluate(&moving(0, 10_000), t(0));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics["offsets_left"], 10_000.0);
+    assert!(!f[0].metrics.contains_key("eta_seconds"));
+    let e = ev.evaluate(&moving(15, 7_000), t(15));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics["offsets_per_second"], 200.0);
+    assert_eq!(f[0].metrics["eta_seconds"], 35.0);
+}

@@ -375,3 +375,45 @@ async fn a_cluster_that_refuses_describe_configs_gives_counted_errors_and_no_gue
     assert!(t.partitions.iter().all(|p| p.state.at_min_isr));
     sim.shutdown().await;
 }
+
+/// A reassignment seen by the poller: the added replicas are listed
+/// (ListPartitionReassignments), are not under-replication, and what they
+/// have left to copy (DescribeLogDirs offset lag) shrinks as they copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassignment_is_listed_with_the_offsets_left_to_copy() {
+    let text = "[cluster]\nbrokers = 4\n[[cluster.topics]]\nname = \"t\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "move").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    sim.apply(Action::Reassign {
+        topic: "t".into(),
+        partition: None,
+        replicas: vec![2, 3, 4],
+        rate: 2_000.0,
+    });
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let left = |s: &ClusterSnapshot| -> Vec<Option<i64>> {
+        s.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.reassignment_offsets_left)
+            .collect()
+    };
+    let s1 = p.poll(Utc::now()).await;
+    assert!(s1.errors.is_empty(), "{:?}", s1.errors);
+    for part in &s1.topics[0].partitions {
+        assert_eq!(part.adding_replicas, vec![4]);
+        assert_eq!(part.removing_replicas, vec![1]);
+        assert!(part.state.reassigning && !part.state.under_replicated);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let s2 = p.poll(Utc::now()).await;
+    for (a, b) in left(&s1).into_iter().zip(left(&s2)) {
+        let (a, b) = (a.expect("asked"), b.expect("asked"));
+        assert!(a > 0 && b < a, "{a} -> {b}");
+    }
+    sim.shutdown().await;
+}

@@ -565,6 +565,8 @@ fn reassignment_reports_progress_and_when_stuck_says_so() {
         .with_metric("replicas_copying", 3.0)
         .with_metric("partitions_done", 2.0)
         .with_metric("eta_seconds", 600.0)
+        .with_metric("offsets_left", 12_000.0)
+        .with_metric("offsets_per_second", 20.0)
         .with_metric("seconds_without_progress", 1_900.0)
         .with_label("topics", "orders");
         if stuck {
@@ -601,6 +603,10 @@ fn reassignment_reports_progress_and_when_stuck_says_so() {
                 "{txt}"
             );
             assert!(txt.contains("ends in about 10m"), "{txt}");
+            assert!(
+                txt.contains("12000 offsets are left to copy at 20 offsets/s"),
+                "{txt}"
+            );
             assert!(txt.contains("not under-replication"), "{txt}");
         }
     }

@@ -129,6 +129,8 @@ struct ReassignmentProgress {
     /// yet in their ISR.
     partitions: usize,
     pending: usize,
+    /// Offsets the added replicas had left to copy, and when (when known).
+    offsets_left: Option<(Time, i64)>,
     /// The last poll that showed progress (or new work).
     progressed: Time,
 }
@@ -579,14 +581,16 @@ impl RuleEvaluator {
 
     /// Partitions whose replicas an ongoing reassignment changes: one
     /// finding for the cluster, with progress (partitions done since it
-    /// began, added replicas still copying) and an ETA from the pace so
-    /// far; info while it moves, a warning once nothing moved for
+    /// began, added replicas still copying, offsets they have left and the
+    /// copy rate when the brokers tell) and an ETA (from the copy rate, else
+    /// from the pace of partitions done); info while it moves, a warning once nothing moved for
     /// `reassignment_stuck_after`. Added replicas outside the ISR are not
     /// under-replication (see `PartitionInfo::derive`).
     fn reassignment(&mut self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
         let now = snap.taken_at;
         let mut partitions = 0;
         let mut pending = 0;
+        let mut offsets_left: Option<i64> = None;
         let mut brokers = BTreeSet::new();
         let mut topics = BTreeSet::new();
         for (t, p) in snap.partitions() {
@@ -601,6 +605,9 @@ impl RuleEvaluator {
                 .iter()
                 .filter(|r| !p.isr.contains(r))
                 .count();
+            if let Some(left) = p.reassignment_offsets_left {
+                *offsets_left.get_or_insert(0) += left;
+            }
         }
         if partitions == 0 {
             self.reassignment = None;
@@ -611,11 +618,21 @@ impl RuleEvaluator {
             peak: partitions,
             partitions,
             pending,
+            offsets_left: None,
             progressed: now,
         });
-        if partitions != r.partitions || pending != r.pending {
+        // Copy rate (offsets/s) since the previous poll that knew it.
+        let copy_rate = match (r.offsets_left, offsets_left) {
+            (Some((t0, before)), Some(left)) if before > left => {
+                let dt = elapsed(t0, now).as_secs_f64();
+                (dt > 0.0).then(|| (before - left) as f64 / dt)
+            }
+            _ => None,
+        };
+        if partitions != r.partitions || pending != r.pending || copy_rate.is_some() {
             r.progressed = now;
         }
+        r.offsets_left = offsets_left.map(|left| (now, left));
         r.peak = r.peak.max(partitions);
         r.partitions = partitions;
         r.pending = pending;
@@ -640,7 +657,16 @@ impl RuleEvaluator {
             .with_metric("partitions_done", done as f64)
             .with_metric("seconds_without_progress", stalled.as_secs_f64())
             .with_label("topics", topics.into_iter().collect::<Vec<_>>().join(","));
-        if done > 0 && elapsed_s > 0.0 {
+        if let Some(left) = offsets_left {
+            f = f.with_metric("offsets_left", left as f64);
+        }
+        // ETA from the copy rate when the brokers tell what is left, else
+        // from the pace of partitions done.
+        if let (Some(left), Some(rate)) = (offsets_left, copy_rate) {
+            f = f
+                .with_metric("offsets_per_second", rate.round())
+                .with_metric("eta_seconds", (left as f64 / rate).round());
+        } else if done > 0 && elapsed_s > 0.0 {
             f = f.with_metric(
                 "eta_seconds",
                 (partitions as f64 / (done as f64 / elapsed_s)).round(),

@@ -80,6 +80,8 @@ const DESCRIBE_GROUPS: (i16, i16) = (0, 6);
 const DESCRIBE_QUORUM: (i16, i16) = (0, 1);
 /// ListPartitionReassignments (KIP-455, Kafka 2.4+); v0 is all there is.
 const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
+/// DescribeLogDirs: v1 (Kafka 2.0) has each replica's offset lag.
+const DESCRIBE_LOG_DIRS: (i16, i16) = (1, 4);
 
 /// The end of a call's time budget: every request of a call (a call may
 /// send several) shares its `timeout`.
@@ -578,6 +580,52 @@ impl DirectClient {
                 })
                 .collect(),
         ))
+    }
+
+    /// How many offsets each of `partitions`' replicas on `broker` is
+    /// behind (DescribeLogDirs `offset_lag`: for a replica a reassignment
+    /// is adding, what it has left to copy). Replicas the broker does not
+    /// report are absent.
+    pub async fn offset_lags(
+        &self,
+        broker: BrokerId,
+        partitions: &[(String, i32)],
+        timeout: Duration,
+    ) -> Result<Vec<(String, i32, i64)>, AdminError> {
+        const OP: &str = "DescribeLogDirs";
+        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+        for (t, p) in partitions {
+            by_topic.entry(t.as_str()).or_default().push(*p);
+        }
+        let req = DescribeLogDirsRequest::default().with_topics(Some(
+            by_topic
+                .into_iter()
+                .map(|(t, ps)| {
+                    describe_log_dirs_request::DescribableLogDirTopic::default()
+                        .with_topic(TopicName(s(t)))
+                        .with_partitions(ps)
+                })
+                .collect(),
+        ));
+        let resp: DescribeLogDirsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeLogDirs,
+                DESCRIBE_LOG_DIRS,
+                &req,
+                Budget::after(timeout),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for dir in resp.results.iter().filter(|d| d.error_code == 0) {
+            for t in &dir.topics {
+                for p in t.partitions.iter().filter(|p| !p.is_future_key) {
+                    out.push((t.name.to_string(), p.partition_index, p.offset_lag.max(0)));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// ListOffsets for partitions all led by `broker`, in requests of

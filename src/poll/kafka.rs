@@ -380,6 +380,60 @@ impl KafkaPoller {
         }
     }
 
+    /// For partitions being reassigned: asks each broker a replica is being
+    /// added to what it has left to copy (DescribeLogDirs), one request per
+    /// broker, concurrently. Nothing is asked when nothing moves.
+    async fn offsets_left(
+        &self,
+        topics: &mut [TopicInfo],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) {
+        let Some(d) = self.direct.as_ref() else {
+            return;
+        };
+        let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
+        for t in topics.iter() {
+            for p in &t.partitions {
+                for b in &p.adding_replicas {
+                    by_broker
+                        .entry(*b)
+                        .or_default()
+                        .push((t.name.clone(), p.partition));
+                }
+            }
+        }
+        if by_broker.is_empty() {
+            return;
+        }
+        let timeout = self.request_timeout(deadline);
+        let answers = futures::future::join_all(
+            by_broker
+                .iter()
+                .map(|(b, parts)| async move { (*b, d.offset_lags(*b, parts, timeout).await) }),
+        )
+        .await;
+        for (b, r) in answers {
+            match r {
+                Ok(lags) => {
+                    for (topic, partition, lag) in lags {
+                        let Ok(ti) = topics.binary_search_by(|t| t.name.as_str().cmp(&topic))
+                        else {
+                            continue;
+                        };
+                        let parts = &mut topics[ti].partitions;
+                        if let Ok(pi) = parts.binary_search_by_key(&partition, |p| p.partition) {
+                            if parts[pi].adding_replicas.contains(&b) {
+                                *parts[pi].reassignment_offsets_left.get_or_insert(0) += lag;
+                            }
+                        }
+                    }
+                }
+                Err(e) => errors.push(broker_error("reassignments", b, e)),
+            }
+        }
+    }
+
     fn request_timeout(&self, deadline: Instant) -> Duration {
         self.cfg
             .request_timeout
@@ -1547,6 +1601,7 @@ impl Poller for KafkaPoller {
             // Not offered by the brokers, or no direct client: unknown.
             Some(Ok(None)) | None => {}
         }
+        self.offsets_left(&mut topics, deadline, &mut errors).await;
         let brokers_probed = probed.is_some();
         let mut unreachable_brokers = Vec::new();
         for (b, r) in probed.into_iter().flatten() {

@@ -1361,7 +1361,14 @@ fn describe_log_dirs(
             }
             let size = (t.end_offset(p) - p.log_start).max(0) * t.message_bytes as i64;
             used += size;
-            let lag = if p.leader == broker || p.leader < 0 {
+            let copying = p
+                .reassignment
+                .as_ref()
+                .filter(|r| r.adding.contains(&broker) && st.now_ms < r.copied_at_ms);
+            let lag = if let Some(r) = copying {
+                // An added replica still copying the log: what is left.
+                ((r.copied_at_ms - st.now_ms) as f64 / 1000.0 * r.copy_rate) as i64
+            } else if p.leader == broker || p.leader < 0 {
                 0
             } else {
                 let behind_ms = (st.now_ms - p.last_caught_up[k]).max(0) as f64;

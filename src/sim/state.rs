@@ -84,6 +84,8 @@ pub(crate) struct Reassignment {
     pub removing: Vec<BrokerId>,
     /// When the adding replicas have copied the log and fetch like others.
     pub copied_at_ms: i64,
+    /// Messages per second they copy.
+    pub copy_rate: f64,
 }
 
 impl Partition {
@@ -973,6 +975,7 @@ impl ClusterState {
                             adding,
                             removing,
                             copied_at_ms: now + copy_ms,
+                            copy_rate: *rate,
                         });
                     }
                 }

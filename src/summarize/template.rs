@@ -353,6 +353,14 @@ impl TemplateSummarizer {
                         .map(|s| format!(" At the pace so far it ends in about {}.", duration_words(s as i64)))
                         .unwrap_or_default();
                     let stalled = metric(inc, "seconds_without_progress").unwrap_or(0.0);
+                    let left = metric(inc, "offsets_left")
+                        .map(|v| {
+                            let rate = metric(inc, "offsets_per_second")
+                                .map(|r| format!(" at {} offsets/s", fmt_num(r)))
+                                .unwrap_or_default();
+                            format!(" {} offsets are left to copy{rate}.", fmt_num(v))
+                        })
+                        .unwrap_or_default();
                     (
                         if stuck {
                             format!("Partition reassignment stuck in cluster {cluster}: {} without progress for {}", plural(n as usize, "partition", "partitions"), duration_words(stalled as i64))
@@ -360,7 +368,7 @@ impl TemplateSummarizer {
                             format!("Partition reassignment in cluster {cluster}: {} moving", plural(n as usize, "partition", "partitions"))
                         },
                         format!(
-                            "Since {since}, partitions{} are being reassigned{}: {} still moving, {} done, {} added {} still copying the log.{eta}",
+                            "Since {since}, partitions{} are being reassigned{}: {} still moving, {} done, {} added {} still copying the log.{left}{eta}",
                             topics_phrase(&e),
                             if e.brokers.is_empty() { String::new() } else { format!(" (brokers {})", broker_list) },
                             fmt_num(n), fmt_num(done), fmt_num(copying),
