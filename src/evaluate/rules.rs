@@ -509,7 +509,12 @@ impl RuleEvaluator {
                                     .filter(|_| truncated.is_none() && p.high_watermark.is_none()),
                             },
                         );
-                    } else if let Some(e) = self.unclean.get_mut(&(t.name.clone(), p.partition)) {
+                    } else if let Some(e) = (!self.unclean.is_empty())
+                        .then(|| self.unclean.get_mut(&(t.name.clone(), p.partition)))
+                        .flatten()
+                    {
+                        // (The key is built only while an election is held:
+                        // not for every partition of every poll.)
                         // The new leader's offsets, first fetched after its election.
                         if let (Some(old), Some(new)) = (e.awaiting, p.high_watermark) {
                             e.awaiting = None;

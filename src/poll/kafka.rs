@@ -417,14 +417,9 @@ impl KafkaPoller {
             match r {
                 Ok(lags) => {
                     for (topic, partition, lag) in lags {
-                        let Ok(ti) = topics.binary_search_by(|t| t.name.as_str().cmp(&topic))
-                        else {
-                            continue;
-                        };
-                        let parts = &mut topics[ti].partitions;
-                        if let Ok(pi) = parts.binary_search_by_key(&partition, |p| p.partition) {
-                            if parts[pi].adding_replicas.contains(&b) {
-                                *parts[pi].reassignment_offsets_left.get_or_insert(0) += lag;
+                        if let Some(p) = partition_mut(topics, &topic, partition) {
+                            if p.adding_replicas.contains(&b) {
+                                *p.reassignment_offsets_left.get_or_insert(0) += lag;
                             }
                         }
                     }
@@ -1401,6 +1396,23 @@ pub(crate) fn missing_brokers(
     missing.into_iter().collect()
 }
 
+/// Partition `partition` of `topic` in a topic list sorted by name (each
+/// topic's partitions sorted by id).
+fn partition_mut<'a>(
+    topics: &'a mut [TopicInfo],
+    topic: &str,
+    partition: i32,
+) -> Option<&'a mut PartitionInfo> {
+    let ti = topics
+        .binary_search_by(|t| t.name.as_str().cmp(topic))
+        .ok()?;
+    let parts = &mut topics[ti].partitions;
+    let pi = parts
+        .binary_search_by_key(&partition, |p| p.partition)
+        .ok()?;
+    Some(&mut parts[pi])
+}
+
 /// Sets each topic's effective `min.insync.replicas` (topic value, else
 /// broker default, else the configured `fallback`, else unknown: never a
 /// guess) and `unclean.leader.election.enable`, and derives every
@@ -1587,13 +1599,9 @@ impl Poller for KafkaPoller {
         match reassigning {
             Some(Ok(Some(list))) => {
                 for r in list {
-                    let Ok(ti) = topics.binary_search_by(|t| t.name.as_str().cmp(&r.topic)) else {
-                        continue;
-                    };
-                    let parts = &mut topics[ti].partitions;
-                    if let Ok(pi) = parts.binary_search_by_key(&r.partition, |p| p.partition) {
-                        parts[pi].adding_replicas = r.adding;
-                        parts[pi].removing_replicas = r.removing;
+                    if let Some(p) = partition_mut(&mut topics, &r.topic, r.partition) {
+                        p.adding_replicas = r.adding;
+                        p.removing_replicas = r.removing;
                     }
                 }
             }
