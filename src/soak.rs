@@ -13,10 +13,12 @@
 //! 15 s poll interval (5,760 polls) take a minute or two.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::{ClusterConfig, Config};
-use crate::evaluate::{Evaluator as _, RuleEvaluator};
+use crate::evaluate::{Evaluator as _, RuleEvaluator, SeriesScorer};
+use crate::finding::AnomalyScore;
 use crate::incident::{Correlator as _, IncidentManager, Silences};
 use crate::model::{Incident, NotifyReason};
 use crate::poll::Poller as _;
@@ -39,6 +41,38 @@ pub struct SoakReport {
     pub notified: Vec<Notified>,
     /// The incident manager's incidents at the end.
     pub open: Vec<Incident>,
+    /// Every value the detector scored, by series, when asked for
+    /// ([`run_recording`]): the raw material of the labelled Kafka series.
+    pub recorded: BTreeMap<String, Vec<(i64, f64)>>,
+}
+
+/// Every (time, value) the evaluator gives the detector, by series.
+type Recorded = Arc<Mutex<BTreeMap<String, Vec<(i64, f64)>>>>;
+
+/// A [`SeriesScorer`] that scores with `inner` and keeps what it was given.
+struct Recorder {
+    inner: Box<dyn SeriesScorer>,
+    seen: Recorded,
+}
+
+impl SeriesScorer for Recorder {
+    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+        if let Ok(mut seen) = self.seen.lock() {
+            match seen.get_mut(series) {
+                Some(v) => v.push((t, value)),
+                None => {
+                    seen.insert(series.to_string(), vec![(t, value)]);
+                }
+            }
+        }
+        self.inner.score(series, t, value)
+    }
+    fn threshold(&self) -> f64 {
+        self.inner.threshold()
+    }
+    fn forget(&mut self, series: &str) {
+        self.inner.forget(series)
+    }
 }
 
 impl SoakReport {
@@ -121,6 +155,25 @@ pub async fn run(
     config: &Config,
     duration: Duration,
 ) -> anyhow::Result<SoakReport> {
+    run_inner(scenario, config, duration, None).await
+}
+
+/// [`run`], also keeping every value the detector scored
+/// ([`SoakReport::recorded`]).
+pub async fn run_recording(
+    scenario: Scenario,
+    config: &Config,
+    duration: Duration,
+) -> anyhow::Result<SoakReport> {
+    run_inner(scenario, config, duration, Some(Recorded::default())).await
+}
+
+async fn run_inner(
+    scenario: Scenario,
+    config: &Config,
+    duration: Duration,
+    record: Option<Recorded>,
+) -> anyhow::Result<SoakReport> {
     let name = "soak".to_string();
     let sim = Simulator::start_paused(scenario)
         .await
@@ -134,11 +187,15 @@ pub async fn run(
     cluster.bootstrap = sim.bootstrap().split(',').map(String::from).collect();
     let interval = cluster.poll_interval.0.max(Duration::from_millis(100));
     let mut poller = crate::poll::KafkaPoller::new(&cluster).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut evaluator = RuleEvaluator::new(
-        &name,
-        &config.rules,
-        crate::daemon::build::scorer_for(config),
-    );
+    let scorer = crate::daemon::build::scorer_for(config);
+    let scorer: Box<dyn SeriesScorer> = match &record {
+        Some(seen) => Box::new(Recorder {
+            inner: scorer,
+            seen: seen.clone(),
+        }),
+        None => scorer,
+    };
+    let mut evaluator = RuleEvaluator::new(&name, &config.rules, scorer);
     let mut manager = IncidentManager::new(&config.incidents, Silences::new());
     let start = sim.started_at();
 
@@ -151,6 +208,7 @@ pub async fn run(
         series: 0,
         notified: Vec::new(),
         open: Vec::new(),
+        recorded: BTreeMap::new(),
     };
     while sim.elapsed() + interval <= duration {
         sim.advance(interval);
@@ -187,6 +245,10 @@ pub async fn run(
     report.simulated = sim.elapsed();
     report.wall = wall.elapsed();
     report.open = manager.incidents();
+    drop(evaluator);
+    if let Some(seen) = record {
+        report.recorded = std::mem::take(&mut *seen.lock().unwrap_or_else(|e| e.into_inner()));
+    }
     sim.shutdown().await;
     Ok(report)
 }

@@ -10,6 +10,44 @@ use crate::cli::{BenchArgs, BenchKind};
 /// `isrwatch bench ...`: runs one benchmark and prints its table (or JSON).
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
+        BenchKind::Nab if args.cv.is_some() => {
+            let dir = args.nab_dir.clone();
+            let k = args.cv.unwrap_or(5);
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let corpus = crate::detect::nab::NabCorpus::load(&dir)?;
+                Ok(crate::detect::nab::cross_validate(
+                    &corpus,
+                    &crate::detect::nab::cv_candidates(),
+                    k,
+                ))
+            })
+            .await??;
+            print_report(&report, args.json)
+        }
+        BenchKind::KafkaSeries => {
+            let set = args.set.clone();
+            let raw = args.build_from.clone();
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                if let Some(raw) = raw {
+                    let files = crate::detect::kafka_set::build(
+                        &raw,
+                        crate::detect::kafka_set::SHIPPED_PER_FAMILY,
+                        crate::detect::kafka_set::SHIPPED_POINTS,
+                        42,
+                    )?;
+                    crate::detect::kafka_set::write_set(&set, &files)?;
+                }
+                let cfg = crate::detect::DetectorConfig::default();
+                crate::detect::kafka_set::measure(
+                    &set,
+                    &cfg.params(),
+                    cfg.relative_margin,
+                    cfg.alert_threshold,
+                )
+            })
+            .await??;
+            print_report(&report, args.json)
+        }
         BenchKind::Nab => {
             let dir = args.nab_dir.clone();
             let report = tokio::task::spawn_blocking(move || {

@@ -193,6 +193,11 @@ pub struct SoakArgs {
     /// simulator's). Default: the shipped defaults.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Also write every series the detector scored to DIR, one
+    /// `timestamp,value` CSV per series (the raw material of
+    /// `isrwatch bench kafka-series`).
+    #[arg(long, value_name = "DIR")]
+    pub record_series: Option<PathBuf>,
 }
 
 /// `isrwatch detect`.
@@ -256,6 +261,19 @@ pub struct BenchArgs {
     /// Where the NAB split lives (`nab`).
     #[arg(long, value_name = "DIR", default_value = "../shared/nab")]
     pub nab_dir: std::path::PathBuf,
+    /// Cross-validate over K folds of the split (`nab`): the detector's
+    /// knobs and threshold are chosen on K-1 folds and scored on the one
+    /// left out, for each fold.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// The labelled Kafka series (`kafka-series`).
+    #[arg(long, value_name = "DIR", default_value = "tests/detector/kafka")]
+    pub set: std::path::PathBuf,
+    /// Build the labelled set into `--set` first, from the `soak
+    /// --record-series` outputs under RAW (one directory per shape)
+    /// (`kafka-series`).
+    #[arg(long, value_name = "RAW")]
+    pub build_from: Option<std::path::PathBuf>,
 }
 
 /// The benchmarks.
@@ -269,6 +287,9 @@ pub enum BenchKind {
     Latency,
     /// Detector throughput and memory per series.
     Detector,
+    /// The detector on labelled Kafka series recorded from the simulator:
+    /// false alarms per series-day on healthy ones, injected faults found.
+    KafkaSeries,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

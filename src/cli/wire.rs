@@ -250,7 +250,14 @@ pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<()> {
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    let report = crate::soak::run(scenario, &config, args.duration).await?;
+    let report = match &args.record_series {
+        None => crate::soak::run(scenario, &config, args.duration).await?,
+        Some(_) => crate::soak::run_recording(scenario, &config, args.duration).await?,
+    };
     print!("{}", report.render(&name));
+    if let Some(dir) = &args.record_series {
+        let written = crate::detect::write_series_dir(dir, &report.recorded)?;
+        println!("wrote {written} series to {}", dir.display());
+    }
     Ok(())
 }

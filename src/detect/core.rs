@@ -52,6 +52,22 @@ pub struct Params {
     /// The daily profile replaces the fast baseline only when its recent
     /// error is below this fraction of the fast baseline's.
     pub season_advantage: f64,
+    /// Novelty waits until the series has been watched this long, in
+    /// seconds (a day): before one full daily cycle, the morning rise sets
+    /// a new high every few minutes, and the range seen means little.
+    pub novelty_after_secs: i64,
+    /// Novelty margin as a fraction of the largest magnitude seen, added
+    /// to the range margin. For series with a natural zero (counts, rates,
+    /// lag, shares): "half again the largest lag ever seen" means the same
+    /// on every topic, where a fraction of the range does not on a
+    /// heavy-tailed series whose peaks creep up day after day. 0 for
+    /// series without one (NAB's temperatures).
+    pub novelty_rel: f64,
+    /// Smallest departure, in the series' own units, that can score: a
+    /// series can sit at exactly 0 for hours, and against that any
+    /// movement is infinitely many noise scales, yet 100 messages of lag
+    /// are not news. 0: no minimum.
+    pub min_effect: f64,
 }
 
 impl Default for Params {
@@ -71,6 +87,9 @@ impl Default for Params {
             smooth_novelty_margin: 0.02,
             smooth_alpha: 0.05,
             season_advantage: 0.5,
+            novelty_after_secs: DAY_SECS,
+            novelty_rel: 0.0,
+            min_effect: 0.0,
         }
     }
 }
@@ -114,6 +133,8 @@ pub struct Core {
     smooth_min: f64,
     smooth_max: f64,
     unusual_since: Option<i64>,
+    /// Time of the first point.
+    first_t: i64,
     hist_now: ZHist,
     hist_avg: ZHist,
 }
@@ -216,6 +237,7 @@ impl Core {
             smooth_min: 0.0,
             smooth_max: 0.0,
             unusual_since: None,
+            first_t: 0,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
         }
@@ -252,6 +274,7 @@ impl Core {
         }
         if self.n == 0 {
             self.n = 1;
+            self.first_t = t;
             self.min = x;
             self.max = x;
             self.mean = x;
@@ -309,14 +332,18 @@ impl Core {
         // Novelty: beyond every value seen so far, by a margin of the range.
         let range = self.max - self.min;
         let beyond = if x > self.max {
-            (x - self.max) / range.max(floor)
+            x - self.max
         } else if x < self.min {
-            (self.min - x) / range.max(floor)
+            self.min - x
         } else {
             0.0
         };
-        let novelty = if self.n > NOVELTY_WARMUP_POINTS {
-            beyond / (beyond + p.novelty_margin)
+        let margin = p.novelty_margin * range.max(floor)
+            + p.novelty_rel * self.max.abs().max(self.min.abs());
+        let novelty_ready =
+            self.n > NOVELTY_WARMUP_POINTS && t - self.first_t >= p.novelty_after_secs;
+        let novelty = if novelty_ready {
+            beyond / (beyond + margin)
         } else {
             0.0
         };
@@ -325,19 +352,30 @@ impl Core {
         let m_next = self.smooth + p.smooth_alpha * (x - self.smooth);
         let m_range = self.smooth_max - self.smooth_min;
         let m_beyond = if m_next > self.smooth_max {
-            (m_next - self.smooth_max) / m_range.max(floor)
+            m_next - self.smooth_max
         } else if m_next < self.smooth_min {
-            (self.smooth_min - m_next) / m_range.max(floor)
+            self.smooth_min - m_next
         } else {
             0.0
         };
-        let m_novelty = if self.n > NOVELTY_WARMUP_POINTS && p.smooth_novelty_margin > 0.0 {
-            m_beyond / (m_beyond + p.smooth_novelty_margin)
+        let m_margin = p.smooth_novelty_margin * m_range.max(floor)
+            + p.novelty_rel * self.smooth_max.abs().max(self.smooth_min.abs());
+        let m_novelty = if novelty_ready && p.smooth_novelty_margin > 0.0 {
+            m_beyond / (m_beyond + m_margin)
         } else {
             0.0
         };
         let novelty = novelty.max(m_novelty);
         let mut score = rarity.max(clamp01(novelty));
+        // Unusual, but smaller than the smallest departure that means
+        // something: not scored, and not learnt as a new extreme either,
+        // so a fault that grows (a stalled consumer's lag) is judged from
+        // where it started once it is large enough to matter.
+        let mut below_effect = false;
+        if (x - centre).abs().max(beyond).max(m_beyond) < p.min_effect {
+            below_effect = score >= p.alert_threshold;
+            score = 0.0;
+        }
         if self.n < WARMUP_POINTS {
             // Too little history to call anything unusual.
             score = 0.0;
@@ -369,11 +407,13 @@ impl Core {
             self.hist_avg.add(bin_avg, p.hist_decay);
         }
         self.n += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
         self.smooth = m_next;
-        self.smooth_min = self.smooth_min.min(m_next);
-        self.smooth_max = self.smooth_max.max(m_next);
+        if !below_effect {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+            self.smooth_min = self.smooth_min.min(m_next);
+            self.smooth_max = self.smooth_max.max(m_next);
+        }
         self.err_fast += p.error_alpha * (z_fast.min(10.0) - self.err_fast);
         if season_ready {
             self.err_season += p.error_alpha * (z_season.min(10.0) - self.err_season);

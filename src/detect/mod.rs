@@ -19,9 +19,13 @@
 mod bench;
 pub mod core;
 mod csv;
+pub mod family;
+pub mod kafka_set;
+pub mod nab;
 
 pub use bench::{bench_nab, bench_throughput, NabReport, ThroughputReport};
 pub use csv::{parse_timestamp, run_detect_csv};
+pub use kafka_set::write_series_dir;
 
 use crate::config::Problems;
 use crate::finding::AnomalyScore;
@@ -69,6 +73,17 @@ pub struct DetectorConfig {
     /// Forgetting rate of the per-series history of z values, in (0, 0.5)
     /// (default `0.0005`: a memory of about 2,000 points).
     pub history_decay: f64,
+    /// How long a series is watched before a value beyond every one seen
+    /// counts as novel (default `24h`: one daily cycle; before it, the
+    /// morning rise sets a new high every few minutes). Rarity scores from
+    /// the 30th point regardless.
+    pub novelty_after: crate::config::Dur,
+    /// For the daemon's series (counts, rates, lag, shares: all with a
+    /// natural zero), a new extreme must also clear this fraction of the
+    /// largest value seen (default `0.5`: half again the largest lag ever
+    /// seen). `0` turns it off. Not used by `isrwatch detect` and the NAB
+    /// benchmark, whose series have no natural zero.
+    pub relative_margin: f64,
 }
 
 impl Default for DetectorConfig {
@@ -88,6 +103,8 @@ impl Default for DetectorConfig {
             min_z: p.min_z,
             cooldown_points: p.cooldown_points,
             history_decay: p.hist_decay,
+            novelty_after: crate::config::Dur::secs(p.novelty_after_secs.max(0) as u64),
+            relative_margin: 0.5,
         }
     }
 }
@@ -139,6 +156,12 @@ impl DetectorConfig {
                 );
             }
         }
+        if !(self.relative_margin.is_finite() && self.relative_margin >= 0.0) {
+            problems.push(
+                format!("{path}.relative_margin"),
+                format!("expected a number >= 0, found {}", self.relative_margin),
+            );
+        }
         if !(self.min_z.is_finite() && self.min_z >= 0.0) {
             problems.push(
                 format!("{path}.min_z"),
@@ -147,7 +170,8 @@ impl DetectorConfig {
         }
     }
 
-    fn params(&self) -> core::Params {
+    /// The detector's knobs as [`core::Params`].
+    pub fn params(&self) -> core::Params {
         core::Params {
             fast_alpha: self.fast_alpha,
             scale_alpha: self.scale_alpha,
@@ -161,6 +185,7 @@ impl DetectorConfig {
             cooldown_points: self.cooldown_points,
             hist_decay: self.history_decay,
             alert_threshold: self.alert_threshold,
+            novelty_after_secs: i64::try_from(self.novelty_after.0.as_secs()).unwrap_or(i64::MAX),
             ..core::Params::default()
         }
     }
@@ -196,6 +221,19 @@ impl Detector {
     pub fn new(cfg: &DetectorConfig) -> Self {
         Detector {
             core: core::Core::new(cfg.params()),
+        }
+    }
+
+    /// The detector of one of the daemon's series (`group_lag{group="x"}`,
+    /// ...): [`Detector::new`] with its family's minimum effect and the
+    /// relative novelty margin (see [`family`]).
+    pub fn for_series(cfg: &DetectorConfig, series: &str) -> Self {
+        Detector {
+            core: core::Core::new(family::for_series(
+                &cfg.params(),
+                cfg.relative_margin,
+                series,
+            )),
         }
     }
 
@@ -313,7 +351,7 @@ impl crate::evaluate::SeriesScorer for DetectorScorer {
             None => self
                 .series
                 .entry(series.to_string())
-                .or_insert_with(|| Detector::new(&self.cfg)),
+                .or_insert_with(|| Detector::for_series(&self.cfg, series)),
         };
         let score = det.observe(t, value);
         Some(explain(series, value, &score, t))
@@ -382,6 +420,126 @@ mod tests {
         assert!(text.contains("anomaly.fast_alpha"), "{text}");
         assert!(text.contains("anomaly.alert_threshold"), "{text}");
         assert!(text.contains("anomaly.novelty_margin"), "{text}");
+    }
+
+    /// Healthy noise around a level, one point every `step` seconds.
+    fn noisy(n: usize, level: f64, amp: f64) -> Vec<f64> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                level + amp * ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_young_series_rising_to_new_highs_is_not_novel() {
+        // The morning rise of a series watched for less than a day: every
+        // hour a new high, a little above the last, within its noise.
+        let cfg = DetectorConfig::default();
+        let mut det = Detector::for_series(&cfg, "produce_rate{topic=\"t\"}");
+        let xs: Vec<f64> = noisy(2000, 100.0, 10.0)
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| x + i as f64 * 0.1)
+            .collect();
+        let scores: Vec<Score> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| det.observe(15 * i as i64, *x))
+            .collect();
+        assert!(scores.iter().all(|s| s.novelty == 0.0));
+        assert!(scores.iter().all(|s| s.score < cfg.alert_threshold));
+        // The same rise on a series watched for a day is novel.
+        let mut old = Detector::new(&DetectorConfig {
+            novelty_after: crate::config::Dur::secs(0),
+            ..cfg.clone()
+        });
+        let alarms = xs
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| old.observe(15 * *i as i64, **x).score >= cfg.alert_threshold)
+            .count();
+        assert!(alarms > 0);
+    }
+
+    #[test]
+    fn movement_below_the_minimum_effect_is_not_news_but_a_growing_stall_is() {
+        // A consumer that keeps up: lag exactly 0 for hours, then a few
+        // messages, then a stall (lag grows by 60 per poll).
+        let cfg = DetectorConfig::default();
+        let series = crate::evaluate::scorer::group_lag_series("billing");
+        let mut det = Detector::for_series(&cfg, &series);
+        let mut t = 0;
+        let mut step = |det: &mut Detector, x: f64| {
+            t += 15;
+            det.observe(t, x)
+        };
+        for _ in 0..7000 {
+            assert_eq!(step(&mut det, 0.0).score, 0.0);
+        }
+        for x in [3.0, 40.0, 120.0, 0.0] {
+            assert!(step(&mut det, x).score < cfg.alert_threshold, "{x}");
+        }
+        // The stall: below 500 messages nothing scores, and nothing of it
+        // is learnt as normal, so it alarms once it is large enough.
+        let mut first = None;
+        for k in 1..40 {
+            let s = step(&mut det, 60.0 * k as f64);
+            if s.score >= cfg.alert_threshold && first.is_none() {
+                first = Some(60 * k);
+            }
+        }
+        let first = first.expect("the stall alarms");
+        assert!((500..=700).contains(&first), "alarmed at lag {first}");
+        // Without a minimum effect (NAB's setting) the first 3 messages
+        // after hours at 0 would have alarmed.
+        let mut raw = Detector::new(&cfg);
+        let mut t = 0;
+        for _ in 0..7000 {
+            t += 15;
+            raw.observe(t, 0.0);
+        }
+        assert!(raw.observe(t + 15, 3.0).score >= cfg.alert_threshold);
+    }
+
+    #[test]
+    fn heavy_tailed_peaks_creeping_up_are_not_novel_for_the_daemon() {
+        // A lag that rises and falls with the daily peak of traffic, each
+        // day a tenth higher: a range margin alone calls each new peak
+        // novel, half again the largest value seen does not.
+        fn alarms_after_day_one(mut det: Detector, threshold: f64) -> usize {
+            // Noise in proportion to the lag (a consumer's lag is bursty).
+            let base = noisy(4 * 5760, 1.0, 0.8);
+            let mut alarms = 0;
+            for (i, x) in base.iter().enumerate() {
+                let day = i / 5760;
+                let from_peak = (i % 5760) as f64 - 4000.0;
+                let peak =
+                    10_000.0 * 1.1f64.powi(day as i32) * (-(from_peak / 120.0).powi(2)).exp();
+                let s = det.observe(15 * i as i64, x * (300.0 + peak));
+                if day >= 1 && s.score >= threshold {
+                    alarms += 1;
+                }
+            }
+            alarms
+        }
+        let cfg = DetectorConfig::default();
+        let series = crate::evaluate::scorer::group_lag_series("g");
+        assert_eq!(
+            alarms_after_day_one(Detector::for_series(&cfg, &series), cfg.alert_threshold),
+            0
+        );
+        let plain = DetectorConfig {
+            relative_margin: 0.0,
+            ..cfg.clone()
+        };
+        assert!(
+            alarms_after_day_one(Detector::for_series(&plain, &series), cfg.alert_threshold) > 0
+        );
     }
 
     #[test]

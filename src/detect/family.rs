@@ -1,0 +1,120 @@
+//! Series families: what kind of quantity each series the daemon scores
+//! measures, and what that means for the detector.
+//!
+//! Every series isrwatch scores is a count, a rate or a share, with a
+//! natural zero and units an operator reads (messages, messages per
+//! second, partitions). Two of the detector's settings follow from that:
+//! a minimum effect in those units ([`Family::min_effect`]), and a novelty
+//! margin relative to the largest value seen (`[anomaly] relative_margin`).
+
+/// What kind of quantity a series measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    ProduceRate,
+    GroupLag,
+    GroupLagGrowth,
+    LeaderShare,
+    PartitionCount,
+    Other,
+}
+
+impl Family {
+    /// The smallest departure that means something in this family's units
+    /// (the detector's `min_effect`). A series can sit at exactly 0 for
+    /// hours (the lag of a consumer that keeps up, the under-replicated
+    /// count); against that, any movement is infinitely many noise scales,
+    /// yet 100 messages of lag or one message per second are not news.
+    pub fn min_effect(self) -> f64 {
+        match self {
+            // Messages behind: a few seconds of a busy topic.
+            Family::GroupLag => 500.0,
+            // Messages per second the lag grows by: that lag over 10 s.
+            Family::GroupLagGrowth => 50.0,
+            // Messages per second produced.
+            Family::ProduceRate => 1.0,
+            // Share of all leaders: one leader in twenty.
+            Family::LeaderShare => 0.05,
+            // Partitions.
+            Family::PartitionCount => 1.0,
+            // Poll seconds, ISR shrinks per poll.
+            Family::Other => 0.5,
+        }
+    }
+
+    /// The family of a series name (`group_lag{group="x"}`) or of a file
+    /// name made from one (`group_lag-group-x.csv`).
+    pub fn of(file: &str) -> Family {
+        if file.starts_with("produce_rate") {
+            Family::ProduceRate
+        } else if file.starts_with("group_lag_growth") {
+            Family::GroupLagGrowth
+        } else if file.starts_with("group_lag") {
+            Family::GroupLag
+        } else if file.starts_with("leader_share") {
+            Family::LeaderShare
+        } else if file.starts_with("under_")
+            || file.starts_with("offline_")
+            || file.starts_with("isr_shrinks")
+        {
+            Family::PartitionCount
+        } else {
+            Family::Other
+        }
+    }
+}
+
+/// `base` with the minimum effect of `series`' family and the relative
+/// novelty margin `relative_margin`: what the daemon's scorer runs for that
+/// series. Every series isrwatch scores is a count, a rate or a share, with
+/// a natural zero, so "half again the largest value seen" means the same
+/// on a topic of 10 messages/s and one of 10,000.
+pub fn for_series(
+    base: &super::core::Params,
+    relative_margin: f64,
+    series: &str,
+) -> super::core::Params {
+    super::core::Params {
+        min_effect: Family::of(series).min_effect(),
+        novelty_rel: relative_margin,
+        ..*base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::scorer;
+
+    #[test]
+    fn every_series_the_daemon_scores_has_its_family() {
+        assert_eq!(Family::of(&scorer::group_lag_series("g")), Family::GroupLag);
+        assert_eq!(
+            Family::of(&scorer::group_lag_growth_series("g")),
+            Family::GroupLagGrowth
+        );
+        assert_eq!(
+            Family::of(&scorer::produce_rate_series("t")),
+            Family::ProduceRate
+        );
+        assert_eq!(
+            Family::of(&scorer::leader_share_series(1)),
+            Family::LeaderShare
+        );
+        for s in [
+            scorer::UNDER_REPLICATED,
+            scorer::UNDER_MIN_ISR,
+            scorer::OFFLINE,
+            scorer::ISR_SHRINKS,
+        ] {
+            assert_eq!(Family::of(s), Family::PartitionCount, "{s}");
+        }
+        assert_eq!(Family::of(scorer::POLL_DURATION), Family::Other);
+        // File names made from series names keep their family.
+        assert_eq!(
+            Family::of(&crate::detect::kafka_set::file_name(
+                &scorer::group_lag_series("g")
+            )),
+            Family::GroupLag
+        );
+    }
+}
