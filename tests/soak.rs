@@ -102,13 +102,15 @@ async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_d
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn healthy_cluster_shapes_raise_nothing_from_the_rules_for_hours() {
+async fn healthy_cluster_shapes_notify_nothing_for_hours() {
     let hours = |h: u64| Duration::from_secs(h * 3600);
     let mut runs = tokio::task::JoinSet::new();
     for path in tomls("tests/soak") {
         let name = stem(&path);
         let span = match name.as_str() {
-            "small_quiet" => hours(6),
+            // Past the first day, when novelty wakes up (the 24 h form of
+            // every shape is a benchmark: docs/benchmarks.md).
+            "small_quiet" => hours(30),
             "large" => Duration::from_secs(300),
             _ => hours(1),
         };
@@ -126,31 +128,14 @@ async fn healthy_cluster_shapes_raise_nothing_from_the_rules_for_hours() {
         let (name, report) = r.unwrap();
         shapes += 1;
         assert_eq!(report.unreachable_polls, 0, "{}", report.render(&name));
-        // Rules and lag statuses: nothing at all. The anomaly detector still
-        // alarms on a young series' first burst now and then (the detector
-        // issue; figures in docs/benchmarks.md): at most one such firing
-        // per shape here, so that any new source of noise fails.
-        let rules: Vec<_> = report
-            .notified
-            .iter()
-            .filter(|n| n.incident.kind.as_str() != "anomaly")
-            .collect();
-        let anomalies = report
-            .notified
-            .iter()
-            .filter(|n| n.incident.kind.as_str() == "anomaly")
-            .filter(|n| n.reason == isrwatch::model::NotifyReason::Firing)
-            .count();
-        if !rules.is_empty()
-            || anomalies > 1
+        // Nothing at all: no rule, no lag status, no anomaly.
+        if !report.notified.is_empty()
             || report
                 .open
                 .iter()
                 .any(|i| i.state == isrwatch::model::IncidentState::Firing)
         {
             failures.push(report.render(&name));
-        } else if !report.notified.is_empty() {
-            eprintln!("known detector noise:\n{}", report.render(&name));
         }
     }
     if std::env::var("ISRWATCH_SCENARIO").is_err() {

@@ -13,11 +13,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchKind::Nab if args.cv.is_some() => {
             let dir = args.nab_dir.clone();
             let k = args.cv.unwrap_or(5);
+            let free = args.threshold_free;
             let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let corpus = crate::detect::nab::NabCorpus::load(&dir)?;
                 Ok(crate::detect::nab::cross_validate(
                     &corpus,
-                    &crate::detect::nab::cv_candidates(),
+                    &crate::detect::nab::cv_candidates(free),
                     k,
                 ))
             })

@@ -266,6 +266,10 @@ pub struct BenchArgs {
     /// left out, for each fold.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
+    /// With `--cv`: choose the alert threshold on the training folds too,
+    /// instead of keeping it at 0.5 where every signal meets its margin.
+    #[arg(long)]
+    pub threshold_free: bool,
     /// The labelled Kafka series (`kafka-series`).
     #[arg(long, value_name = "DIR", default_value = "tests/detector/kafka")]
     pub set: std::path::PathBuf,
