@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod metrics;
+pub mod page;
 
 use std::future::Future;
 use std::net::SocketAddr;
