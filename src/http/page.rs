@@ -1479,6 +1479,28 @@ mod tests {
     }
 
     #[test]
+    fn a_cluster_never_polled_or_unreachable_still_renders() {
+        let state = SharedState::new(["a".to_string(), "b".to_string()]);
+        let down = ClusterSnapshot::unreachable(
+            "b",
+            t(0),
+            Duration::from_millis(5),
+            crate::snapshot::PollError {
+                step: "metadata".into(),
+                broker: None,
+                message: format!("connection refused {EVIL}"),
+            },
+        );
+        state.publish_poll(std::sync::Arc::new(down), Default::default());
+        let page = render_page(&input(&state));
+        assert!(page.contains("no poll has completed yet"));
+        assert!(page.contains("cluster unreachable"));
+        assert!(page.contains("No data yet"));
+        assert!(!page.contains("<img"));
+        assert!(page.contains("data-status=\"critical\""));
+    }
+
+    #[test]
     fn evidence_lists_brokers_numbers_and_facts() {
         let f = Finding::new(
             "c",
