@@ -369,8 +369,12 @@ async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_i
         json!({"headers": {"Authorization": "Bearer tok"}}),
     )
     .await;
-    page.call("Page.navigate", json!({"url": format!("{base}/")}))
-        .await;
+    // One cluster's page: live refresh keeps its query.
+    page.call(
+        "Page.navigate",
+        json!({"url": format!("{base}/?cluster=demo")}),
+    )
+    .await;
     page.wait_for("broker 3 down and its incident on the page", BROKER_3_DOWN)
         .await;
 
@@ -547,6 +551,28 @@ async fn login_and_silence_forms_use_the_api_token_and_say_what_is_wrong() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().starts_with("<main id=\"live\""));
+    // One cluster's page; an unknown cluster or a bad query says so.
+    for (path, code, text) in [
+        ("/?cluster=prod", 200, "Cluster prod"),
+        ("/live?cluster=prod", 200, "Cluster prod"),
+        (
+            "/?cluster=%3Cb%3Enope",
+            404,
+            "no cluster named &quot;&lt;b&gt;nope&quot;",
+        ),
+        ("/live?cluster=nope", 404, "no cluster named"),
+        ("/?cluster=a&cluster=b", 400, "not understood"),
+    ] {
+        let r = c
+            .get(format!("{base}{path}"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), code, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(text), "{path}: {body}");
+    }
     // The assets need nothing and carry their types.
     let r = c.get(format!("{base}/assets/app.js")).send().await.unwrap();
     assert_eq!(r.status(), 200);

@@ -241,6 +241,7 @@ fn time_page(state: &crate::state::SharedState, now: crate::snapshot::Time) -> (
         refresh: Duration::from_secs(15),
         token_configured: false,
         notice: None,
+        only: None,
         now,
     };
     let t = Instant::now();

@@ -71,6 +71,8 @@ pub struct PageInput<'a> {
     pub token_configured: bool,
     /// A message about the last form sent, shown above the silences.
     pub notice: Option<&'static str>,
+    /// Show only this cluster (`/?cluster=NAME`); every cluster when `None`.
+    pub only: Option<&'a str>,
     pub now: Time,
 }
 
@@ -92,8 +94,13 @@ pub fn render_page(input: &PageInput<'_>) -> String {
                     nav aria-label="clusters" {
                         ul {
                             @for name in input.state.cluster_names() {
-                                li { a href={ "#cluster-" (name) } { (name) } }
+                                @if input.only.is_none() {
+                                    li { a href={ "#cluster-" (name) } { (name) } }
+                                } @else {
+                                    li { a href={ "/?cluster=" (url_component(&name)) } { (name) } }
+                                }
                             }
+                            @if input.only.is_some() { li { a href="/" { "all clusters" } } }
                             li { a href="#silences" { "silences" } }
                         }
                     }
@@ -123,7 +130,10 @@ pub fn render_live(input: &PageInput<'_>) -> String {
 
 fn live(input: &PageInput<'_>) -> Markup {
     let incidents = input.state.incidents();
-    let views = input.state.clusters();
+    let mut views = input.state.clusters();
+    if let Some(only) = input.only {
+        views.retain(|v| v.name == only);
+    }
     html! {
         main id="live" data-refresh-ms=(input.refresh.as_millis().max(1000)) data-rendered-at=(input.now.to_rfc3339()) {
             @for v in &views {
@@ -146,6 +156,10 @@ fn cluster_section(v: &ClusterView, incidents: &[Incident], now: Time) -> Markup
             h2 id={ "h-" (v.name) } {
                 "Cluster " (v.name) " "
                 span class={ "badge " (status.status) } data-status=(status.status) { (status.status) }
+                " " a.small href={ "/?cluster=" (url_component(&v.name)) } { "this cluster only" }
+            }
+            @if firing > 0 {
+                p.crit { (firing) " firing incident" @if firing > 1 { "s" } }
             }
             @if !status.reasons.is_empty() {
                 ul.reasons {
@@ -1076,20 +1090,55 @@ fn login_needed() -> Response {
     )
 }
 
-fn input<'a>(ctx: &'a ApiContext, notice: Option<&'static str>) -> PageInput<'a> {
+fn input<'a>(
+    ctx: &'a ApiContext,
+    notice: Option<&'static str>,
+    only: Option<&'a str>,
+) -> PageInput<'a> {
     PageInput {
         state: &ctx.state,
         silences: ctx.silences.as_deref(),
         refresh: ctx.page_refresh,
         token_configured: ctx.token.is_some(),
         notice,
+        only,
         now: chrono::Utc::now(),
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 struct IndexQuery {
     silence: Option<String>,
+    cluster: Option<String>,
+}
+
+/// The query, or a clear error: an unknown cluster is a 404.
+fn page_query(
+    ctx: &ApiContext,
+    query: Result<Query<IndexQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<IndexQuery, PageError> {
+    let q = query.map(|q| q.0).map_err(|e| {
+        PageError(
+            StatusCode::BAD_REQUEST,
+            "Bad query",
+            format!("the query string is not understood: {e}"),
+        )
+    })?;
+    if let Some(c) = &q.cluster {
+        if ctx.state.cluster(c).is_none() {
+            return Err(PageError(
+                StatusCode::NOT_FOUND,
+                "No such cluster",
+                format!("no cluster named {c:?} in the configuration"),
+            ));
+        }
+    }
+    Ok(q)
+}
+
+/// `s` percent-encoded for a query value.
+fn url_component(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn index(
@@ -1100,16 +1149,27 @@ async fn index(
     if !may_read(&ctx, &headers) {
         return login_needed();
     }
+    let q = match page_query(&ctx, query) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
     // Only fixed texts are shown: a link cannot make the page say anything.
-    let notice = match query.ok().and_then(|q| q.0.silence) {
-        Some(s) if s == "created" => Some("Silence added."),
-        Some(s) if s == "expired" => Some("Silence expired."),
+    let notice = match q.silence.as_deref() {
+        Some("created") => Some("Silence added."),
+        Some("expired") => Some("Silence expired."),
         _ => None,
     };
-    html_response(StatusCode::OK, render_page(&input(&ctx, notice)))
+    html_response(
+        StatusCode::OK,
+        render_page(&input(&ctx, notice, q.cluster.as_deref())),
+    )
 }
 
-async fn live_fragment(State(ctx): State<Arc<ApiContext>>, headers: HeaderMap) -> Response {
+async fn live_fragment(
+    State(ctx): State<Arc<ApiContext>>,
+    headers: HeaderMap,
+    query: Result<Query<IndexQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     if !may_read(&ctx, &headers) {
         return (
             StatusCode::UNAUTHORIZED,
@@ -1117,7 +1177,13 @@ async fn live_fragment(State(ctx): State<Arc<ApiContext>>, headers: HeaderMap) -
         )
             .into_response();
     }
-    html_response(StatusCode::OK, render_live(&input(&ctx, None)))
+    match page_query(&ctx, query) {
+        Ok(q) => html_response(
+            StatusCode::OK,
+            render_live(&input(&ctx, None, q.cluster.as_deref())),
+        ),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn login_form(State(ctx): State<Arc<ApiContext>>) -> Response {
@@ -1425,6 +1491,7 @@ mod tests {
             refresh: Duration::from_secs(5),
             token_configured: true,
             notice: None,
+            only: None,
             now: t(10),
         }
     }

@@ -1,7 +1,8 @@
 // isrwatch status page: live refresh. Every few seconds (the page's
-// data-refresh-ms, the poll interval) it fetches /live, the server-rendered
-// <main id="live">, and swaps it in. The HTML is rendered and escaped by the
-// server; DOMParser never runs scripts. Open <details> stay open.
+// data-refresh-ms, the poll interval) it fetches /live with the page's query,
+// the server-rendered <main id="live">, and swaps it in. The HTML is
+// rendered and escaped by the server; DOMParser never runs scripts. Open
+// <details> stay open.
 (function () {
   'use strict';
   var live = document.getElementById('live');
@@ -30,7 +31,8 @@
   }
 
   function tick() {
-    fetch('/live', { credentials: 'same-origin', cache: 'no-store' })
+    // The same query as the page (?cluster=NAME shows one cluster).
+    fetch('/live' + window.location.search, { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) {
         if (!r.ok) {
           throw new Error('HTTP ' + r.status + (r.status === 401 ? ': reload the page and log in' : ''));
