@@ -11,7 +11,7 @@
 //! ```text
 //! poll ──ClusterSnapshot──▶ evaluate ──Finding──▶ incident ──Incident+NotifyReason──▶ summarize ──Notification──▶ notify
 //!   │                          │                     │
-//!   └──────────────────────────┴─────────────────────┴──▶ state (shared, read-only for http: /metrics and /api/v1)
+//!   └──────────────────────────┴─────────────────────┴──▶ state (shared, read-only for http: /metrics, /api/v1, the status page)
 //! ```
 //!
 //! | module | what it holds |
@@ -30,8 +30,8 @@
 //! | [`incident`] | the [`incident::Correlator`]: root-cause grouping, lifecycle, flap damping, silences |
 //! | [`summarize`] | the [`summarize::Summarizer`]: template text, and LLM text checked against the facts |
 //! | [`notify`] | the [`notify::Notifier`]s (webhook, Slack, Alertmanager, log), durable outbox, retries |
-//! | [`state`] | what the daemon has seen, shared read-only with the HTTP side |
-//! | [`http`] | the `/metrics` endpoint and the `/api/v1` status API |
+//! | [`state`] | what the daemon has seen, shared read-only with the HTTP side; [`state::ChartHistory`]: the bounded history the status page charts |
+//! | [`http`] | the `/metrics` endpoint, the `/api/v1` status API and [`http::page`], the status page `/` (HTML with live refresh, silence forms) |
 //! | [`soak`] | fast-forward: the daemon's stages against the simulator on a virtual clock (`isrwatch soak`) |
 //! | [`daemon`] | wiring: starts the stages receivers-first, stops them in reverse on a shutdown signal |
 //! | [`bench`] | benchmarks printed as tables (`isrwatch bench ...`) |

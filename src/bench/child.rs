@@ -84,6 +84,16 @@ pub struct ChildReport {
     pub metrics_render_s: f64,
     /// Size of the rendered `/metrics` text.
     pub metrics_bytes: usize,
+    /// Time to render the status page (`GET /`) from the polled snapshot.
+    #[serde(default)]
+    pub page_render_s: f64,
+    /// Size of that page.
+    #[serde(default)]
+    pub page_bytes: usize,
+    /// Time to render the status page of the same cluster with its first
+    /// broker down (about a third of the partitions under-replicated).
+    #[serde(default)]
+    pub page_render_fault_s: f64,
     /// One `GET /metrics` over HTTP, until the last byte was read.
     #[serde(default)]
     pub metrics_scrape_s: f64,
@@ -196,6 +206,21 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     report.metrics_render_s = t.elapsed().as_secs_f64();
     report.metrics_bytes = bytes;
 
+    // The status page, of this cluster and of the same with a broker down.
+    let (page_s, page_bytes) = time_page(&state, now);
+    report.page_render_s = page_s;
+    report.page_bytes = page_bytes;
+    if let Some(view) = state.cluster("c") {
+        if let Some(snap) = view.snapshot.as_deref() {
+            let faulted = crate::state::SharedState::new(["c".to_string()]);
+            faulted.publish_poll(
+                Arc::new(first_broker_down(snap)),
+                Arc::new(view.evaluation.as_ref().clone()),
+            );
+            report.page_render_fault_s = time_page(&faulted, now).0;
+        }
+    }
+
     // A real scrape over HTTP, then the API under concurrent load.
     let (scrape_s, p50, p99, n, errors) =
         load_api(state, registry, args.api_clients, args.api_rounds).await?;
@@ -206,6 +231,45 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     report.api_errors = errors;
     report.peak_rss_bytes = super::peak_rss_bytes();
     Ok(report)
+}
+
+/// Renders the status page from `state`: (seconds, bytes).
+fn time_page(state: &crate::state::SharedState, now: crate::snapshot::Time) -> (f64, usize) {
+    let input = crate::http::page::PageInput {
+        state,
+        silences: None,
+        refresh: Duration::from_secs(15),
+        token_configured: false,
+        notice: None,
+        only: None,
+        now,
+    };
+    let t = Instant::now();
+    let page = crate::http::page::render_page(&input);
+    (t.elapsed().as_secs_f64(), page.len())
+}
+
+/// A copy of `snap` in which its first broker is down: gone from the
+/// metadata and every ISR, its leaderships moved to the next in-sync replica.
+fn first_broker_down(snap: &crate::snapshot::ClusterSnapshot) -> crate::snapshot::ClusterSnapshot {
+    let mut s = snap.clone();
+    let Some(victim) = s.brokers.first().map(|b| b.id) else {
+        return s;
+    };
+    s.brokers.retain(|b| b.id != victim);
+    s.missing_brokers.push(victim);
+    let live: Vec<_> = s.brokers.iter().map(|b| b.id).collect();
+    for t in &mut s.topics {
+        let min_isr = t.min_insync_replicas;
+        for p in &mut t.partitions {
+            p.isr.retain(|&b| b != victim);
+            if p.leader == Some(victim) {
+                p.leader = p.isr.first().copied();
+            }
+            p.derive(min_isr, &live);
+        }
+    }
+    s
 }
 
 /// Serves the API on 127.0.0.1:0 and sends `clients` concurrent streams of

@@ -470,7 +470,7 @@ impl fmt::Display for ScaleReport {
         )?;
         writeln!(
             f,
-            "{:>8} {:>6} {:>3} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} | {:>8} {:>8} {:>9} | {:>8} {:>8}",
+            "{:>8} {:>6} {:>3} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} | {:>8} {:>8} {:>9} | {:>8} {:>8} | {:>8} {:>8}",
             "parts",
             "groups",
             "brk",
@@ -484,13 +484,15 @@ impl fmt::Display for ScaleReport {
             "scrp ms",
             "metr MiB",
             "api p50",
-            "api p99"
+            "api p99",
+            "page ms",
+            "pg flt ms"
         )?;
         for r in &self.rows {
             let i = &r.isrwatch.report;
             writeln!(
                 f,
-                "{:>8} {:>6} {:>3} | {:>8.3} {:>8.3} {:>8.2} {:>8} | {:>8.1} {:>8.1} | {:>8.1} {:>8.1} {:>9.2} | {:>6.1}ms {:>6.1}ms",
+                "{:>8} {:>6} {:>3} | {:>8.3} {:>8.3} {:>8.2} {:>8} | {:>8.1} {:>8.1} | {:>8.1} {:>8.1} {:>9.2} | {:>6.1}ms {:>6.1}ms | {:>8.1} {:>8.1}",
                 r.partitions,
                 r.groups,
                 r.brokers,
@@ -504,7 +506,9 @@ impl fmt::Display for ScaleReport {
                 i.metrics_scrape_s * 1000.0,
                 mib(i.metrics_bytes as u64),
                 i.api_p50_ms,
-                i.api_p99_ms
+                i.api_p99_ms,
+                i.page_render_s * 1000.0,
+                i.page_render_fault_s * 1000.0
             )?;
         }
         writeln!(f)?;

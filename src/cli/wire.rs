@@ -121,7 +121,8 @@ pub async fn demo(args: DemoArgs, shutdown: ShutdownSignal) -> anyhow::Result<()
     let running = crate::daemon::build::start(config).await?;
     let api = format!("http://{}", running.api_addr);
     eprintln!(
-        "isrwatch demo: a simulated Kafka cluster is at {bootstrap} ({events} scripted events at speed {}x)\n\
+        "isrwatch demo: open the status page at {api}/\n\
+         \x20 a simulated Kafka cluster is at {bootstrap} ({events} scripted events at speed {}x)\n\
          \x20 status   {api}/api/v1/status\n\
          \x20 incidents {api}/api/v1/incidents\n\
          \x20 metrics  {api}/metrics\n\

@@ -167,6 +167,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         silences: Some(Arc::new(silences.clone())),
         request_timeout: config.http.request_timeout.0,
         max_body_bytes: config.http.max_body_bytes,
+        // The page refreshes at the fastest poll interval, 1 s to 30 s.
+        page_refresh: config
+            .clusters
+            .iter()
+            .map(|c| c.poll_interval.0)
+            .min()
+            .unwrap_or(Duration::from_secs(5))
+            .clamp(Duration::from_secs(1), Duration::from_secs(30)),
     });
 
     let metrics = PipelineMetrics::register(&registry);

@@ -67,6 +67,8 @@ pub struct ApiContext {
     pub silences: Option<Arc<dyn SilenceApi>>,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// How often the status page refreshes itself (the poll interval).
+    pub page_refresh: Duration,
 }
 
 impl ApiContext {
@@ -81,6 +83,7 @@ impl ApiContext {
             silences: None,
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024,
+            page_refresh: Duration::from_secs(5),
         }
     }
 }
@@ -130,6 +133,7 @@ pub fn router(ctx: Arc<ApiContext>) -> Router {
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .merge(api)
+        .merge(crate::http::page::router())
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
@@ -172,7 +176,7 @@ async fn auth(State(ctx): Ctx, headers: HeaderMap, req: Request, next: Next) -> 
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -1,12 +1,14 @@
-//! The HTTP side: `/metrics`, health probes and the `/api/v1` status API.
+//! The HTTP side: `/metrics`, health probes, the `/api/v1` status API and
+//! the status page `/` ([`page`]).
 //!
 //! It only reads [`crate::state`] (and writes silences through the
-//! incident module's shared store). Every route is listed in
+//! incident module's shared store). Every API route is listed in
 //! [`api::ROUTES`], and `docs/openapi.json` documents the same set; a test
-//! keeps them equal.
+//! keeps them equal. The page's HTML routes are [`page::PAGE_ROUTES`].
 
 pub mod api;
 pub mod metrics;
+pub mod page;
 
 use std::future::Future;
 use std::net::SocketAddr;
