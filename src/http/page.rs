@@ -1287,14 +1287,20 @@ fn store(ctx: &ApiContext) -> Result<&Arc<dyn SilenceApi>, PageError> {
     })
 }
 
+/// The silence store, once the form's token allows writing to it.
+fn writable_store<'a>(
+    ctx: &'a ApiContext,
+    fields: &[(String, String)],
+) -> Result<&'a Arc<dyn SilenceApi>, Response> {
+    check_write_token(ctx, fields).map_err(IntoResponse::into_response)?;
+    store(ctx).map_err(IntoResponse::into_response)
+}
+
 async fn add_silence(State(ctx): State<Arc<ApiContext>>, body: axum::body::Bytes) -> Response {
     let fields = form_fields(&body);
-    if let Err(e) = check_write_token(&ctx, &fields) {
-        return e.into_response();
-    }
-    let store = match store(&ctx) {
+    let store = match writable_store(&ctx, &fields) {
         Ok(s) => s,
-        Err(e) => return e.into_response(),
+        Err(e) => return e,
     };
     let body = match silence_body_from_form(&fields) {
         Ok(b) => b,
@@ -1312,12 +1318,9 @@ async fn expire_silence(
     body: axum::body::Bytes,
 ) -> Response {
     let fields = form_fields(&body);
-    if let Err(e) = check_write_token(&ctx, &fields) {
-        return e.into_response();
-    }
-    let store = match store(&ctx) {
+    let store = match writable_store(&ctx, &fields) {
         Ok(s) => s,
-        Err(e) => return e.into_response(),
+        Err(e) => return e,
     };
     if store.remove(&id) {
         see_other("/?silence=expired#silences")
