@@ -376,6 +376,9 @@ pub struct FoldResult {
 pub struct CvReport {
     pub k: usize,
     pub candidates: usize,
+    /// Whether the threshold was chosen on the training folds too (some
+    /// candidate leaves it free) or fixed by every candidate.
+    pub threshold_chosen: bool,
     pub folds: Vec<FoldResult>,
     /// Mean of the left-out folds' normalised scores: the estimate.
     pub mean_test: f64,
@@ -393,8 +396,17 @@ impl std::fmt::Display for CvReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{}-fold cross-validated NAB standard score (knobs and threshold chosen on the other folds, {} candidates): mean {:.1}, worst fold {:.1}, pooled {:.1}",
-            self.k, self.candidates, self.mean_test, self.worst_test, self.pooled_test
+            "{}-fold cross-validated NAB standard score ({} chosen on the other folds, {} candidates): mean {:.1}, worst fold {:.1}, pooled {:.1}",
+            self.k,
+            if self.threshold_chosen {
+                "knobs and threshold"
+            } else {
+                "knobs"
+            },
+            self.candidates,
+            self.mean_test,
+            self.worst_test,
+            self.pooled_test
         )?;
         for r in &self.folds {
             writeln!(
@@ -504,6 +516,7 @@ pub fn cross_validate(corpus: &NabCorpus, candidates: &[Candidate], k: usize) ->
     CvReport {
         k: k.max(2),
         candidates: candidates.len(),
+        threshold_chosen: candidates.iter().any(|c| c.threshold.is_none()),
         folds: results,
         mean_test,
         worst_test,
