@@ -25,7 +25,7 @@
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
 //! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
 //! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules (brokers down or unreachable, partitions, unclean elections, reassignments, the KRaft quorum), consumer lag status, anomaly scoring |
-//! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead) |
+//! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead); [`detect::family`]: what each of the daemon's series measures (minimum effect, relative margin); [`detect::nab`]: NAB scoring and k-fold cross-validation; [`detect::kafka_set`]: labelled Kafka series recorded from the simulator |
 //! | [`model`] | [`model::Incident`], [`model::NotifyReason`], [`model::Summary`], [`model::Notification`] |
 //! | [`incident`] | the [`incident::Correlator`]: root-cause grouping, lifecycle, flap damping, silences |
 //! | [`summarize`] | the [`summarize::Summarizer`]: template text, and LLM text checked against the facts |
