@@ -23,7 +23,7 @@
 //! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`]: the closed-world check of a scenario run |
 //! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
-//! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
+//! | [`finding`] | [`finding::Finding`]: what the evaluator concludes; [`finding::FindingKind`], the one list of kinds; its evidence under typed keys ([`finding::Metric`], [`finding::Label`]) that rules write and the template, incident titles and LLM facts read, and the keys each kind carries ([`finding::FindingKind::evidence`]) |
 //! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules (brokers down or unreachable, partitions, unclean elections, reassignments, the KRaft quorum), consumer lag status, anomaly scoring |
 //! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead) |
 //! | [`model`] | [`model::Incident`], [`model::NotifyReason`], [`model::Summary`], [`model::Notification`] |

@@ -18,7 +18,7 @@ pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig};
 pub use lag::LagTracker;
-pub use rules::{RuleEvaluator, StateSize, FOLLOWER_MAX_LAG, OFFSETS_LOST};
+pub use rules::{RuleEvaluator, StateSize, OFFSETS_LOST};
 pub use scorer::{NoScorer, SeriesScorer};
 
 use crate::finding::{AnomalyScore, Finding};

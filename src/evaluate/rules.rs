@@ -24,7 +24,7 @@ use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
 use super::scorer::{self, SeriesScorer};
 use super::{Evaluation, Evaluator, GroupLagStatus, LagStatus};
-use crate::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{
     BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, MinIsrSource, PartitionInfo, Time,
     TopicInfo,
@@ -43,13 +43,9 @@ struct ReplicaChanges {
     at: VecDeque<(Time, IsrChangeKind)>,
 }
 
-/// Metric of a `follower_lag` finding: the sidecar's largest replica
-/// fetcher lag, in messages. One name for the rule and the summaries.
-pub const FOLLOWER_MAX_LAG: &str = "follower_max_lag";
-
-/// Metric of an `unclean_election` finding whose high watermark moved
-/// back: old high watermark − new, the acknowledged offsets truncated.
-pub const OFFSETS_LOST: &str = "offsets_lost";
+/// [`Metric::OffsetsLost`] as a map key, for readers of
+/// `Finding::metrics` written before the keys were typed (`/metrics`).
+pub const OFFSETS_LOST: &Metric = &Metric::OffsetsLost;
 
 /// The longest an anomaly alert is held after its score fell back while the
 /// series stays out of the range expected before it (a new normal ends it).
@@ -247,11 +243,12 @@ impl RuleEvaluator {
                     Subject::Cluster,
                     snap.taken_at,
                 )
-                .with_metric("errors", snap.errors.len() as f64);
+                .with_metric(Metric::Errors, snap.errors.len() as f64);
             if let Some(e) = snap.errors.first() {
-                f = f
-                    .with_label("step", e.step.clone())
-                    .with_label("error", e.message.chars().take(300).collect::<String>());
+                f = f.with_label(Label::Step, e.step.clone()).with_label(
+                    Label::Error,
+                    e.message.chars().take(300).collect::<String>(),
+                );
             }
             // Other subjects keep their `since`: nothing is known about them.
             let mut seen = HashSet::new();
@@ -280,7 +277,7 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([id])
-                    .with_metric("replicas_hosted", hosted as f64)]
+                    .with_metric(Metric::ReplicasHosted, hosted as f64)]
             })
             .collect()
     }
@@ -310,13 +307,16 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([id])
-                    .with_metric("leader_partitions", led as f64);
+                    .with_metric(Metric::LeaderPartitions, led as f64);
                 if let Some(e) = snap
                     .errors
                     .iter()
                     .find(|e| e.step == "brokers" && e.broker == Some(id))
                 {
-                    f = f.with_label("error", e.message.chars().take(300).collect::<String>());
+                    f = f.with_label(
+                        Label::Error,
+                        e.message.chars().take(300).collect::<String>(),
+                    );
                 }
                 vec![f]
             })
@@ -363,10 +363,10 @@ impl RuleEvaluator {
                     snap.taken_at,
                 )
                 .with_brokers([v.id])
-                .with_metric("records_behind", behind as f64)
-                .with_label("leader", leader.to_string());
+                .with_metric(Metric::RecordsBehind, behind as f64)
+                .with_label(Label::Leader, leader.to_string());
             if let Some(ms) = since {
-                f = f.with_metric("seconds_behind", ms as f64 / 1000.0);
+                f = f.with_metric(Metric::SecondsBehind, ms as f64 / 1000.0);
             }
             out.push(vec![f]);
         }
@@ -386,10 +386,10 @@ impl RuleEvaluator {
                     snap.taken_at,
                 )
                 .with_brokers(lagging)
-                .with_metric("voters", voters as f64)
-                .with_metric("caught_up", caught_up as f64)
-                .with_metric("majority", majority as f64)
-                .with_label("leader", leader.to_string())]);
+                .with_metric(Metric::Voters, voters as f64)
+                .with_metric(Metric::CaughtUp, caught_up as f64)
+                .with_metric(Metric::Majority, majority as f64)
+                .with_label(Label::Leader, leader.to_string())]);
         }
         out
     }
@@ -438,10 +438,10 @@ impl RuleEvaluator {
                 Subject::Cluster,
                 snap.taken_at,
             )
-            .with_metric("changes", changes as f64)
-            .with_metric("window_seconds", window.as_secs_f64());
+            .with_metric(Metric::Changes, changes as f64)
+            .with_metric(Metric::WindowSeconds, window.as_secs_f64());
         if let Some(c) = self.last_controller {
-            f = f.with_label("controller", c.to_string());
+            f = f.with_label(Label::Controller, c.to_string());
         }
         vec![vec![f]]
     }
@@ -556,10 +556,10 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers(e.old_leader.into_iter().chain(e.new_leader))
-                    .with_label("topic", topic.clone())
-                    .with_label("partition", partition.to_string())
+                    .with_label(Label::Topic, topic.clone())
+                    .with_label(Label::Partition, partition.to_string())
                     .with_label(
-                        "evidence",
+                        Label::Evidence,
                         match (e.outside_isr, e.truncated.is_some()) {
                             (true, true) => "leader_outside_isr,high_watermark_moved_back",
                             (true, false) => "leader_outside_isr",
@@ -568,16 +568,16 @@ impl RuleEvaluator {
                     )
                     .with_since(e.at);
                 if let Some(l) = e.old_leader {
-                    f = f.with_label("old_leader", l.to_string());
+                    f = f.with_label(Label::OldLeader, l.to_string());
                 }
                 if let Some(l) = e.new_leader {
-                    f = f.with_label("new_leader", l.to_string());
+                    f = f.with_label(Label::NewLeader, l.to_string());
                 }
                 if let Some((old, new)) = e.truncated {
                     f = f
-                        .with_metric("old_high_watermark", old as f64)
-                        .with_metric("new_high_watermark", new as f64)
-                        .with_metric(OFFSETS_LOST, (old - new) as f64);
+                        .with_metric(Metric::OldHighWatermark, old as f64)
+                        .with_metric(Metric::NewHighWatermark, new as f64)
+                        .with_metric(Metric::OffsetsLost, (old - new) as f64);
                 }
                 vec![f]
             })
@@ -657,28 +657,31 @@ impl RuleEvaluator {
                 now,
             )
             .with_brokers(brokers.into_iter().copied())
-            .with_metric("partitions", partitions as f64)
-            .with_metric("replicas_copying", pending as f64)
-            .with_metric("partitions_done", done as f64)
-            .with_metric("seconds_without_progress", stalled.as_secs_f64())
-            .with_label("topics", topics.into_iter().collect::<Vec<_>>().join(","));
+            .with_metric(Metric::Partitions, partitions as f64)
+            .with_metric(Metric::ReplicasCopying, pending as f64)
+            .with_metric(Metric::PartitionsDone, done as f64)
+            .with_metric(Metric::SecondsWithoutProgress, stalled.as_secs_f64())
+            .with_label(
+                Label::Topics,
+                topics.into_iter().collect::<Vec<_>>().join(","),
+            );
         if let Some(left) = offsets_left {
-            f = f.with_metric("offsets_left", left as f64);
+            f = f.with_metric(Metric::OffsetsLeft, left as f64);
         }
         // ETA from the copy rate when the brokers tell what is left, else
         // from the pace of partitions done.
         if let (Some(left), Some(rate)) = (offsets_left, copy_rate) {
             f = f
-                .with_metric("offsets_per_second", rate.round())
-                .with_metric("eta_seconds", (left as f64 / rate).round());
+                .with_metric(Metric::OffsetsPerSecond, rate.round())
+                .with_metric(Metric::EtaSeconds, (left as f64 / rate).round());
         } else if done > 0 && elapsed_s > 0.0 {
             f = f.with_metric(
-                "eta_seconds",
+                Metric::EtaSeconds,
                 (partitions as f64 / (done as f64 / elapsed_s)).round(),
             );
         }
         if stuck {
-            f = f.with_label("stuck", "true");
+            f = f.with_label(Label::Stuck, "true");
         }
         vec![vec![f]]
     }
@@ -714,16 +717,16 @@ impl RuleEvaluator {
                 at,
             )
             .with_brokers(brokers)
-            .with_metric("isr", p.isr.len() as f64)
-            .with_metric("replicas", p.replicas.len() as f64)
-            .with_metric("min_isr", t.min_insync_replicas as f64)
-            .with_label("topic", t.name.clone())
-            .with_label("partition", p.partition.to_string());
+            .with_metric(Metric::Isr, p.isr.len() as f64)
+            .with_metric(Metric::Replicas, p.replicas.len() as f64)
+            .with_metric(Metric::MinIsr, t.min_insync_replicas as f64)
+            .with_label(Label::Topic, t.name.clone())
+            .with_label(Label::Partition, p.partition.to_string());
         if t.min_isr_source == MinIsrSource::Configured {
-            f = f.with_label("min_isr_source", "configured");
+            f = f.with_label(Label::MinIsrSource, "configured");
         }
         if let Some(l) = p.leader.filter(|l| *l >= 0) {
-            f = f.with_label("leader", l.to_string());
+            f = f.with_label(Label::Leader, l.to_string());
         }
         f
     }
@@ -858,11 +861,11 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([b])
-                    .with_metric("changes", extra as f64)
-                    .with_metric("shrinks", shrinks as f64)
-                    .with_metric("expands", expands as f64)
-                    .with_metric("replicas", replicas as f64)
-                    .with_metric("window_seconds", window.as_secs_f64())]);
+                    .with_metric(Metric::Changes, extra as f64)
+                    .with_metric(Metric::Shrinks, shrinks as f64)
+                    .with_metric(Metric::Expands, expands as f64)
+                    .with_metric(Metric::Replicas, replicas as f64)
+                    .with_metric(Metric::WindowSeconds, window.as_secs_f64())]);
             }
         }
         out
@@ -923,9 +926,9 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([b])
-                    .with_metric("leaders", led as f64)
-                    .with_metric("preferred_leaders", pref as f64)
-                    .with_metric("imbalance_percent", pct)]);
+                    .with_metric(Metric::Leaders, led as f64)
+                    .with_metric(Metric::PreferredLeaders, pref as f64)
+                    .with_metric(Metric::ImbalancePercent, pct)]);
             }
         }
         if online > 0 {
@@ -938,9 +941,9 @@ impl RuleEvaluator {
                         Subject::Cluster,
                         snap.taken_at,
                     )
-                    .with_metric("leader_not_preferred", movable as f64)
-                    .with_metric("online_partitions", online as f64)
-                    .with_metric("imbalance_percent", pct)]);
+                    .with_metric(Metric::LeaderNotPreferred, movable as f64)
+                    .with_metric(Metric::OnlinePartitions, online as f64)
+                    .with_metric(Metric::ImbalancePercent, pct)]);
             }
         }
         out
@@ -968,8 +971,11 @@ impl RuleEvaluator {
                 snap.taken_at,
             )
             .with_brokers(sc.broker)
-            .with_metric(FOLLOWER_MAX_LAG, lag)
-            .with_metric("threshold", self.rules.follower_lag_threshold)]]
+            .with_metric(Metric::FollowerMaxLag, lag)
+            .with_metric(
+                Metric::Threshold,
+                self.rules.follower_lag_threshold,
+            )]]
     }
 
     fn consumer_lag(
@@ -993,11 +999,11 @@ impl RuleEvaluator {
                         },
                         snap.taken_at,
                     )
-                    .with_label("lag_status", s.status.as_str())
-                    .with_metric("total_lag", s.total_lag as f64)
-                    .with_metric("partitions", affected as f64);
+                    .with_label(Label::LagStatus, s.status.as_str())
+                    .with_metric(Metric::TotalLag, s.total_lag as f64)
+                    .with_metric(Metric::Partitions, affected as f64);
                 if let Some(secs) = s.max_lag_seconds {
-                    f = f.with_metric("max_lag_seconds", secs);
+                    f = f.with_metric(Metric::MaxLagSeconds, secs);
                 }
                 vec![f]
             })
@@ -1194,11 +1200,11 @@ impl RuleEvaluator {
                 },
                 snap.taken_at,
             )
-            .with_label("series", family)
-            .with_metric("score", score.score)
-            .with_metric("observed", score.observed)
-            .with_metric("expected_low", score.expected_low)
-            .with_metric("expected_high", score.expected_high);
+            .with_label(Label::Series, family)
+            .with_metric(Metric::Score, score.score)
+            .with_metric(Metric::Observed, score.observed)
+            .with_metric(Metric::ExpectedLow, score.expected_low)
+            .with_metric(Metric::ExpectedHigh, score.expected_high);
         // `score.since` (when the series became unusual, for the text) is
         // not the finding's `since`: an alert holds from its first poll at
         // the threshold (kept by `admit`), so the pending delay measures how
@@ -1206,9 +1212,11 @@ impl RuleEvaluator {
         f.anomaly = Some(score.clone());
         match about {
             About::Cluster => f,
-            About::Group(g) => f.with_label("group", g.clone()),
-            About::Topic(t) => f.with_label("topic", t.clone()),
-            About::Broker(b) => f.with_label("broker", b.to_string()).with_brokers([*b]),
+            About::Group(g) => f.with_label(Label::Group, g.clone()),
+            About::Topic(t) => f.with_label(Label::Topic, t.clone()),
+            About::Broker(b) => f
+                .with_label(Label::Broker, b.to_string())
+                .with_brokers([*b]),
         }
     }
 }

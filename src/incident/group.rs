@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
-use crate::finding::{Finding, FindingKind, Severity, Subject};
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::model::{Affected, Incident};
 use crate::snapshot::BrokerId;
 
@@ -154,8 +154,8 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
         set.insert(id);
     }
     let alone =
-        f.metrics.get("isr") == Some(&1.0) && f.metrics.get("replicas").is_some_and(|r| *r > 1.0);
-    if let Some(leader) = f.labels.get("leader").filter(|_| alone) {
+        f.metric(Metric::Isr) == Some(1.0) && f.metric(Metric::Replicas).is_some_and(|r| r > 1.0);
+    if let Some(leader) = f.label(Label::Leader).filter(|_| alone) {
         if let Ok(id) = leader.parse() {
             set.insert(id);
         }
@@ -316,7 +316,7 @@ pub(crate) fn group_findings<'a>(
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
             FindingKind::ConsumerLag => {
-                let root = match (&f.subject, f.labels.get("group")) {
+                let root = match (&f.subject, f.labels.get(&Label::Group)) {
                     (Subject::Group { group }, _) => Subject::Group {
                         group: group.clone(),
                     },
@@ -463,7 +463,7 @@ pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
             Subject::Cluster | Subject::Series { .. } => {}
         }
         if f.kind == FindingKind::ConsumerLag {
-            if let Some(g) = f.labels.get("group") {
+            if let Some(g) = f.labels.get(&Label::Group) {
                 groups.insert(g.clone());
             }
         }
@@ -567,7 +567,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 .members
                 .iter()
                 .filter(|f| f.kind == FindingKind::BrokerUnreachable)
-                .filter_map(|f| f.metrics.get("leader_partitions"))
+                .filter_map(|f| f.metrics.get(&Metric::LeaderPartitions))
                 .sum();
             let head = format!("Broker {id} does not answer clients on {cluster}");
             if led > 0.0 {
@@ -610,7 +610,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             let status = group
                 .members
                 .iter()
-                .find_map(|f| f.labels.get("lag_status"))
+                .find_map(|f| f.label(Label::LagStatus))
                 .map(|s| format!(" ({s})"))
                 .unwrap_or_default();
             match root {
@@ -645,16 +645,17 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             }
         }
         (FindingKind::ReassignmentInProgress, _) => {
-            let m = |k: &str| {
-                group
-                    .members
-                    .iter()
-                    .find_map(|f| f.metrics.get(k).copied())
-                    .unwrap_or(0.0)
-            };
-            let n = m("partitions");
+            let n = group
+                .members
+                .iter()
+                .find_map(|f| f.metric(Metric::Partitions))
+                .unwrap_or(0.0);
             let what = if n == 1.0 { "partition" } else { "partitions" };
-            if group.members.iter().any(|f| f.labels.contains_key("stuck")) {
+            if group
+                .members
+                .iter()
+                .any(|f| f.labels.contains_key(&Label::Stuck))
+            {
                 format!("Partition reassignment stuck on {cluster}: {n} {what} without progress")
             } else {
                 format!("Partition reassignment on {cluster}: {n} {what} moving")
@@ -665,7 +666,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             let lost: f64 = group
                 .members
                 .iter()
-                .filter_map(|f| f.metrics.get(crate::evaluate::OFFSETS_LOST))
+                .filter_map(|f| f.metrics.get(&Metric::OffsetsLost))
                 .sum();
             let head = format!(
                 "Unclean leader election on {cluster}: {n} {} led by out-of-sync replicas",
