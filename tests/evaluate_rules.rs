@@ -611,7 +611,7 @@ fn disabled_rules_stay_silent() {
         vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
     );
     let e = eval_with(RulesConfig {
-        disabled: vec!["broker_down".into(), "at_min_isr".into()],
+        disabled: vec![FindingKind::BrokerDown, FindingKind::AtMinIsr],
         ..Default::default()
     })
     .evaluate(&s, t(0));

@@ -353,6 +353,16 @@ fn tidy_message(raw: &str, at: &[Seg]) -> String {
         } else {
             format!("unknown key \"{field}\"; known keys: {expected}")
         }
+    } else if let Some(rest) = raw.strip_prefix("unknown variant `") {
+        // A name outside a fixed list (a finding kind, a severity, ...).
+        let mut parts = rest.splitn(2, '`');
+        let name = parts.next().unwrap_or_default();
+        let expected = parts
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches(", ")
+            .replace('`', "");
+        format!("unknown value \"{name}\"; {expected}")
     } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
         match rest.rsplit_once(", expected ") {
             Some((found, expected)) => format!(

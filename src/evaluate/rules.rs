@@ -235,7 +235,7 @@ impl RuleEvaluator {
 
     fn unreachable(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
         let mut findings = Vec::new();
-        if self.rules.enabled("cluster_unreachable") {
+        if self.rules.enabled(FindingKind::ClusterUnreachable) {
             let mut f = self
                 .finding(
                     FindingKind::ClusterUnreachable,
@@ -739,7 +739,7 @@ impl RuleEvaluator {
             let mut alts = Vec::new();
             let missing_isr = || p.missing_from_isr();
             if s.offline {
-                if self.rules.enabled("partition_offline") {
+                if self.rules.enabled(FindingKind::PartitionOffline) {
                     let mut down: Vec<BrokerId> = p
                         .replicas
                         .iter()
@@ -763,7 +763,7 @@ impl RuleEvaluator {
                     ));
                 }
             } else {
-                if s.under_min_isr && self.rules.enabled("under_min_isr") {
+                if s.under_min_isr && self.rules.enabled(FindingKind::UnderMinIsr) {
                     alts.push(self.partition_finding(
                         FindingKind::UnderMinIsr,
                         Severity::Critical,
@@ -775,7 +775,7 @@ impl RuleEvaluator {
                 }
                 if s.at_min_isr
                     && (s.under_replicated || self.rules.at_min_isr_when_fully_replicated)
-                    && self.rules.enabled("at_min_isr")
+                    && self.rules.enabled(FindingKind::AtMinIsr)
                 {
                     alts.push(self.partition_finding(
                         FindingKind::AtMinIsr,
@@ -786,7 +786,7 @@ impl RuleEvaluator {
                         missing_isr(),
                     ));
                 }
-                if s.under_replicated && self.rules.enabled("under_replicated") {
+                if s.under_replicated && self.rules.enabled(FindingKind::UnderReplicated) {
                     alts.push(self.partition_finding(
                         FindingKind::UnderReplicated,
                         Severity::Warning,
@@ -1277,41 +1277,42 @@ impl Evaluator for RuleEvaluator {
             return self.unreachable(snap, now);
         }
         let mut candidates: Vec<Vec<Finding>> = Vec::new();
-        if self.rules.enabled("broker_down") {
+        if self.rules.enabled(FindingKind::BrokerDown) {
             candidates.extend(self.broker_down(snap));
         }
-        if self.rules.enabled("broker_unreachable") {
+        if self.rules.enabled(FindingKind::BrokerUnreachable) {
             candidates.extend(self.broker_unreachable(snap));
         }
-        if self.rules.enabled("no_controller") {
+        if self.rules.enabled(FindingKind::NoController) {
             candidates.extend(self.no_controller(snap));
         }
         let quorum = self.quorum(snap);
-        candidates.extend(quorum.into_iter().filter(|alts| {
-            alts.first()
-                .is_some_and(|f| self.rules.enabled(f.kind.as_str()))
-        }));
+        candidates.extend(
+            quorum
+                .into_iter()
+                .filter(|alts| alts.first().is_some_and(|f| self.rules.enabled(f.kind))),
+        );
         let unstable = self.controller_unstable(snap, now);
-        if self.rules.enabled("controller_unstable") {
+        if self.rules.enabled(FindingKind::ControllerUnstable) {
             candidates.extend(unstable);
         }
         candidates.extend(self.partitions(snap));
         let unclean = self.unclean_election(snap, now);
-        if self.rules.enabled("unclean_election") {
+        if self.rules.enabled(FindingKind::UncleanElection) {
             candidates.extend(unclean);
         }
         let churn = self.isr_churn(snap, now);
-        if self.rules.enabled("isr_churn") {
+        if self.rules.enabled(FindingKind::IsrChurn) {
             candidates.extend(churn);
         }
-        if self.rules.enabled("leader_imbalance") {
+        if self.rules.enabled(FindingKind::LeaderImbalance) {
             candidates.extend(self.leader_imbalance(snap));
         }
         let reassignment = self.reassignment(snap);
-        if self.rules.enabled("reassignment_in_progress") {
+        if self.rules.enabled(FindingKind::ReassignmentInProgress) {
             candidates.extend(reassignment);
         }
-        if self.rules.enabled("follower_lag") {
+        if self.rules.enabled(FindingKind::FollowerLag) {
             candidates.extend(self.follower_lag(snap));
         }
 
@@ -1328,13 +1329,13 @@ impl Evaluator for RuleEvaluator {
         } else {
             self.lag.update(&snap.groups, now)
         };
-        if self.rules.enabled("consumer_lag") {
+        if self.rules.enabled(FindingKind::ConsumerLag) {
             candidates.extend(self.consumer_lag(snap, &statuses));
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
         let replication = ReplicationEvent::of(snap);
-        if self.rules.enabled("anomaly") {
+        if self.rules.enabled(FindingKind::Anomaly) {
             for (s, about) in &scored {
                 if replication.explains(&self.replication_before, &s.series, about) {
                     self.held_anomalies.remove(&s.series);
