@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
-use super::scorer::{self, SeriesScorer};
+use super::scorer::{Series, SeriesScorer};
 use super::{Evaluation, Evaluator, GroupLagStatus, LagStatus};
 use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{
@@ -129,14 +129,6 @@ struct ReassignmentProgress {
     offsets_left: Option<(Time, i64)>,
     /// The last poll that showed progress (or new work).
     progressed: Time,
-}
-
-/// What a scored series is about, for the anomaly finding's attribution.
-enum About {
-    Cluster,
-    Group(String),
-    Topic(String),
-    Broker(BrokerId),
 }
 
 /// Evaluates the snapshots of one cluster. See the module documentation.
@@ -1010,13 +1002,13 @@ impl RuleEvaluator {
             .collect()
     }
 
-    /// Feeds every series to the scorer; returns all scores and the series
-    /// attribution of each.
+    /// Feeds every series to the scorer; returns all scores, each with its
+    /// series.
     fn score_series(
         &mut self,
         snap: &ClusterSnapshot,
         groups: Option<&[&GroupInfo]>,
-    ) -> Vec<(AnomalyScore, About)> {
+    ) -> Vec<(AnomalyScore, Series)> {
         let t = snap.taken_at.timestamp();
         let c = snap.counts();
         let shrinks = snap
@@ -1024,24 +1016,12 @@ impl RuleEvaluator {
             .iter()
             .filter(|x| x.kind == IsrChangeKind::Shrink)
             .count();
-        let mut points: Vec<(String, f64, About)> = vec![
-            (
-                scorer::UNDER_REPLICATED.into(),
-                c.under_replicated as f64,
-                About::Cluster,
-            ),
-            (
-                scorer::UNDER_MIN_ISR.into(),
-                c.under_min_isr as f64,
-                About::Cluster,
-            ),
-            (scorer::OFFLINE.into(), c.offline as f64, About::Cluster),
-            (scorer::ISR_SHRINKS.into(), shrinks as f64, About::Cluster),
-            (
-                scorer::POLL_DURATION.into(),
-                snap.poll_duration.as_secs_f64(),
-                About::Cluster,
-            ),
+        let mut points: Vec<(Series, f64)> = vec![
+            (Series::UnderReplicated, c.under_replicated as f64),
+            (Series::UnderMinIsr, c.under_min_isr as f64),
+            (Series::Offline, c.offline as f64),
+            (Series::IsrShrinks, shrinks as f64),
+            (Series::PollDuration, snap.poll_duration.as_secs_f64()),
         ];
 
         // Groups: total lag and its growth per second.
@@ -1054,24 +1034,20 @@ impl RuleEvaluator {
                 .cloned()
                 .collect();
             for g in gone {
-                self.scorer.forget(&scorer::group_lag_series(&g));
-                self.scorer.forget(&scorer::group_lag_growth_series(&g));
+                self.scorer.forget(&Series::GroupLag(g.clone()).name());
+                self.scorer
+                    .forget(&Series::GroupLagGrowth(g.clone()).name());
                 self.prev_group_lag.remove(&g);
             }
             for g in groups {
                 let lag = g.total_lag();
-                points.push((
-                    scorer::group_lag_series(&g.name),
-                    lag as f64,
-                    About::Group(g.name.clone()),
-                ));
+                points.push((Series::GroupLag(g.name.clone()), lag as f64));
                 if let Some((t0, l0)) = self.prev_group_lag.get(&g.name) {
                     let dt = (snap.taken_at - *t0).as_seconds_f64();
                     if dt > 0.0 {
                         points.push((
-                            scorer::group_lag_growth_series(&g.name),
+                            Series::GroupLagGrowth(g.name.clone()),
                             (lag - l0) as f64 / dt,
-                            About::Group(g.name.clone()),
                         ));
                     }
                 }
@@ -1089,7 +1065,8 @@ impl RuleEvaluator {
             .cloned()
             .collect();
         for topic in gone {
-            self.scorer.forget(&scorer::produce_rate_series(&topic));
+            self.scorer
+                .forget(&Series::ProduceRate(topic.clone()).name());
             self.prev_topic_end.remove(&topic);
         }
         for topic in &snap.topics {
@@ -1106,9 +1083,8 @@ impl RuleEvaluator {
                 let dt = (snap.taken_at - *t0).as_seconds_f64();
                 if *n0 == known.len() && dt > 0.0 && sum >= *s0 {
                     points.push((
-                        scorer::produce_rate_series(&topic.name),
+                        Series::ProduceRate(topic.name.clone()),
                         (sum - s0) as f64 / dt,
-                        About::Topic(topic.name.clone()),
                     ));
                 }
             }
@@ -1126,7 +1102,7 @@ impl RuleEvaluator {
             .filter(|b| !live.contains(b) && !snap.missing_brokers.contains(b))
             .collect();
         for b in gone {
-            self.scorer.forget(&scorer::leader_share_series(b));
+            self.scorer.forget(&Series::LeaderShare(b).name());
             self.scored_brokers.remove(&b);
         }
         if online > 0 {
@@ -1135,17 +1111,13 @@ impl RuleEvaluator {
                     continue;
                 }
                 self.scored_brokers.insert(b);
-                points.push((
-                    scorer::leader_share_series(b),
-                    led as f64 / online as f64,
-                    About::Broker(b),
-                ));
+                points.push((Series::LeaderShare(b), led as f64 / online as f64));
             }
         }
 
         points
             .into_iter()
-            .filter_map(|(name, v, about)| self.scorer.score(&name, t, v).map(|s| (s, about)))
+            .filter_map(|(series, v)| self.scorer.score(&series.name(), t, v).map(|s| (s, series)))
             .collect()
     }
 
@@ -1188,9 +1160,8 @@ impl RuleEvaluator {
         &self,
         snap: &ClusterSnapshot,
         score: &AnomalyScore,
-        about: &About,
+        series: &Series,
     ) -> Finding {
-        let family = score.series.split('{').next().unwrap_or(&score.series);
         let mut f = self
             .finding(
                 FindingKind::Anomaly,
@@ -1200,7 +1171,7 @@ impl RuleEvaluator {
                 },
                 snap.taken_at,
             )
-            .with_label(Label::Series, family)
+            .with_label(Label::Series, series.family())
             .with_metric(Metric::Score, score.score)
             .with_metric(Metric::Observed, score.observed)
             .with_metric(Metric::ExpectedLow, score.expected_low)
@@ -1210,13 +1181,19 @@ impl RuleEvaluator {
         // the threshold (kept by `admit`), so the pending delay measures how
         // long the alert lasted, not how long the series has looked odd.
         f.anomaly = Some(score.clone());
-        match about {
-            About::Cluster => f,
-            About::Group(g) => f.with_label(Label::Group, g.clone()),
-            About::Topic(t) => f.with_label(Label::Topic, t.clone()),
-            About::Broker(b) => f
+        match series {
+            Series::GroupLag(g) | Series::GroupLagGrowth(g) => {
+                f.with_label(Label::Group, g.clone())
+            }
+            Series::ProduceRate(t) => f.with_label(Label::Topic, t.clone()),
+            Series::LeaderShare(b) => f
                 .with_label(Label::Broker, b.to_string())
                 .with_brokers([*b]),
+            Series::UnderReplicated
+            | Series::UnderMinIsr
+            | Series::Offline
+            | Series::IsrShrinks
+            | Series::PollDuration => f,
         }
     }
 }
@@ -1231,7 +1208,7 @@ struct ReplicationEvent {
     /// A broker missing, ISR changes since the previous poll, or a
     /// partition offline, under-replicated, being reassigned, led by another
     /// replica than its preferred one or with a replica on a missing broker:
-    /// the replication series (`scorer::explained_by_replication`) are
+    /// the replication series (`Series::explained_by_replication`) are
     /// explained.
     any: bool,
     /// Topics with a partition offline, under-replicated or with a replica
@@ -1262,12 +1239,12 @@ impl ReplicationEvent {
         ReplicationEvent { any, topics }
     }
 
-    /// Whether this event or `before` explains the anomaly of `series`
-    /// about `about`.
-    fn explains(&self, before: &Self, series: &str, about: &About) -> bool {
-        let topic = matches!(about, About::Topic(t)
-            if self.topics.contains(t) || before.topics.contains(t));
-        topic || ((self.any || before.any) && scorer::explained_by_replication(series))
+    /// Whether this event or `before` explains the anomaly of `series`.
+    fn explains(&self, before: &Self, series: &Series) -> bool {
+        let topic = series
+            .topic()
+            .is_some_and(|t| self.topics.contains(t) || before.topics.contains(t));
+        topic || ((self.any || before.any) && series.explained_by_replication())
     }
 }
 
@@ -1336,15 +1313,15 @@ impl Evaluator for RuleEvaluator {
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
         let replication = ReplicationEvent::of(snap);
         if self.rules.enabled(FindingKind::Anomaly) {
-            for (s, about) in &scored {
-                if replication.explains(&self.replication_before, &s.series, about) {
+            for (s, series) in &scored {
+                if replication.explains(&self.replication_before, series) {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
                 // The poll's own duration is the monitor's health (a busy
                 // host moves it): scored and exported, never an alert; a
                 // cluster too slow to answer is `cluster_unreachable`.
-                if s.series == scorer::POLL_DURATION {
+                if !series.may_alert() {
                     continue;
                 }
                 let Some(a) = self.anomaly_event(s, now) else {
@@ -1354,7 +1331,7 @@ impl Evaluator for RuleEvaluator {
                 // and works its lag off, or was caught up within the window)
                 // is traffic, told by the topic's produce_rate: not a
                 // consumer fault to page for.
-                if let About::Group(g) = about {
+                if let Some(g) = series.group() {
                     // `statuses` is sorted by group name.
                     let ok = statuses
                         .binary_search_by(|st| st.group.as_str().cmp(g))
@@ -1366,7 +1343,7 @@ impl Evaluator for RuleEvaluator {
                         continue;
                     }
                 }
-                candidates.push(vec![self.anomaly_finding(snap, &a, about)]);
+                candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
             }
             self.held_anomalies
                 .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
