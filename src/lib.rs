@@ -35,7 +35,9 @@
 //! | [`soak`] | fast-forward: the daemon's stages against the simulator on a virtual clock (`isrwatch soak`) |
 //! | [`daemon`] | wiring: starts the stages receivers-first, stops them in reverse on a shutdown signal |
 //! | [`bench`] | benchmarks printed as tables (`isrwatch bench ...`) |
+//! | [`backoff`] | [`backoff::Backoff`]: the one exponential backoff (polls of an unreachable cluster, delivery retries) |
 
+pub mod backoff;
 pub mod bench;
 pub mod cli;
 pub mod config;

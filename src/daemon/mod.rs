@@ -23,6 +23,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::backoff::Backoff;
 use crate::evaluate::Evaluator;
 use crate::incident::Correlator;
 use crate::model::{Incident, Notification, NotifyReason};
@@ -269,15 +270,13 @@ async fn cluster_loop(
 }
 
 /// Poll delay: the interval while healthy; doubling (capped at 8x, at most
-/// 5 minutes more) with ±20% jitter while the cluster cannot be reached.
+/// 5 minutes more) with ±20% jitter while the cluster cannot be reached
+/// ([`Backoff::polls`]).
 pub fn next_delay(interval: Duration, failures: u32) -> Duration {
     if failures == 0 {
         return interval;
     }
-    let factor = 1u32 << failures.min(3);
-    let base = (interval * factor).min(interval + Duration::from_secs(300));
-    let jitter = 0.8 + 0.4 * rand::random::<f64>();
-    base.mul_f64(jitter)
+    Backoff::polls(interval).delay(failures)
 }
 
 /// One snapshot through evaluate, state and correlate.
