@@ -17,6 +17,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`config`] | the TOML configuration, validated without I/O before anything starts |
+//! | [`clock`] | the one [`clock::Clock`] every stage reads `now` from (system, tokio-following, or a fixed test clock) |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `soak`, `detect`, `config`, `bench`, `probe`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
 //! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, topic configs, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests, the per-broker reachability probe, ListPartitionReassignments and DescribeQuorum (TLS, SASL PLAIN/SCRAM) |
@@ -40,6 +41,7 @@
 pub mod backoff;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod detect;

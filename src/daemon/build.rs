@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::{ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
+use super::{Clock, ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
 use crate::config::Config;
 use crate::evaluate::{RuleEvaluator, SeriesScorer};
 use crate::http::api::ApiContext;
@@ -83,8 +83,8 @@ struct Saved {
 /// Starts the daemon described by a validated `config`. I/O (secrets,
 /// state directory, listening socket) happens here, after validation.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let clock = Arc::new(TokioClock::new());
-    let now = super::Clock::now(clock.as_ref());
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let now = clock.now();
     let registry = prometheus::Registry::new();
     let state = SharedState::new(config.clusters.iter().map(|c| c.name.clone()));
     std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
@@ -117,7 +117,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             &config.notifiers,
             &config.daemon.state_dir,
             &registry,
-            crate::notify::system_clock(),
+            clock.clone(),
         )
         .map_err(anyhow::Error::msg)?,
     );
@@ -182,11 +182,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         follow_up_late_summaries: follow_up,
     };
 
-    let grace = config.daemon.shutdown_timeout.0;
+    let shutdown_timeout = config.daemon.shutdown_timeout.0;
     let notifiers = config.notifiers.clone();
     let saved_path = saved_state_path(&config);
     let silences_for_save = silences.clone();
     let state_for_tasks = state.clone();
+    let clock_for_tasks = clock.clone();
     let tasks = tokio::spawn(async move {
         // Receivers first: the dispatcher, then the HTTP server.
         let (dispatch_stop_tx, dispatch_stop_rx) = watch::channel(false);
@@ -199,6 +200,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             let dispatcher = dispatcher.clone();
             let state = state_for_tasks.clone();
             let silences = silences_for_save.clone();
+            let clock = clock_for_tasks.clone();
             let stop = stopped(&stop_rx);
             tokio::spawn(async move {
                 tokio::pin!(stop);
@@ -208,7 +210,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                         _ = tick.tick() => {
                             let firing: Vec<_> = state.incidents().iter().filter(|i| i.state == IncidentState::Firing).cloned().collect();
                             dispatcher.refresh(&firing).await;
-                            silences.expire(chrono::Utc::now());
+                            silences.expire(clock.now());
                         }
                         _ = &mut stop => return,
                     }
@@ -224,7 +226,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         if let Some(saved) = correlator.and_then(|c| c.saved_state()) {
             let saved = Saved {
                 incidents: saved,
-                silences: silences_for_save.export(chrono::Utc::now()),
+                silences: silences_for_save.export(clock_for_tasks.now()),
             };
             match serde_json::to_vec(&saved) {
                 Ok(bytes) => {
@@ -241,7 +243,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         let _ = http_task.await;
         info!("stopped");
     });
-    let _ = grace;
 
     Ok(Running {
         state,
@@ -250,7 +251,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         silences,
         stop: stop_tx,
         tasks,
-        shutdown_timeout: grace,
+        shutdown_timeout,
     })
 }
 

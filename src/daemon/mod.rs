@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
+pub use crate::clock::{Clock, TokioClock};
 use crate::evaluate::Evaluator;
 use crate::incident::Correlator;
 use crate::model::{Incident, Notification, NotifyReason};
@@ -31,43 +32,6 @@ use crate::poll::Poller;
 use crate::snapshot::{ClusterSnapshot, IsrChangeKind, Time};
 use crate::state::SharedState;
 use crate::summarize::Summarizer;
-
-/// Where time comes from. Logic gets `now` from here once per step.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Time;
-}
-
-/// Wall time that follows tokio's clock: pausing or advancing tokio time in
-/// a test moves it too; in production it is the system clock.
-pub struct TokioClock {
-    wall: Time,
-    base: tokio::time::Instant,
-}
-
-impl TokioClock {
-    pub fn new() -> Self {
-        Self::starting_at(chrono::Utc::now())
-    }
-    pub fn starting_at(wall: Time) -> Self {
-        TokioClock {
-            wall,
-            base: tokio::time::Instant::now(),
-        }
-    }
-}
-
-impl Default for TokioClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Clock for TokioClock {
-    fn now(&self) -> Time {
-        let d = tokio::time::Instant::now().saturating_duration_since(self.base);
-        self.wall + chrono::Duration::from_std(d).unwrap_or_default()
-    }
-}
 
 /// Takes notifications for delivery. The real one is the durable outbox
 /// dispatcher; `accept` returns once the notification is durable.

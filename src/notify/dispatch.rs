@@ -291,7 +291,7 @@ impl Dispatcher {
             .iter()
             .map(|&i| self.workers[i].dest.name().to_string())
             .collect();
-        let now = (self.clock)();
+        let now = self.clock.now();
         let outbox = self.outbox.clone();
         let gauge = self.metrics.outbox_depth.clone();
         tokio::task::spawn_blocking(move || {
@@ -400,7 +400,7 @@ impl Dispatcher {
             }
             match w.dest.notifier.send(n).await {
                 Ok(()) => {
-                    let latency = ((self.clock)() - item.accepted_at)
+                    let latency = (self.clock.now() - item.accepted_at)
                         .to_std()
                         .unwrap_or(Duration::ZERO);
                     self.metrics.sent.with_label_values(&[name]).inc();
@@ -505,7 +505,7 @@ impl Dispatcher {
     /// forward. The daemon calls it at least every `resolve_timeout / 2`
     /// with the currently firing incidents. Errors are logged.
     pub async fn refresh(&self, incidents: &[Incident]) {
-        let now = (self.clock)();
+        let now = self.clock.now();
         for inc in incidents
             .iter()
             .filter(|i| i.state == IncidentState::Firing)

@@ -19,7 +19,6 @@ use serde::Deserialize;
 use crate::config::{Dur, Problems, Secret};
 use crate::finding::{FindingKind, Severity};
 use crate::model::{Notification, NotifyReason};
-use crate::snapshot::Time;
 
 pub mod alertmanager;
 pub mod dispatch;
@@ -81,14 +80,9 @@ impl std::fmt::Display for DeliveryError {
 
 impl std::error::Error for DeliveryError {}
 
-/// Where notifiers read the current time (for signatures and `endsAt`).
-/// Tests pass a fixed clock; the daemon uses [`system_clock`].
-pub type Clock = Arc<dyn Fn() -> Time + Send + Sync>;
-
-/// The real wall clock.
-pub fn system_clock() -> Clock {
-    Arc::new(chrono::Utc::now)
-}
+/// Where notifiers read the current time (for signatures, `endsAt`,
+/// `Retry-After` dates): the daemon's clock. Tests pass a fixed one.
+pub use crate::clock::{system_clock, SharedClock as Clock};
 
 /// Which kind of destination a `[[notifiers]]` entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -471,7 +465,8 @@ pub fn build_notifier(cfg: &NotifierConfig, clock: Clock) -> Result<Arc<dyn Noti
         }
         NotifierKind::Slack => Arc::new(
             SlackNotifier::new(&cfg.name, &need_url()?, cfg.timeout.0)?
-                .with_links(cfg.api_base_url.clone(), cfg.dashboard_url.clone()),
+                .with_links(cfg.api_base_url.clone(), cfg.dashboard_url.clone())
+                .with_clock(clock),
         ),
         NotifierKind::Alertmanager => Arc::new(
             AlertmanagerNotifier::new(
@@ -516,6 +511,7 @@ pub(crate) mod testutil {
     use super::*;
     use crate::finding::Subject;
     use crate::model::{Affected, Incident, IncidentState, Summary, SummarySource};
+    use crate::snapshot::Time;
     use chrono::TimeZone;
 
     pub fn t(secs: i64) -> Time {
