@@ -24,14 +24,16 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod filter;
 mod load;
 mod path;
 mod scale;
 mod validate;
 
+pub use filter::{NameFilter, NameMatcher};
 pub(crate) use load::fill_lines;
 pub use load::{load, parse};
-pub use validate::{is_secret_property, CompiledNameFilter};
+pub use validate::is_secret_property;
 
 /// The whole configuration file. Unknown keys anywhere are errors.
 ///
@@ -247,17 +249,6 @@ impl serde::Serialize for Dur {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&humantime::format_duration(self.0).to_string())
     }
-}
-
-/// Include/exclude name patterns (regular expressions, anchored).
-/// An empty `include` means everything.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct NameFilter {
-    /// Names must match one of these (all names when empty).
-    pub include: Vec<String>,
-    /// Names matching one of these are dropped, even when included.
-    pub exclude: Vec<String>,
 }
 
 /// A librdkafka property value: plain, or a secret from env/file.

@@ -76,7 +76,7 @@ pub mod sidecar;
 pub mod transport;
 
 pub use diff::isr_changes;
-pub use kafka::{KafkaPoller, NameMatcher};
+pub use kafka::KafkaPoller;
 
 /// Produces snapshots of one cluster. The real implementation talks to
 /// Kafka through rdkafka; tests use a double returning canned snapshots.
