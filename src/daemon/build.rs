@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{Clock, ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
@@ -39,7 +39,7 @@ pub struct Running {
     pub api_addr: SocketAddr,
     pub registry: prometheus::Registry,
     pub silences: Silences,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
     tasks: tokio::task::JoinHandle<()>,
     shutdown_timeout: Duration,
 }
@@ -47,20 +47,13 @@ pub struct Running {
 impl Running {
     /// Stops everything in reverse start order, within the shutdown timeout.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        self.stop.cancel();
         if tokio::time::timeout(self.shutdown_timeout, self.tasks)
             .await
             .is_err()
         {
             warn!(timeout = ?self.shutdown_timeout, "shutdown did not finish in time; pending notifications stay in the outbox");
         }
-    }
-}
-
-fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    let mut rx = rx.clone();
-    async move {
-        let _ = rx.wait_for(|s| *s).await;
     }
 }
 
@@ -111,7 +104,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
 
     // Receivers first: the outbox dispatcher.
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop = CancellationToken::new();
     let dispatcher = Arc::new(
         Dispatcher::from_config(
             &config.notifiers,
@@ -188,12 +181,19 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let silences_for_save = silences.clone();
     let state_for_tasks = state.clone();
     let clock_for_tasks = clock.clone();
+    let stop_for_tasks = stop.clone();
     let tasks = tokio::spawn(async move {
         // Receivers first: the dispatcher, then the HTTP server.
-        let (dispatch_stop_tx, dispatch_stop_rx) = watch::channel(false);
-        let dispatcher_task = dispatcher.clone().start(stopped(&dispatch_stop_rx));
-        let (http_stop_tx, http_stop_rx) = watch::channel(false);
-        let http_task = tokio::spawn(crate::http::serve(listener, api, stopped(&http_stop_rx)));
+        let dispatch_stop = CancellationToken::new();
+        let dispatcher_task = dispatcher
+            .clone()
+            .start(dispatch_stop.clone().cancelled_owned());
+        let http_stop = CancellationToken::new();
+        let http_task = tokio::spawn(crate::http::serve(
+            listener,
+            api,
+            http_stop.clone().cancelled_owned(),
+        ));
         // Keep Alertmanager's view of firing incidents alive, and expire silences.
         let keepalive = {
             let refresh_every = crate::notify::refresh_interval(&notifiers);
@@ -201,7 +201,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             let state = state_for_tasks.clone();
             let silences = silences_for_save.clone();
             let clock = clock_for_tasks.clone();
-            let stop = stopped(&stop_rx);
+            let stop = stop_for_tasks.clone().cancelled_owned();
             tokio::spawn(async move {
                 tokio::pin!(stop);
                 let mut tick = tokio::time::interval(refresh_every);
@@ -219,7 +219,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         };
 
         // The pipeline runs until stop; it drains into the outbox before returning.
-        let correlator = super::run(stages, stopped(&stop_rx)).await;
+        let correlator = super::run(stages, stop_for_tasks.cancelled_owned()).await;
         let _ = keepalive.await;
 
         // Save incident state and silences for the next start.
@@ -237,9 +237,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Err(e) => warn!(error = %e, "could not encode incident state"),
             }
         }
-        let _ = dispatch_stop_tx.send(true);
+        dispatch_stop.cancel();
         let _ = dispatcher_task.await;
-        let _ = http_stop_tx.send(true);
+        http_stop.cancel();
         let _ = http_task.await;
         info!("stopped");
     });
@@ -249,7 +249,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         api_addr,
         registry,
         silences,
-        stop: stop_tx,
+        stop,
         tasks,
         shutdown_timeout,
     })

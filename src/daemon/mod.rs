@@ -21,6 +21,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
@@ -157,7 +158,7 @@ pub async fn run(
         follow_up_late_summaries,
     ));
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stop = CancellationToken::new();
     let mut cluster_tasks = Vec::new();
     for stage in clusters {
         cluster_tasks.push(tokio::spawn(cluster_loop(
@@ -167,14 +168,14 @@ pub async fn run(
             state.clone(),
             clock.clone(),
             metrics.clone(),
-            stop_rx.clone(),
+            stop.clone(),
         )));
     }
     drop(tx);
 
     shutdown.await;
     info!("shutting down: stopping pollers");
-    let _ = stop_tx.send(true);
+    stop.cancel();
     for t in cluster_tasks {
         let _ = t.await;
     }
@@ -191,7 +192,7 @@ async fn cluster_loop(
     state: Arc<SharedState>,
     clock: Arc<dyn Clock>,
     metrics: PipelineMetrics,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let mut failures: u32 = 0;
     loop {
@@ -209,7 +210,7 @@ async fn cluster_loop(
                     message: format!("poll did not finish within {hard_deadline:?}"),
                 }),
             },
-            _ = stop.changed() => return,
+            _ = stop.cancelled() => return,
         };
         let now = clock.now();
         process_snapshot(&mut stage, snap, now, &correlator, &tx, &state, &metrics).await;
@@ -228,7 +229,7 @@ async fn cluster_loop(
         let wait = delay.saturating_sub(started.elapsed());
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return,
+            _ = stop.cancelled() => return,
         }
     }
 }
