@@ -358,18 +358,27 @@ impl ClusterConfig {
     /// file I/O happens here, after validation). The error names the
     /// property and where the secret should have come from, never a value.
     pub fn client_properties(&self) -> Result<Vec<(String, String)>, String> {
-        let mut out = Vec::with_capacity(self.properties.len() + 1);
-        out.push(("bootstrap.servers".to_string(), self.bootstrap.join(",")));
-        for (k, v) in &self.properties {
-            let value = match v {
-                PropertyValue::Plain(s) => s.clone(),
+        let mut out = vec![("bootstrap.servers".to_string(), self.bootstrap.join(","))];
+        out.extend(
+            self.resolved_properties()
+                .map_err(|(k, e)| format!("cluster {:?}, property {k}: {e}", self.name))?,
+        );
+        Ok(out)
+    }
+
+    /// The `properties` entries with their secrets resolved, in order. The
+    /// error is the property's name and why its secret could not be read.
+    pub fn resolved_properties(&self) -> Result<Vec<(String, String)>, (String, String)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| match v {
+                PropertyValue::Plain(s) => Ok((k.clone(), s.clone())),
                 PropertyValue::Secret(secret) => secret
                     .resolve()
-                    .map_err(|e| format!("cluster {:?}, property {k}: {e}", self.name))?,
-            };
-            out.push((k.clone(), value));
-        }
-        Ok(out)
+                    .map(|value| (k.clone(), value))
+                    .map_err(|e| (k.clone(), e)),
+            })
+            .collect()
     }
 }
 

@@ -18,7 +18,7 @@ use super::direct::DirectClient;
 use super::lag::{lag_messages, OffsetHistory, DEFAULT_MAX_POINTS};
 use super::transport::Transport;
 use super::{sidecar, Poller, PollerError};
-use crate::config::{ClusterConfig, NameMatcher, PropertyValue};
+use crate::config::{ClusterConfig, NameMatcher};
 use crate::snapshot::{
     BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MinIsrSource, PartitionInfo,
     PollError, QuorumState, Time, TopicInfo,
@@ -147,16 +147,11 @@ impl KafkaPoller {
                 .clamp(10, i32::MAX as u128)
                 .to_string(),
         );
-        let mut resolved = Vec::with_capacity(cfg.properties.len());
-        for (k, v) in &cfg.properties {
-            let value = match v {
-                PropertyValue::Plain(s) => s.clone(),
-                PropertyValue::Secret(s) => s
-                    .resolve()
-                    .map_err(|e| err(&format!("properties.{k}"), e))?,
-            };
-            cc.set(k, value.clone());
-            resolved.push((k.clone(), value));
+        let resolved = cfg
+            .resolved_properties()
+            .map_err(|(k, e)| err(&format!("properties.{k}"), e))?;
+        for (k, value) in &resolved {
+            cc.set(k, value);
         }
         let direct = direct_client(cfg, &resolved).map_err(|e| {
             err(
