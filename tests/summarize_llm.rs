@@ -272,10 +272,8 @@ fn metric(reg: &prometheus::Registry, name: &str, label: Option<(&str, &str)>) -
                     .any(|l| l.name() == k && l.value() == v),
             };
             if matches {
-                if m.get_counter().has_value()
-                    || mf.get_field_type() == prometheus::proto::MetricType::COUNTER
-                {
-                    return m.get_counter().value();
+                if mf.get_field_type() == prometheus::proto::MetricType::COUNTER {
+                    return m.get_counter().get_value();
                 }
                 return m.get_histogram().get_sample_count() as f64;
             }
