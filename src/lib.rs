@@ -16,7 +16,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | the TOML configuration, validated without I/O before anything starts |
+//! | [`config`] | the TOML configuration, validated without I/O before anything starts; [`config::base`]: the leaf value types sections import (`Dur`, `Problems`, `Secret`, name filters) |
 //! | [`clock`] | the one [`clock::Clock`] every stage reads `now` from (system, tokio-following, or a fixed test clock) |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `soak`, `detect`, `config`, `bench`, `probe`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::filter::anchored;
 
-use super::load::looks_secret;
 use super::path::{self, Seg};
+use super::secret::is_secret_property;
 use super::{ClusterConfig, Config, NameFilter, Problem, Problems, PropertyValue, Secret};
 
 /// librdkafka properties isrwatch sets itself from other keys.
@@ -137,13 +137,6 @@ impl Config {
         }
         out
     }
-}
-
-/// True for librdkafka properties whose value is a secret (`sasl.password`,
-/// `ssl.key.password`, `*.client.secret`, ...); `ssl.key.location` and
-/// other `*.location` / `*.path` keys name files, not secrets.
-pub fn is_secret_property(k: &str) -> bool {
-    looks_secret(k) && !(k.ends_with(".location") || k.ends_with(".path"))
 }
 
 /// Stores inline values of secret properties as [`Secret::Inline`], whose

@@ -5,7 +5,7 @@
 //! first snapshot that showed it, before the rule emits a finding. `"0s"`
 //! means "report at once" (the incident layer has its own pending period).
 
-use crate::config::{Dur, Problems};
+use crate::config::base::{Dur, Problems};
 use crate::finding::{FindingKind, Severity};
 
 /// The `[rules]` section.

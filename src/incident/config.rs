@@ -43,7 +43,7 @@ use serde::Deserialize;
 use super::silence::{
     parse_hhmm, parse_weekday, MaintenanceWindow, Matcher, Schedule, SilenceError,
 };
-use crate::config::{Dur, Problems};
+use crate::config::base::{Dur, Problems};
 use crate::finding::{FindingKind, Severity};
 use crate::snapshot::Time;
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{Dur, Problems, Secret};
+use crate::config::base::{Dur, Problems, Secret};
 use crate::finding::{FindingKind, Severity};
 use crate::model::{Notification, NotifyReason};
 
