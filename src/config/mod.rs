@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub mod base;
+mod demo;
 mod filter;
 mod load;
 mod path;
@@ -37,6 +38,7 @@ mod secret;
 mod validate;
 
 pub use base::{parse_duration, Dur, NameFilter, NameMatcher, Problem, Problems, Secret};
+pub use demo::{DemoOptions, DEMO_MIN_POLL_INTERVAL, DEMO_POLL_INTERVAL};
 pub(crate) use load::fill_lines;
 pub use load::{load, parse};
 pub use secret::is_secret_property;
