@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod evidence;
+
+pub use evidence::{Evidence, Label, Metric};
+
 use crate::snapshot::{BrokerId, Time};
 
 /// How bad it is. Ordered: `Info < Warning < Critical`.
@@ -214,10 +218,11 @@ pub struct Finding {
     /// Brokers this finding implicates, e.g. the ones missing from an ISR.
     /// Incidents use them to group partition findings under a broker.
     pub brokers: Vec<BrokerId>,
-    /// Numbers behind the finding, by name (`isr`, `min_isr`, `lag`, ...).
-    pub metrics: BTreeMap<String, f64>,
-    /// Short structured facts by name (`lag_status` = `STALL`, ...).
-    pub labels: BTreeMap<String, String>,
+    /// Numbers behind the finding (`isr`, `min_isr`, `total_lag`, ...);
+    /// [`FindingKind::evidence`] lists the keys of each kind.
+    pub metrics: BTreeMap<Metric, f64>,
+    /// Short structured facts (`lag_status` = `STALL`, ...).
+    pub labels: BTreeMap<Label, String>,
     pub anomaly: Option<AnomalyScore>,
     /// Since when the condition holds (first snapshot that showed it).
     pub since: Time,
@@ -255,14 +260,38 @@ impl Finding {
         self
     }
 
-    pub fn with_metric(mut self, name: &str, value: f64) -> Self {
-        self.metrics.insert(name.to_string(), value);
+    /// Adds a number; `key` must be one its kind carries
+    /// ([`FindingKind::evidence`]).
+    pub fn with_metric(mut self, key: Metric, value: f64) -> Self {
+        debug_assert!(
+            self.kind.evidence().metrics.contains(&key),
+            "{} findings do not carry metric {key}",
+            self.kind
+        );
+        self.metrics.insert(key, value);
         self
     }
 
-    pub fn with_label(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.labels.insert(name.to_string(), value.into());
+    /// Adds a fact; `key` must be one its kind carries
+    /// ([`FindingKind::evidence`]).
+    pub fn with_label(mut self, key: Label, value: impl Into<String>) -> Self {
+        debug_assert!(
+            self.kind.evidence().labels.contains(&key),
+            "{} findings do not carry label {key}",
+            self.kind
+        );
+        self.labels.insert(key, value.into());
         self
+    }
+
+    /// The number under `key`, if the finding has it.
+    pub fn metric(&self, key: Metric) -> Option<f64> {
+        self.metrics.get(&key).copied()
+    }
+
+    /// The fact under `key`, if the finding has it.
+    pub fn label(&self, key: Label) -> Option<&str> {
+        self.labels.get(&key).map(String::as_str)
     }
 
     pub fn with_since(mut self, since: Time) -> Self {

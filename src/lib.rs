@@ -16,14 +16,15 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | the TOML configuration, validated without I/O before anything starts |
+//! | [`config`] | the TOML configuration, validated without I/O before anything starts; [`config::base`]: the leaf value types sections import (`Dur`, `Problems`, `Secret`, name filters) |
+//! | [`clock`] | the one [`clock::Clock`] every stage reads `now` from (system, tokio-following, or a fixed test clock) |
 //! | [`cli`] | the command line (`run`, `check`, `demo`, `sim`, `soak`, `detect`, `config`, `bench`, `probe`) |
 //! | [`snapshot`] | [`snapshot::ClusterSnapshot`]: one poll's immutable picture of a cluster, and derived partition state |
 //! | [`poll`] | the [`poll::Poller`] trait and the rdkafka poller: metadata, topic configs, watermarks, groups, lag, sidecar; [`poll::direct`] and [`poll::transport`]: its own batched offset and group requests, the per-broker reachability probe, ListPartitionReassignments and DescribeQuorum (TLS, SASL PLAIN/SCRAM) |
-//! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`]: the closed-world check of a scenario run |
+//! | [`sim`] | a Kafka cluster simulator speaking the wire protocol, driven by scenario files; [`sim::judge`](mod@sim::judge): the closed-world check of a scenario run |
 //! | [`sasl`] | SASL PLAIN and SCRAM: the direct client's side and the simulator's |
 //! | `guard` | structural checks of Kafka request and response bodies before `kafka-protocol` decodes them (the simulator's requests, the direct client's answers) |
-//! | [`finding`] | [`finding::Finding`]: what the evaluator concludes |
+//! | [`finding`] | [`finding::Finding`]: what the evaluator concludes; [`finding::FindingKind`], the one list of kinds; its evidence under typed keys ([`finding::Metric`], [`finding::Label`]) that rules write and the template, incident titles and LLM facts read, and the keys each kind carries ([`finding::FindingKind::evidence`]) |
 //! | [`evaluate`] | the [`evaluate::Evaluator`]: replication rules (brokers down or unreachable, partitions, unclean elections, reassignments, the KRaft quorum), consumer lag status, anomaly scoring |
 //! | [`detect`] | the streaming anomaly detector (bounded memory per series, no look-ahead); [`detect::family`]: what each of the daemon's series measures (minimum effect, relative margin); [`detect::nab`]: NAB scoring and k-fold cross-validation; [`detect::kafka_set`]: labelled Kafka series recorded from the simulator |
 //! | [`model`] | [`model::Incident`], [`model::NotifyReason`], [`model::Summary`], [`model::Notification`] |
@@ -34,10 +35,13 @@
 //! | [`http`] | the `/metrics` endpoint, the `/api/v1` status API and [`http::page`], the status page `/` (HTML with live refresh, silence forms) |
 //! | [`soak`] | fast-forward: the daemon's stages against the simulator on a virtual clock (`isrwatch soak`) |
 //! | [`daemon`] | wiring: starts the stages receivers-first, stops them in reverse on a shutdown signal |
-//! | [`bench`] | benchmarks printed as tables (`isrwatch bench ...`) |
+//! | [`bench`](mod@bench) | benchmarks printed as tables (`isrwatch bench ...`) |
+//! | [`backoff`] | [`backoff::Backoff`]: the one exponential backoff (polls of an unreachable cluster, delivery retries) |
 
+pub mod backoff;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod detect;

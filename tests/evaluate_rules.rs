@@ -9,7 +9,7 @@ use isrwatch::config::Dur;
 use isrwatch::evaluate::{
     Evaluation, Evaluator, LagStatus, NoScorer, RuleEvaluator, RulesConfig, SeriesScorer, StateSize,
 };
-use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, IsrChange, IsrChangeKind,
     PartitionInfo, PollError, SidecarMetrics, Time, TopicInfo,
@@ -133,7 +133,7 @@ fn broker_down_attributes_every_partition_to_the_broker() {
     assert_eq!(down.len(), 1);
     assert_eq!(down[0].subject, Subject::Broker { id: 3 });
     assert_eq!(down[0].severity, Severity::Critical);
-    assert_eq!(down[0].metrics["replicas_hosted"], 400.0);
+    assert_eq!(down[0].metrics[&Metric::ReplicasHosted], 400.0);
 
     // One finding per partition, the most severe: at-min-ISR (2 of 3, min 2).
     let at_min = of_kind(&e, FindingKind::AtMinIsr);
@@ -165,12 +165,12 @@ fn under_min_isr_is_critical_with_evidence() {
         }
     );
     assert_eq!(f.brokers, vec![2, 3]);
-    assert_eq!(f.metrics["isr"], 1.0);
-    assert_eq!(f.metrics["replicas"], 3.0);
-    assert_eq!(f.metrics["min_isr"], 2.0);
-    assert_eq!(f.labels["topic"], "pay");
-    assert_eq!(f.labels["partition"], "0");
-    assert_eq!(f.labels["leader"], "1");
+    assert_eq!(f.metrics[&Metric::Isr], 1.0);
+    assert_eq!(f.metrics[&Metric::Replicas], 3.0);
+    assert_eq!(f.metrics[&Metric::MinIsr], 2.0);
+    assert_eq!(f.labels[&Label::Topic], "pay");
+    assert_eq!(f.labels[&Label::Partition], "0");
+    assert_eq!(f.labels[&Label::Leader], "1");
     assert_eq!(e.findings.len(), 1, "only the most severe per partition");
 }
 
@@ -317,8 +317,8 @@ fn controller_moving_repeatedly_is_unstable_until_the_window_passes() {
     let e = ev.evaluate(&with(240, 3), t(240));
     let f = of_kind(&e, FindingKind::ControllerUnstable);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].metrics["changes"], 3.0);
-    assert_eq!(f[0].labels["controller"], "3");
+    assert_eq!(f[0].metrics[&Metric::Changes], 3.0);
+    assert_eq!(f[0].labels[&Label::Controller], "3");
     // 10 minutes after the first change it has only 2 changes in the window.
     let e = ev.evaluate(&with(661, 3), t(661));
     assert!(of_kind(&e, FindingKind::ControllerUnstable).is_empty());
@@ -360,10 +360,10 @@ fn isr_churn_counts_replicas_leaving_again_after_they_rejoined() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].subject, Subject::Broker { id: 2 });
     assert_eq!(f[0].brokers, vec![2]);
-    assert_eq!(f[0].metrics["changes"], 20.0);
-    assert_eq!(f[0].metrics["shrinks"], 20.0);
-    assert_eq!(f[0].metrics["expands"], 20.0);
-    assert_eq!(f[0].metrics["replicas"], 10.0);
+    assert_eq!(f[0].metrics[&Metric::Changes], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Shrinks], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Expands], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Replicas], 10.0);
     // Quiet for 5 minutes: the points leave the window and are dropped.
     let e = step(&mut ev, 180 + 301, Vec::new());
     assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
@@ -428,10 +428,10 @@ fn leader_imbalance_per_broker_and_cluster_after_its_for_duration() {
             &Subject::Broker { id: 3 }
         ]
     );
-    assert_eq!(f[1].metrics["leaders"], 15.0);
-    assert_eq!(f[1].metrics["preferred_leaders"], 10.0);
-    assert_eq!(f[1].metrics["imbalance_percent"], 50.0);
-    assert!((f[0].metrics["imbalance_percent"] - 16.666).abs() < 0.01);
+    assert_eq!(f[1].metrics[&Metric::Leaders], 15.0);
+    assert_eq!(f[1].metrics[&Metric::PreferredLeaders], 10.0);
+    assert_eq!(f[1].metrics[&Metric::ImbalancePercent], 50.0);
+    assert!((f[0].metrics[&Metric::ImbalancePercent] - 16.666).abs() < 0.01);
     assert_eq!(f[0].since, t(0));
 }
 
@@ -464,7 +464,7 @@ fn follower_lag_from_the_sidecar() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].subject, Subject::Broker { id: 2 });
     assert_eq!(f[0].brokers, vec![2]);
-    assert_eq!(f[0].metrics[isrwatch::evaluate::FOLLOWER_MAX_LAG], 60_000.0);
+    assert_eq!(f[0].metrics[&Metric::FollowerMaxLag], 60_000.0);
     assert!(ev.evaluate(&s(75, 10.0), t(75)).findings.is_empty());
 }
 
@@ -499,7 +499,7 @@ fn unreachable_cluster_gives_only_cluster_unreachable() {
     assert_eq!(e.findings.len(), 1);
     assert_eq!(e.findings[0].severity, Severity::Critical);
     assert_eq!(e.findings[0].subject, Subject::Cluster);
-    assert_eq!(e.findings[0].labels["error"], "all brokers down");
+    assert_eq!(e.findings[0].labels[&Label::Error], "all brokers down");
     assert!(e.groups.is_empty() && e.anomalies.is_empty());
     assert_eq!(e.findings[0].since, t(15));
 
@@ -551,10 +551,10 @@ fn consumer_lag_findings_follow_group_status() {
             group: "stuck".into()
         }
     );
-    assert_eq!(f[0].labels["lag_status"], "STOP");
+    assert_eq!(f[0].labels[&Label::LagStatus], "STOP");
     assert_eq!(f[0].severity, Severity::Critical);
-    assert_eq!(f[0].metrics["total_lag"], 121.0);
-    assert_eq!(f[0].metrics["max_lag_seconds"], 42.0);
+    assert_eq!(f[0].metrics[&Metric::TotalLag], 121.0);
+    assert_eq!(f[0].metrics[&Metric::MaxLagSeconds], 42.0);
     // Nothing consumed is not ERR (that needs a consumer that advanced):
     // the group is OK until `stop_after` (5 min) from the poll before the
     // first one that showed lag on its offset, then STOP.
@@ -611,7 +611,7 @@ fn disabled_rules_stay_silent() {
         vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
     );
     let e = eval_with(RulesConfig {
-        disabled: vec!["broker_down".into(), "at_min_isr".into()],
+        disabled: vec![FindingKind::BrokerDown, FindingKind::AtMinIsr],
         ..Default::default()
     })
     .evaluate(&s, t(0));
@@ -721,7 +721,7 @@ fn series_are_fed_with_stable_names_and_alerting_scores_become_findings() {
         }
     );
     assert_eq!(f[0].brokers, vec![2]);
-    assert_eq!(f[0].labels["series"], "leader_share");
+    assert_eq!(f[0].labels[&Label::Series], "leader_share");
     assert_eq!(f[0].anomaly.as_ref().unwrap().score, 0.95);
 }
 
@@ -847,7 +847,7 @@ fn idle_caught_up_group_never_alerts_and_slow_group_warns() {
     }
     let f = of_kind(&e, FindingKind::ConsumerLag);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].labels["lag_status"], "WARN");
+    assert_eq!(f[0].labels[&Label::LagStatus], "WARN");
     assert_eq!(f[0].severity, Severity::Warning);
 }
 
@@ -913,7 +913,7 @@ fn anomaly_since_is_the_first_alert_and_the_scorers_since_is_kept_for_the_text()
     let f = of_kind(&e, FindingKind::Anomaly);
     assert_eq!(f[0].since, t(600), "held from the first alert");
     assert_eq!(f[0].severity, Severity::Warning);
-    assert!(!f[0].labels.contains_key("group"));
+    assert!(!f[0].labels.contains_key(&Label::Group));
 }
 
 /// Broker 3's log dir failed: the partitions it prefers are led elsewhere
@@ -1086,13 +1086,13 @@ fn unclean_election_names_the_stale_leader_and_the_truncated_offsets_then_ends()
     assert_eq!(f.len(), 1, "{:?}", e.findings);
     assert_eq!(f[0].severity, Severity::Critical);
     assert_eq!(f[0].brokers, vec![1, 2]);
-    assert_eq!(f[0].labels["old_leader"], "1");
-    assert_eq!(f[0].labels["new_leader"], "2");
+    assert_eq!(f[0].labels[&Label::OldLeader], "1");
+    assert_eq!(f[0].labels[&Label::NewLeader], "2");
     assert_eq!(
-        f[0].labels["evidence"],
+        f[0].labels[&Label::Evidence],
         "leader_outside_isr,high_watermark_moved_back"
     );
-    assert_eq!(f[0].metrics["offsets_lost"], 1_200.0);
+    assert_eq!(f[0].metrics[&Metric::OffsetsLost], 1_200.0);
     // Reported for unclean_election_hold (5m), then over.
     let later = snap(
         15 + 290,
@@ -1186,8 +1186,8 @@ fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
     assert_eq!(f.len(), 2, "{:?}", e.findings);
     assert_eq!(f[0].subject, Subject::Broker { id: 2 });
     assert_eq!(f[0].severity, Severity::Critical);
-    assert_eq!(f[0].metrics["leader_partitions"], 2.0);
-    assert!(f[0].labels["error"].contains("no answer within 5000 ms"));
+    assert_eq!(f[0].metrics[&Metric::LeaderPartitions], 2.0);
+    assert!(f[0].labels[&Label::Error].contains("no answer within 5000 ms"));
     assert_eq!(f[1].subject, Subject::Broker { id: 4 });
     assert_eq!(f[1].severity, Severity::Warning);
     // One poll answered: the count starts over.
@@ -1217,13 +1217,13 @@ fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
     let f = of_kind(&e, FindingKind::ReassignmentInProgress);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].severity, Severity::Info);
-    assert_eq!(f[0].metrics["partitions"], 2.0);
-    assert_eq!(f[0].metrics["replicas_copying"], 2.0);
+    assert_eq!(f[0].metrics[&Metric::Partitions], 2.0);
+    assert_eq!(f[0].metrics[&Metric::ReplicasCopying], 2.0);
     assert_eq!(f[0].brokers, vec![1, 4]);
     // Partition 0's new replica joined: progress.
     let e = ev.evaluate(&moving(600, &[2, 3, 1, 4]), t(600));
     let f = of_kind(&e, FindingKind::ReassignmentInProgress);
-    assert_eq!(f[0].metrics["replicas_copying"], 1.0);
+    assert_eq!(f[0].metrics[&Metric::ReplicasCopying], 1.0);
     assert_eq!(f[0].severity, Severity::Info);
     // Nothing moves for reassignment_stuck_after (30m): a warning.
     let e = ev.evaluate(&moving(600 + 1_790, &[2, 3, 1, 4]), t(600 + 1_790));
@@ -1234,7 +1234,7 @@ fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
     let e = ev.evaluate(&moving(600 + 1_800, &[2, 3, 1, 4]), t(600 + 1_800));
     let f = of_kind(&e, FindingKind::ReassignmentInProgress);
     assert_eq!(f[0].severity, Severity::Warning);
-    assert_eq!(f[0].labels["stuck"], "true");
+    assert_eq!(f[0].labels[&Label::Stuck], "true");
     // A removing replica that falls out of the ISR is still under-replication.
     let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 4]);
     p.adding_replicas = vec![4];
@@ -1292,12 +1292,12 @@ fn a_metadata_quorum_voter_behind_is_quorum_lag_and_degrades_a_three_voter_quoru
     let lag = of_kind(&e, FindingKind::QuorumLag);
     assert_eq!(lag.len(), 1, "{:?}", e.findings);
     assert_eq!(lag[0].subject, Subject::Broker { id: 3 });
-    assert_eq!(lag[0].metrics["seconds_behind"], 31.0);
-    assert_eq!(lag[0].metrics["records_behind"], 100.0);
+    assert_eq!(lag[0].metrics[&Metric::SecondsBehind], 31.0);
+    assert_eq!(lag[0].metrics[&Metric::RecordsBehind], 100.0);
     let d = of_kind(&e, FindingKind::QuorumDegraded);
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].severity, Severity::Warning);
-    assert_eq!(d[0].metrics["caught_up"], 2.0);
+    assert_eq!(d[0].metrics[&Metric::CaughtUp], 2.0);
     // Two voters behind: below a majority, critical.
     let e = s(30, quorum(30, [0, 40, 46], [5_000, 4_800, 4_900], true));
     assert_eq!(
@@ -1327,10 +1327,361 @@ fn a_reassignment_eta_comes_from_the_copy_rate_when_the_brokers_tell_it() {
     };
     let e = ev.evaluate(&moving(0, 10_000), t(0));
     let f = of_kind(&e, FindingKind::ReassignmentInProgress);
-    assert_eq!(f[0].metrics["offsets_left"], 10_000.0);
-    assert!(!f[0].metrics.contains_key("eta_seconds"));
+    assert_eq!(f[0].metrics[&Metric::OffsetsLeft], 10_000.0);
+    assert!(!f[0].metrics.contains_key(&Metric::EtaSeconds));
     let e = ev.evaluate(&moving(15, 7_000), t(15));
     let f = of_kind(&e, FindingKind::ReassignmentInProgress);
-    assert_eq!(f[0].metrics["offsets_per_second"], 200.0);
-    assert_eq!(f[0].metrics["eta_seconds"], 35.0);
+    assert_eq!(f[0].metrics[&Metric::OffsetsPerSecond], 200.0);
+    assert_eq!(f[0].metrics[&Metric::EtaSeconds], 35.0);
+}
+
+// --- Every kind, from the rules to the text -----------------------------
+//
+// The template reads evidence the rules wrote. Hand-built findings in the
+// template's tests cannot catch a reader looking for a key no rule writes
+// (the follower-lag text once read `max_lag`, the consumer-lag text `lag`
+// and `lag_seconds`, and neither ever showed the numbers): here every kind
+// is produced by the evaluator and rendered.
+
+/// The findings of `kind` the rules produce from a few snapshots that show it.
+fn produced(kind: FindingKind) -> Vec<Finding> {
+    let pick = |e: Evaluation| -> Vec<Finding> {
+        e.findings.into_iter().filter(|f| f.kind == kind).collect()
+    };
+    match kind {
+        FindingKind::ClusterUnreachable => {
+            let mut ev = eval();
+            let down = |at| {
+                ClusterSnapshot::unreachable(
+                    "prod",
+                    t(at),
+                    Duration::from_secs(10),
+                    PollError {
+                        step: "metadata".into(),
+                        broker: None,
+                        message: "all brokers down".into(),
+                    },
+                )
+            };
+            ev.evaluate(&down(0), t(0));
+            pick(ev.evaluate(&down(45), t(45)))
+        }
+        FindingKind::BrokerDown => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2],
+                vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UnderReplicated => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3, 4],
+                vec![topic(
+                    "t",
+                    2,
+                    vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+                )],
+            ),
+            t(0),
+        )),
+        FindingKind::BrokerUnreachable => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for at in [0, 15, 30] {
+                let mut sn = snap(at, &[1, 2, 3], vec![healthy("orders", 6)]);
+                sn.brokers_probed = true;
+                sn.unreachable_brokers = vec![2];
+                sn.errors.push(PollError {
+                    step: "brokers".into(),
+                    broker: Some(2),
+                    message: "no answer within 5000 ms".into(),
+                });
+                last = ev.evaluate(&sn, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::NoController => {
+            let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+            s.controller = None;
+            pick(eval().evaluate(&s, t(0)))
+        }
+        FindingKind::ControllerUnstable => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for (at, c) in [(0, 1), (60, 2), (120, 1), (180, 3)] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.controller = Some(c);
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
+            use isrwatch::snapshot::{QuorumReplica, QuorumState};
+            let mut s = snap(15, &[1, 2, 3], vec![healthy("orders", 3)]);
+            s.quorum = Some(QuorumState {
+                leader: Some(1),
+                epoch: 3,
+                high_watermark: 5_000,
+                voters: [(1, 0, 5_000), (2, 0, 5_000), (3, 31, 4_900)]
+                    .into_iter()
+                    .map(|(id, behind_s, leo)| QuorumReplica {
+                        id,
+                        log_end_offset: leo,
+                        last_caught_up_ms: Some(t(15).timestamp_millis() - behind_s * 1000),
+                    })
+                    .collect(),
+                observers: Vec::new(),
+            });
+            pick(eval().evaluate(&s, t(15)))
+        }
+        FindingKind::PartitionOffline => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2],
+                vec![topic("pay", 1, vec![part(0, None, &[3], &[])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UnderMinIsr => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3],
+                vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+            ),
+            t(0),
+        )),
+        FindingKind::AtMinIsr => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3],
+                vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UncleanElection => {
+            let mut ev = eval();
+            ev.evaluate(
+                &snap(
+                    0,
+                    &[1, 2],
+                    vec![unclean_topic(Some(1), &[1], 4, 5_000, Some(true))],
+                ),
+                t(0),
+            );
+            pick(ev.evaluate(
+                &snap(
+                    15,
+                    &[2],
+                    vec![unclean_topic(Some(2), &[2], 6, 3_800, Some(true))],
+                ),
+                t(15),
+            ))
+        }
+        FindingKind::IsrChurn => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for (at, shrinks, expands) in [(0, 10, 0), (60, 0, 10), (120, 10, 0), (180, 0, 10)] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.isr_changes = changes(at, 2, shrinks, expands);
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::LeaderImbalance => {
+            let mut ev = eval();
+            ev.evaluate(&imbalanced(0, 5), t(0));
+            pick(ev.evaluate(&imbalanced(600, 5), t(600)))
+        }
+        FindingKind::ReassignmentInProgress => {
+            let mut ev = eval();
+            let moving = |at: i64, left: i64| {
+                let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+                p.adding_replicas = vec![4];
+                p.removing_replicas = vec![1];
+                p.reassignment_offsets_left = Some(left);
+                snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])])
+            };
+            ev.evaluate(&moving(0, 10_000), t(0));
+            pick(ev.evaluate(&moving(15, 7_000), t(15)))
+        }
+        FindingKind::FollowerLag => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for at in [0, 60] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.sidecar = Some(SidecarMetrics {
+                    broker: Some(2),
+                    follower_max_lag: Some(60_000.0),
+                    ..Default::default()
+                });
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::ConsumerLag => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for i in 0..=21 {
+                let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.groups = vec![lag_group("stuck", 0, 100, 200 + i)];
+                last = ev.evaluate(&s, t(i * 15));
+            }
+            pick(last)
+        }
+        FindingKind::Anomaly => {
+            let mut ev = scored_evaluator(&["offline_partitions"]);
+            pick(ev.evaluate(&snap(0, &[1, 2, 3], vec![healthy("t", 3)]), t(0)))
+        }
+    }
+}
+
+/// A number as the template writes it.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// What the text of a `kind` incident must show of its findings' evidence.
+fn shown(kind: FindingKind, f: &Finding) -> Vec<String> {
+    let m = |k: Metric| {
+        num(f
+            .metric(k)
+            .unwrap_or_else(|| panic!("{kind} finding without {k}: {f:?}")))
+    };
+    let l = |k: Label| {
+        f.label(k)
+            .unwrap_or_else(|| panic!("{kind} finding without {k}: {f:?}"))
+            .to_string()
+    };
+    match kind {
+        FindingKind::ClusterUnreachable => vec![format!("Last error: {}.", l(Label::Error))],
+        FindingKind::BrokerUnreachable => vec![
+            format!("the {} partitions it leads", m(Metric::LeaderPartitions)),
+            format!("Last error: {}.", l(Label::Error)),
+        ],
+        FindingKind::UnderMinIsr | FindingKind::AtMinIsr => vec![
+            format!("ISR size {},", m(Metric::Isr)),
+            format!("min.insync.replicas {}.", m(Metric::MinIsr)),
+        ],
+        FindingKind::UncleanElection => vec![
+            format!("At least {} acknowledged offsets", m(Metric::OffsetsLost)),
+            format!(
+                "leader {} replaced by {}",
+                l(Label::OldLeader),
+                l(Label::NewLeader)
+            ),
+        ],
+        FindingKind::ReassignmentInProgress => vec![
+            format!(
+                "{} still moving, {} done, {} added replica still copying",
+                m(Metric::Partitions),
+                m(Metric::PartitionsDone),
+                m(Metric::ReplicasCopying)
+            ),
+            format!(
+                "{} offsets are left to copy at {} offsets/s",
+                m(Metric::OffsetsLeft),
+                m(Metric::OffsetsPerSecond)
+            ),
+            format!("ends in about {}s", m(Metric::EtaSeconds)),
+        ],
+        FindingKind::QuorumLag => vec![format!("(leader: {})", l(Label::Leader))],
+        FindingKind::QuorumDegraded => vec![
+            format!(
+                "Only {} of {} voters are caught up",
+                m(Metric::CaughtUp),
+                m(Metric::Voters)
+            ),
+            format!("(leader: {})", l(Label::Leader)),
+        ],
+        FindingKind::FollowerLag => {
+            vec![format!("(max lag {} messages)", m(Metric::FollowerMaxLag))]
+        }
+        FindingKind::ConsumerLag => vec![
+            format!("is {}", l(Label::LagStatus)),
+            format!(
+                "Lag: {} messages, about {}s behind.",
+                m(Metric::TotalLag),
+                m(Metric::MaxLagSeconds)
+            ),
+        ],
+        FindingKind::Anomaly => {
+            let a = f
+                .anomaly
+                .as_ref()
+                .expect("an anomaly finding has its score");
+            vec![a.explanation.clone()]
+        }
+        // Their text tells the subject and counts, not the numbers.
+        FindingKind::BrokerDown
+        | FindingKind::NoController
+        | FindingKind::ControllerUnstable
+        | FindingKind::PartitionOffline
+        | FindingKind::UnderReplicated
+        | FindingKind::IsrChurn
+        | FindingKind::LeaderImbalance => Vec::new(),
+    }
+}
+
+#[test]
+fn every_kind_the_rules_produce_renders_with_its_evidence() {
+    use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason};
+    use isrwatch::summarize::TemplateSummarizer;
+    for kind in FindingKind::ALL {
+        let findings = produced(kind);
+        assert!(!findings.is_empty(), "no {kind} finding produced");
+        for f in &findings {
+            let ev = kind.evidence();
+            assert!(
+                f.metrics.keys().all(|k| ev.metrics.contains(k))
+                    && f.labels.keys().all(|k| ev.labels.contains(k)),
+                "{kind} finding with keys its kind does not list: {f:?}"
+            );
+        }
+        let mut brokers: Vec<i32> = findings.iter().flat_map(|f| f.brokers.clone()).collect();
+        brokers.sort_unstable();
+        brokers.dedup();
+        let inc = Incident {
+            id: "fp@1".into(),
+            fingerprint: "fp".into(),
+            cluster: "prod".into(),
+            kind,
+            root: findings[0].subject.clone(),
+            title: "t".into(),
+            state: IncidentState::Firing,
+            severity: findings[0].severity,
+            started_at: findings[0].since,
+            firing_since: Some(findings[0].since),
+            resolved_at: None,
+            updated_at: findings[0].observed_at,
+            affected: Affected {
+                brokers,
+                ..Default::default()
+            },
+            counts: [(kind, findings.len())].into_iter().collect(),
+            findings: findings.clone(),
+            timeline: vec![],
+            flapping: false,
+            silenced_by: None,
+            summary: None,
+            labels: BTreeMap::new(),
+        };
+        let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            s.headline,
+            s.what_happened,
+            s.impact,
+            s.likely_cause,
+            s.next_steps.join("\n")
+        );
+        for want in shown(kind, &findings[0]) {
+            assert!(text.contains(&want), "{kind}: {want:?} not in\n{text}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! per probable cause, whatever the number of findings.
 
 use chrono::{TimeZone, Utc};
-use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::incident::{fingerprint, Correlator, IncidentConfig, IncidentManager, Silences};
 use isrwatch::model::{IncidentState, NotifyReason};
 use isrwatch::snapshot::Time;
@@ -234,8 +234,8 @@ fn lagging_group_is_one_incident() {
         },
         t(0),
     )
-    .with_label("lag_status", "STALL")
-    .with_metric("partitions", 50.0);
+    .with_label(Label::LagStatus, "STALL")
+    .with_metric(Metric::Partitions, 50.0);
     let anomaly = Finding {
         anomaly: Some(AnomalyScore {
             series: "group_lag{group=\"billing\"}".into(),
@@ -389,8 +389,8 @@ fn fingerprint_is_stable_across_restarts_order_and_text() {
     // A new manager (restart), findings in reverse order, different text.
     let mut reversed: Vec<Finding> = fs.iter().rev().cloned().collect();
     for f in reversed.iter_mut() {
-        f.labels.insert("note".into(), "some other words".into());
-        f.metrics.insert("isr".into(), 1.0);
+        f.labels.insert(Label::Error, "some other words".into());
+        f.metrics.insert(Metric::Isr, 1.0);
     }
     let mut b = manager();
     let idb = b.ingest("prod", &reversed, t(0))[0].0.clone();
@@ -544,7 +544,7 @@ fn an_unreachable_broker_is_one_incident_with_the_replication_trouble_it_causes(
         t(0),
     )
     .with_brokers([3])
-    .with_metric("leader_partitions", 12.0);
+    .with_metric(Metric::LeaderPartitions, 12.0);
     // A hung broker: its followers stop fetching, it leaves ISRs.
     let mut fs = vec![unreachable.clone()];
     for p in 0..30 {
@@ -593,7 +593,7 @@ fn a_lagging_quorum_voter_is_its_own_incident_unless_its_broker_is_down() {
         t(0),
     )
     .with_brokers([3])
-    .with_metric("caught_up", 2.0);
+    .with_metric(Metric::CaughtUp, 2.0);
     let mut m = manager();
     // Warnings: notified after the 30 s pending delay.
     assert!(m

@@ -21,7 +21,7 @@ mod sim_support;
 
 use isrwatch::daemon::{self, ClusterStage, MemorySink};
 use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
-use isrwatch::finding::{Finding, Subject};
+use isrwatch::finding::{Finding, Label, Subject};
 use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
 use isrwatch::sim::{judge, kind_meets, Expectation, Notified, Scenario, SimOptions, Simulator};
 use isrwatch::state::SharedState;
@@ -79,7 +79,7 @@ fn matches(e: &Expectation, f: &Finding) -> bool {
     if let Some(b) = e.broker {
         // The broker is the subject, one of the brokers blamed, or the
         // leader of the partition (an isolated leader keeps its ISR to itself).
-        let leader = f.labels.get("leader") == Some(&b.to_string());
+        let leader = f.label(Label::Leader) == Some(b.to_string().as_str());
         if f.subject != (Subject::Broker { id: b }) && !f.brokers.contains(&b) && !leader {
             return false;
         }
@@ -94,7 +94,7 @@ fn matches(e: &Expectation, f: &Finding) -> bool {
         let ok = match &f.subject {
             Subject::Topic { topic } | Subject::Partition { topic, .. } => topic == t,
             Subject::Series { series } => series.contains(&format!("topic=\"{t}\"")),
-            _ => f.labels.get("topic") == Some(t),
+            _ => f.label(Label::Topic) == Some(t.as_str()),
         };
         if !ok {
             return false;

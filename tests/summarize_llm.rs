@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use isrwatch::config::{Dur, Secret};
-use isrwatch::finding::{Finding, FindingKind, Severity, Subject};
+use isrwatch::finding::{Finding, FindingKind, Metric, Severity, Subject};
 use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, SummarySource};
 use isrwatch::summarize::{build, LlmConfig, Provider, TemplateSummarizer};
 
@@ -192,7 +192,7 @@ fn broker_down(fingerprint: &str, topic: &str, group: &str) -> Incident {
             t(0),
         )
         .with_brokers([2])
-        .with_metric("isr", 2.0),
+        .with_metric(Metric::Isr, 2.0),
         Finding::new(
             "prod",
             FindingKind::UnderReplicated,
@@ -204,7 +204,7 @@ fn broker_down(fingerprint: &str, topic: &str, group: &str) -> Incident {
             t(0),
         )
         .with_brokers([2])
-        .with_metric("isr", 2.0),
+        .with_metric(Metric::Isr, 2.0),
     ];
     let mut counts = BTreeMap::new();
     counts.insert(FindingKind::BrokerDown, 1);
@@ -272,10 +272,8 @@ fn metric(reg: &prometheus::Registry, name: &str, label: Option<(&str, &str)>) -
                     .any(|l| l.name() == k && l.value() == v),
             };
             if matches {
-                if m.get_counter().has_value()
-                    || mf.get_field_type() == prometheus::proto::MetricType::COUNTER
-                {
-                    return m.get_counter().value();
+                if mf.get_field_type() == prometheus::proto::MetricType::COUNTER {
+                    return m.get_counter().get_value();
                 }
                 return m.get_histogram().get_sample_count() as f64;
             }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::TimeZone;
-use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, SummarySource};
 use isrwatch::summarize::{build, TemplateSummarizer};
 
@@ -78,8 +78,8 @@ fn partition_finding(kind: FindingKind, topic: &str, p: i32, broker: i32) -> Fin
         t(0),
     )
     .with_brokers([broker])
-    .with_metric("isr", 1.0)
-    .with_metric("min_isr", 2.0)
+    .with_metric(Metric::Isr, 1.0)
+    .with_metric(Metric::MinIsr, 2.0)
 }
 
 #[test]
@@ -202,9 +202,9 @@ fn consumer_lag() {
         },
         t(0),
     )
-    .with_label("lag_status", "STALL")
-    .with_metric("lag", 12000.0)
-    .with_metric("lag_seconds", 900.0);
+    .with_label(Label::LagStatus, "STALL")
+    .with_metric(Metric::TotalLag, 12000.0)
+    .with_metric(Metric::MaxLagSeconds, 900.0);
     let inc = incident(
         FindingKind::ConsumerLag,
         Subject::Group {
@@ -244,7 +244,7 @@ fn cluster_unreachable() {
         Subject::Cluster,
         t(0),
     )
-    .with_label("error", "all brokers down: connection refused");
+    .with_label(Label::Error, "all brokers down: connection refused");
     let inc = incident(
         FindingKind::ClusterUnreachable,
         Subject::Cluster,
@@ -354,9 +354,9 @@ fn controller_leader_imbalance_churn_follower_lag() {
 
 #[test]
 fn follower_lag_text_shows_the_lag_the_rule_measured() {
-    // The rule and the template share the metric's name
-    // (`evaluate::FOLLOWER_MAX_LAG`); they used to disagree, and the text
-    // never showed the lag.
+    // The rule and the template share the typed key
+    // (`Metric::FollowerMaxLag`); they used to disagree on a string, and the
+    // text never showed the lag.
     let root = Subject::Broker { id: 2 };
     let f = Finding::new(
         "prod",
@@ -365,7 +365,7 @@ fn follower_lag_text_shows_the_lag_the_rule_measured() {
         root.clone(),
         t(0),
     )
-    .with_metric(isrwatch::evaluate::FOLLOWER_MAX_LAG, 60_000.0);
+    .with_metric(Metric::FollowerMaxLag, 60_000.0);
     let inc = incident(FindingKind::FollowerLag, root, vec![f], Affected::default());
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     assert!(
@@ -467,11 +467,11 @@ fn unclean_election_names_the_stale_leaders_and_the_offsets_lost() {
             t(0),
         )
         .with_brokers([1, 2])
-        .with_label("topic", "orders")
-        .with_label("partition", p.to_string())
-        .with_label("old_leader", "1")
-        .with_label("new_leader", "2")
-        .with_metric(isrwatch::evaluate::OFFSETS_LOST, lost)
+        .with_label(Label::Topic, "orders")
+        .with_label(Label::Partition, p.to_string())
+        .with_label(Label::OldLeader, "1")
+        .with_label(Label::NewLeader, "2")
+        .with_metric(Metric::OffsetsLost, lost)
     };
     let inc = incident(
         FindingKind::UncleanElection,
@@ -517,9 +517,9 @@ fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
         t(0),
     )
     .with_brokers([3])
-    .with_metric("leader_partitions", 12.0)
+    .with_metric(Metric::LeaderPartitions, 12.0)
     .with_label(
-        "error",
+        Label::Error,
         "broker 3 does not answer: no answer within 5000 ms",
     );
     let inc = incident(
@@ -561,16 +561,16 @@ fn reassignment_reports_progress_and_when_stuck_says_so() {
             t(0),
         )
         .with_brokers([1, 4])
-        .with_metric("partitions", 4.0)
-        .with_metric("replicas_copying", 3.0)
-        .with_metric("partitions_done", 2.0)
-        .with_metric("eta_seconds", 600.0)
-        .with_metric("offsets_left", 12_000.0)
-        .with_metric("offsets_per_second", 20.0)
-        .with_metric("seconds_without_progress", 1_900.0)
-        .with_label("topics", "orders");
+        .with_metric(Metric::Partitions, 4.0)
+        .with_metric(Metric::ReplicasCopying, 3.0)
+        .with_metric(Metric::PartitionsDone, 2.0)
+        .with_metric(Metric::EtaSeconds, 600.0)
+        .with_metric(Metric::OffsetsLeft, 12_000.0)
+        .with_metric(Metric::OffsetsPerSecond, 20.0)
+        .with_metric(Metric::SecondsWithoutProgress, 1_900.0)
+        .with_label(Label::Topics, "orders");
         if stuck {
-            f = f.with_label("stuck", "true");
+            f = f.with_label(Label::Stuck, "true");
         }
         f
     };
@@ -622,8 +622,8 @@ fn quorum_degraded_names_the_voter_and_the_quorum_commands() {
         t(0),
     )
     .with_brokers([3])
-    .with_metric("seconds_behind", 45.0)
-    .with_label("leader", "1");
+    .with_metric(Metric::SecondsBehind, 45.0)
+    .with_label(Label::Leader, "1");
     let degraded = Finding::new(
         "prod",
         FindingKind::QuorumDegraded,
@@ -632,9 +632,9 @@ fn quorum_degraded_names_the_voter_and_the_quorum_commands() {
         t(0),
     )
     .with_brokers([3])
-    .with_metric("voters", 3.0)
-    .with_metric("caught_up", 2.0)
-    .with_label("leader", "1");
+    .with_metric(Metric::Voters, 3.0)
+    .with_metric(Metric::CaughtUp, 2.0)
+    .with_label(Label::Leader, "1");
     let inc = incident(
         FindingKind::QuorumDegraded,
         Subject::Cluster,

@@ -270,17 +270,13 @@ fn daemon_config(
     llm_base: Option<String>,
     state_dir: &Path,
 ) -> anyhow::Result<Config> {
-    let args = crate::cli::DemoArgs {
-        scenario: None,
-        speed: 1.0,
+    let demo = crate::config::DemoOptions {
         listen: Some("127.0.0.1:0".into()),
         webhook: Some(hook),
-        slack_webhook: None,
-        alertmanager: None,
-        duration: None,
         poll_interval: Some(opts.poll_interval),
+        ..Default::default()
     };
-    let mut config = crate::cli::wire::demo_config(&args, bootstrap, "bench-secret")?;
+    let mut config = Config::demo(&demo, bootstrap, "bench-secret").map_err(anyhow::Error::msg)?;
     config
         .notifiers
         .retain(|n| n.kind != crate::notify::NotifierKind::Log);

@@ -5,7 +5,82 @@ pub mod child;
 pub mod latency;
 pub mod scale;
 
-use crate::cli::{BenchArgs, BenchKind};
+use clap::{Args, ValueEnum};
+
+/// The options of `isrwatch bench`: the bench's own type (the command
+/// line embeds it), so the bench depends on no part of the CLI.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Which benchmark.
+    #[arg(value_enum)]
+    pub which: BenchKind,
+    /// Partitions in the simulated cluster (`scale`).
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<usize>,
+    /// Consumer groups in the simulated cluster (`scale`).
+    #[arg(long, value_name = "G")]
+    pub groups: Option<usize>,
+    /// How long the baseline scrape may run before it is stopped (`scale`;
+    /// default 120s). Its figures are then lower bounds.
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub baseline_timeout: Option<Duration>,
+    /// Measure isrwatch with `direct_requests = false`: offsets and groups
+    /// through librdkafka's admin API, the path GSSAPI and OAUTHBEARER clusters take
+    /// (`scale`).
+    #[arg(long)]
+    pub librdkafka: bool,
+    /// Simulated brokers ask for SASL_SSL (TLS with a throw-away CA, SCRAM-SHA-512)
+    /// instead of PLAINTEXT; both sides are configured for it (`scale`).
+    #[arg(long)]
+    pub sasl_ssl: bool,
+    /// Keep the shipped incident pending delays (`[incidents] for_*`: 30 s
+    /// for warnings) instead of setting them to 0, to see what a default
+    /// installation notifies and when (`latency`).
+    #[arg(long)]
+    pub shipped_pending: bool,
+    /// The daemons' poll interval (`latency`; default 1s).
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub poll_interval: Option<Duration>,
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the NAB split lives (`nab`).
+    #[arg(long, value_name = "DIR", default_value = "../shared/nab")]
+    pub nab_dir: std::path::PathBuf,
+    /// Cross-validate over K folds of the split (`nab`): the detector's
+    /// knobs are chosen on K-1 folds and scored on the one left out, for
+    /// each fold.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// With `--cv`: choose the alert threshold on the training folds too,
+    /// instead of keeping it at 0.5 where every signal meets its margin.
+    #[arg(long)]
+    pub threshold_free: bool,
+    /// The labelled Kafka series (`kafka-series`).
+    #[arg(long, value_name = "DIR", default_value = "tests/detector/kafka")]
+    pub set: std::path::PathBuf,
+    /// Build the labelled set into `--set` first, from the `soak
+    /// --record-series` outputs under RAW (one directory per shape)
+    /// (`kafka-series`).
+    #[arg(long, value_name = "RAW")]
+    pub build_from: Option<std::path::PathBuf>,
+}
+
+/// The benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchKind {
+    /// The detector on the NAB split, scored at the shipped alert threshold.
+    Nab,
+    /// Poll cost, memory, scrape time and requests against the simulator, vs a baseline poller.
+    Scale,
+    /// Time from each shipped fault scenario to its first notification.
+    Latency,
+    /// Detector throughput and memory per series.
+    Detector,
+    /// The detector on labelled Kafka series recorded from the simulator:
+    /// false alarms per series-day on healthy ones, injected faults found.
+    KafkaSeries,
+}
 
 /// `isrwatch bench ...`: runs one benchmark and prints its table (or JSON).
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {

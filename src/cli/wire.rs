@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use super::{BenchArgs, DemoArgs, DetectArgs, ShutdownSignal, SimArgs, SoakArgs};
-use crate::config::{ClusterConfig, Config, Dur};
+use crate::config::{ClusterConfig, Config};
 use crate::evaluate::{Evaluator as _, GroupLagStatus, NoScorer, RuleEvaluator};
 use crate::model::IncidentState;
 use crate::poll::Poller as _;
@@ -34,64 +34,14 @@ pub async fn check_poll(
     Ok((snap, eval.groups))
 }
 
-/// The demo's poll interval at speed 1.
-pub const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(5);
-/// The shortest poll interval the demo chooses by itself at a high speed
-/// (an explicit `--poll-interval` may go lower).
-pub const DEMO_MIN_POLL_INTERVAL: Duration = Duration::from_millis(250);
-
-/// The configuration `isrwatch demo` runs with: one cluster (the
-/// simulator), the API on `listen`, a log notifier plus the user's own
-/// destinations, state in a fresh temporary directory.
-///
-/// The simulator runs `args.speed` times faster than its scenario, so
-/// every time constant of the daemon (pending delays, rule holds, lag
-/// STALL/STOP times, reminders, flap damping, the poll cycle: see
-/// [`Config::time_scaled`]) is divided by the speed: the demo at any speed
-/// is a fast-forward of the same run at speed 1. The poll interval is
-/// [`DEMO_POLL_INTERVAL`] divided by the speed (at least
-/// [`DEMO_MIN_POLL_INTERVAL`]) unless `--poll-interval` says otherwise.
-/// The error names a speed that is not a positive number.
+/// The configuration `isrwatch demo` runs with ([`Config::demo`], with
+/// the command line's options).
 pub fn demo_config(
     args: &DemoArgs,
     bootstrap: &str,
     webhook_secret: &str,
 ) -> anyhow::Result<Config> {
-    let cluster =
-        ClusterConfig::with_bootstrap("demo", bootstrap.split(',').map(str::to_string).collect());
-    let base = Config {
-        clusters: vec![cluster],
-        ..Default::default()
-    };
-    let mut config = base
-        .time_scaled(1.0 / args.speed)
-        .map_err(|e| anyhow::anyhow!("demo --speed {}: {e}", args.speed))?;
-    let poll = args.poll_interval.unwrap_or_else(|| {
-        DEMO_POLL_INTERVAL
-            .div_f64(args.speed)
-            .max(DEMO_MIN_POLL_INTERVAL)
-    });
-    for cluster in &mut config.clusters {
-        cluster.poll_interval = Dur(poll);
-        cluster.poll_timeout = Dur(poll.min(Duration::from_secs(10)));
-        cluster.request_timeout = Dur(cluster.poll_timeout.0.min(Duration::from_secs(5)));
-        cluster.lag_history = cluster.lag_history.max(cluster.poll_interval);
-    }
-    config.http.listen = args
-        .listen
-        .clone()
-        .unwrap_or_else(|| "127.0.0.1:9309".into());
-    let api_base = format!("http://{}", config.http.listen);
-    config.notifiers = crate::notify::demo_notifiers(
-        args.webhook.as_deref(),
-        webhook_secret,
-        args.slack_webhook.as_deref(),
-        args.alertmanager.as_deref(),
-        Some(&api_base),
-    );
-    config.daemon.state_dir =
-        std::env::temp_dir().join(format!("isrwatch-demo-{}", std::process::id()));
-    Ok(config)
+    Config::demo(&args.options(), bootstrap, webhook_secret).map_err(anyhow::Error::msg)
 }
 
 /// `isrwatch demo`: simulator + daemon + status line until `shutdown` or

@@ -13,6 +13,7 @@ use std::path::Path;
 use serde_path_to_error::Segment;
 
 use super::path::{self, Seg};
+use super::secret::{looks_secret, redact_quoted};
 use super::{read_file, Config, Problem, Problems};
 
 /// More errors than this in one file and we stop looking for others.
@@ -314,14 +315,6 @@ fn unknown_field(msg: &str) -> Option<String> {
     Some(rest.split('`').next()?.to_string())
 }
 
-/// True for keys whose values are probably secrets.
-pub(crate) fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["password", "secret", "token", "key", "credential"]
-        .iter()
-        .any(|w| k.contains(w))
-}
-
 /// Rewrites serde's wording into the file's terms and keeps secret values
 /// out of messages.
 fn tidy_message(raw: &str, at: &[Seg]) -> String {
@@ -353,6 +346,16 @@ fn tidy_message(raw: &str, at: &[Seg]) -> String {
         } else {
             format!("unknown key \"{field}\"; known keys: {expected}")
         }
+    } else if let Some(rest) = raw.strip_prefix("unknown variant `") {
+        // A name outside a fixed list (a finding kind, a severity, ...).
+        let mut parts = rest.splitn(2, '`');
+        let name = parts.next().unwrap_or_default();
+        let expected = parts
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches(", ")
+            .replace('`', "");
+        format!("unknown value \"{name}\"; {expected}")
     } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
         match rest.rsplit_once(", expected ") {
             Some((found, expected)) => format!(
@@ -397,29 +400,6 @@ fn found_in_words(f: &str) -> String {
         "map" => "a table".to_string(),
         other => other.to_string(),
     }
-}
-
-/// Replaces every double-quoted or backquoted literal with a placeholder.
-fn redact_quoted(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut in_quote: Option<char> = None;
-    for c in msg.chars() {
-        match in_quote {
-            Some(q) if c == q => {
-                out.push_str("(redacted)");
-                out.push(c);
-                in_quote = None;
-            }
-            Some(_) => {}
-            None => {
-                out.push(c);
-                if c == '"' || c == '`' {
-                    in_quote = Some(c);
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

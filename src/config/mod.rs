@@ -4,6 +4,11 @@
 //! Each stage owns its section type (`evaluate::RulesConfig`,
 //! `notify::NotifierConfig`, ...); this module composes them, parses the
 //! file and reports every problem at once with its key path and line.
+//! Sections import their value types ([`Dur`], [`Problems`], [`Secret`],
+//! [`NameFilter`]) from the leaf [`base`], which imports no section, so no
+//! file imports one that imports it back. `secret.rs` holds everything
+//! about secrets (the type, which keys are secret, redaction); `filter.rs`
+//! the name filters.
 //!
 //! - [`load`] / [`parse`]: TOML in, [`Config`] or every [`Problem`] out,
 //!   each as `path: message (line N)`, in file order. A syntax error is one
@@ -20,18 +25,23 @@
 //!   about a secret-looking key has its quoted values replaced.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 
+pub mod base;
+mod demo;
+mod filter;
 mod load;
 mod path;
 mod scale;
+mod secret;
 mod validate;
 
+pub use base::{parse_duration, Dur, NameFilter, NameMatcher, Problem, Problems, Secret};
+pub use demo::{DemoOptions, DEMO_MIN_POLL_INTERVAL, DEMO_POLL_INTERVAL};
 pub(crate) use load::fill_lines;
 pub use load::{load, parse};
-pub use validate::{is_secret_property, CompiledNameFilter};
+pub use secret::is_secret_property;
 
 /// The whole configuration file. Unknown keys anywhere are errors.
 ///
@@ -104,160 +114,6 @@ pub(crate) fn read_file(path: &Path) -> Result<String, Problems> {
             message: format!("cannot read the configuration file: {e}"),
         }])
     })
-}
-
-/// One validation problem: where (key path and line) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Key path, e.g. `clusters[1].poll_interval`.
-    pub path: String,
-    /// 1-based line in the file, when known.
-    pub line: Option<usize>,
-    /// What is wrong, in words. Never contains a secret value.
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)?;
-        if let Some(l) = self.line {
-            write!(f, " (line {l})")?;
-        }
-        Ok(())
-    }
-}
-
-/// Every problem found in a configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Problems(pub Vec<Problem>);
-
-impl Problems {
-    /// Adds a problem at `path` (line filled in later by the loader).
-    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            line: None,
-            message: message.into(),
-        });
-    }
-    /// True when no problem was found.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// How many problems.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    /// Appends every problem of `other`.
-    pub fn extend(&mut self, other: Problems) {
-        self.0.extend(other.0);
-    }
-    /// Iterates over the problems.
-    pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
-        self.0.iter()
-    }
-}
-
-impl std::fmt::Display for Problems {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for p in &self.0 {
-            writeln!(f, "{p}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Problems {}
-
-/// A secret value: inline, from an environment variable, or from a file.
-/// Its `Debug` never shows the value.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Secret {
-    /// `{ env = "VAR" }`: read from an environment variable at start-up.
-    Env { env: String },
-    /// `{ file = "/run/secrets/x" }`: read from a file at start-up (one
-    /// trailing newline is dropped).
-    File { file: String },
-    /// `"value"` written in the file itself (accepted, but `config validate`
-    /// warns: prefer env or file).
-    Inline(String),
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Secret::Env { env } => write!(f, "Secret(env {env})"),
-            Secret::File { file } => write!(f, "Secret(file {file})"),
-            Secret::Inline(_) => write!(f, "Secret(inline, redacted)"),
-        }
-    }
-}
-
-impl Secret {
-    /// Reads the value (environment or file I/O happens here, at start-up,
-    /// after validation).
-    pub fn resolve(&self) -> Result<String, String> {
-        match self {
-            Secret::Inline(v) => Ok(v.clone()),
-            Secret::Env { env } => {
-                std::env::var(env).map_err(|_| format!("environment variable {env} is not set"))
-            }
-            Secret::File { file } => std::fs::read_to_string(file)
-                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|e| format!("cannot read secret file {file}: {e}")),
-        }
-    }
-}
-
-/// Parses a duration like `15s`, `500ms`, `2m`, `1h30m`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|_| format!("expected a duration like \"15s\", found {s:?}"))
-}
-
-/// A duration in the configuration, written like `"15s"`, `"500ms"`, `"2m"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Dur(pub Duration);
-
-impl Dur {
-    /// `s` seconds.
-    pub const fn secs(s: u64) -> Self {
-        Dur(Duration::from_secs(s))
-    }
-    /// `ms` milliseconds.
-    pub const fn millis(ms: u64) -> Self {
-        Dur(Duration::from_millis(ms))
-    }
-}
-
-impl<'de> Deserialize<'de> for Dur {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = toml::Value::deserialize(d)?;
-        match &v {
-            toml::Value::String(s) => parse_duration(s).map(Dur).map_err(serde::de::Error::custom),
-            other => Err(serde::de::Error::custom(format!(
-                "expected a duration like \"15s\", found {other}"
-            ))),
-        }
-    }
-}
-
-impl serde::Serialize for Dur {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&humantime::format_duration(self.0).to_string())
-    }
-}
-
-/// Include/exclude name patterns (regular expressions, anchored).
-/// An empty `include` means everything.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct NameFilter {
-    /// Names must match one of these (all names when empty).
-    pub include: Vec<String>,
-    /// Names matching one of these are dropped, even when included.
-    pub exclude: Vec<String>,
 }
 
 /// A librdkafka property value: plain, or a secret from env/file.
@@ -367,18 +223,27 @@ impl ClusterConfig {
     /// file I/O happens here, after validation). The error names the
     /// property and where the secret should have come from, never a value.
     pub fn client_properties(&self) -> Result<Vec<(String, String)>, String> {
-        let mut out = Vec::with_capacity(self.properties.len() + 1);
-        out.push(("bootstrap.servers".to_string(), self.bootstrap.join(",")));
-        for (k, v) in &self.properties {
-            let value = match v {
-                PropertyValue::Plain(s) => s.clone(),
+        let mut out = vec![("bootstrap.servers".to_string(), self.bootstrap.join(","))];
+        out.extend(
+            self.resolved_properties()
+                .map_err(|(k, e)| format!("cluster {:?}, property {k}: {e}", self.name))?,
+        );
+        Ok(out)
+    }
+
+    /// The `properties` entries with their secrets resolved, in order. The
+    /// error is the property's name and why its secret could not be read.
+    pub fn resolved_properties(&self) -> Result<Vec<(String, String)>, (String, String)> {
+        self.properties
+            .iter()
+            .map(|(k, v)| match v {
+                PropertyValue::Plain(s) => Ok((k.clone(), s.clone())),
                 PropertyValue::Secret(secret) => secret
                     .resolve()
-                    .map_err(|e| format!("cluster {:?}, property {k}: {e}", self.name))?,
-            };
-            out.push((k.clone(), value));
-        }
-        Ok(out)
+                    .map(|value| (k.clone(), value))
+                    .map_err(|e| (k.clone(), e)),
+            })
+            .collect()
     }
 }
 

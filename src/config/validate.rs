@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use super::filter::anchored;
 
-use super::load::looks_secret;
 use super::path::{self, Seg};
+use super::secret::is_secret_property;
 use super::{ClusterConfig, Config, NameFilter, Problem, Problems, PropertyValue, Secret};
 
 /// librdkafka properties isrwatch sets itself from other keys.
@@ -137,13 +137,6 @@ impl Config {
         }
         out
     }
-}
-
-/// True for librdkafka properties whose value is a secret (`sasl.password`,
-/// `ssl.key.password`, `*.client.secret`, ...); `ssl.key.location` and
-/// other `*.location` / `*.path` keys name files, not secrets.
-pub fn is_secret_property(k: &str) -> bool {
-    looks_secret(k) && !(k.ends_with(".location") || k.ends_with(".path"))
 }
 
 /// Stores inline values of secret properties as [`Secret::Inline`], whose
@@ -362,56 +355,6 @@ fn check_host_port(s: &str) -> Result<(), String> {
     }
 }
 
-/// Compiles a pattern anchored at both ends (`^(?:...)$`).
-fn anchored(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-        // The regex crate's message spans several lines; keep the last,
-        // which says what is wrong.
-        let why = e
-            .to_string()
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid")
-            .trim()
-            .trim_start_matches("error: ")
-            .to_string();
-        format!("invalid regular expression {pattern:?}: {why}")
-    })
-}
-
-/// A [`NameFilter`] with its patterns compiled, ready to test names.
-#[derive(Debug, Clone)]
-pub struct CompiledNameFilter {
-    include: Vec<Regex>,
-    exclude: Vec<Regex>,
-}
-
-impl CompiledNameFilter {
-    /// Compiles every pattern (anchored at both ends). Validation already
-    /// checked them, so the error only shows for unvalidated input.
-    pub fn new(f: &NameFilter) -> Result<Self, String> {
-        let compile = |v: &Vec<String>| v.iter().map(|s| anchored(s)).collect::<Result<_, _>>();
-        Ok(CompiledNameFilter {
-            include: compile(&f.include)?,
-            exclude: compile(&f.exclude)?,
-        })
-    }
-
-    /// True when `name` is included (or no include is given) and not excluded.
-    pub fn matches(&self, name: &str) -> bool {
-        (self.include.is_empty() || self.include.iter().any(|r| r.is_match(name)))
-            && !self.exclude.iter().any(|r| r.is_match(name))
-    }
-}
-
-impl NameFilter {
-    /// Compiles the patterns; see [`CompiledNameFilter`].
-    pub fn compile(&self) -> Result<CompiledNameFilter, String> {
-        CompiledNameFilter::new(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,20 +375,6 @@ mod tests {
         assert!(check_host_port(":9092").is_err());
         assert!(check_host_port("h:0").is_err());
         assert!(check_host_port("h:99999").is_err());
-    }
-
-    #[test]
-    fn filters_are_anchored() {
-        let f = NameFilter {
-            include: vec!["orders.*".into()],
-            exclude: vec!["orders-tmp".into()],
-        }
-        .compile()
-        .unwrap();
-        assert!(f.matches("orders-eu"));
-        assert!(!f.matches("orders-tmp"));
-        assert!(!f.matches("my-orders"));
-        assert!(NameFilter::default().compile().unwrap().matches("x"));
     }
 
     #[test]

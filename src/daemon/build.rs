@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
+use super::{Clock, ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
 use crate::config::Config;
 use crate::evaluate::{RuleEvaluator, SeriesScorer};
 use crate::http::api::ApiContext;
@@ -39,7 +39,7 @@ pub struct Running {
     pub api_addr: SocketAddr,
     pub registry: prometheus::Registry,
     pub silences: Silences,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
     tasks: tokio::task::JoinHandle<()>,
     shutdown_timeout: Duration,
 }
@@ -47,20 +47,13 @@ pub struct Running {
 impl Running {
     /// Stops everything in reverse start order, within the shutdown timeout.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        self.stop.cancel();
         if tokio::time::timeout(self.shutdown_timeout, self.tasks)
             .await
             .is_err()
         {
             warn!(timeout = ?self.shutdown_timeout, "shutdown did not finish in time; pending notifications stay in the outbox");
         }
-    }
-}
-
-fn stopped(rx: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    let mut rx = rx.clone();
-    async move {
-        let _ = rx.wait_for(|s| *s).await;
     }
 }
 
@@ -83,8 +76,8 @@ struct Saved {
 /// Starts the daemon described by a validated `config`. I/O (secrets,
 /// state directory, listening socket) happens here, after validation.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let clock = Arc::new(TokioClock::new());
-    let now = super::Clock::now(clock.as_ref());
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let now = clock.now();
     let registry = prometheus::Registry::new();
     let state = SharedState::new(config.clusters.iter().map(|c| c.name.clone()));
     std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
@@ -111,13 +104,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
 
     // Receivers first: the outbox dispatcher.
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop = CancellationToken::new();
     let dispatcher = Arc::new(
         Dispatcher::from_config(
             &config.notifiers,
             &config.daemon.state_dir,
             &registry,
-            crate::notify::system_clock(),
+            clock.clone(),
         )
         .map_err(anyhow::Error::msg)?,
     );
@@ -190,24 +183,33 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         follow_up_late_summaries: follow_up,
     };
 
-    let grace = config.daemon.shutdown_timeout.0;
+    let shutdown_timeout = config.daemon.shutdown_timeout.0;
     let notifiers = config.notifiers.clone();
     let saved_path = saved_state_path(&config);
     let silences_for_save = silences.clone();
     let state_for_tasks = state.clone();
+    let clock_for_tasks = clock.clone();
+    let stop_for_tasks = stop.clone();
     let tasks = tokio::spawn(async move {
         // Receivers first: the dispatcher, then the HTTP server.
-        let (dispatch_stop_tx, dispatch_stop_rx) = watch::channel(false);
-        let dispatcher_task = dispatcher.clone().start(stopped(&dispatch_stop_rx));
-        let (http_stop_tx, http_stop_rx) = watch::channel(false);
-        let http_task = tokio::spawn(crate::http::serve(listener, api, stopped(&http_stop_rx)));
+        let dispatch_stop = CancellationToken::new();
+        let dispatcher_task = dispatcher
+            .clone()
+            .start(dispatch_stop.clone().cancelled_owned());
+        let http_stop = CancellationToken::new();
+        let http_task = tokio::spawn(crate::http::serve(
+            listener,
+            api,
+            http_stop.clone().cancelled_owned(),
+        ));
         // Keep Alertmanager's view of firing incidents alive, and expire silences.
         let keepalive = {
             let refresh_every = crate::notify::refresh_interval(&notifiers);
             let dispatcher = dispatcher.clone();
             let state = state_for_tasks.clone();
             let silences = silences_for_save.clone();
-            let stop = stopped(&stop_rx);
+            let clock = clock_for_tasks.clone();
+            let stop = stop_for_tasks.clone().cancelled_owned();
             tokio::spawn(async move {
                 tokio::pin!(stop);
                 let mut tick = tokio::time::interval(refresh_every);
@@ -216,7 +218,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                         _ = tick.tick() => {
                             let firing: Vec<_> = state.incidents().iter().filter(|i| i.state == IncidentState::Firing).cloned().collect();
                             dispatcher.refresh(&firing).await;
-                            silences.expire(chrono::Utc::now());
+                            silences.expire(clock.now());
                         }
                         _ = &mut stop => return,
                     }
@@ -225,14 +227,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         };
 
         // The pipeline runs until stop; it drains into the outbox before returning.
-        let correlator = super::run(stages, stopped(&stop_rx)).await;
+        let correlator = super::run(stages, stop_for_tasks.cancelled_owned()).await;
         let _ = keepalive.await;
 
         // Save incident state and silences for the next start.
         if let Some(saved) = correlator.and_then(|c| c.saved_state()) {
             let saved = Saved {
                 incidents: saved,
-                silences: silences_for_save.export(chrono::Utc::now()),
+                silences: silences_for_save.export(clock_for_tasks.now()),
             };
             match serde_json::to_vec(&saved) {
                 Ok(bytes) => {
@@ -243,22 +245,21 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Err(e) => warn!(error = %e, "could not encode incident state"),
             }
         }
-        let _ = dispatch_stop_tx.send(true);
+        dispatch_stop.cancel();
         let _ = dispatcher_task.await;
-        let _ = http_stop_tx.send(true);
+        http_stop.cancel();
         let _ = http_task.await;
         info!("stopped");
     });
-    let _ = grace;
 
     Ok(Running {
         state,
         api_addr,
         registry,
         silences,
-        stop: stop_tx,
+        stop,
         tasks,
-        shutdown_timeout: grace,
+        shutdown_timeout,
     })
 }
 

@@ -21,8 +21,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::backoff::Backoff;
+pub use crate::clock::{Clock, TokioClock};
 use crate::evaluate::Evaluator;
 use crate::incident::Correlator;
 use crate::model::{Incident, Notification, NotifyReason};
@@ -30,43 +33,6 @@ use crate::poll::Poller;
 use crate::snapshot::{ClusterSnapshot, IsrChangeKind, Time};
 use crate::state::SharedState;
 use crate::summarize::Summarizer;
-
-/// Where time comes from. Logic gets `now` from here once per step.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Time;
-}
-
-/// Wall time that follows tokio's clock: pausing or advancing tokio time in
-/// a test moves it too; in production it is the system clock.
-pub struct TokioClock {
-    wall: Time,
-    base: tokio::time::Instant,
-}
-
-impl TokioClock {
-    pub fn new() -> Self {
-        Self::starting_at(chrono::Utc::now())
-    }
-    pub fn starting_at(wall: Time) -> Self {
-        TokioClock {
-            wall,
-            base: tokio::time::Instant::now(),
-        }
-    }
-}
-
-impl Default for TokioClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Clock for TokioClock {
-    fn now(&self) -> Time {
-        let d = tokio::time::Instant::now().saturating_duration_since(self.base);
-        self.wall + chrono::Duration::from_std(d).unwrap_or_default()
-    }
-}
 
 /// Takes notifications for delivery. The real one is the durable outbox
 /// dispatcher; `accept` returns once the notification is durable.
@@ -192,7 +158,7 @@ pub async fn run(
         follow_up_late_summaries,
     ));
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stop = CancellationToken::new();
     let mut cluster_tasks = Vec::new();
     for stage in clusters {
         cluster_tasks.push(tokio::spawn(cluster_loop(
@@ -202,14 +168,14 @@ pub async fn run(
             state.clone(),
             clock.clone(),
             metrics.clone(),
-            stop_rx.clone(),
+            stop.clone(),
         )));
     }
     drop(tx);
 
     shutdown.await;
     info!("shutting down: stopping pollers");
-    let _ = stop_tx.send(true);
+    stop.cancel();
     for t in cluster_tasks {
         let _ = t.await;
     }
@@ -226,7 +192,7 @@ async fn cluster_loop(
     state: Arc<SharedState>,
     clock: Arc<dyn Clock>,
     metrics: PipelineMetrics,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let mut failures: u32 = 0;
     loop {
@@ -244,7 +210,7 @@ async fn cluster_loop(
                     message: format!("poll did not finish within {hard_deadline:?}"),
                 }),
             },
-            _ = stop.changed() => return,
+            _ = stop.cancelled() => return,
         };
         let now = clock.now();
         process_snapshot(&mut stage, snap, now, &correlator, &tx, &state, &metrics).await;
@@ -263,21 +229,19 @@ async fn cluster_loop(
         let wait = delay.saturating_sub(started.elapsed());
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return,
+            _ = stop.cancelled() => return,
         }
     }
 }
 
 /// Poll delay: the interval while healthy; doubling (capped at 8x, at most
-/// 5 minutes more) with ±20% jitter while the cluster cannot be reached.
+/// 5 minutes more) with ±20% jitter while the cluster cannot be reached
+/// ([`Backoff::polls`]).
 pub fn next_delay(interval: Duration, failures: u32) -> Duration {
     if failures == 0 {
         return interval;
     }
-    let factor = 1u32 << failures.min(3);
-    let base = (interval * factor).min(interval + Duration::from_secs(300));
-    let jitter = 0.8 + 0.4 * rand::random::<f64>();
-    base.mul_f64(jitter)
+    Backoff::polls(interval).delay(failures)
 }
 
 /// One snapshot through evaluate, state and correlate.

@@ -41,9 +41,28 @@ impl Family {
         }
     }
 
+    /// The family of one of the daemon's series.
+    pub fn of_series(series: &crate::evaluate::Series) -> Family {
+        use crate::evaluate::Series;
+        match series {
+            Series::ProduceRate(_) => Family::ProduceRate,
+            Series::GroupLag(_) => Family::GroupLag,
+            Series::GroupLagGrowth(_) => Family::GroupLagGrowth,
+            Series::LeaderShare(_) => Family::LeaderShare,
+            Series::UnderReplicated
+            | Series::UnderMinIsr
+            | Series::Offline
+            | Series::IsrShrinks => Family::PartitionCount,
+            Series::PollDuration => Family::Other,
+        }
+    }
+
     /// The family of a series name (`group_lag{group="x"}`) or of a file
     /// name made from one (`group_lag-group-x.csv`).
     pub fn of(file: &str) -> Family {
+        if let Some(series) = crate::evaluate::Series::parse(file) {
+            return Family::of_series(&series);
+        }
         if file.starts_with("produce_rate") {
             Family::ProduceRate
         } else if file.starts_with("group_lag_growth") {
@@ -83,38 +102,31 @@ pub fn for_series(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::scorer;
 
     #[test]
     fn every_series_the_daemon_scores_has_its_family() {
-        assert_eq!(Family::of(&scorer::group_lag_series("g")), Family::GroupLag);
-        assert_eq!(
-            Family::of(&scorer::group_lag_growth_series("g")),
-            Family::GroupLagGrowth
-        );
-        assert_eq!(
-            Family::of(&scorer::produce_rate_series("t")),
-            Family::ProduceRate
-        );
-        assert_eq!(
-            Family::of(&scorer::leader_share_series(1)),
-            Family::LeaderShare
-        );
-        for s in [
-            scorer::UNDER_REPLICATED,
-            scorer::UNDER_MIN_ISR,
-            scorer::OFFLINE,
-            scorer::ISR_SHRINKS,
-        ] {
-            assert_eq!(Family::of(s), Family::PartitionCount, "{s}");
+        use crate::evaluate::Series;
+        let all = [
+            (Series::GroupLag("g".into()), Family::GroupLag),
+            (Series::GroupLagGrowth("g".into()), Family::GroupLagGrowth),
+            (Series::ProduceRate("t".into()), Family::ProduceRate),
+            (Series::LeaderShare(1), Family::LeaderShare),
+            (Series::UnderReplicated, Family::PartitionCount),
+            (Series::UnderMinIsr, Family::PartitionCount),
+            (Series::Offline, Family::PartitionCount),
+            (Series::IsrShrinks, Family::PartitionCount),
+            (Series::PollDuration, Family::Other),
+        ];
+        for (series, family) in all {
+            let name = series.name();
+            // By name, as the scorer gets it, and by the file name the
+            // labelled set gives it.
+            assert_eq!(Family::of(&name), family, "{name}");
+            assert_eq!(
+                Family::of(&crate::detect::kafka_set::file_name(&name)),
+                family,
+                "{name}"
+            );
         }
-        assert_eq!(Family::of(scorer::POLL_DURATION), Family::Other);
-        // File names made from series names keep their family.
-        assert_eq!(
-            Family::of(&crate::detect::kafka_set::file_name(
-                &scorer::group_lag_series("g")
-            )),
-            Family::GroupLag
-        );
     }
 }

@@ -471,7 +471,7 @@ mod tests {
         // A consumer that keeps up: lag exactly 0 for hours, then a few
         // messages, then a stall (lag grows by 60 per poll).
         let cfg = DetectorConfig::default();
-        let series = crate::evaluate::scorer::group_lag_series("billing");
+        let series = crate::evaluate::Series::GroupLag("billing".into()).name();
         let mut det = Detector::for_series(&cfg, &series);
         let mut t = 0;
         let mut step = |det: &mut Detector, x: f64| {
@@ -528,7 +528,7 @@ mod tests {
             alarms
         }
         let cfg = DetectorConfig::default();
-        let series = crate::evaluate::scorer::group_lag_series("g");
+        let series = crate::evaluate::Series::GroupLag("g".into()).name();
         assert_eq!(
             alarms_after_day_one(Detector::for_series(&cfg, &series), cfg.alert_threshold),
             0

@@ -5,7 +5,7 @@
 //! first snapshot that showed it, before the rule emits a finding. `"0s"`
 //! means "report at once" (the incident layer has its own pending period).
 
-use crate::config::{Dur, Problems};
+use crate::config::base::{Dur, Problems};
 use crate::finding::{FindingKind, Severity};
 
 /// The `[rules]` section.
@@ -54,8 +54,9 @@ use crate::finding::{FindingKind, Severity};
 #[derive(Debug, Clone, serde::Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
-    /// Rules turned off, by name (finding kind names, see [`FindingKind::ALL`]). Default: none.
-    pub disabled: Vec<String>,
+    /// Rules turned off, by finding kind (their snake_case names in TOML;
+    /// an unknown name is a load error listing them all). Default: none.
+    pub disabled: Vec<FindingKind>,
     /// `cluster_unreachable`: how long the cluster must be unreachable. Default
     /// `30s`: one failed poll (a network blip, a slow answer) is not an outage.
     pub cluster_unreachable_for: Dur,
@@ -164,20 +165,9 @@ impl Default for RulesConfig {
 }
 
 impl RulesConfig {
-    /// Checks values serde cannot: ranges and rule names. `path` is the
-    /// section's key path (usually `rules`).
+    /// Checks values serde cannot: ranges. `path` is the section's key
+    /// path (usually `rules`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
-        for (i, name) in self.disabled.iter().enumerate() {
-            if FindingKind::from_name(name).is_none() {
-                problems.push(
-                    format!("{path}.disabled[{i}]"),
-                    format!(
-                        "unknown rule {name:?}; expected one of {}",
-                        FindingKind::names()
-                    ),
-                );
-            }
-        }
         if self.controller_changes == 0 {
             problems.push(format!("{path}.controller_changes"), "must be at least 1");
         }
@@ -214,9 +204,9 @@ impl RulesConfig {
         self.lag.validate(&format!("{path}.lag"), problems);
     }
 
-    /// Whether the rule named `name` is enabled.
-    pub fn enabled(&self, name: &str) -> bool {
-        !self.disabled.iter().any(|d| d == name)
+    /// Whether the rule that raises `kind` is enabled.
+    pub fn enabled(&self, kind: FindingKind) -> bool {
+        !self.disabled.contains(&kind)
     }
 
     /// The `for` duration of a finding kind (zero for kinds without one).
@@ -401,14 +391,29 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert!(!c.enabled("leader_imbalance"));
-        assert!(c.enabled("broker_down"));
+        assert!(!c.enabled(FindingKind::LeaderImbalance));
+        assert!(c.enabled(FindingKind::BrokerDown));
         assert_eq!(
             c.for_duration(FindingKind::UnderReplicated),
             std::time::Duration::from_secs(30)
         );
         assert_eq!(c.lag.window, 5);
         assert_eq!(c.lag.err_severity, Severity::Warning);
+    }
+
+    #[test]
+    fn disabled_rules_are_finding_kinds_and_an_unknown_name_says_which() {
+        let c: RulesConfig = toml::from_str("disabled = [\"quorum_lag\"]").unwrap();
+        assert_eq!(c.disabled, [FindingKind::QuorumLag]);
+        let text = "[[clusters]]\nname = \"a\"\nbootstrap = [\"k:9092\"]\n[rules]\ndisabled = [\"broker_down\", \"nope\"]\n";
+        let p = crate::config::parse(text, "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(p.contains("rules.disabled[1]"), "{p}");
+        assert!(
+            p.contains("unknown value \"nope\"; expected one of cluster_unreachable, broker_down,"),
+            "{p}"
+        );
     }
 
     #[test]
@@ -420,7 +425,6 @@ mod tests {
     #[test]
     fn validate_lists_every_problem_with_its_path() {
         let mut c = RulesConfig {
-            disabled: vec!["nope".into()],
             controller_changes: 0,
             leader_imbalance_broker_percent: -1.0,
             ..Default::default()
@@ -433,7 +437,6 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "rules.disabled[0]",
                 "rules.controller_changes",
                 "rules.leader_imbalance_broker_percent",
                 "rules.lag.window",

@@ -7,7 +7,8 @@
 //! - [`LagTracker`] (in `lag.rs`) gives each consumer group its
 //!   [`LagStatus`] from a sliding window of commits.
 //! - [`SeriesScorer`] (in `scorer.rs`) is what an anomaly detector
-//!   implements; the module also names the series the evaluator feeds it.
+//!   implements; [`Series`] is the typed name of each series the evaluator
+//!   feeds it.
 //! - [`RulesConfig`] (in `config.rs`) is the `[rules]` section with its
 //!   `[rules.lag]` table.
 
@@ -18,8 +19,8 @@ pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig};
 pub use lag::LagTracker;
-pub use rules::{RuleEvaluator, StateSize, FOLLOWER_MAX_LAG, OFFSETS_LOST};
-pub use scorer::{NoScorer, SeriesScorer};
+pub use rules::{RuleEvaluator, StateSize, OFFSETS_LOST};
+pub use scorer::{NoScorer, Series, SeriesScorer};
 
 use crate::finding::{AnomalyScore, Finding};
 use crate::snapshot::{ClusterSnapshot, Time};

@@ -22,9 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
-use super::scorer::{self, SeriesScorer};
+use super::scorer::{Series, SeriesScorer};
 use super::{Evaluation, Evaluator, GroupLagStatus, LagStatus};
-use crate::finding::{AnomalyScore, Finding, FindingKind, Severity, Subject};
+use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{
     BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, MinIsrSource, PartitionInfo, Time,
     TopicInfo,
@@ -43,13 +43,9 @@ struct ReplicaChanges {
     at: VecDeque<(Time, IsrChangeKind)>,
 }
 
-/// Metric of a `follower_lag` finding: the sidecar's largest replica
-/// fetcher lag, in messages. One name for the rule and the summaries.
-pub const FOLLOWER_MAX_LAG: &str = "follower_max_lag";
-
-/// Metric of an `unclean_election` finding whose high watermark moved
-/// back: old high watermark − new, the acknowledged offsets truncated.
-pub const OFFSETS_LOST: &str = "offsets_lost";
+/// [`Metric::OffsetsLost`] as a map key, for readers of
+/// `Finding::metrics` written before the keys were typed (`/metrics`).
+pub const OFFSETS_LOST: &Metric = &Metric::OffsetsLost;
 
 /// The longest an anomaly alert is held after its score fell back while the
 /// series stays out of the range expected before it (a new normal ends it).
@@ -133,14 +129,6 @@ struct ReassignmentProgress {
     offsets_left: Option<(Time, i64)>,
     /// The last poll that showed progress (or new work).
     progressed: Time,
-}
-
-/// What a scored series is about, for the anomaly finding's attribution.
-enum About {
-    Cluster,
-    Group(String),
-    Topic(String),
-    Broker(BrokerId),
 }
 
 /// Evaluates the snapshots of one cluster. See the module documentation.
@@ -239,7 +227,7 @@ impl RuleEvaluator {
 
     fn unreachable(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
         let mut findings = Vec::new();
-        if self.rules.enabled("cluster_unreachable") {
+        if self.rules.enabled(FindingKind::ClusterUnreachable) {
             let mut f = self
                 .finding(
                     FindingKind::ClusterUnreachable,
@@ -247,11 +235,12 @@ impl RuleEvaluator {
                     Subject::Cluster,
                     snap.taken_at,
                 )
-                .with_metric("errors", snap.errors.len() as f64);
+                .with_metric(Metric::Errors, snap.errors.len() as f64);
             if let Some(e) = snap.errors.first() {
-                f = f
-                    .with_label("step", e.step.clone())
-                    .with_label("error", e.message.chars().take(300).collect::<String>());
+                f = f.with_label(Label::Step, e.step.clone()).with_label(
+                    Label::Error,
+                    e.message.chars().take(300).collect::<String>(),
+                );
             }
             // Other subjects keep their `since`: nothing is known about them.
             let mut seen = HashSet::new();
@@ -280,7 +269,7 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([id])
-                    .with_metric("replicas_hosted", hosted as f64)]
+                    .with_metric(Metric::ReplicasHosted, hosted as f64)]
             })
             .collect()
     }
@@ -310,13 +299,16 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([id])
-                    .with_metric("leader_partitions", led as f64);
+                    .with_metric(Metric::LeaderPartitions, led as f64);
                 if let Some(e) = snap
                     .errors
                     .iter()
                     .find(|e| e.step == "brokers" && e.broker == Some(id))
                 {
-                    f = f.with_label("error", e.message.chars().take(300).collect::<String>());
+                    f = f.with_label(
+                        Label::Error,
+                        e.message.chars().take(300).collect::<String>(),
+                    );
                 }
                 vec![f]
             })
@@ -363,10 +355,10 @@ impl RuleEvaluator {
                     snap.taken_at,
                 )
                 .with_brokers([v.id])
-                .with_metric("records_behind", behind as f64)
-                .with_label("leader", leader.to_string());
+                .with_metric(Metric::RecordsBehind, behind as f64)
+                .with_label(Label::Leader, leader.to_string());
             if let Some(ms) = since {
-                f = f.with_metric("seconds_behind", ms as f64 / 1000.0);
+                f = f.with_metric(Metric::SecondsBehind, ms as f64 / 1000.0);
             }
             out.push(vec![f]);
         }
@@ -386,10 +378,10 @@ impl RuleEvaluator {
                     snap.taken_at,
                 )
                 .with_brokers(lagging)
-                .with_metric("voters", voters as f64)
-                .with_metric("caught_up", caught_up as f64)
-                .with_metric("majority", majority as f64)
-                .with_label("leader", leader.to_string())]);
+                .with_metric(Metric::Voters, voters as f64)
+                .with_metric(Metric::CaughtUp, caught_up as f64)
+                .with_metric(Metric::Majority, majority as f64)
+                .with_label(Label::Leader, leader.to_string())]);
         }
         out
     }
@@ -438,10 +430,10 @@ impl RuleEvaluator {
                 Subject::Cluster,
                 snap.taken_at,
             )
-            .with_metric("changes", changes as f64)
-            .with_metric("window_seconds", window.as_secs_f64());
+            .with_metric(Metric::Changes, changes as f64)
+            .with_metric(Metric::WindowSeconds, window.as_secs_f64());
         if let Some(c) = self.last_controller {
-            f = f.with_label("controller", c.to_string());
+            f = f.with_label(Label::Controller, c.to_string());
         }
         vec![vec![f]]
     }
@@ -556,10 +548,10 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers(e.old_leader.into_iter().chain(e.new_leader))
-                    .with_label("topic", topic.clone())
-                    .with_label("partition", partition.to_string())
+                    .with_label(Label::Topic, topic.clone())
+                    .with_label(Label::Partition, partition.to_string())
                     .with_label(
-                        "evidence",
+                        Label::Evidence,
                         match (e.outside_isr, e.truncated.is_some()) {
                             (true, true) => "leader_outside_isr,high_watermark_moved_back",
                             (true, false) => "leader_outside_isr",
@@ -568,16 +560,16 @@ impl RuleEvaluator {
                     )
                     .with_since(e.at);
                 if let Some(l) = e.old_leader {
-                    f = f.with_label("old_leader", l.to_string());
+                    f = f.with_label(Label::OldLeader, l.to_string());
                 }
                 if let Some(l) = e.new_leader {
-                    f = f.with_label("new_leader", l.to_string());
+                    f = f.with_label(Label::NewLeader, l.to_string());
                 }
                 if let Some((old, new)) = e.truncated {
                     f = f
-                        .with_metric("old_high_watermark", old as f64)
-                        .with_metric("new_high_watermark", new as f64)
-                        .with_metric(OFFSETS_LOST, (old - new) as f64);
+                        .with_metric(Metric::OldHighWatermark, old as f64)
+                        .with_metric(Metric::NewHighWatermark, new as f64)
+                        .with_metric(Metric::OffsetsLost, (old - new) as f64);
                 }
                 vec![f]
             })
@@ -657,28 +649,31 @@ impl RuleEvaluator {
                 now,
             )
             .with_brokers(brokers.into_iter().copied())
-            .with_metric("partitions", partitions as f64)
-            .with_metric("replicas_copying", pending as f64)
-            .with_metric("partitions_done", done as f64)
-            .with_metric("seconds_without_progress", stalled.as_secs_f64())
-            .with_label("topics", topics.into_iter().collect::<Vec<_>>().join(","));
+            .with_metric(Metric::Partitions, partitions as f64)
+            .with_metric(Metric::ReplicasCopying, pending as f64)
+            .with_metric(Metric::PartitionsDone, done as f64)
+            .with_metric(Metric::SecondsWithoutProgress, stalled.as_secs_f64())
+            .with_label(
+                Label::Topics,
+                topics.into_iter().collect::<Vec<_>>().join(","),
+            );
         if let Some(left) = offsets_left {
-            f = f.with_metric("offsets_left", left as f64);
+            f = f.with_metric(Metric::OffsetsLeft, left as f64);
         }
         // ETA from the copy rate when the brokers tell what is left, else
         // from the pace of partitions done.
         if let (Some(left), Some(rate)) = (offsets_left, copy_rate) {
             f = f
-                .with_metric("offsets_per_second", rate.round())
-                .with_metric("eta_seconds", (left as f64 / rate).round());
+                .with_metric(Metric::OffsetsPerSecond, rate.round())
+                .with_metric(Metric::EtaSeconds, (left as f64 / rate).round());
         } else if done > 0 && elapsed_s > 0.0 {
             f = f.with_metric(
-                "eta_seconds",
+                Metric::EtaSeconds,
                 (partitions as f64 / (done as f64 / elapsed_s)).round(),
             );
         }
         if stuck {
-            f = f.with_label("stuck", "true");
+            f = f.with_label(Label::Stuck, "true");
         }
         vec![vec![f]]
     }
@@ -714,16 +709,16 @@ impl RuleEvaluator {
                 at,
             )
             .with_brokers(brokers)
-            .with_metric("isr", p.isr.len() as f64)
-            .with_metric("replicas", p.replicas.len() as f64)
-            .with_metric("min_isr", t.min_insync_replicas as f64)
-            .with_label("topic", t.name.clone())
-            .with_label("partition", p.partition.to_string());
+            .with_metric(Metric::Isr, p.isr.len() as f64)
+            .with_metric(Metric::Replicas, p.replicas.len() as f64)
+            .with_metric(Metric::MinIsr, t.min_insync_replicas as f64)
+            .with_label(Label::Topic, t.name.clone())
+            .with_label(Label::Partition, p.partition.to_string());
         if t.min_isr_source == MinIsrSource::Configured {
-            f = f.with_label("min_isr_source", "configured");
+            f = f.with_label(Label::MinIsrSource, "configured");
         }
         if let Some(l) = p.leader.filter(|l| *l >= 0) {
-            f = f.with_label("leader", l.to_string());
+            f = f.with_label(Label::Leader, l.to_string());
         }
         f
     }
@@ -736,7 +731,7 @@ impl RuleEvaluator {
             let mut alts = Vec::new();
             let missing_isr = || p.missing_from_isr();
             if s.offline {
-                if self.rules.enabled("partition_offline") {
+                if self.rules.enabled(FindingKind::PartitionOffline) {
                     let mut down: Vec<BrokerId> = p
                         .replicas
                         .iter()
@@ -760,7 +755,7 @@ impl RuleEvaluator {
                     ));
                 }
             } else {
-                if s.under_min_isr && self.rules.enabled("under_min_isr") {
+                if s.under_min_isr && self.rules.enabled(FindingKind::UnderMinIsr) {
                     alts.push(self.partition_finding(
                         FindingKind::UnderMinIsr,
                         Severity::Critical,
@@ -772,7 +767,7 @@ impl RuleEvaluator {
                 }
                 if s.at_min_isr
                     && (s.under_replicated || self.rules.at_min_isr_when_fully_replicated)
-                    && self.rules.enabled("at_min_isr")
+                    && self.rules.enabled(FindingKind::AtMinIsr)
                 {
                     alts.push(self.partition_finding(
                         FindingKind::AtMinIsr,
@@ -783,7 +778,7 @@ impl RuleEvaluator {
                         missing_isr(),
                     ));
                 }
-                if s.under_replicated && self.rules.enabled("under_replicated") {
+                if s.under_replicated && self.rules.enabled(FindingKind::UnderReplicated) {
                     alts.push(self.partition_finding(
                         FindingKind::UnderReplicated,
                         Severity::Warning,
@@ -858,11 +853,11 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([b])
-                    .with_metric("changes", extra as f64)
-                    .with_metric("shrinks", shrinks as f64)
-                    .with_metric("expands", expands as f64)
-                    .with_metric("replicas", replicas as f64)
-                    .with_metric("window_seconds", window.as_secs_f64())]);
+                    .with_metric(Metric::Changes, extra as f64)
+                    .with_metric(Metric::Shrinks, shrinks as f64)
+                    .with_metric(Metric::Expands, expands as f64)
+                    .with_metric(Metric::Replicas, replicas as f64)
+                    .with_metric(Metric::WindowSeconds, window.as_secs_f64())]);
             }
         }
         out
@@ -923,9 +918,9 @@ impl RuleEvaluator {
                         snap.taken_at,
                     )
                     .with_brokers([b])
-                    .with_metric("leaders", led as f64)
-                    .with_metric("preferred_leaders", pref as f64)
-                    .with_metric("imbalance_percent", pct)]);
+                    .with_metric(Metric::Leaders, led as f64)
+                    .with_metric(Metric::PreferredLeaders, pref as f64)
+                    .with_metric(Metric::ImbalancePercent, pct)]);
             }
         }
         if online > 0 {
@@ -938,9 +933,9 @@ impl RuleEvaluator {
                         Subject::Cluster,
                         snap.taken_at,
                     )
-                    .with_metric("leader_not_preferred", movable as f64)
-                    .with_metric("online_partitions", online as f64)
-                    .with_metric("imbalance_percent", pct)]);
+                    .with_metric(Metric::LeaderNotPreferred, movable as f64)
+                    .with_metric(Metric::OnlinePartitions, online as f64)
+                    .with_metric(Metric::ImbalancePercent, pct)]);
             }
         }
         out
@@ -968,8 +963,11 @@ impl RuleEvaluator {
                 snap.taken_at,
             )
             .with_brokers(sc.broker)
-            .with_metric(FOLLOWER_MAX_LAG, lag)
-            .with_metric("threshold", self.rules.follower_lag_threshold)]]
+            .with_metric(Metric::FollowerMaxLag, lag)
+            .with_metric(
+                Metric::Threshold,
+                self.rules.follower_lag_threshold,
+            )]]
     }
 
     fn consumer_lag(
@@ -993,24 +991,24 @@ impl RuleEvaluator {
                         },
                         snap.taken_at,
                     )
-                    .with_label("lag_status", s.status.as_str())
-                    .with_metric("total_lag", s.total_lag as f64)
-                    .with_metric("partitions", affected as f64);
+                    .with_label(Label::LagStatus, s.status.as_str())
+                    .with_metric(Metric::TotalLag, s.total_lag as f64)
+                    .with_metric(Metric::Partitions, affected as f64);
                 if let Some(secs) = s.max_lag_seconds {
-                    f = f.with_metric("max_lag_seconds", secs);
+                    f = f.with_metric(Metric::MaxLagSeconds, secs);
                 }
                 vec![f]
             })
             .collect()
     }
 
-    /// Feeds every series to the scorer; returns all scores and the series
-    /// attribution of each.
+    /// Feeds every series to the scorer; returns all scores, each with its
+    /// series.
     fn score_series(
         &mut self,
         snap: &ClusterSnapshot,
         groups: Option<&[&GroupInfo]>,
-    ) -> Vec<(AnomalyScore, About)> {
+    ) -> Vec<(AnomalyScore, Series)> {
         let t = snap.taken_at.timestamp();
         let c = snap.counts();
         let shrinks = snap
@@ -1018,24 +1016,12 @@ impl RuleEvaluator {
             .iter()
             .filter(|x| x.kind == IsrChangeKind::Shrink)
             .count();
-        let mut points: Vec<(String, f64, About)> = vec![
-            (
-                scorer::UNDER_REPLICATED.into(),
-                c.under_replicated as f64,
-                About::Cluster,
-            ),
-            (
-                scorer::UNDER_MIN_ISR.into(),
-                c.under_min_isr as f64,
-                About::Cluster,
-            ),
-            (scorer::OFFLINE.into(), c.offline as f64, About::Cluster),
-            (scorer::ISR_SHRINKS.into(), shrinks as f64, About::Cluster),
-            (
-                scorer::POLL_DURATION.into(),
-                snap.poll_duration.as_secs_f64(),
-                About::Cluster,
-            ),
+        let mut points: Vec<(Series, f64)> = vec![
+            (Series::UnderReplicated, c.under_replicated as f64),
+            (Series::UnderMinIsr, c.under_min_isr as f64),
+            (Series::Offline, c.offline as f64),
+            (Series::IsrShrinks, shrinks as f64),
+            (Series::PollDuration, snap.poll_duration.as_secs_f64()),
         ];
 
         // Groups: total lag and its growth per second.
@@ -1048,24 +1034,20 @@ impl RuleEvaluator {
                 .cloned()
                 .collect();
             for g in gone {
-                self.scorer.forget(&scorer::group_lag_series(&g));
-                self.scorer.forget(&scorer::group_lag_growth_series(&g));
+                self.scorer.forget(&Series::GroupLag(g.clone()).name());
+                self.scorer
+                    .forget(&Series::GroupLagGrowth(g.clone()).name());
                 self.prev_group_lag.remove(&g);
             }
             for g in groups {
                 let lag = g.total_lag();
-                points.push((
-                    scorer::group_lag_series(&g.name),
-                    lag as f64,
-                    About::Group(g.name.clone()),
-                ));
+                points.push((Series::GroupLag(g.name.clone()), lag as f64));
                 if let Some((t0, l0)) = self.prev_group_lag.get(&g.name) {
                     let dt = (snap.taken_at - *t0).as_seconds_f64();
                     if dt > 0.0 {
                         points.push((
-                            scorer::group_lag_growth_series(&g.name),
+                            Series::GroupLagGrowth(g.name.clone()),
                             (lag - l0) as f64 / dt,
-                            About::Group(g.name.clone()),
                         ));
                     }
                 }
@@ -1083,7 +1065,8 @@ impl RuleEvaluator {
             .cloned()
             .collect();
         for topic in gone {
-            self.scorer.forget(&scorer::produce_rate_series(&topic));
+            self.scorer
+                .forget(&Series::ProduceRate(topic.clone()).name());
             self.prev_topic_end.remove(&topic);
         }
         for topic in &snap.topics {
@@ -1100,9 +1083,8 @@ impl RuleEvaluator {
                 let dt = (snap.taken_at - *t0).as_seconds_f64();
                 if *n0 == known.len() && dt > 0.0 && sum >= *s0 {
                     points.push((
-                        scorer::produce_rate_series(&topic.name),
+                        Series::ProduceRate(topic.name.clone()),
                         (sum - s0) as f64 / dt,
-                        About::Topic(topic.name.clone()),
                     ));
                 }
             }
@@ -1120,7 +1102,7 @@ impl RuleEvaluator {
             .filter(|b| !live.contains(b) && !snap.missing_brokers.contains(b))
             .collect();
         for b in gone {
-            self.scorer.forget(&scorer::leader_share_series(b));
+            self.scorer.forget(&Series::LeaderShare(b).name());
             self.scored_brokers.remove(&b);
         }
         if online > 0 {
@@ -1129,17 +1111,13 @@ impl RuleEvaluator {
                     continue;
                 }
                 self.scored_brokers.insert(b);
-                points.push((
-                    scorer::leader_share_series(b),
-                    led as f64 / online as f64,
-                    About::Broker(b),
-                ));
+                points.push((Series::LeaderShare(b), led as f64 / online as f64));
             }
         }
 
         points
             .into_iter()
-            .filter_map(|(name, v, about)| self.scorer.score(&name, t, v).map(|s| (s, about)))
+            .filter_map(|(series, v)| self.scorer.score(&series.name(), t, v).map(|s| (s, series)))
             .collect()
     }
 
@@ -1182,9 +1160,8 @@ impl RuleEvaluator {
         &self,
         snap: &ClusterSnapshot,
         score: &AnomalyScore,
-        about: &About,
+        series: &Series,
     ) -> Finding {
-        let family = score.series.split('{').next().unwrap_or(&score.series);
         let mut f = self
             .finding(
                 FindingKind::Anomaly,
@@ -1194,21 +1171,29 @@ impl RuleEvaluator {
                 },
                 snap.taken_at,
             )
-            .with_label("series", family)
-            .with_metric("score", score.score)
-            .with_metric("observed", score.observed)
-            .with_metric("expected_low", score.expected_low)
-            .with_metric("expected_high", score.expected_high);
+            .with_label(Label::Series, series.family())
+            .with_metric(Metric::Score, score.score)
+            .with_metric(Metric::Observed, score.observed)
+            .with_metric(Metric::ExpectedLow, score.expected_low)
+            .with_metric(Metric::ExpectedHigh, score.expected_high);
         // `score.since` (when the series became unusual, for the text) is
         // not the finding's `since`: an alert holds from its first poll at
         // the threshold (kept by `admit`), so the pending delay measures how
         // long the alert lasted, not how long the series has looked odd.
         f.anomaly = Some(score.clone());
-        match about {
-            About::Cluster => f,
-            About::Group(g) => f.with_label("group", g.clone()),
-            About::Topic(t) => f.with_label("topic", t.clone()),
-            About::Broker(b) => f.with_label("broker", b.to_string()).with_brokers([*b]),
+        match series {
+            Series::GroupLag(g) | Series::GroupLagGrowth(g) => {
+                f.with_label(Label::Group, g.clone())
+            }
+            Series::ProduceRate(t) => f.with_label(Label::Topic, t.clone()),
+            Series::LeaderShare(b) => f
+                .with_label(Label::Broker, b.to_string())
+                .with_brokers([*b]),
+            Series::UnderReplicated
+            | Series::UnderMinIsr
+            | Series::Offline
+            | Series::IsrShrinks
+            | Series::PollDuration => f,
         }
     }
 }
@@ -1223,7 +1208,7 @@ struct ReplicationEvent {
     /// A broker missing, ISR changes since the previous poll, or a
     /// partition offline, under-replicated, being reassigned, led by another
     /// replica than its preferred one or with a replica on a missing broker:
-    /// the replication series (`scorer::explained_by_replication`) are
+    /// the replication series (`Series::explained_by_replication`) are
     /// explained.
     any: bool,
     /// Topics with a partition offline, under-replicated or with a replica
@@ -1254,12 +1239,12 @@ impl ReplicationEvent {
         ReplicationEvent { any, topics }
     }
 
-    /// Whether this event or `before` explains the anomaly of `series`
-    /// about `about`.
-    fn explains(&self, before: &Self, series: &str, about: &About) -> bool {
-        let topic = matches!(about, About::Topic(t)
-            if self.topics.contains(t) || before.topics.contains(t));
-        topic || ((self.any || before.any) && scorer::explained_by_replication(series))
+    /// Whether this event or `before` explains the anomaly of `series`.
+    fn explains(&self, before: &Self, series: &Series) -> bool {
+        let topic = series
+            .topic()
+            .is_some_and(|t| self.topics.contains(t) || before.topics.contains(t));
+        topic || ((self.any || before.any) && series.explained_by_replication())
     }
 }
 
@@ -1269,41 +1254,42 @@ impl Evaluator for RuleEvaluator {
             return self.unreachable(snap, now);
         }
         let mut candidates: Vec<Vec<Finding>> = Vec::new();
-        if self.rules.enabled("broker_down") {
+        if self.rules.enabled(FindingKind::BrokerDown) {
             candidates.extend(self.broker_down(snap));
         }
-        if self.rules.enabled("broker_unreachable") {
+        if self.rules.enabled(FindingKind::BrokerUnreachable) {
             candidates.extend(self.broker_unreachable(snap));
         }
-        if self.rules.enabled("no_controller") {
+        if self.rules.enabled(FindingKind::NoController) {
             candidates.extend(self.no_controller(snap));
         }
         let quorum = self.quorum(snap);
-        candidates.extend(quorum.into_iter().filter(|alts| {
-            alts.first()
-                .is_some_and(|f| self.rules.enabled(f.kind.as_str()))
-        }));
+        candidates.extend(
+            quorum
+                .into_iter()
+                .filter(|alts| alts.first().is_some_and(|f| self.rules.enabled(f.kind))),
+        );
         let unstable = self.controller_unstable(snap, now);
-        if self.rules.enabled("controller_unstable") {
+        if self.rules.enabled(FindingKind::ControllerUnstable) {
             candidates.extend(unstable);
         }
         candidates.extend(self.partitions(snap));
         let unclean = self.unclean_election(snap, now);
-        if self.rules.enabled("unclean_election") {
+        if self.rules.enabled(FindingKind::UncleanElection) {
             candidates.extend(unclean);
         }
         let churn = self.isr_churn(snap, now);
-        if self.rules.enabled("isr_churn") {
+        if self.rules.enabled(FindingKind::IsrChurn) {
             candidates.extend(churn);
         }
-        if self.rules.enabled("leader_imbalance") {
+        if self.rules.enabled(FindingKind::LeaderImbalance) {
             candidates.extend(self.leader_imbalance(snap));
         }
         let reassignment = self.reassignment(snap);
-        if self.rules.enabled("reassignment_in_progress") {
+        if self.rules.enabled(FindingKind::ReassignmentInProgress) {
             candidates.extend(reassignment);
         }
-        if self.rules.enabled("follower_lag") {
+        if self.rules.enabled(FindingKind::FollowerLag) {
             candidates.extend(self.follower_lag(snap));
         }
 
@@ -1320,22 +1306,22 @@ impl Evaluator for RuleEvaluator {
         } else {
             self.lag.update(&snap.groups, now)
         };
-        if self.rules.enabled("consumer_lag") {
+        if self.rules.enabled(FindingKind::ConsumerLag) {
             candidates.extend(self.consumer_lag(snap, &statuses));
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
         let replication = ReplicationEvent::of(snap);
-        if self.rules.enabled("anomaly") {
-            for (s, about) in &scored {
-                if replication.explains(&self.replication_before, &s.series, about) {
+        if self.rules.enabled(FindingKind::Anomaly) {
+            for (s, series) in &scored {
+                if replication.explains(&self.replication_before, series) {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
                 // The poll's own duration is the monitor's health (a busy
                 // host moves it): scored and exported, never an alert; a
                 // cluster too slow to answer is `cluster_unreachable`.
-                if s.series == scorer::POLL_DURATION {
+                if !series.may_alert() {
                     continue;
                 }
                 let Some(a) = self.anomaly_event(s, now) else {
@@ -1345,7 +1331,7 @@ impl Evaluator for RuleEvaluator {
                 // and works its lag off, or was caught up within the window)
                 // is traffic, told by the topic's produce_rate: not a
                 // consumer fault to page for.
-                if let About::Group(g) = about {
+                if let Some(g) = series.group() {
                     // `statuses` is sorted by group name.
                     let ok = statuses
                         .binary_search_by(|st| st.group.as_str().cmp(g))
@@ -1357,7 +1343,7 @@ impl Evaluator for RuleEvaluator {
                         continue;
                     }
                 }
-                candidates.push(vec![self.anomaly_finding(snap, &a, about)]);
+                candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
             }
             self.held_anomalies
                 .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);

@@ -1291,16 +1291,16 @@ fn store(ctx: &ApiContext) -> Result<&Arc<dyn SilenceApi>, PageError> {
 fn writable_store<'a>(
     ctx: &'a ApiContext,
     fields: &[(String, String)],
-) -> Result<&'a Arc<dyn SilenceApi>, Response> {
-    check_write_token(ctx, fields).map_err(IntoResponse::into_response)?;
-    store(ctx).map_err(IntoResponse::into_response)
+) -> Result<&'a Arc<dyn SilenceApi>, PageError> {
+    check_write_token(ctx, fields)?;
+    store(ctx)
 }
 
 async fn add_silence(State(ctx): State<Arc<ApiContext>>, body: axum::body::Bytes) -> Response {
     let fields = form_fields(&body);
     let store = match writable_store(&ctx, &fields) {
         Ok(s) => s,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let body = match silence_body_from_form(&fields) {
         Ok(b) => b,
@@ -1320,7 +1320,7 @@ async fn expire_silence(
     let fields = form_fields(&body);
     let store = match writable_store(&ctx, &fields) {
         Ok(s) => s,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     if store.remove(&id) {
         see_other("/?silence=expired#silences")
@@ -1444,9 +1444,9 @@ mod tests {
             Subject::Group { group: EVIL.into() },
             t(0),
         )
-        .with_metric("total_lag", 1234.0)
-        .with_label("lag_status", "STALL")
-        .with_label(EVIL, EVIL);
+        .with_metric(crate::finding::Metric::TotalLag, 1234.0)
+        .with_label(crate::finding::Label::LagStatus, "STALL")
+        .with_label(crate::finding::Label::Group, EVIL);
         state.publish_incidents(vec![Incident {
             id: format!("id-{EVIL}"),
             fingerprint: "f".into(),
@@ -1580,13 +1580,13 @@ mod tests {
             t(0),
         )
         .with_brokers([3, 1])
-        .with_metric("isr", 1.0)
-        .with_metric("ratio", 0.12345)
-        .with_label("topic", "orders");
+        .with_metric(crate::finding::Metric::Isr, 1.0)
+        .with_metric(crate::finding::Metric::Threshold, 0.12345)
+        .with_label(crate::finding::Label::Topic, "orders");
         let html = evidence(&f).into_string();
         assert!(html.contains("<dt>brokers</dt><dd>1, 3</dd>"), "{html}");
         assert!(html.contains("<dt>isr</dt><dd>1</dd>"), "{html}");
-        assert!(html.contains("<dt>ratio</dt><dd>0.123</dd>"), "{html}");
+        assert!(html.contains("<dt>threshold</dt><dd>0.123</dd>"), "{html}");
         assert!(html.contains("<dt>topic</dt><dd>orders</dd>"), "{html}");
         let empty = Finding::new(
             "c",

@@ -41,17 +41,19 @@
 //!    emits one finding per group).
 //! 8. `anomaly`: one group per series, except when the series obviously
 //!    belongs to another group of this evaluation, which then absorbs it:
-//!    a series whose name starts with `under_replicated`, `under_min_isr`,
-//!    `at_min_isr`, `offline` or `isr_` joins a broker-down group (else a
-//!    replication group); a series naming `group="G"` is G's lag group (one
-//!    incident per consumer group, whether its lag status follows or not);
-//!    a series starting with `leader` joins the leader-imbalance group.
+//!    the series is read back into its type ([`Series`]); a replication
+//!    count (under-replicated, under-min-ISR, offline partitions, ISR
+//!    shrinks) joins a broker-down group (else a replication group); a
+//!    group's lag or lag growth is that group's lag group (one incident per
+//!    consumer group, whether its lag status follows or not); a broker's
+//!    leader share joins the leader-imbalance group.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
-use crate::finding::{Finding, FindingKind, Severity, Subject};
+use crate::evaluate::Series;
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::model::{Affected, Incident};
 use crate::snapshot::BrokerId;
 
@@ -154,8 +156,8 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
         set.insert(id);
     }
     let alone =
-        f.metrics.get("isr") == Some(&1.0) && f.metrics.get("replicas").is_some_and(|r| *r > 1.0);
-    if let Some(leader) = f.labels.get("leader").filter(|_| alone) {
+        f.metric(Metric::Isr) == Some(1.0) && f.metric(Metric::Replicas).is_some_and(|r| r > 1.0);
+    if let Some(leader) = f.label(Label::Leader).filter(|_| alone) {
         if let Ok(id) = leader.parse() {
             set.insert(id);
         }
@@ -176,14 +178,6 @@ fn series_of(f: &Finding) -> String {
         (_, Some(a)) => a.series.clone(),
         (other, None) => other.to_string(),
     }
-}
-
-/// The consumer group an anomaly series names (`...group="G"...`).
-fn series_group(series: &str) -> Option<&str> {
-    let start = series.find("group=\"")? + "group=\"".len();
-    let rest = &series[start..];
-    let end = rest.find('"')?;
-    Some(&rest[..end])
 }
 
 /// Groups one cluster's findings. `recovering` are brokers whose
@@ -316,7 +310,7 @@ pub(crate) fn group_findings<'a>(
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
             FindingKind::ConsumerLag => {
-                let root = match (&f.subject, f.labels.get("group")) {
+                let root = match (&f.subject, f.labels.get(&Label::Group)) {
                     (Subject::Group { group }, _) => Subject::Group {
                         group: group.clone(),
                     },
@@ -341,16 +335,8 @@ pub(crate) fn group_findings<'a>(
     // 8. Anomalies: absorbed by an obviously related group, else their own.
     for f in anomalies {
         let series = series_of(f);
-        let replication_series = [
-            "under_replicated",
-            "under_min_isr",
-            "at_min_isr",
-            "offline",
-            "isr_",
-        ]
-        .iter()
-        .any(|p| series.starts_with(p));
-        let host = if replication_series {
+        let typed = Series::parse(&series);
+        let host = if typed.as_ref().is_some_and(Series::is_replication_count) {
             groups
                 .keys()
                 .find(|(k, _)| *k == FindingKind::BrokerDown)
@@ -360,7 +346,7 @@ pub(crate) fn group_findings<'a>(
                         .find(|(k, _)| *k == FindingKind::UnderReplicated)
                 })
                 .cloned()
-        } else if let Some(g) = series_group(&series) {
+        } else if let Some(g) = typed.as_ref().and_then(Series::group) {
             // Always the group's own incident, present or to come: unusual
             // lag and the lag status that follows are one story.
             Some((
@@ -369,7 +355,7 @@ pub(crate) fn group_findings<'a>(
                     group: g.to_string(),
                 },
             ))
-        } else if series.starts_with("leader") {
+        } else if matches!(typed, Some(Series::LeaderShare(_))) {
             let key = (FindingKind::LeaderImbalance, Subject::Cluster);
             groups.contains_key(&key).then_some(key)
         } else {
@@ -463,7 +449,7 @@ pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
             Subject::Cluster | Subject::Series { .. } => {}
         }
         if f.kind == FindingKind::ConsumerLag {
-            if let Some(g) = f.labels.get("group") {
+            if let Some(g) = f.labels.get(&Label::Group) {
                 groups.insert(g.clone());
             }
         }
@@ -567,7 +553,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 .members
                 .iter()
                 .filter(|f| f.kind == FindingKind::BrokerUnreachable)
-                .filter_map(|f| f.metrics.get("leader_partitions"))
+                .filter_map(|f| f.metrics.get(&Metric::LeaderPartitions))
                 .sum();
             let head = format!("Broker {id} does not answer clients on {cluster}");
             if led > 0.0 {
@@ -610,7 +596,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             let status = group
                 .members
                 .iter()
-                .find_map(|f| f.labels.get("lag_status"))
+                .find_map(|f| f.label(Label::LagStatus))
                 .map(|s| format!(" ({s})"))
                 .unwrap_or_default();
             match root {
@@ -645,16 +631,17 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             }
         }
         (FindingKind::ReassignmentInProgress, _) => {
-            let m = |k: &str| {
-                group
-                    .members
-                    .iter()
-                    .find_map(|f| f.metrics.get(k).copied())
-                    .unwrap_or(0.0)
-            };
-            let n = m("partitions");
+            let n = group
+                .members
+                .iter()
+                .find_map(|f| f.metric(Metric::Partitions))
+                .unwrap_or(0.0);
             let what = if n == 1.0 { "partition" } else { "partitions" };
-            if group.members.iter().any(|f| f.labels.contains_key("stuck")) {
+            if group
+                .members
+                .iter()
+                .any(|f| f.labels.contains_key(&Label::Stuck))
+            {
                 format!("Partition reassignment stuck on {cluster}: {n} {what} without progress")
             } else {
                 format!("Partition reassignment on {cluster}: {n} {what} moving")
@@ -665,7 +652,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             let lost: f64 = group
                 .members
                 .iter()
-                .filter_map(|f| f.metrics.get(crate::evaluate::OFFSETS_LOST))
+                .filter_map(|f| f.metrics.get(&Metric::OffsetsLost))
                 .sum();
             let head = format!(
                 "Unclean leader election on {cluster}: {n} {} led by out-of-sync replicas",
@@ -801,14 +788,5 @@ mod tests {
             title("prod", &g[0], &a),
             "Replication trouble on broker 3 of prod: 2 partitions under-replicated, 1 under min ISR"
         );
-    }
-
-    #[test]
-    fn series_group_parsing() {
-        assert_eq!(
-            series_group("group_lag{group=\"billing\"}"),
-            Some("billing")
-        );
-        assert_eq!(series_group("under_replicated_partitions"), None);
     }
 }

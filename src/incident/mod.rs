@@ -15,12 +15,12 @@ mod group;
 mod manager;
 pub mod silence;
 
-pub use config::{parse_time, IncidentConfig, MaintenanceConfig, SilenceConfig, TimeText};
+pub use config::IncidentConfig;
 pub use group::fingerprint;
 pub use manager::{IncidentManager, SavedState};
 pub use silence::{
-    MaintenanceWindow, Matcher, Schedule, Silence, SilenceError, SilenceSource, SilenceSpec,
-    SilenceStatus, Silences,
+    parse_time, MaintenanceConfig, MaintenanceWindow, Matcher, Schedule, Silence, SilenceConfig,
+    SilenceError, SilenceSource, SilenceSpec, SilenceStatus, Silences, TimeText,
 };
 
 use crate::finding::Finding;

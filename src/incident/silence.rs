@@ -14,6 +14,11 @@
 //! [`Silences`] is a cheap-to-clone handle on one shared store: the
 //! incident manager reads it on every ingest; the HTTP API adds, lists and
 //! removes silences through another clone of the same handle.
+//!
+//! The silence settings of the configuration are owned here too
+//! ([`SilenceConfig`], [`MaintenanceConfig`], [`TimeText`]): `config.rs`
+//! composes them into `[incidents]` and imports this module, never the
+//! other way round.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,7 +29,7 @@ use parking_lot::RwLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::config::{parse_time, IncidentConfig};
+use crate::config::base::{Dur, Problems};
 use crate::snapshot::Time;
 
 /// One condition on one label of an incident.
@@ -350,11 +355,15 @@ impl Silences {
     /// ids `config-N`) and maintenance windows (`[[incidents.maintenance]]`).
     /// A configured silence without `starts_at` starts at `now`. The
     /// configuration should have been validated first; errors name the entry.
-    pub fn from_config(cfg: &IncidentConfig, now: Time) -> Result<Self, SilenceError> {
+    pub fn from_settings(
+        silences: &[SilenceConfig],
+        maintenance: &[MaintenanceConfig],
+        now: Time,
+    ) -> Result<Self, SilenceError> {
         let store = Silences::new();
         {
             let mut inner = store.inner.write();
-            for (i, s) in cfg.silences.iter().enumerate() {
+            for (i, s) in silences.iter().enumerate() {
                 let at = |what: &str| format!("incidents.silences[{i}].{what}");
                 let starts_at = match &s.starts_at {
                     Some(t) => parse_time(&t.0)
@@ -383,7 +392,7 @@ impl Silences {
                     .map_err(|e| SilenceError::Config(format!("incidents.silences[{i}]: {e}")))?;
                 inner.silences.push(entry);
             }
-            for (i, m) in cfg.maintenance.iter().enumerate() {
+            for (i, m) in maintenance.iter().enumerate() {
                 let window = m.to_window(i).map_err(|e| {
                     SilenceError::Config(format!("incidents.maintenance[{i}]: {e}"))
                 })?;
@@ -557,6 +566,233 @@ pub(crate) fn parse_weekday(s: &str) -> Result<Weekday, String> {
 pub(crate) fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
         .map_err(|_| format!("expected a time of day like \"02:00\" (UTC), found {s:?}"))
+}
+
+/// A point in time written as an RFC 3339 string (`"2026-12-01T02:00:00Z"`)
+/// or a TOML date-time; kept as text, parsed by [`parse_time`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeText(pub String);
+
+impl<'de> Deserialize<'de> for TimeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => Ok(TimeText(s)),
+            toml::Value::Datetime(dt) => Ok(TimeText(dt.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a time like \"2026-12-01T02:00:00Z\", found {other}"
+            ))),
+        }
+    }
+}
+
+/// Parses an RFC 3339 time with an offset (`Z` or `+02:00`).
+pub fn parse_time(s: &str) -> Result<Time, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("expected a time like \"2026-12-01T02:00:00Z\", found {s:?}"))
+}
+
+fn validate_matchers(matchers: &[Matcher], path: &str, problems: &mut Problems) {
+    for (i, m) in matchers.iter().enumerate() {
+        if m.label.trim().is_empty() {
+            problems.push(format!("{path}.matchers[{i}].label"), "must not be empty");
+        }
+        if m.is_regex {
+            if let Err(e) = regex::Regex::new(&format!("^(?:{})$", m.value)) {
+                problems.push(
+                    format!("{path}.matchers[{i}].value"),
+                    format!("invalid regular expression: {e}"),
+                );
+            }
+        }
+    }
+}
+
+/// One `[[incidents.silences]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceConfig {
+    /// All must match; at least one.
+    pub matchers: Vec<Matcher>,
+    /// Default: when isrwatch starts.
+    #[serde(default)]
+    pub starts_at: Option<TimeText>,
+    /// Either `ends_at` or `duration` (from `starts_at`).
+    #[serde(default)]
+    pub ends_at: Option<TimeText>,
+    #[serde(default)]
+    pub duration: Option<Dur>,
+    #[serde(default = "default_created_by")]
+    pub created_by: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+fn default_created_by() -> String {
+    "config".to_string()
+}
+
+impl SilenceConfig {
+    pub(crate) fn validate(&self, path: &str, problems: &mut Problems) {
+        if self.matchers.is_empty() {
+            problems.push(format!("{path}.matchers"), "needs at least one matcher");
+        }
+        validate_matchers(&self.matchers, path, problems);
+        let starts = match &self.starts_at {
+            Some(t) => match parse_time(&t.0) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    problems.push(format!("{path}.starts_at"), e);
+                    None
+                }
+            },
+            None => None,
+        };
+        match (&self.ends_at, self.duration) {
+            (Some(_), Some(_)) => problems.push(
+                format!("{path}.duration"),
+                "set ends_at or duration, not both",
+            ),
+            (None, None) => problems.push(format!("{path}.ends_at"), "set ends_at or duration"),
+            (None, Some(d)) if d.0.is_zero() => {
+                problems.push(format!("{path}.duration"), "must be longer than 0s")
+            }
+            (Some(t), None) => match parse_time(&t.0) {
+                Ok(end) => {
+                    if let Some(start) = starts {
+                        if end <= start {
+                            problems.push(format!("{path}.ends_at"), "must be after starts_at");
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("{path}.ends_at"), e),
+            },
+            (None, Some(_)) => {}
+        }
+    }
+}
+
+/// One `[[incidents.maintenance]]` window: weekly (`days`, `start`,
+/// `duration`, in UTC) or fixed (`starts_at`, `ends_at`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// Shown as the silence id `maintenance-NAME`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The cluster muted; every cluster when absent.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Extra matchers (optional).
+    #[serde(default)]
+    pub matchers: Vec<Matcher>,
+    /// Weekly: day names (`mon`..`sun`).
+    #[serde(default)]
+    pub days: Vec<String>,
+    /// Weekly: `HH:MM` in UTC.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Weekly: how long the window lasts (at most 7 days).
+    #[serde(default)]
+    pub duration: Option<Dur>,
+    /// Fixed window start.
+    #[serde(default)]
+    pub starts_at: Option<TimeText>,
+    /// Fixed window end.
+    #[serde(default)]
+    pub ends_at: Option<TimeText>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl MaintenanceConfig {
+    pub(crate) fn validate(&self, path: &str, problems: &mut Problems) {
+        validate_matchers(&self.matchers, path, problems);
+        let weekly = !self.days.is_empty() || self.start.is_some() || self.duration.is_some();
+        let fixed = self.starts_at.is_some() || self.ends_at.is_some();
+        if weekly && fixed {
+            problems.push(
+                path.to_string(),
+                "use either days/start/duration (weekly) or starts_at/ends_at (fixed), not both",
+            );
+            return;
+        }
+        if !weekly && !fixed {
+            problems.push(
+                path.to_string(),
+                "needs days/start/duration (weekly) or starts_at/ends_at (fixed)",
+            );
+            return;
+        }
+        if let Err(e) = self.schedule() {
+            problems.push(format!("{path}.{}", e.0), e.1);
+        }
+    }
+
+    /// The schedule, or (key, problem).
+    fn schedule(&self) -> Result<Schedule, (&'static str, String)> {
+        if self.starts_at.is_some() || self.ends_at.is_some() {
+            let starts = self
+                .starts_at
+                .as_ref()
+                .ok_or(("starts_at", "missing".to_string()))
+                .and_then(|t| parse_time(&t.0).map_err(|e| ("starts_at", e)))?;
+            let ends = self
+                .ends_at
+                .as_ref()
+                .ok_or(("ends_at", "missing".to_string()))
+                .and_then(|t| parse_time(&t.0).map_err(|e| ("ends_at", e)))?;
+            if ends <= starts {
+                return Err(("ends_at", "must be after starts_at".to_string()));
+            }
+            return Ok(Schedule::Fixed {
+                starts_at: starts,
+                ends_at: ends,
+            });
+        }
+        if self.days.is_empty() {
+            return Err(("days", "needs at least one day, e.g. [\"sat\"]".to_string()));
+        }
+        let mut days = Vec::new();
+        for d in &self.days {
+            days.push(parse_weekday(d).map_err(|e| ("days", e))?);
+        }
+        let start = self
+            .start
+            .as_deref()
+            .ok_or(("start", "missing, e.g. \"02:00\" (UTC)".to_string()))
+            .and_then(|s| parse_hhmm(s).map_err(|e| ("start", e)))?;
+        let duration = self
+            .duration
+            .ok_or(("duration", "missing, e.g. \"2h\"".to_string()))?
+            .0;
+        if duration.is_zero() || duration > Duration::from_secs(7 * 24 * 3600) {
+            return Err(("duration", "must be between 1s and 7 days".to_string()));
+        }
+        Ok(Schedule::Weekly {
+            days,
+            start,
+            duration,
+        })
+    }
+
+    /// The runtime window; `index` is its position in the configuration.
+    pub fn to_window(&self, index: usize) -> Result<MaintenanceWindow, SilenceError> {
+        let schedule = self
+            .schedule()
+            .map_err(|(k, e)| SilenceError::Config(format!("{k}: {e}")))?;
+        let id = match &self.name {
+            Some(n) => format!("maintenance-{n}"),
+            None => format!("maintenance-{index}"),
+        };
+        MaintenanceWindow::new(
+            &id,
+            self.cluster.clone(),
+            self.matchers.clone(),
+            schedule,
+            &self.comment,
+        )
+    }
 }
 
 #[cfg(test)]

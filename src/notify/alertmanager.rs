@@ -220,7 +220,7 @@ impl Notifier for AlertmanagerNotifier {
     }
 
     async fn send(&self, n: &Notification) -> Result<(), DeliveryError> {
-        let now = (self.clock)();
+        let now = self.clock.now();
         let body =
             serde_json::to_vec(&self.alerts(n, now)).map_err(|e| DeliveryError::Permanent {
                 status: None,

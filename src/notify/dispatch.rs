@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backoff::Backoff;
 use parking_lot::Mutex;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
-use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -291,7 +291,7 @@ impl Dispatcher {
             .iter()
             .map(|&i| self.workers[i].dest.name().to_string())
             .collect();
-        let now = (self.clock)();
+        let now = self.clock.now();
         let outbox = self.outbox.clone();
         let gauge = self.metrics.outbox_depth.clone();
         tokio::task::spawn_blocking(move || {
@@ -400,7 +400,7 @@ impl Dispatcher {
             }
             match w.dest.notifier.send(n).await {
                 Ok(()) => {
-                    let latency = ((self.clock)() - item.accepted_at)
+                    let latency = (self.clock.now() - item.accepted_at)
                         .to_std()
                         .unwrap_or(Duration::ZERO);
                     self.metrics.sent.with_label_values(&[name]).inc();
@@ -432,7 +432,7 @@ impl Dispatcher {
                 }) => {
                     retries += 1;
                     let delay = retry_after.unwrap_or_else(|| {
-                        backoff(retries, cfg.backoff_initial.0, cfg.backoff_max.0)
+                        Backoff::retries(cfg.backoff_initial.0, cfg.backoff_max.0).delay(retries)
                     });
                     let spent = started.elapsed();
                     if retries > cfg.max_retries || spent + delay > cfg.max_retry_time.0 {
@@ -505,7 +505,7 @@ impl Dispatcher {
     /// forward. The daemon calls it at least every `resolve_timeout / 2`
     /// with the currently firing incidents. Errors are logged.
     pub async fn refresh(&self, incidents: &[Incident]) {
-        let now = (self.clock)();
+        let now = self.clock.now();
         for inc in incidents
             .iter()
             .filter(|i| i.state == IncidentState::Firing)
@@ -537,33 +537,9 @@ impl Dispatcher {
     }
 }
 
-/// Exponential backoff with "equal jitter": a random delay in
-/// `[d/2, d]` where `d = initial * 2^(retry-1)`, capped at `max`.
-pub fn backoff(retry: u32, initial: Duration, max: Duration) -> Duration {
-    let exp = initial.saturating_mul(1u32 << retry.saturating_sub(1).min(20));
-    let d = exp.min(max);
-    let half = d / 2;
-    let jitter = rand::rng().random_range(0.0..=1.0);
-    half + half.mul_f64(jitter)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_with_jitter_and_caps() {
-        let i = Duration::from_millis(100);
-        let m = Duration::from_secs(2);
-        for _ in 0..100 {
-            let b1 = backoff(1, i, m);
-            assert!(b1 >= Duration::from_millis(50) && b1 <= i, "{b1:?}");
-            let b3 = backoff(3, i, m);
-            assert!(b3 >= Duration::from_millis(200) && b3 <= Duration::from_millis(400));
-            let b30 = backoff(30, i, m);
-            assert!(b30 >= Duration::from_secs(1) && b30 <= m);
-        }
-    }
 
     #[test]
     fn token_bucket_limits_rate() {

@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{Dur, Problems, Secret};
+use crate::config::base::{Dur, Problems, Secret};
 use crate::finding::{FindingKind, Severity};
 use crate::model::{Notification, NotifyReason};
-use crate::snapshot::Time;
 
 pub mod alertmanager;
 pub mod dispatch;
@@ -81,14 +80,9 @@ impl std::fmt::Display for DeliveryError {
 
 impl std::error::Error for DeliveryError {}
 
-/// Where notifiers read the current time (for signatures and `endsAt`).
-/// Tests pass a fixed clock; the daemon uses [`system_clock`].
-pub type Clock = Arc<dyn Fn() -> Time + Send + Sync>;
-
-/// The real wall clock.
-pub fn system_clock() -> Clock {
-    Arc::new(chrono::Utc::now)
-}
+/// Where notifiers read the current time (for signatures, `endsAt`,
+/// `Retry-After` dates): the daemon's clock. Tests pass a fixed one.
+pub use crate::clock::{system_clock, SharedClock as Clock};
 
 /// Which kind of destination a `[[notifiers]]` entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -370,46 +364,6 @@ fn check_url(path: &str, u: &str, problems: &mut Problems) {
     }
 }
 
-/// A commented `[[notifiers]]` example for `isrwatch config example`.
-pub const EXAMPLE_TOML: &str = r#"# Where notifications go. Each destination gets its own routing, retries,
-# rate limit and a worker that delivers in order from a durable outbox
-# (<state_dir>/outbox). Keys shown with their defaults where they have one.
-
-[[notifiers]]
-name = "log"                 # unique; metrics label and outbox key
-type = "log"                 # webhook | slack | alertmanager | log
-
-[[notifiers]]
-name = "oncall-slack"
-type = "slack"
-url = { env = "ISRWATCH_SLACK_WEBHOOK_URL" }   # incoming webhook (a secret)
-min_severity = "warning"     # info | warning | critical (default: all)
-clusters = ["prod-.*"]       # anchored regular expressions (default: all)
-# kinds = ["broker_down", "under_min_isr"]     # incident kinds (default: all)
-# match_labels = { team = "data" }             # incident labels that must match
-dashboard_url = "http://grafana.example.com/d/isrwatch-overview"
-api_base_url = "http://isrwatch.example.com:8080"
-send_resolved = true
-timeout = "10s"              # one HTTP attempt
-max_retries = 20             # retries after the first attempt
-max_retry_time = "15m"       # then the notification is given up (counted failed)
-backoff_initial = "1s"       # doubled each retry, with jitter
-backoff_max = "60s"
-rate_limit = 30              # deliveries per minute (default: unlimited)
-
-[[notifiers]]
-name = "receiver"
-type = "webhook"             # versioned JSON body, HMAC-SHA256 signed (docs/webhook.md)
-url = "https://hooks.example.com/isrwatch"
-secret = { file = "/run/secrets/isrwatch-webhook" }
-
-[[notifiers]]
-name = "alertmanager"
-type = "alertmanager"
-url = "http://alertmanager:9093"   # POSTs to /api/v2/alerts
-resolve_timeout = "5m"       # firing alerts carry endsAt = now + this; re-sent every half of it (at most 60 s apart)
-"#;
-
 /// The destinations `isrwatch demo --webhook URL --slack-webhook URL
 /// --alertmanager URL` adds, plus a log notifier. The webhook is signed
 /// with `webhook_secret` (print it so the user can verify signatures).
@@ -471,7 +425,8 @@ pub fn build_notifier(cfg: &NotifierConfig, clock: Clock) -> Result<Arc<dyn Noti
         }
         NotifierKind::Slack => Arc::new(
             SlackNotifier::new(&cfg.name, &need_url()?, cfg.timeout.0)?
-                .with_links(cfg.api_base_url.clone(), cfg.dashboard_url.clone()),
+                .with_links(cfg.api_base_url.clone(), cfg.dashboard_url.clone())
+                .with_clock(clock),
         ),
         NotifierKind::Alertmanager => Arc::new(
             AlertmanagerNotifier::new(
@@ -516,6 +471,7 @@ pub(crate) mod testutil {
     use super::*;
     use crate::finding::Subject;
     use crate::model::{Affected, Incident, IncidentState, Summary, SummarySource};
+    use crate::snapshot::Time;
     use chrono::TimeZone;
 
     pub fn t(secs: i64) -> Time {
@@ -675,12 +631,9 @@ mod tests {
     }
 
     #[test]
-    fn the_example_parses_and_validates() {
-        #[derive(serde::Deserialize)]
-        struct File {
-            notifiers: Vec<NotifierConfig>,
-        }
-        let f: File = toml::from_str(EXAMPLE_TOML).expect("example parses");
+    fn the_examples_notifiers_parse_and_validate() {
+        let f =
+            crate::config::parse(crate::config::example(), "example.toml").expect("example parses");
         assert_eq!(f.notifiers.len(), 4);
         let mut p = Problems::default();
         NotifierConfig::validate_all(&f.notifiers, &mut p);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{http, incidents_link, DeliveryError, Notifier};
+use super::{http, incidents_link, system_clock, Clock, DeliveryError, Notifier};
 use crate::finding::Severity;
 use crate::model::{Notification, NotifyReason};
 
@@ -26,6 +26,7 @@ pub struct SlackNotifier {
     client: reqwest::Client,
     api_base: Option<String>,
     dashboard_url: Option<String>,
+    clock: Clock,
 }
 
 impl SlackNotifier {
@@ -38,7 +39,14 @@ impl SlackNotifier {
             client: http::client(timeout)?,
             api_base: None,
             dashboard_url: None,
+            clock: system_clock(),
         })
+    }
+
+    /// Reads the time (for `Retry-After` dates) from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Adds links to isrwatch's API and to a dashboard in the context line.
@@ -222,7 +230,7 @@ impl Notifier for SlackNotifier {
         // Slack answers 200 "ok"; errors are 400 invalid_payload, 403, 404
         // no_service, 410 channel_is_archived (permanent), 429 with
         // Retry-After and 5xx (retryable): the generic mapping fits.
-        http::post_json(&self.client, &self.url, &[], body, chrono::Utc::now()).await?;
+        http::post_json(&self.client, &self.url, &[], body, self.clock.now()).await?;
         Ok(())
     }
 }

@@ -211,7 +211,7 @@ impl Notifier for WebhookNotifier {
             status: None,
             body: format!("cannot serialize body: {e}"),
         })?;
-        let now = (self.clock)();
+        let now = self.clock.now();
         let ts = now.timestamp();
         let headers = [
             (TIMESTAMP_HEADER, ts.to_string()),

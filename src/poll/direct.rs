@@ -63,10 +63,6 @@ fn groups_per_request(topics: Option<&[(String, Vec<i32>)]>) -> usize {
 /// groups stays far below this.
 const MAX_RESPONSE: usize = 256 * 1024 * 1024;
 
-const NOT_COORDINATOR: i16 = 16;
-const COORDINATOR_NOT_AVAILABLE: i16 = 15;
-const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
-
 /// The request versions this client speaks, per API: `(lowest, highest)`.
 /// The highest version both sides support is used.
 const LIST_OFFSETS: (i16, i16) = (1, 7);
@@ -207,10 +203,16 @@ fn code_text(code: i16) -> String {
     }
 }
 
+/// Whether `code` says to ask the group's coordinator again (it moved, is
+/// not elected yet, or is still loading the group).
 fn is_coordinator_code(code: i16) -> bool {
     matches!(
-        code,
-        NOT_COORDINATOR | COORDINATOR_NOT_AVAILABLE | COORDINATOR_LOAD_IN_PROGRESS
+        ResponseError::try_from_code(code),
+        Some(
+            ResponseError::NotCoordinator
+                | ResponseError::CoordinatorNotAvailable
+                | ResponseError::CoordinatorLoadInProgress
+        )
     )
 }
 
@@ -1231,6 +1233,20 @@ mod tests {
         assert_eq!(code_name(0), "NO_ERROR");
         assert_eq!(code_name(-9999), "UNKNOWN_ERROR_CODE_-9999");
         assert_eq!(code_text(16), "NOT_COORDINATOR: Broker: Not coordinator");
+    }
+
+    #[test]
+    fn coordinator_codes_are_read_through_the_protocols_error_type() {
+        for (code, again) in [
+            (14, true),
+            (15, true),
+            (16, true),
+            (0, false),
+            (6, false),
+            (-1, false),
+        ] {
+            assert_eq!(is_coordinator_code(code), again, "{code}");
+        }
     }
 
     #[test]

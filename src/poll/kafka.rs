@@ -12,14 +12,13 @@ use rdkafka::client::{Client, ClientContext, DefaultClientContext};
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaType;
 use rdkafka::ClientConfig;
-use regex::Regex;
 
 use super::admin::{self, OffsetSpec};
 use super::direct::DirectClient;
 use super::lag::{lag_messages, OffsetHistory, DEFAULT_MAX_POINTS};
 use super::transport::Transport;
 use super::{sidecar, Poller, PollerError};
-use crate::config::{ClusterConfig, NameFilter, PropertyValue};
+use crate::config::{ClusterConfig, NameMatcher};
 use crate::snapshot::{
     BrokerId, BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MinIsrSource, PartitionInfo,
     PollError, QuorumState, Time, TopicInfo,
@@ -32,57 +31,6 @@ const CONFIG_CHUNK: usize = 500;
 const OFFSETS_CHUNK: usize = 250;
 /// ListOffsets calls in flight at once, per offset kind.
 const OFFSETS_CONCURRENCY: usize = 8;
-
-/// Include/exclude regular expressions, anchored (`^(?:pattern)$`).
-#[derive(Debug, Clone, Default)]
-pub struct NameMatcher {
-    include: Vec<Regex>,
-    exclude: Vec<Regex>,
-    /// Include patterns that are plain names (no regex syntax).
-    literals: Vec<String>,
-}
-
-impl NameMatcher {
-    /// Compiles a filter; `what` names the key in error messages.
-    pub fn new(f: &NameFilter, what: &str) -> Result<Self, String> {
-        let compile = |p: &String, key: &str, i: usize| {
-            Regex::new(&format!("^(?:{p})$"))
-                .map_err(|e| format!("{what}.{key}[{i}]: invalid regular expression {p:?}: {e}"))
-        };
-        Ok(NameMatcher {
-            include: f
-                .include
-                .iter()
-                .enumerate()
-                .map(|(i, p)| compile(p, "include", i))
-                .collect::<Result<_, _>>()?,
-            exclude: f
-                .exclude
-                .iter()
-                .enumerate()
-                .map(|(i, p)| compile(p, "exclude", i))
-                .collect::<Result<_, _>>()?,
-            literals: f
-                .include
-                .iter()
-                .filter(|p| !p.is_empty() && regex::escape(p) == **p)
-                .cloned()
-                .collect(),
-        })
-    }
-
-    /// True when `name` passes the filter (empty include = everything).
-    pub fn matches(&self, name: &str) -> bool {
-        (self.include.is_empty() || self.include.iter().any(|r| r.is_match(name)))
-            && !self.exclude.iter().any(|r| r.is_match(name))
-    }
-
-    /// Include patterns that are exact names: for groups, these are polled
-    /// even when ListConsumerGroups fails or is unsupported.
-    pub fn literal_names(&self) -> &[String] {
-        &self.literals
-    }
-}
 
 /// Client context keeping librdkafka's latest statistics (only emitted when
 /// the `statistics.interval.ms` property is set).
@@ -199,16 +147,11 @@ impl KafkaPoller {
                 .clamp(10, i32::MAX as u128)
                 .to_string(),
         );
-        let mut resolved = Vec::with_capacity(cfg.properties.len());
-        for (k, v) in &cfg.properties {
-            let value = match v {
-                PropertyValue::Plain(s) => s.clone(),
-                PropertyValue::Secret(s) => s
-                    .resolve()
-                    .map_err(|e| err(&format!("properties.{k}"), e))?,
-            };
-            cc.set(k, value.clone());
-            resolved.push((k.clone(), value));
+        let resolved = cfg
+            .resolved_properties()
+            .map_err(|(k, e)| err(&format!("properties.{k}"), e))?;
+        for (k, value) in &resolved {
+            cc.set(k, value);
         }
         let direct = direct_client(cfg, &resolved).map_err(|e| {
             err(
@@ -216,8 +159,14 @@ impl KafkaPoller {
                 format!("{e} (direct_requests = false leaves TLS to librdkafka)"),
             )
         })?;
-        let topics = NameMatcher::new(&cfg.topics, "topics").map_err(|e| err("topics", e))?;
-        let groups = NameMatcher::new(&cfg.groups, "groups").map_err(|e| err("groups", e))?;
+        let topics = cfg
+            .topics
+            .compile()
+            .map_err(|e| err("topics", format!("topics.{e}")))?;
+        let groups = cfg
+            .groups
+            .compile()
+            .map_err(|e| err("groups", format!("groups.{e}")))?;
         let http = reqwest::Client::builder()
             .build()
             .map_err(|e| err("sidecar", format!("cannot build HTTP client: {e}")))?;
@@ -1728,26 +1677,6 @@ mod tests {
 
     fn cfg(toml_text: &str) -> ClusterConfig {
         toml::from_str(toml_text).expect("valid test config")
-    }
-
-    #[test]
-    fn matcher_is_anchored_and_excludes_win() {
-        let m = NameMatcher::new(
-            &NameFilter {
-                include: vec!["orders.*".into(), "payments".into()],
-                exclude: vec![".*-dlq".into()],
-            },
-            "topics",
-        )
-        .unwrap();
-        assert!(m.matches("orders-v1"));
-        assert!(m.matches("payments"));
-        assert!(!m.matches("x-payments"));
-        assert!(!m.matches("orders-dlq"));
-        assert_eq!(m.literal_names(), &["payments".to_string()]);
-        assert!(NameMatcher::new(&NameFilter::default(), "g")
-            .unwrap()
-            .matches("anything"));
     }
 
     #[test]

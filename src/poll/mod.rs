@@ -10,19 +10,18 @@
 //!   and SSL clusters (`direct_requests`): about 4x less CPU per poll at
 //!   100,000 partitions.
 //! - [`CannedPoller`]: a test double returning prepared snapshots.
-//! - [`Backoff`]: the delay before the next poll (interval on success,
-//!   exponential with jitter on failure).
 //! - [`diff::isr_changes`], [`lag`], [`sidecar`]: pure pieces, unit-tested.
 //!
 //! # What the daemon loop does with them
 //!
 //! ```text
 //! let mut poller = KafkaPoller::new(&cluster_cfg)?;   // once per cluster, at start-up
-//! let mut backoff = Backoff::new(Duration::from_secs(300));
+//! let mut failures = 0;
 //! loop {                                              // one tokio task per cluster
-//!     let snap = poller.poll(Utc::now()).await;       // never fails, bounded by poll_timeout
+//!     let snap = poller.poll(clock.now()).await;      // never fails, bounded by poll_timeout
+//!     failures = if snap.reachable { 0 } else { failures + 1 };
 //!     publish(Arc::new(snap));                        // evaluator, state, /metrics
-//!     sleep(backoff.next_delay(snap.reachable, cluster_cfg.poll_interval.0)) or shutdown;
+//!     sleep(daemon::next_delay(interval, failures)) or shutdown;  // backoff::Backoff::polls
 //! }
 //! ```
 //!
@@ -65,7 +64,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rand::{Rng, SeedableRng};
 
 use crate::snapshot::{ClusterSnapshot, Time};
 
@@ -78,7 +76,7 @@ pub mod sidecar;
 pub mod transport;
 
 pub use diff::isr_changes;
-pub use kafka::{KafkaPoller, NameMatcher};
+pub use kafka::KafkaPoller;
 
 /// Produces snapshots of one cluster. The real implementation talks to
 /// Kafka through rdkafka; tests use a double returning canned snapshots.
@@ -151,98 +149,9 @@ impl Poller for CannedPoller {
     }
 }
 
-/// Delay between polls: the poll interval after a success; after
-/// consecutive failures `interval * 2^(n-1)` capped at `max`, with "equal
-/// jitter" (a random value in `[d/2, d]`) so that many instances do not
-/// retry in lock-step. Reset by the first success.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    failures: u32,
-    max: Duration,
-    rng: rand::rngs::StdRng,
-}
-
-impl Backoff {
-    /// A backoff capped at `max` (e.g. 5 minutes).
-    pub fn new(max: Duration) -> Self {
-        Backoff {
-            failures: 0,
-            max,
-            rng: rand::rngs::StdRng::from_os_rng(),
-        }
-    }
-
-    /// Same, with a fixed seed for deterministic tests.
-    pub fn with_seed(max: Duration, seed: u64) -> Self {
-        Backoff {
-            failures: 0,
-            max,
-            rng: rand::rngs::StdRng::seed_from_u64(seed),
-        }
-    }
-
-    /// Consecutive failures so far.
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-
-    /// The delay before the next poll, given whether the last poll
-    /// succeeded (for a snapshot: `snapshot.reachable`).
-    pub fn next_delay(&mut self, success: bool, interval: Duration) -> Duration {
-        if success {
-            self.failures = 0;
-            return interval;
-        }
-        self.failures = self.failures.saturating_add(1);
-        let factor = 1u32 << (self.failures - 1).min(16);
-        let base = interval.saturating_mul(factor).min(self.max.max(interval));
-        let half = base / 2;
-        let jitter = self
-            .rng
-            .random_range(0..=half.as_millis().min(u64::MAX as u128) as u64);
-        half + Duration::from_millis(jitter)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_with_jitter_caps_and_resets() {
-        let mut b = Backoff::with_seed(Duration::from_secs(60), 7);
-        let i = Duration::from_secs(5);
-        assert_eq!(b.next_delay(true, i), i);
-        let mut prev_cap = Duration::ZERO;
-        for n in 1..=10u32 {
-            let d = b.next_delay(false, i);
-            let cap = (i * 2u32.pow(n - 1)).min(Duration::from_secs(60));
-            assert!(
-                d >= cap / 2 && d <= cap,
-                "failure {n}: {d:?} not in [{:?}, {cap:?}]",
-                cap / 2
-            );
-            assert!(cap >= prev_cap);
-            prev_cap = cap;
-        }
-        assert_eq!(b.failures(), 10);
-        assert_eq!(b.next_delay(true, i), i);
-        assert_eq!(b.failures(), 0);
-        let d = b.next_delay(false, i);
-        assert!(d <= i);
-    }
-
-    #[test]
-    fn backoff_jitter_varies() {
-        let mut b = Backoff::with_seed(Duration::from_secs(600), 1);
-        let ds: std::collections::BTreeSet<Duration> = (0..20)
-            .map(|_| {
-                b.failures = 5;
-                b.next_delay(false, Duration::from_secs(10))
-            })
-            .collect();
-        assert!(ds.len() > 5);
-    }
 
     #[tokio::test]
     async fn canned_poller_replays_then_repeats() {

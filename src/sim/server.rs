@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use openssl::ssl::SslAcceptor;
@@ -30,18 +31,20 @@ const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// The one log directory every simulated broker has.
 pub(crate) const LOG_DIR: &str = "/var/lib/kafka/data";
 
+// Error codes the simulator answers with, from `kafka-protocol`'s error
+// type (the one table of codes the client side reads them back with).
 const NONE: i16 = 0;
-const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
-const LEADER_NOT_AVAILABLE: i16 = 5;
-const NOT_LEADER_OR_FOLLOWER: i16 = 6;
-const COORDINATOR_NOT_AVAILABLE: i16 = 15;
-const NOT_COORDINATOR: i16 = 16;
-const UNSUPPORTED_VERSION: i16 = 35;
-const INVALID_REQUEST: i16 = 42;
-const KAFKA_STORAGE_ERROR: i16 = 56;
-const UNKNOWN_TOPIC_ID: i16 = 100;
-const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
-const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
+const UNKNOWN_TOPIC_OR_PARTITION: i16 = ResponseError::UnknownTopicOrPartition.code();
+const LEADER_NOT_AVAILABLE: i16 = ResponseError::LeaderNotAvailable.code();
+const NOT_LEADER_OR_FOLLOWER: i16 = ResponseError::NotLeaderOrFollower.code();
+const COORDINATOR_NOT_AVAILABLE: i16 = ResponseError::CoordinatorNotAvailable.code();
+const NOT_COORDINATOR: i16 = ResponseError::NotCoordinator.code();
+const UNSUPPORTED_VERSION: i16 = ResponseError::UnsupportedVersion.code();
+const INVALID_REQUEST: i16 = ResponseError::InvalidRequest.code();
+const KAFKA_STORAGE_ERROR: i16 = ResponseError::KafkaStorageError.code();
+const UNKNOWN_TOPIC_ID: i16 = ResponseError::UnknownTopicId.code();
+const TOPIC_AUTHORIZATION_FAILED: i16 = ResponseError::TopicAuthorizationFailed.code();
+const CLUSTER_AUTHORIZATION_FAILED: i16 = ResponseError::ClusterAuthorizationFailed.code();
 
 /// The API keys and version ranges the simulator answers (and advertises).
 pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
@@ -259,9 +262,9 @@ struct SaslConn {
     expires: Option<std::time::Instant>,
 }
 
-const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
-const ILLEGAL_SASL_STATE: i16 = 34;
-const SASL_AUTHENTICATION_FAILED: i16 = 58;
+const UNSUPPORTED_SASL_MECHANISM: i16 = ResponseError::UnsupportedSaslMechanism.code();
+const ILLEGAL_SASL_STATE: i16 = ResponseError::IllegalSaslState.code();
+const SASL_AUTHENTICATION_FAILED: i16 = ResponseError::SaslAuthenticationFailed.code();
 
 /// Answers SaslHandshake and SaslAuthenticate; returns the response frame
 /// and whether to close the connection after it (failed authentication),

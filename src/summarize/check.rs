@@ -795,7 +795,7 @@ mod tests {
     }
 
     fn facts() -> Facts {
-        use crate::finding::{Finding, FindingKind, Severity, Subject};
+        use crate::finding::{Finding, FindingKind, Metric, Severity, Subject};
         use crate::model::{Affected, Incident, IncidentState, NotifyReason};
         use chrono::TimeZone;
         let t0 = chrono::Utc
@@ -810,9 +810,18 @@ mod tests {
             },
             t0,
         )
-        .with_metric("lag", 12345.0)
-        .with_metric("lag_seconds", 1800.0)
-        .with_metric("score", 0.93);
+        .with_metric(Metric::TotalLag, 12345.0)
+        .with_metric(Metric::MaxLagSeconds, 1800.0);
+        let score = Finding::new(
+            "prod",
+            FindingKind::Anomaly,
+            Severity::Warning,
+            Subject::Series {
+                series: "group_lag".into(),
+            },
+            t0,
+        )
+        .with_metric(Metric::Score, 0.93);
         let inc = Incident {
             id: "i".into(),
             fingerprint: "f".into(),
@@ -834,7 +843,7 @@ mod tests {
                 groups: vec!["billing".into()],
             },
             counts: Default::default(),
-            findings: vec![f],
+            findings: vec![f, score],
             timeline: vec![],
             flapping: false,
             silenced_by: None,

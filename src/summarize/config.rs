@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{Dur, Problems, Secret};
+use crate::config::base::{Dur, Problems, Secret};
 
 /// Which wire format the LLM endpoint speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]

@@ -22,20 +22,6 @@ const MAX_PARTITIONS: usize = 30;
 /// Most timeline events listed (the latest ones).
 const MAX_TIMELINE: usize = 10;
 
-/// Label keys whose values are short machine words (not names), kept as
-/// they are when anonymizing.
-const SAFE_LABEL_KEYS: &[&str] = &[
-    "lag_status",
-    "status",
-    "state",
-    "kind",
-    "severity",
-    "direction",
-    "reason",
-    "rule",
-    "change",
-];
-
 /// Caps a name at [`MAX_NAME_CHARS`] characters and replaces control and
 /// invisible formatting characters by `?`.
 pub fn cap_name(s: &str) -> String {
@@ -240,7 +226,7 @@ pub fn build_facts(
             _ => {}
         }
         for (k, v) in &f.labels {
-            if !SAFE_LABEL_KEYS.contains(&k.as_str()) {
+            if !k.is_machine_word() {
                 names.name("name", v);
             }
         }
@@ -308,19 +294,19 @@ pub fn build_facts(
             .labels
             .iter()
             .map(|(k, v)| {
-                let sent = if SAFE_LABEL_KEYS.contains(&k.as_str()) {
+                let sent = if k.is_machine_word() {
                     cap_name(v)
                 } else {
                     names.name("name", v)
                 };
-                (k.clone(), Value::String(sent))
+                (k.as_str().to_string(), Value::String(sent))
             })
             .collect();
         let metrics: Map<String, Value> = f
             .metrics
             .iter()
             .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.clone(), json!(round3(*v))))
+            .map(|(k, v)| (k.as_str().to_string(), json!(round3(*v))))
             .collect();
         let mut obj = json!({
             "kind": f.kind.as_str(),

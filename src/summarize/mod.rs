@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::config::Problems;
+use crate::config::base::Problems;
 use crate::model::{Incident, NotifyReason, Summary};
 
 pub use config::{LlmConfig, Provider, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, ENV_PROVIDER};

@@ -4,7 +4,7 @@
 //! Commands use `$BOOTSTRAP` for the bootstrap server (the operator sets it
 //! in their shell); names are single-quoted for the shell.
 
-use crate::finding::{FindingKind, Subject};
+use crate::finding::{FindingKind, Label, Metric, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, Summary, SummarySource};
 
 use super::facts::cap_name;
@@ -110,17 +110,16 @@ fn count(inc: &Incident, kind: FindingKind) -> usize {
 }
 
 /// The first value of a finding metric, over the incident's findings.
-fn metric(inc: &Incident, name: &str) -> Option<f64> {
+fn metric(inc: &Incident, key: Metric) -> Option<f64> {
     inc.findings
         .iter()
-        .find_map(|f| f.metrics.get(name).copied())
+        .find_map(|f| f.metric(key))
         .filter(|v| v.is_finite())
 }
 
-fn label(inc: &Incident, name: &str) -> Option<String> {
-    inc.findings
-        .iter()
-        .find_map(|f| f.labels.get(name).map(|v| cap_name(v)))
+/// The first value of a finding label, capped, over the incident's findings.
+fn label(inc: &Incident, key: Label) -> Option<String> {
+    inc.findings.iter().find_map(|f| f.label(key).map(cap_name))
 }
 
 fn fmt_num(v: f64) -> String {
@@ -196,7 +195,7 @@ impl TemplateSummarizer {
         let (headline, what, impact, cause, mut steps): (String, String, String, String, Vec<String>) =
             match inc.kind {
                 FindingKind::ClusterUnreachable => {
-                    let err = label(inc, "error")
+                    let err = label(inc, Label::Error)
                         .map(|e| format!(" Last error: {e}."))
                         .unwrap_or_default();
                     (
@@ -236,8 +235,8 @@ impl TemplateSummarizer {
                     ],
                 ),
                 FindingKind::BrokerUnreachable => {
-                    let led = metric(inc, "leader_partitions").unwrap_or(0.0);
-                    let err = label(inc, "error").map(|e| format!(" Last error: {e}.")).unwrap_or_default();
+                    let led = metric(inc, Metric::LeaderPartitions).unwrap_or(0.0);
+                    let err = label(inc, Label::Error).map(|e| format!(" Last error: {e}.")).unwrap_or_default();
                     (
                         format!("{} does not answer clients in cluster {cluster}", capitalize(&brokers)),
                         format!(
@@ -272,8 +271,8 @@ impl TemplateSummarizer {
                 FindingKind::UnderMinIsr | FindingKind::AtMinIsr => {
                     let under = inc.kind == FindingKind::UnderMinIsr;
                     let n = count(inc, inc.kind).max(inc.affected.partition_count).max(1);
-                    let isr = metric(inc, "isr").map(|v| format!(" ISR size {},", fmt_num(v))).unwrap_or_default();
-                    let min = metric(inc, "min_isr").map(|v| format!(" min.insync.replicas {}.", fmt_num(v))).unwrap_or_default();
+                    let isr = metric(inc, Metric::Isr).map(|v| format!(" ISR size {},", fmt_num(v))).unwrap_or_default();
+                    let min = metric(inc, Metric::MinIsr).map(|v| format!(" min.insync.replicas {}.", fmt_num(v))).unwrap_or_default();
                     (
                         format!("{} {} in cluster {cluster}", plural(n, "partition", "partitions"), if under { "under min ISR" } else { "at min ISR" }),
                         format!(
@@ -316,7 +315,7 @@ impl TemplateSummarizer {
                     let lost: f64 = inc
                         .findings
                         .iter()
-                        .filter_map(|f| f.metrics.get(crate::evaluate::OFFSETS_LOST))
+                        .filter_map(|f| f.metric(Metric::OffsetsLost))
                         .filter(|v| v.is_finite())
                         .sum();
                     let lost_words = if lost > 0.0 {
@@ -324,7 +323,7 @@ impl TemplateSummarizer {
                     } else {
                         " The high watermark did not move back between two polls; writes taken by the old leader after the new leader last caught up may still be lost.".into()
                     };
-                    let leaders = match (label(inc, "old_leader"), label(inc, "new_leader")) {
+                    let leaders = match (label(inc, Label::OldLeader), label(inc, Label::NewLeader)) {
                         (Some(o), Some(n)) => format!(" (leader {o} replaced by {n}, which was not in sync)"),
                         _ => String::new(),
                     };
@@ -344,18 +343,18 @@ impl TemplateSummarizer {
                     )
                 }
                 FindingKind::ReassignmentInProgress => {
-                    let n = metric(inc, "partitions").unwrap_or(0.0);
-                    let copying = metric(inc, "replicas_copying").unwrap_or(0.0);
-                    let done = metric(inc, "partitions_done").unwrap_or(0.0);
-                    let stuck = label(inc, "stuck").is_some();
-                    let eta = metric(inc, "eta_seconds")
+                    let n = metric(inc, Metric::Partitions).unwrap_or(0.0);
+                    let copying = metric(inc, Metric::ReplicasCopying).unwrap_or(0.0);
+                    let done = metric(inc, Metric::PartitionsDone).unwrap_or(0.0);
+                    let stuck = label(inc, Label::Stuck).is_some();
+                    let eta = metric(inc, Metric::EtaSeconds)
                         .filter(|_| !stuck)
                         .map(|s| format!(" At the pace so far it ends in about {}.", duration_words(s as i64)))
                         .unwrap_or_default();
-                    let stalled = metric(inc, "seconds_without_progress").unwrap_or(0.0);
-                    let left = metric(inc, "offsets_left")
+                    let stalled = metric(inc, Metric::SecondsWithoutProgress).unwrap_or(0.0);
+                    let left = metric(inc, Metric::OffsetsLeft)
                         .map(|v| {
-                            let rate = metric(inc, "offsets_per_second")
+                            let rate = metric(inc, Metric::OffsetsPerSecond)
                                 .map(|r| format!(" at {} offsets/s", fmt_num(r)))
                                 .unwrap_or_default();
                             format!(" {} offsets are left to copy{rate}.", fmt_num(v))
@@ -394,9 +393,9 @@ impl TemplateSummarizer {
                 }
                 FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
                     let degraded = count(inc, FindingKind::QuorumDegraded) > 0;
-                    let voters = metric(inc, "voters").map(|v| format!(" of {}", fmt_num(v))).unwrap_or_default();
-                    let caught = metric(inc, "caught_up").map(|v| format!(" Only {}{voters} voters are caught up.", fmt_num(v))).unwrap_or_default();
-                    let leader = label(inc, "leader").map(|l| format!(" (leader: {l})")).unwrap_or_default();
+                    let voters = metric(inc, Metric::Voters).map(|v| format!(" of {}", fmt_num(v))).unwrap_or_default();
+                    let caught = metric(inc, Metric::CaughtUp).map(|v| format!(" Only {}{voters} voters are caught up.", fmt_num(v))).unwrap_or_default();
+                    let leader = label(inc, Label::Leader).map(|l| format!(" (leader: {l})")).unwrap_or_default();
                     (
                         if degraded {
                             format!("Metadata quorum degraded in cluster {cluster}: {} not caught up", broker_words(&e.brokers))
@@ -440,7 +439,7 @@ impl TemplateSummarizer {
                 ),
                 FindingKind::FollowerLag => (
                     format!("Follower lag on {brokers} in cluster {cluster}"),
-                    format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, crate::evaluate::FOLLOWER_MAX_LAG).map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),
+                    format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, Metric::FollowerMaxLag).map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),
                     "These followers risk dropping out of the ISR, reducing durability.".into(),
                     "Slow disk or network on the follower, or too few replica fetcher threads (num.replica.fetchers).".into(),
                     vec![
@@ -449,9 +448,9 @@ impl TemplateSummarizer {
                     ],
                 ),
                 FindingKind::ConsumerLag => {
-                    let status = label(inc, "lag_status").unwrap_or_else(|| "lagging".into());
-                    let lag = metric(inc, "lag").map(|v| format!(" Lag: {} messages", fmt_num(v))).unwrap_or_default();
-                    let secs = metric(inc, "lag_seconds").map(|v| format!("{}about {} behind", if lag.is_empty() { " Lag: " } else { ", " }, duration_words(v as i64))).unwrap_or_default();
+                    let status = label(inc, Label::LagStatus).unwrap_or_else(|| "lagging".into());
+                    let lag = metric(inc, Metric::TotalLag).map(|v| format!(" Lag: {} messages", fmt_num(v))).unwrap_or_default();
+                    let secs = metric(inc, Metric::MaxLagSeconds).map(|v| format!("{}about {} behind", if lag.is_empty() { " Lag: " } else { ", " }, duration_words(v as i64))).unwrap_or_default();
                     let lag_sentence = if lag.is_empty() && secs.is_empty() { String::new() } else { format!("{lag}{secs}.") };
                     let gnames = name_list(&e.groups, 3);
                     let mut steps: Vec<String> = e.groups.iter().take(3).map(|g| {
