@@ -1445,8 +1445,7 @@ mod tests {
             t(0),
         )
         .with_metric(crate::finding::Metric::TotalLag, 1234.0)
-        .with_label(crate::finding::Label::LagStatus, "STALL")
-        .with_label(crate::finding::Label::Group, EVIL);
+        .with_label(crate::finding::Label::LagStatus, "STALL");
         state.publish_incidents(vec![Incident {
             id: format!("id-{EVIL}"),
             fingerprint: "f".into(),
@@ -1581,12 +1580,12 @@ mod tests {
         )
         .with_brokers([3, 1])
         .with_metric(crate::finding::Metric::Isr, 1.0)
-        .with_metric(crate::finding::Metric::Threshold, 0.12345)
+        .with_metric(crate::finding::Metric::Replicas, 0.12345)
         .with_label(crate::finding::Label::Topic, "orders");
         let html = evidence(&f).into_string();
         assert!(html.contains("<dt>brokers</dt><dd>1, 3</dd>"), "{html}");
         assert!(html.contains("<dt>isr</dt><dd>1</dd>"), "{html}");
-        assert!(html.contains("<dt>threshold</dt><dd>0.123</dd>"), "{html}");
+        assert!(html.contains("<dt>replicas</dt><dd>0.123</dd>"), "{html}");
         assert!(html.contains("<dt>topic</dt><dd>orders</dd>"), "{html}");
         let empty = Finding::new(
             "c",
