@@ -1,9 +1,10 @@
 //! Every API endpoint against the real daemon polling the simulator, and
 //! `promtool check metrics` on a real scrape.
 
+mod sim_support;
+
 use std::time::Duration;
 
-use isrwatch::cli::DemoArgs;
 use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::Value;
 
@@ -50,29 +51,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
     )
     .await
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let args = DemoArgs {
-        scenario: None,
-        speed: 1.0,
-        listen: Some(format!("127.0.0.1:{port}")),
-        webhook: None,
-        slack_webhook: None,
-        alertmanager: None,
-        duration: None,
-        poll_interval: Some(Duration::from_millis(500)),
-    };
-    let mut config = isrwatch::cli::wire::demo_config(&args, &sim.bootstrap(), "secret").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    config.daemon.state_dir = dir.path().to_path_buf();
-    config.http.token = Some(isrwatch::config::Secret::Inline("tok".into()));
-    config.incidents.for_warning = isrwatch::config::Dur::secs(0);
-    assert!(config.validate().is_empty(), "{}", config.validate());
-    let running = isrwatch::daemon::build::start(config).await.unwrap();
-    let base = format!("http://{}", running.api_addr);
+    let (running, base, _state_dir) = sim_support::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
     wait_until("readyz", || async {

@@ -6,6 +6,8 @@
 //!
 //! Screenshots are written to `target/status-page/*.png`.
 
+mod sim_support;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
-use isrwatch::cli::DemoArgs;
 use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -288,25 +289,8 @@ async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_i
     )
     .await
     .unwrap();
-    let args = DemoArgs {
-        scenario: None,
-        speed: 1.0,
-        listen: Some(format!("127.0.0.1:{}", free_port())),
-        webhook: None,
-        slack_webhook: None,
-        alertmanager: None,
-        duration: None,
-        poll_interval: Some(Duration::from_millis(500)),
-    };
-    let mut config = isrwatch::cli::wire::demo_config(&args, &sim.bootstrap(), "secret").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    config.daemon.state_dir = dir.path().to_path_buf();
     // Reads protected too: the browser sends the token as a bearer header.
-    config.http.token = Some(isrwatch::config::Secret::Inline("tok".into()));
-    config.incidents.for_warning = isrwatch::config::Dur::secs(0);
-    assert!(config.validate().is_empty(), "{}", config.validate());
-    let running = isrwatch::daemon::build::start(config).await.unwrap();
-    let base = format!("http://{}", running.api_addr);
+    let (running, base, _state_dir) = sim_support::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
     wait_until("the first poll", || async {

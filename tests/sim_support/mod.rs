@@ -1,5 +1,7 @@
 //! Shared by the tests that run the daemon's pipeline against the simulator
-//! in real time: the daemon's clock on the simulator's time, and the stages.
+//! in real time: the daemon's clock on the simulator's time, the stages, and
+//! the demo daemon with its API token. Each test binary uses a part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,4 +47,37 @@ pub fn stages(
         metrics: PipelineMetrics::register(&prometheus::Registry::new()),
         follow_up_late_summaries: false,
     }
+}
+
+/// The daemon as `isrwatch demo` configures it, polling `bootstrap` every
+/// 500 ms: API token `tok` on reads and writes, warnings notified at once,
+/// state in a temporary directory (kept alive by the returned guard).
+/// Returns the running daemon and the API's base URL.
+pub async fn protected_demo_daemon(
+    bootstrap: &str,
+) -> (isrwatch::daemon::build::Running, String, tempfile::TempDir) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let args = isrwatch::cli::DemoArgs {
+        scenario: None,
+        speed: 1.0,
+        listen: Some(format!("127.0.0.1:{port}")),
+        webhook: None,
+        slack_webhook: None,
+        alertmanager: None,
+        duration: None,
+        poll_interval: Some(Duration::from_millis(500)),
+    };
+    let mut config = isrwatch::cli::wire::demo_config(&args, bootstrap, "secret").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config.daemon.state_dir = dir.path().to_path_buf();
+    config.http.token = Some(isrwatch::config::Secret::Inline("tok".into()));
+    config.incidents.for_warning = isrwatch::config::Dur::secs(0);
+    assert!(config.validate().is_empty(), "{}", config.validate());
+    let running = isrwatch::daemon::build::start(config).await.unwrap();
+    let base = format!("http://{}", running.api_addr);
+    (running, base, dir)
 }
