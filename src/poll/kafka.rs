@@ -1422,7 +1422,9 @@ impl Poller for KafkaPoller {
         // which can pick it for this request: then the request fails or
         // times out, the broker is marked down, and a second attempt goes to
         // another broker. So the first attempt gets at most half of what is
-        // left of the poll, and the poll gives up only after a second one.
+        // left of the poll, and the poll gives up only after a third one
+        // (or when the deadline leaves no time): a broker that accepts
+        // connections but never answers can be picked twice.
         let mut attempt = 0;
         let meta = loop {
             attempt += 1;
@@ -1439,7 +1441,7 @@ impl Poller for KafkaPoller {
             };
             match r {
                 Err(_)
-                    if attempt < 2
+                    if attempt < 3
                         && deadline.saturating_duration_since(Instant::now())
                             > Duration::from_millis(100) =>
                 {
