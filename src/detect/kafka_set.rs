@@ -23,7 +23,7 @@
 //! (`healthy-` files, no window), where any alarm is a false one.
 
 use super::family::{for_series, Family};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -116,6 +116,16 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault kind.
+    pub const ALL: [Fault; 6] = [
+        Fault::Spike,
+        Fault::Stop,
+        Fault::Shift,
+        Fault::Drift,
+        Fault::Stall,
+        Fault::Step,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Fault::Spike => "spike",
@@ -228,18 +238,7 @@ pub fn read_series_dir(dir: &Path) -> anyhow::Result<Vec<NamedSeries>> {
     names.sort();
     let mut out = Vec::new();
     for n in names {
-        let path = dir.join(&n);
-        let text = super::nab::read_text(&path)?;
-        let mut pts = Vec::new();
-        for (i, line) in text.lines().enumerate().skip(1) {
-            let Some((t, v)) = line.split_once(',') else {
-                bail!("{}:{}: expected `timestamp,value`", path.display(), i + 1);
-            };
-            let (Some(t), Ok(v)) = (super::parse_timestamp(t), v.trim().parse::<f64>()) else {
-                bail!("{}:{}: cannot read {line:?}", path.display(), i + 1);
-            };
-            pts.push((t, v));
-        }
+        let pts = super::nab::read_points(&dir.join(&n))?;
         out.push((n, pts));
     }
     Ok(out)

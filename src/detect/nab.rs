@@ -142,7 +142,9 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
     }
 }
 
-fn read_points(path: &Path) -> anyhow::Result<Vec<(i64, f64)>> {
+/// Reads `timestamp,value` rows (a header line is skipped), gunzipping a
+/// `.gz` file.
+pub fn read_points(path: &Path) -> anyhow::Result<Vec<(i64, f64)>> {
     let text = read_text(path)?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
