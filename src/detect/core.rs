@@ -68,6 +68,14 @@ pub struct Params {
     /// movement is infinitely many noise scales, yet 100 messages of lag
     /// are not news. 0: no minimum.
     pub min_effect: f64,
+    /// A fall below the lowest value seen is novel from the end of the
+    /// warm-up, not only after `novelty_after_secs`. For series whose fault
+    /// is a fall to zero (a topic's producers stopping), a day of history
+    /// is not needed to know that zero is new: a daily cycle never halves
+    /// its lowest value in one poll, it creeps down to it. Rises still wait
+    /// the day: a young bursty topic's first burst looks exactly like a
+    /// jump, and the morning rise sets new highs every few minutes.
+    pub early_falls: bool,
 }
 
 impl Default for Params {
@@ -90,6 +98,7 @@ impl Default for Params {
             novelty_after_secs: DAY_SECS,
             novelty_rel: 0.0,
             min_effect: 0.0,
+            early_falls: false,
         }
     }
 }
@@ -345,7 +354,10 @@ impl Core {
         let margin = p.novelty_margin * range.max(floor) + p.novelty_rel * extreme.abs();
         let novelty_ready =
             self.n > NOVELTY_WARMUP_POINTS && t - self.first_t >= p.novelty_after_secs;
-        let novelty = if novelty_ready {
+        // Falls may be judged early (`early_falls`); see `Params`.
+        let falls_ready = novelty_ready || (p.early_falls && self.n >= WARMUP_POINTS);
+        let ready = |falling: bool| if falling { falls_ready } else { novelty_ready };
+        let novelty = if ready(x < self.min) {
             beyond / (beyond + margin)
         } else {
             0.0
@@ -363,7 +375,7 @@ impl Core {
         };
         let m_margin =
             p.smooth_novelty_margin * m_range.max(floor) + p.novelty_rel * m_extreme.abs();
-        let m_novelty = if novelty_ready && p.smooth_novelty_margin > 0.0 {
+        let m_novelty = if ready(m_next < self.smooth_min) && p.smooth_novelty_margin > 0.0 {
             m_beyond / (m_beyond + m_margin)
         } else {
             0.0

@@ -41,6 +41,14 @@ impl Family {
         }
     }
 
+    /// Whether this family's typical fault is a fall to zero, which is
+    /// news from the first minutes (the detector's `early_falls`): a
+    /// topic's producers stopping. Lag and partition counts fail upwards,
+    /// and their rises are what the rules already name.
+    pub fn fault_is_a_fall(self) -> bool {
+        self == Family::ProduceRate
+    }
+
     /// The family of one of the daemon's series.
     pub fn of_series(series: &crate::evaluate::Series) -> Family {
         use crate::evaluate::Series;
@@ -95,6 +103,7 @@ pub fn for_series(
     super::core::Params {
         min_effect: Family::of(series).min_effect(),
         novelty_rel: relative_margin,
+        early_falls: Family::of(series).fault_is_a_fall(),
         ..*base
     }
 }

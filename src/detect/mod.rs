@@ -467,6 +467,37 @@ mod tests {
     }
 
     #[test]
+    fn a_young_topic_whose_producers_stop_is_raised_but_its_first_burst_is_not() {
+        // Twelve minutes of 50 msg/s, then nothing: raised at the first
+        // zero, long before the day novelty otherwise waits for.
+        let cfg = DetectorConfig::default();
+        let topic = crate::evaluate::Series::ProduceRate("orders".into()).name();
+        let mut det = Detector::for_series(&cfg, &topic);
+        let xs = noisy(48, 50.0, 10.0);
+        for (i, x) in xs.iter().enumerate() {
+            assert!(det.observe(15 * i as i64, *x).score < cfg.alert_threshold);
+        }
+        let stop = det.observe(15 * 48, 0.0);
+        assert!(stop.score >= cfg.alert_threshold, "{stop:?}");
+        assert!(stop.novelty > 0.5, "{stop:?}");
+        // The same topic bursting to five times its rate instead is a
+        // rise: it waits for a day of history.
+        let mut det = Detector::for_series(&cfg, &topic);
+        for (i, x) in xs.iter().enumerate() {
+            det.observe(15 * i as i64, *x);
+        }
+        assert_eq!(det.observe(15 * 48, 250.0).novelty, 0.0);
+        // Lag falling is not a fault: a young group's lag dropping to 0
+        // waits for the day like any other series.
+        let lag = crate::evaluate::Series::GroupLag("billing".into()).name();
+        let mut det = Detector::for_series(&cfg, &lag);
+        for (i, x) in noisy(48, 5000.0, 1000.0).iter().enumerate() {
+            det.observe(15 * i as i64, *x);
+        }
+        assert_eq!(det.observe(15 * 48, 0.0).novelty, 0.0);
+    }
+
+    #[test]
     fn movement_below_the_minimum_effect_is_not_news_but_a_growing_stall_is() {
         // A consumer that keeps up: lag exactly 0 for hours, then a few
         // messages, then a stall (lag grows by 60 per poll).
