@@ -273,7 +273,7 @@ fn lagging_group_is_one_incident() {
 fn replication_anomaly_is_absorbed_other_series_are_separate() {
     let mut m = manager();
     let mut fs = broker_2_down();
-    for s in ["under_replicated_partitions", "produce_rate{topic=\"x\"}"] {
+    for s in ["under_replicated_partitions", "leader_share{broker=\"1\"}"] {
         fs.push(Finding::new(
             "prod",
             FindingKind::Anomaly,
@@ -297,8 +297,46 @@ fn replication_anomaly_is_absorbed_other_series_are_separate() {
     assert_eq!(
         other.root,
         Subject::Series {
-            series: "produce_rate{topic=\"x\"}".into()
+            series: "leader_share{broker=\"1\"}".into()
         }
+    );
+}
+
+fn produce_rate_anomaly(topic: &str) -> Finding {
+    Finding::new(
+        "prod",
+        FindingKind::Anomaly,
+        Severity::Warning,
+        Subject::Series {
+            series: format!("produce_rate{{topic=\"{topic}\"}}"),
+        },
+        t(0),
+    )
+    .with_label(Label::Topic, topic)
+}
+
+#[test]
+fn every_producer_stopping_is_one_incident() {
+    let mut m = manager();
+    let fs: Vec<Finding> = ["orders", "payments", "events"]
+        .iter()
+        .map(|t| produce_rate_anomaly(t))
+        .collect();
+    m.ingest("prod", &fs, t(0));
+    let incs = m.incidents();
+    assert_eq!(incs.len(), 1, "{incs:#?}");
+    let inc = &incs[0];
+    assert_eq!(inc.root, Subject::Cluster);
+    assert_eq!(inc.title, "Unusual produce rate on prod: 3 topics");
+    assert_eq!(inc.affected.topics, vec!["events", "orders", "payments"]);
+    // One topic recovering first leaves the same incident, renamed.
+    m.ingest("prod", &fs[..1], t(15));
+    let incs = m.incidents();
+    assert_eq!(incs.len(), 1);
+    assert_eq!(incs[0].fingerprint, inc.fingerprint);
+    assert_eq!(
+        incs[0].title,
+        "Unusual produce rate on prod: topic \"orders\""
     );
 }
 

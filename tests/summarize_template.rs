@@ -302,6 +302,59 @@ fn anomaly() {
 }
 
 #[test]
+fn every_producer_stopping_names_the_topics_and_their_rates() {
+    let stopped = |topic: &str, low: f64, high: f64| {
+        let series = format!("produce_rate{{topic=\"{topic}\"}}");
+        let mut f = Finding::new(
+            "prod",
+            FindingKind::Anomaly,
+            Severity::Warning,
+            Subject::Series {
+                series: series.clone(),
+            },
+            t(0),
+        )
+        .with_label(Label::Topic, topic);
+        f.anomaly = Some(AnomalyScore {
+            series,
+            score: 0.66,
+            observed: 0.0,
+            expected_low: low,
+            expected_high: high,
+            since: Some(t(0)),
+            explanation: "observed 0, expected 80..120".into(),
+        });
+        f
+    };
+    let inc = incident(
+        FindingKind::Anomaly,
+        Subject::Cluster,
+        vec![
+            stopped("orders", 81.234, 118.9),
+            stopped("events", 15.0, 25.0),
+        ],
+        Affected {
+            topics: vec!["events".into(), "orders".into()],
+            ..Affected::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert_eq!(
+        s.headline,
+        "Produce rate fell on \"events\" and \"orders\" in cluster \"prod\""
+    );
+    assert!(
+        txt.contains("\"orders\" 0 messages/s (expected 81.23..118.90)"),
+        "{txt}"
+    );
+    assert!(txt.contains("kafka-get-offsets.sh --bootstrap-server $BOOTSTRAP --topic 'events'"));
+    assert!(txt.contains("below the range expected since 10:00 UTC"));
+    assert!(txt.contains("Producers stopped"));
+}
+
+#[test]
 fn controller_leader_imbalance_churn_follower_lag() {
     for (kind, root, cmd) in [
         (

@@ -46,7 +46,9 @@
 //!    shrinks) joins a broker-down group (else a replication group); a
 //!    group's lag or lag growth is that group's lag group (one incident per
 //!    consumer group, whether its lag status follows or not); a broker's
-//!    leader share joins the leader-imbalance group.
+//!    leader share joins the leader-imbalance group. Topics' produce rates
+//!    are one group per cluster, root `Cluster`: every producer stopping
+//!    (a deploy, an upstream outage) is one incident, not one per topic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -355,6 +357,8 @@ pub(crate) fn group_findings<'a>(
                     group: g.to_string(),
                 },
             ))
+        } else if matches!(typed, Some(Series::ProduceRate(_))) {
+            Some((FindingKind::Anomaly, Subject::Cluster))
         } else if matches!(typed, Some(Series::LeaderShare(_))) {
             let key = (FindingKind::LeaderImbalance, Subject::Cluster);
             groups.contains_key(&key).then_some(key)
@@ -447,6 +451,11 @@ pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
                 groups.insert(group.clone());
             }
             Subject::Cluster | Subject::Series { .. } => {}
+        }
+        if f.kind == FindingKind::Anomaly {
+            if let Some(t) = f.labels.get(&Label::Topic) {
+                topics.insert(t.clone());
+            }
         }
         if f.kind == FindingKind::ConsumerLag {
             if let Some(g) = f.labels.get(&Label::Group) {
@@ -608,6 +617,15 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         }
         (FindingKind::Anomaly, Subject::Series { series }) => {
             format!("Unusual {series:?} on {cluster}")
+        }
+        // Produce rates, grouped per cluster (rule 8).
+        (FindingKind::Anomaly, _) => {
+            let head = format!("Unusual produce rate on {cluster}");
+            match affected.topics.as_slice() {
+                [] => head,
+                [one] => format!("{head}: topic {one:?}"),
+                many => format!("{head}: {} topics", many.len()),
+            }
         }
         (FindingKind::QuorumDegraded, _) => {
             let ids: Vec<String> = group

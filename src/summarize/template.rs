@@ -122,6 +122,11 @@ fn label(inc: &Incident, key: Label) -> Option<String> {
     inc.findings.iter().find_map(|f| f.label(key).map(cap_name))
 }
 
+/// `v` to two decimals, for rates and ranges in text.
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -480,6 +485,27 @@ impl TemplateSummarizer {
                             "Check voters and their lag: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
                             "With ZooKeeper: zookeeper-shell.sh ZOOKEEPER get /controller".into(),
                         ],
+                    )
+                }
+                // Topics' produce rates, one incident per cluster
+                // (incident grouping, rule 8).
+                FindingKind::Anomaly if inc.root == Subject::Cluster => {
+                    let rates: Vec<String> = inc.findings.iter().filter_map(|f| {
+                        let a = f.anomaly.as_ref()?;
+                        let topic = f.label(Label::Topic).map(cap_name)?;
+                        Some(format!("\"{topic}\" {} messages/s (expected {}..{})", fmt_num(round2(a.observed)), fmt_num(round2(a.expected_low.max(0.0))), fmt_num(round2(a.expected_high))))
+                    }).take(5).collect();
+                    let all_fell = inc.findings.iter().filter_map(|f| f.anomaly.as_ref()).all(|a| a.observed < a.expected_low);
+                    let mut steps = vec!["Check the producing applications: their logs, error rates (authorization, quotas, record too large) and recent deploys.".to_string()];
+                    for t in e.topics.iter().take(2) {
+                        steps.push(format!("Watch the end offsets move: kafka-get-offsets.sh --bootstrap-server $BOOTSTRAP --topic {}", shell_quote(t)));
+                    }
+                    (
+                        format!("Produce rate {} on {} in cluster {cluster}", if all_fell { "fell" } else { "unusual" }, name_list(&e.topics, 3)),
+                        format!("The produce rate has been {} since {since}: {}.", if all_fell { "below the range expected" } else { "unusual" }, join_words(&rates)),
+                        if all_fell { "Fewer or no new messages reach these topics: consumers downstream see nothing new, and the data may be piling up or lost upstream.".into() } else { "Traffic departs from its learned range: consumers may fall behind, or data stops arriving.".into() },
+                        "Producers stopped or slowed (a failed deploy, an upstream outage, producer errors), or a surge or replay of traffic.".into(),
+                        steps,
                     )
                 }
                 FindingKind::Anomaly => {
