@@ -302,17 +302,28 @@ fn replication_anomaly_is_absorbed_other_series_are_separate() {
     );
 }
 
-fn produce_rate_anomaly(topic: &str) -> Finding {
-    Finding::new(
+fn produce_rate_anomaly(topic: &str, observed: f64) -> Finding {
+    let series = format!("produce_rate{{topic=\"{topic}\"}}");
+    let mut f = Finding::new(
         "prod",
         FindingKind::Anomaly,
         Severity::Warning,
         Subject::Series {
-            series: format!("produce_rate{{topic=\"{topic}\"}}"),
+            series: series.clone(),
         },
         t(0),
     )
-    .with_label(Label::Topic, topic)
+    .with_label(Label::Topic, topic);
+    f.anomaly = Some(AnomalyScore {
+        series,
+        score: 0.7,
+        observed,
+        expected_low: 40.0,
+        expected_high: 60.0,
+        since: Some(t(0)),
+        explanation: String::new(),
+    });
+    f
 }
 
 #[test]
@@ -320,24 +331,38 @@ fn every_producer_stopping_is_one_incident() {
     let mut m = manager();
     let fs: Vec<Finding> = ["orders", "payments", "events"]
         .iter()
-        .map(|t| produce_rate_anomaly(t))
+        .map(|t| produce_rate_anomaly(t, 0.0))
         .collect();
     m.ingest("prod", &fs, t(0));
     let incs = m.incidents();
     assert_eq!(incs.len(), 1, "{incs:#?}");
     let inc = &incs[0];
     assert_eq!(inc.root, Subject::Cluster);
-    assert_eq!(inc.title, "Unusual produce rate on prod: 3 topics");
+    assert_eq!(inc.title, "Produce rate fell on prod: 3 topics");
     assert_eq!(inc.affected.topics, vec!["events", "orders", "payments"]);
     // One topic recovering first leaves the same incident, renamed.
     m.ingest("prod", &fs[..1], t(15));
     let incs = m.incidents();
     assert_eq!(incs.len(), 1);
     assert_eq!(incs[0].fingerprint, inc.fingerprint);
-    assert_eq!(
-        incs[0].title,
-        "Unusual produce rate on prod: topic \"orders\""
-    );
+    assert_eq!(incs[0].title, "Produce rate fell on prod: topic \"orders\"");
+}
+
+#[test]
+fn bursts_of_different_topics_stay_apart() {
+    // Rises are not one story: two bursty topics bursting in turn are two
+    // short incidents, each judged by the pending delay on its own.
+    let mut m = manager();
+    let fs = vec![
+        produce_rate_anomaly("batch-1", 300.0),
+        produce_rate_anomaly("batch-2", 300.0),
+    ];
+    m.ingest("prod", &fs, t(0));
+    let incs = m.incidents();
+    assert_eq!(incs.len(), 2, "{incs:#?}");
+    assert!(incs
+        .iter()
+        .all(|i| matches!(i.root, Subject::Series { .. })));
 }
 
 #[test]

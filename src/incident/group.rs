@@ -47,8 +47,11 @@
 //!    group's lag or lag growth is that group's lag group (one incident per
 //!    consumer group, whether its lag status follows or not); a broker's
 //!    leader share joins the leader-imbalance group. Topics' produce rates
-//!    are one group per cluster, root `Cluster`: every producer stopping
-//!    (a deploy, an upstream outage) is one incident, not one per topic.
+//!    below their expected range are one group per cluster, root
+//!    `Cluster`: every producer stopping (a deploy, an upstream outage) is
+//!    one incident, not one per topic. Rises stay one group per series:
+//!    bursty topics' bursts are unrelated, and merged they would outlast
+//!    the pending delay that each passes alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,6 +175,13 @@ fn topic_of(subject: &Subject) -> Option<&str> {
         Subject::Topic { topic } | Subject::Partition { topic, .. } => Some(topic),
         _ => None,
     }
+}
+
+/// An anomaly whose value is below the range expected (a rate falling).
+fn falling(f: &Finding) -> bool {
+    f.anomaly
+        .as_ref()
+        .is_some_and(|a| a.observed < a.expected_low)
 }
 
 fn series_of(f: &Finding) -> String {
@@ -357,7 +367,7 @@ pub(crate) fn group_findings<'a>(
                     group: g.to_string(),
                 },
             ))
-        } else if matches!(typed, Some(Series::ProduceRate(_))) {
+        } else if matches!(typed, Some(Series::ProduceRate(_))) && falling(f) {
             Some((FindingKind::Anomaly, Subject::Cluster))
         } else if matches!(typed, Some(Series::LeaderShare(_))) {
             let key = (FindingKind::LeaderImbalance, Subject::Cluster);
@@ -618,9 +628,9 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         (FindingKind::Anomaly, Subject::Series { series }) => {
             format!("Unusual {series:?} on {cluster}")
         }
-        // Produce rates, grouped per cluster (rule 8).
+        // Falling produce rates, grouped per cluster (rule 8).
         (FindingKind::Anomaly, _) => {
-            let head = format!("Unusual produce rate on {cluster}");
+            let head = format!("Produce rate fell on {cluster}");
             match affected.topics.as_slice() {
                 [] => head,
                 [one] => format!("{head}: topic {one:?}"),
