@@ -1,0 +1,502 @@
+//! Consumer groups: listing, finding each group's coordinator, committed
+//! offsets and descriptions.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::super::admin;
+use super::{blocking, broker_error, perr, Admin, GroupClient, KafkaPoller};
+use crate::snapshot::{BrokerId, GroupInfo, GroupPartition, PollError, TopicInfo};
+
+impl KafkaPoller {
+    /// Committed offsets of `groups` at broker `b`, on the direct client when
+    /// there is one, else through librdkafka on the blocking pool.
+    async fn group_offsets(
+        &self,
+        gc: &Arc<GroupClient>,
+        b: BrokerId,
+        groups: Vec<String>,
+        parts: Option<Arc<Vec<(String, i32)>>>,
+        timeout: Duration,
+    ) -> Result<Result<Vec<admin::GroupOffsets>, admin::AdminError>, String> {
+        let direct = match &self.direct {
+            Some(d) if d.batches_offset_fetch(b, timeout).await => Some(d),
+            _ => None,
+        };
+        match direct {
+            Some(d) => Ok(d
+                .offset_fetch(b, &groups, parts.as_deref().map(|p| p.as_slice()), timeout)
+                .await),
+            None => {
+                let a = gc.clone();
+                blocking(timeout, move || {
+                    admin::list_consumer_group_offsets(
+                        &a,
+                        &groups,
+                        parts.as_deref().map(|p| p.as_slice()),
+                        b,
+                        timeout,
+                    )
+                })
+                .await
+            }
+        }
+    }
+
+    /// Groups of the new consumer protocol (KIP-848, Kafka 4) are not
+    /// "classic" groups: DescribeGroups, which the direct client sends,
+    /// reports them `Dead` (v5 and older) or GROUP_ID_NOT_FOUND (v6), while
+    /// librdkafka asks ConsumerGroupDescribe for them. Such answers, for
+    /// groups the listing shows alive, are replaced by librdkafka's.
+    async fn describe_new_protocol_groups(
+        &self,
+        gc: &Arc<GroupClient>,
+        b: BrokerId,
+        descs: &mut Vec<admin::GroupDescription>,
+        listed: &BTreeMap<String, admin::GroupListing>,
+        timeout: Duration,
+    ) {
+        let redo: Vec<String> = descs
+            .iter()
+            .filter(|d| not_a_classic_group(d, listed.get(&d.group)))
+            .map(|d| d.group.clone())
+            .collect();
+        if redo.is_empty() {
+            return;
+        }
+        let a = gc.clone();
+        let ask = redo.clone();
+        if let Ok(Ok(again)) = blocking(timeout, move || {
+            admin::describe_consumer_groups(&a, &ask, b, timeout)
+        })
+        .await
+        {
+            let redo: HashSet<String> = redo.into_iter().collect();
+            descs.retain(|d| !redo.contains(&d.group));
+            descs.extend(again);
+        }
+    }
+
+    /// Lists, describes and fetches committed offsets of consumer groups.
+    ///
+    /// Also returns the coordinator of every group that answered, for the
+    /// next poll (`live` are the brokers in this poll's metadata;
+    /// `offsets_leaders` the leader of each `__consumer_offsets` partition,
+    /// empty when unknown).
+    pub(super) async fn fetch_groups(
+        &self,
+        a: &Arc<Admin>,
+        gc: &Arc<GroupClient>,
+        topics: &[TopicInfo],
+        live: &[BrokerId],
+        offsets_leaders: &[Option<BrokerId>],
+        deadline: Instant,
+    ) -> (Vec<GroupInfo>, Vec<PollError>, HashMap<String, BrokerId>) {
+        let mut errors = Vec::new();
+        // 1. list
+        let timeout = self.request_timeout(deadline);
+        let a2 = a.clone();
+        let mut listed: BTreeMap<String, admin::GroupListing> = BTreeMap::new();
+        match blocking(timeout, move || {
+            admin::list_consumer_groups(a2.inner(), timeout)
+        })
+        .await
+        {
+            Ok(Ok(l)) => {
+                // One error per broker is typical (each broker is asked):
+                // report each distinct message once, with its count.
+                let mut distinct: BTreeMap<String, usize> = BTreeMap::new();
+                for e in l.errors {
+                    *distinct.entry(e).or_default() += 1;
+                }
+                for (e, n) in distinct {
+                    let msg = if n > 1 {
+                        format!("{e} (from {n} brokers)")
+                    } else {
+                        e
+                    };
+                    errors.push(perr("groups.list", msg));
+                }
+                for g in l.groups {
+                    listed.insert(g.group.clone(), g);
+                }
+            }
+            Ok(Err(e)) => errors.push(perr("groups.list", e.to_string())),
+            Err(e) => errors.push(perr("groups.list", e)),
+        }
+        let mut names: BTreeSet<String> = listed.keys().cloned().collect();
+        names.extend(self.groups.literal_names().iter().cloned());
+        names.extend(self.extra_groups.iter().cloned());
+        let names: Vec<String> = names
+            .into_iter()
+            .filter(|g| self.groups.matches(g))
+            .collect();
+        if names.is_empty() {
+            return (Vec::new(), errors, HashMap::new());
+        }
+        // 2. committed offsets, from each group's coordinator. librdkafka's
+        // own coordinator lookup is avoided (it can crash the process when a
+        // coordinator disappears, see `admin`): groups whose coordinator is
+        // known and alive are asked there; the others are asked of every
+        // live broker, and the one answering without a coordinator error is
+        // the coordinator. A known coordinator that fails is looked for
+        // again at once (second round).
+        let mut coords: HashMap<String, BrokerId> = HashMap::new();
+        let mut committed: HashMap<String, admin::GroupOffsets> = HashMap::new();
+        let mut failures: HashMap<String, String> = HashMap::new();
+        let mut ask: Vec<String> = names.to_vec();
+        for round in 0..2 {
+            if ask.is_empty() || live.is_empty() {
+                break;
+            }
+            let mut calls: BTreeMap<BrokerId, Vec<String>> = BTreeMap::new();
+            let mut probe: Vec<String> = Vec::new();
+            for g in &ask {
+                // First round: the coordinator seen last poll, else Kafka's
+                // own choice (the leader of the group's __consumer_offsets
+                // partition); a wrong guess only costs the second round.
+                let guess = self
+                    .coordinators
+                    .get(g)
+                    .copied()
+                    .or_else(|| coordinator_hint(g, offsets_leaders))
+                    .filter(|b| round == 0 && live.contains(b));
+                match guess {
+                    Some(b) => calls.entry(b).or_default().push(g.clone()),
+                    None => probe.push(g.clone()),
+                }
+            }
+            if !probe.is_empty() {
+                for b in live {
+                    calls.entry(*b).or_default().extend(probe.iter().cloned());
+                }
+            }
+            let timeout = self.request_timeout(deadline);
+            let answers =
+                futures::future::join_all(calls.into_iter().map(|(b, groups)| async move {
+                    (b, self.group_offsets(gc, b, groups, None, timeout).await)
+                }))
+                .await;
+            let probed: HashSet<&String> = probe.iter().collect();
+            let mut retry = Vec::new();
+            for (b, r) in answers {
+                match r {
+                    Ok(Ok(list)) => {
+                        for o in list {
+                            if coords.contains_key(&o.group) {
+                                continue;
+                            }
+                            match &o.error {
+                                None => {
+                                    failures.remove(&o.group);
+                                    coords.insert(o.group.clone(), b);
+                                    committed.insert(o.group.clone(), o);
+                                }
+                                Some(e) => {
+                                    // A non-coordinator's answer to a probe is
+                                    // expected: keep it only when nothing
+                                    // more telling was seen for the group.
+                                    let expected = o.not_coordinator && probed.contains(&o.group);
+                                    if !expected || !failures.contains_key(&o.group) {
+                                        failures
+                                            .insert(o.group.clone(), format!("broker {b}: {e}"));
+                                    }
+                                    if !probed.contains(&o.group) {
+                                        retry.push(o.group);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
+                    Err(e) => errors.push(broker_error("groups.offsets", b, e)),
+                }
+            }
+            retry.retain(|g| !coords.contains_key(g));
+            ask = retry;
+        }
+        for g in names.iter() {
+            if !coords.contains_key(g) {
+                let why = failures
+                    .remove(g)
+                    .unwrap_or_else(|| "no broker answered".to_string());
+                committed.insert(
+                    g.clone(),
+                    admin::GroupOffsets {
+                        group: g.clone(),
+                        offsets: Vec::new(),
+                        error: Some(format!("no coordinator found: {why}")),
+                        not_coordinator: false,
+                    },
+                );
+            }
+        }
+        let by_coordinator = |groups: &mut dyn Iterator<Item = &String>| {
+            let mut m: BTreeMap<BrokerId, Vec<String>> = BTreeMap::new();
+            for g in groups {
+                if let Some(b) = coords.get(g) {
+                    m.entry(*b).or_default().push(g.clone());
+                }
+            }
+            m
+        };
+        // 3. describe (state, members, assignment) at each coordinator, and
+        // 3b. groups answering "nothing committed" to the all-partitions
+        // form: ask again with an explicit partition list (brokers such as
+        // librdkafka's mock do not implement the all-partitions form).
+        let timeout = self.request_timeout(deadline);
+        let describe_calls = by_coordinator(&mut names.iter());
+        let listed = &listed;
+        let describe =
+            futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| async move {
+                let r = match &self.direct {
+                    Some(d) => {
+                        let mut r = d.describe_groups(b, &groups, timeout).await;
+                        if let Ok(descs) = &mut r {
+                            self.describe_new_protocol_groups(gc, b, descs, listed, timeout)
+                                .await;
+                        }
+                        Ok(r)
+                    }
+                    None => {
+                        let a = gc.clone();
+                        blocking(timeout, move || {
+                            admin::describe_consumer_groups(&a, &groups, b, timeout)
+                        })
+                        .await
+                    }
+                };
+                (b, r)
+            }));
+        let empty: Vec<String> = names
+            .iter()
+            .filter(|g| {
+                committed
+                    .get(*g)
+                    .is_some_and(|o| o.error.is_none() && o.offsets.is_empty())
+            })
+            .cloned()
+            .collect();
+        let parts: Arc<Vec<(String, i32)>> = Arc::new(
+            topics
+                .iter()
+                .flat_map(|t| {
+                    t.partitions
+                        .iter()
+                        .map(move |p| (t.name.clone(), p.partition))
+                })
+                .collect(),
+        );
+        let refetch_calls = if parts.is_empty() {
+            BTreeMap::new()
+        } else {
+            by_coordinator(&mut empty.iter())
+        };
+        let refetch = futures::future::join_all(refetch_calls.into_iter().map(|(b, groups)| {
+            let parts = parts.clone();
+            async move {
+                (
+                    b,
+                    self.group_offsets(gc, b, groups, Some(parts), timeout)
+                        .await,
+                )
+            }
+        }));
+        let (described, refetched) = tokio::join!(describe, refetch);
+        let mut descs: HashMap<String, admin::GroupDescription> = HashMap::new();
+        for (b, r) in described {
+            match r {
+                Ok(Ok(d)) => {
+                    let failed: Vec<&admin::GroupDescription> =
+                        d.iter().filter(|g| g.error.is_some()).collect();
+                    if let Some(first) = failed.first() {
+                        errors.push(PollError {
+                            step: "groups.describe".into(),
+                            broker: Some(b),
+                            message: format!(
+                                "{} group(s) failed, e.g. {}: {}",
+                                failed.len(),
+                                first.group,
+                                first.error.as_deref().unwrap_or_default()
+                            ),
+                        });
+                    }
+                    for g in d {
+                        if g.not_coordinator {
+                            // Moved since the offsets answer: look again next poll.
+                            coords.remove(&g.group);
+                        }
+                        descs.insert(g.group.clone(), g);
+                    }
+                }
+                Ok(Err(e)) => errors.push(broker_error("groups.describe", b, e)),
+                Err(e) => errors.push(broker_error("groups.describe", b, e)),
+            }
+        }
+        for (b, r) in refetched {
+            match r {
+                Ok(Ok(o)) => {
+                    for mut g in o {
+                        g.offsets.retain(|(_, _, c)| c.is_some());
+                        committed.insert(g.group.clone(), g);
+                    }
+                }
+                Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
+                Err(e) => errors.push(broker_error("groups.offsets", b, e)),
+            }
+        }
+        let failed: Vec<&admin::GroupOffsets> =
+            committed.values().filter(|g| g.error.is_some()).collect();
+        if let Some(first) = failed.first() {
+            errors.push(perr(
+                "groups.offsets",
+                format!(
+                    "{} group(s) failed, e.g. {}: {}",
+                    failed.len(),
+                    first.group,
+                    first.error.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        // 4. assemble
+        let topic_ok: HashSet<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names.iter() {
+            let d = descs.get(name);
+            let c = committed.get(name);
+            let mut parts: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
+            if let Some(c) = c {
+                for (t, p, off) in &c.offsets {
+                    if topic_ok.contains(t.as_str()) {
+                        parts.insert((t.clone(), *p), *off);
+                    }
+                }
+            }
+            if let Some(d) = d {
+                for (t, p) in &d.assigned {
+                    if topic_ok.contains(t.as_str()) {
+                        parts.entry((t.clone(), *p)).or_insert(None);
+                    }
+                }
+            }
+            let l = listed.get(name);
+            let state = d
+                .filter(|d| d.error.is_none())
+                .map(|d| d.state.clone())
+                .or_else(|| l.map(|l| l.state.clone()))
+                .unwrap_or_else(|| "Unknown".to_string());
+            let simple = d.map(|d| d.simple).or(l.map(|l| l.simple));
+            let error = c
+                .and_then(|c| c.error.clone())
+                .or_else(|| d.and_then(|d| d.error.clone()));
+            out.push(GroupInfo {
+                name: name.clone(),
+                state,
+                protocol_type: match simple {
+                    Some(false) => "consumer".into(),
+                    _ => String::new(),
+                },
+                members: d.map_or(0, |d| d.members),
+                coordinator: d.and_then(|d| d.coordinator),
+                partitions: parts
+                    .into_iter()
+                    .map(|((topic, partition), committed)| GroupPartition {
+                        topic,
+                        partition,
+                        committed,
+                        ..Default::default()
+                    })
+                    .collect(),
+                error,
+            });
+        }
+        (out, errors, coords)
+    }
+}
+
+/// True when a DescribeGroups answer is how Kafka 4 answers for a group of
+/// the new consumer protocol (see `describe_new_protocol_groups`).
+pub(crate) fn not_a_classic_group(
+    d: &admin::GroupDescription,
+    listing: Option<&admin::GroupListing>,
+) -> bool {
+    let not_found = d
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("GROUP_ID_NOT_FOUND"));
+    let dead_but_listed =
+        d.error.is_none() && d.state == "Dead" && listing.is_some_and(|l| l.state != "Dead");
+    not_found || dead_but_listed
+}
+
+/// The broker Kafka makes coordinator of `group`: the leader of partition
+/// `abs(javaHashCode(group)) % n` of `__consumer_offsets` (n partitions,
+/// leaders given in partition order), as in Kafka's
+/// `GroupMetadataManager.partitionFor`. `None` when unknown.
+pub(crate) fn coordinator_hint(
+    group: &str,
+    offsets_leaders: &[Option<BrokerId>],
+) -> Option<BrokerId> {
+    if offsets_leaders.is_empty() {
+        return None;
+    }
+    // Java's String.hashCode over UTF-16 code units, wrapping.
+    let hash = group
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+    // Kafka's Utils.abs: MIN_VALUE maps to 0.
+    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
+    offsets_leaders
+        .get(abs as usize % offsets_leaders.len())
+        .copied()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kip_848_groups_are_recognised_in_classic_answers() {
+        let d = |state: &str, error: Option<&str>| admin::GroupDescription {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+            coordinator: None,
+            members: 0,
+            assigned: Vec::new(),
+            error: error.map(String::from),
+            not_coordinator: false,
+        };
+        let l = |state: &str| admin::GroupListing {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+        };
+        let v6 = d(
+            "Unknown",
+            Some("GROUP_ID_NOT_FOUND: DescribeConsumerGroups: Broker: ..."),
+        );
+        assert!(not_a_classic_group(&v6, None));
+        assert!(not_a_classic_group(&d("Dead", None), Some(&l("Stable"))));
+        // A group really gone, or alive and classic, is left alone.
+        assert!(!not_a_classic_group(&d("Dead", None), None));
+        assert!(!not_a_classic_group(&d("Dead", None), Some(&l("Dead"))));
+        assert!(!not_a_classic_group(&d("Stable", None), Some(&l("Stable"))));
+    }
+
+    #[test]
+    fn coordinator_hint_follows_kafkas_partition_choice() {
+        // Java: "billing".hashCode() == -109829509; abs % 50 == 9.
+        let mut leaders = vec![Some(1); 50];
+        leaders[9] = Some(7);
+        assert_eq!(coordinator_hint("billing", &leaders), Some(7));
+        // hashCode == Integer.MIN_VALUE: Kafka's Utils.abs gives 0.
+        leaders[0] = Some(3);
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), Some(3));
+        leaders[0] = None;
+        assert_eq!(coordinator_hint("polygenelubricants", &leaders), None);
+        assert_eq!(coordinator_hint("billing", &[]), None);
+    }
+}
