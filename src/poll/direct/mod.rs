@@ -34,9 +34,9 @@
 
 mod cluster;
 mod conn;
-mod requests;
 #[cfg(test)]
 mod fake_broker_tests;
+mod requests;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -4,8 +4,11 @@
 //! - `configs`: topic configs (`min.insync.replicas`) and partition states;
 //! - `offsets`: watermarks and lag;
 //! - `groups`: consumer groups and their coordinators;
+//! - `api`: [`api::GroupApi`], the calls of the offsets and groups path,
+//!   made by the direct client or by librdkafka;
 //! - `cluster`: the active controller, reassignments, broker probes.
 
+mod api;
 mod cluster;
 mod configs;
 mod groups;
@@ -378,6 +381,7 @@ impl Poller for KafkaPoller {
             .filter(|t| self.topics.matches(&t.name))
             .collect();
 
+        let api = self.group_api(&a, &gc);
         // Configs, offsets, groups and the sidecar run concurrently; each
         // request gets at most what is left of the poll's deadline.
         let configs = if self.configs_due(&topics, now) {
@@ -421,8 +425,8 @@ impl Poller for KafkaPoller {
             reassigning,
         ) = tokio::join!(
             configs,
-            self.fetch_offsets(&a, &topics, deadline),
-            self.fetch_groups(&a, &gc, &topics, &live, &offsets_leaders, deadline),
+            self.fetch_offsets(api.as_ref(), &topics, deadline),
+            self.fetch_groups(api.as_ref(), &topics, &live, &offsets_leaders, deadline),
             scrape,
             probes,
             reassignments,

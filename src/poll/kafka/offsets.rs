@@ -7,14 +7,12 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
-use super::super::admin::{self, OffsetSpec};
+use super::super::admin::OffsetSpec;
 use super::super::lag::{lag_messages, OffsetHistory};
-use super::{blocking, perr, Admin, KafkaPoller};
+use super::api::GroupApi;
+use super::{perr, KafkaPoller};
 use crate::snapshot::{BrokerId, GroupInfo, PollError, Time, TopicInfo};
 
-/// Partitions (all led by one broker) per admin ListOffsets call; see
-/// `fetch_offsets` for why calls are chunked.
-const OFFSETS_CHUNK: usize = 250;
 /// ListOffsets calls in flight at once, per offset kind.
 const OFFSETS_CONCURRENCY: usize = 8;
 
@@ -31,18 +29,18 @@ impl KafkaPoller {
     /// Log start and end offsets of every partition with a leader.
     pub(super) async fn fetch_offsets(
         &self,
-        a: &Arc<Admin>,
+        api: &dyn GroupApi,
         topics: &[TopicInfo],
         deadline: Instant,
     ) -> (Vec<OffsetUpdate>, Vec<PollError>) {
         let mut updates = Vec::new();
         let mut errors = Vec::new();
-        // One admin call per chunk of partitions with the same leader:
+        // One call per chunk of partitions with the same leader:
         // librdkafka merges each response into the request list by linear
         // search (O(n^2) per call), which made one call for 100k partitions
         // cost more CPU than everything else in the poll. Grouping by leader
         // keeps each chunk to one broker request, so chunking does not
-        // multiply the requests beyond one per OFFSETS_CHUNK partitions.
+        // multiply the requests beyond one per `api.offsets_per_call()` partitions.
         // Per leader: (topic, partition) in topic and partition order, and
         // where each sits in `topics` (answers come back by position).
         type Chunk = (BrokerId, Arc<Vec<(String, i32)>>, Arc<Vec<(usize, usize)>>);
@@ -60,13 +58,7 @@ impl KafkaPoller {
         if by_leader.is_empty() {
             return (updates, errors);
         }
-        // The direct client takes a leader's whole list (it sends
-        // `direct::OFFSETS_PER_REQUEST` partitions per request itself).
-        let chunk = if self.direct.is_some() {
-            usize::MAX
-        } else {
-            OFFSETS_CHUNK
-        };
+        let chunk = api.offsets_per_call();
         let chunks: Vec<Chunk> = by_leader
             .into_iter()
             .flat_map(|(leader, (parts, pos))| {
@@ -82,21 +74,8 @@ impl KafkaPoller {
             let calls: Vec<_> = chunks
                 .iter()
                 .cloned()
-                .map(|(leader, parts, pos): Chunk| {
-                    let a = a.clone();
-                    let direct = self.direct.clone();
-                    async move {
-                        let r = match direct {
-                            Some(d) => Ok(d.list_offsets(leader, &parts, spec, timeout).await),
-                            None => {
-                                blocking(timeout, move || {
-                                    admin::list_offsets(a.inner(), &parts, spec, timeout)
-                                })
-                                .await
-                            }
-                        };
-                        (pos, r)
-                    }
+                .map(|(leader, parts, pos): Chunk| async move {
+                    (pos, api.list_offsets(leader, parts, spec, timeout).await)
                 })
                 .collect();
             futures::stream::iter(calls)
@@ -109,10 +88,7 @@ impl KafkaPoller {
             let mut call_errors = BTreeSet::new();
             for (pos, res) in results {
                 match res {
-                    Ok(Ok(l)) => lists.push((pos, l)),
-                    Ok(Err(e)) => {
-                        call_errors.insert(e.to_string());
-                    }
+                    Ok(l) => lists.push((pos, l)),
                     Err(e) => {
                         call_errors.insert(e);
                     }

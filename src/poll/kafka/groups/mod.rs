@@ -3,81 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::super::admin;
-use super::{blocking, broker_error, perr, Admin, GroupClient, KafkaPoller};
+use super::api::GroupApi;
+use super::{broker_error, perr, KafkaPoller};
 use crate::snapshot::{BrokerId, GroupInfo, GroupPartition, PollError, TopicInfo};
 
 impl KafkaPoller {
-    /// Committed offsets of `groups` at broker `b`, on the direct client when
-    /// there is one, else through librdkafka on the blocking pool.
-    async fn group_offsets(
-        &self,
-        gc: &Arc<GroupClient>,
-        b: BrokerId,
-        groups: Vec<String>,
-        parts: Option<Arc<Vec<(String, i32)>>>,
-        timeout: Duration,
-    ) -> Result<Result<Vec<admin::GroupOffsets>, admin::AdminError>, String> {
-        let direct = match &self.direct {
-            Some(d) if d.batches_offset_fetch(b, timeout).await => Some(d),
-            _ => None,
-        };
-        match direct {
-            Some(d) => Ok(d
-                .offset_fetch(b, &groups, parts.as_deref().map(|p| p.as_slice()), timeout)
-                .await),
-            None => {
-                let a = gc.clone();
-                blocking(timeout, move || {
-                    admin::list_consumer_group_offsets(
-                        &a,
-                        &groups,
-                        parts.as_deref().map(|p| p.as_slice()),
-                        b,
-                        timeout,
-                    )
-                })
-                .await
-            }
-        }
-    }
-
-    /// Groups of the new consumer protocol (KIP-848, Kafka 4) are not
-    /// "classic" groups: DescribeGroups, which the direct client sends,
-    /// reports them `Dead` (v5 and older) or GROUP_ID_NOT_FOUND (v6), while
-    /// librdkafka asks ConsumerGroupDescribe for them. Such answers, for
-    /// groups the listing shows alive, are replaced by librdkafka's.
-    async fn describe_new_protocol_groups(
-        &self,
-        gc: &Arc<GroupClient>,
-        b: BrokerId,
-        descs: &mut Vec<admin::GroupDescription>,
-        listed: &BTreeMap<String, admin::GroupListing>,
-        timeout: Duration,
-    ) {
-        let redo: Vec<String> = descs
-            .iter()
-            .filter(|d| not_a_classic_group(d, listed.get(&d.group)))
-            .map(|d| d.group.clone())
-            .collect();
-        if redo.is_empty() {
-            return;
-        }
-        let a = gc.clone();
-        let ask = redo.clone();
-        if let Ok(Ok(again)) = blocking(timeout, move || {
-            admin::describe_consumer_groups(&a, &ask, b, timeout)
-        })
-        .await
-        {
-            let redo: HashSet<String> = redo.into_iter().collect();
-            descs.retain(|d| !redo.contains(&d.group));
-            descs.extend(again);
-        }
-    }
-
     /// Lists, describes and fetches committed offsets of consumer groups.
     ///
     /// Also returns the coordinator of every group that answered, for the
@@ -86,8 +19,7 @@ impl KafkaPoller {
     /// empty when unknown).
     pub(super) async fn fetch_groups(
         &self,
-        a: &Arc<Admin>,
-        gc: &Arc<GroupClient>,
+        api: &dyn GroupApi,
         topics: &[TopicInfo],
         live: &[BrokerId],
         offsets_leaders: &[Option<BrokerId>],
@@ -96,14 +28,9 @@ impl KafkaPoller {
         let mut errors = Vec::new();
         // 1. list
         let timeout = self.request_timeout(deadline);
-        let a2 = a.clone();
         let mut listed: BTreeMap<String, admin::GroupListing> = BTreeMap::new();
-        match blocking(timeout, move || {
-            admin::list_consumer_groups(a2.inner(), timeout)
-        })
-        .await
-        {
-            Ok(Ok(l)) => {
+        match api.list_groups(timeout).await {
+            Ok(l) => {
                 // One error per broker is typical (each broker is asked):
                 // report each distinct message once, with its count.
                 let mut distinct: BTreeMap<String, usize> = BTreeMap::new();
@@ -122,7 +49,6 @@ impl KafkaPoller {
                     listed.insert(g.group.clone(), g);
                 }
             }
-            Ok(Err(e)) => errors.push(perr("groups.list", e.to_string())),
             Err(e) => errors.push(perr("groups.list", e)),
         }
         let mut names: BTreeSet<String> = listed.keys().cloned().collect();
@@ -175,14 +101,14 @@ impl KafkaPoller {
             let timeout = self.request_timeout(deadline);
             let answers =
                 futures::future::join_all(calls.into_iter().map(|(b, groups)| async move {
-                    (b, self.group_offsets(gc, b, groups, None, timeout).await)
+                    (b, api.committed_offsets(b, groups, None, timeout).await)
                 }))
                 .await;
             let probed: HashSet<&String> = probe.iter().collect();
             let mut retry = Vec::new();
             for (b, r) in answers {
                 match r {
-                    Ok(Ok(list)) => {
+                    Ok(list) => {
                         for o in list {
                             if coords.contains_key(&o.group) {
                                 continue;
@@ -209,7 +135,6 @@ impl KafkaPoller {
                             }
                         }
                     }
-                    Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
                     Err(e) => errors.push(broker_error("groups.offsets", b, e)),
                 }
             }
@@ -250,23 +175,7 @@ impl KafkaPoller {
         let listed = &listed;
         let describe =
             futures::future::join_all(describe_calls.into_iter().map(|(b, groups)| async move {
-                let r = match &self.direct {
-                    Some(d) => {
-                        let mut r = d.describe_groups(b, &groups, timeout).await;
-                        if let Ok(descs) = &mut r {
-                            self.describe_new_protocol_groups(gc, b, descs, listed, timeout)
-                                .await;
-                        }
-                        Ok(r)
-                    }
-                    None => {
-                        let a = gc.clone();
-                        blocking(timeout, move || {
-                            admin::describe_consumer_groups(&a, &groups, b, timeout)
-                        })
-                        .await
-                    }
-                };
+                let r = api.describe_groups(b, groups, listed, timeout).await;
                 (b, r)
             }));
         let empty: Vec<String> = names
@@ -298,8 +207,7 @@ impl KafkaPoller {
             async move {
                 (
                     b,
-                    self.group_offsets(gc, b, groups, Some(parts), timeout)
-                        .await,
+                    api.committed_offsets(b, groups, Some(parts), timeout).await,
                 )
             }
         }));
@@ -307,7 +215,7 @@ impl KafkaPoller {
         let mut descs: HashMap<String, admin::GroupDescription> = HashMap::new();
         for (b, r) in described {
             match r {
-                Ok(Ok(d)) => {
+                Ok(d) => {
                     let failed: Vec<&admin::GroupDescription> =
                         d.iter().filter(|g| g.error.is_some()).collect();
                     if let Some(first) = failed.first() {
@@ -330,19 +238,17 @@ impl KafkaPoller {
                         descs.insert(g.group.clone(), g);
                     }
                 }
-                Ok(Err(e)) => errors.push(broker_error("groups.describe", b, e)),
                 Err(e) => errors.push(broker_error("groups.describe", b, e)),
             }
         }
         for (b, r) in refetched {
             match r {
-                Ok(Ok(o)) => {
+                Ok(o) => {
                     for mut g in o {
                         g.offsets.retain(|(_, _, c)| c.is_some());
                         committed.insert(g.group.clone(), g);
                     }
                 }
-                Ok(Err(e)) => errors.push(broker_error("groups.offsets", b, e)),
                 Err(e) => errors.push(broker_error("groups.offsets", b, e)),
             }
         }
@@ -416,7 +322,7 @@ impl KafkaPoller {
 }
 
 /// True when a DescribeGroups answer is how Kafka 4 answers for a group of
-/// the new consumer protocol (see `describe_new_protocol_groups`).
+/// the new consumer protocol (see [`super::api::Direct`]).
 pub(crate) fn not_a_classic_group(
     d: &admin::GroupDescription,
     listing: Option<&admin::GroupListing>,
