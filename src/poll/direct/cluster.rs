@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
+use kafka_protocol::error::{ParseResponseErrorCode, ResponseError};
 use kafka_protocol::messages::*;
 
 use super::super::admin::AdminError;
 use super::conn::Budget;
-use super::{code_name, code_text, s, DirectClient};
+use super::{error_name, error_text, s, DirectClient};
 use crate::snapshot::{BrokerId, QuorumReplica, QuorumState};
 
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.
@@ -74,13 +75,13 @@ impl DirectClient {
                 until,
             )
             .await?;
-        let failed = |code: i16| AdminError::Kafka {
+        let failed = |e: ResponseError| AdminError::Kafka {
             op: OP,
-            name: code_name(code),
-            message: code_text(code),
+            name: error_name(e),
+            message: error_text(e),
         };
-        if resp.error_code != 0 {
-            return Err(failed(resp.error_code));
+        if let Some(e) = resp.error_code.err() {
+            return Err(failed(e));
         }
         let part = resp
             .topics
@@ -88,8 +89,8 @@ impl DirectClient {
             .flat_map(|t| &t.partitions)
             .find(|p| p.partition_index == 0)
             .ok_or_else(|| broker_error("the answer has no __cluster_metadata partition".into()))?;
-        if part.error_code != 0 {
-            return Err(failed(part.error_code));
+        if let Some(e) = part.error_code.err() {
+            return Err(failed(e));
         }
         let replicas = |v: &[describe_quorum_response::ReplicaState]| {
             let mut out: Vec<QuorumReplica> = v
@@ -152,11 +153,11 @@ impl DirectClient {
                 until,
             )
             .await?;
-        if resp.error_code != 0 {
+        if let Some(e) = resp.error_code.err() {
             return Err(AdminError::Kafka {
                 op: OP,
-                name: code_name(resp.error_code),
-                message: code_text(resp.error_code),
+                name: error_name(e),
+                message: error_text(e),
             });
         }
         let ids = |v: &[kafka_protocol::messages::BrokerId]| v.iter().map(|b| b.0).collect();
@@ -211,7 +212,7 @@ impl DirectClient {
             )
             .await?;
         let mut out = Vec::new();
-        for dir in resp.results.iter().filter(|d| d.error_code == 0) {
+        for dir in resp.results.iter().filter(|d| d.error_code.is_ok()) {
             for t in &dir.topics {
                 for p in t.partitions.iter().filter(|p| !p.is_future_key) {
                     out.push((t.name.to_string(), p.partition_index, p.offset_lag.max(0)));

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::super::admin::AdminError;
 use super::super::transport::{Io, Sasl, Transport};
-use super::{code_text, s, DirectClient, Pool};
+use super::{error_text, s, DirectClient, Pool};
 use crate::snapshot::{BrokerId, BrokerInfo};
 
 /// Largest response accepted (bytes): a DescribeGroups answer for 500 big
@@ -297,8 +298,8 @@ async fn handshake(
         .map_err(|e| e.message)?;
     let resp = ApiVersionsResponse::decode(&mut body, 0)
         .map_err(|e| format!("cannot decode the ApiVersions response: {e}"))?;
-    if resp.error_code != 0 {
-        return Err(format!("ApiVersions: {}", code_text(resp.error_code)));
+    if let Some(e) = resp.error_code.err() {
+        return Err(format!("ApiVersions: {}", error_text(e)));
     }
     conn.versions = resp
         .api_keys
@@ -333,11 +334,11 @@ async fn authenticate(
         .map_err(|e| e.message)?;
     let resp = SaslHandshakeResponse::decode(&mut body, v)
         .map_err(|e| format!("cannot decode the SaslHandshake response: {e}"))?;
-    if resp.error_code != 0 {
+    if let Some(e) = resp.error_code.err() {
         let offered: Vec<&str> = resp.mechanisms.iter().map(|m| &**m).collect();
         return Err(format!(
             "SASL {mech}: {} (the broker offers {})",
-            code_text(resp.error_code),
+            error_text(e),
             offered.join(", ")
         ));
     }
@@ -360,10 +361,10 @@ async fn authenticate(
             .map_err(|e| e.message)?;
         let resp = SaslAuthenticateResponse::decode(&mut body, av)
             .map_err(|e| format!("cannot decode the SaslAuthenticate response: {e}"))?;
-        if resp.error_code != 0 {
+        if let Some(e) = resp.error_code.err() {
             return Err(format!(
                 "SASL {mech} authentication failed: {}{}",
-                code_text(resp.error_code),
+                error_text(e),
                 resp.error_message
                     .as_deref()
                     .map(|m| format!(" ({:?})", crate::sasl::short(m)))

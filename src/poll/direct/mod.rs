@@ -76,17 +76,19 @@ impl std::fmt::Debug for DirectClient {
     }
 }
 
-/// The name of a Kafka error code as librdkafka reports it (6 is
-/// `NOT_LEADER_FOR_PARTITION`), so both paths produce the same messages;
-/// `kafka-protocol`'s name for codes librdkafka does not know.
-pub fn code_name(code: i16) -> String {
-    if let Some((name, _)) = super::admin::kafka_error_desc(code) {
+/// The name of a Kafka error as librdkafka reports it
+/// (`NotLeaderOrFollower` is `NOT_LEADER_FOR_PARTITION`), so both paths
+/// produce the same messages; `kafka-protocol`'s name for errors librdkafka
+/// does not know. A response's error code becomes a [`ResponseError`]
+/// through `kafka_protocol::error::ParseResponseErrorCode::err` (`None`
+/// when there is no error).
+pub fn error_name(e: ResponseError) -> String {
+    if let Some((name, _)) = super::admin::kafka_error_desc(e.code()) {
         return name;
     }
-    match ResponseError::try_from_code(code) {
-        None => "NO_ERROR".into(),
-        Some(ResponseError::Unknown(c)) => format!("UNKNOWN_ERROR_CODE_{c}"),
-        Some(e) => {
+    match e {
+        ResponseError::Unknown(c) => format!("UNKNOWN_ERROR_CODE_{c}"),
+        e => {
             let camel = format!("{e:?}");
             let mut out = String::with_capacity(camel.len() + 8);
             for (i, ch) in camel.chars().enumerate() {
@@ -100,28 +102,23 @@ pub fn code_name(code: i16) -> String {
     }
 }
 
-/// `NAME: description` for a non-zero code, librdkafka's per-group error
-/// text (`NOT_COORDINATOR: Broker: Not coordinator`).
-pub(super) fn code_text(code: i16) -> String {
-    if let Some((name, desc)) = super::admin::kafka_error_desc(code) {
+/// `NAME: description`, librdkafka's per-group error text
+/// (`NOT_COORDINATOR: Broker: Not coordinator`).
+pub(super) fn error_text(e: ResponseError) -> String {
+    if let Some((name, desc)) = super::admin::kafka_error_desc(e.code()) {
         return format!("{name}: {desc}");
     }
-    match ResponseError::try_from_code(code) {
-        None => "NO_ERROR".into(),
-        Some(e) => format!("{}: {e}", code_name(code)),
-    }
+    format!("{}: {e}", error_name(e))
 }
 
-/// Whether `code` says to ask the group's coordinator again (it moved, is
+/// Whether `e` says to ask the group's coordinator again (it moved, is
 /// not elected yet, or is still loading the group).
-pub(super) fn is_coordinator_code(code: i16) -> bool {
+pub(super) fn is_coordinator_error(e: ResponseError) -> bool {
     matches!(
-        ResponseError::try_from_code(code),
-        Some(
-            ResponseError::NotCoordinator
-                | ResponseError::CoordinatorNotAvailable
-                | ResponseError::CoordinatorLoadInProgress
-        )
+        e,
+        ResponseError::NotCoordinator
+            | ResponseError::CoordinatorNotAvailable
+            | ResponseError::CoordinatorLoadInProgress
     )
 }
 
@@ -144,29 +141,36 @@ impl DirectClient {
 
 #[cfg(test)]
 mod tests {
+    use kafka_protocol::error::ParseResponseErrorCode;
+
     use super::*;
+    use ResponseError::*;
 
     #[test]
     fn error_names_match_librdkafkas() {
-        assert_eq!(code_name(6), "NOT_LEADER_FOR_PARTITION");
-        assert_eq!(code_name(3), "UNKNOWN_TOPIC_OR_PART");
-        assert_eq!(code_name(16), "NOT_COORDINATOR");
-        assert_eq!(code_name(0), "NO_ERROR");
-        assert_eq!(code_name(-9999), "UNKNOWN_ERROR_CODE_-9999");
-        assert_eq!(code_text(16), "NOT_COORDINATOR: Broker: Not coordinator");
+        assert_eq!(error_name(NotLeaderOrFollower), "NOT_LEADER_FOR_PARTITION");
+        assert_eq!(error_name(UnknownTopicOrPartition), "UNKNOWN_TOPIC_OR_PART");
+        assert_eq!(error_name(NotCoordinator), "NOT_COORDINATOR");
+        assert_eq!(error_name(Unknown(-9999)), "UNKNOWN_ERROR_CODE_-9999");
+        assert_eq!(
+            error_text(NotCoordinator),
+            "NOT_COORDINATOR: Broker: Not coordinator"
+        );
+        // No error on the wire is no error at all.
+        assert_eq!(0i16.err(), None);
     }
 
     #[test]
-    fn coordinator_codes_are_read_through_the_protocols_error_type() {
-        for (code, again) in [
-            (14, true),
-            (15, true),
-            (16, true),
-            (0, false),
-            (6, false),
-            (-1, false),
+    fn coordinator_errors_are_the_three_that_send_a_group_elsewhere() {
+        for (e, again) in [
+            (CoordinatorLoadInProgress, true),
+            (CoordinatorNotAvailable, true),
+            (NotCoordinator, true),
+            (NotLeaderOrFollower, false),
+            (GroupAuthorizationFailed, false),
+            (UnknownServerError, false),
         ] {
-            assert_eq!(is_coordinator_code(code), again, "{code}");
+            assert_eq!(is_coordinator_error(e), again, "{e:?}");
         }
     }
 }

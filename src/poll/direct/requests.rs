@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
+use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
@@ -14,7 +15,7 @@ use super::super::admin::{
 };
 use super::conn::Budget;
 use super::{
-    code_name, code_text, is_coordinator_code, s, DirectClient, GROUPS_PER_REQUEST,
+    error_name, error_text, is_coordinator_error, s, DirectClient, GROUPS_PER_REQUEST,
     OFFSETS_PER_REQUEST,
 };
 use crate::snapshot::BrokerId;
@@ -133,10 +134,9 @@ impl DirectClient {
                 let Some(i) = index.position(t.name.0.as_bytes(), p.partition_index) else {
                     continue;
                 };
-                let offset = if p.error_code == 0 {
-                    Ok(p.offset)
-                } else {
-                    Err(code_name(p.error_code))
+                let offset = match p.error_code.err() {
+                    None => Ok(p.offset),
+                    Some(e) => Err(error_name(e)),
                 };
                 out.push(PartitionOffset { index: i, offset });
             }
@@ -313,14 +313,15 @@ fn group_offsets<'a>(
     error_code: i16,
     parts: impl Iterator<Item = (&'a StrBytes, i32, i64, i16)>,
 ) -> GroupOffsets {
-    let mut not_coordinator = is_coordinator_code(error_code);
-    let mut error = (error_code != 0).then(|| code_text(error_code));
+    let group_error = error_code.err();
+    let mut not_coordinator = group_error.is_some_and(is_coordinator_error);
+    let mut error = group_error.map(error_text);
     let mut offsets = Vec::new();
     for (t, p, off, code) in parts {
         // A coordinator error may also come per partition.
-        if is_coordinator_code(code) {
+        if let Some(e) = code.err().filter(|e| is_coordinator_error(*e)) {
             not_coordinator = true;
-            error.get_or_insert_with(|| code_name(code));
+            error.get_or_insert_with(|| error_name(e));
         }
         offsets.push((t.to_string(), p, (off >= 0).then_some(off)));
     }
@@ -345,12 +346,12 @@ fn describe_one(broker: BrokerId, g: describe_groups_response::DescribedGroup) -
     let failed = |error: String, not_coordinator: bool| {
         GroupDescription::failed(&group, error, not_coordinator)
     };
-    if g.error_code != 0 {
-        let (name, desc) = super::super::admin::kafka_error_desc(g.error_code)
-            .unwrap_or_else(|| (code_name(g.error_code), String::new()));
+    if let Some(e) = g.error_code.err() {
+        let (name, desc) = super::super::admin::kafka_error_desc(e.code())
+            .unwrap_or_else(|| (error_name(e), String::new()));
         return failed(
             format!("{name}: DescribeConsumerGroups: {desc}"),
-            is_coordinator_code(g.error_code),
+            is_coordinator_error(e),
         );
     }
     let simple = g.protocol_type.is_empty();

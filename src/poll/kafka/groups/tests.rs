@@ -16,7 +16,7 @@ use crate::config::ClusterConfig;
 use crate::poll::admin::{
     GroupDescription, GroupList, GroupListing, GroupOffsets, OffsetSpec, PartitionOffset,
 };
-use crate::poll::direct::{code_text, is_coordinator_code};
+use crate::poll::direct::{error_text, is_coordinator_error};
 use crate::snapshot::PartitionInfo;
 
 /// One call the fake answered: API, broker, groups asked, and whether the
@@ -150,8 +150,8 @@ impl GroupApi for Fake {
                 Some(e) => GroupOffsets {
                     group: g.clone(),
                     offsets: Vec::new(),
-                    error: Some(code_text(e.code())),
-                    not_coordinator: is_coordinator_code(e.code()),
+                    error: Some(error_text(e)),
+                    not_coordinator: is_coordinator_error(e),
                 },
                 None => {
                     let committed = |t: &str, p: i32| {
@@ -210,8 +210,8 @@ impl GroupApi for Fake {
                         not_coordinator: false,
                     },
                     e => {
-                        let code = e.unwrap_or(ResponseError::NotCoordinator).code();
-                        GroupDescription::failed(g, code_text(code), is_coordinator_code(code))
+                        let e = e.unwrap_or(ResponseError::NotCoordinator);
+                        GroupDescription::failed(g, error_text(e), is_coordinator_error(e))
                     }
                 }
             })
