@@ -15,7 +15,6 @@ use super::super::admin::{
     self, GroupDescription, GroupList, GroupListing, GroupOffsets, OffsetSpec, PartitionOffset,
 };
 use super::super::direct::DirectClient;
-use super::groups::not_a_classic_group;
 use super::{blocking, Admin, GroupClient, KafkaPoller};
 use crate::snapshot::BrokerId;
 
@@ -249,6 +248,18 @@ impl GroupApi for Direct {
     }
 }
 
+/// True when a DescribeGroups answer is how Kafka 4 answers for a group of
+/// the new consumer protocol (see [`Direct`]'s `describe_groups`).
+fn not_a_classic_group(d: &GroupDescription, listing: Option<&GroupListing>) -> bool {
+    let not_found = d
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("GROUP_ID_NOT_FOUND"));
+    let dead_but_listed =
+        d.error.is_none() && d.state == "Dead" && listing.is_some_and(|l| l.state != "Dead");
+    not_found || dead_but_listed
+}
+
 /// A blocking call's answer: the call's own error, or the blocking pool's
 /// (no answer in time), as one message.
 fn flat<T>(r: Result<Result<T, admin::AdminError>, String>) -> Result<T, String> {
@@ -274,5 +285,39 @@ impl KafkaPoller {
             }),
             None => Box::new(rdkafka),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kip_848_groups_are_recognised_in_classic_answers() {
+        let d = |state: &str, error: Option<&str>| GroupDescription {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+            coordinator: None,
+            members: 0,
+            assigned: Vec::new(),
+            error: error.map(String::from),
+            not_coordinator: false,
+        };
+        let l = |state: &str| GroupListing {
+            group: "g".into(),
+            state: state.into(),
+            simple: false,
+        };
+        let v6 = d(
+            "Unknown",
+            Some("GROUP_ID_NOT_FOUND: DescribeConsumerGroups: Broker: ..."),
+        );
+        assert!(not_a_classic_group(&v6, None));
+        assert!(not_a_classic_group(&d("Dead", None), Some(&l("Stable"))));
+        // A group really gone, or alive and classic, is left alone.
+        assert!(!not_a_classic_group(&d("Dead", None), None));
+        assert!(!not_a_classic_group(&d("Dead", None), Some(&l("Dead"))));
+        assert!(!not_a_classic_group(&d("Stable", None), Some(&l("Stable"))));
     }
 }

@@ -405,21 +405,6 @@ fn assemble(
     out
 }
 
-/// True when a DescribeGroups answer is how Kafka 4 answers for a group of
-/// the new consumer protocol (see [`super::api::Direct`]).
-pub(crate) fn not_a_classic_group(
-    d: &admin::GroupDescription,
-    listing: Option<&admin::GroupListing>,
-) -> bool {
-    let not_found = d
-        .error
-        .as_deref()
-        .is_some_and(|e| e.starts_with("GROUP_ID_NOT_FOUND"));
-    let dead_but_listed =
-        d.error.is_none() && d.state == "Dead" && listing.is_some_and(|l| l.state != "Dead");
-    not_found || dead_but_listed
-}
-
 /// The broker Kafka makes coordinator of `group`: the leader of partition
 /// `abs(javaHashCode(group)) % n` of `__consumer_offsets` (n partitions,
 /// leaders given in partition order), as in Kafka's

@@ -568,35 +568,6 @@ async fn watermarks_are_asked_per_leader_in_chunks() {
 }
 
 #[test]
-fn kip_848_groups_are_recognised_in_classic_answers() {
-    let d = |state: &str, error: Option<&str>| admin::GroupDescription {
-        group: "g".into(),
-        state: state.into(),
-        simple: false,
-        coordinator: None,
-        members: 0,
-        assigned: Vec::new(),
-        error: error.map(String::from),
-        not_coordinator: false,
-    };
-    let l = |state: &str| admin::GroupListing {
-        group: "g".into(),
-        state: state.into(),
-        simple: false,
-    };
-    let v6 = d(
-        "Unknown",
-        Some("GROUP_ID_NOT_FOUND: DescribeConsumerGroups: Broker: ..."),
-    );
-    assert!(not_a_classic_group(&v6, None));
-    assert!(not_a_classic_group(&d("Dead", None), Some(&l("Stable"))));
-    // A group really gone, or alive and classic, is left alone.
-    assert!(!not_a_classic_group(&d("Dead", None), None));
-    assert!(!not_a_classic_group(&d("Dead", None), Some(&l("Dead"))));
-    assert!(!not_a_classic_group(&d("Stable", None), Some(&l("Stable"))));
-}
-
-#[test]
 fn coordinator_hint_follows_kafkas_partition_choice() {
     // Java: "billing".hashCode() == -109829509; abs % 50 == 9.
     let mut leaders = vec![Some(1); 50];
