@@ -3,7 +3,11 @@
 //! - [`KafkaPoller`]: the real poller (rdkafka + the admin calls wrapped in
 //!   [`admin`]); keep one per cluster for the daemon's whole life, it holds
 //!   the state that spans polls (client connection, config cache, lag
-//!   history, brokers seen, previous ISR).
+//!   history, brokers seen, previous ISR). Its code is split by concern
+//!   under `kafka/` (metadata, configs, offsets, groups, cluster); offsets
+//!   and groups go through one trait, `kafka::api::GroupApi`, implemented
+//!   on the direct client and on librdkafka, so that path never asks which
+//!   client answers and is unit-tested against a fake.
 //! - [`direct`]: isrwatch's own ListOffsets, OffsetFetch and DescribeGroups
 //!   requests (`kafka-protocol` on kept connections, plain or TLS through
 //!   [`transport`]), used instead of librdkafka's admin calls on PLAINTEXT
@@ -55,6 +59,8 @@
 //! `__consumer_offsets` leaders, else every live broker is asked and the
 //! one not answering NOT_COORDINATOR is it. The same holds on the direct
 //! path (`direct`), where one request carries all of a coordinator's groups.
+//! (The search is `fetch_groups` in `kafka/groups`, the same for both
+//! paths.)
 //! Through librdkafka, these calls run on a second,
 //! consumer-type librdkafka handle (a `group.id` it never joins, default
 //! `isrwatch-<cluster>-internal` unless the properties set one), because

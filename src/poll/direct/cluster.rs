@@ -1,0 +1,224 @@
+//! Requests about the cluster rather than offsets or groups:
+//! DescribeQuorum (the active controller on KRaft),
+//! ListPartitionReassignments and DescribeLogDirs (what a reassignment
+//! has left to copy).
+
+use std::time::Duration;
+
+use kafka_protocol::error::{ParseResponseErrorCode, ResponseError};
+use kafka_protocol::messages::*;
+
+use super::super::admin::AdminError;
+use super::conn::Budget;
+use super::{error_name, error_text, s, DirectClient};
+use crate::snapshot::{BrokerId, QuorumReplica, QuorumState};
+
+/// DescribeQuorum v0: the leader and epoch are all the poller reads.
+/// v1 adds each replica's last fetch and caught-up times.
+const DESCRIBE_QUORUM: (i16, i16) = (0, 1);
+/// ListPartitionReassignments (KIP-455, Kafka 2.4+); v0 is all there is.
+const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
+/// DescribeLogDirs: v1 (Kafka 2.0) has each replica's offset lag.
+const DESCRIBE_LOG_DIRS: (i16, i16) = (1, 4);
+
+/// One partition of an ongoing reassignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reassigning {
+    pub topic: String,
+    pub partition: i32,
+    pub adding: Vec<BrokerId>,
+    pub removing: Vec<BrokerId>,
+}
+
+impl DirectClient {
+    /// DescribeQuorum of `__cluster_metadata` via `broker`: the metadata
+    /// quorum, whose leader is the active controller (`None` while there is
+    /// none), with each voter's and observer's log end offset and last
+    /// caught-up time; or `Ok(None)` when the broker does not offer
+    /// DescribeQuorum: a
+    /// ZooKeeper-era cluster, whose Metadata names the real controller. On
+    /// KRaft (every Kafka 4) Metadata and DescribeCluster name a random live
+    /// broker instead (clients cannot reach the controllers, KIP-590).
+    pub async fn describe_quorum(
+        &self,
+        broker: BrokerId,
+        timeout: Duration,
+    ) -> Result<Option<QuorumState>, AdminError> {
+        const OP: &str = "DescribeQuorum";
+        let until = Budget::after(timeout);
+        let broker_error = |message: String| AdminError::Broker {
+            op: OP,
+            broker,
+            message,
+        };
+        if !self
+            .speaks(broker, ApiKey::DescribeQuorum, DESCRIBE_QUORUM, timeout)
+            .await
+            .map_err(broker_error)?
+        {
+            return Ok(None);
+        }
+        let req = DescribeQuorumRequest::default().with_topics(vec![
+            describe_quorum_request::TopicData::default()
+                .with_topic_name(TopicName(s("__cluster_metadata")))
+                .with_partitions(vec![
+                    describe_quorum_request::PartitionData::default().with_partition_index(0)
+                ]),
+        ]);
+        let resp: DescribeQuorumResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeQuorum,
+                DESCRIBE_QUORUM,
+                &req,
+                until,
+            )
+            .await?;
+        let failed = |e: ResponseError| AdminError::Kafka {
+            op: OP,
+            name: error_name(e),
+            message: error_text(e),
+        };
+        if let Some(e) = resp.error_code.err() {
+            return Err(failed(e));
+        }
+        let part = resp
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .find(|p| p.partition_index == 0)
+            .ok_or_else(|| broker_error("the answer has no __cluster_metadata partition".into()))?;
+        if let Some(e) = part.error_code.err() {
+            return Err(failed(e));
+        }
+        let replicas = |v: &[describe_quorum_response::ReplicaState]| {
+            let mut out: Vec<QuorumReplica> = v
+                .iter()
+                .map(|r| QuorumReplica {
+                    id: r.replica_id.0,
+                    log_end_offset: r.log_end_offset,
+                    last_caught_up_ms: (r.last_caught_up_timestamp >= 0)
+                        .then_some(r.last_caught_up_timestamp),
+                })
+                .collect();
+            out.sort_by_key(|r| r.id);
+            out
+        };
+        Ok(Some(QuorumState {
+            leader: (part.leader_id.0 >= 0).then_some(part.leader_id.0),
+            epoch: part.leader_epoch,
+            high_watermark: part.high_watermark,
+            voters: replicas(&part.current_voters),
+            observers: replicas(&part.observers),
+        }))
+    }
+
+    /// The ongoing partition reassignments, via `broker` (which forwards to
+    /// the controller): (topic, partition, adding, removing) for each, or
+    /// `Ok(None)` when the broker does not offer ListPartitionReassignments
+    /// (Kafka before 2.4, or a Kafka-compatible broker without it).
+    pub async fn list_partition_reassignments(
+        &self,
+        broker: BrokerId,
+        timeout: Duration,
+    ) -> Result<Option<Vec<Reassigning>>, AdminError> {
+        const OP: &str = "ListPartitionReassignments";
+        let until = Budget::after(timeout);
+        if !self
+            .speaks(
+                broker,
+                ApiKey::ListPartitionReassignments,
+                LIST_REASSIGNMENTS,
+                timeout,
+            )
+            .await
+            .map_err(|message| AdminError::Broker {
+                op: OP,
+                broker,
+                message,
+            })?
+        {
+            return Ok(None);
+        }
+        let req = ListPartitionReassignmentsRequest::default()
+            .with_timeout_ms(i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX));
+        let resp: ListPartitionReassignmentsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::ListPartitionReassignments,
+                LIST_REASSIGNMENTS,
+                &req,
+                until,
+            )
+            .await?;
+        if let Some(e) = resp.error_code.err() {
+            return Err(AdminError::Kafka {
+                op: OP,
+                name: error_name(e),
+                message: error_text(e),
+            });
+        }
+        let ids = |v: &[kafka_protocol::messages::BrokerId]| v.iter().map(|b| b.0).collect();
+        Ok(Some(
+            resp.topics
+                .iter()
+                .flat_map(|t| {
+                    t.partitions.iter().map(|p| Reassigning {
+                        topic: t.name.to_string(),
+                        partition: p.partition_index,
+                        adding: ids(&p.adding_replicas),
+                        removing: ids(&p.removing_replicas),
+                    })
+                })
+                .collect(),
+        ))
+    }
+
+    /// How many offsets each of `partitions`' replicas on `broker` is
+    /// behind (DescribeLogDirs `offset_lag`: for a replica a reassignment
+    /// is adding, what it has left to copy). Replicas the broker does not
+    /// report are absent.
+    pub async fn offset_lags(
+        &self,
+        broker: BrokerId,
+        partitions: &[(String, i32)],
+        timeout: Duration,
+    ) -> Result<Vec<(String, i32, i64)>, AdminError> {
+        const OP: &str = "DescribeLogDirs";
+        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+        for (t, p) in partitions {
+            by_topic.entry(t.as_str()).or_default().push(*p);
+        }
+        let req = DescribeLogDirsRequest::default().with_topics(Some(
+            by_topic
+                .into_iter()
+                .map(|(t, ps)| {
+                    describe_log_dirs_request::DescribableLogDirTopic::default()
+                        .with_topic(TopicName(s(t)))
+                        .with_partitions(ps)
+                })
+                .collect(),
+        ));
+        let resp: DescribeLogDirsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeLogDirs,
+                DESCRIBE_LOG_DIRS,
+                &req,
+                Budget::after(timeout),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for dir in resp.results.iter().filter(|d| d.error_code.is_ok()) {
+            for t in &dir.topics {
+                for p in t.partitions.iter().filter(|p| !p.is_future_key) {
+                    out.push((t.name.to_string(), p.partition_index, p.offset_lag.max(0)));
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,201 @@
+//! What the direct client learns about the cluster beyond Metadata: the
+//! active controller (DescribeQuorum), ongoing reassignments and what
+//! they have left to copy, and which brokers answer at all.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::super::admin::AdminError;
+use super::super::direct::Reassigning;
+use super::metadata::partition_mut;
+use super::{broker_error, perr, KafkaPoller};
+use crate::snapshot::{BrokerId, BrokerInfo, PollError, QuorumState, TopicInfo};
+
+/// What DescribeQuorum taught about the cluster's controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Quorum {
+    /// Not asked yet (or every attempt failed).
+    NotAsked,
+    /// The cluster does not offer DescribeQuorum: Metadata names the
+    /// controller; not asked again.
+    ZooKeeper,
+    /// KRaft, and the last known active controller.
+    KRaft { leader: Option<BrokerId> },
+}
+
+impl KafkaPoller {
+    /// The active controller. On KRaft (every Kafka 4) Metadata names a
+    /// random live broker as the controller at each request (KIP-590:
+    /// clients cannot reach the controllers), which would look like a
+    /// controller moving at every poll; the active controller is the leader
+    /// of the metadata quorum, from DescribeQuorum. A cluster that does not
+    /// offer DescribeQuorum (ZooKeeper era) is learnt once and keeps the
+    /// controller Metadata names. Needs `direct_requests`; without it the
+    /// Metadata answer is all there is.
+    ///
+    /// Returns the controller and, on KRaft, the quorum's state.
+    pub(super) async fn active_controller(
+        &mut self,
+        reported: Option<BrokerId>,
+        brokers: &[BrokerInfo],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) -> (Option<BrokerId>, Option<QuorumState>) {
+        let Some(direct) = self.direct.clone() else {
+            return (reported, None);
+        };
+        if self.quorum == Quorum::ZooKeeper {
+            return (reported, None);
+        }
+        let Some(via) = brokers.first().map(|b| b.id) else {
+            return (reported, None);
+        };
+        match direct
+            .describe_quorum(via, self.request_timeout(deadline))
+            .await
+        {
+            Ok(None) => {
+                tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
+                self.quorum = Quorum::ZooKeeper;
+                (reported, None)
+            }
+            Ok(Some(q)) => {
+                self.quorum = Quorum::KRaft { leader: q.leader };
+                (q.leader, Some(q))
+            }
+            Err(e) => {
+                errors.push(perr("quorum", e.to_string()));
+                match self.quorum {
+                    // KRaft: the last leader seen, not Metadata's random pick.
+                    Quorum::KRaft { leader } => (leader, None),
+                    _ => (reported, None),
+                }
+            }
+        }
+    }
+
+    /// For partitions being reassigned: asks each broker a replica is being
+    /// added to what it has left to copy (DescribeLogDirs), one request per
+    /// broker, concurrently. Nothing is asked when nothing moves.
+    pub(super) async fn offsets_left(
+        &self,
+        topics: &mut [TopicInfo],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) {
+        let Some(d) = self.direct.as_ref() else {
+            return;
+        };
+        let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
+        for t in topics.iter() {
+            for p in &t.partitions {
+                for b in &p.adding_replicas {
+                    by_broker
+                        .entry(*b)
+                        .or_default()
+                        .push((t.name.clone(), p.partition));
+                }
+            }
+        }
+        if by_broker.is_empty() {
+            return;
+        }
+        let timeout = self.request_timeout(deadline);
+        let answers = futures::future::join_all(
+            by_broker
+                .iter()
+                .map(|(b, parts)| async move { (*b, d.offset_lags(*b, parts, timeout).await) }),
+        )
+        .await;
+        for (b, r) in answers {
+            match r {
+                Ok(lags) => {
+                    for (topic, partition, lag) in lags {
+                        if let Some(p) = partition_mut(topics, &topic, partition) {
+                            if p.adding_replicas.contains(&b) {
+                                *p.reassignment_offsets_left.get_or_insert(0) += lag;
+                            }
+                        }
+                    }
+                }
+                Err(e) => errors.push(broker_error("reassignments", b, e)),
+            }
+        }
+    }
+
+    /// Whether each live broker answers (an ApiVersions probe on a
+    /// connection of its own); `None` without the direct client.
+    pub(super) async fn probe_brokers(
+        &self,
+        live: &[BrokerId],
+        deadline: Instant,
+    ) -> Option<Vec<(BrokerId, Result<(), String>)>> {
+        let d = self.direct.as_ref()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout = self.cfg.request_timeout.0.min(left);
+        Some(
+            futures::future::join_all(
+                live.iter()
+                    .map(|&b| async move { (b, d.probe(b, timeout).await) }),
+            )
+            .await,
+        )
+    }
+
+    /// The ongoing partition reassignments, asked of the first live broker;
+    /// `None` without the direct client.
+    pub(super) async fn reassignments(
+        &self,
+        live: &[BrokerId],
+        deadline: Instant,
+    ) -> Option<Result<Option<Vec<Reassigning>>, AdminError>> {
+        let d = self.direct.as_ref()?;
+        let b = *live.first()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        Some(
+            d.list_partition_reassignments(b, self.cfg.request_timeout.0.min(left))
+                .await,
+        )
+    }
+}
+
+/// Sets each reassigned partition's adding and removing replicas.
+pub(super) fn apply_reassignments(
+    topics: &mut [TopicInfo],
+    reassigning: Option<Result<Option<Vec<Reassigning>>, AdminError>>,
+    errors: &mut Vec<PollError>,
+) {
+    match reassigning {
+        Some(Ok(Some(list))) => {
+            for r in list {
+                if let Some(p) = partition_mut(topics, &r.topic, r.partition) {
+                    p.adding_replicas = r.adding;
+                    p.removing_replicas = r.removing;
+                }
+            }
+        }
+        Some(Err(e)) => errors.push(perr("reassignments", e.to_string())),
+        // Not offered by the brokers, or no direct client: unknown.
+        Some(Ok(None)) | None => {}
+    }
+}
+
+/// The brokers whose probe failed, sorted; each is a poll error.
+pub(super) fn unreachable_brokers(
+    probed: Option<Vec<(BrokerId, Result<(), String>)>>,
+    errors: &mut Vec<PollError>,
+) -> Vec<BrokerId> {
+    let mut unreachable_brokers = Vec::new();
+    for (b, r) in probed.into_iter().flatten() {
+        if let Err(message) = r {
+            unreachable_brokers.push(b);
+            errors.push(PollError {
+                step: "brokers".into(),
+                broker: Some(b),
+                message: format!("broker {b} does not answer: {message}"),
+            });
+        }
+    }
+    unreachable_brokers.sort_unstable();
+    unreachable_brokers
+}
