@@ -76,6 +76,11 @@ pub struct Params {
     /// the day: a young bursty topic's first burst looks exactly like a
     /// jump, and the morning rise sets new highs every few minutes.
     pub early_falls: bool,
+    /// Past the largest z the rarity histogram remembers, its tail does
+    /// not drop to zero (which makes every new record "one in a trillion")
+    /// but starts at one point of its memory and halves every bin (a
+    /// fourth of an octave) further out. 0 = records are certain.
+    pub tail_halving: f64,
 }
 
 impl Default for Params {
@@ -99,6 +104,7 @@ impl Default for Params {
             novelty_rel: 0.0,
             min_effect: 0.0,
             early_falls: false,
+            tail_halving: 0.0,
         }
     }
 }
@@ -185,9 +191,22 @@ impl ZHist {
 
     /// Fraction of past z values at least as large as the one in bin `b`
     /// at position `frac` inside it (interpolated). 1 when nothing is known.
-    fn tail(&self, (b, frac): (usize, f64)) -> f64 {
+    fn tail(&self, (b, frac): (usize, f64), halving: f64) -> f64 {
         if self.total <= 0.0 {
             return 1.0;
+        }
+        if halving > 0.0 {
+            let top = self.counts.iter().rposition(|c| *c > 0.0).unwrap_or(0);
+            if b >= top {
+                let beyond = (b as f64 + frac - (top + 1) as f64).max(0.0);
+                let floor = 0.5f64.powf(beyond / halving) / self.total as f64;
+                let inside = if b == top {
+                    (1.0 - frac) * self.counts[b] as f64 / self.total as f64
+                } else {
+                    0.0
+                };
+                return inside.max(floor).clamp(0.0, 1.0);
+            }
         }
         // Four independent sums so the loop vectorises.
         let mut lanes = [0.0f32; 4];
@@ -331,7 +350,9 @@ impl Core {
         // Ordinary points (robust z below `min_z`) cannot alert on rarity;
         // skip the histogram scan for them (most points).
         let tail = if z >= p.min_z {
-            self.hist_now.tail(bin_now).min(self.hist_avg.tail(bin_avg))
+            self.hist_now
+                .tail(bin_now, p.tail_halving)
+                .min(self.hist_avg.tail(bin_avg, p.tail_halving))
         } else {
             1.0
         };

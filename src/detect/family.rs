@@ -104,6 +104,7 @@ pub fn for_series(
         min_effect: Family::of(series).min_effect(),
         novelty_rel: relative_margin,
         early_falls: Family::of(series).fault_is_a_fall(),
+        tail_halving: 1.0,
         ..*base
     }
 }

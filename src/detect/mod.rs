@@ -498,6 +498,35 @@ mod tests {
     }
 
     #[test]
+    fn a_young_topics_first_record_is_news_only_when_far_beyond_its_past() {
+        // A batch topic: 30 polls of 25-31 msg/s, then its first burst at
+        // four times that. Its history is 28 z values long: being above
+        // all of them is one chance in 29, not "one in a trillion".
+        let cfg = DetectorConfig::default();
+        let topic = crate::evaluate::Series::ProduceRate("batch".into()).name();
+        let steady: Vec<f64> = noisy(30, 28.0, 6.0);
+        let mut det = Detector::for_series(&cfg, &topic);
+        for (i, x) in steady.iter().enumerate() {
+            det.observe(15 * i as i64, *x);
+        }
+        let burst = det.observe(15 * 30, 114.0);
+        assert!(burst.score < cfg.alert_threshold, "{burst:?}");
+        // NAB's setting (no daemon family) calls any record certain.
+        let mut raw = Detector::new(&cfg);
+        for (i, x) in steady.iter().enumerate() {
+            raw.observe(15 * i as i64, *x);
+        }
+        assert!(raw.observe(15 * 30, 114.0).score >= cfg.alert_threshold);
+        // Tenfold traffic after 60 polls is far enough beyond.
+        let mut det = Detector::for_series(&cfg, &topic);
+        for (i, x) in noisy(60, 100.0, 10.0).iter().enumerate() {
+            det.observe(15 * i as i64, *x);
+        }
+        let spike = det.observe(15 * 60, 1000.0);
+        assert!(spike.score >= cfg.alert_threshold, "{spike:?}");
+    }
+
+    #[test]
     fn movement_below_the_minimum_effect_is_not_news_but_a_growing_stall_is() {
         // A consumer that keeps up: lag exactly 0 for hours, then a few
         // messages, then a stall (lag grows by 60 per poll).
