@@ -196,10 +196,20 @@ impl ZHist {
             return 1.0;
         }
         if halving > 0.0 {
-            let top = self.counts.iter().rposition(|c| *c > 0.0).unwrap_or(0);
+            // The largest z remembered: the highest bin holding at least
+            // half a point. Decayed ghosts (a young series' first z values,
+            // thousands of points ago) no longer count as memory.
+            let top = self
+                .counts
+                .iter()
+                .rposition(|c| *c >= 0.5 * self.weight)
+                .unwrap_or(0);
             if b >= top {
                 let beyond = (b as f64 + frac - (top + 1) as f64).max(0.0);
-                let floor = 0.5f64.powf(beyond / halving) / self.total as f64;
+                // One point of memory: the next point's weight, in the
+                // histogram's (growing) units.
+                let one = self.weight as f64 / self.total as f64;
+                let floor = one * 0.5f64.powf(beyond / halving);
                 let inside = if b == top {
                     (1.0 - frac) * self.counts[b] as f64 / self.total as f64
                 } else {
@@ -372,7 +382,7 @@ impl Core {
         } else {
             (0.0, 0.0)
         };
-        let margin = p.novelty_margin * range.max(floor) + p.novelty_rel * extreme.abs();
+        let margin = (p.novelty_margin * range.max(floor)).max(p.novelty_rel * extreme.abs());
         let novelty_ready =
             self.n > NOVELTY_WARMUP_POINTS && t - self.first_t >= p.novelty_after_secs;
         // Falls may be judged early (`early_falls`); see `Params`.
@@ -395,7 +405,7 @@ impl Core {
             (0.0, 0.0)
         };
         let m_margin =
-            p.smooth_novelty_margin * m_range.max(floor) + p.novelty_rel * m_extreme.abs();
+            (p.smooth_novelty_margin * m_range.max(floor)).max(p.novelty_rel * m_extreme.abs());
         let m_novelty = if ready(m_next < self.smooth_min) && p.smooth_novelty_margin > 0.0 {
             m_beyond / (m_beyond + m_margin)
         } else {
