@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::SimError;
+use super::options::SimError;
 use crate::finding::FindingKind;
 use crate::snapshot::BrokerId;
 
