@@ -49,6 +49,8 @@ pub mod evaluate;
 pub mod finding;
 pub(crate) mod guard;
 pub mod http;
+#[cfg(test)]
+mod import_cycles;
 pub mod incident;
 pub mod model;
 pub mod notify;
