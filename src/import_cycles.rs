@@ -486,7 +486,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("evaluate::lag", "evaluate"),
     ("evaluate::rules", "evaluate"),
     ("finding::evidence", "finding"),
-    ("http::page", "http::api"),
     ("incident::manager", "incident"),
     ("notify::alertmanager", "notify"),
     ("notify::dispatch", "notify"),
