@@ -46,7 +46,7 @@ pub use scenario::{
     kind_meets, Action, Allowance, ClusterSpec, Event, Expectation, GroupSpec, PartitionMode,
     Scenario, TopicSpec,
 };
-pub use state::{BrokerView, GroupView, PartitionView, SimState};
+pub use state::view::{BrokerView, GroupView, PartitionView, SimState};
 
 use crate::snapshot::BrokerId;
 use server::Shared;
