@@ -480,12 +480,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("detect::bench", "detect"),
     ("detect::csv", "detect"),
     ("incident::manager", "incident"),
-    ("notify::alertmanager", "notify"),
-    ("notify::dispatch", "notify"),
-    ("notify::http", "notify"),
-    ("notify::log", "notify"),
-    ("notify::slack", "notify"),
-    ("notify::webhook", "notify"),
     ("poll::kafka", "poll"),
 ];
 
