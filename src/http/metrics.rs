@@ -12,7 +12,7 @@
 //!
 //! Every family's name, type and help are written in this file, one
 //! function per group of families, in the order a scrape lists them; the
-//! text-format writer (escaping, sample lines, chunking) is [`text`].
+//! text-format writer (escaping, sample lines, chunking) is `metrics/text.rs`.
 
 mod text;
 

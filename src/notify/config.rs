@@ -99,7 +99,7 @@ pub struct NotifierConfig {
     /// Alertmanager only: `endsAt` of a firing alert is now + this, so that
     /// Alertmanager resolves it by itself if isrwatch stops re-sending.
     /// Default `5m`; the daemon must re-send firing alerts more often
-    /// (see [`Dispatcher::refresh`]).
+    /// (see [`super::Dispatcher::refresh`]).
     #[serde(default = "default_resolve_timeout")]
     pub resolve_timeout: Dur,
 }

@@ -19,7 +19,7 @@
 //!
 //! Submodules: [`scenario`] (files and actions), `options` (how to run a
 //! simulation, [`SimError`]), `state` (the model and its dynamics), `server`
-//! (connections, SASL, framing, one file per Kafka API handler), [`judge`]
+//! (connections, SASL, framing, one file per Kafka API handler), [`judge`](mod@judge)
 //! (the closed-world check of a run). Request bodies are checked by
 //! `crate::guard` before they are decoded.
 
