@@ -476,7 +476,6 @@ fn name(m: &[String]) -> String {
 const KNOWN: &[(&str, &str)] = &[
     ("detect::bench", "detect"),
     ("detect::csv", "detect"),
-    ("incident::manager", "incident"),
     ("poll::kafka", "poll"),
 ];
 
