@@ -207,6 +207,14 @@ fn deserialize_all(table: toml::Table) -> (Option<Config>, Problems, Removed) {
             }
             let msg = tidy_message(&raw, &rp);
             (rp, msg, rm)
+        } else if let Some(key) = unknown_key_name(&raw, &work, &work_path) {
+            // A map key outside a fixed list (`[incidents.for_kind]`):
+            // serde reports it at the table; the key itself goes.
+            let (mut rp, mut rm) = (orig.clone(), work_path.clone());
+            rp.push(Seg::Key(key.clone()));
+            rm.push(Seg::Key(key));
+            let msg = tidy_message(&raw, &rp);
+            (rp, msg, rm)
         } else {
             let msg = tidy_message(&raw, &orig);
             (orig.clone(), msg, work_path.clone())
@@ -308,6 +316,24 @@ fn remove_at(root: &mut toml::Value, path: &[Seg]) -> Option<Seg> {
 fn missing_field(msg: &str) -> Option<String> {
     let rest = msg.strip_prefix("missing field `")?;
     Some(rest.split('`').next()?.to_string())
+}
+
+/// The key of the table at `at` that an "unknown variant" error names:
+/// a map whose keys come from a fixed list reports a bad key at the map.
+fn unknown_key_name(msg: &str, root: &toml::Value, at: &[Seg]) -> Option<String> {
+    let name = msg.strip_prefix("unknown variant `")?.split('`').next()?;
+    let mut cur = root;
+    for seg in at {
+        cur = match (seg, cur) {
+            (Seg::Key(k), toml::Value::Table(t)) => t.get(k)?,
+            (Seg::Index(i), toml::Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    match cur {
+        toml::Value::Table(t) if t.contains_key(name) => Some(name.to_string()),
+        _ => None,
+    }
 }
 
 fn unknown_field(msg: &str) -> Option<String> {

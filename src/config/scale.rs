@@ -239,10 +239,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
         for_critical: s.dur(*for_critical),
         for_warning: s.dur(*for_warning),
         for_info: s.dur(*for_info),
-        for_kind: for_kind
-            .iter()
-            .map(|(k, d)| (k.clone(), s.dur(*d)))
-            .collect(),
+        for_kind: for_kind.iter().map(|(k, d)| (*k, s.dur(*d))).collect(),
         resolve_after: s.dur(*resolve_after),
         renotify_interval: s.dur(*renotify_interval),
         flap_window: s.dur(*flap_window),
@@ -261,6 +258,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::FindingKind;
 
     /// Every `Dur(...)` in a value's `Debug` text, in order.
     fn durs(debug: &str) -> Vec<&str> {
@@ -279,7 +277,7 @@ mod tests {
         let mut c = super::super::parse(&text, "example").expect("example parses");
         c.incidents
             .for_kind
-            .insert("under_replicated".into(), Dur::secs(120));
+            .insert(FindingKind::UnderReplicated, Dur::secs(120));
         c
     }
 
@@ -318,7 +316,10 @@ mod tests {
             half.clusters[0].poll_interval,
             Dur(Duration::from_millis(7500))
         );
-        assert_eq!(half.incidents.for_kind["under_replicated"], Dur::secs(60));
+        assert_eq!(
+            half.incidents.for_kind[&FindingKind::UnderReplicated],
+            Dur::secs(60)
+        );
         assert!(half.validate().is_empty(), "{}", half.validate());
     }
 

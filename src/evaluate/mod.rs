@@ -1,9 +1,11 @@
 //! Evaluation: snapshot in, findings out (rules, consumer lag status,
 //! anomaly scores).
 //!
-//! - [`RuleEvaluator`] (in `rules.rs`) is the [`Evaluator`] the daemon runs,
-//!   one per cluster: every replication rule, the `for` durations and the
-//!   `since` of each finding.
+//! - [`Evaluation`], [`Evaluator`], [`LagStatus`] (in `evaluation.rs`, a
+//!   leaf every other file here imports): what an evaluation yields.
+//! - [`RuleEvaluator`] (in `rules/`) is the [`Evaluator`] the daemon runs,
+//!   one per cluster: every replication rule (one file per family), the
+//!   `for` durations and the `since` of each finding.
 //! - [`LagTracker`] (in `lag.rs`) gives each consumer group its
 //!   [`LagStatus`] from a sliding window of commits.
 //! - [`SeriesScorer`] (in `scorer.rs`) is what an anomaly detector
@@ -13,111 +15,13 @@
 //!   `[rules.lag]` table.
 
 mod config;
+mod evaluation;
 pub mod lag;
 mod rules;
 pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig};
+pub use evaluation::{Evaluation, Evaluator, GroupLagStatus, LagStatus, PartitionLagStatus};
 pub use lag::LagTracker;
 pub use rules::{RuleEvaluator, StateSize, OFFSETS_LOST};
 pub use scorer::{NoScorer, Series, SeriesScorer};
-
-use crate::finding::{AnomalyScore, Finding};
-use crate::snapshot::{ClusterSnapshot, Time};
-
-/// The result of evaluating one snapshot.
-#[derive(Debug, Clone, Default)]
-pub struct Evaluation {
-    pub findings: Vec<Finding>,
-    /// The latest score of every series scored (for `/metrics` and the API).
-    pub anomalies: Vec<AnomalyScore>,
-    /// Lag status of every group in the snapshot, sorted by group name.
-    pub groups: Vec<GroupLagStatus>,
-}
-
-/// Turns snapshots of one cluster into findings. Keeps per-cluster history
-/// (windows, detector state), so one evaluator per cluster.
-pub trait Evaluator: Send {
-    fn evaluate(&mut self, snapshot: &ClusterSnapshot, now: Time) -> Evaluation;
-}
-
-/// Consumer-group lag status, in Burrow's vocabulary.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    Default,
-)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum LagStatus {
-    /// Caught up (lag ≤ `caught_up_lag`, also on an idle topic whose
-    /// committed offset never moves), or keeping up. Also the status of a
-    /// partition the group never committed.
-    #[default]
-    Ok,
-    /// Slow but progressing: over a full window in which the consumer
-    /// committed, the lag never decreased and grew, the consumer advancing
-    /// by less than `warn_consume_ratio` (default 0.9) but at least
-    /// `err_consume_ratio` of what producers appended.
-    Warn,
-    /// Falling behind for good: over a full window in which the consumer
-    /// committed, the lag never decreased and grew, and the consumer
-    /// advanced, but by less than `err_consume_ratio` (default half) of
-    /// what producers appended. A consumer that did not commit at all is a
-    /// STALL or STOP question (its commit cadence), not ERR.
-    Err,
-    /// The group has no member, lag > 0, and the committed offset has not
-    /// changed for longer than `stop_after`.
-    Stop,
-    /// The group has members, lag > 0, and the committed offset has not
-    /// changed for longer than `stall_after`.
-    Stall,
-    /// The committed offset went backwards less than `rewind_for` ago.
-    Rewind,
-}
-
-impl LagStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LagStatus::Ok => "OK",
-            LagStatus::Warn => "WARN",
-            LagStatus::Err => "ERR",
-            LagStatus::Stop => "STOP",
-            LagStatus::Stall => "STALL",
-            LagStatus::Rewind => "REWIND",
-        }
-    }
-    /// Numeric code for metrics: OK=0, WARN=1, ERR=2, STOP=3, STALL=4, REWIND=5.
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-}
-
-/// Lag status of one partition of one group.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PartitionLagStatus {
-    pub topic: String,
-    pub partition: i32,
-    pub status: LagStatus,
-    pub lag: Option<i64>,
-    pub lag_seconds: Option<f64>,
-}
-
-/// Lag status of one group: the most severe of its partitions, with why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GroupLagStatus {
-    pub group: String,
-    pub status: LagStatus,
-    /// One sentence: why this status.
-    pub reason: String,
-    pub total_lag: i64,
-    pub max_lag_seconds: Option<f64>,
-    pub partitions: Vec<PartitionLagStatus>,
-}

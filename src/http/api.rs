@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -108,8 +108,9 @@ fn not_found(what: String) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, what)
 }
 
-/// Builds the router with auth, body limit and timeout layers.
-pub fn router(ctx: Arc<ApiContext>) -> Router {
+/// The API's routes, `/api/v1` and `/metrics` behind the auth layer, and
+/// the health probes; [`crate::http::router`] adds the page and the limits.
+pub(super) fn routes(ctx: &Arc<ApiContext>) -> Router<Arc<ApiContext>> {
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/status", get(status))
@@ -133,19 +134,14 @@ pub fn router(ctx: Arc<ApiContext>) -> Router {
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .merge(api)
-        .merge(crate::http::page::router())
-        .fallback(|| async {
-            ApiError(
-                StatusCode::NOT_FOUND,
-                "no such route; see /api/v1/openapi.json".into(),
-            )
-        })
-        .layer(DefaultBodyLimit::max(ctx.max_body_bytes))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            ctx.request_timeout,
-        ))
-        .with_state(ctx)
+}
+
+/// The answer to a route neither the API nor the page has.
+pub(super) async fn no_such_route() -> impl IntoResponse {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "no such route; see /api/v1/openapi.json".into(),
+    )
 }
 
 /// Bearer-token check: reads need the token when one is set; writes always do.

@@ -9,15 +9,20 @@
 //!
 //! Families come from the latest snapshot, so the series of a deleted
 //! topic, partition or group disappear with the next poll.
+//!
+//! Every family's name, type and help are written in this file, one
+//! function per group of families, in the order a scrape lists them; the
+//! text-format writer (escaping, sample lines, chunking) is `metrics/text.rs`.
 
-use std::fmt::Write as _;
+mod text;
 
 use regex::RegexSet;
 
 use crate::finding::{FindingKind, Subject};
 use crate::model::IncidentState;
-use crate::snapshot::Time;
+use crate::snapshot::{ClusterSnapshot, Time};
 use crate::state::{ClusterView, SharedState};
+use text::{header, Line, Out};
 
 /// Which per-partition and per-group series to leave out (cardinality).
 #[derive(Debug, Clone, Default)]
@@ -51,102 +56,6 @@ impl SeriesFilter {
                 .as_ref()
                 .is_some_and(|s| s.is_match(group))
     }
-}
-
-/// Writes a label value escaped as the text format requires.
-fn esc(out: &mut String, v: &str) {
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Where rendered text goes: a buffer handed to `sink` whenever it holds
-/// `chunk` bytes or more ([`render_chunks`]), so that a scrape of a
-/// 100,000-partition cluster never holds its 100+ MiB of text at once.
-struct Out<'s> {
-    buf: String,
-    chunk: usize,
-    sink: &'s mut dyn FnMut(String),
-}
-
-impl Out<'_> {
-    /// Called after each complete line: passes the buffer on when full.
-    fn line_done(&mut self) {
-        if self.buf.len() >= self.chunk {
-            let full = std::mem::replace(&mut self.buf, String::with_capacity(self.chunk + 1024));
-            (self.sink)(full);
-        }
-    }
-}
-
-impl std::ops::Deref for Out<'_> {
-    type Target = String;
-    fn deref(&self) -> &String {
-        &self.buf
-    }
-}
-
-impl std::ops::DerefMut for Out<'_> {
-    fn deref_mut(&mut self) -> &mut String {
-        &mut self.buf
-    }
-}
-
-/// A small writer for one sample line: `name{l="v",...} value`.
-struct Line<'a, 's> {
-    out: &'a mut Out<'s>,
-    first: bool,
-}
-
-impl<'a, 's> Line<'a, 's> {
-    fn start(out: &'a mut Out<'s>, name: &str, cluster: &str) -> Self {
-        out.push_str(name);
-        out.push_str("{cluster=\"");
-        esc(out, cluster);
-        out.push('"');
-        Line { out, first: false }
-    }
-    fn l(self, k: &str, v: &str) -> Self {
-        self.out.push(if self.first { '{' } else { ',' });
-        self.out.push_str(k);
-        self.out.push_str("=\"");
-        esc(self.out, v);
-        self.out.push('"');
-        self
-    }
-    fn li(self, k: &str, v: i64) -> Self {
-        self.out.push(',');
-        self.out.push_str(k);
-        self.out.push_str("=\"");
-        let mut b = itoa::Buffer::new();
-        self.out.push_str(b.format(v));
-        self.out.push('"');
-        self
-    }
-    fn v(self, v: f64) {
-        self.out.push_str("} ");
-        if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
-            let mut b = itoa::Buffer::new();
-            self.out.push_str(b.format(v as i64));
-        } else if v.is_nan() {
-            self.out.push_str("NaN");
-        } else if v.is_infinite() {
-            self.out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
-        } else {
-            let _ = write!(self.out.buf, "{v}");
-        }
-        self.out.push('\n');
-        self.out.line_done();
-    }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 /// Renders every family for every cluster, then the registry's metrics.
@@ -186,21 +95,44 @@ pub fn render_chunks(
     } else {
         chunk + 1024
     };
-    let mut out = Out {
-        buf: String::with_capacity(capacity),
-        chunk,
-        sink,
-    };
+    let mut out = Out::new(capacity, chunk, sink);
     render_clusters(&mut out, &clusters, filter, now);
     render_incidents(&mut out, state);
     let encoder = prometheus::TextEncoder::new();
-    let _ = encoder.encode_utf8(&registry.gather(), &mut out.buf);
-    if !out.buf.is_empty() {
-        (out.sink)(std::mem::take(&mut out.buf));
-    }
+    let _ = encoder.encode_utf8(&registry.gather(), &mut out);
+    out.finish();
 }
 
+/// The clusters whose last poll reached them, with that poll's snapshot.
+type Snaps<'a> = [(&'a ClusterView, &'a ClusterSnapshot)];
+
+/// Every per-cluster family, in scrape order.
 fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter, now: Time) {
+    poll_health(out, clusters, now);
+    let snaps: Vec<(&ClusterView, &ClusterSnapshot)> = clusters
+        .iter()
+        .filter_map(|c| {
+            c.snapshot
+                .as_deref()
+                .filter(|s| s.reachable)
+                .map(|s| (c, s))
+        })
+        .collect();
+
+    brokers(out, &snaps);
+    quorum(out, &snaps);
+    broker_roles(out, &snaps);
+    partition_counts(out, &snaps);
+    topics(out, &snaps);
+    partitions(out, &snaps, f);
+    groups(out, &snaps);
+    group_partitions(out, &snaps, f);
+    findings(out, clusters);
+}
+
+/// The monitor's own health per cluster: reached, poll duration and count,
+/// snapshot age, failed poll steps.
+fn poll_health(out: &mut Out<'_>, clusters: &[ClusterView], now: Time) {
     type Fam<'a> = (&'a str, &'a str, &'a str);
     // Monitor health per cluster.
     let fams: [Fam; 4] = [
@@ -247,29 +179,22 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 .v(*n as f64);
         }
     }
+}
 
-    let snaps: Vec<(&ClusterView, &crate::snapshot::ClusterSnapshot)> = clusters
-        .iter()
-        .filter_map(|c| {
-            c.snapshot
-                .as_deref()
-                .filter(|s| s.reachable)
-                .map(|s| (c, s))
-        })
-        .collect();
-
-    // Brokers and controller.
+/// Brokers in the metadata (kafka_exporter's names), and those seen before
+/// and now missing.
+fn brokers(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     header(
         out,
         "kafka_brokers",
         "gauge",
         "Number of brokers in the cluster's metadata.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         Line::start(out, "kafka_brokers", &c.name).v(s.brokers.len() as f64);
     }
     header(out, "kafka_broker_info", "gauge", "Broker id and address.");
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for b in &s.brokers {
             Line::start(out, "kafka_broker_info", &c.name)
                 .li("id", b.id as i64)
@@ -283,7 +208,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "1 when the broker is in metadata, 0 when it was seen before and is now missing.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for b in &s.brokers {
             Line::start(out, "isrwatch_broker_up", &c.name)
                 .li("broker", b.id as i64)
@@ -295,14 +220,18 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 .v(0.0);
         }
     }
-    // The KRaft metadata quorum (DescribeQuorum).
+}
+
+/// The KRaft metadata quorum (DescribeQuorum): leader, epoch, high
+/// watermark, and how far each voter is behind.
+fn quorum(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     for (name, help) in [
         ("isrwatch_quorum_leader", "Node id of the metadata quorum's leader (the active controller); absent without a leader or on ZooKeeper-era clusters."),
         ("isrwatch_quorum_epoch", "Leader epoch of the metadata quorum."),
         ("isrwatch_quorum_high_watermark", "High watermark of the metadata log (__cluster_metadata)."),
     ] {
         header(out, name, "gauge", help);
-        for (c, s) in &snaps {
+        for (c, s) in snaps {
             let Some(q) = &s.quorum else { continue };
             let v = match name {
                 "isrwatch_quorum_leader" => match q.leader {
@@ -327,7 +256,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Seconds since each metadata-quorum voter last caught up with the leader (DescribeQuorum v1+).",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         let Some(q) = &s.quorum else { continue };
         let now_ms = q.leader_time_ms().unwrap_or(s.taken_at.timestamp_millis());
         for v in &q.voters {
@@ -341,13 +270,18 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             }
         }
     }
+}
+
+/// Each broker's standing: reachable by the probe, the active controller,
+/// leaderships against preferred leaderships, follower lag (sidecar).
+fn broker_roles(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     header(
         out,
         "isrwatch_broker_reachable",
         "gauge",
         "1 when the broker answered the monitor's probe this poll, 0 when it is in metadata but refused, failed the handshake or did not answer (direct client only).",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         if !s.brokers_probed {
             continue;
         }
@@ -364,7 +298,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "1 when metadata names an active controller.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         Line::start(out, "isrwatch_controller_present", &c.name)
             .v(s.controller.is_some() as i64 as f64);
     }
@@ -374,7 +308,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "1 for the broker that is the active controller.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         if let Some(id) = s.controller {
             Line::start(out, "isrwatch_controller", &c.name)
                 .li("broker", id as i64)
@@ -387,7 +321,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Partitions the broker leads.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for (b, n) in s.leader_counts() {
             Line::start(out, "isrwatch_broker_leader_partitions", &c.name)
                 .li("broker", b as i64)
@@ -400,7 +334,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Partitions whose preferred (first) replica is the broker.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         let mut preferred: std::collections::BTreeMap<i32, usize> =
             s.brokers.iter().map(|b| (b.id, 0)).collect();
         for (_, p) in s.partitions() {
@@ -420,7 +354,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Follower max lag (messages) from the broker's JMX exporter (sidecar source).",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         if let Some(sc) = &s.sidecar {
             if let Some(v) = sc.follower_max_lag {
                 let l = Line::start(out, "isrwatch_follower_max_lag", &c.name);
@@ -431,10 +365,12 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             }
         }
     }
+}
 
-    // Partition state counts.
+/// Partitions counted by state, and the preferred-leader imbalance.
+fn partition_counts(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     header(out, "isrwatch_partitions", "gauge", "Partitions by state (total, offline, under_replicated, under_min_isr, at_min_isr, leader_not_preferred, reassigning).");
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         let k = s.counts();
         for (state, n) in [
             ("total", k.total),
@@ -456,7 +392,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Share of partitions whose leader is not the preferred replica.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         let k = s.counts();
         let ratio = if k.total > 0 {
             k.leader_not_preferred as f64 / k.total as f64
@@ -465,15 +401,17 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         };
         Line::start(out, "isrwatch_preferred_leader_imbalance_ratio", &c.name).v(ratio);
     }
+}
 
-    // Topics.
+/// Per-topic families: partition count, effective min.insync.replicas.
+fn topics(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     header(
         out,
         "kafka_topic_partitions",
         "gauge",
         "Number of partitions of the topic.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for t in &s.topics {
             Line::start(out, "kafka_topic_partitions", &c.name)
                 .l("topic", &t.name)
@@ -486,7 +424,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Effective min.insync.replicas of the topic (no series while it is unknown: DescribeConfigs refused and no configured fallback).",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for t in &s.topics {
             if t.min_isr_source == crate::snapshot::MinIsrSource::Unknown {
                 continue;
@@ -496,7 +434,11 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
                 .v(t.min_insync_replicas as f64);
         }
     }
+}
 
+/// Per-partition families: kafka_exporter's names, then the bad states each
+/// partition is in. Left out for topics the filter excludes.
+fn partitions(out: &mut Out<'_>, snaps: &Snaps<'_>, f: &SeriesFilter) {
     // Per-partition families (kafka_exporter names).
     type PFam = (&'static str, &'static str);
     let pfams: [PFam; 7] = [
@@ -531,7 +473,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     ];
     for (i, (name, help)) in pfams.iter().enumerate() {
         header(out, name, "gauge", help);
-        for (c, s) in &snaps {
+        for (c, s) in snaps {
             for t in s.topics.iter().filter(|t| f.topic_ok(&t.name)) {
                 for p in &t.partitions {
                     let v = match i {
@@ -558,7 +500,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         }
     }
     header(out, "isrwatch_partition_state", "gauge", "1 for each bad state a partition is in (offline, under_min_isr, at_min_isr, under_replicated); healthy partitions have no series.");
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for t in s.topics.iter().filter(|t| f.topic_ok(&t.name)) {
             for p in &t.partitions {
                 let st = p.state;
@@ -579,15 +521,17 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             }
         }
     }
+}
 
-    // Consumer groups.
+/// Per-group families: members, lag status, lag in messages and seconds.
+fn groups(out: &mut Out<'_>, snaps: &Snaps<'_>) {
     header(
         out,
         "kafka_consumergroup_members",
         "gauge",
         "Members of the consumer group.",
     );
-    for (c, s) in &snaps {
+    for (c, s) in snaps {
         for g in &s.groups {
             Line::start(out, "kafka_consumergroup_members", &c.name)
                 .l("consumergroup", &g.name)
@@ -600,7 +544,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Lag status code: 0 OK, 1 WARN, 2 ERR, 3 STOP, 4 STALL, 5 REWIND.",
     );
-    for (c, _) in &snaps {
+    for (c, _) in snaps {
         for st in &c.evaluation.groups {
             Line::start(out, "isrwatch_consumergroup_lag_status", &c.name)
                 .l("consumergroup", &st.group)
@@ -614,7 +558,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Total lag (messages) of the group.",
     );
-    for (c, _) in &snaps {
+    for (c, _) in snaps {
         for st in &c.evaluation.groups {
             Line::start(out, "isrwatch_consumergroup_lag", &c.name)
                 .l("consumergroup", &st.group)
@@ -627,7 +571,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
         "gauge",
         "Largest time lag over the group's partitions.",
     );
-    for (c, _) in &snaps {
+    for (c, _) in snaps {
         for st in &c.evaluation.groups {
             if let Some(sec) = st.max_lag_seconds {
                 Line::start(out, "isrwatch_consumergroup_lag_seconds", &c.name)
@@ -636,6 +580,11 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             }
         }
     }
+}
+
+/// Per group and partition (kafka_exporter's names, left out for groups and
+/// topics the filter excludes), then per group and topic sums.
+fn group_partitions(out: &mut Out<'_>, snaps: &Snaps<'_>, f: &SeriesFilter) {
     let gfams: [(&str, &str); 3] = [
         (
             "kafka_consumergroup_current_offset",
@@ -652,7 +601,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     ];
     for (i, (name, help)) in gfams.iter().enumerate() {
         header(out, name, "gauge", help);
-        for (c, s) in &snaps {
+        for (c, s) in snaps {
             for g in s.groups.iter().filter(|g| f.group_ok(&g.name)) {
                 for p in g.partitions.iter().filter(|p| f.topic_ok(&p.topic)) {
                     let v = match i {
@@ -683,7 +632,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     ] {
         header(out, name, "gauge", help);
         let is_lag = name.contains("lag");
-        for (c, s) in &snaps {
+        for (c, s) in snaps {
             for g in &s.groups {
                 let mut i = 0;
                 while i < g.partitions.len() {
@@ -708,8 +657,11 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
             }
         }
     }
+}
 
-    // Findings and anomaly scores.
+/// What the evaluator concluded: findings by kind, unclean elections by
+/// topic, anomaly scores.
+fn findings(out: &mut Out<'_>, clusters: &[ClusterView]) {
     header(
         out,
         "isrwatch_findings",
@@ -781,6 +733,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     }
 }
 
+/// Incidents by state, kind and severity, and one series per firing one.
 fn render_incidents(out: &mut Out<'_>, state: &SharedState) {
     header(
         out,

@@ -121,13 +121,27 @@ impl HttpConfig {
     }
 }
 
+/// Builds the whole router: the API and probes ([`api`]), the status page
+/// ([`page`]), the 404 fallback, the body limit and the request timeout.
+pub fn router(ctx: Arc<api::ApiContext>) -> axum::Router {
+    api::routes(&ctx)
+        .merge(page::router())
+        .fallback(api::no_such_route)
+        .layer(axum::extract::DefaultBodyLimit::max(ctx.max_body_bytes))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            ctx.request_timeout,
+        ))
+        .with_state(ctx)
+}
+
 /// Binds the listener and serves until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     ctx: Arc<api::ApiContext>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(ctx);
+    let app = router(ctx);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

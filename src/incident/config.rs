@@ -56,8 +56,9 @@ pub struct IncidentConfig {
     /// How long an info incident stays pending before it fires. Default `5m`.
     pub for_info: Dur,
     /// Per incident kind (`broker_down`, `consumer_lag`, ...): overrides the
-    /// severity defaults above. Default empty.
-    pub for_kind: BTreeMap<String, Dur>,
+    /// severity defaults above. Default empty. A key that names no kind is a
+    /// load error at its key path, listing the kinds.
+    pub for_kind: BTreeMap<FindingKind, Dur>,
     /// A firing incident resolves once none of its findings has been seen
     /// for this long. `0s` (default) resolves on the first poll without them.
     pub resolve_after: Dur,
@@ -114,7 +115,7 @@ impl Default for IncidentConfig {
 impl IncidentConfig {
     /// The pending delay for an incident of this kind and severity.
     pub fn for_duration(&self, kind: FindingKind, severity: Severity) -> Duration {
-        if let Some(d) = self.for_kind.get(kind.as_str()) {
+        if let Some(d) = self.for_kind.get(&kind) {
             return d.0;
         }
         match severity {
@@ -126,17 +127,6 @@ impl IncidentConfig {
 
     /// Reports every problem under `path` (e.g. `incidents`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
-        for key in self.for_kind.keys() {
-            if FindingKind::from_name(key).is_none() {
-                problems.push(
-                    format!("{path}.for_kind.{key}"),
-                    format!(
-                        "unknown incident kind; expected one of {}",
-                        FindingKind::names()
-                    ),
-                );
-            }
-        }
         if self.flap_threshold > 0 && self.flap_window.0.is_zero() {
             problems.push(
                 format!("{path}.flap_window"),
@@ -200,8 +190,6 @@ mod tests {
     fn problems_name_the_key() {
         let c = parse(
             r#"
-[incidents.for_kind]
-broker_dwn = "1m"
 [[incidents.silences]]
 matchers = [{ label = "topic", value = "(", is_regex = true }]
 [[incidents.silences]]
@@ -227,7 +215,6 @@ starts_at = "2026-12-01T00:00:00Z"
         assert_eq!(
             paths,
             vec![
-                "incidents.for_kind.broker_dwn",
                 "incidents.silences[0].matchers[0].value",
                 "incidents.silences[0].ends_at",
                 "incidents.silences[1].matchers",
@@ -238,6 +225,24 @@ starts_at = "2026-12-01T00:00:00Z"
             ],
             "{p}"
         );
+    }
+
+    #[test]
+    fn for_kind_keys_are_finding_kinds_and_an_unknown_one_says_which() {
+        let c = parse("[incidents.for_kind]\nbroker_down = \"1m\"\n");
+        assert_eq!(
+            c.for_kind,
+            BTreeMap::from([(FindingKind::BrokerDown, Dur::secs(60))])
+        );
+        let text = "[[clusters]]\nname = \"a\"\nbootstrap = [\"k:9092\"]\n[incidents.for_kind]\nconsumer_lag = \"2m\"\nbroker_dwn = \"1m\"\n";
+        let p = crate::config::parse(text, "c.toml").unwrap_err();
+        assert_eq!(p.len(), 1, "{p}");
+        let p = p.to_string();
+        assert!(
+            p.contains("incidents.for_kind.broker_dwn: unknown value \"broker_dwn\"; expected one of cluster_unreachable, broker_down,"),
+            "{p}"
+        );
+        assert!(p.contains("(line 6)"), "{p}");
     }
 
     #[test]

@@ -40,51 +40,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::config::IncidentConfig;
+use super::correlator::Correlator;
 use super::group::{affected, fingerprint, group_findings, labels, replication_rank, title, Group};
+use super::saved::{SavedState, Tracked};
 use super::silence::{chrono_dur, Silences};
-use super::Correlator;
 use crate::finding::{Finding, FindingKind, Severity, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, TimelineEvent};
 use crate::snapshot::{BrokerId, Time};
 
 /// At most this many timeline entries per incident (the first, `opened`, is kept).
 const MAX_TIMELINE: usize = 100;
-
-/// An open (pending or firing) incident and its notification bookkeeping.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Tracked {
-    incident: Incident,
-    key_kind: FindingKind,
-    /// First poll without any of its findings (None while present).
-    absent_since: Option<Time>,
-    notified_firing: bool,
-    notified_severity: Severity,
-    last_notified_at: Option<Time>,
-    /// Last time the findings appeared or vanished (flap damping).
-    last_change: Time,
-    /// A broker-down incident whose broker is back and catching up.
-    #[serde(default)]
-    recovering: bool,
-    /// The worst partition state among its findings now, and when it was
-    /// last notified (`group::replication_rank`).
-    #[serde(default)]
-    partition_rank: u8,
-    #[serde(default)]
-    notified_partition_rank: u8,
-}
-
-/// What [`IncidentManager::export_state`] returns: open incidents with
-/// their notification bookkeeping, retained resolved ones, flap history.
-/// Serializable; its layout is internal and may change between versions.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SavedState {
-    open: Vec<Tracked>,
-    resolved: Vec<Incident>,
-    firings: BTreeMap<String, Vec<Time>>,
-}
 
 /// Groups findings into incidents, runs their lifecycle, applies silences.
 /// One manager serves every cluster; call [`Correlator::ingest`] once per

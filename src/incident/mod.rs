@@ -11,13 +11,17 @@
 //! - [`IncidentConfig`] is the `[incidents]` section.
 
 mod config;
+mod correlator;
 mod group;
 mod manager;
+mod saved;
 pub mod silence;
 
 pub use config::IncidentConfig;
+pub use correlator::Correlator;
 pub use group::fingerprint;
-pub use manager::{IncidentManager, SavedState};
+pub use manager::IncidentManager;
+pub use saved::SavedState;
 pub use silence::{
     parse_time, MaintenanceConfig, MaintenanceWindow, Matcher, Schedule, Silence, SilenceConfig,
     SilenceError, SilenceSource, SilenceSpec, SilenceStatus, Silences, TimeText,
@@ -26,24 +30,6 @@ pub use silence::{
 use crate::finding::Finding;
 use crate::model::{Incident, NotifyReason};
 use crate::snapshot::Time;
-
-/// Groups findings into incidents and says which incidents to notify now.
-pub trait Correlator: Send {
-    /// Takes every current finding of one cluster (from one evaluation) and
-    /// returns the incidents that must be notified now, with why.
-    fn ingest(
-        &mut self,
-        cluster: &str,
-        findings: &[Finding],
-        now: Time,
-    ) -> Vec<(Incident, NotifyReason)>;
-    /// Active and recently resolved incidents, newest first.
-    fn incidents(&self) -> Vec<Incident>;
-    /// State worth saving across a restart (the real manager's), if any.
-    fn saved_state(&self) -> Option<SavedState> {
-        None
-    }
-}
 
 /// A test double: returns scripted answers and records every call.
 #[derive(Debug, Default)]

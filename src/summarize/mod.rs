@@ -15,6 +15,7 @@ pub mod check;
 mod config;
 pub mod facts;
 mod llm;
+mod summarizer;
 mod template;
 
 use std::sync::Arc;
@@ -22,36 +23,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::base::Problems;
-use crate::model::{Incident, NotifyReason, Summary};
+use crate::model::{Incident, NotifyReason};
 
 pub use config::{LlmConfig, Provider, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, ENV_PROVIDER};
 pub use llm::{user_prompt, LlmMetrics, LlmSummarizer, FALLBACK_REASONS, SYSTEM_PROMPT};
+pub use summarizer::{Summarized, Summarizer};
 pub use template::{shell_quote, TemplateSummarizer};
-
-/// What [`Summarizer::summarize`] returns.
-#[derive(Debug)]
-pub struct Summarized {
-    /// The summary to send now (LLM text if it was ready and valid, else
-    /// the template with `fallback_reason` set).
-    pub summary: Summary,
-    /// A validated LLM answer that arrived after the deadline, if one is
-    /// still expected. The sender is dropped when the late call fails.
-    pub late: Option<tokio::sync::oneshot::Receiver<Summary>>,
-}
-
-/// Writes the alert text of an incident.
-#[async_trait]
-pub trait Summarizer: Send + Sync {
-    /// Returns within the configured deadline, always. `late` carries an
-    /// LLM answer that arrived after the deadline (validated), if any.
-    async fn summarize(&self, incident: &Incident, reason: NotifyReason) -> Summarized;
-
-    /// Whether a late answer should also go out as a follow-up notification
-    /// (`Notification::is_update`); the API shows it in any case.
-    fn follow_up(&self) -> bool {
-        false
-    }
-}
 
 #[async_trait]
 impl Summarizer for TemplateSummarizer {

@@ -1,0 +1,208 @@
+//! Anomaly scores of the watched series, and the `anomaly` findings held
+//! while a series stays out of its expected range.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::memory::*;
+use super::RuleEvaluator;
+use crate::evaluate::lag::elapsed;
+use crate::evaluate::scorer::Series;
+use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
+use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, Time};
+
+impl RuleEvaluator {
+    /// Feeds every series to the scorer; returns all scores, each with its
+    /// series.
+    pub(super) fn score_series(
+        &mut self,
+        snap: &ClusterSnapshot,
+        groups: Option<&[&GroupInfo]>,
+    ) -> Vec<(AnomalyScore, Series)> {
+        let t = snap.taken_at.timestamp();
+        let c = snap.counts();
+        let shrinks = snap
+            .isr_changes
+            .iter()
+            .filter(|x| x.kind == IsrChangeKind::Shrink)
+            .count();
+        let mut points: Vec<(Series, f64)> = vec![
+            (Series::UnderReplicated, c.under_replicated as f64),
+            (Series::UnderMinIsr, c.under_min_isr as f64),
+            (Series::Offline, c.offline as f64),
+            (Series::IsrShrinks, shrinks as f64),
+            (Series::PollDuration, snap.poll_duration.as_secs_f64()),
+        ];
+
+        // Groups: total lag and its growth per second.
+        if let Some(groups) = groups {
+            let names: HashSet<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+            let gone: Vec<String> = self
+                .prev_group_lag
+                .keys()
+                .filter(|k| !names.contains(k.as_str()))
+                .cloned()
+                .collect();
+            for g in gone {
+                self.scorer.forget(&Series::GroupLag(g.clone()).name());
+                self.scorer
+                    .forget(&Series::GroupLagGrowth(g.clone()).name());
+                self.prev_group_lag.remove(&g);
+            }
+            for g in groups {
+                let lag = g.total_lag();
+                points.push((Series::GroupLag(g.name.clone()), lag as f64));
+                if let Some((t0, l0)) = self.prev_group_lag.get(&g.name) {
+                    let dt = (snap.taken_at - *t0).as_seconds_f64();
+                    if dt > 0.0 {
+                        points.push((
+                            Series::GroupLagGrowth(g.name.clone()),
+                            (lag - l0) as f64 / dt,
+                        ));
+                    }
+                }
+                self.prev_group_lag
+                    .insert(g.name.clone(), (snap.taken_at, lag));
+            }
+        }
+
+        // Topics: produce rate from end-offset deltas.
+        let names: HashSet<&str> = snap.topics.iter().map(|t| t.name.as_str()).collect();
+        let gone: Vec<String> = self
+            .prev_topic_end
+            .keys()
+            .filter(|k| !names.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for topic in gone {
+            self.scorer
+                .forget(&Series::ProduceRate(topic.clone()).name());
+            self.prev_topic_end.remove(&topic);
+        }
+        for topic in &snap.topics {
+            let known: Vec<i64> = topic
+                .partitions
+                .iter()
+                .filter_map(|p| p.high_watermark)
+                .collect();
+            if known.is_empty() {
+                continue; // offsets not fetched this poll: keep the previous point
+            }
+            let sum: i64 = known.iter().sum();
+            if let Some((t0, s0, n0)) = self.prev_topic_end.get(&topic.name) {
+                let dt = (snap.taken_at - *t0).as_seconds_f64();
+                if *n0 == known.len() && dt > 0.0 && sum >= *s0 {
+                    points.push((
+                        Series::ProduceRate(topic.name.clone()),
+                        (sum - s0) as f64 / dt,
+                    ));
+                }
+            }
+            self.prev_topic_end
+                .insert(topic.name.clone(), (snap.taken_at, sum, known.len()));
+        }
+
+        // Brokers: share of online partitions led.
+        let online = c.total - c.offline;
+        let live: BTreeSet<BrokerId> = snap.brokers.iter().map(|b| b.id).collect();
+        let gone: Vec<BrokerId> = self
+            .scored_brokers
+            .iter()
+            .copied()
+            .filter(|b| !live.contains(b) && !snap.missing_brokers.contains(b))
+            .collect();
+        for b in gone {
+            self.scorer.forget(&Series::LeaderShare(b).name());
+            self.scored_brokers.remove(&b);
+        }
+        if online > 0 {
+            for (b, led) in snap.leader_counts() {
+                if !live.contains(&b) {
+                    continue;
+                }
+                self.scored_brokers.insert(b);
+                points.push((Series::LeaderShare(b), led as f64 / online as f64));
+            }
+        }
+
+        points
+            .into_iter()
+            .filter_map(|(series, v)| self.scorer.score(&series.name(), t, v).map(|s| (s, series)))
+            .collect()
+    }
+
+    /// The anomaly this score is part of, if any: an alert (score at the
+    /// threshold), or a held alert whose series is still outside the range
+    /// expected before it (see [`HeldAnomaly`]).
+    pub(super) fn anomaly_event(&mut self, s: &AnomalyScore, now: Time) -> Option<AnomalyScore> {
+        if s.score >= self.scorer.threshold() {
+            self.held_anomalies.insert(
+                s.series.clone(),
+                HeldAnomaly {
+                    alert: s.clone(),
+                    at: now,
+                },
+            );
+            return Some(s.clone());
+        }
+        let h = self.held_anomalies.get(&s.series)?;
+        let outside = s.observed < h.alert.expected_low || s.observed > h.alert.expected_high;
+        if !outside || elapsed(h.at, now) > ANOMALY_HOLD_MAX {
+            self.held_anomalies.remove(&s.series);
+            return None;
+        }
+        let since = h.alert.since.unwrap_or(h.at);
+        Some(AnomalyScore {
+            observed: s.observed,
+            since: Some(since),
+            explanation: format!(
+                "observed {:.4}, still outside the range {:.4}..{:.4} expected before it became unusual at {}",
+                s.observed,
+                h.alert.expected_low,
+                h.alert.expected_high,
+                since.format("%H:%M:%S")
+            ),
+            ..h.alert.clone()
+        })
+    }
+
+    pub(super) fn anomaly_finding(
+        &self,
+        snap: &ClusterSnapshot,
+        score: &AnomalyScore,
+        series: &Series,
+    ) -> Finding {
+        let mut f = self
+            .finding(
+                FindingKind::Anomaly,
+                Severity::Warning,
+                Subject::Series {
+                    series: score.series.clone(),
+                },
+                snap.taken_at,
+            )
+            .with_label(Label::Series, series.family())
+            .with_metric(Metric::Score, score.score)
+            .with_metric(Metric::Observed, score.observed)
+            .with_metric(Metric::ExpectedLow, score.expected_low)
+            .with_metric(Metric::ExpectedHigh, score.expected_high);
+        // `score.since` (when the series became unusual, for the text) is
+        // not the finding's `since`: an alert holds from its first poll at
+        // the threshold (kept by `admit`), so the pending delay measures how
+        // long the alert lasted, not how long the series has looked odd.
+        f.anomaly = Some(score.clone());
+        match series {
+            Series::GroupLag(g) | Series::GroupLagGrowth(g) => {
+                f.with_label(Label::Group, g.clone())
+            }
+            Series::ProduceRate(t) => f.with_label(Label::Topic, t.clone()),
+            Series::LeaderShare(b) => f
+                .with_label(Label::Broker, b.to_string())
+                .with_brokers([*b]),
+            Series::UnderReplicated
+            | Series::UnderMinIsr
+            | Series::Offline
+            | Series::IsrShrinks
+            | Series::PollDuration => f,
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Brokers and the controller: `broker_down`, `broker_unreachable`,
+//! `no_controller`, `controller_unstable`.
+
+use super::RuleEvaluator;
+use crate::evaluate::lag::elapsed;
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
+use crate::snapshot::{ClusterSnapshot, Time};
+
+impl RuleEvaluator {
+    pub(super) fn broker_down(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        snap.missing_brokers
+            .iter()
+            .map(|&id| {
+                let hosted = snap
+                    .partitions()
+                    .filter(|(_, p)| p.replicas.contains(&id))
+                    .count();
+                vec![self
+                    .finding(
+                        FindingKind::BrokerDown,
+                        Severity::Critical,
+                        Subject::Broker { id },
+                        snap.taken_at,
+                    )
+                    .with_brokers([id])
+                    .with_metric(Metric::ReplicasHosted, hosted as f64)]
+            })
+            .collect()
+    }
+
+    /// Brokers in the metadata that failed the monitor's probe: critical
+    /// when they lead partitions (clients cannot reach those leaders),
+    /// a warning otherwise. The poll error names why.
+    pub(super) fn broker_unreachable(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        if snap.unreachable_brokers.is_empty() {
+            return Vec::new();
+        }
+        let leaders = snap.leader_counts();
+        snap.unreachable_brokers
+            .iter()
+            .filter(|id| snap.brokers.iter().any(|b| b.id == **id))
+            .map(|&id| {
+                let led = leaders.get(&id).copied().unwrap_or(0);
+                let mut f = self
+                    .finding(
+                        FindingKind::BrokerUnreachable,
+                        if led > 0 {
+                            Severity::Critical
+                        } else {
+                            Severity::Warning
+                        },
+                        Subject::Broker { id },
+                        snap.taken_at,
+                    )
+                    .with_brokers([id])
+                    .with_metric(Metric::LeaderPartitions, led as f64);
+                if let Some(e) = snap
+                    .errors
+                    .iter()
+                    .find(|e| e.step == "brokers" && e.broker == Some(id))
+                {
+                    f = f.with_label(
+                        Label::Error,
+                        e.message.chars().take(300).collect::<String>(),
+                    );
+                }
+                vec![f]
+            })
+            .collect()
+    }
+
+    pub(super) fn no_controller(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
+        match snap.controller {
+            Some(c) if c >= 0 => Vec::new(),
+            _ => vec![vec![self.finding(
+                FindingKind::NoController,
+                Severity::Critical,
+                Subject::Cluster,
+                snap.taken_at,
+            )]],
+        }
+    }
+
+    pub(super) fn controller_unstable(
+        &mut self,
+        snap: &ClusterSnapshot,
+        now: Time,
+    ) -> Vec<Vec<Finding>> {
+        if let Some(c) = snap.controller.filter(|c| *c >= 0) {
+            // A controller that left the cluster (restarted, crashed) hands
+            // over as it must: that move is the broker's outage, told by
+            // broker_down. Only a move away from a live controller counts.
+            let previous_live = self
+                .last_controller
+                .is_some_and(|p| p != c && snap.brokers.iter().any(|b| b.id == p));
+            if previous_live {
+                self.controller_changes.push_back(snap.taken_at);
+            }
+            self.last_controller = Some(c);
+        }
+        let window = self.rules.controller_window.0;
+        while self
+            .controller_changes
+            .front()
+            .is_some_and(|t| elapsed(*t, now) > window)
+        {
+            self.controller_changes.pop_front();
+        }
+        let changes = self.controller_changes.len();
+        if changes == 0 || changes < self.rules.controller_changes as usize {
+            return Vec::new();
+        }
+        let mut f = self
+            .finding(
+                FindingKind::ControllerUnstable,
+                Severity::Warning,
+                Subject::Cluster,
+                snap.taken_at,
+            )
+            .with_metric(Metric::Changes, changes as f64)
+            .with_metric(Metric::WindowSeconds, window.as_secs_f64());
+        if let Some(c) = self.last_controller {
+            f = f.with_label(Label::Controller, c.to_string());
+        }
+        vec![vec![f]]
+    }
+}

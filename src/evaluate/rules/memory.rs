@@ -1,0 +1,155 @@
+//! What the evaluator remembers between snapshots, one type per rule that
+//! needs it, and how much of it there is ([`StateSize`]).
+
+use std::collections::{HashSet, VecDeque};
+
+use crate::evaluate::scorer::Series;
+use crate::finding::AnomalyScore;
+use crate::snapshot::{BrokerId, ClusterSnapshot, IsrChangeKind, Time};
+
+/// Most ISR changes remembered per replica: enough to count every change
+/// beyond one leave-and-rejoin up to any sensible threshold.
+pub(super) const MAX_CHANGES_PER_REPLICA: usize = 64;
+
+/// One replica: a broker's copy of one partition.
+pub(super) type ReplicaKey = (BrokerId, String, i32);
+
+/// ISR changes of one replica within the churn window, oldest first.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ReplicaChanges {
+    pub(super) at: VecDeque<(Time, IsrChangeKind)>,
+}
+
+/// The longest an anomaly alert is held after its score fell back while the
+/// series stays out of the range expected before it (a new normal ends it).
+pub(super) const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// An anomaly alert of one series, held while the series has not come back
+/// into the range the detector expected when it alerted. The detector
+/// scores the first points of an event (then adapts and cools down); the
+/// event itself lasts as long as the series stays outside that range, and
+/// that is what incidents need to judge it by their pending delay.
+#[derive(Debug, Clone)]
+pub(super) struct HeldAnomaly {
+    pub(super) alert: AnomalyScore,
+    pub(super) at: Time,
+}
+
+/// How much state the evaluator holds, for tests and self-monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateSize {
+    /// (kind, subject) pairs whose `since` is remembered.
+    pub subjects: usize,
+    /// Groups with a lag window.
+    pub lag_groups: usize,
+    /// (group, partition) lag windows.
+    pub lag_partitions: usize,
+    /// Groups whose previous total lag is kept (for `group_lag_growth`).
+    pub group_series: usize,
+    /// Topics whose previous end offsets are kept (for `produce_rate`).
+    pub topic_series: usize,
+    /// Brokers whose `leader_share` is scored.
+    pub broker_series: usize,
+    /// ISR changes kept over all replicas (for `isr_churn`).
+    pub churn_points: usize,
+    /// Controller changes kept in the window.
+    pub controller_changes: usize,
+    /// Partitions whose previous leader, ISR and high watermark are kept
+    /// (for `unclean_election`).
+    pub partitions: usize,
+    /// Unclean elections still reported or explaining a REWIND.
+    pub unclean_elections: usize,
+}
+
+/// One partition as the previous poll saw it, for `unclean_election`.
+#[derive(Debug, Clone)]
+pub(super) struct LastPartition {
+    pub(super) partition: i32,
+    pub(super) leader: Option<BrokerId>,
+    pub(super) epoch: Option<i32>,
+    pub(super) replicas: Vec<BrokerId>,
+    pub(super) isr: Vec<BrokerId>,
+    /// The last high watermark fetched (kept when a poll could not fetch it).
+    pub(super) high_watermark: Option<i64>,
+}
+
+/// An unclean election seen on one partition between two polls.
+#[derive(Debug, Clone)]
+pub(super) struct UncleanElection {
+    pub(super) at: Time,
+    pub(super) old_leader: Option<BrokerId>,
+    pub(super) new_leader: Option<BrokerId>,
+    /// The new leader was not in the ISR the previous poll saw.
+    pub(super) outside_isr: bool,
+    /// (old, new) high watermark, when it moved backwards.
+    pub(super) truncated: Option<(i64, i64)>,
+    /// The high watermark before the election, while the new leader's is
+    /// not known yet (its offsets could not be fetched at that poll).
+    pub(super) awaiting: Option<i64>,
+}
+
+/// The reassignment under way, for its progress and ETA.
+#[derive(Debug, Clone)]
+pub(super) struct ReassignmentProgress {
+    pub(super) started: Time,
+    /// The most partitions seen reassigning at once since it started.
+    pub(super) peak: usize,
+    /// At the previous poll: partitions reassigning and added replicas not
+    /// yet in their ISR.
+    pub(super) partitions: usize,
+    pub(super) pending: usize,
+    /// Offsets the added replicas had left to copy, and when (when known).
+    pub(super) offsets_left: Option<(Time, i64)>,
+    /// The last poll that showed progress (or new work).
+    pub(super) progressed: Time,
+}
+
+/// What a replication event (a broker down or back, replicas catching up,
+/// leaders moving away and back) touches in one snapshot. Anomalies it
+/// explains belong to the fault the rules name (one broker down = one
+/// incident), while it lasts and for one poll after (the poll that sees
+/// leaders moved back).
+#[derive(Debug, Clone, Default)]
+pub(super) struct ReplicationEvent {
+    /// A broker missing, ISR changes since the previous poll, or a
+    /// partition offline, under-replicated, being reassigned, led by another
+    /// replica than its preferred one or with a replica on a missing broker:
+    /// the replication series (`Series::explained_by_replication`) are
+    /// explained.
+    pub(super) any: bool,
+    /// Topics with a partition offline, under-replicated or with a replica
+    /// on a missing broker: their produce rate is disturbed too (producers
+    /// wait for the new leader, then catch up). Not leadership off the
+    /// preferred replica alone: a cluster that runs so for days would never
+    /// have its traffic watched.
+    pub(super) topics: HashSet<String>,
+}
+
+impl ReplicationEvent {
+    /// One walk over the partitions.
+    pub(super) fn of(snap: &ClusterSnapshot) -> Self {
+        let mut any = !snap.missing_brokers.is_empty() || !snap.isr_changes.is_empty();
+        let mut topics = HashSet::new();
+        for t in &snap.topics {
+            for p in &t.partitions {
+                let st = &p.state;
+                if st.offline || st.under_replicated || st.replica_on_missing_broker {
+                    topics.insert(t.name.clone());
+                    any = true;
+                    break;
+                }
+                // A reassignment moves replicas and leaders by plan.
+                any |= st.leader_not_preferred || st.reassigning;
+            }
+        }
+        ReplicationEvent { any, topics }
+    }
+
+    /// Whether this event or `before` explains the anomaly of `series`.
+    pub(super) fn explains(&self, before: &Self, series: &Series) -> bool {
+        let topic = series
+            .topic()
+            .is_some_and(|t| self.topics.contains(t) || before.topics.contains(t));
+        topic || ((self.any || before.any) && series.explained_by_replication())
+    }
+}

@@ -1,0 +1,291 @@
+//! The [`RuleEvaluator`]: one cluster's snapshots in, findings, group lag
+//! statuses and anomaly scores out.
+//!
+//! Each rule is a small function that proposes findings for one snapshot.
+//! The evaluator then applies the `for` durations: it remembers, per
+//! (kind, subject), the first snapshot that showed the condition (that is
+//! the finding's `since`) and emits the finding once the condition has held
+//! for the rule's `for` duration. A subject that stops showing a condition
+//! is forgotten, so the memory is bounded by what is currently wrong.
+//!
+//! A partition gets at most one finding, of its most severe condition whose
+//! `for` duration has passed, in this order: `partition_offline`,
+//! `under_min_isr`, `at_min_isr`, `under_replicated`. Every one of them
+//! names in `brokers` the replicas the partition is missing (for offline
+//! partitions: its replicas on missing or offline brokers), which is what
+//! lets incidents group hundreds of partitions under one down broker.
+//!
+//! An unreachable cluster yields only `cluster_unreachable`: no finding is
+//! made from older data, and no state is updated or dropped.
+//!
+//! This file holds the evaluator, its `for` bookkeeping and the order the
+//! rules run in; each family of rules is a file of its own: `brokers.rs`,
+//! `quorum.rs`, `partitions.rs`, `elections.rs`, `reassignment.rs`,
+//! `consumer_lag.rs`, `anomaly.rs`, with what they remember in `memory.rs`.
+
+mod anomaly;
+mod brokers;
+mod consumer_lag;
+mod elections;
+mod memory;
+mod partitions;
+mod quorum;
+mod reassignment;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::config::RulesConfig;
+use super::lag::{elapsed, LagTracker};
+use super::scorer::SeriesScorer;
+use super::{Evaluation, Evaluator, LagStatus};
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
+use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
+pub use memory::StateSize;
+use memory::{
+    HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
+    UncleanElection, ANOMALY_HOLD_MAX,
+};
+
+/// [`Metric::OffsetsLost`] as a map key, for readers of
+/// `Finding::metrics` written before the keys were typed (`/metrics`).
+pub const OFFSETS_LOST: &Metric = &Metric::OffsetsLost;
+
+/// Evaluates the snapshots of one cluster. See the module documentation.
+pub struct RuleEvaluator {
+    cluster: String,
+    rules: RulesConfig,
+    scorer: Box<dyn SeriesScorer>,
+    lag: LagTracker,
+    first_seen: HashMap<(FindingKind, Subject), Time>,
+    last_controller: Option<BrokerId>,
+    controller_changes: VecDeque<Time>,
+    churn: HashMap<ReplicaKey, ReplicaChanges>,
+    prev_group_lag: HashMap<String, (Time, i64)>,
+    prev_topic_end: HashMap<String, (Time, i64, usize)>,
+    scored_brokers: BTreeSet<BrokerId>,
+    held_anomalies: HashMap<String, HeldAnomaly>,
+    /// What a replication event touched at the previous poll.
+    replication_before: ReplicationEvent,
+    /// Every partition as the previous poll saw it, by topic, sorted by id.
+    partitions_before: HashMap<String, Vec<LastPartition>>,
+    /// Unclean elections seen, by (topic, partition).
+    unclean: BTreeMap<(String, i32), UncleanElection>,
+    /// The reassignment under way, if any.
+    reassignment: Option<ReassignmentProgress>,
+}
+
+impl RuleEvaluator {
+    /// An evaluator for the cluster named `cluster` (the configured name).
+    pub fn new(cluster: &str, rules: &RulesConfig, scorer: Box<dyn SeriesScorer>) -> Self {
+        RuleEvaluator {
+            cluster: cluster.to_string(),
+            rules: rules.clone(),
+            scorer,
+            lag: LagTracker::new(rules.lag.clone()),
+            first_seen: HashMap::new(),
+            last_controller: None,
+            controller_changes: VecDeque::new(),
+            churn: HashMap::new(),
+            prev_group_lag: HashMap::new(),
+            prev_topic_end: HashMap::new(),
+            scored_brokers: BTreeSet::new(),
+            held_anomalies: HashMap::new(),
+            replication_before: ReplicationEvent::default(),
+            partitions_before: HashMap::new(),
+            unclean: BTreeMap::new(),
+            reassignment: None,
+        }
+    }
+
+    /// How much state is held right now.
+    pub fn state_size(&self) -> StateSize {
+        StateSize {
+            subjects: self.first_seen.len(),
+            lag_groups: self.lag.tracked_groups(),
+            lag_partitions: self.lag.tracked_partitions(),
+            group_series: self.prev_group_lag.len(),
+            topic_series: self.prev_topic_end.len(),
+            broker_series: self.scored_brokers.len(),
+            churn_points: self.churn.values().map(|c| c.at.len()).sum(),
+            controller_changes: self.controller_changes.len(),
+            partitions: self.partitions_before.values().map(Vec::len).sum(),
+            unclean_elections: self.unclean.len(),
+        }
+    }
+
+    fn finding(
+        &self,
+        kind: FindingKind,
+        severity: Severity,
+        subject: Subject,
+        at: Time,
+    ) -> Finding {
+        Finding::new(&self.cluster, kind, severity, subject, at)
+    }
+
+    /// Records `since` for every alternative and returns the first (most
+    /// severe) one whose `for` duration has passed.
+    fn admit(
+        &mut self,
+        alternatives: Vec<Finding>,
+        now: Time,
+        seen: &mut HashSet<(FindingKind, Subject)>,
+    ) -> Option<Finding> {
+        let mut chosen = None;
+        for mut f in alternatives {
+            let key = (f.kind, f.subject.clone());
+            let since = *self.first_seen.entry(key.clone()).or_insert(f.observed_at);
+            seen.insert(key);
+            if chosen.is_none() && elapsed(since, now) >= self.rules.for_duration(f.kind) {
+                f.since = f.since.min(since);
+                chosen = Some(f);
+            }
+        }
+        chosen
+    }
+
+    fn unreachable(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
+        let mut findings = Vec::new();
+        if self.rules.enabled(FindingKind::ClusterUnreachable) {
+            let mut f = self
+                .finding(
+                    FindingKind::ClusterUnreachable,
+                    Severity::Critical,
+                    Subject::Cluster,
+                    snap.taken_at,
+                )
+                .with_metric(Metric::Errors, snap.errors.len() as f64);
+            if let Some(e) = snap.errors.first() {
+                f = f.with_label(Label::Step, e.step.clone()).with_label(
+                    Label::Error,
+                    e.message.chars().take(300).collect::<String>(),
+                );
+            }
+            // Other subjects keep their `since`: nothing is known about them.
+            let mut seen = HashSet::new();
+            findings.extend(self.admit(vec![f], now, &mut seen));
+        }
+        Evaluation {
+            findings,
+            anomalies: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+impl Evaluator for RuleEvaluator {
+    fn evaluate(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
+        if !snap.reachable {
+            return self.unreachable(snap, now);
+        }
+        let mut candidates: Vec<Vec<Finding>> = Vec::new();
+        if self.rules.enabled(FindingKind::BrokerDown) {
+            candidates.extend(self.broker_down(snap));
+        }
+        if self.rules.enabled(FindingKind::BrokerUnreachable) {
+            candidates.extend(self.broker_unreachable(snap));
+        }
+        if self.rules.enabled(FindingKind::NoController) {
+            candidates.extend(self.no_controller(snap));
+        }
+        let quorum = self.quorum(snap);
+        candidates.extend(
+            quorum
+                .into_iter()
+                .filter(|alts| alts.first().is_some_and(|f| self.rules.enabled(f.kind))),
+        );
+        let unstable = self.controller_unstable(snap, now);
+        if self.rules.enabled(FindingKind::ControllerUnstable) {
+            candidates.extend(unstable);
+        }
+        candidates.extend(self.partitions(snap));
+        let unclean = self.unclean_election(snap, now);
+        if self.rules.enabled(FindingKind::UncleanElection) {
+            candidates.extend(unclean);
+        }
+        let churn = self.isr_churn(snap, now);
+        if self.rules.enabled(FindingKind::IsrChurn) {
+            candidates.extend(churn);
+        }
+        if self.rules.enabled(FindingKind::LeaderImbalance) {
+            candidates.extend(self.leader_imbalance(snap));
+        }
+        let reassignment = self.reassignment(snap);
+        if self.rules.enabled(FindingKind::ReassignmentInProgress) {
+            candidates.extend(reassignment);
+        }
+        if self.rules.enabled(FindingKind::FollowerLag) {
+            candidates.extend(self.follower_lag(snap));
+        }
+
+        // Groups: when the groups step failed, keep every group's state and
+        // report only the groups that were listed.
+        let groups_failed = snap.errors.iter().any(|e| e.step == "groups");
+        let live: Vec<&GroupInfo> = snap
+            .groups
+            .iter()
+            .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
+            .collect();
+        let statuses = if groups_failed {
+            self.lag.observe(&snap.groups, now)
+        } else {
+            self.lag.update(&snap.groups, now)
+        };
+        if self.rules.enabled(FindingKind::ConsumerLag) {
+            candidates.extend(self.consumer_lag(snap, &statuses));
+        }
+
+        let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
+        let replication = ReplicationEvent::of(snap);
+        if self.rules.enabled(FindingKind::Anomaly) {
+            for (s, series) in &scored {
+                if replication.explains(&self.replication_before, series) {
+                    self.held_anomalies.remove(&s.series);
+                    continue;
+                }
+                // The poll's own duration is the monitor's health (a busy
+                // host moves it): scored and exported, never an alert; a
+                // cluster too slow to answer is `cluster_unreachable`.
+                if !series.may_alert() {
+                    continue;
+                }
+                let Some(a) = self.anomaly_event(s, now) else {
+                    continue;
+                };
+                // Unusual lag of a group the lag rules find OK (it commits
+                // and works its lag off, or was caught up within the window)
+                // is traffic, told by the topic's produce_rate: not a
+                // consumer fault to page for.
+                if let Some(g) = series.group() {
+                    // `statuses` is sorted by group name.
+                    let ok = statuses
+                        .binary_search_by(|st| st.group.as_str().cmp(g))
+                        .map_or(true, |i| {
+                            statuses[i].status == LagStatus::Ok
+                                || self.rewind_explained(&statuses[i])
+                        });
+                    if ok {
+                        continue;
+                    }
+                }
+                candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
+            }
+            self.held_anomalies
+                .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
+        }
+        self.replication_before = replication;
+
+        let mut seen = HashSet::new();
+        let mut findings: Vec<Finding> = candidates
+            .into_iter()
+            .filter_map(|alts| self.admit(alts, now, &mut seen))
+            .collect();
+        self.first_seen.retain(|k, _| seen.contains(k));
+        findings.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+        Evaluation {
+            findings,
+            anomalies: scored.into_iter().map(|(s, _)| s).collect(),
+            groups: statuses,
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! What the incident manager keeps per open incident, and what it saves
+//! across a restart. A leaf: the manager and the [`super::Correlator`]
+//! trait import it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{FindingKind, Severity};
+use crate::model::Incident;
+use crate::snapshot::Time;
+
+/// An open (pending or firing) incident and its notification bookkeeping.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Tracked {
+    pub(super) incident: Incident,
+    pub(super) key_kind: FindingKind,
+    /// First poll without any of its findings (None while present).
+    pub(super) absent_since: Option<Time>,
+    pub(super) notified_firing: bool,
+    pub(super) notified_severity: Severity,
+    pub(super) last_notified_at: Option<Time>,
+    /// Last time the findings appeared or vanished (flap damping).
+    pub(super) last_change: Time,
+    /// A broker-down incident whose broker is back and catching up.
+    #[serde(default)]
+    pub(super) recovering: bool,
+    /// The worst partition state among its findings now, and when it was
+    /// last notified (`group::replication_rank`).
+    #[serde(default)]
+    pub(super) partition_rank: u8,
+    #[serde(default)]
+    pub(super) notified_partition_rank: u8,
+}
+
+/// What [`IncidentManager::export_state`] returns: open incidents with
+/// their notification bookkeeping, retained resolved ones, flap history.
+/// Serializable; its layout is internal and may change between versions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SavedState {
+    pub(super) open: Vec<Tracked>,
+    pub(super) resolved: Vec<Incident>,
+    pub(super) firings: BTreeMap<String, Vec<Time>>,
+}

@@ -1,0 +1,233 @@
+//! Faults and recoveries applied to the cluster ([`crate::sim::Action`]).
+
+use super::model::*;
+use super::{ms, ClusterState};
+use crate::sim::scenario::Action;
+use crate::snapshot::BrokerId;
+
+impl ClusterState {
+    /// Applies a fault or recovery now. Unknown brokers, topics or groups
+    /// are ignored (scenario parsing already rejects them).
+    pub fn apply(&mut self, action: &Action) {
+        let now = self.now_ms;
+        match action {
+            Action::BrokerDown { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.up = false;
+                }
+                self.fence(*broker);
+                if self.controller == *broker || self.controller < 0 {
+                    self.controller = self.next_controller(*broker);
+                }
+            }
+            Action::ControlledShutdown { broker } => {
+                // Leaderships move to another live in-sync replica first,
+                // so no partition is without a leader while it stops.
+                let alive: Vec<BrokerId> = self
+                    .brokers
+                    .iter()
+                    .filter(|b| b.replicas_alive() && b.id != *broker)
+                    .map(|b| b.id)
+                    .collect();
+                for t in &mut self.topics {
+                    for p in &mut t.partitions {
+                        if p.leader != *broker {
+                            continue;
+                        }
+                        if let Some(&l) = p.isr.iter().find(|r| alive.contains(r)) {
+                            p.leader = l;
+                            p.leader_epoch += 1;
+                        }
+                    }
+                }
+                self.apply(&Action::BrokerDown { broker: *broker });
+            }
+            Action::BrokerUp { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    if !b.up {
+                        b.up = true;
+                        b.up_since_ms = now;
+                    }
+                }
+                if self.controller < 0 {
+                    self.controller = *broker;
+                }
+                self.elect_offline();
+            }
+            Action::SlowFollower { broker, delay } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.slow_delay = Some(*delay);
+                }
+            }
+            Action::RecoverFollower { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.slow_delay = None;
+                }
+            }
+            Action::VoterLag { broker, delay } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_delay_ms = ms(*delay);
+                }
+            }
+            Action::VoterDown { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_stopped = true;
+                }
+            }
+            Action::VoterRecover { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.voter_delay_ms = 0;
+                    b.voter_stopped = false;
+                }
+            }
+            Action::NetworkPartition { broker, mode } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.cut = Some(*mode);
+                }
+            }
+            Action::HealPartition { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.cut = None;
+                }
+            }
+            Action::LogDirFailure { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.log_dir_failed = true;
+                }
+                self.fence(*broker);
+            }
+            Action::LogDirRecover { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    if b.log_dir_failed {
+                        b.log_dir_failed = false;
+                        b.up_since_ms = now;
+                    }
+                }
+                self.elect_offline();
+            }
+            Action::ControllerFailover { to } => {
+                self.controller = match to {
+                    Some(b) if self.broker(*b).map(|x| x.up).unwrap_or(false) => *b,
+                    _ => self.next_controller(self.controller),
+                };
+            }
+            Action::LeaderImbalance { broker } => {
+                if self.alive(*broker) {
+                    for t in &mut self.topics {
+                        for p in &mut t.partitions {
+                            if p.leader >= 0 && p.leader != *broker && p.isr.contains(broker) {
+                                p.leader = *broker;
+                                p.leader_epoch += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            Action::LeaderRebalance => self.preferred_election(),
+            Action::TrafficSpike { topic, factor } => {
+                for i in self.topics_matching(topic) {
+                    self.topics[i].factor = *factor;
+                }
+            }
+            Action::TrafficStop { topic } => {
+                for i in self.topics_matching(topic) {
+                    self.topics[i].factor = 0.0;
+                }
+            }
+            Action::TrafficNormal { topic } => {
+                for i in self.topics_matching(topic) {
+                    self.topics[i].factor = 1.0;
+                }
+            }
+            Action::ConsumerStall { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    g.mode = GroupMode::Stalled;
+                }
+            }
+            Action::ConsumerStop { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    g.mode = GroupMode::Stopped;
+                }
+            }
+            Action::ConsumerRewind { group, offsets } => {
+                let Some(&gi) = self.group_index.get(group) else {
+                    return;
+                };
+                let g = &mut self.groups[gi];
+                for (k, &ti) in g.topics.iter().enumerate() {
+                    for (pi, p) in self.topics[ti].partitions.iter().enumerate() {
+                        let target = match offsets {
+                            Some(n) => (g.committed[k][pi] - n).max(p.log_start),
+                            None => p.log_start,
+                        };
+                        g.committed[k][pi] = target;
+                        g.positions[k][pi] = target as f64;
+                    }
+                }
+            }
+            Action::ConsumerSlowdown { group, factor } => {
+                if let Some(g) = self.groups_named(group) {
+                    g.slow_factor = *factor;
+                }
+            }
+            Action::ConsumerRecover { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    g.mode = GroupMode::Normal;
+                    g.slow_factor = 1.0;
+                }
+            }
+            Action::GroupDelete { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    g.mode = GroupMode::Deleted;
+                }
+            }
+            Action::Reassign {
+                topic,
+                partition,
+                replicas,
+                rate,
+            } => {
+                if let Some(&ti) = self.topic_index.get(topic) {
+                    let t = &mut self.topics[ti];
+                    let ends: Vec<i64> = t.partitions.iter().map(|p| t.end_offset(p)).collect();
+                    for (pi, p) in t.partitions.iter_mut().enumerate() {
+                        if partition.is_some_and(|x| x != pi as i32) {
+                            continue;
+                        }
+                        let adding: Vec<BrokerId> = replicas
+                            .iter()
+                            .copied()
+                            .filter(|b| !p.replicas.contains(b))
+                            .collect();
+                        let removing: Vec<BrokerId> = p
+                            .replicas
+                            .iter()
+                            .copied()
+                            .filter(|b| !replicas.contains(b))
+                            .collect();
+                        if adding.is_empty() && removing.is_empty() {
+                            continue;
+                        }
+                        let copy_ms =
+                            ((ends[pi] - p.log_start).max(0) as f64 / rate * 1000.0) as i64;
+                        let all: Vec<BrokerId> =
+                            replicas.iter().chain(&removing).copied().collect();
+                        p.set_replicas(all);
+                        p.reassignment = Some(Reassignment {
+                            target: replicas.clone(),
+                            adding,
+                            removing,
+                            copied_at_ms: now + copy_ms,
+                            copy_rate: *rate,
+                        });
+                    }
+                }
+            }
+        }
+        if self.controller != self.quorum_leader_seen {
+            self.quorum_epoch += 1;
+            self.quorum_leader_seen = self.controller;
+        }
+        self.generation += 1;
+    }
+}

@@ -1,0 +1,443 @@
+//! The simulated cluster's state and its dynamics on the simulated clock.
+//!
+//! Everything here is plain data mutated by [`ClusterState::tick`] (time
+//! passes) and [`ClusterState::apply`] (a fault or recovery). No I/O, no
+//! clock reads: the caller passes the elapsed simulated time.
+//!
+//! Replication model (a simplified Kafka):
+//! - Every partition has a leader log end offset (`base + produced`); the high
+//!   watermark equals it.
+//! - A follower that fetches records `last_caught_up = max(last_caught_up,
+//!   now - its fetch delay)`. It leaves the ISR once `now - last_caught_up >
+//!   replica.lag.time.max.ms` and rejoins as soon as it fetches again with a
+//!   delay below that limit (and, after a restart, after `broker_catch_up`).
+//! - A follower does not fetch while its broker is down, its log dir has
+//!   failed, or it or the leader is cut from the other brokers.
+//! - A broker that goes down (or whose log dir fails) leaves every ISR at
+//!   once, as the KRaft controller fences it; the last ISR member stays in
+//!   the ISR, and a partition whose ISR has no live member has no leader
+//!   (offline) until one returns, or until unclean election picks any live
+//!   replica when it is enabled.
+//!
+//! `model.rs` holds the parts (brokers, partitions, topics, groups);
+//! `tick.rs` the dynamics, `actions.rs` the faults and recoveries,
+//! `view.rs` the read-only copy handed out.
+
+mod actions;
+mod model;
+mod tick;
+pub(crate) mod view;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::scenario::{Action, ClusterSpec};
+use crate::snapshot::BrokerId;
+pub(crate) use model::{group_state, Broker, Group, GroupMode, Partition, Topic};
+
+/// The whole cluster.
+#[derive(Debug)]
+pub(crate) struct ClusterState {
+    pub cluster_id: String,
+    pub now_ms: i64,
+    /// Wall-clock ms (Unix) at simulated time 0, for message timestamps.
+    pub epoch_wall_ms: i64,
+    pub start_hour: f64,
+    pub brokers: Vec<Broker>,
+    pub controller: BrokerId,
+    /// KRaft (see `ClusterSpec::kraft`).
+    pub kraft: bool,
+    /// See `ClusterSpec::deny_describe_configs`.
+    pub deny_describe_configs: bool,
+    /// Raft epoch of the metadata quorum: bumped at each controller change.
+    pub quorum_epoch: i32,
+    quorum_leader_seen: BrokerId,
+    pub topics: Vec<Topic>,
+    pub topic_index: BTreeMap<String, usize>,
+    pub groups: Vec<Group>,
+    pub group_index: BTreeMap<String, usize>,
+    pub min_isr: u32,
+    pub lag_max_ms: i64,
+    pub fetch_delay_ms: i64,
+    pub catch_up_ms: i64,
+    pub unclean: bool,
+    pub auto_rebalance: bool,
+    pub rebalance_interval_ms: i64,
+    next_rebalance_ms: i64,
+    /// Bumped whenever anything Metadata reports changes.
+    pub generation: u64,
+    /// Pending actions (sim ms, action), sorted by time.
+    pub pending: Vec<(i64, Action)>,
+    next_history_ms: i64,
+    rng: StdRng,
+}
+
+/// How often the quorum leader appends a no-op record to the metadata log
+/// (`metadata.max.idle.interval.ms`, 500 ms by default).
+const QUORUM_RECORD_MS: i64 = 500;
+
+/// Most (time, produced) samples kept per topic for offsets-by-timestamp.
+const HISTORY_CAP: usize = 1024;
+
+fn fnv(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+fn ms(d: Duration) -> i64 {
+    d.as_millis().min(i64::MAX as u128) as i64
+}
+
+impl ClusterState {
+    /// Builds the initial state; `ports[i]` is broker i's listener port.
+    pub fn new(spec: &ClusterSpec, ports: &[u16], epoch_wall_ms: i64) -> ClusterState {
+        let mut rng = StdRng::seed_from_u64(spec.seed);
+        let ids: Vec<BrokerId> = (0..spec.brokers as i32)
+            .map(|i| spec.first_broker_id + i)
+            .collect();
+        let brokers = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| Broker {
+                id,
+                port: ports.get(i).copied().unwrap_or(0),
+                up: true,
+                up_since_ms: -ms(spec.broker_catch_up),
+                slow_delay: None,
+                voter_delay_ms: 0,
+                voter_stopped: false,
+                voter_leo: 0,
+                voter_caught_up_ms: 0,
+                cut: None,
+                log_dir_failed: false,
+            })
+            .collect();
+        let n = ids.len();
+        let mut topics = Vec::new();
+        let mut topic_index = BTreeMap::new();
+        for t in &spec.topics {
+            let names: Vec<String> = match t.count {
+                Some(c) => (0..c).map(|k| format!("{}-{k}", t.name)).collect(),
+                None => vec![t.name.clone()],
+            };
+            for name in names {
+                let start = (fnv(&name) % n as u64) as usize;
+                let rf = (t.replication_factor as usize).min(n).max(1);
+                let mut partitions = Vec::with_capacity(t.partitions as usize);
+                for p in 0..t.partitions as usize {
+                    let replicas: Vec<BrokerId> = match &t.replicas {
+                        Some(r) => r[p].clone(),
+                        None => (0..rf).map(|j| ids[(start + p + j) % n]).collect(),
+                    };
+                    let base = rng.random_range(1_000..1_000_000i64);
+                    let log_start = base / 10;
+                    partitions.push(Partition {
+                        isr: replicas.clone(),
+                        leader: replicas[0],
+                        leader_epoch: 0,
+                        base,
+                        log_start,
+                        missed: 0.0,
+                        offline_since_ms: 0,
+                        reassignment: None,
+                        last_caught_up: vec![0; replicas.len()],
+                        replicas,
+                    });
+                }
+                topic_index.insert(name.clone(), topics.len());
+                topics.push(Topic {
+                    id: ((rng.random::<u64>() as u128) << 64) | rng.random::<u64>() as u128,
+                    name,
+                    rate: t.rate,
+                    seasonality: t.seasonality,
+                    noise: t.noise,
+                    factor: 1.0,
+                    burst_every_ms: t.burst_every.map(ms).unwrap_or(0),
+                    burst_length_ms: ms(t.burst_length),
+                    burst_factor: t.burst_factor,
+                    burst_until_ms: i64::MIN,
+                    min_isr: t.min_insync_replicas,
+                    retention_ms: ms(t.retention),
+                    message_bytes: t.message_bytes,
+                    produced: 0.0,
+                    history: vec![(0, 0.0)],
+                    partitions,
+                });
+            }
+        }
+        let mut groups = Vec::new();
+        let mut group_index = BTreeMap::new();
+        for g in &spec.groups {
+            let names: Vec<String> = match g.count {
+                Some(c) => (0..c).map(|k| format!("{}-{k}", g.name)).collect(),
+                None => vec![g.name.clone()],
+            };
+            for name in names {
+                let tix: Vec<usize> = g
+                    .topics
+                    .iter()
+                    .filter_map(|t| topic_index.get(t).copied())
+                    .collect();
+                let committed: Vec<Vec<i64>> = tix
+                    .iter()
+                    .map(|&ti| {
+                        let t: &Topic = &topics[ti];
+                        t.partitions
+                            .iter()
+                            .map(|p| (t.end_offset(p) - g.initial_lag).max(p.log_start))
+                            .collect()
+                    })
+                    .collect();
+                let positions = committed
+                    .iter()
+                    .map(|v| v.iter().map(|&o| o as f64).collect())
+                    .collect();
+                let ci = ms(g.commit_interval).max(1);
+                group_index.insert(name.clone(), groups.len());
+                groups.push(Group {
+                    hash: fnv(&name),
+                    next_commit_ms: rng.random_range(0..ci),
+                    commit_slots: 0,
+                    name,
+                    topics: tix,
+                    members: g.members,
+                    commit_interval_ms: ci,
+                    headroom: g.headroom,
+                    mode: GroupMode::Normal,
+                    slow_factor: 1.0,
+                    positions,
+                    committed,
+                });
+            }
+        }
+        ClusterState {
+            cluster_id: spec.cluster_id.clone(),
+            now_ms: 0,
+            epoch_wall_ms,
+            start_hour: spec.start_hour,
+            controller: ids[0],
+            brokers,
+            topics,
+            topic_index,
+            groups,
+            group_index,
+            min_isr: spec.min_insync_replicas,
+            lag_max_ms: ms(spec.replica_lag_time_max),
+            fetch_delay_ms: ms(spec.follower_fetch_delay),
+            catch_up_ms: ms(spec.broker_catch_up),
+            unclean: spec.unclean_leader_election,
+            auto_rebalance: spec.auto_leader_rebalance,
+            kraft: spec.kraft,
+            deny_describe_configs: spec.deny_describe_configs,
+            quorum_epoch: 1,
+            quorum_leader_seen: ids[0],
+            rebalance_interval_ms: ms(spec.leader_rebalance_interval).max(1),
+            next_rebalance_ms: ms(spec.leader_rebalance_interval).max(1),
+            generation: 1,
+            pending: Vec::new(),
+            next_history_ms: 1000,
+            rng,
+        }
+    }
+
+    /// The broker with this id.
+    pub fn broker(&self, id: BrokerId) -> Option<&Broker> {
+        self.brokers.iter().find(|b| b.id == id)
+    }
+
+    fn broker_mut(&mut self, id: BrokerId) -> Option<&mut Broker> {
+        self.brokers.iter_mut().find(|b| b.id == id)
+    }
+
+    fn alive(&self, id: BrokerId) -> bool {
+        self.broker(id).map(|b| b.replicas_alive()).unwrap_or(false)
+    }
+
+    /// The broker coordinating `group` (-1 when every broker is down).
+    pub fn coordinator_of_hash(&self, hash: u64) -> BrokerId {
+        let n = self.brokers.len();
+        let start = (hash % n as u64) as usize;
+        (0..n)
+            .map(|k| &self.brokers[(start + k) % n])
+            .find(|b| b.up)
+            .map(|b| b.id)
+            .unwrap_or(-1)
+    }
+
+    /// Schedules `action` at simulated time `at_ms`.
+    pub fn schedule(&mut self, at_ms: i64, action: Action) {
+        let idx = self.pending.partition_point(|(t, _)| *t <= at_ms);
+        self.pending.insert(idx, (at_ms, action));
+    }
+
+    /// The metadata log's high watermark: the quorum leader appends a
+    /// record every [`QUORUM_RECORD_MS`] even when nothing changes (KRaft's
+    /// no-op records), and one per change of the cluster.
+    pub fn quorum_high_watermark(&self) -> i64 {
+        self.now_ms / QUORUM_RECORD_MS + self.generation as i64
+    }
+
+    fn next_controller(&self, after: BrokerId) -> BrokerId {
+        let n = self.brokers.len();
+        let pos = self.brokers.iter().position(|b| b.id == after).unwrap_or(0);
+        (1..=n)
+            .map(|k| &self.brokers[(pos + k) % n])
+            .find(|b| b.up)
+            .map(|b| b.id)
+            .unwrap_or(-1)
+    }
+
+    fn groups_named(&mut self, name: &str) -> Option<&mut Group> {
+        let i = *self.group_index.get(name)?;
+        self.groups.get_mut(i)
+    }
+
+    fn topics_matching(&mut self, topic: &Option<String>) -> Vec<usize> {
+        match topic {
+            Some(t) => self.topic_index.get(t).copied().into_iter().collect(),
+            None => (0..self.topics.len()).collect(),
+        }
+    }
+
+    /// Wall-clock ms of simulated time `sim_ms`.
+    pub fn wall_ms(&self, sim_ms: i64) -> i64 {
+        self.epoch_wall_ms + sim_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::Scenario;
+
+    fn state(text: &str) -> ClusterState {
+        let s = Scenario::parse(text, "t").unwrap();
+        ClusterState::new(&s.cluster, &[1, 2, 3], 0)
+    }
+
+    const BASE: &str = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\nreplicas = [[1,2,3],[2,3,1],[3,1,2]]\n[[cluster.groups]]\nname = \"g\"\ntopics = [\"t\"]\n";
+
+    #[test]
+    fn slow_follower_leaves_isr_after_lag_max_and_rejoins() {
+        let mut s = state(BASE);
+        s.apply(&Action::SlowFollower {
+            broker: 3,
+            delay: Duration::from_secs(120),
+        });
+        for _ in 0..290 {
+            s.tick(100);
+        }
+        assert!(
+            s.topics[0].partitions[0].isr.contains(&3),
+            "still in ISR before 30s"
+        );
+        for _ in 0..20 {
+            s.tick(100);
+        }
+        assert_eq!(s.topics[0].partitions[0].isr, vec![1, 2]);
+        s.apply(&Action::RecoverFollower { broker: 3 });
+        s.tick(100);
+        assert!(s.topics[0].partitions[0].isr.contains(&3));
+    }
+
+    #[test]
+    fn broker_down_moves_leader_and_last_isr_goes_offline() {
+        let mut s = state(BASE);
+        s.apply(&Action::BrokerDown { broker: 1 });
+        assert_eq!(s.topics[0].partitions[0].leader, 2);
+        assert_eq!(s.topics[0].partitions[0].isr, vec![2, 3]);
+        s.apply(&Action::BrokerDown { broker: 2 });
+        s.apply(&Action::BrokerDown { broker: 3 });
+        assert_eq!(s.topics[0].partitions[0].leader, -1);
+        assert_eq!(s.topics[0].partitions[0].isr, vec![3]);
+        assert_eq!(s.controller, -1);
+        s.apply(&Action::BrokerUp { broker: 3 });
+        assert_eq!(s.topics[0].partitions[0].leader, 3);
+    }
+
+    #[test]
+    fn unclean_election_truncates_to_the_new_leaders_log() {
+        let mut s = state(
+            "[cluster]\nbrokers = 2\nunclean_leader_election = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplication_factor = 2\nreplicas = [[1,2]]\nrate = 100.0\nnoise = 0.0\nseasonality = 0.0\n",
+        );
+        s.apply(&Action::SlowFollower {
+            broker: 2,
+            delay: Duration::from_secs(40),
+        });
+        for _ in 0..600 {
+            s.tick(100);
+        }
+        assert_eq!(s.topics[0].partitions[0].isr, vec![1], "2 fell behind");
+        let before = s.topics[0].end_offset(&s.topics[0].partitions[0]);
+        let epoch = s.topics[0].partitions[0].leader_epoch;
+        s.apply(&Action::BrokerDown { broker: 1 });
+        let p = &s.topics[0].partitions[0];
+        assert_eq!((p.leader, p.isr.clone()), (2, vec![2]));
+        assert!(p.leader_epoch > epoch);
+        let after = s.topics[0].end_offset(p);
+        // Broker 2 last caught up 40 s ago: ~4,000 messages lost.
+        assert!(
+            (3_800..=4_200).contains(&(before - after)),
+            "{before} -> {after}"
+        );
+    }
+
+    #[test]
+    fn a_reassignment_copies_joins_the_isr_then_drops_the_removed_replica() {
+        let mut s = state(BASE);
+        for _ in 0..100 {
+            s.tick(100);
+        }
+        // Partition 0: [1,2,3] -> [1,2,4]? Only 3 brokers: move 3 out, 3 in
+        // elsewhere is not possible, so shrink: [2,3].
+        s.apply(&Action::Reassign {
+            topic: "t".into(),
+            partition: Some(0),
+            replicas: vec![2, 3],
+            rate: 1e9,
+        });
+        let p = &s.topics[0].partitions[0];
+        assert_eq!(p.replicas, vec![2, 3, 1], "target, then removing");
+        s.tick(100);
+        let p = &s.topics[0].partitions[0];
+        assert_eq!(p.replicas, vec![2, 3]);
+        assert!(p.reassignment.is_none() && !p.isr.contains(&1));
+        assert_ne!(p.leader, 1, "leadership moved off the removed broker");
+    }
+
+    #[test]
+    fn consumers_commit_and_stall() {
+        let mut s = state(BASE);
+        let before = s.groups[0].committed[0][0];
+        for _ in 0..100 {
+            s.tick(100);
+        }
+        let after = s.groups[0].committed[0][0];
+        assert!(after > before);
+        // 10 s at one commit every 5 s (default), from a random phase.
+        let slots = s.groups[0].commit_slots;
+        assert!((2..=3).contains(&slots), "{slots}");
+        s.apply(&Action::ConsumerStall { group: "g".into() });
+        for _ in 0..100 {
+            s.tick(100);
+        }
+        assert_eq!(s.groups[0].committed[0][0], after);
+        assert_eq!(
+            s.groups[0].commit_slots,
+            slots + 2,
+            "missed slots count too"
+        );
+        s.apply(&Action::ConsumerRewind {
+            group: "g".into(),
+            offsets: Some(5),
+        });
+        assert_eq!(s.groups[0].committed[0][0], after - 5);
+    }
+}

@@ -1,0 +1,204 @@
+//! The parts of the simulated cluster: brokers, partitions (with their
+//! reassignments), topics, consumer groups.
+
+use std::time::Duration;
+
+use crate::sim::scenario::PartitionMode;
+use crate::snapshot::BrokerId;
+
+/// One simulated broker.
+#[derive(Debug, Clone)]
+pub(crate) struct Broker {
+    pub id: BrokerId,
+    pub port: u16,
+    pub up: bool,
+    pub up_since_ms: i64,
+    pub slow_delay: Option<Duration>,
+    pub cut: Option<PartitionMode>,
+    pub log_dir_failed: bool,
+    /// Its metadata-quorum voter: fetch delay (`voter_lag`), stopped
+    /// (`voter_down`), log end offset and when it last caught up (sim ms).
+    pub voter_delay_ms: i64,
+    pub voter_stopped: bool,
+    pub voter_leo: i64,
+    pub voter_caught_up_ms: i64,
+}
+
+impl Broker {
+    /// Whether the replicas on this broker are usable (broker up, log dir ok).
+    pub fn replicas_alive(&self) -> bool {
+        self.up && !self.log_dir_failed
+    }
+}
+
+/// One partition.
+#[derive(Debug, Clone)]
+pub(crate) struct Partition {
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    /// -1 when offline.
+    pub leader: BrokerId,
+    pub leader_epoch: i32,
+    /// Offset of the first message produced by the simulation.
+    pub base: i64,
+    pub log_start: i64,
+    /// Messages lost to the producers while the partition was offline.
+    pub missed: f64,
+    /// Simulated ms at which the partition last lost its leader.
+    pub offline_since_ms: i64,
+    /// An ongoing reassignment (KIP-455), if any.
+    pub reassignment: Option<Reassignment>,
+    /// Per replica (same order as `replicas`), the last simulated ms at which
+    /// the replica was caught up with the leader.
+    pub last_caught_up: Vec<i64>,
+}
+
+/// An ongoing partition reassignment. While it lasts the partition's
+/// replicas are the target replicas followed by the removing ones.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reassignment {
+    pub target: Vec<BrokerId>,
+    pub adding: Vec<BrokerId>,
+    pub removing: Vec<BrokerId>,
+    /// When the adding replicas have copied the log and fetch like others.
+    pub copied_at_ms: i64,
+    /// Messages per second they copy.
+    pub copy_rate: f64,
+}
+
+impl Partition {
+    /// Sets the replica list, keeping each kept replica's catch-up time.
+    pub(super) fn set_replicas(&mut self, replicas: Vec<BrokerId>) {
+        self.last_caught_up = replicas
+            .iter()
+            .map(|r| {
+                self.replicas
+                    .iter()
+                    .position(|x| x == r)
+                    .map(|k| self.last_caught_up[k])
+                    .unwrap_or(0)
+            })
+            .collect();
+        self.replicas = replicas;
+    }
+
+    /// Ends the reassignment once every adding replica is in the ISR: the
+    /// removing replicas leave, leadership moves off a removed broker.
+    /// Returns whether anything changed.
+    pub(super) fn finish_reassignment(&mut self, alive: &[BrokerId]) -> bool {
+        let Some(r) = &self.reassignment else {
+            return false;
+        };
+        if !r.adding.iter().all(|b| self.isr.contains(b)) {
+            return false;
+        }
+        let target = r.target.clone();
+        self.reassignment = None;
+        self.set_replicas(target.clone());
+        self.isr.retain(|b| target.contains(b));
+        if !target.contains(&self.leader) {
+            self.leader = target
+                .iter()
+                .copied()
+                .find(|b| self.isr.contains(b) && alive.contains(b))
+                .unwrap_or(-1);
+            self.leader_epoch += 1;
+        }
+        true
+    }
+}
+
+/// One topic.
+#[derive(Debug, Clone)]
+pub(crate) struct Topic {
+    pub name: String,
+    pub id: u128,
+    pub rate: f64,
+    pub seasonality: f64,
+    pub noise: f64,
+    pub factor: f64,
+    /// Mean ms between bursts (0: none), their length and rate factor.
+    pub burst_every_ms: i64,
+    pub burst_length_ms: i64,
+    pub burst_factor: f64,
+    /// The current burst lasts until then.
+    pub burst_until_ms: i64,
+    pub min_isr: Option<u32>,
+    pub retention_ms: i64,
+    pub message_bytes: u32,
+    /// Messages produced per partition since start.
+    pub produced: f64,
+    /// (sim ms, produced) samples, for offsets-by-timestamp.
+    pub history: Vec<(i64, f64)>,
+    pub partitions: Vec<Partition>,
+}
+
+/// Messages produced per partition by simulated ms `at`, from a topic's
+/// (sim ms, produced) history: at most a second early, coarser for old times.
+pub(super) fn produced_at(history: &[(i64, f64)], at: i64) -> f64 {
+    match history.partition_point(|h| h.0 <= at) {
+        0 => 0.0,
+        i => history[i - 1].1,
+    }
+}
+
+impl Topic {
+    /// Log end offset (= high watermark) of partition `p`.
+    pub fn end_offset(&self, p: &Partition) -> i64 {
+        p.base + (self.produced - p.missed).max(0.0) as i64
+    }
+
+    /// First offset whose timestamp is at or after `sim_ms`, if any.
+    pub fn offset_at(&self, p: &Partition, sim_ms: i64) -> Option<i64> {
+        if sim_ms <= self.history.first().map(|h| h.0).unwrap_or(0) {
+            return Some(p.log_start);
+        }
+        let idx = self.history.partition_point(|h| h.0 < sim_ms);
+        let produced = self.history.get(idx).map(|h| h.1)?;
+        let off = p.base + (produced - p.missed).max(0.0) as i64;
+        if off >= self.end_offset(p) {
+            return None;
+        }
+        Some(off.max(p.log_start))
+    }
+}
+
+/// What a group is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupMode {
+    Normal,
+    Stalled,
+    Stopped,
+    Deleted,
+}
+
+/// One consumer group.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub name: String,
+    /// Topic indexes.
+    pub topics: Vec<usize>,
+    pub members: u32,
+    pub commit_interval_ms: i64,
+    pub headroom: f64,
+    pub mode: GroupMode,
+    pub slow_factor: f64,
+    /// Consumer position per topic per partition.
+    pub positions: Vec<Vec<f64>>,
+    /// Committed offset per topic per partition.
+    pub committed: Vec<Vec<i64>>,
+    pub next_commit_ms: i64,
+    /// Commit slots passed so far (see [`GroupView::commits`]).
+    pub commit_slots: u64,
+    /// Stable hash of the name, for the coordinator choice.
+    pub hash: u64,
+}
+
+/// Kafka's group state name.
+pub(crate) fn group_state(g: &Group) -> &'static str {
+    match g.mode {
+        GroupMode::Normal | GroupMode::Stalled => "Stable",
+        GroupMode::Stopped => "Empty",
+        GroupMode::Deleted => "Dead",
+    }
+}

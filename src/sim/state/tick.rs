@@ -1,0 +1,290 @@
+//! Time passing: producers, followers fetching, ISR shrink and expand,
+//! elections, consumers committing, reassignments copying.
+
+use rand::Rng;
+
+use super::model::*;
+use super::{ms, ClusterState, HISTORY_CAP, QUORUM_RECORD_MS};
+use crate::sim::scenario::PartitionMode;
+use crate::snapshot::BrokerId;
+
+impl ClusterState {
+    /// Advances the clock by `dt_ms` simulated ms: due actions, producers,
+    /// followers, elections, consumers.
+    pub fn tick(&mut self, dt_ms: i64) {
+        let dt_ms = dt_ms.max(0);
+        self.now_ms += dt_ms;
+        let now = self.now_ms;
+        while self
+            .pending
+            .first()
+            .map(|(t, _)| *t <= now)
+            .unwrap_or(false)
+        {
+            let (_, action) = self.pending.remove(0);
+            self.apply(&action);
+        }
+        let dt = dt_ms as f64 / 1000.0;
+
+        // Producers.
+        let hour = self.start_hour + now as f64 / 3_600_000.0;
+        let day_phase = ((hour / 24.0) - 0.25) * std::f64::consts::TAU;
+        let record = now >= self.next_history_ms;
+        if record {
+            self.next_history_ms = now + 1000;
+        }
+        for t in &mut self.topics {
+            let season = 1.0 + t.seasonality * day_phase.sin();
+            let noise = 1.0 + t.noise * (self.rng.random::<f64>() * 2.0 - 1.0);
+            if t.burst_every_ms > 0
+                && now >= t.burst_until_ms
+                && self.rng.random::<f64>() < dt_ms as f64 / t.burst_every_ms as f64
+            {
+                t.burst_until_ms = now + t.burst_length_ms;
+            }
+            let burst = if now < t.burst_until_ms {
+                t.burst_factor
+            } else {
+                1.0
+            };
+            let per_partition =
+                t.rate * season * noise * t.factor * burst / t.partitions.len().max(1) as f64;
+            let inc = per_partition.max(0.0) * dt;
+            t.produced += inc;
+            for p in &mut t.partitions {
+                if p.leader < 0 {
+                    p.missed += inc;
+                }
+            }
+            if record {
+                t.history.push((now, t.produced));
+                if t.history.len() > HISTORY_CAP {
+                    // Keep memory bounded (16 KiB per topic): thin out the
+                    // older half, so old timestamps resolve more coarsely.
+                    let keep: Vec<(i64, f64)> = t
+                        .history
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i >= HISTORY_CAP / 2 || i % 2 == 0)
+                        .map(|(_, h)| *h)
+                        .collect();
+                    t.history = keep;
+                }
+            }
+        }
+
+        // Followers and ISR.
+        let mut changed = false;
+        let info: Vec<(BrokerId, bool, bool, i64, i64)> = self
+            .brokers
+            .iter()
+            .map(|b| {
+                let delay = self.fetch_delay_ms + b.slow_delay.map(ms).unwrap_or(0);
+                (
+                    b.id,
+                    b.replicas_alive(),
+                    b.cut == Some(PartitionMode::Brokers),
+                    delay,
+                    b.up_since_ms + self.catch_up_ms,
+                )
+            })
+            .collect();
+        let lookup = |id: BrokerId| info.iter().find(|i| i.0 == id).copied();
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                if p.leader < 0 {
+                    continue;
+                }
+                let leader_cut = lookup(p.leader).map(|i| i.2).unwrap_or(true);
+                for (k, &r) in p.replicas.iter().enumerate() {
+                    if r == p.leader {
+                        p.last_caught_up[k] = now;
+                        continue;
+                    }
+                    let Some((_, alive, cut, delay, ready_at)) = lookup(r) else {
+                        continue;
+                    };
+                    // An added replica first copies the whole log.
+                    let copying = p
+                        .reassignment
+                        .as_ref()
+                        .is_some_and(|ra| ra.adding.contains(&r) && now < ra.copied_at_ms);
+                    let fetching = alive && !cut && !leader_cut && now >= ready_at && !copying;
+                    if fetching {
+                        p.last_caught_up[k] = p.last_caught_up[k].max(now - delay);
+                    }
+                    let in_isr = p.isr.contains(&r);
+                    if in_isr && now - p.last_caught_up[k] > self.lag_max_ms {
+                        p.isr.retain(|&x| x != r);
+                        changed = true;
+                    } else if !in_isr
+                        && fetching
+                        && delay <= self.lag_max_ms
+                        && p.last_caught_up[k] >= now - delay
+                    {
+                        p.isr.push(r);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        // Metadata-quorum voters (the brokers, combined mode): a fetching
+        // voter is as far behind as its delay; a stopped one (or a broker
+        // down) keeps its log end offset and last caught-up time.
+        let hw = self.quorum_high_watermark();
+        for b in &mut self.brokers {
+            if b.up && !b.voter_stopped {
+                b.voter_caught_up_ms = now - b.voter_delay_ms;
+                b.voter_leo = b.voter_leo.max(hw - b.voter_delay_ms / QUORUM_RECORD_MS);
+            }
+        }
+        let alive: Vec<BrokerId> = info.iter().filter(|i| i.1).map(|i| i.0).collect();
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                changed |= p.finish_reassignment(&alive);
+            }
+        }
+        if changed {
+            self.generation += 1;
+        }
+
+        self.elect_offline();
+        if self.auto_rebalance && now >= self.next_rebalance_ms {
+            self.next_rebalance_ms = now + self.rebalance_interval_ms;
+            self.preferred_election();
+        }
+
+        // Consumers.
+        for g in &mut self.groups {
+            if matches!(g.mode, GroupMode::Stopped | GroupMode::Deleted) {
+                continue;
+            }
+            let commit = now >= g.next_commit_ms;
+            if commit {
+                g.next_commit_ms = now + g.commit_interval_ms;
+                g.commit_slots += 1;
+            }
+            for (k, &ti) in g.topics.iter().enumerate() {
+                let t = &self.topics[ti];
+                let cap = t.rate.max(1.0) / t.partitions.len().max(1) as f64
+                    * g.headroom
+                    * g.slow_factor
+                    * dt;
+                for (pi, p) in t.partitions.iter().enumerate() {
+                    let end = t.end_offset(p) as f64;
+                    let pos = &mut g.positions[k][pi];
+                    if g.mode == GroupMode::Normal {
+                        *pos = (*pos + cap).min(end);
+                    }
+                    if commit && g.mode == GroupMode::Normal {
+                        g.committed[k][pi] = *pos as i64;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Elects leaders for leaderless partitions when an ISR member (or, with
+    /// unclean election, any replica) is alive again.
+    ///
+    /// An unclean leader's log ends where it last caught up with the old
+    /// leader: what the old leader had beyond that is truncated, as Kafka
+    /// does (the high watermark moves back, the old leader truncates its own
+    /// log to the new leader's when it returns as a follower).
+    pub(super) fn elect_offline(&mut self) {
+        let alive: Vec<BrokerId> = self
+            .brokers
+            .iter()
+            .filter(|b| b.replicas_alive())
+            .map(|b| b.id)
+            .collect();
+        let mut changed = false;
+        let now = self.now_ms;
+        for t in &mut self.topics {
+            let history = &t.history;
+            for p in &mut t.partitions {
+                if p.leader >= 0 {
+                    continue;
+                }
+                if let Some(&l) = p.isr.iter().find(|r| alive.contains(r)) {
+                    p.leader = l;
+                    p.leader_epoch += 1;
+                    changed = true;
+                } else if self.unclean {
+                    if let Some(k) = p.replicas.iter().position(|r| alive.contains(r)) {
+                        let l = p.replicas[k];
+                        let behind = produced_at(history, p.offline_since_ms)
+                            - produced_at(history, p.last_caught_up[k]);
+                        p.missed += behind.max(0.0).floor();
+                        p.last_caught_up[k] = now;
+                        p.leader = l;
+                        p.isr = vec![l];
+                        p.leader_epoch += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    pub(super) fn preferred_election(&mut self) {
+        let mut changed = false;
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                let pref = p.replicas[0];
+                if p.leader != pref && p.isr.contains(&pref) && p.leader >= 0 {
+                    let ok = self
+                        .brokers
+                        .iter()
+                        .any(|b| b.id == pref && b.replicas_alive());
+                    if ok {
+                        p.leader = pref;
+                        p.leader_epoch += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    /// Replicas on `broker` become unusable: it leaves every ISR (keeping a
+    /// last member) and gives up leadership.
+    pub(super) fn fence(&mut self, broker: BrokerId) {
+        let now = self.now_ms;
+        let alive: Vec<BrokerId> = self
+            .brokers
+            .iter()
+            .filter(|b| b.replicas_alive() && b.id != broker)
+            .map(|b| b.id)
+            .collect();
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                if !p.replicas.contains(&broker) {
+                    continue;
+                }
+                if p.isr.len() > 1 {
+                    p.isr.retain(|&r| r != broker);
+                }
+                if p.leader == broker {
+                    p.leader = p
+                        .isr
+                        .iter()
+                        .copied()
+                        .find(|r| alive.contains(r))
+                        .unwrap_or(-1);
+                    p.leader_epoch += 1;
+                    if p.leader < 0 {
+                        p.offline_since_ms = now;
+                    }
+                }
+            }
+        }
+        self.elect_offline();
+    }
+}
