@@ -149,12 +149,14 @@ async fn poll_until(
 /// crash was.
 #[tokio::test(flavor = "multi_thread")]
 async fn coordinator_down_and_back_many_times() {
+    let _group = crate::support::group(module_path!());
     coordinator_walk(false).await;
 }
 
 /// On isrwatch's own connections (the PLAINTEXT default).
 #[tokio::test(flavor = "multi_thread")]
 async fn coordinator_down_and_back_many_times_direct() {
+    let _group = crate::support::group(module_path!());
     coordinator_walk(true).await;
 }
 
@@ -242,6 +244,7 @@ async fn coordinator_walk(direct: bool) {
 /// cluster (no DescribeQuorum) the controller comes from Metadata.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper() {
+    let _group = crate::support::group(module_path!());
     for kraft in [true, false] {
         let text = format!("[cluster]\nbrokers = 3\nkraft = {kraft}\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n");
         let sim = Simulator::start(
@@ -276,6 +279,7 @@ async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper
 /// and the cluster stays reachable; once healed, it answers again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_clients_cannot_use_is_named_unreachable() {
+    let _group = crate::support::group(module_path!());
     use isrwatch::sim::PartitionMode;
     let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
     let sim = Simulator::start(
@@ -332,6 +336,7 @@ async fn a_broker_clients_cannot_use_is_named_unreachable() {
 /// per poll and reports the change of state once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_that_refuses_describe_configs_gives_counted_errors_and_no_guessed_min_isr() {
+    let _group = crate::support::group(module_path!());
     use isrwatch::snapshot::MinIsrSource;
     use isrwatch::state::{SharedState, StepChange};
     let text = "[cluster]\nbrokers = 3\nmin_insync_replicas = 2\ndeny_describe_configs = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
@@ -382,6 +387,7 @@ async fn a_cluster_that_refuses_describe_configs_gives_counted_errors_and_no_gue
 /// have left to copy (DescribeLogDirs offset lag) shrinks as they copy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reassignment_is_listed_with_the_offsets_left_to_copy() {
+    let _group = crate::support::group(module_path!());
     let text = "[cluster]\nbrokers = 4\n[[cluster.topics]]\nname = \"t\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
     let sim = Simulator::start(
         Scenario::parse(text, "move").unwrap(),

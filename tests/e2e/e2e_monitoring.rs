@@ -89,6 +89,7 @@ async fn firing_alerts(prom: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_rules_dashboards_and_alertmanager_against_the_demo() {
+    let _group = crate::support::group(module_path!());
     let dir = tempfile::tempdir().unwrap();
     let (am_port, prom_port, api_port) = (free_port(), free_port(), free_port());
     let am = format!("http://127.0.0.1:{am_port}");

@@ -302,7 +302,7 @@ fn openapi_document_matches_the_routes() {
     routes.sort();
     assert_eq!(documented, routes);
     // Every route in ROUTES is actually served (not the 404 fallback).
-    let src = include_str!("../src/http/api.rs");
+    let src = include_str!("../../src/http/api.rs");
     for (_, p) in ROUTES {
         assert!(
             src.contains(&format!("\"{p}\"")),

@@ -3,10 +3,8 @@
 //! that its destination had acknowledged; a torn outbox tail is survived.
 //!
 //! The child process is this test binary itself, re-run with
-//! `--exact crash_child` and an environment variable that switches the
-//! `crash_child` test into child mode.
-
-mod notify_support;
+//! `--exact notify_crash::crash_child` and an environment variable that
+//! switches the `crash_child` test into child mode.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -20,11 +18,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use parking_lot::Mutex;
 
+use crate::support::notify::{sample, wait_until};
 use isrwatch::model::NotifyReason;
 use isrwatch::notify::{
     system_clock, Destination, Dispatcher, NotifierConfig, NotifierKind, Outbox, WebhookNotifier,
 };
-use notify_support::{sample, wait_until};
 
 const CHILD_ENV: &str = "ISRWATCH_NOTIFY_CRASH_CHILD";
 const TOTAL: usize = 30;
@@ -58,6 +56,7 @@ fn webhook_dispatcher(url: &str, dir: &std::path::Path) -> Arc<Dispatcher> {
 /// Child mode: accept TOTAL notifications, say so, keep delivering until killed.
 #[test]
 fn crash_child() {
+    let _group = crate::support::group(module_path!());
     let Ok(spec) = std::env::var(CHILD_ENV) else {
         return; // Only meaningful when started by the parent test below.
     };
@@ -105,6 +104,7 @@ async fn slow_handler(State(s): State<Slow>, headers: HeaderMap, _body: Bytes) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_delivery_loses_nothing_and_sends_nothing_twice() {
+    let _group = crate::support::group(module_path!());
     let slow = Slow::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -119,13 +119,8 @@ async fn kill_9_mid_delivery_loses_nothing_and_sends_nothing_twice() {
     let dir = tempfile::tempdir().expect("tmp");
 
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "crash_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+        .arg(crate::support::test_name(module_path!(), "crash_child"))
+        .args(["--exact", "--nocapture", "--test-threads", "1"])
         .env(CHILD_ENV, format!("{}|{url}", dir.path().display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -184,7 +179,8 @@ async fn kill_9_mid_delivery_loses_nothing_and_sends_nothing_twice() {
 
 #[tokio::test]
 async fn torn_tail_is_ignored_and_the_rest_delivered() {
-    let rx = notify_support::Receiver::start(vec![], None).await;
+    let _group = crate::support::group(module_path!());
+    let rx = crate::support::notify::Receiver::start(vec![], None).await;
     let dir = tempfile::tempdir().expect("tmp");
     {
         let mut ob = Outbox::open(dir.path()).expect("open");
@@ -235,8 +231,10 @@ async fn torn_tail_is_ignored_and_the_rest_delivered() {
 
 #[tokio::test]
 async fn shutdown_leaves_undelivered_items_in_the_outbox() {
+    let _group = crate::support::group(module_path!());
     // Destination down: the item is retrying when shutdown comes.
-    let rx = notify_support::Receiver::start(vec![], Some((503, vec![], "down".into()))).await;
+    let rx =
+        crate::support::notify::Receiver::start(vec![], Some((503, vec![], "down".into()))).await;
     let dir = tempfile::tempdir().expect("tmp");
     {
         let d = webhook_dispatcher(&rx.url("/in"), dir.path());
@@ -265,7 +263,8 @@ async fn shutdown_leaves_undelivered_items_in_the_outbox() {
 
 #[tokio::test]
 async fn items_for_a_removed_destination_are_closed_on_start() {
-    let rx = notify_support::Receiver::start(vec![], None).await;
+    let _group = crate::support::group(module_path!());
+    let rx = crate::support::notify::Receiver::start(vec![], None).await;
     let dir = tempfile::tempdir().expect("tmp");
     {
         let mut ob = Outbox::open(dir.path()).expect("open");

@@ -21,6 +21,7 @@ fn check(bootstrap: &str, format: &str) -> (i32, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_against_the_simulator_before_and_after_a_broker_goes_down() {
+    let _group = crate::support::group(module_path!());
     let scenario = Scenario::load(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/scenarios/broker_down.toml"
@@ -70,6 +71,7 @@ async fn check_against_the_simulator_before_and_after_a_broker_goes_down() {
 
 #[test]
 fn check_against_librdkafkas_mock_cluster() {
+    let _group = crate::support::group(module_path!());
     let mock = rdkafka::mocking::MockCluster::new(3).unwrap();
     mock.create_topic("payments", 6, 3).unwrap();
     let bootstrap = mock.bootstrap_servers();
@@ -90,6 +92,7 @@ fn check_against_librdkafkas_mock_cluster() {
 
 #[test]
 fn check_on_an_unreachable_cluster_exits_2() {
+    let _group = crate::support::group(module_path!());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,8 +1,6 @@
 //! Every API endpoint against the real daemon polling the simulator, and
 //! `promtool check metrics` on a real scrape.
 
-mod sim_support;
-
 use std::time::Duration;
 
 use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
@@ -41,6 +39,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_against_the_daemon_polling_the_simulator() {
+    let _group = crate::support::group(module_path!());
     // The demo cluster, with the clock nearly frozen: only our actions change it.
     let sim = Simulator::start(
         Scenario::demo(),
@@ -51,7 +50,8 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
     )
     .await
     .unwrap();
-    let (running, base, _state_dir) = sim_support::protected_demo_daemon(&sim.bootstrap()).await;
+    let (running, base, _state_dir) =
+        crate::support::sim::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
     wait_until("readyz", || async {

@@ -3,7 +3,7 @@
 
 #[test]
 fn readme_embeds_the_example_configuration() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let example = isrwatch::config::example();
     assert!(
         readme.contains(example.trim_end()),

@@ -85,6 +85,7 @@ fn steps(s: &ClusterSnapshot) -> Vec<&str> {
 /// through librdkafka here: the path for brokers older than Kafka 3.0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
+    let _group = crate::support::group(module_path!());
     mock_cluster_walk(true).await;
 }
 
@@ -92,6 +93,7 @@ async fn mock_cluster_snapshot_offsets_groups_lag_and_faults() {
 /// what TLS and SASL clusters use).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mock_cluster_walk_through_librdkafka_admin() {
+    let _group = crate::support::group(module_path!());
     mock_cluster_walk(false).await;
 }
 
@@ -284,6 +286,7 @@ async fn mock_cluster_walk(direct: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batched_list_offsets_beats_fetch_watermarks() {
+    let _group = crate::support::group(module_path!());
     let mock = MockCluster::new(3).expect("mock cluster");
     let partitions = 30;
     mock.create_topic("wide", partitions, 3).expect("topic");
@@ -362,6 +365,7 @@ impl ConsumerContext for StatsCtx {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_cluster_hits_the_poll_deadline_and_the_poller_recovers() {
+    let _group = crate::support::group(module_path!());
     let mock = MockCluster::new(3).expect("mock cluster");
     mock.create_topic("slow", 2, 3).expect("topic");
     let text = format!(

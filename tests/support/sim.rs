@@ -1,7 +1,6 @@
 //! Shared by the tests that run the daemon's pipeline against the simulator
 //! in real time: the daemon's clock on the simulator's time, the stages, and
 //! the demo daemon with its API token. Each test binary uses a part of it.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;

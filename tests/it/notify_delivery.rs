@@ -3,11 +3,10 @@
 //! rejected), retries after 500, Retry-After on 429, a destination that
 //! stays down, and no retry on 400.
 
-mod notify_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::notify::{sample, wait_until, Receiver};
 use isrwatch::config::Dur;
 use isrwatch::model::NotifyReason;
 use isrwatch::notify::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -15,11 +14,10 @@ use isrwatch::notify::{
     system_clock, verify_signature, DeliveryError, Destination, Dispatcher, Notifier,
     NotifierConfig, NotifierKind, Outbox, SlackNotifier, VerifyError, WebhookNotifier,
 };
-use notify_support::{sample, wait_until, Receiver};
 
 const SECRET: &[u8] = b"test-secret";
 
-fn header(s: &notify_support::Seen, name: &str) -> String {
+fn header(s: &crate::support::notify::Seen, name: &str) -> String {
     s.headers
         .get(name)
         .and_then(|v| v.to_str().ok())

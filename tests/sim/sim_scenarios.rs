@@ -4,6 +4,7 @@ use isrwatch::sim::Scenario;
 
 #[test]
 fn every_shipped_scenario_parses() {
+    let _group = crate::support::group(module_path!());
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -26,6 +27,7 @@ fn every_shipped_scenario_parses() {
 
 #[test]
 fn malformed_scenarios_name_field_and_line() {
+    let _group = crate::support::group(module_path!());
     let cases = [
         ("[cluster]\nbrokers = 3\nbrokerz = 1\n", "brokerz", ":3"),
         ("[cluster]\nbrokers = \"three\"\n", "brokers", ":2"),
@@ -143,6 +145,7 @@ mod driven {
     /// cause, by its raise deadline, and is gone by its resolve deadline.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_scenario_produces_and_clears_its_conditions() {
+        let _group = crate::support::group(module_path!());
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()

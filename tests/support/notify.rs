@@ -1,6 +1,5 @@
 //! Shared helpers for the notify integration tests: a sample notification,
 //! a scriptable local HTTP receiver, and polling with a deadline.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;

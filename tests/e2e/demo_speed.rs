@@ -5,14 +5,12 @@
 //! and its webhook notifications must cover what the tour expects, as
 //! speed 1 does.
 
-mod notify_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::support::notify::Receiver;
 use isrwatch::cli::DemoArgs;
 use isrwatch::sim::{kind_meets, Scenario, SimOptions, Simulator};
-use notify_support::Receiver;
 use serde_json::Value;
 
 const SPEED: f64 = 10.0;
@@ -43,6 +41,7 @@ fn seen(body: &[u8]) -> Option<Seen> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tour_at_speed_10_notifies_what_it_does_at_speed_1() {
+    let _group = crate::support::group(module_path!());
     let scenario = Scenario::demo();
     let expected: Vec<(String, Option<String>)> = scenario
         .expect

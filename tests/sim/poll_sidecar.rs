@@ -44,6 +44,7 @@ async fn serve() -> String {
 
 #[tokio::test]
 async fn scrape_parses_and_reports_http_failures() {
+    let _group = crate::support::group(module_path!());
     let base = serve().await;
     let client = reqwest::Client::new();
     let t = Duration::from_secs(2);
@@ -74,6 +75,7 @@ async fn scrape_parses_and_reports_http_failures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poll_with_sidecar_scoped_to_its_broker() {
+    let _group = crate::support::group(module_path!());
     let base = serve().await;
     let mock = MockCluster::new(3).expect("mock");
     mock.create_topic("t", 6, 3).expect("topic");

@@ -16,16 +16,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::sim::SimClock;
 use isrwatch::config::{ClusterConfig, Dur};
-mod sim_support;
-
 use isrwatch::daemon::{self, ClusterStage, MemorySink};
 use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
 use isrwatch::finding::{Finding, Label, Subject};
 use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
 use isrwatch::sim::{judge, kind_meets, Expectation, Notified, Scenario, SimOptions, Simulator};
 use isrwatch::state::SharedState;
-use sim_support::SimClock;
 
 const SPEED: f64 = 5.0;
 
@@ -143,7 +141,7 @@ async fn run_scenario(path: std::path::PathBuf) -> Outcome {
     cluster.request_timeout = Dur(Duration::from_millis(800));
     let state = SharedState::new([name.clone()]);
     let sink = Arc::new(MemorySink::default());
-    let stages = sim_support::stages(
+    let stages = crate::support::sim::stages(
         ClusterStage {
             name: name.clone(),
             interval: cluster.poll_interval.0,
@@ -278,6 +276,7 @@ const RUNS_AT_ONCE: usize = 12;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn every_shipped_scenario_raises_and_resolves_its_findings_through_the_daemon() {
+    let _group = crate::support::group(module_path!());
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

@@ -148,6 +148,7 @@ fn ours(all: &[serde_json::Value]) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn alertmanager_receives_firing_then_resolve() {
+    let _group = crate::support::group(module_path!());
     let am = start_alertmanager().await;
     let make = |name: &str| {
         AlertmanagerNotifier::new(

@@ -6,8 +6,6 @@
 //!
 //! Screenshots are written to `target/status-page/*.png`.
 
-mod sim_support;
-
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -274,6 +272,7 @@ const BROKER_3_DOWN: &str = r#"(() => {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_it_returns() {
+    let _group = crate::support::group(module_path!());
     // The demo cluster with a group named like an HTML tag, the clock
     // nearly frozen: only the test's actions change it.
     let mut scenario = Scenario::demo();
@@ -290,7 +289,8 @@ async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_i
     .await
     .unwrap();
     // Reads protected too: the browser sends the token as a bearer header.
-    let (running, base, _state_dir) = sim_support::protected_demo_daemon(&sim.bootstrap()).await;
+    let (running, base, _state_dir) =
+        crate::support::sim::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
     wait_until("the first poll", || async {
@@ -484,6 +484,7 @@ fn no_redirects() -> reqwest::Client {
 
 #[tokio::test]
 async fn login_and_silence_forms_use_the_api_token_and_say_what_is_wrong() {
+    let _group = crate::support::group(module_path!());
     let (ctx, silences) = serve_ctx(Some("s3cret"));
     let (base, stop) = serve(ctx).await;
     let c = no_redirects();
@@ -659,6 +660,7 @@ async fn login_and_silence_forms_use_the_api_token_and_say_what_is_wrong() {
 
 #[tokio::test]
 async fn without_a_token_the_page_is_open_and_writes_are_refused() {
+    let _group = crate::support::group(module_path!());
     let (ctx, silences) = serve_ctx(None);
     let (base, stop) = serve(ctx).await;
     let c = no_redirects();
@@ -678,6 +680,7 @@ async fn without_a_token_the_page_is_open_and_writes_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_prints_the_page_first_and_chromium_renders_it() {
+    let _group = crate::support::group(module_path!());
     let port = free_port();
     let mut demo = tokio::process::Command::new(env!("CARGO_BIN_EXE_isrwatch"))
         .args(["demo", "--speed", "10", "--listen"])
@@ -762,7 +765,8 @@ async fn the_demo_prints_the_page_first_and_chromium_renders_it() {
 
 #[test]
 fn every_page_route_is_registered() {
-    let src = include_str!("../src/http/page.rs");
+    let _group = crate::support::group(module_path!());
+    let src = include_str!("../../src/http/page.rs");
     for (_, p) in isrwatch::http::page::PAGE_ROUTES {
         assert!(
             src.contains(&format!(".route(\"{p}\"")),

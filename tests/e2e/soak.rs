@@ -15,8 +15,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-mod sim_support;
-
 use isrwatch::config::Config;
 use isrwatch::sim::{judge, Scenario};
 
@@ -67,6 +65,7 @@ fn stem(p: &std::path::Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_defaults() {
+    let _group = crate::support::group(module_path!());
     let paths = tomls("tests/scenarios");
     if std::env::var("ISRWATCH_SCENARIO").is_err() {
         assert!(paths.len() >= 24, "{paths:?}");
@@ -103,6 +102,7 @@ async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_d
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn healthy_cluster_shapes_notify_nothing_for_hours() {
+    let _group = crate::support::group(module_path!());
     let hours = |h: u64| Duration::from_secs(h * 3600);
     let mut runs = tokio::task::JoinSet::new();
     for path in tomls("tests/soak") {
@@ -166,7 +166,7 @@ async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String
     let cluster = &config.clusters[0];
     let sink = Arc::new(MemorySink::default());
     let start = sim.started_at();
-    let stages = sim_support::stages(
+    let stages = crate::support::sim::stages(
         ClusterStage {
             name: "rt".into(),
             interval: cluster.poll_interval.0,
@@ -184,7 +184,7 @@ async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String
         )),
         sink.clone(),
         isrwatch::state::SharedState::new(["rt".to_string()]),
-        sim_support::SimClock {
+        crate::support::sim::SimClock {
             start,
             speed,
             elapsed: Box::new(sim.elapsed_fn()),
@@ -220,6 +220,7 @@ async fn real_time(scenario: Scenario, end: Duration, speed: f64) -> Vec<(String
 /// (kind and reason, in order), each within two polls of the same moment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn soak_notifies_what_real_time_does() {
+    let _group = crate::support::group(module_path!());
     const SPEED: f64 = 20.0;
     let mut runs = tokio::task::JoinSet::new();
     for name in ["broker_down", "rolling_restart", "consumer_stop"] {

@@ -206,6 +206,7 @@ async fn compare(sim: &SimHandle, what: &str, tls: &[(&str, String)]) -> Cluster
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn direct_requests_and_librdkafka_give_the_same_snapshot() {
+    let _group = crate::support::group(module_path!());
     let scenario = Scenario::parse(SCENARIO, "poll_direct").expect("scenario");
     let sim = Simulator::start(scenario, frozen())
         .await
@@ -254,6 +255,7 @@ fn test_pki() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
 /// also checks the simulator's side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn over_tls_both_paths_verify_the_broker_and_agree() {
+    let _group = crate::support::group(module_path!());
     let (ca, cert, key) = test_pki();
     let dir = tempfile::tempdir().expect("tempdir");
     let ca_path = dir.path().join("ca.pem");
@@ -305,6 +307,7 @@ async fn over_tls_both_paths_verify_the_broker_and_agree() {
 /// error at start-up, naming the property, never its secret.
 #[test]
 fn a_bad_tls_file_is_a_config_error() {
+    let _group = crate::support::group(module_path!());
     let c = config(
         "127.0.0.1:9",
         true,
@@ -326,6 +329,7 @@ fn a_bad_tls_file_is_a_config_error() {
 /// snapshot; a wrong password is a clear error that does not show it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn over_sasl_both_paths_authenticate_and_agree() {
+    let _group = crate::support::group(module_path!());
     let (ca, cert, key) = test_pki();
     let dir = tempfile::tempdir().expect("tempdir");
     let ca_path = dir.path().join("ca.pem");
@@ -384,6 +388,7 @@ async fn over_sasl_both_paths_authenticate_and_agree() {
 /// connection before the session ends; librdkafka re-authenticates).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expiring_sasl_sessions_do_not_fail_polls() {
+    let _group = crate::support::group(module_path!());
     let scenario = Scenario::parse(SCENARIO, "poll_direct_reauth").expect("scenario");
     let sim = Simulator::start_secured(
         scenario,

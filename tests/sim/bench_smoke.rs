@@ -8,6 +8,7 @@ use serde_json::Value;
 
 #[test]
 fn scale_bench_json_at_a_tiny_size() {
+    let _group = crate::support::group(module_path!());
     let out = Command::new(env!("CARGO_BIN_EXE_isrwatch"))
         .args([
             "bench",

@@ -118,6 +118,7 @@ fn kcat_layout(bootstrap: &str) -> (Vec<i32>, Layout) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kcat_lists_exact_leaders_and_isr_before_and_after_broker_down() {
+    let _group = crate::support::group(module_path!());
     let sim = start("broker_down.toml").await;
     let bs = sim.bootstrap();
     let (brokers, layout) = tokio::task::spawn_blocking({
@@ -152,6 +153,7 @@ async fn kcat_lists_exact_leaders_and_isr_before_and_after_broker_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
+    let _group = crate::support::group(module_path!());
     let sim = start("slow_follower.toml").await;
     let c = consumer(&sim, "billing");
     let before = tokio::task::block_in_place(|| rdkafka_layout(&c));
@@ -285,6 +287,7 @@ async fn rdkafka_sees_isr_shrink_leader_move_offsets_and_groups() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rdkafka_sees_offline_partitions_when_last_isr_member_goes() {
+    let _group = crate::support::group(module_path!());
     let sim = start("last_isr_offline.toml").await;
     sim.apply(Action::BrokerDown { broker: 2 });
     sim.apply(Action::BrokerDown { broker: 1 });
@@ -309,6 +312,7 @@ async fn rdkafka_sees_offline_partitions_when_last_isr_member_goes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn garbage_and_truncated_frames_close_only_that_connection() {
+    let _group = crate::support::group(module_path!());
     let sim = start("broker_down.toml").await;
     let port = sim.ports()[0];
     tokio::task::block_in_place(|| {
@@ -351,6 +355,7 @@ async fn garbage_and_truncated_frames_close_only_that_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn large_cluster_metadata_is_complete() {
+    let _group = crate::support::group(module_path!());
     let scenario = Scenario::synthetic(5, 200, 100, 3, 500);
     let sim = Simulator::start(scenario, SimOptions::default())
         .await
@@ -368,6 +373,7 @@ async fn large_cluster_metadata_is_complete() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kcat_plain_listing_names_every_broker() {
+    let _group = crate::support::group(module_path!());
     let sim = start("broker_down.toml").await;
     let bs = sim.bootstrap();
     let out = tokio::task::spawn_blocking(move || {
@@ -396,6 +402,7 @@ async fn kcat_plain_listing_names_every_broker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn timeline_runs_at_speed_n() {
+    let _group = crate::support::group(module_path!());
     // broker_down.toml: broker 2 down at 30 s for 120 s. At speed 60 that is
     // 0.5 s and 2.5 s of wall time.
     let sim = Simulator::start(
@@ -430,6 +437,7 @@ async fn timeline_runs_at_speed_n() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn run_cli_stops_when_the_shutdown_future_completes() {
+    let _group = crate::support::group(module_path!());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/scenarios/consumer_stall.toml");
     isrwatch::sim::run_cli(
@@ -465,6 +473,7 @@ fn api_versions_answered(port: u16) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn client_side_partition_and_broker_down_refuse_clients() {
+    let _group = crate::support::group(module_path!());
     let sim = start("network_partition.toml").await;
     let ports = sim.ports().to_vec();
     assert!(tokio::task::block_in_place(|| api_versions_answered(
@@ -498,6 +507,7 @@ async fn client_side_partition_and_broker_down_refuse_clients() {
 /// rdkafka-sys) work against the simulator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn librdkafka_admin_group_calls_work() {
+    let _group = crate::support::group(module_path!());
     use std::ffi::{CStr, CString};
 
     use rdkafka_sys as sys;
@@ -591,6 +601,7 @@ async fn librdkafka_admin_group_calls_work() {
 /// answers (min.insync.replicas from the broker's static config).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kafka_python_reads_reassignments_quorum_and_configs() {
+    let _group = crate::support::group(module_path!());
     let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\n[[cluster.topics]]\nname = \"orders\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
     let sim = Simulator::start(Scenario::parse(text, "kp").unwrap(), SimOptions::default())
         .await

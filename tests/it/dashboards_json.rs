@@ -29,9 +29,9 @@ fn metric_names(expr: &str) -> Vec<String> {
 #[test]
 fn dashboards_are_well_formed() {
     let sources = [
-        include_str!("../src/http/metrics.rs"),
-        include_str!("../src/daemon/mod.rs"),
-        include_str!("../alerts/isrwatch-rules.yml"),
+        include_str!("../../src/http/metrics.rs"),
+        include_str!("../../src/daemon/mod.rs"),
+        include_str!("../../alerts/isrwatch-rules.yml"),
     ]
     .concat();
     for (name, d) in dashboards() {
