@@ -6,6 +6,8 @@ use std::time::Duration;
 use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::Value;
 
+use crate::support::promtool_check;
+
 async fn get(url: &str, token: Option<&str>) -> (u16, Value, String) {
     let mut r = reqwest::Client::new()
         .get(url)
@@ -157,28 +159,4 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
 
     running.stop().await;
     sim.shutdown().await;
-}
-
-fn promtool_check(body: &str) {
-    use std::io::Write;
-    let mut child = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("promtool is installed by test.sh");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !text.contains("error while linting") && !text.contains("parsing error"),
-        "{text}"
-    );
 }

@@ -8,10 +8,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::support::notify::Receiver;
 use isrwatch::cli::DemoArgs;
 use isrwatch::sim::{kind_meets, Scenario, SimOptions, Simulator};
 use serde_json::Value;
+
+use crate::support::notify::Receiver;
 
 const SPEED: f64 = 10.0;
 

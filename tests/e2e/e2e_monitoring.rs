@@ -6,12 +6,13 @@
 //! during the fault and resolve after it, and Alertmanager received
 //! isrwatch's alerts.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::support::free_port;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -22,14 +23,6 @@ impl Drop for Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn spawn(cmd: &str, args: &[String], log: &Path) -> Proc {

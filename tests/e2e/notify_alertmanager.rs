@@ -13,6 +13,8 @@ use isrwatch::model::{
 };
 use isrwatch::notify::{system_clock, AlertmanagerNotifier, Notifier};
 
+use crate::support::free_port;
+
 /// Kills Alertmanager when the test ends, pass or fail.
 struct Am {
     child: Child,
@@ -25,14 +27,6 @@ impl Drop for Am {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 async fn start_alertmanager() -> Am {

@@ -18,11 +18,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use parking_lot::Mutex;
 
-use crate::support::notify::{sample, wait_until};
 use isrwatch::model::NotifyReason;
 use isrwatch::notify::{
     system_clock, Destination, Dispatcher, NotifierConfig, NotifierKind, Outbox, WebhookNotifier,
 };
+
+use crate::support::notify::{sample, wait_until};
 
 const CHILD_ENV: &str = "ISRWATCH_NOTIFY_CRASH_CHILD";
 const TOTAL: usize = 30;

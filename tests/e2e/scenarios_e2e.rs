@@ -16,7 +16,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::sim::SimClock;
 use isrwatch::config::{ClusterConfig, Dur};
 use isrwatch::daemon::{self, ClusterStage, MemorySink};
 use isrwatch::evaluate::{RuleEvaluator, RulesConfig};
@@ -24,6 +23,8 @@ use isrwatch::finding::{Finding, Label, Subject};
 use isrwatch::incident::{IncidentConfig, IncidentManager, Silences};
 use isrwatch::sim::{judge, kind_meets, Expectation, Notified, Scenario, SimOptions, Simulator};
 use isrwatch::state::SharedState;
+
+use crate::support::sim::SimClock;
 
 const SPEED: f64 = 5.0;
 

@@ -17,6 +17,8 @@ use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::free_port;
+
 /// A consumer group id that is also an HTML tag with an event handler.
 const HOSTILE_GROUP: &str = "<img src=x onerror=alert(1)>";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -39,14 +41,6 @@ fn artifacts() -> PathBuf {
         .join("status-page");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn wait_until<F, Fut>(what: &str, mut f: F)

@@ -5,9 +5,7 @@ use isrwatch::config::Dur;
 use isrwatch::evaluate::{LagConfig, LagStatus, LagTracker};
 use isrwatch::snapshot::{GroupInfo, GroupPartition, Time};
 
-fn t(s: i64) -> Time {
-    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
-}
+use crate::support::t;
 
 /// One group, one partition per (committed, end) pair.
 fn group(name: &str, members: u32, parts: &[(Option<i64>, i64)]) -> GroupInfo {

@@ -12,12 +12,10 @@ use isrwatch::evaluate::{
 use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::snapshot::{
     BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, IsrChange, IsrChangeKind,
-    PartitionInfo, PollError, SidecarMetrics, Time, TopicInfo,
+    PartitionInfo, PollError, SidecarMetrics, TopicInfo,
 };
 
-fn t(s: i64) -> Time {
-    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
-}
+use crate::support::t;
 
 fn part(id: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32]) -> PartitionInfo {
     PartitionInfo {

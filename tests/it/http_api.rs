@@ -10,9 +10,7 @@ use isrwatch::http::api::{self, ApiContext, ROUTES};
 use isrwatch::snapshot::*;
 use serde_json::Value;
 
-fn t(s: i64) -> Time {
-    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
-}
+use crate::support::{promtool_check, t};
 
 fn snapshot(topics: &[(&str, usize)]) -> ClusterSnapshot {
     let brokers: Vec<BrokerInfo> = (1..=3)
@@ -341,34 +339,6 @@ async fn metrics_pass_promtool_and_deleted_topics_disappear() {
         .publish_poll(Arc::new(snapshot(&[("orders", 6)])), Arc::new(evaluation()));
     let (_, body) = get(&format!("{}/metrics", s.base), None).await;
     assert!(!body.contains("topic=\"audit\""));
-}
-
-fn promtool_check(body: &str) {
-    use std::io::Write;
-    let mut child = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("promtool is installed by test.sh (Debian package prometheus)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // promtool exits non-zero for lint hints too; only real format errors fail here.
-    assert!(
-        !text.contains("error while linting") && !text.contains("text format parsing error"),
-        "{text}"
-    );
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::notify::{sample, wait_until, Receiver};
 use isrwatch::config::Dur;
 use isrwatch::model::NotifyReason;
 use isrwatch::notify::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -14,6 +13,8 @@ use isrwatch::notify::{
     system_clock, verify_signature, DeliveryError, Destination, Dispatcher, Notifier,
     NotifierConfig, NotifierKind, Outbox, SlackNotifier, VerifyError, WebhookNotifier,
 };
+
+use crate::support::notify::{sample, wait_until, Receiver};
 
 const SECRET: &[u8] = b"test-secret";
 

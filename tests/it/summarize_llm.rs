@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use chrono::TimeZone;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
@@ -19,6 +18,8 @@ use isrwatch::config::{Dur, Secret};
 use isrwatch::finding::{Finding, FindingKind, Metric, Severity, Subject};
 use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, SummarySource};
 use isrwatch::summarize::{build, LlmConfig, Provider, TemplateSummarizer};
+
+use crate::support::at_minute as t;
 
 // ---------- the fake server ----------
 
@@ -165,12 +166,6 @@ fn config(provider: Provider, base: &str) -> LlmConfig {
 const PROVIDERS: [Provider; 3] = [Provider::OpenAi, Provider::Anthropic, Provider::Ollama];
 
 // ---------- incidents ----------
-
-fn t(min: u32) -> isrwatch::snapshot::Time {
-    chrono::Utc
-        .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
-        .unwrap()
-}
 
 fn broker_down(fingerprint: &str, topic: &str, group: &str) -> Incident {
     let findings = vec![

@@ -2,16 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::TimeZone;
 use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason, Summary, SummarySource};
 use isrwatch::summarize::{build, TemplateSummarizer};
 
-fn t(min: u32) -> isrwatch::snapshot::Time {
-    chrono::Utc
-        .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
-        .unwrap()
-}
+use crate::support::at_minute as t;
 
 fn incident(
     kind: FindingKind,

@@ -7,10 +7,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
 use isrwatch::config::ClusterConfig;
 use isrwatch::poll::{KafkaPoller, Poller};
-use isrwatch::snapshot::{ClusterSnapshot, Time};
+use isrwatch::snapshot::ClusterSnapshot;
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::mocking::MockCluster;
@@ -18,12 +17,10 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+use crate::support::t;
+
 const TOPIC: &str = "orders";
 const GROUP: &str = "billing";
-
-fn t(s: i64) -> Time {
-    Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
-}
 
 fn poller_config(bootstrap: &str) -> ClusterConfig {
     let text = format!(

@@ -6,15 +6,74 @@
 //!   polling with a deadline;
 //! - [`sim`]: the daemon's clock on the simulator's time, the pipeline
 //!   stages, the protected demo daemon;
-//! - here: [`group`], which keeps the real-time tests of one former test
-//!   file from running alongside those of another, and [`test_name`], for
-//!   tests that re-run their own binary as a child process.
+//! - here: fixed instants for tests that pass `now` explicitly ([`t`],
+//!   [`at_minute`]), [`free_port`], [`promtool_check`]; [`group`], which
+//!   keeps the real-time tests of one former test file from running
+//!   alongside those of another; and [`test_name`], for tests that re-run
+//!   their own binary as a child process.
 #![allow(dead_code)]
 
 pub mod notify;
 pub mod sim;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex, PoisonError};
+
+use chrono::TimeZone;
+use isrwatch::snapshot::Time;
+
+/// `s` seconds after Unix time 1,700,000,000 (2023-11-14 22:13:20 UTC): the
+/// `now` of tests that never read the clock.
+pub fn t(s: i64) -> Time {
+    chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+}
+
+/// 2026-11-22 10:`min` UTC, when the summary tests' incidents happen (their
+/// texts show it).
+pub fn at_minute(min: u32) -> Time {
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
+        .unwrap()
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `promtool check metrics` (Debian package prometheus, installed by
+/// test.sh) on an exposition: no format error. promtool exits non-zero for
+/// lint hints too; only real format errors fail here.
+pub fn promtool_check(body: &str) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed by test.sh (Debian package prometheus)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("error while linting") && !text.contains("parsing error"),
+        "{text}"
+    );
+}
 
 /// The module whose tests are running (`None`: no guarded test), and how
 /// many of its tests hold a [`Group`].

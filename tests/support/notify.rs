@@ -1,5 +1,5 @@
-//! Shared helpers for the notify integration tests: a sample notification,
-//! a scriptable local HTTP receiver, and polling with a deadline.
+//! For the notification tests: a sample notification, a scriptable local
+//! HTTP receiver, and polling with a deadline.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;

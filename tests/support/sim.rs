@@ -1,6 +1,6 @@
 //! Shared by the tests that run the daemon's pipeline against the simulator
 //! in real time: the daemon's clock on the simulator's time, the stages, and
-//! the demo daemon with its API token. Each test binary uses a part of it.
+//! the demo daemon with its API token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,11 +55,7 @@ pub fn stages(
 pub async fn protected_demo_daemon(
     bootstrap: &str,
 ) -> (isrwatch::daemon::build::Running, String, tempfile::TempDir) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = super::free_port();
     let args = isrwatch::cli::DemoArgs {
         scenario: None,
         speed: 1.0,
