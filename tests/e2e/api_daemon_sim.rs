@@ -6,7 +6,11 @@ use std::time::Duration;
 use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::Value;
 
-use crate::support::promtool_check;
+use crate::support::{eventually, promtool_check};
+
+/// How long a condition on the daemon may take to hold (was 150 rounds of
+/// a request and a 200 ms pause).
+const WAIT: Duration = Duration::from_secs(60);
 
 async fn get(url: &str, token: Option<&str>) -> (u16, Value, String) {
     let mut r = reqwest::Client::new()
@@ -23,20 +27,6 @@ async fn get(url: &str, token: Option<&str>) -> (u16, Value, String) {
         serde_json::from_str(&text).unwrap_or(Value::Null),
         text,
     )
-}
-
-async fn wait_until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..150 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +46,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
         crate::support::sim::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
-    wait_until("readyz", || async {
+    eventually("readyz", WAIT, || async {
         get(&format!("{base}/readyz"), None).await.0 == 200
     })
     .await;
@@ -80,7 +70,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
         "{}",
         v["items"][0]
     );
-    wait_until("groups with lag", || async {
+    eventually("groups with lag", WAIT, || async {
         let (_, v, _) = get(&format!("{base}/api/v1/clusters/demo/groups"), tok).await;
         v["total"].as_u64().unwrap_or(0) >= 10
     })
@@ -102,7 +92,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
 
     // A broker goes down: partitions, status, incidents and metrics say so.
     sim.apply(Action::BrokerDown { broker: 3 });
-    wait_until("under-replicated partitions", || async {
+    eventually("under-replicated partitions", WAIT, || async {
         let (_, v, _) = get(
             &format!("{base}/api/v1/clusters/demo/partitions?state=under_replicated"),
             tok,
@@ -113,7 +103,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
     .await;
     let (_, v, _) = get(&format!("{base}/api/v1/status"), tok).await;
     assert_eq!(v["clusters"][0]["status"], "critical", "{v}");
-    wait_until("a broker_down incident", || async {
+    eventually("a broker_down incident", WAIT, || async {
         let (_, v, _) = get(
             &format!("{base}/api/v1/clusters/demo/incidents?state=active"),
             tok,
@@ -151,7 +141,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
     sim.apply(Action::GroupDelete {
         group: "billing".into(),
     });
-    wait_until("billing's series to go", || async {
+    eventually("billing's series to go", WAIT, || async {
         let (_, _, body) = get(&format!("{base}/metrics"), None).await;
         !body.contains("consumergroup=\"billing\"")
     })

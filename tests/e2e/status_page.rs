@@ -17,7 +17,7 @@ use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::free_port;
+use crate::support::{eventually, free_port};
 
 /// A consumer group id that is also an HTML tag with an event handler.
 const HOSTILE_GROUP: &str = "<img src=x onerror=alert(1)>";
@@ -41,21 +41,6 @@ fn artifacts() -> PathBuf {
         .join("status-page");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-async fn wait_until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < WAIT {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("timed out after {WAIT:?} waiting for {what}");
 }
 
 async fn get_json(url: &str, token: Option<&str>) -> Value {
@@ -287,12 +272,12 @@ async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_i
         crate::support::sim::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
-    wait_until("the first poll", || async {
+    eventually("the first poll", WAIT, || async {
         get_json(&format!("{base}/readyz"), None).await["status"] == "ready"
     })
     .await;
     // The hostile group is polled.
-    wait_until("the hostile group in the API", || async {
+    eventually("the hostile group in the API", WAIT, || async {
         let v = get_json(&format!("{base}/api/v1/clusters/demo/groups"), tok).await;
         v["items"]
             .as_array()
@@ -318,18 +303,22 @@ async fn the_page_shows_a_down_broker_and_its_incident_and_refreshes_live_when_i
 
     // Broker 3 goes down; the daemon raises its incident and summary.
     sim.apply(Action::BrokerDown { broker: 3 });
-    wait_until("a firing broker_down incident with a summary", || async {
-        let v = get_json(
-            &format!("{base}/api/v1/clusters/demo/incidents?state=active"),
-            tok,
-        )
-        .await;
-        v["items"].as_array().is_some_and(|a| {
-            a.iter().any(|i| {
-                i["kind"] == "broker_down" && i["state"] == "firing" && i["summary"].is_object()
+    eventually(
+        "a firing broker_down incident with a summary",
+        WAIT,
+        || async {
+            let v = get_json(
+                &format!("{base}/api/v1/clusters/demo/incidents?state=active"),
+                tok,
+            )
+            .await;
+            v["items"].as_array().is_some_and(|a| {
+                a.iter().any(|i| {
+                    i["kind"] == "broker_down" && i["state"] == "firing" && i["summary"].is_object()
+                })
             })
-        })
-    })
+        },
+    )
     .await;
 
     let browser = Browser::start();
@@ -700,7 +689,7 @@ async fn the_demo_prints_the_page_first_and_chromium_renders_it() {
     );
     // Keep reading its output so it never blocks.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    wait_until("the demo's first poll", || async {
+    eventually("the demo's first poll", WAIT, || async {
         get_json(&format!("http://127.0.0.1:{port}/readyz"), None).await["status"] == "ready"
     })
     .await;

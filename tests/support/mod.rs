@@ -7,7 +7,8 @@
 //! - [`sim`]: the daemon's clock on the simulator's time, the pipeline
 //!   stages, the protected demo daemon;
 //! - here: fixed instants for tests that pass `now` explicitly ([`t`],
-//!   [`at_minute`]), [`free_port`], [`promtool_check`]; [`group`], which
+//!   [`at_minute`]), [`free_port`], [`promtool_check`], [`eventually`]
+//!   (an async condition with a deadline); [`group`], which
 //!   keeps the real-time tests of one former test file from running
 //!   alongside those of another; and [`test_name`], for tests that re-run
 //!   their own binary as a child process.
@@ -35,6 +36,22 @@ pub fn at_minute(min: u32) -> Time {
     chrono::Utc
         .with_ymd_and_hms(2026, 11, 22, 10, min, 0)
         .unwrap()
+}
+
+/// Awaits `f` every 200 ms until it is true; panics after `timeout`.
+pub async fn eventually<F, Fut>(what: &str, timeout: std::time::Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
 }
 
 /// A loopback port that was free a moment ago.
