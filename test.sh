@@ -11,7 +11,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v jq >/dev/null 2>&1 || need+=(jq)
-# tests/status_page.rs drives headless Chromium (/usr/bin/chromium).
+# tests/e2e/status_page.rs drives headless Chromium (/usr/bin/chromium).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,7 +2,7 @@
 //! them in SaslAuthenticate: the client side for the direct client
 //! (`poll::direct`) and the server side for the simulator, sharing the
 //! SCRAM arithmetic. Tested against RFC 7677's example exchange, and in
-//! `tests/poll_direct.rs` against librdkafka's own SCRAM client.
+//! `tests/sim/poll_direct.rs` against librdkafka's own SCRAM client.
 //!
 //! Not here: GSSAPI and OAUTHBEARER (clusters using them stay on
 //! librdkafka), SASLprep of names (names and passwords are used as given,

@@ -1,0 +1,746 @@
+//! Consumer group lag status: every status with the commit history that
+//! produces it, including Burrow's known false alarms.
+
+use isrwatch::config::Dur;
+use isrwatch::evaluate::{LagConfig, LagStatus, LagTracker};
+use isrwatch::snapshot::{GroupInfo, GroupPartition, Time};
+
+use crate::support::t;
+
+/// One group, one partition per (committed, end) pair.
+fn group(name: &str, members: u32, parts: &[(Option<i64>, i64)]) -> GroupInfo {
+    GroupInfo {
+        name: name.into(),
+        state: if members > 0 { "Stable" } else { "Empty" }.into(),
+        protocol_type: "consumer".into(),
+        members,
+        partitions: parts
+            .iter()
+            .enumerate()
+            .map(|(i, (c, e))| GroupPartition {
+                topic: "orders".into(),
+                partition: i as i32,
+                committed: *c,
+                end_offset: Some(*e),
+                lag: c.map(|c| (e - c).max(0)),
+                lag_seconds: None,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn tracker() -> LagTracker {
+    LagTracker::new(LagConfig {
+        window: 5,
+        ..Default::default()
+    })
+}
+
+/// Feeds one partition's history, one poll every 15 s; returns the last status.
+fn run(members: u32, history: &[(i64, i64)]) -> isrwatch::evaluate::GroupLagStatus {
+    let mut tr = tracker();
+    let mut last = None;
+    for (i, (c, e)) in history.iter().enumerate() {
+        let s = tr.update(&[group("g", members, &[(Some(*c), *e)])], t(i as i64 * 15));
+        last = Some(s.into_iter().next().unwrap());
+    }
+    last.unwrap()
+}
+
+#[test]
+fn caught_up_consumer_is_ok() {
+    let h: Vec<(i64, i64)> = (0..10).map(|i| (i * 100, i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+    assert_eq!(s.total_lag, 0);
+}
+
+#[test]
+fn idle_topic_with_caught_up_consumer_is_ok_not_stop() {
+    // Burrow's false STOP: nothing new to consume for an hour, offset still.
+    let mut tr = tracker();
+    for members in [0, 3] {
+        for i in 0..240 {
+            let s = tr.update(&[group("g", members, &[(Some(500), 500)])], t(i * 15));
+            assert_eq!(s[0].status, LagStatus::Ok, "{}", s[0].reason);
+        }
+    }
+}
+
+#[test]
+fn stopped_consumer_without_members_is_stop_after_threshold() {
+    let mut tr = tracker();
+    // Committed stays at 100 while producers keep appending; no members.
+    let mut status = Vec::new();
+    for i in 0..=24 {
+        let s = tr.update(&[group("g", 0, &[(Some(100), 150 + i)])], t(i * 15));
+        status.push(s[0].status);
+    }
+    // 5 minutes is 20 polls: STOP only strictly after that.
+    assert!(
+        status[..=20].iter().all(|s| *s != LagStatus::Stop),
+        "{status:?}"
+    );
+    assert_eq!(status[21], LagStatus::Stop);
+}
+
+#[test]
+fn stop_needs_lag() {
+    // Offset unchanged for an hour, but lag is 0 all along: OK.
+    let mut tr = tracker();
+    tr.update(&[group("g", 0, &[(Some(100), 100)])], t(0));
+    let s = tr.update(&[group("g", 0, &[(Some(100), 100)])], t(3600));
+    assert_eq!(s[0].status, LagStatus::Ok);
+}
+
+#[test]
+fn active_group_not_moving_is_stall() {
+    let mut tr = tracker();
+    let mut last = None;
+    for i in 0..=30 {
+        let s = tr.update(&[group("g", 4, &[(Some(100), 150 + i * 10)])], t(i * 15));
+        last = Some(s[0].clone());
+    }
+    let s = last.unwrap();
+    assert_eq!(s.status, LagStatus::Stall, "{}", s.reason);
+    assert!(s.reason.contains("orders-0"), "{}", s.reason);
+    assert!(s.reason.contains("4 member(s)"), "{}", s.reason);
+}
+
+#[test]
+fn offset_going_back_is_rewind() {
+    let s = run(
+        1,
+        &[(100, 200), (150, 220), (180, 240), (20, 260), (40, 280)],
+    );
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(s.reason.contains("from 180 to 20"), "{}", s.reason);
+}
+
+#[test]
+fn rewind_lasts_rewind_for_however_fast_the_polls() {
+    // One poll a second: the rewind leaves a window of 5 after 5 s, but is
+    // reported for `rewind_for` (here 60 s), longer than a 30 s pending delay.
+    let mut tr = LagTracker::new(LagConfig {
+        window: 5,
+        rewind_for: Dur::secs(60),
+        ..Default::default()
+    });
+    let mut status_at = |sec: i64, committed: i64| {
+        let end = 1_000 + sec * 20;
+        let s = tr.update(&[group("g", 1, &[(Some(committed), end)])], t(sec));
+        s.into_iter().next().unwrap()
+    };
+    status_at(0, 900);
+    let s = status_at(1, 500);
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(s.reason.contains("from 900 to 500"), "{}", s.reason);
+    for sec in 2..60 {
+        let s = status_at(sec, 500 + sec * 20);
+        assert_eq!(s.status, LagStatus::Rewind, "at {sec} s: {}", s.reason);
+    }
+    let s = status_at(61, 500 + 61 * 20);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn rewound_and_caught_up_is_ok() {
+    let s = run(1, &[(100, 200), (10, 200), (200, 200)]);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn slow_but_progressing_consumer_is_warn_not_err() {
+    // Burrow's false ERR: the consumer moves 80 per poll while 100 arrive.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 80, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+    assert!(s.reason.contains("grew from 100 to 180"), "{}", s.reason);
+}
+
+#[test]
+fn consumer_far_slower_than_producers_is_err() {
+    // 10 consumed per poll while 100 arrive: < half of the production.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 10, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Err, "{}", s.reason);
+    assert!(
+        s.reason
+            .contains("advanced 40 while producers appended 400"),
+        "{}",
+        s.reason
+    );
+}
+
+#[test]
+fn err_boundary_is_the_configured_ratio() {
+    // Exactly half: not below the ratio, so WARN.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 50, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Warn);
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 49, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Err);
+}
+
+#[test]
+fn warn_boundary_is_the_configured_ratio() {
+    // The consumer advanced 90 of every 100 appended: not below 0.9, OK.
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 90, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Ok);
+    let h: Vec<(i64, i64)> = (0..5).map(|i| (1000 + i * 89, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Warn);
+}
+
+#[test]
+fn lag_wobbling_by_equal_steps_is_not_warn() {
+    // Keeping up: the lag stays at 5 and rises once to 6. It "never
+    // decreased" and ended higher (Burrow's WARN), but grew by 1 of the
+    // 400 messages appended.
+    let h = [(95, 100), (195, 200), (295, 300), (395, 400), (494, 500)];
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn a_group_that_commits_every_few_minutes_is_not_err_between_commits() {
+    // A stream job committing at its checkpoints, every 5 minutes: between
+    // two commits its lag grows by the whole production. That is judged on
+    // its commit cadence (STALL), not as a consumer falling behind.
+    let h: Vec<(i64, i64)> = (0..6).map(|i| (1000, 1100 + i * 100)).collect();
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+/// A healthy consumer as the simulator and real clients make one: it keeps
+/// up with twice the production, commits every 5 s, and is polled every
+/// 15 s, so each poll sees the few messages appended since its latest
+/// commit. Production follows a day's season with noise, a few messages a
+/// second, so the lag is a small integer that often repeats.
+fn healthy_day(cfg: LagConfig) -> Vec<String> {
+    let mut tr = LagTracker::new(cfg);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut uniform = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut produced, mut committed) = (0.0f64, 0i64);
+    let mut alarms = Vec::new();
+    for sec in 0..86_400i64 {
+        let season = 1.0 + 0.8 * (sec as f64 / 86_400.0 * std::f64::consts::TAU).sin();
+        produced += 2.0 * season * (0.7 + 0.6 * uniform());
+        if sec % 5 == 3 {
+            committed = produced as i64;
+        }
+        if sec % 15 == 0 {
+            let s = tr.update(
+                &[group("g", 2, &[(Some(committed), produced as i64)])],
+                t(sec),
+            );
+            let s = s.into_iter().next().unwrap();
+            if s.status != LagStatus::Ok {
+                alarms.push(format!("{sec} s: {:?} {}", s.status, s.reason));
+            }
+        }
+    }
+    alarms
+}
+
+#[test]
+fn a_healthy_consumer_is_ok_all_day() {
+    let alarms = healthy_day(LagConfig::default());
+    assert!(
+        alarms.is_empty(),
+        "{} alarms: {:#?}",
+        alarms.len(),
+        &alarms[..alarms.len().min(5)]
+    );
+    // Burrow's rule (any growth in a window that never decreased) on the
+    // same day: the false WARNs this test guards against.
+    let burrow = healthy_day(LagConfig {
+        warn_consume_ratio: 1.0,
+        ..Default::default()
+    });
+    assert!(
+        !burrow.is_empty(),
+        "the day no longer exercises the WARN rule"
+    );
+}
+
+#[test]
+fn growth_needs_a_full_window() {
+    let h: Vec<(i64, i64)> = (0..4).map(|i| (1000 + i * 10, 1100 + i * 100)).collect();
+    assert_eq!(run(2, &h).status, LagStatus::Ok);
+}
+
+#[test]
+fn lag_that_dips_once_is_not_growing() {
+    let s = run(
+        2,
+        &[(0, 100), (80, 200), (200, 290), (260, 400), (330, 500)],
+    );
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+}
+
+#[test]
+fn never_committed_partition_is_reported_not_counted() {
+    let mut tr = tracker();
+    let s = tr.update(&[group("g", 1, &[(Some(10), 10), (None, 5000)])], t(0));
+    let g = &s[0];
+    assert_eq!(g.status, LagStatus::Ok);
+    assert_eq!(g.total_lag, 0);
+    assert_eq!(g.partitions[1].lag, None);
+    assert!(
+        g.reason.contains("never committed (orders-1)"),
+        "{}",
+        g.reason
+    );
+    assert_eq!(tr.tracked_partitions(), 1);
+}
+
+#[test]
+fn group_status_is_the_worst_partition() {
+    let mut tr = tracker();
+    let mut s = Vec::new();
+    for i in 0..=21 {
+        // p0 healthy, p1 stopped with lag
+        s = tr.update(
+            &[group("g", 0, &[(Some(i * 10), i * 10), (Some(7), 50 + i)])],
+            t(i * 15),
+        );
+    }
+    assert_eq!(s[0].partitions[0].status, LagStatus::Ok);
+    assert_eq!(s[0].partitions[1].status, LagStatus::Stop);
+    assert_eq!(s[0].status, LagStatus::Stop);
+    assert!(
+        s[0].reason
+            .starts_with("group \"g\": STOP on 1 partition(s): orders-1 has lag 64"),
+        "{}",
+        s[0].reason
+    );
+}
+
+#[test]
+fn deleted_group_is_forgotten() {
+    let mut tr = tracker();
+    tr.update(
+        &[
+            group("a", 1, &[(Some(1), 5)]),
+            group("b", 1, &[(Some(1), 5)]),
+        ],
+        t(0),
+    );
+    assert_eq!(tr.tracked_groups(), 2);
+    let s = tr.update(&[group("a", 1, &[(Some(1), 5)])], t(15));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].group, "a");
+    assert_eq!(tr.tracked_groups(), 1);
+    // A Dead group counts as gone too.
+    let mut dead = group("a", 0, &[(Some(1), 5)]);
+    dead.state = "Dead".into();
+    assert!(tr.update(&[dead], t(30)).is_empty());
+    assert_eq!(tr.tracked_groups(), 0);
+    assert_eq!(tr.tracked_partitions(), 0);
+}
+
+#[test]
+fn partitions_the_group_no_longer_reports_are_forgotten() {
+    let mut tr = tracker();
+    tr.update(
+        &[group("g", 1, &[(Some(1), 5), (Some(1), 5), (Some(1), 5)])],
+        t(0),
+    );
+    assert_eq!(tr.tracked_partitions(), 3);
+    tr.update(&[group("g", 1, &[(Some(1), 5)])], t(15));
+    assert_eq!(tr.tracked_partitions(), 1);
+}
+
+#[test]
+fn observe_keeps_absent_groups() {
+    let mut tr = tracker();
+    tr.update(
+        &[
+            group("a", 1, &[(Some(1), 5)]),
+            group("b", 1, &[(Some(1), 5)]),
+        ],
+        t(0),
+    );
+    let s = tr.observe(&[group("a", 1, &[(Some(2), 5)])], t(15));
+    assert_eq!(s.len(), 1);
+    assert_eq!(tr.tracked_groups(), 2);
+}
+
+#[test]
+fn results_are_sorted_by_group_name() {
+    let mut tr = tracker();
+    let s = tr.update(
+        &[
+            group("b", 1, &[(Some(1), 1)]),
+            group("a", 1, &[(Some(1), 1)]),
+        ],
+        t(0),
+    );
+    let names: Vec<&str> = s.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+}
+
+#[test]
+fn a_rewind_does_not_hide_a_stalled_partition() {
+    // Partition 0 stalls for 6 minutes; partition 1 rewinds meanwhile.
+    // REWIND is a warning and STALL critical: the group is STALL.
+    let mut tr = tracker();
+    tr.update(
+        &[group("g", 2, &[(Some(100), 500), (Some(900), 1_000)])],
+        t(0),
+    );
+    let s = tr.update(
+        &[group("g", 2, &[(Some(100), 900), (Some(300), 1_400)])],
+        t(360),
+    );
+    let s = s.into_iter().next().unwrap();
+    assert_eq!(s.partitions[1].status, LagStatus::Rewind);
+    assert_eq!(s.partitions[0].status, LagStatus::Stall);
+    assert_eq!(s.status, LagStatus::Stall, "{}", s.reason);
+}
+
+#[test]
+fn a_failed_offset_fetch_keeps_the_windows() {
+    // A rewind, then one poll whose offsets fetch failed (the poller then
+    // reports the assigned partitions without committed offsets), then a
+    // normal poll: the REWIND goes on and the stall clock is not restarted.
+    let mut tr = tracker();
+    tr.update(&[group("g", 1, &[(Some(900), 1_000)])], t(0));
+    tr.update(&[group("g", 1, &[(Some(500), 1_020)])], t(15));
+    let mut failed = group("g", 1, &[(None, 0)]);
+    failed.partitions[0].end_offset = None;
+    failed.partitions[0].lag = None;
+    failed.error = Some("COORDINATOR_NOT_AVAILABLE".into());
+    let s = tr.update(&[failed], t(30)).into_iter().next().unwrap();
+    assert_eq!(s.status, LagStatus::Rewind, "{}", s.reason);
+    assert!(
+        s.reason.contains("COORDINATOR_NOT_AVAILABLE"),
+        "{}",
+        s.reason
+    );
+    assert_eq!(tr.tracked_partitions(), 1);
+    let s = tr.update(&[group("g", 1, &[(Some(500), 1_060)])], t(45));
+    assert_eq!(s[0].status, LagStatus::Rewind, "{}", s[0].reason);
+    // Unchanged since t=15 (not since the failed poll): STALL after 5 min.
+    let s = tr.update(&[group("g", 1, &[(Some(500), 1_400)])], t(330));
+    assert_eq!(s[0].status, LagStatus::Stall, "{}", s[0].reason);
+}
+
+#[test]
+fn a_failed_describe_with_offsets_still_updates() {
+    // The describe failed but the offsets came: they are used.
+    let mut tr = tracker();
+    tr.update(&[group("g", 1, &[(Some(900), 1_000)])], t(0));
+    let mut g = group("g", 1, &[(Some(500), 1_020)]);
+    g.error = Some("describe: COORDINATOR_LOAD_IN_PROGRESS".into());
+    let s = tr.update(&[g], t(15));
+    assert_eq!(s[0].status, LagStatus::Rewind, "{}", s[0].reason);
+    assert!(s[0].reason.contains("from 900 to 500"), "{}", s[0].reason);
+}
+
+// ------------------------------------------------ learnt commit cadence
+
+fn at_ms(ms: i64) -> Time {
+    chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + ms).unwrap()
+}
+
+/// A consumer group on one partition, in milliseconds: producers have
+/// appended `end(t)` messages by `t`; the consumer keeps up and commits its
+/// position every `commit_ms` (at 0, `commit_ms`, ...) until `fault`
+/// (`(when, members after)`: a stall keeps its member, a stop has none),
+/// after which its committed offset stays. Polled every `poll_ms` from
+/// `phase_ms` until `until_ms`; returns each poll's (time, status, reason).
+struct Consumer<'a> {
+    end: &'a dyn Fn(i64) -> i64,
+    commit_ms: i64,
+    fault: Option<(i64, u32)>,
+}
+
+impl Consumer<'_> {
+    fn committed(&self, t: i64) -> i64 {
+        let last_slot = match self.fault {
+            Some((f, _)) if f < t => f,
+            _ => t,
+        } / self.commit_ms
+            * self.commit_ms;
+        (self.end)(last_slot)
+    }
+
+    fn polls(&self, poll_ms: i64, phase_ms: i64, until_ms: i64) -> Vec<(i64, LagStatus, String)> {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut out = Vec::new();
+        let mut t = phase_ms;
+        while t <= until_ms {
+            let members = match self.fault {
+                Some((f, m)) if f < t => m,
+                _ => 1,
+            };
+            let g = group("g", members, &[(Some(self.committed(t)), (self.end)(t))]);
+            let s = tr.update(&[g], at_ms(t)).remove(0);
+            out.push((t, s.status, s.reason));
+            t += poll_ms;
+        }
+        out
+    }
+
+    /// The first commit slot after the fault: the first commit it misses.
+    fn first_missed_commit(&self) -> i64 {
+        let (f, _) = self.fault.expect("a fault");
+        (f / self.commit_ms + 1) * self.commit_ms
+    }
+}
+
+/// Asserts that every poll's status is OK.
+fn assert_always_ok(polls: &[(i64, LagStatus, String)]) {
+    for (t, s, reason) in polls {
+        assert_eq!(*s, LagStatus::Ok, "at {t} ms: {reason}");
+    }
+}
+
+/// Ten messages a second, all along.
+fn steady(t: i64) -> i64 {
+    t / 100
+}
+
+/// Asserts that the group is OK until its first missed commit and `want`
+/// within two commit intervals after it; returns how many commit
+/// intervals after the first missed commit it was flagged.
+fn flagged_within_two_intervals(poll_ms: i64, commit_ms: i64, want: LagStatus) -> f64 {
+    let members_after = if want == LagStatus::Stop { 0 } else { 1 };
+    // The fault comes 40% into a commit interval, after 10 minutes of
+    // healthy commits.
+    let fault = 600_000 + commit_ms * 2 / 5;
+    let c = Consumer {
+        end: &steady,
+        commit_ms,
+        fault: Some((fault, members_after)),
+    };
+    let missed = c.first_missed_commit();
+    let polls = c.polls(poll_ms, poll_ms * 3 / 10, missed + 4 * commit_ms);
+    for (t, s, reason) in &polls {
+        if *t < missed {
+            assert_eq!(
+                *s,
+                LagStatus::Ok,
+                "at {t} ms, before the missed commit: {reason}"
+            );
+        }
+    }
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(_, s, _)| *s == want)
+        .unwrap_or_else(|| panic!("never {want:?}: {:?}", polls.last()));
+    assert!(
+        *t <= missed + 2 * commit_ms,
+        "{want:?} at {t} ms, first missed commit at {missed} ms, commit interval {commit_ms} ms: {reason}"
+    );
+    assert!(reason.contains("commit intervals of about"), "{reason}");
+    (t - missed) as f64 / commit_ms as f64
+}
+
+#[test]
+fn stall_is_flagged_within_two_commit_intervals_at_1s_and_15s_polls() {
+    let fast = flagged_within_two_intervals(1_000, 5_000, LagStatus::Stall);
+    let slow = flagged_within_two_intervals(15_000, 30_000, LagStatus::Stall);
+    eprintln!("STALL after the first missed commit: {fast:.2} (1 s polls, 5 s commits), {slow:.2} (15 s polls, 30 s commits) commit intervals");
+}
+
+#[test]
+fn stop_is_flagged_within_two_commit_intervals_at_1s_and_15s_polls() {
+    let fast = flagged_within_two_intervals(1_000, 5_000, LagStatus::Stop);
+    let slow = flagged_within_two_intervals(15_000, 30_000, LagStatus::Stop);
+    eprintln!("STOP after the first missed commit: {fast:.2} (1 s polls, 5 s commits), {slow:.2} (15 s polls, 30 s commits) commit intervals");
+}
+
+#[test]
+fn a_slow_commit_cadence_is_not_flagged_between_commits() {
+    // Commits every 60 s, polls every 15 s: the lag saw-tooth climbs for a
+    // minute before each commit, for an hour. Then it stalls: flagged.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 60_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(15_000, 7_000, 3_600_000));
+    flagged_within_two_intervals(15_000, 60_000, LagStatus::Stall);
+}
+
+#[test]
+fn a_learnt_cadence_longer_than_stall_after_replaces_it() {
+    // A stream job committing at its 10-minute checkpoints, polled every
+    // 15 s: until three gaps are learnt, `stall_after` (5 min) flags it
+    // between commits (nothing else to go by); from then on never, and a
+    // real stall is still flagged within two of its commit intervals.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 600_000,
+        fault: Some((7_200_000, 1)),
+    };
+    let polls = c.polls(15_000, 7_000, 9_000_000);
+    let learnt = 4 * 600_000;
+    let missed = c.first_missed_commit();
+    assert_always_ok(
+        &polls
+            .iter()
+            .filter(|(t, _, _)| (learnt..missed).contains(t))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(t, s, _)| *t >= missed && *s == LagStatus::Stall)
+        .expect("the stall is flagged");
+    assert!(
+        *t > missed && *t <= missed + 2 * 600_000,
+        "STALL at {t} ms: {reason}"
+    );
+}
+
+#[test]
+fn an_idle_caught_up_group_is_never_flagged() {
+    // Two minutes of traffic (cadence learnt), then none for an hour: the
+    // consumer caught up at its next commit and has nothing to commit.
+    let idle_after = |t: i64| t.min(120_000) / 100;
+    let c = Consumer {
+        end: &idle_after,
+        commit_ms: 5_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_000, 300, 3_720_000));
+}
+
+#[test]
+fn a_bursty_producer_is_not_flagged() {
+    // Two minutes of traffic, then a burst of 500 messages every 5 minutes:
+    // after a quiet spell the lag appears at once, long after the last
+    // commit; the consumer commits it at its next commit slot.
+    // (The bursts come half-way between two commit slots.)
+    let bursts = |t: i64| t.min(120_000) / 100 + 500 * ((t - 122_500).max(0) / 300_000);
+    let c = Consumer {
+        end: &bursts,
+        commit_ms: 5_000,
+        fault: None,
+    };
+    let polls = c.polls(1_000, 300, 3_720_000);
+    assert!(polls.iter().any(|(_, _, r)| r.contains("(total lag 500)")));
+    assert_always_ok(&polls);
+}
+
+#[test]
+fn without_a_learnt_cadence_the_old_times_apply() {
+    // Off: the stall is only STALL after `stall_after` (5 min).
+    let mut tr = LagTracker::new(LagConfig {
+        stall_commit_intervals: 0,
+        ..Default::default()
+    });
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 5_000,
+        fault: Some((600_000, 1)),
+    };
+    let mut first_stall = None;
+    for sec in 0..1_000 {
+        let t = sec * 1_000;
+        let g = group("g", 1, &[(Some(c.committed(t)), steady(t))]);
+        let s = tr.update(&[g], at_ms(t)).remove(0);
+        if s.status == LagStatus::Stall && first_stall.is_none() {
+            first_stall = Some(t);
+        }
+    }
+    // The last commit (at 600 s) left no lag; the next poll showed some,
+    // which can have come right after the poll at 600 s.
+    assert_eq!(
+        first_stall,
+        Some(901_000),
+        "5 min after the lag can have come"
+    );
+}
+
+#[test]
+fn jittery_polls_and_commits_are_not_flagged() {
+    // Commits every 5 s ± 1 s, polls every 1 s ± 0.4 s, for an hour.
+    let mut seed: u64 = 42;
+    let mut jitter = |max_ms: i64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        ((seed >> 33) % (2 * max_ms as u64 + 1)) as i64 - max_ms
+    };
+    let commits: Vec<i64> = (1..800).map(|k| k * 5_000 + jitter(1_000)).collect();
+    let mut tr = LagTracker::new(LagConfig::default());
+    for j in 1..3_600 {
+        let t = j * 1_000 + jitter(400);
+        let last = commits.iter().rfind(|c| **c <= t).copied();
+        let g = group("g", 1, &[(Some(last.map_or(0, steady)), steady(t))]);
+        let s = tr.update(&[g], at_ms(t)).remove(0);
+        assert_eq!(s.status, LagStatus::Ok, "at {t} ms: {}", s.reason);
+    }
+}
+
+#[test]
+fn a_group_committing_about_once_a_poll_is_not_flagged() {
+    // Commits every 1.1 s, polls every 1 s: most polls see one commit, one
+    // in ten sees none (a gap of two polls), for an hour.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_100,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_000, 300, 3_600_000));
+}
+
+#[test]
+fn polls_drifting_past_a_commit_every_poll_are_not_flagged() {
+    // Commits every 1 s, polls every 1.02 s (the poll takes a little
+    // longer than its interval on a big cluster): about once a minute two
+    // polls in a row see the same offset, two poll intervals after the poll
+    // before it, i.e. two commit intervals. Not late. A real stall still is.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_000,
+        fault: None,
+    };
+    assert_always_ok(&c.polls(1_020, 300, 3_600_000));
+    let stalled = Consumer {
+        end: &steady,
+        commit_ms: 1_000,
+        fault: Some((600_000, 1)),
+    };
+    let polls = stalled.polls(1_020, 300, 700_000);
+    let missed = stalled.first_missed_commit();
+    assert_always_ok(
+        &polls
+            .iter()
+            .filter(|(t, _, _)| *t < missed)
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(_, s, _)| *s == LagStatus::Stall)
+        .expect("the stall is flagged");
+    assert!(*t <= missed + 3 * 1_020, "STALL at {t} ms: {reason}");
+}
+
+/// Burrow's first rule: a consumer caught up at some point of the window is
+/// working off a burst, not falling behind. Here it was caught up (lag 0)
+/// for three polls, then a burst appends 300 per poll while it reads 200:
+/// the lag never decreased over the window, but that is a burst, OK; once
+/// the whole window has lag, it is WARN.
+#[test]
+fn a_burst_on_a_caught_up_consumer_is_not_warn_until_the_window_is_all_lag() {
+    let mut h: Vec<(i64, i64)> = (0..3).map(|i| (i * 10, i * 10)).collect();
+    for k in 1..=2 {
+        h.push((20 + k * 200, 20 + k * 300));
+    }
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Ok, "{}", s.reason);
+    for k in 3..=5 {
+        h.push((20 + k * 200, 20 + k * 300));
+    }
+    let s = run(2, &h);
+    assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+}

@@ -1,0 +1,1685 @@
+//! Every rule of the evaluator on hand-built snapshots with explicit `now`
+//! values (no clock is read).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use isrwatch::config::Dur;
+use isrwatch::evaluate::{
+    Evaluation, Evaluator, LagStatus, NoScorer, RuleEvaluator, RulesConfig, SeriesScorer, StateSize,
+};
+use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
+use isrwatch::snapshot::{
+    BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, IsrChange, IsrChangeKind,
+    PartitionInfo, PollError, SidecarMetrics, TopicInfo,
+};
+
+use crate::support::t;
+
+fn part(id: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32]) -> PartitionInfo {
+    PartitionInfo {
+        partition: id,
+        leader,
+        replicas: replicas.to_vec(),
+        isr: isr.to_vec(),
+        high_watermark: Some(0),
+        low_watermark: Some(0),
+        ..Default::default()
+    }
+}
+
+fn topic(name: &str, min_isr: i32, partitions: Vec<PartitionInfo>) -> TopicInfo {
+    TopicInfo {
+        name: name.into(),
+        min_insync_replicas: min_isr,
+        partitions,
+        ..Default::default()
+    }
+}
+
+/// A reachable snapshot: live brokers, topics (state derived), and the
+/// replicas' brokers that are not live listed as missing.
+fn snap(at: i64, live: &[i32], mut topics: Vec<TopicInfo>) -> ClusterSnapshot {
+    let mut missing = Vec::new();
+    for tp in &mut topics {
+        for p in &mut tp.partitions {
+            p.derive(tp.min_insync_replicas, live);
+            for r in &p.replicas {
+                if !live.contains(r) && !missing.contains(r) {
+                    missing.push(*r);
+                }
+            }
+        }
+    }
+    missing.sort_unstable();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    ClusterSnapshot {
+        cluster: "prod".into(),
+        taken_at: t(at),
+        poll_duration: Duration::from_millis(120),
+        reachable: true,
+        controller: live.first().copied(),
+        brokers: live
+            .iter()
+            .map(|&id| BrokerInfo {
+                id,
+                host: format!("b{id}"),
+                port: 9092,
+                rack: None,
+            })
+            .collect(),
+        missing_brokers: missing,
+        topics,
+        ..Default::default()
+    }
+}
+
+/// A healthy topic with `n` partitions over brokers 1..=3, RF 3, min ISR 2,
+/// preferred leaders balanced and leading.
+fn healthy(name: &str, n: i32) -> TopicInfo {
+    let parts = (0..n)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            part(i, Some(r[0]), &r, &r)
+        })
+        .collect();
+    topic(name, 2, parts)
+}
+
+fn eval_with(rules: RulesConfig) -> RuleEvaluator {
+    RuleEvaluator::new("prod", &rules, Box::new(NoScorer))
+}
+
+fn eval() -> RuleEvaluator {
+    eval_with(RulesConfig::default())
+}
+
+fn of_kind(e: &Evaluation, kind: FindingKind) -> Vec<&Finding> {
+    e.findings.iter().filter(|f| f.kind == kind).collect()
+}
+
+fn kinds(e: &Evaluation) -> Vec<FindingKind> {
+    let mut k: Vec<FindingKind> = e.findings.iter().map(|f| f.kind).collect();
+    k.dedup();
+    k
+}
+
+#[test]
+fn healthy_cluster_has_no_findings() {
+    let mut ev = eval();
+    let e = ev.evaluate(&snap(0, &[1, 2, 3], vec![healthy("orders", 30)]), t(0));
+    assert!(e.findings.is_empty(), "{:?}", e.findings);
+}
+
+#[test]
+fn broker_down_attributes_every_partition_to_the_broker() {
+    // 400 partitions; broker 3 is gone, ISR lost it, leadership moved off it.
+    let parts = (0..400)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let isr: Vec<i32> = r.iter().copied().filter(|b| *b != 3).collect();
+            part(i, Some(isr[0]), &r, &isr)
+        })
+        .collect();
+    let s = snap(0, &[1, 2], vec![topic("orders", 2, parts)]);
+    assert_eq!(s.missing_brokers, vec![3]);
+    let mut ev = eval();
+    let e = ev.evaluate(&s, t(0));
+
+    let down = of_kind(&e, FindingKind::BrokerDown);
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0].subject, Subject::Broker { id: 3 });
+    assert_eq!(down[0].severity, Severity::Critical);
+    assert_eq!(down[0].metrics[&Metric::ReplicasHosted], 400.0);
+
+    // One finding per partition, the most severe: at-min-ISR (2 of 3, min 2).
+    let at_min = of_kind(&e, FindingKind::AtMinIsr);
+    assert_eq!(at_min.len(), 400);
+    assert!(at_min.iter().all(|f| f.brokers == vec![3]));
+    assert!(of_kind(&e, FindingKind::UnderReplicated).is_empty());
+    // Leadership moved because of the down broker: no imbalance finding.
+    assert!(of_kind(&e, FindingKind::LeaderImbalance).is_empty());
+    assert_eq!(e.findings.len(), 401);
+}
+
+#[test]
+fn under_min_isr_is_critical_with_evidence() {
+    let s = snap(
+        0,
+        &[1, 2, 3],
+        vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+    );
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::UnderMinIsr);
+    assert_eq!(f.len(), 1);
+    let f = f[0];
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(
+        f.subject,
+        Subject::Partition {
+            topic: "pay".into(),
+            partition: 0
+        }
+    );
+    assert_eq!(f.brokers, vec![2, 3]);
+    assert_eq!(f.metrics[&Metric::Isr], 1.0);
+    assert_eq!(f.metrics[&Metric::Replicas], 3.0);
+    assert_eq!(f.metrics[&Metric::MinIsr], 2.0);
+    assert_eq!(f.labels[&Label::Topic], "pay");
+    assert_eq!(f.labels[&Label::Partition], "0");
+    assert_eq!(f.labels[&Label::Leader], "1");
+    assert_eq!(e.findings.len(), 1, "only the most severe per partition");
+}
+
+#[test]
+fn offline_partition_names_the_missing_replicas() {
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic(
+            "pay",
+            1,
+            vec![part(0, None, &[3], &[]), part(1, None, &[1, 2], &[])],
+        )],
+    );
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::PartitionOffline);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].brokers, vec![3]);
+    assert_eq!(f[0].severity, Severity::Critical);
+    // No replica is on a missing broker: fall back to those out of the ISR.
+    assert_eq!(f[1].brokers, vec![1, 2]);
+    assert!(of_kind(&e, FindingKind::UnderReplicated).is_empty());
+}
+
+#[test]
+fn under_replicated_above_min_isr_is_a_warning() {
+    let s = snap(
+        0,
+        &[1, 2, 3, 4],
+        vec![topic(
+            "t",
+            2,
+            vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+        )],
+    );
+    let e = eval().evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+    assert_eq!(e.findings[0].severity, Severity::Warning);
+    assert_eq!(e.findings[0].brokers, vec![3]);
+}
+
+#[test]
+fn at_min_isr_by_design_is_not_reported_unless_asked() {
+    // RF 2, min ISR 2, complete ISR: at its minimum by design.
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2], &[1, 2])])],
+    );
+    assert!(eval().evaluate(&s, t(0)).findings.is_empty());
+    let e = eval_with(RulesConfig {
+        at_min_isr_when_fully_replicated: true,
+        ..Default::default()
+    })
+    .evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::AtMinIsr]);
+    assert!(e.findings[0].brokers.is_empty());
+}
+
+#[test]
+fn for_duration_delays_and_since_is_the_first_snapshot() {
+    let mut ev = eval_with(RulesConfig {
+        under_replicated_for: Dur::secs(30),
+        ..Default::default()
+    });
+    let urp = |at| {
+        snap(
+            at,
+            &[1, 2, 3, 4],
+            vec![topic(
+                "t",
+                1,
+                vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+            )],
+        )
+    };
+    assert!(ev.evaluate(&urp(0), t(0)).findings.is_empty());
+    assert!(ev.evaluate(&urp(15), t(15)).findings.is_empty());
+    let e = ev.evaluate(&urp(30), t(30));
+    assert_eq!(e.findings.len(), 1);
+    assert_eq!(e.findings[0].since, t(0));
+    assert_eq!(e.findings[0].observed_at, t(30));
+
+    // The condition clears: its memory goes; when it returns, it starts over.
+    let ok = snap(45, &[1, 2, 3], vec![healthy("t", 1)]);
+    assert!(ev.evaluate(&ok, t(45)).findings.is_empty());
+    assert_eq!(ev.state_size().subjects, 0);
+    assert!(ev.evaluate(&urp(60), t(60)).findings.is_empty());
+    let e = ev.evaluate(&urp(90), t(90));
+    assert_eq!(e.findings[0].since, t(60));
+}
+
+#[test]
+fn a_less_severe_condition_reports_while_the_severe_one_waits() {
+    let mut ev = eval_with(RulesConfig {
+        under_min_isr_for: Dur::secs(60),
+        ..Default::default()
+    });
+    let s = |at| {
+        snap(
+            at,
+            &[1, 2, 3],
+            vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+        )
+    };
+    let e = ev.evaluate(&s(0), t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+    let e = ev.evaluate(&s(60), t(60));
+    assert_eq!(kinds(&e), vec![FindingKind::UnderMinIsr]);
+    assert_eq!(e.findings[0].since, t(0));
+}
+
+#[test]
+fn no_controller_is_critical() {
+    let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.controller = None;
+    let e = eval().evaluate(&s, t(0));
+    assert_eq!(kinds(&e), vec![FindingKind::NoController]);
+    assert_eq!(e.findings[0].severity, Severity::Critical);
+    s.controller = Some(-1);
+    assert_eq!(
+        kinds(&eval().evaluate(&s, t(0))),
+        vec![FindingKind::NoController]
+    );
+}
+
+#[test]
+fn controller_moving_repeatedly_is_unstable_until_the_window_passes() {
+    let mut ev = eval(); // 3 changes within 10 minutes
+    let with = |at, c| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.controller = Some(c);
+        s
+    };
+    let seq = [(0, 1), (60, 2), (120, 1), (180, 1)];
+    for (at, c) in seq {
+        let e = ev.evaluate(&with(at, c), t(at));
+        assert!(of_kind(&e, FindingKind::ControllerUnstable).is_empty());
+    }
+    // A None in between does not count as a change.
+    let mut s = with(200, 1);
+    s.controller = None;
+    ev.evaluate(&s, t(200));
+    let e = ev.evaluate(&with(240, 3), t(240));
+    let f = of_kind(&e, FindingKind::ControllerUnstable);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].metrics[&Metric::Changes], 3.0);
+    assert_eq!(f[0].labels[&Label::Controller], "3");
+    // 10 minutes after the first change it has only 2 changes in the window.
+    let e = ev.evaluate(&with(661, 3), t(661));
+    assert!(of_kind(&e, FindingKind::ControllerUnstable).is_empty());
+    assert_eq!(ev.state_size().controller_changes, 2);
+}
+
+fn changes(at: i64, broker: i32, shrinks: usize, expands: usize) -> Vec<IsrChange> {
+    let mk = |i: usize, kind| IsrChange {
+        topic: "t".into(),
+        partition: i as i32,
+        broker,
+        kind,
+        at: t(at),
+    };
+    (0..shrinks)
+        .map(|i| mk(i, IsrChangeKind::Shrink))
+        .chain((0..expands).map(|i| mk(i, IsrChangeKind::Expand)))
+        .collect()
+}
+
+#[test]
+fn isr_churn_counts_replicas_leaving_again_after_they_rejoined() {
+    let mut ev = eval(); // 20 within 5 minutes
+    let step = |ev: &mut RuleEvaluator, at: i64, c: Vec<IsrChange>| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.isr_changes = c;
+        ev.evaluate(&s, t(at))
+    };
+    // 10 replicas of broker 2 leave, rejoin, leave and rejoin: two changes
+    // each beyond the first leave-and-rejoin.
+    let e = step(&mut ev, 0, changes(0, 2, 10, 0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    let e = step(&mut ev, 60, changes(60, 2, 0, 10));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    let e = step(&mut ev, 120, changes(120, 2, 10, 0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty(), "10 < 20");
+    let e = step(&mut ev, 180, changes(180, 2, 0, 10));
+    let f = of_kind(&e, FindingKind::IsrChurn);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].metrics[&Metric::Changes], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Shrinks], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Expands], 20.0);
+    assert_eq!(f[0].metrics[&Metric::Replicas], 10.0);
+    // Quiet for 5 minutes: the points leave the window and are dropped.
+    let e = step(&mut ev, 180 + 301, Vec::new());
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+    assert_eq!(ev.state_size().churn_points, 0);
+}
+
+#[test]
+fn a_broker_leaving_and_catching_up_is_not_churn() {
+    // A restart: 500 replicas of broker 2 leave their ISRs and rejoin once
+    // it has caught up. That is broker_down and its recovery, not churn.
+    let mut ev = eval();
+    let mut s = snap(0, &[1, 3], vec![healthy("t", 3)]);
+    s.isr_changes = changes(0, 2, 500, 0);
+    ev.evaluate(&s, t(0));
+    let mut s = snap(30, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.isr_changes = changes(30, 2, 0, 500);
+    let e = ev.evaluate(&s, t(30));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+}
+
+#[test]
+fn isr_churn_of_a_missing_broker_is_left_to_broker_down() {
+    let mut ev = eval();
+    let mut s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 1, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    s.isr_changes = changes(0, 3, 50, 0);
+    let e = ev.evaluate(&s, t(0));
+    assert!(of_kind(&e, FindingKind::IsrChurn).is_empty());
+}
+
+/// 30 partitions preferred evenly on brokers 1..=3, but broker 1 leads
+/// `moved` partitions preferred on broker 3.
+fn imbalanced(at: i64, moved: i32) -> ClusterSnapshot {
+    let parts = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let leader = if r[0] == 3 && i < moved * 3 { 1 } else { r[0] };
+            part(i, Some(leader), &r, &r)
+        })
+        .collect();
+    snap(at, &[1, 2, 3], vec![topic("t", 2, parts)])
+}
+
+#[test]
+fn leader_imbalance_per_broker_and_cluster_after_its_for_duration() {
+    let mut ev = eval(); // 10 %, for 10 minutes
+    let e = ev.evaluate(&imbalanced(0, 5), t(0));
+    assert!(e.findings.is_empty(), "for duration not yet passed");
+    let e = ev.evaluate(&imbalanced(600, 5), t(600));
+    let f = of_kind(&e, FindingKind::LeaderImbalance);
+    // broker 1 leads 15 for 10 preferred (50 %), broker 3 leads 5 (50 %),
+    // and 5 of 30 partitions (16.7 %) are not led by their preferred leader.
+    let subjects: Vec<&Subject> = f.iter().map(|f| &f.subject).collect();
+    assert_eq!(
+        subjects,
+        [
+            &Subject::Cluster,
+            &Subject::Broker { id: 1 },
+            &Subject::Broker { id: 3 }
+        ]
+    );
+    assert_eq!(f[1].metrics[&Metric::Leaders], 15.0);
+    assert_eq!(f[1].metrics[&Metric::PreferredLeaders], 10.0);
+    assert_eq!(f[1].metrics[&Metric::ImbalancePercent], 50.0);
+    assert!((f[0].metrics[&Metric::ImbalancePercent] - 16.666).abs() < 0.01);
+    assert_eq!(f[0].since, t(0));
+}
+
+#[test]
+fn small_leader_imbalance_is_tolerated() {
+    let mut ev = eval_with(RulesConfig {
+        leader_imbalance_for: Dur::secs(0),
+        leader_imbalance_broker_percent: 60.0,
+        leader_imbalance_cluster_percent: 20.0,
+        ..Default::default()
+    });
+    assert!(ev.evaluate(&imbalanced(0, 5), t(0)).findings.is_empty());
+}
+
+#[test]
+fn follower_lag_from_the_sidecar() {
+    let mut ev = eval(); // 10000 messages, for 1 minute
+    let s = |at, lag| {
+        let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.sidecar = Some(SidecarMetrics {
+            broker: Some(2),
+            follower_max_lag: Some(lag),
+            ..Default::default()
+        });
+        s
+    };
+    assert!(ev.evaluate(&s(0, 50_000.0), t(0)).findings.is_empty());
+    let e = ev.evaluate(&s(60, 60_000.0), t(60));
+    let f = of_kind(&e, FindingKind::FollowerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].metrics[&Metric::FollowerMaxLag], 60_000.0);
+    assert!(ev.evaluate(&s(75, 10.0), t(75)).findings.is_empty());
+}
+
+#[test]
+fn unreachable_cluster_gives_only_cluster_unreachable() {
+    let mut ev = eval();
+    // A sick cluster first: broker down and under-replicated partitions.
+    let sick = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    assert!(ev.evaluate(&sick, t(0)).findings.len() >= 2);
+
+    let down = ClusterSnapshot::unreachable(
+        "prod",
+        t(15),
+        Duration::from_secs(10),
+        PollError {
+            step: "metadata".into(),
+            broker: None,
+            message: "all brokers down".into(),
+        },
+    );
+    let e = ev.evaluate(&down, t(15));
+    assert!(
+        e.findings.is_empty(),
+        "one failed poll is not an outage yet (cluster_unreachable_for 30s)"
+    );
+    let e = ev.evaluate(&down, t(45));
+    assert_eq!(kinds(&e), vec![FindingKind::ClusterUnreachable]);
+    assert_eq!(e.findings.len(), 1);
+    assert_eq!(e.findings[0].severity, Severity::Critical);
+    assert_eq!(e.findings[0].subject, Subject::Cluster);
+    assert_eq!(e.findings[0].labels[&Label::Error], "all brokers down");
+    assert!(e.groups.is_empty() && e.anomalies.is_empty());
+    assert_eq!(e.findings[0].since, t(15));
+
+    // Reachable again: the unreachable finding is gone; old subjects kept
+    // their `since` through the outage.
+    let mut back = sick.clone();
+    back.taken_at = t(60);
+    let e = ev.evaluate(&back, t(60));
+    assert!(of_kind(&e, FindingKind::ClusterUnreachable).is_empty());
+    assert_eq!(of_kind(&e, FindingKind::BrokerDown)[0].since, t(0));
+}
+
+fn lag_group(name: &str, members: u32, committed: i64, end: i64) -> GroupInfo {
+    GroupInfo {
+        name: name.into(),
+        state: "Stable".into(),
+        members,
+        partitions: vec![GroupPartition {
+            topic: "t".into(),
+            partition: 0,
+            committed: Some(committed),
+            end_offset: Some(end),
+            lag: Some((end - committed).max(0)),
+            lag_seconds: Some(42.0),
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn consumer_lag_findings_follow_group_status() {
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..=21 {
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("fine", 1, 100 + i, 100 + i),
+            lag_group("stuck", 0, 100, 200 + i),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+    }
+    assert_eq!(e.groups.len(), 2);
+    assert_eq!(e.groups[1].status, LagStatus::Stop);
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].subject,
+        Subject::Group {
+            group: "stuck".into()
+        }
+    );
+    assert_eq!(f[0].labels[&Label::LagStatus], "STOP");
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics[&Metric::TotalLag], 121.0);
+    assert_eq!(f[0].metrics[&Metric::MaxLagSeconds], 42.0);
+    // Nothing consumed is not ERR (that needs a consumer that advanced):
+    // the group is OK until `stop_after` (5 min) from the poll before the
+    // first one that showed lag on its offset, then STOP.
+    assert_eq!(f[0].since, t(315));
+
+    // The group is deleted: no finding, no state.
+    let mut s = snap(400, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.groups = vec![lag_group("fine", 1, 200, 200)];
+    let e = ev.evaluate(&s, t(400));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    assert_eq!(ev.state_size().lag_groups, 1);
+}
+
+#[test]
+fn consumer_lag_severity_is_configurable() {
+    let mut rules = RulesConfig::default();
+    rules.lag.stop_severity = Severity::Warning;
+    let mut ev = eval_with(rules);
+    let mut e = Evaluation::default();
+    for i in [0, 301] {
+        let mut s = snap(i, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![lag_group("stuck", 0, 100, 200)];
+        e = ev.evaluate(&s, t(i));
+    }
+    assert_eq!(
+        of_kind(&e, FindingKind::ConsumerLag)[0].severity,
+        Severity::Warning
+    );
+}
+
+#[test]
+fn failed_group_listing_keeps_group_state() {
+    let mut ev = eval();
+    let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.groups = vec![lag_group("a", 1, 1, 1), lag_group("b", 1, 1, 1)];
+    ev.evaluate(&s, t(0));
+    let mut s = snap(15, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.errors.push(PollError {
+        step: "groups".into(),
+        broker: None,
+        message: "timeout".into(),
+    });
+    let e = ev.evaluate(&s, t(15));
+    assert!(e.groups.is_empty());
+    assert_eq!(ev.state_size().lag_groups, 2);
+    assert_eq!(ev.state_size().group_series, 2);
+}
+
+#[test]
+fn disabled_rules_stay_silent() {
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+    );
+    let e = eval_with(RulesConfig {
+        disabled: vec![FindingKind::BrokerDown, FindingKind::AtMinIsr],
+        ..Default::default()
+    })
+    .evaluate(&s, t(0));
+    // at_min_isr off: the partition falls back to under_replicated.
+    assert_eq!(kinds(&e), vec![FindingKind::UnderReplicated]);
+}
+
+/// A scorer that records what it is fed and scores by a fixed table.
+#[derive(Default)]
+struct Recorder {
+    fed: Vec<(String, i64, f64)>,
+    forgotten: Vec<String>,
+    scores: BTreeMap<String, f64>,
+}
+
+struct TestScorer(Arc<Mutex<Recorder>>);
+
+impl SeriesScorer for TestScorer {
+    fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+        let mut r = self.0.lock().unwrap();
+        r.fed.push((series.to_string(), t, value));
+        let score = r.scores.get(series).copied().unwrap_or(0.1);
+        Some(AnomalyScore {
+            series: series.to_string(),
+            score,
+            observed: value,
+            expected_low: 0.0,
+            expected_high: 1.0,
+            since: None,
+            explanation: format!("observed {value}"),
+        })
+    }
+    fn threshold(&self) -> f64 {
+        0.9
+    }
+    fn forget(&mut self, series: &str) {
+        self.0.lock().unwrap().forgotten.push(series.to_string());
+    }
+}
+
+fn with_end(mut tp: TopicInfo, end: i64) -> TopicInfo {
+    for p in &mut tp.partitions {
+        p.high_watermark = Some(end);
+    }
+    tp
+}
+
+#[test]
+fn series_are_fed_with_stable_names_and_alerting_scores_become_findings() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    rec.lock()
+        .unwrap()
+        .scores
+        .insert(r#"leader_share{broker="2"}"#.into(), 0.95);
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mk = |at: i64, end: i64, lag: i64| {
+        let mut s = snap(at, &[1, 2, 3], vec![with_end(healthy("orders", 3), end)]);
+        s.groups = vec![lag_group("billing", 1, end - lag, end)];
+        s
+    };
+    ev.evaluate(&mk(0, 1000, 10), t(0));
+    let e = ev.evaluate(&mk(10, 1300, 30), t(10));
+
+    let fed: BTreeMap<String, f64> = {
+        let r = rec.lock().unwrap();
+        r.fed
+            .iter()
+            .filter(|(_, at, _)| *at == 1_700_000_010)
+            .map(|(n, _, v)| (n.clone(), *v))
+            .collect()
+    };
+    let names: Vec<&str> = fed.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "group_lag_growth{group=\"billing\"}",
+            "group_lag{group=\"billing\"}",
+            "isr_shrinks",
+            "leader_share{broker=\"1\"}",
+            "leader_share{broker=\"2\"}",
+            "leader_share{broker=\"3\"}",
+            "offline_partitions",
+            "poll_duration_seconds",
+            "produce_rate{topic=\"orders\"}",
+            "under_min_isr_partitions",
+            "under_replicated_partitions",
+        ]
+    );
+    assert_eq!(fed["group_lag{group=\"billing\"}"], 30.0);
+    assert_eq!(fed["group_lag_growth{group=\"billing\"}"], 2.0); // 20 in 10 s
+    assert_eq!(fed["produce_rate{topic=\"orders\"}"], 90.0); // 3 × 300 in 10 s
+    assert!((fed["leader_share{broker=\"2\"}"] - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(fed["poll_duration_seconds"], 0.12);
+
+    // Every score is published; only the one at/above 0.9 is a finding.
+    assert_eq!(e.anomalies.len(), 11);
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].subject,
+        Subject::Series {
+            series: "leader_share{broker=\"2\"}".into()
+        }
+    );
+    assert_eq!(f[0].brokers, vec![2]);
+    assert_eq!(f[0].labels[&Label::Series], "leader_share");
+    assert_eq!(f[0].anomaly.as_ref().unwrap().score, 0.95);
+}
+
+#[test]
+fn deleted_groups_topics_and_brokers_are_forgotten() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mut s = snap(
+        0,
+        &[1, 2, 3, 4],
+        (0..50)
+            .map(|i| with_end(healthy(&format!("t{i:02}"), 3), 10))
+            .collect(),
+    );
+    s.groups = (0..50)
+        .map(|i| lag_group(&format!("g{i:02}"), 1, 5, 10))
+        .collect();
+    ev.evaluate(&s, t(0));
+    let big = ev.state_size();
+    assert_eq!(big.lag_groups, 50);
+    assert_eq!(big.group_series, 50);
+    assert_eq!(big.topic_series, 50);
+    assert_eq!(big.broker_series, 4);
+    assert_eq!(big.partitions, 150);
+
+    // Everything deleted but one topic and one group; broker 4 decommissioned.
+    let mut s = snap(15, &[1, 2, 3], vec![with_end(healthy("t00", 3), 10)]);
+    s.groups = vec![lag_group("g00", 1, 5, 10)];
+    ev.evaluate(&s, t(15));
+    assert_eq!(
+        ev.state_size(),
+        StateSize {
+            subjects: 0,
+            lag_groups: 1,
+            lag_partitions: 1,
+            group_series: 1,
+            topic_series: 1,
+            broker_series: 3,
+            churn_points: 0,
+            controller_changes: 0,
+            partitions: 3,
+            unclean_elections: 0,
+        }
+    );
+    let r = rec.lock().unwrap();
+    assert!(r
+        .forgotten
+        .contains(&"group_lag{group=\"g07\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"group_lag_growth{group=\"g07\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"produce_rate{topic=\"t49\"}".to_string()));
+    assert!(r
+        .forgotten
+        .contains(&"leader_share{broker=\"4\"}".to_string()));
+    assert_eq!(r.forgotten.len(), 49 * 2 + 49 + 1);
+}
+
+#[test]
+fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    let mut no_offsets = healthy("t", 3);
+    for p in &mut no_offsets.partitions {
+        p.high_watermark = None;
+    }
+    ev.evaluate(
+        &snap(0, &[1, 2, 3], vec![with_end(healthy("t", 3), 100)]),
+        t(0),
+    );
+    ev.evaluate(&snap(10, &[1, 2, 3], vec![no_offsets]), t(10));
+    ev.evaluate(
+        &snap(20, &[1, 2, 3], vec![with_end(healthy("t", 3), 120)]),
+        t(20),
+    );
+    // recreated: offsets went down
+    ev.evaluate(
+        &snap(30, &[1, 2, 3], vec![with_end(healthy("t", 3), 5)]),
+        t(30),
+    );
+    let r = rec.lock().unwrap();
+    let rates: Vec<(i64, f64)> = r
+        .fed
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("produce_rate"))
+        .map(|(_, at, v)| (at - 1_700_000_000, *v))
+        .collect();
+    assert_eq!(rates, vec![(20, 3.0)]); // 3 × 20 over 20 s
+}
+
+#[test]
+fn idle_caught_up_group_never_alerts_and_slow_group_warns() {
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..300 {
+        // an hour and a quarter of polls
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("idle", 0, 500, 500),
+            lag_group("slow", 2, 1000 + i * 80, 1100 + i * 100),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+        let idle = of_kind(&e, FindingKind::ConsumerLag)
+            .into_iter()
+            .filter(|f| {
+                f.subject
+                    == Subject::Group {
+                        group: "idle".into(),
+                    }
+            })
+            .count();
+        assert_eq!(idle, 0, "idle group alerted at poll {i}");
+    }
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].labels[&Label::LagStatus], "WARN");
+    assert_eq!(f[0].severity, Severity::Warning);
+}
+
+#[test]
+fn consumer_lag_for_duration() {
+    let mut ev = eval_with(RulesConfig {
+        consumer_lag_for: Dur::secs(120),
+        ..Default::default()
+    });
+    let at = |i: i64| {
+        let mut s = snap(i, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![lag_group("g", 0, 100, 200)];
+        s
+    };
+    ev.evaluate(&at(0), t(0));
+    // STOP from 301 s; reported 120 s later.
+    let e = ev.evaluate(&at(301), t(301));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    assert_eq!(e.groups[0].status, LagStatus::Stop);
+    let e = ev.evaluate(&at(421), t(421));
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(301));
+}
+
+#[test]
+/// The scorer's `since` (the series looked unusual from then) is told in
+/// the explanation; the finding's `since`, which the incident's pending
+/// delay counts from, is the first poll at the alert threshold: otherwise
+/// a one-poll blip of a series that drifted for a while fires at once.
+fn anomaly_since_is_the_first_alert_and_the_scorers_since_is_kept_for_the_text() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    rec.lock()
+        .unwrap()
+        .scores
+        .insert("offline_partitions".into(), 1.0);
+    struct Since(TestScorer);
+    impl SeriesScorer for Since {
+        fn score(&mut self, series: &str, t: i64, value: f64) -> Option<AnomalyScore> {
+            self.0.score(series, t, value).map(|mut s| {
+                s.since = Some(chrono::DateTime::from_timestamp(t - 300, 0).unwrap());
+                s
+            })
+        }
+        fn threshold(&self) -> f64 {
+            self.0.threshold()
+        }
+        fn forget(&mut self, series: &str) {
+            self.0.forget(series)
+        }
+    }
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(Since(TestScorer(rec))),
+    );
+    let e = ev.evaluate(&snap(600, &[1, 2, 3], vec![healthy("t", 3)]), t(600));
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].since, t(600));
+    assert_eq!(f[0].anomaly.as_ref().and_then(|a| a.since), Some(t(300)));
+    let e = ev.evaluate(&snap(615, &[1, 2, 3], vec![healthy("t", 3)]), t(615));
+    let f = of_kind(&e, FindingKind::Anomaly);
+    assert_eq!(f[0].since, t(600), "held from the first alert");
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert!(!f[0].labels.contains_key(&Label::Group));
+}
+
+/// Broker 3's log dir failed: the partitions it prefers are led elsewhere
+/// and it is out of their ISRs. No election can move them back, so that is
+/// not a leader imbalance (the under-replicated findings tell it).
+#[test]
+fn leadership_that_cannot_go_back_is_not_an_imbalance() {
+    let mut ev = eval();
+    let parts: Vec<PartitionInfo> = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let isr: Vec<i32> = r.iter().copied().filter(|b| *b != 3).collect();
+            part(i, Some(isr[0]), &r, &isr)
+        })
+        .collect();
+    let s = snap(0, &[1, 2, 3], vec![topic("t", 2, parts.clone())]);
+    ev.evaluate(&s, t(0));
+    let e = ev.evaluate(&snap(700, &[1, 2, 3], vec![topic("t", 2, parts)]), t(700));
+    assert!(
+        of_kind(&e, FindingKind::LeaderImbalance).is_empty(),
+        "{e:#?}"
+    );
+    // Once broker 3 is back in the ISRs, the same placement is an imbalance.
+    let back: Vec<PartitionInfo> = (0..30)
+        .map(|i| {
+            let r: Vec<i32> = (0..3).map(|k| (i + k) % 3 + 1).collect();
+            let leader = if r[0] == 3 { r[1] } else { r[0] };
+            part(i, Some(leader), &r, &r)
+        })
+        .collect();
+    ev.evaluate(
+        &snap(800, &[1, 2, 3], vec![topic("t", 2, back.clone())]),
+        t(800),
+    );
+    let e = ev.evaluate(&snap(1400, &[1, 2, 3], vec![topic("t", 2, back)]), t(1400));
+    let f = of_kind(&e, FindingKind::LeaderImbalance);
+    assert!(
+        f.iter().any(|f| f.subject == Subject::Broker { id: 3 }),
+        "{f:#?}"
+    );
+    assert!(f.iter().any(|f| f.subject == Subject::Cluster));
+}
+
+fn scored_evaluator(series: &[&str]) -> RuleEvaluator {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    for s in series {
+        rec.lock().unwrap().scores.insert((*s).into(), 1.0);
+    }
+    RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(TestScorer(rec)))
+}
+
+fn anomalies(e: &Evaluation) -> Vec<String> {
+    of_kind(e, FindingKind::Anomaly)
+        .iter()
+        .map(|f| match &f.subject {
+            Subject::Series { series } => series.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// A broker down moves leadership: those jumps belong to
+/// the broker's incident (one broker down = one incident), not to anomaly
+/// incidents of their own, while the replication event lasts and one poll
+/// after (the poll that sees leaders moved back).
+#[test]
+fn replication_series_anomalies_are_part_of_a_replication_event() {
+    let share = "leader_share{broker=\"1\"}";
+    let mut ev = scored_evaluator(&[share, "poll_duration_seconds"]);
+    let e = ev.evaluate(&snap(600, &[1, 2], vec![healthy("t", 3)]), t(600));
+    assert!(anomalies(&e).is_empty(), "{:?}", anomalies(&e));
+    let e = ev.evaluate(&snap(615, &[1, 2, 3], vec![healthy("t", 3)]), t(615));
+    assert!(anomalies(&e).is_empty(), "{:?}", anomalies(&e));
+    let e = ev.evaluate(&snap(630, &[1, 2, 3], vec![healthy("t", 3)]), t(630));
+    assert_eq!(
+        anomalies(&e),
+        vec!["leader_share{broker=\"1\"}"],
+        "a healthy cluster's own jumps are raised; the poll's duration never is"
+    );
+    assert!(
+        e.anomalies
+            .iter()
+            .any(|a| a.series == "poll_duration_seconds"),
+        "but scored"
+    );
+}
+
+/// Unusual lag of a group the lag rules find OK (a burst it works off) is
+/// traffic, not a consumer fault; the same anomaly of a STOPped group is
+/// raised.
+#[test]
+fn group_lag_anomalies_need_the_lag_rules_to_see_trouble() {
+    let mut ev = scored_evaluator(&["group_lag{group=\"fine\"}", "group_lag{group=\"stuck\"}"]);
+    let mut e = Evaluation::default();
+    for i in 0..=25 {
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("fine", 1, 100 + i, 100 + i),
+            lag_group("stuck", 0, 100, 200 + i),
+        ];
+        e = ev.evaluate(&s, t(i * 15));
+    }
+    assert_eq!(e.groups[0].status, LagStatus::Ok);
+    assert_eq!(e.groups[1].status, LagStatus::Stop);
+    assert_eq!(anomalies(&e), vec!["group_lag{group=\"stuck\"}"]);
+}
+
+/// A topic whose partitions are under-replicated has its produce rate
+/// disturbed by the same event (producers wait for new leaders): that jump
+/// belongs to the broker's incident. Another topic's is still raised.
+#[test]
+fn produce_rate_anomalies_of_a_topic_in_a_replication_event_are_part_of_it() {
+    let mut ev = scored_evaluator(&["produce_rate{topic=\"t\"}", "produce_rate{topic=\"u\"}"]);
+    let troubled = |end| {
+        let parts = vec![part(0, Some(1), &[1, 2, 3], &[1, 2])];
+        with_end(topic("t", 2, parts), end)
+    };
+    let mut e = Evaluation::default();
+    for (i, at) in [600, 615, 630].into_iter().enumerate() {
+        let end = 1000 + 500 * i as i64;
+        let s = snap(
+            at,
+            &[1, 2, 3],
+            vec![troubled(end), with_end(healthy("u", 3), end)],
+        );
+        e = ev.evaluate(&s, t(at));
+    }
+    assert_eq!(anomalies(&e), vec!["produce_rate{topic=\"u\"}"]);
+}
+
+/// Partition 0 of topic "u": replicas [1, 2], min ISR 1.
+fn unclean_topic(
+    leader: Option<i32>,
+    isr: &[i32],
+    epoch: i32,
+    hw: i64,
+    unclean: Option<bool>,
+) -> TopicInfo {
+    let mut p = part(0, leader, &[1, 2], isr);
+    p.leader_epoch = Some(epoch);
+    p.high_watermark = Some(hw);
+    TopicInfo {
+        unclean_leader_election: unclean,
+        ..topic("u", 1, vec![p])
+    }
+}
+
+#[test]
+fn unclean_election_names_the_stale_leader_and_the_truncated_offsets_then_ends() {
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(NoScorer));
+    // Broker 2 fell out of the ISR; broker 1 leads alone.
+    ev.evaluate(
+        &snap(
+            0,
+            &[1, 2],
+            vec![unclean_topic(Some(1), &[1], 4, 5_000, Some(true))],
+        ),
+        t(0),
+    );
+    // Broker 1 died; 2 was elected although out of sync, its log 1,200 shorter.
+    let e = ev.evaluate(
+        &snap(
+            15,
+            &[2],
+            vec![unclean_topic(Some(2), &[2], 6, 3_800, Some(true))],
+        ),
+        t(15),
+    );
+    let f = of_kind(&e, FindingKind::UncleanElection);
+    assert_eq!(f.len(), 1, "{:?}", e.findings);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].brokers, vec![1, 2]);
+    assert_eq!(f[0].labels[&Label::OldLeader], "1");
+    assert_eq!(f[0].labels[&Label::NewLeader], "2");
+    assert_eq!(
+        f[0].labels[&Label::Evidence],
+        "leader_outside_isr,high_watermark_moved_back"
+    );
+    assert_eq!(f[0].metrics[&Metric::OffsetsLost], 1_200.0);
+    // Reported for unclean_election_hold (5m), then over.
+    let later = snap(
+        15 + 290,
+        &[2],
+        vec![unclean_topic(Some(2), &[2], 6, 9_000, Some(true))],
+    );
+    assert_eq!(
+        of_kind(&ev.evaluate(&later, t(305)), FindingKind::UncleanElection).len(),
+        1
+    );
+    let after = snap(
+        15 + 310,
+        &[2],
+        vec![unclean_topic(Some(2), &[2], 6, 9_500, Some(true))],
+    );
+    assert!(of_kind(&ev.evaluate(&after, t(325)), FindingKind::UncleanElection).is_empty());
+}
+
+#[test]
+fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclean() {
+    let none = |steps: &[(i64, TopicInfo)]| {
+        let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(NoScorer));
+        for (at, tp) in steps {
+            let e = ev.evaluate(&snap(*at, &[1, 2], vec![tp.clone()]), t(*at));
+            assert!(
+                of_kind(&e, FindingKind::UncleanElection).is_empty(),
+                "{at}: {:?}",
+                e.findings
+            );
+        }
+    };
+    // A clean election: the new leader was in the ISR; the watermark holds.
+    none(&[
+        (0, unclean_topic(Some(1), &[1, 2], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2], 5, 5_000, Some(true))),
+    ]);
+    // Broker 2 rejoined the ISR and took over between two polls, with
+    // unclean election off: it cannot have been unclean.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(false))),
+        (15, unclean_topic(Some(2), &[2], 5, 5_600, Some(false))),
+    ]);
+    // Broker 2 rejoined and a preferred election made it leader between two
+    // polls, with unclean election on: the old leader is still in the ISR.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2, 1], 5, 5_600, Some(true))),
+    ]);
+    // Unknown setting (DescribeConfigs refused) and no watermark moving back:
+    // not concluded.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, None)),
+        (15, unclean_topic(Some(2), &[2], 5, 5_600, None)),
+    ]);
+    // The topic was deleted and created again: epochs and offsets start over.
+    none(&[
+        (0, unclean_topic(Some(1), &[1], 4, 5_000, Some(true))),
+        (15, unclean_topic(Some(2), &[2], 0, 0, Some(true))),
+    ]);
+    // No offsets fetched this poll: nothing is concluded from a missing watermark.
+    let mut blind = unclean_topic(Some(1), &[1, 2], 4, 0, Some(true));
+    blind.partitions[0].high_watermark = None;
+    none(&[
+        (0, unclean_topic(Some(1), &[1, 2], 4, 5_000, Some(true))),
+        (15, blind),
+        (30, unclean_topic(Some(1), &[1, 2], 4, 5_300, Some(true))),
+    ]);
+}
+
+#[test]
+fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
+    let mut ev = eval();
+    let mut s = |at: i64, unreachable: &[i32]| {
+        let mut sn = snap(at, &[1, 2, 3, 4], vec![healthy("orders", 6)]);
+        sn.brokers_probed = true;
+        sn.unreachable_brokers = unreachable.to_vec();
+        for &b in unreachable {
+            sn.errors.push(PollError {
+                step: "brokers".into(),
+                broker: Some(b),
+                message: format!("broker {b} does not answer: no answer within 5000 ms"),
+            });
+        }
+        ev.evaluate(&sn, t(at))
+    };
+    // Broker 2 leads partitions, broker 4 none; 9 is not in the metadata.
+    assert!(of_kind(&s(0, &[2, 4, 9]), FindingKind::BrokerUnreachable).is_empty());
+    assert!(of_kind(&s(15, &[2, 4, 9]), FindingKind::BrokerUnreachable).is_empty());
+    let e = s(30, &[2, 4, 9]);
+    let f = of_kind(&e, FindingKind::BrokerUnreachable);
+    assert_eq!(f.len(), 2, "{:?}", e.findings);
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics[&Metric::LeaderPartitions], 2.0);
+    assert!(f[0].labels[&Label::Error].contains("no answer within 5000 ms"));
+    assert_eq!(f[1].subject, Subject::Broker { id: 4 });
+    assert_eq!(f[1].severity, Severity::Warning);
+    // One poll answered: the count starts over.
+    assert!(of_kind(&s(45, &[]), FindingKind::BrokerUnreachable).is_empty());
+    assert!(of_kind(&s(60, &[2]), FindingKind::BrokerUnreachable).is_empty());
+}
+
+#[test]
+fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
+    let mut ev = eval();
+    // Partition 0 of "m" moves from [1,2,3] to [2,3,4]: 4 is added, 1 removed.
+    let moving = |at: i64, isr: &[i32]| {
+        let mut p = part(0, Some(2), &[2, 3, 4, 1], isr);
+        p.adding_replicas = vec![4];
+        p.removing_replicas = vec![1];
+        let mut q = part(1, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+        q.adding_replicas = vec![4];
+        q.removing_replicas = vec![1];
+        snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p, q])])
+    };
+    let e = ev.evaluate(&moving(0, &[2, 3, 1]), t(0));
+    assert!(
+        of_kind(&e, FindingKind::UnderReplicated).is_empty(),
+        "{:?}",
+        e.findings
+    );
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Info);
+    assert_eq!(f[0].metrics[&Metric::Partitions], 2.0);
+    assert_eq!(f[0].metrics[&Metric::ReplicasCopying], 2.0);
+    assert_eq!(f[0].brokers, vec![1, 4]);
+    // Partition 0's new replica joined: progress.
+    let e = ev.evaluate(&moving(600, &[2, 3, 1, 4]), t(600));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics[&Metric::ReplicasCopying], 1.0);
+    assert_eq!(f[0].severity, Severity::Info);
+    // Nothing moves for reassignment_stuck_after (30m): a warning.
+    let e = ev.evaluate(&moving(600 + 1_790, &[2, 3, 1, 4]), t(600 + 1_790));
+    assert_eq!(
+        of_kind(&e, FindingKind::ReassignmentInProgress)[0].severity,
+        Severity::Info
+    );
+    let e = ev.evaluate(&moving(600 + 1_800, &[2, 3, 1, 4]), t(600 + 1_800));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert_eq!(f[0].labels[&Label::Stuck], "true");
+    // A removing replica that falls out of the ISR is still under-replication.
+    let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 4]);
+    p.adding_replicas = vec![4];
+    p.removing_replicas = vec![1];
+    let e = ev.evaluate(
+        &snap(3_000, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])]),
+        t(3_000),
+    );
+    assert_eq!(of_kind(&e, FindingKind::UnderReplicated).len(), 1);
+    // Done: nothing left.
+    let e = ev.evaluate(
+        &snap(
+            3_015,
+            &[1, 2, 3, 4],
+            vec![topic(
+                "m",
+                2,
+                vec![part(0, Some(2), &[2, 3, 4], &[2, 3, 4])],
+            )],
+        ),
+        t(3_015),
+    );
+    assert!(of_kind(&e, FindingKind::ReassignmentInProgress).is_empty());
+}
+
+#[test]
+fn a_metadata_quorum_voter_behind_is_quorum_lag_and_degrades_a_three_voter_quorum() {
+    use isrwatch::snapshot::{QuorumReplica, QuorumState};
+    let mut ev = eval();
+    let at = |s: i64| t(s).timestamp_millis();
+    let quorum = |now: i64, caught_up: [i64; 3], leo: [i64; 3], times: bool| QuorumState {
+        leader: Some(1),
+        epoch: 3,
+        high_watermark: 5_000,
+        voters: (0..3)
+            .map(|i| QuorumReplica {
+                id: i as i32 + 1,
+                log_end_offset: leo[i],
+                last_caught_up_ms: times.then(|| at(now) - caught_up[i] * 1000),
+            })
+            .collect(),
+        observers: Vec::new(),
+    };
+    let mut s = |now: i64, q: QuorumState| {
+        let mut sn = snap(now, &[1, 2, 3], vec![healthy("orders", 3)]);
+        sn.quorum = Some(q);
+        ev.evaluate(&sn, t(now))
+    };
+    // Healthy: everyone caught up just now.
+    let e = s(0, quorum(0, [0, 0, 0], [5_000, 4_999, 5_000], true));
+    assert!(of_kind(&e, FindingKind::QuorumLag).is_empty());
+    // Voter 3 last caught up 31 s ago: lagging, and with 2 of 3 caught up the
+    // quorum survives no further failure.
+    let e = s(15, quorum(15, [0, 0, 31], [5_000, 5_000, 4_900], true));
+    let lag = of_kind(&e, FindingKind::QuorumLag);
+    assert_eq!(lag.len(), 1, "{:?}", e.findings);
+    assert_eq!(lag[0].subject, Subject::Broker { id: 3 });
+    assert_eq!(lag[0].metrics[&Metric::SecondsBehind], 31.0);
+    assert_eq!(lag[0].metrics[&Metric::RecordsBehind], 100.0);
+    let d = of_kind(&e, FindingKind::QuorumDegraded);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].severity, Severity::Warning);
+    assert_eq!(d[0].metrics[&Metric::CaughtUp], 2.0);
+    // Two voters behind: below a majority, critical.
+    let e = s(30, quorum(30, [0, 40, 46], [5_000, 4_800, 4_900], true));
+    assert_eq!(
+        of_kind(&e, FindingKind::QuorumDegraded)[0].severity,
+        Severity::Critical
+    );
+    // Without times (DescribeQuorum v0): records behind decide.
+    let e = s(45, quorum(45, [0, 0, 0], [5_000, 4_500, 3_900], false));
+    let lag = of_kind(&e, FindingKind::QuorumLag);
+    assert_eq!(lag.len(), 1);
+    assert_eq!(lag[0].subject, Subject::Broker { id: 3 });
+    // A single-voter quorum (a dev cluster) is not "degraded" by design.
+    let mut one = quorum(60, [0, 0, 0], [5_000, 5_000, 5_000], true);
+    one.voters.truncate(1);
+    assert!(s(60, one).findings.is_empty());
+}
+
+#[test]
+fn a_reassignment_eta_comes_from_the_copy_rate_when_the_brokers_tell_it() {
+    let mut ev = eval();
+    let moving = |at: i64, left: i64| {
+        let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+        p.adding_replicas = vec![4];
+        p.removing_replicas = vec![1];
+        p.reassignment_offsets_left = Some(left);
+        snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])])
+    };
+    let e = ev.evaluate(&moving(0, 10_000), t(0));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics[&Metric::OffsetsLeft], 10_000.0);
+    assert!(!f[0].metrics.contains_key(&Metric::EtaSeconds));
+    let e = ev.evaluate(&moving(15, 7_000), t(15));
+    let f = of_kind(&e, FindingKind::ReassignmentInProgress);
+    assert_eq!(f[0].metrics[&Metric::OffsetsPerSecond], 200.0);
+    assert_eq!(f[0].metrics[&Metric::EtaSeconds], 35.0);
+}
+
+// --- Every kind, from the rules to the text -----------------------------
+//
+// The template reads evidence the rules wrote. Hand-built findings in the
+// template's tests cannot catch a reader looking for a key no rule writes
+// (the follower-lag text once read `max_lag`, the consumer-lag text `lag`
+// and `lag_seconds`, and neither ever showed the numbers): here every kind
+// is produced by the evaluator and rendered.
+
+/// The findings of `kind` the rules produce from a few snapshots that show it.
+fn produced(kind: FindingKind) -> Vec<Finding> {
+    let pick = |e: Evaluation| -> Vec<Finding> {
+        e.findings.into_iter().filter(|f| f.kind == kind).collect()
+    };
+    match kind {
+        FindingKind::ClusterUnreachable => {
+            let mut ev = eval();
+            let down = |at| {
+                ClusterSnapshot::unreachable(
+                    "prod",
+                    t(at),
+                    Duration::from_secs(10),
+                    PollError {
+                        step: "metadata".into(),
+                        broker: None,
+                        message: "all brokers down".into(),
+                    },
+                )
+            };
+            ev.evaluate(&down(0), t(0));
+            pick(ev.evaluate(&down(45), t(45)))
+        }
+        FindingKind::BrokerDown => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2],
+                vec![topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UnderReplicated => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3, 4],
+                vec![topic(
+                    "t",
+                    2,
+                    vec![part(0, Some(1), &[1, 2, 3, 4], &[1, 2, 4])],
+                )],
+            ),
+            t(0),
+        )),
+        FindingKind::BrokerUnreachable => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for at in [0, 15, 30] {
+                let mut sn = snap(at, &[1, 2, 3], vec![healthy("orders", 6)]);
+                sn.brokers_probed = true;
+                sn.unreachable_brokers = vec![2];
+                sn.errors.push(PollError {
+                    step: "brokers".into(),
+                    broker: Some(2),
+                    message: "no answer within 5000 ms".into(),
+                });
+                last = ev.evaluate(&sn, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::NoController => {
+            let mut s = snap(0, &[1, 2, 3], vec![healthy("t", 3)]);
+            s.controller = None;
+            pick(eval().evaluate(&s, t(0)))
+        }
+        FindingKind::ControllerUnstable => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for (at, c) in [(0, 1), (60, 2), (120, 1), (180, 3)] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.controller = Some(c);
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
+            use isrwatch::snapshot::{QuorumReplica, QuorumState};
+            let mut s = snap(15, &[1, 2, 3], vec![healthy("orders", 3)]);
+            s.quorum = Some(QuorumState {
+                leader: Some(1),
+                epoch: 3,
+                high_watermark: 5_000,
+                voters: [(1, 0, 5_000), (2, 0, 5_000), (3, 31, 4_900)]
+                    .into_iter()
+                    .map(|(id, behind_s, leo)| QuorumReplica {
+                        id,
+                        log_end_offset: leo,
+                        last_caught_up_ms: Some(t(15).timestamp_millis() - behind_s * 1000),
+                    })
+                    .collect(),
+                observers: Vec::new(),
+            });
+            pick(eval().evaluate(&s, t(15)))
+        }
+        FindingKind::PartitionOffline => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2],
+                vec![topic("pay", 1, vec![part(0, None, &[3], &[])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UnderMinIsr => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3],
+                vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1])])],
+            ),
+            t(0),
+        )),
+        FindingKind::AtMinIsr => pick(eval().evaluate(
+            &snap(
+                0,
+                &[1, 2, 3],
+                vec![topic("pay", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2])])],
+            ),
+            t(0),
+        )),
+        FindingKind::UncleanElection => {
+            let mut ev = eval();
+            ev.evaluate(
+                &snap(
+                    0,
+                    &[1, 2],
+                    vec![unclean_topic(Some(1), &[1], 4, 5_000, Some(true))],
+                ),
+                t(0),
+            );
+            pick(ev.evaluate(
+                &snap(
+                    15,
+                    &[2],
+                    vec![unclean_topic(Some(2), &[2], 6, 3_800, Some(true))],
+                ),
+                t(15),
+            ))
+        }
+        FindingKind::IsrChurn => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for (at, shrinks, expands) in [(0, 10, 0), (60, 0, 10), (120, 10, 0), (180, 0, 10)] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.isr_changes = changes(at, 2, shrinks, expands);
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::LeaderImbalance => {
+            let mut ev = eval();
+            ev.evaluate(&imbalanced(0, 5), t(0));
+            pick(ev.evaluate(&imbalanced(600, 5), t(600)))
+        }
+        FindingKind::ReassignmentInProgress => {
+            let mut ev = eval();
+            let moving = |at: i64, left: i64| {
+                let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+                p.adding_replicas = vec![4];
+                p.removing_replicas = vec![1];
+                p.reassignment_offsets_left = Some(left);
+                snap(at, &[1, 2, 3, 4], vec![topic("m", 2, vec![p])])
+            };
+            ev.evaluate(&moving(0, 10_000), t(0));
+            pick(ev.evaluate(&moving(15, 7_000), t(15)))
+        }
+        FindingKind::FollowerLag => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for at in [0, 60] {
+                let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.sidecar = Some(SidecarMetrics {
+                    broker: Some(2),
+                    follower_max_lag: Some(60_000.0),
+                    ..Default::default()
+                });
+                last = ev.evaluate(&s, t(at));
+            }
+            pick(last)
+        }
+        FindingKind::ConsumerLag => {
+            let mut ev = eval();
+            let mut last = Evaluation::default();
+            for i in 0..=21 {
+                let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+                s.groups = vec![lag_group("stuck", 0, 100, 200 + i)];
+                last = ev.evaluate(&s, t(i * 15));
+            }
+            pick(last)
+        }
+        FindingKind::Anomaly => {
+            let mut ev = scored_evaluator(&["offline_partitions"]);
+            pick(ev.evaluate(&snap(0, &[1, 2, 3], vec![healthy("t", 3)]), t(0)))
+        }
+    }
+}
+
+/// A number as the template writes it.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// What the text of a `kind` incident must show of its findings' evidence.
+fn shown(kind: FindingKind, f: &Finding) -> Vec<String> {
+    let m = |k: Metric| {
+        num(f
+            .metric(k)
+            .unwrap_or_else(|| panic!("{kind} finding without {k}: {f:?}")))
+    };
+    let l = |k: Label| {
+        f.label(k)
+            .unwrap_or_else(|| panic!("{kind} finding without {k}: {f:?}"))
+            .to_string()
+    };
+    match kind {
+        FindingKind::ClusterUnreachable => vec![format!("Last error: {}.", l(Label::Error))],
+        FindingKind::BrokerUnreachable => vec![
+            format!("the {} partitions it leads", m(Metric::LeaderPartitions)),
+            format!("Last error: {}.", l(Label::Error)),
+        ],
+        FindingKind::UnderMinIsr | FindingKind::AtMinIsr => vec![
+            format!("ISR size {},", m(Metric::Isr)),
+            format!("min.insync.replicas {}.", m(Metric::MinIsr)),
+        ],
+        FindingKind::UncleanElection => vec![
+            format!("At least {} acknowledged offsets", m(Metric::OffsetsLost)),
+            format!(
+                "leader {} replaced by {}",
+                l(Label::OldLeader),
+                l(Label::NewLeader)
+            ),
+        ],
+        FindingKind::ReassignmentInProgress => vec![
+            format!(
+                "{} still moving, {} done, {} added replica still copying",
+                m(Metric::Partitions),
+                m(Metric::PartitionsDone),
+                m(Metric::ReplicasCopying)
+            ),
+            format!(
+                "{} offsets are left to copy at {} offsets/s",
+                m(Metric::OffsetsLeft),
+                m(Metric::OffsetsPerSecond)
+            ),
+            format!("ends in about {}s", m(Metric::EtaSeconds)),
+        ],
+        FindingKind::QuorumLag => vec![format!("(leader: {})", l(Label::Leader))],
+        FindingKind::QuorumDegraded => vec![
+            format!(
+                "Only {} of {} voters are caught up",
+                m(Metric::CaughtUp),
+                m(Metric::Voters)
+            ),
+            format!("(leader: {})", l(Label::Leader)),
+        ],
+        FindingKind::FollowerLag => {
+            vec![format!("(max lag {} messages)", m(Metric::FollowerMaxLag))]
+        }
+        FindingKind::ConsumerLag => vec![
+            format!("is {}", l(Label::LagStatus)),
+            format!(
+                "Lag: {} messages, about {}s behind.",
+                m(Metric::TotalLag),
+                m(Metric::MaxLagSeconds)
+            ),
+        ],
+        FindingKind::Anomaly => {
+            let a = f
+                .anomaly
+                .as_ref()
+                .expect("an anomaly finding has its score");
+            vec![a.explanation.clone()]
+        }
+        // Their text tells the subject and counts, not the numbers.
+        FindingKind::BrokerDown
+        | FindingKind::NoController
+        | FindingKind::ControllerUnstable
+        | FindingKind::PartitionOffline
+        | FindingKind::UnderReplicated
+        | FindingKind::IsrChurn
+        | FindingKind::LeaderImbalance => Vec::new(),
+    }
+}
+
+#[test]
+fn every_kind_the_rules_produce_renders_with_its_evidence() {
+    use isrwatch::model::{Affected, Incident, IncidentState, NotifyReason};
+    use isrwatch::summarize::TemplateSummarizer;
+    for kind in FindingKind::ALL {
+        let findings = produced(kind);
+        assert!(!findings.is_empty(), "no {kind} finding produced");
+        for f in &findings {
+            let ev = kind.evidence();
+            assert!(
+                f.metrics.keys().all(|k| ev.metrics.contains(k))
+                    && f.labels.keys().all(|k| ev.labels.contains(k)),
+                "{kind} finding with keys its kind does not list: {f:?}"
+            );
+        }
+        let mut brokers: Vec<i32> = findings.iter().flat_map(|f| f.brokers.clone()).collect();
+        brokers.sort_unstable();
+        brokers.dedup();
+        let inc = Incident {
+            id: "fp@1".into(),
+            fingerprint: "fp".into(),
+            cluster: "prod".into(),
+            kind,
+            root: findings[0].subject.clone(),
+            title: "t".into(),
+            state: IncidentState::Firing,
+            severity: findings[0].severity,
+            started_at: findings[0].since,
+            firing_since: Some(findings[0].since),
+            resolved_at: None,
+            updated_at: findings[0].observed_at,
+            affected: Affected {
+                brokers,
+                ..Default::default()
+            },
+            counts: [(kind, findings.len())].into_iter().collect(),
+            findings: findings.clone(),
+            timeline: vec![],
+            flapping: false,
+            silenced_by: None,
+            summary: None,
+            labels: BTreeMap::new(),
+        };
+        let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            s.headline,
+            s.what_happened,
+            s.impact,
+            s.likely_cause,
+            s.next_steps.join("\n")
+        );
+        for want in shown(kind, &findings[0]) {
+            assert!(text.contains(&want), "{kind}: {want:?} not in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! The real poller against the simulator while a group coordinator goes
+//! down and comes back, several times.
+//!
+//! Regression test for a process abort (`rd_kafka_enq_once_del_source_return:
+//! Assertion 'eonce->refcnt > 0' failed`): librdkafka's coordinator-based
+//! admin calls crash when the admin request times out while the coordinator
+//! lookup waits for a dead coordinator, and the lookup completes later. The
+//! poller must survive, keep every poll within its deadline, report the
+//! broker missing then back, and find the groups' offsets again.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use isrwatch::config::ClusterConfig;
+use isrwatch::poll::{KafkaPoller, Poller};
+use isrwatch::sim::{Action, Scenario, SimOptions, Simulator};
+use isrwatch::snapshot::ClusterSnapshot;
+
+const GROUPS: [&str; 6] = ["billing", "audit", "search", "mailer", "fraud", "reports"];
+const BROKERS: usize = 3;
+
+fn scenario() -> Scenario {
+    let mut text = format!(
+        r#"
+[cluster]
+brokers = {BROKERS}
+seed = 7
+min_insync_replicas = 1
+
+[[cluster.topics]]
+name = "orders"
+partitions = 6
+rate = 50.0
+
+[[cluster.topics]]
+name = "events"
+partitions = 3
+rate = 20.0
+"#
+    );
+    for (i, g) in GROUPS.iter().enumerate() {
+        let topic = if i % 2 == 0 { "orders" } else { "events" };
+        text.push_str(&format!(
+            "\n[[cluster.groups]]\nname = \"{g}\"\ntopics = [\"{topic}\"]\n"
+        ));
+    }
+    // A far-away event: the test drives faults itself.
+    text.push_str(
+        "\n[[events]]\nat = \"10h\"\naction = \"broker_down\"\nbroker = 1\nduration = \"1s\"\n",
+    );
+    Scenario::parse(&text, "poll_sim").expect("test scenario")
+}
+
+/// The simulator's coordinator choice with every broker up: FNV-1a of the
+/// group name, modulo the broker count (brokers are 1..=n in order).
+fn coordinator(group: &str) -> i32 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in group.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (h % BROKERS as u64) as i32 + 1
+}
+
+fn config(bootstrap: &str) -> ClusterConfig {
+    let mut c =
+        ClusterConfig::with_bootstrap("t", bootstrap.split(',').map(String::from).collect());
+    c.poll_timeout = isrwatch::config::Dur(Duration::from_secs(3));
+    c.request_timeout = isrwatch::config::Dur(Duration::from_millis(800));
+    c.properties.insert(
+        "log_level".into(),
+        isrwatch::config::PropertyValue::Plain("0".into()),
+    );
+    c
+}
+
+/// The poller, whether it has reached the cluster yet, and the errors of
+/// the polls that found it unreachable afterwards (checked at the end, so
+/// that a crash shows first).
+struct Watch {
+    p: KafkaPoller,
+    seen: bool,
+    unreachable: Vec<String>,
+}
+
+/// Polls once and checks the deadline (poll_timeout plus the poller's own
+/// small safety margins) and, once the cluster has been reached, that it
+/// stays reachable: one broker down must not make the whole cluster
+/// unreachable, the other brokers answer metadata.
+async fn poll(w: &mut Watch) -> ClusterSnapshot {
+    let started = Instant::now();
+    let s = w.p.poll(Utc::now()).await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(4500),
+        "poll took {took:?}, over its 3 s deadline: {:?}",
+        s.errors
+    );
+    if w.seen && !s.reachable {
+        w.unreachable.push(format!("{:?}", s.errors));
+    }
+    w.seen |= s.reachable;
+    s
+}
+
+fn offsets_complete(s: &ClusterSnapshot) -> bool {
+    GROUPS.iter().all(|g| {
+        s.groups.iter().any(|gi| {
+            gi.name == *g
+                && gi.error.is_none()
+                && !gi.partitions.is_empty()
+                && gi.partitions.iter().all(|p| p.committed.is_some())
+        })
+    })
+}
+
+/// Polls until `ok` holds (at most `tries` polls); returns the last snapshot.
+async fn poll_until(
+    w: &mut Watch,
+    tries: usize,
+    what: &str,
+    ok: impl Fn(&ClusterSnapshot) -> bool,
+) -> ClusterSnapshot {
+    let mut last = None;
+    for _ in 0..tries {
+        let s = poll(w).await;
+        if ok(&s) {
+            return s;
+        }
+        last = Some(s);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let s = last.expect("at least one poll");
+    panic!(
+        "{what}: not reached after {tries} polls; reachable={} brokers={:?} missing={:?} groups={:?} errors={:?}",
+        s.reachable,
+        s.brokers.iter().map(|b| b.id).collect::<Vec<_>>(),
+        s.missing_brokers,
+        s.groups
+            .iter()
+            .map(|g| (&g.name, &g.error, g.partitions.len()))
+            .collect::<Vec<_>>(),
+        s.errors
+    );
+}
+
+/// Through librdkafka's admin API (`direct_requests = false`), where the
+/// crash was.
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinator_down_and_back_many_times() {
+    let _group = crate::support::group(module_path!());
+    coordinator_walk(false).await;
+}
+
+/// On isrwatch's own connections (the PLAINTEXT default).
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinator_down_and_back_many_times_direct() {
+    let _group = crate::support::group(module_path!());
+    coordinator_walk(true).await;
+}
+
+async fn coordinator_walk(direct: bool) {
+    let sim = Simulator::start(
+        scenario(),
+        SimOptions {
+            speed: 5.0,
+            ports: None,
+        },
+    )
+    .await
+    .expect("simulator");
+    // The broker coordinating the most groups goes down and up, then the
+    // next one, so that every broker with groups is hit.
+    let mut victims: Vec<i32> = (1..=BROKERS as i32)
+        .filter(|b| GROUPS.iter().any(|g| coordinator(g) == *b))
+        .collect();
+    victims
+        .sort_by_key(|b| std::cmp::Reverse(GROUPS.iter().filter(|g| coordinator(g) == *b).count()));
+    assert!(!victims.is_empty());
+
+    let mut p = Watch {
+        p: KafkaPoller::new(&ClusterConfig {
+            direct_requests: direct,
+            ..config(&sim.bootstrap())
+        })
+        .expect("poller")
+        .with_groups(GROUPS.iter().map(|g| g.to_string())),
+        seen: false,
+        unreachable: Vec::new(),
+    };
+    poll_until(&mut p, 30, "initial offsets", offsets_complete).await;
+
+    for cycle in 0..6 {
+        let b = victims[cycle % victims.len()];
+        sim.apply(Action::BrokerDown { broker: b });
+        let down = poll_until(&mut p, 10, "broker missing", |s| {
+            s.reachable && s.missing_brokers.contains(&b)
+        })
+        .await;
+        assert!(!down.brokers.iter().any(|x| x.id == b));
+        // Polls go on while it is down, and keep within their deadline
+        // (checked in `poll`). Their group requests to the dead coordinator
+        // time out; before the fix, the process aborted once the broker came
+        // back (or the groups' new coordinator was found).
+        for _ in 0..3 {
+            poll(&mut p).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+
+        sim.apply(Action::BrokerUp { broker: b });
+        poll_until(&mut p, 15, "broker back", |s| {
+            s.reachable && s.missing_brokers.is_empty() && s.brokers.iter().any(|x| x.id == b)
+        })
+        .await;
+        // Coordinators move back to the returning broker.
+        poll_until(&mut p, 15, "offsets after recovery", offsets_complete).await;
+    }
+    // While a coordinator is down, its groups move to another broker: the
+    // offsets come from the new coordinator without waiting for the old one.
+    let b = victims[0];
+    sim.apply(Action::BrokerDown { broker: b });
+    poll_until(&mut p, 15, "offsets while down", |s| {
+        s.missing_brokers.contains(&b) && offsets_complete(s)
+    })
+    .await;
+    sim.apply(Action::BrokerUp { broker: b });
+    poll_until(&mut p, 15, "offsets after the last recovery", |s| {
+        s.missing_brokers.is_empty() && offsets_complete(s)
+    })
+    .await;
+    assert!(
+        p.unreachable.is_empty(),
+        "a broker down made the cluster unreachable in {} poll(s): {:?}",
+        p.unreachable.len(),
+        p.unreachable
+    );
+}
+
+/// On KRaft (the simulator's default, as Kafka 4) Metadata names a random
+/// live broker as the controller at each request; the poller reports the
+/// quorum's leader (DescribeQuorum) instead, so the controller does not
+/// "move" at every poll, and follows a real failover. On a ZooKeeper-era
+/// cluster (no DescribeQuorum) the controller comes from Metadata.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper() {
+    let _group = crate::support::group(module_path!());
+    for kraft in [true, false] {
+        let text = format!("[cluster]\nbrokers = 3\nkraft = {kraft}\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n");
+        let sim = Simulator::start(
+            Scenario::parse(&text, "kraft").unwrap(),
+            SimOptions::default(),
+        )
+        .await
+        .unwrap();
+        let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let s = p.poll(Utc::now()).await;
+            assert!(s.reachable, "{:?}", s.errors);
+            assert!(s.errors.is_empty(), "kraft={kraft}: {:?}", s.errors);
+            seen.push(s.controller);
+        }
+        let want = sim.state().controller;
+        assert!(
+            seen.iter().all(|c| *c == want),
+            "kraft={kraft}: {seen:?}, want {want:?}"
+        );
+        sim.apply(Action::ControllerFailover { to: Some(3) });
+        let s = p.poll(Utc::now()).await;
+        assert_eq!(s.controller, Some(3), "kraft={kraft}");
+        sim.shutdown().await;
+    }
+}
+
+/// A broker that clients cannot use while the cluster counts it alive:
+/// connections dropped (`clients`), or accepted and never answered
+/// (`unresponsive`). The probe names it; the poll stays within its deadline
+/// and the cluster stays reachable; once healed, it answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_clients_cannot_use_is_named_unreachable() {
+    let _group = crate::support::group(module_path!());
+    use isrwatch::sim::PartitionMode;
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "probe").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut w = Watch {
+        p: KafkaPoller::new(&config(&sim.bootstrap())).unwrap(),
+        seen: false,
+        unreachable: Vec::new(),
+    };
+    // The first poll may time out on a loaded machine (librdkafka's first
+    // metadata request); what this test is about starts once it answers.
+    let s = poll_until(&mut w, 3, "the first poll answers", |s| {
+        s.reachable && s.brokers_probed
+    })
+    .await;
+    assert!(s.unreachable_brokers.is_empty(), "{:?}", s.errors);
+    for (broker, mode) in [
+        (2, PartitionMode::Clients),
+        (3, PartitionMode::Unresponsive),
+    ] {
+        sim.apply(Action::NetworkPartition { broker, mode });
+        let s = poll_until(&mut w, 5, "unreachable named", |s| {
+            s.unreachable_brokers == vec![broker]
+        })
+        .await;
+        assert!(
+            s.brokers.iter().any(|b| b.id == broker),
+            "still in the metadata"
+        );
+        let e = s
+            .errors
+            .iter()
+            .find(|e| e.step == "brokers")
+            .expect("a poll error names it");
+        assert_eq!(e.broker, Some(broker));
+        sim.apply(Action::HealPartition { broker });
+        poll_until(&mut w, 5, "answers again", |s| {
+            s.unreachable_brokers.is_empty()
+        })
+        .await;
+    }
+    assert!(w.unreachable.is_empty(), "{:?}", w.unreachable);
+    sim.shutdown().await;
+}
+
+/// A cluster that refuses DescribeConfigs (an ACL): every poll says so
+/// (step `configs`), `min.insync.replicas` is unknown rather than guessed
+/// (no at- or under-min-ISR state), unless the configuration gives a
+/// fallback, which is labelled. The shared state counts the failing step
+/// per poll and reports the change of state once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_refuses_describe_configs_gives_counted_errors_and_no_guessed_min_isr() {
+    let _group = crate::support::group(module_path!());
+    use isrwatch::snapshot::MinIsrSource;
+    use isrwatch::state::{SharedState, StepChange};
+    let text = "[cluster]\nbrokers = 3\nmin_insync_replicas = 2\ndeny_describe_configs = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(Scenario::parse(text, "acl").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    sim.apply(Action::BrokerDown { broker: 3 });
+    let state = SharedState::new(["t".to_string()]);
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let mut changes = Vec::new();
+    for _ in 0..3 {
+        let s = p.poll(Utc::now()).await;
+        assert!(s.reachable, "{:?}", s.errors);
+        let e = s.errors.iter().find(|e| e.step == "configs");
+        assert!(
+            e.is_some_and(|e| e.message.contains("refused")),
+            "{:?}",
+            s.errors
+        );
+        let t = &s.topics[0];
+        assert_eq!(t.min_isr_source, MinIsrSource::Unknown);
+        assert!(t.partitions.iter().all(|p| p.state.under_replicated));
+        assert!(t
+            .partitions
+            .iter()
+            .all(|p| !p.state.at_min_isr && !p.state.under_min_isr));
+        changes.extend(state.publish_poll(Arc::new(s), Default::default()));
+    }
+    let view = state.cluster("t").unwrap();
+    assert_eq!(view.step_errors["configs"], 3);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(matches!(&changes[0], StepChange::Failing { step, .. } if step == "configs"));
+
+    // A fallback from the configuration: used, and labelled as such.
+    let mut c = config(&sim.bootstrap());
+    c.min_insync_replicas = Some(2);
+    let mut p = KafkaPoller::new(&c).unwrap();
+    let s = p.poll(Utc::now()).await;
+    let t = &s.topics[0];
+    assert_eq!(t.min_isr_source, MinIsrSource::Configured);
+    assert_eq!(t.min_insync_replicas, 2);
+    assert!(t.partitions.iter().all(|p| p.state.at_min_isr));
+    sim.shutdown().await;
+}
+
+/// A reassignment seen by the poller: the added replicas are listed
+/// (ListPartitionReassignments), are not under-replication, and what they
+/// have left to copy (DescribeLogDirs offset lag) shrinks as they copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassignment_is_listed_with_the_offsets_left_to_copy() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 4\n[[cluster.topics]]\nname = \"t\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "move").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    sim.apply(Action::Reassign {
+        topic: "t".into(),
+        partition: None,
+        replicas: vec![2, 3, 4],
+        rate: 2_000.0,
+    });
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let left = |s: &ClusterSnapshot| -> Vec<Option<i64>> {
+        s.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.reassignment_offsets_left)
+            .collect()
+    };
+    let s1 = p.poll(Utc::now()).await;
+    assert!(s1.errors.is_empty(), "{:?}", s1.errors);
+    for part in &s1.topics[0].partitions {
+        assert_eq!(part.adding_replicas, vec![4]);
+        assert_eq!(part.removing_replicas, vec![1]);
+        assert!(part.state.reassigning && !part.state.under_replicated);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let s2 = p.poll(Utc::now()).await;
+    for (a, b) in left(&s1).into_iter().zip(left(&s2)) {
+        let (a, b) = (a.expect("asked"), b.expect("asked"));
+        assert!(a > 0 && b < a, "{a} -> {b}");
+    }
+    sim.shutdown().await;
+}
