@@ -56,9 +56,9 @@ pub struct Params {
     /// seconds (a day): before one full daily cycle, the morning rise sets
     /// a new high every few minutes, and the range seen means little.
     pub novelty_after_secs: i64,
-    /// Novelty margin as a fraction of the largest magnitude seen, added
-    /// to the range margin. For series with a natural zero (counts, rates,
-    /// lag, shares): "half again the largest lag ever seen" means the same
+    /// Novelty margin as a fraction of the extreme being passed; the
+    /// margin is the larger of this and the range margin. For series with
+    /// a natural zero (counts, rates, lag, shares): "half again the largest lag ever seen" means the same
     /// on every topic, where a fraction of the range does not on a
     /// heavy-tailed series whose peaks creep up day after day. 0 for
     /// series without one (NAB's temperatures).
@@ -78,8 +78,9 @@ pub struct Params {
     pub early_falls: bool,
     /// Past the largest z the rarity histogram remembers, its tail does
     /// not drop to zero (which makes every new record "one in a trillion")
-    /// but starts at one point of its memory and halves every bin (a
-    /// fourth of an octave) further out. 0 = records are certain.
+    /// but starts at one point of its memory and halves every
+    /// `tail_halving` bins (a bin is a fourth of an octave of z) further
+    /// out. 0 = records are certain.
     pub tail_halving: f64,
 }
 
