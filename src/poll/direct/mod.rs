@@ -25,8 +25,9 @@
 //!
 //! Answers have the same types as the librdkafka wrappers in
 //! [`super::admin`], so the poller's logic does not depend on which path
-//! answered. Every failure is an [`AdminError`] naming the request and the
-//! broker; bytes that do not decode are an error, never a panic.
+//! answered. Every failure is an [`AdminError`](super::admin::AdminError)
+//! naming the request and the broker; bytes that do not decode are an
+//! error, never a panic.
 //!
 //! Files: `conn` (the connection pool, [`DirectClient`]: connecting,
 //! ApiVersions, SASL, framing, budgets), `error` (Kafka error codes in
