@@ -1,6 +1,7 @@
 //! `isrwatch bench nab` and `isrwatch bench detector`.
 
-use super::{run_detect_csv, Detector, DetectorConfig};
+use super::csv::run_detect_csv;
+use super::detector::{Detector, DetectorConfig};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! `isrwatch detect`: the detector over a `timestamp,value` CSV file.
 
-use super::{Detector, DetectorConfig};
+use super::detector::{Detector, DetectorConfig};
 use anyhow::{bail, Context};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;

@@ -78,32 +78,13 @@ pub mod diff;
 pub mod direct;
 mod kafka;
 pub mod lag;
+mod poller;
 pub mod sidecar;
 pub mod transport;
 
 pub use diff::isr_changes;
 pub use kafka::KafkaPoller;
-
-/// Produces snapshots of one cluster. The real implementation talks to
-/// Kafka through rdkafka; tests use a double returning canned snapshots.
-#[async_trait]
-pub trait Poller: Send {
-    /// Polls once. Never fails: an unreachable cluster is a fact in the
-    /// returned snapshot (`reachable = false`, `errors`).
-    async fn poll(&mut self, now: Time) -> ClusterSnapshot;
-}
-
-/// A poller that cannot be built from its configuration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PollerError {
-    /// A problem in the cluster's configuration, with the key it concerns.
-    #[error("clusters.{cluster}.{key}: {message}")]
-    Config {
-        cluster: String,
-        key: String,
-        message: String,
-    },
-}
+pub use poller::{Poller, PollerError};
 
 /// Test double: returns the given snapshots in order, then repeats the last
 /// one (with `taken_at` set to `now`). With no snapshots it returns an

@@ -9,8 +9,8 @@ use kafka_protocol::error::{ParseResponseErrorCode, ResponseError};
 use kafka_protocol::messages::*;
 
 use super::super::admin::AdminError;
-use super::conn::Budget;
-use super::{error_name, error_text, s, DirectClient};
+use super::conn::{s, Budget, DirectClient};
+use super::error::{error_name, error_text};
 use crate::snapshot::{BrokerId, QuorumReplica, QuorumState};
 
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.

@@ -9,13 +9,51 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ParseResponseErrorCode;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::super::admin::AdminError;
 use super::super::transport::{Io, Sasl, Transport};
-use super::{error_text, s, DirectClient, Pool};
+use super::error::error_text;
 use crate::snapshot::{BrokerId, BrokerInfo};
+
+/// The client: one connection per broker, one request at a time on each.
+pub struct DirectClient {
+    client_id: String,
+    transport: Transport,
+    slots: Pool,
+    /// Connections of [`DirectClient::probe`] only: a probe never waits
+    /// behind a long request to the same broker.
+    probe_slots: Pool,
+}
+
+/// One connection slot per broker.
+type Pool = parking_lot::Mutex<HashMap<BrokerId, Arc<tokio::sync::Mutex<Slot>>>>;
+
+impl std::fmt::Debug for DirectClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectClient")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DirectClient {
+    /// A client that opens its connections with `transport` (see
+    /// [`Transport::for_properties`]).
+    pub fn new(client_id: &str, transport: Transport) -> Self {
+        DirectClient {
+            client_id: client_id.to_string(),
+            transport,
+            slots: parking_lot::Mutex::new(HashMap::new()),
+            probe_slots: parking_lot::Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+pub(super) fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
 
 /// Largest response accepted (bytes): a DescribeGroups answer for 500 big
 /// groups stays far below this.

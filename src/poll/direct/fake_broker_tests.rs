@@ -10,7 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::super::admin::{AdminError, OffsetSpec, PartitionOffset};
 use super::super::transport::Transport;
-use super::{s, DirectClient, OFFSETS_PER_REQUEST};
+use super::conn::{s, DirectClient};
+use super::OFFSETS_PER_REQUEST;
 use crate::snapshot::BrokerInfo;
 
 /// A fake broker: answers ApiVersions properly (ListOffsets up to

@@ -13,11 +13,9 @@ use kafka_protocol::protocol::StrBytes;
 use super::super::admin::{
     AdminError, GroupDescription, GroupOffsets, OffsetSpec, PartitionOffset,
 };
-use super::conn::Budget;
-use super::{
-    error_name, error_text, is_coordinator_error, s, DirectClient, GROUPS_PER_REQUEST,
-    OFFSETS_PER_REQUEST,
-};
+use super::conn::{s, Budget, DirectClient};
+use super::error::{error_name, error_text, is_coordinator_error};
+use super::{GROUPS_PER_REQUEST, OFFSETS_PER_REQUEST};
 use crate::snapshot::BrokerId;
 
 /// At most this many (group, partition) pairs per OffsetFetch that lists

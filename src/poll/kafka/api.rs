@@ -15,7 +15,7 @@ use super::super::admin::{
     self, GroupDescription, GroupList, GroupListing, GroupOffsets, OffsetSpec, PartitionOffset,
 };
 use super::super::direct::DirectClient;
-use super::{blocking, Admin, GroupClient, KafkaPoller};
+use super::poller::{blocking, Admin, GroupClient, KafkaPoller};
 use crate::snapshot::BrokerId;
 
 /// Partitions (all led by one broker) per librdkafka ListOffsets call;

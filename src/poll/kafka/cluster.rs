@@ -8,20 +8,8 @@ use std::time::Instant;
 use super::super::admin::AdminError;
 use super::super::direct::Reassigning;
 use super::metadata::partition_mut;
-use super::{broker_error, perr, KafkaPoller};
+use super::poller::{broker_error, perr, KafkaPoller, Quorum};
 use crate::snapshot::{BrokerId, BrokerInfo, PollError, QuorumState, TopicInfo};
-
-/// What DescribeQuorum taught about the cluster's controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Quorum {
-    /// Not asked yet (or every attempt failed).
-    NotAsked,
-    /// The cluster does not offer DescribeQuorum: Metadata names the
-    /// controller; not asked again.
-    ZooKeeper,
-    /// KRaft, and the last known active controller.
-    KRaft { leader: Option<BrokerId> },
-}
 
 impl KafkaPoller {
     /// The active controller. On KRaft (every Kafka 4) Metadata names a

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminOptions, ResourceSpecifier};
 
-use super::{perr, Admin, KafkaPoller};
+use super::poller::{perr, Admin, KafkaPoller, TopicConfigs};
 use crate::snapshot::{BrokerId, MinIsrSource, PollError, Time, TopicInfo};
 
 /// Topics described per DescribeConfigs request.
@@ -19,16 +19,6 @@ fn parse_min_isr(entries: &rdkafka::admin::ConfigResource) -> Option<i32> {
         .get("min.insync.replicas")
         .and_then(|e| e.value.as_deref())
         .and_then(|v| v.trim().parse().ok())
-}
-
-/// The topic configs the rules read, as one DescribeConfigs answer gives
-/// them (Kafka reports every config of a topic with its effective value).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct TopicConfigs {
-    /// `min.insync.replicas`.
-    pub min_isr: Option<i32>,
-    /// `unclean.leader.election.enable`.
-    pub unclean: Option<bool>,
 }
 
 impl TopicConfigs {

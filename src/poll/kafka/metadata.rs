@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::super::admin;
-use super::{blocking, Admin, KafkaPoller};
+use super::poller::{blocking, Admin, KafkaPoller};
 use crate::snapshot::{BrokerId, BrokerInfo, MinIsrSource, PartitionInfo, TopicInfo};
 
 /// Metadata copied out of rdkafka.

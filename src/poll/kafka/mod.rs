@@ -1,5 +1,7 @@
 //! The rdkafka poller, one file per concern:
-//! - this file: [`KafkaPoller`], its clients and one poll from end to end;
+//! - this file: one poll from end to end ([`KafkaPoller`]'s `Poller::poll`);
+//! - `poller`: [`KafkaPoller`] itself, its clients, the state it keeps
+//!   across polls and the small helpers every concern uses;
 //! - `metadata`: brokers and topics, brokers gone missing;
 //! - `configs`: topic configs (`min.insync.replicas`) and partition states;
 //! - `offsets`: watermarks and lag;
@@ -14,314 +16,24 @@ mod configs;
 mod groups;
 mod metadata;
 mod offsets;
+mod poller;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+pub use poller::KafkaPoller;
+
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use parking_lot::Mutex;
-use rdkafka::admin::AdminClient;
-use rdkafka::client::{Client, ClientContext, DefaultClientContext};
-use rdkafka::statistics::Statistics;
-use rdkafka::types::RDKafkaType;
-use rdkafka::ClientConfig;
 
 use super::admin;
-use super::direct::DirectClient;
-use super::lag::{OffsetHistory, DEFAULT_MAX_POINTS};
-use super::transport::Transport;
-use super::{sidecar, Poller, PollerError};
-use crate::config::{ClusterConfig, NameMatcher};
+use super::diff::isr_changes;
+use super::poller::Poller;
+use super::sidecar;
 use crate::snapshot::{BrokerId, ClusterSnapshot, PollError, Time, TopicInfo};
 
-use cluster::{apply_reassignments, unreachable_brokers, Quorum};
-use configs::{derive_topics, describe_min_isr, TopicConfigs};
+use cluster::{apply_reassignments, unreachable_brokers};
+use configs::{derive_topics, describe_min_isr};
 use metadata::missing_brokers;
-
-/// Client context keeping librdkafka's latest statistics (only emitted when
-/// the `statistics.interval.ms` property is set).
-#[derive(Clone, Default)]
-struct StatsContext {
-    latest: Arc<Mutex<Option<Statistics>>>,
-}
-
-impl ClientContext for StatsContext {
-    fn stats(&self, statistics: Statistics) {
-        *self.latest.lock() = Some(statistics);
-    }
-}
-
-type Admin = AdminClient<StatsContext>;
-
-/// The handle used for the consumer-group admin calls (describe, committed
-/// offsets). It is a *consumer*-type librdkafka handle with a `group.id`
-/// it never joins, because librdkafka's OffsetFetch response handler asks
-/// the handle's consumer group to look up its coordinator again on
-/// NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE, and a producer-type handle
-/// (what rdkafka's `AdminClient` is) has no consumer group: the process
-/// would crash on a NULL pointer (`rd_kafka_cgrp_op`, rdkafka_request.c).
-type GroupClient = Client<DefaultClientContext>;
-
-/// Polls one Kafka cluster through rdkafka.
-///
-/// Keep one per cluster across polls: it holds the client (created at the
-/// first poll, reused afterwards), the `min.insync.replicas` cache, the
-/// brokers seen so far, the previous ISR per partition and the end-offset
-/// history used for lag in seconds.
-pub struct KafkaPoller {
-    cfg: ClusterConfig,
-    client_config: ClientConfig,
-    stats: StatsContext,
-    admin: Option<Arc<Admin>>,
-    group_client: Option<Arc<GroupClient>>,
-    /// isrwatch's own connections for ListOffsets, OffsetFetch and
-    /// DescribeGroups (`direct_requests`; not GSSAPI or OAUTHBEARER clusters).
-    direct: Option<Arc<DirectClient>>,
-    topics: NameMatcher,
-    groups: NameMatcher,
-    extra_groups: BTreeSet<String>,
-    /// Coordinator of each group, learned from the previous poll's answers.
-    coordinators: HashMap<String, BrokerId>,
-    seen_brokers: BTreeSet<BrokerId>,
-    topic_configs: HashMap<String, TopicConfigs>,
-    broker_default_min_isr: Option<i32>,
-    configs_at: Option<Time>,
-    configs_failed: bool,
-    /// The errors of the last DescribeConfigs round, repeated in every
-    /// snapshot until a round succeeds: the configs step's output is
-    /// missing (or stale) all that time, not only in the poll that asked.
-    config_errors: Vec<PollError>,
-    /// (end offset, poll time) history per topic, then partition.
-    histories: HashMap<String, HashMap<i32, OffsetHistory>>,
-    max_history_points: usize,
-    prev: Option<ClusterSnapshot>,
-    /// What DescribeQuorum taught (see [`KafkaPoller::active_controller`]).
-    quorum: Quorum,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for KafkaPoller {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the client configuration: it holds secrets.
-        f.debug_struct("KafkaPoller")
-            .field("cluster", &self.cfg.name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KafkaPoller {
-    /// Builds the poller: resolves secrets, compiles the name filters,
-    /// prepares the librdkafka configuration. No network I/O: the client is
-    /// created (and connects) at the first poll.
-    pub fn new(cfg: &ClusterConfig) -> Result<Self, PollerError> {
-        let err = |key: &str, message: String| PollerError::Config {
-            cluster: cfg.name.clone(),
-            key: key.to_string(),
-            message,
-        };
-        if cfg.bootstrap.is_empty() {
-            return Err(err("bootstrap", "at least one host:port is needed".into()));
-        }
-        let mut cc = ClientConfig::new();
-        cc.set("bootstrap.servers", cfg.bootstrap.join(","));
-        cc.set("client.id", format!("isrwatch-{}", cfg.name));
-        cc.set(
-            "socket.timeout.ms",
-            cfg.request_timeout
-                .0
-                .as_millis()
-                .clamp(10, i32::MAX as u128)
-                .to_string(),
-        );
-        let resolved = cfg
-            .resolved_properties()
-            .map_err(|(k, e)| err(&format!("properties.{k}"), e))?;
-        for (k, value) in &resolved {
-            cc.set(k, value);
-        }
-        let direct = direct_client(cfg, &resolved).map_err(|e| {
-            err(
-                "properties",
-                format!("{e} (direct_requests = false leaves TLS to librdkafka)"),
-            )
-        })?;
-        let topics = cfg
-            .topics
-            .compile()
-            .map_err(|e| err("topics", format!("topics.{e}")))?;
-        let groups = cfg
-            .groups
-            .compile()
-            .map_err(|e| err("groups", format!("groups.{e}")))?;
-        let http = reqwest::Client::builder()
-            .build()
-            .map_err(|e| err("sidecar", format!("cannot build HTTP client: {e}")))?;
-        Ok(KafkaPoller {
-            cfg: cfg.clone(),
-            client_config: cc,
-            stats: StatsContext::default(),
-            admin: None,
-            group_client: None,
-            direct: direct.map(Arc::new),
-            quorum: Quorum::NotAsked,
-            topics,
-            groups,
-            extra_groups: BTreeSet::new(),
-            coordinators: HashMap::new(),
-            seen_brokers: BTreeSet::new(),
-            topic_configs: HashMap::new(),
-            broker_default_min_isr: None,
-            configs_at: None,
-            configs_failed: false,
-            config_errors: Vec::new(),
-            histories: HashMap::new(),
-            max_history_points: DEFAULT_MAX_POINTS,
-            prev: None,
-            http,
-        })
-    }
-
-    /// Groups to poll even when ListConsumerGroups fails or does not list
-    /// them (librdkafka's mock cluster has no ListGroups). Literal include
-    /// patterns of `groups` are added automatically.
-    pub fn with_groups<I: IntoIterator<Item = String>>(mut self, groups: I) -> Self {
-        self.extra_groups.extend(groups);
-        self
-    }
-
-    /// Whether offsets and groups go on isrwatch's own connections
-    /// (`direct_requests`, and properties the direct client can honour).
-    pub fn uses_direct_requests(&self) -> bool {
-        self.direct.is_some()
-    }
-
-    /// Points kept per partition for lag in seconds (default 64).
-    pub fn with_max_history_points(mut self, n: usize) -> Self {
-        self.max_history_points = n.max(4);
-        self
-    }
-
-    /// Requests sent so far per Kafka API name (e.g. `ListOffsets`,
-    /// `Metadata`), summed over brokers, from librdkafka's latest statistics.
-    /// `None` unless the cluster's properties set `statistics.interval.ms`.
-    pub fn request_counts(&self) -> Option<BTreeMap<String, i64>> {
-        self.update_stats();
-        let guard = self.stats.latest.lock();
-        let s = guard.as_ref()?;
-        let mut out = BTreeMap::new();
-        for b in s.brokers.values() {
-            for (api, n) in &b.req {
-                *out.entry(api.clone()).or_insert(0) += *n;
-            }
-        }
-        Some(out)
-    }
-
-    fn update_stats(&self) {
-        if let Some(a) = &self.admin {
-            if let Some(json) = admin::drain_stats(a.inner()) {
-                if let Ok(s) = serde_json::from_str::<Statistics>(&json) {
-                    *self.stats.latest.lock() = Some(s);
-                }
-            }
-        }
-    }
-
-    fn client(&mut self) -> Result<Arc<Admin>, String> {
-        if let Some(a) = &self.admin {
-            return Ok(a.clone());
-        }
-        let a: Admin = self
-            .client_config
-            .create_with_context(self.stats.clone())
-            .map_err(|e| format!("cannot create Kafka client: {e}"))?;
-        let a = Arc::new(a);
-        self.admin = Some(a.clone());
-        Ok(a)
-    }
-
-    /// The consumer-type handle for group calls (see [`GroupClient`]),
-    /// created at first use.
-    fn group_client(&mut self) -> Result<Arc<GroupClient>, String> {
-        if let Some(c) = &self.group_client {
-            return Ok(c.clone());
-        }
-        let mut cc = self.client_config.clone();
-        if cc.get("group.id").is_none() {
-            cc.set("group.id", format!("isrwatch-{}-internal", self.cfg.name));
-        }
-        cc.set("enable.auto.commit", "false");
-        let fail = |e: rdkafka::error::KafkaError| format!("cannot create Kafka group client: {e}");
-        let native = cc.create_native_config().map_err(fail)?;
-        let c = Client::new(
-            &cc,
-            native,
-            RDKafkaType::RD_KAFKA_CONSUMER,
-            DefaultClientContext,
-        )
-        .map_err(fail)?;
-        let c = Arc::new(c);
-        self.group_client = Some(c.clone());
-        Ok(c)
-    }
-
-    fn request_timeout(&self, deadline: Instant) -> Duration {
-        self.cfg
-            .request_timeout
-            .0
-            .min(deadline.saturating_duration_since(Instant::now()))
-    }
-}
-
-/// A failed call to one broker, as a poll error.
-fn broker_error(step: &str, broker: BrokerId, e: impl ToString) -> PollError {
-    PollError {
-        step: step.into(),
-        broker: Some(broker),
-        message: e.to_string(),
-    }
-}
-
-fn perr(step: &str, message: impl Into<String>) -> PollError {
-    PollError {
-        step: step.to_string(),
-        broker: None,
-        message: message.into(),
-    }
-}
-
-/// The direct client for a cluster, when ListOffsets and the group
-/// requests go on isrwatch's own connections: `direct_requests` is on and
-/// the cluster's security properties are ones the direct client applies
-/// ([`Transport::for_properties`]: TLS, SASL PLAIN/SCRAM).
-fn direct_client(
-    cfg: &ClusterConfig,
-    props: &[(String, String)],
-) -> Result<Option<DirectClient>, String> {
-    if !cfg.direct_requests {
-        return Ok(None);
-    }
-    Ok(Transport::for_properties(props)?
-        .map(|t| DirectClient::new(&format!("isrwatch-{}", cfg.name), t)))
-}
-
-/// Runs a blocking closure on the blocking pool with a deadline.
-async fn blocking<T: Send + 'static>(
-    timeout: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    match tokio::time::timeout(
-        timeout + Duration::from_secs(1),
-        tokio::task::spawn_blocking(f),
-    )
-    .await
-    {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("internal error: {e}")),
-        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
-    }
-}
+use poller::perr;
 
 #[async_trait]
 impl Poller for KafkaPoller {
@@ -504,7 +216,7 @@ impl Poller for KafkaPoller {
             errors,
         };
         if let Some(prev) = &self.prev {
-            snap.isr_changes = super::isr_changes(prev, &snap, now);
+            snap.isr_changes = isr_changes(prev, &snap, now);
         }
         self.prev = Some(ClusterSnapshot {
             reachable: true,
@@ -537,6 +249,7 @@ fn release_free_memory() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ClusterConfig;
 
     fn cfg(toml_text: &str) -> ClusterConfig {
         toml::from_str(toml_text).expect("valid test config")

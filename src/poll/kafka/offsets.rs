@@ -10,7 +10,7 @@ use futures::StreamExt;
 use super::super::admin::OffsetSpec;
 use super::super::lag::{lag_messages, OffsetHistory};
 use super::api::GroupApi;
-use super::{perr, KafkaPoller};
+use super::poller::{perr, KafkaPoller};
 use crate::snapshot::{BrokerId, GroupInfo, PollError, Time, TopicInfo};
 
 /// ListOffsets calls in flight at once, per offset kind.

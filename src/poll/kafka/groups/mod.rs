@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::super::admin;
 use super::api::GroupApi;
-use super::{broker_error, perr, KafkaPoller};
+use super::poller::{broker_error, perr, KafkaPoller};
 use crate::snapshot::{BrokerId, GroupInfo, GroupPartition, PollError, TopicInfo};
 
 /// What ListGroups said, by group name.
