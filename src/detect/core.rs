@@ -80,7 +80,8 @@ pub struct Params {
     /// not drop to zero (which makes every new record "one in a trillion")
     /// but starts at one point of its memory and halves every
     /// `tail_halving` bins (a bin is a fourth of an octave of z) further
-    /// out. 0 = records are certain.
+    /// out. Only once the series has been watched `novelty_after_secs`:
+    /// before that, records stay certain. 0 = records are always certain.
     pub tail_halving: f64,
 }
 
@@ -360,10 +361,19 @@ impl Core {
         let bin_avg = z_bin(z_avg);
         // Ordinary points (robust z below `min_z`) cannot alert on rarity;
         // skip the histogram scan for them (most points).
+        // The record floor waits for the day novelty waits for: before it,
+        // a record is all rarity has to go on for a rise (a tenfold jump at
+        // minute 5), and the warm-up's z values, taken against a noise
+        // scale still growing from 0, are artefacts that would set the bar.
+        let halving = if t - self.first_t >= p.novelty_after_secs {
+            p.tail_halving
+        } else {
+            0.0
+        };
         let tail = if z >= p.min_z {
             self.hist_now
-                .tail(bin_now, p.tail_halving)
-                .min(self.hist_avg.tail(bin_avg, p.tail_halving))
+                .tail(bin_now, halving)
+                .min(self.hist_avg.tail(bin_avg, halving))
         } else {
             1.0
         };

@@ -95,9 +95,10 @@ impl Family {
 /// series. Every series isrwatch scores is a count, a rate or a share, with
 /// a natural zero, so "half again the largest value seen" means the same
 /// on a topic of 10 messages/s and one of 10,000. Falls of a family that
-/// fails by falling are judged from the warm-up on, and a z record is
-/// scored by how far it passes the records remembered (one bin halves its
-/// chance) instead of as certain (docs/detector.md, rules 4 and 5).
+/// fails by falling are judged from the warm-up on, and after the first
+/// day a z record is scored by how far it passes the records remembered
+/// (one bin halves its chance) instead of as certain (docs/detector.md,
+/// rules 4 and 5).
 pub fn for_series(
     base: &super::core::Params,
     relative_margin: f64,
