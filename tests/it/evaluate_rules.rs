@@ -914,6 +914,46 @@ fn anomaly_since_is_the_first_alert_and_the_scorers_since_is_kept_for_the_text()
     assert!(!f[0].labels.contains_key(&Label::Group));
 }
 
+/// An alert is held while its series stays out on the side it left by: a
+/// spike that ends in a dip below the range is over, not a fall that
+/// continues it (incident grouping files falling produce rates under
+/// another key, so a held spike turning into a dip was raised twice).
+#[test]
+fn a_held_anomaly_ends_when_the_series_crosses_to_the_other_side() {
+    // (score, observed) of offline_partitions at each evaluation in turn.
+    struct Scripted(std::collections::VecDeque<(f64, f64)>);
+    impl SeriesScorer for Scripted {
+        fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
+            if series != "offline_partitions" {
+                return None;
+            }
+            let (score, observed) = self.0.pop_front()?;
+            Some(AnomalyScore {
+                series: series.into(),
+                score,
+                observed,
+                expected_low: 80.0,
+                expected_high: 120.0,
+                since: None,
+                explanation: String::new(),
+            })
+        }
+        fn threshold(&self) -> f64 {
+            0.5
+        }
+        fn forget(&mut self, _series: &str) {}
+    }
+    let script = [(1.0, 1000.0), (0.1, 900.0), (0.1, 40.0)].into();
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut anomalies = |secs: i64| {
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
+        of_kind(&e, FindingKind::Anomaly).len()
+    };
+    assert_eq!(anomalies(600), 1, "the spike alerts");
+    assert_eq!(anomalies(615), 1, "still above the range: held");
+    assert_eq!(anomalies(630), 0, "below the range now: another event");
+}
+
 /// Broker 3's log dir failed: the partitions it prefers are led elsewhere
 /// and it is out of their ISRs. No election can move them back, so that is
 /// not a leader imbalance (the under-replicated findings tell it).

@@ -145,7 +145,15 @@ impl RuleEvaluator {
             return Some(s.clone());
         }
         let h = self.held_anomalies.get(&s.series)?;
-        let outside = s.observed < h.alert.expected_low || s.observed > h.alert.expected_high;
+        // Held while the series stays out on the side it left by: a spike
+        // that ends in a dip below the range is over (the dip is scored on
+        // its own), not a fall that continues it, which incident grouping
+        // would file under another key (falling produce rates).
+        let outside = if h.alert.observed < h.alert.expected_low {
+            s.observed < h.alert.expected_low
+        } else {
+            s.observed > h.alert.expected_high
+        };
         if !outside || elapsed(h.at, now) > ANOMALY_HOLD_MAX {
             self.held_anomalies.remove(&s.series);
             return None;
