@@ -303,27 +303,7 @@ fn replication_anomaly_is_absorbed_other_series_are_separate() {
 }
 
 fn produce_rate_anomaly(topic: &str, observed: f64) -> Finding {
-    let series = format!("produce_rate{{topic=\"{topic}\"}}");
-    let mut f = Finding::new(
-        "prod",
-        FindingKind::Anomaly,
-        Severity::Warning,
-        Subject::Series {
-            series: series.clone(),
-        },
-        t(0),
-    )
-    .with_label(Label::Topic, topic);
-    f.anomaly = Some(AnomalyScore {
-        series,
-        score: 0.7,
-        observed,
-        expected_low: 40.0,
-        expected_high: 60.0,
-        since: Some(t(0)),
-        explanation: String::new(),
-    });
-    f
+    crate::support::produce_rate_anomaly(topic, observed, (40.0, 60.0), t(0))
 }
 
 #[test]

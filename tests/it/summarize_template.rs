@@ -299,27 +299,7 @@ fn anomaly() {
 #[test]
 fn every_producer_stopping_names_the_topics_and_their_rates() {
     let stopped = |topic: &str, low: f64, high: f64| {
-        let series = format!("produce_rate{{topic=\"{topic}\"}}");
-        let mut f = Finding::new(
-            "prod",
-            FindingKind::Anomaly,
-            Severity::Warning,
-            Subject::Series {
-                series: series.clone(),
-            },
-            t(0),
-        )
-        .with_label(Label::Topic, topic);
-        f.anomaly = Some(AnomalyScore {
-            series,
-            score: 0.66,
-            observed: 0.0,
-            expected_low: low,
-            expected_high: high,
-            since: Some(t(0)),
-            explanation: "observed 0, expected 80..120".into(),
-        });
-        f
+        crate::support::produce_rate_anomaly(topic, 0.0, (low, high), t(0))
     };
     let inc = incident(
         FindingKind::Anomaly,

@@ -149,3 +149,35 @@ pub fn test_name(module_path: &str, test: &str) -> String {
         None => test.to_string(),
     }
 }
+
+/// An `anomaly` finding of topic `topic`'s produce rate on cluster `prod`,
+/// scored 0.7 at `at`: `observed` against the range `low..high`.
+pub fn produce_rate_anomaly(
+    topic: &str,
+    observed: f64,
+    (low, high): (f64, f64),
+    at: Time,
+) -> isrwatch::finding::Finding {
+    use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Severity, Subject};
+    let series = format!("produce_rate{{topic=\"{topic}\"}}");
+    let mut f = Finding::new(
+        "prod",
+        FindingKind::Anomaly,
+        Severity::Warning,
+        Subject::Series {
+            series: series.clone(),
+        },
+        at,
+    )
+    .with_label(Label::Topic, topic);
+    f.anomaly = Some(AnomalyScore {
+        series,
+        score: 0.7,
+        observed,
+        expected_low: low,
+        expected_high: high,
+        since: Some(at),
+        explanation: format!("observed {observed}, expected {low}..{high}"),
+    });
+    f
+}
