@@ -122,11 +122,6 @@ fn label(inc: &Incident, key: Label) -> Option<String> {
     inc.findings.iter().find_map(|f| f.label(key).map(cap_name))
 }
 
-/// `v` to two decimals, for rates and ranges in text.
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -493,7 +488,7 @@ impl TemplateSummarizer {
                     let rates: Vec<String> = inc.findings.iter().filter_map(|f| {
                         let a = f.anomaly.as_ref()?;
                         let topic = f.label(Label::Topic).map(cap_name)?;
-                        Some(format!("\"{topic}\" {} messages/s (expected {}..{})", fmt_num(round2(a.observed)), fmt_num(round2(a.expected_low.max(0.0))), fmt_num(round2(a.expected_high))))
+                        Some(format!("\"{topic}\" {} messages/s (expected {}..{})", fmt_num(a.observed), fmt_num(a.expected_low.max(0.0)), fmt_num(a.expected_high)))
                     }).take(5).collect();
                     let all_fell = inc.findings.iter().filter_map(|f| f.anomaly.as_ref()).all(|a| a.observed < a.expected_low);
                     let mut steps = vec!["Check the producing applications: their logs, error rates (authorization, quotas, record too large) and recent deploys.".to_string()];
