@@ -1723,3 +1723,61 @@ fn every_kind_the_rules_produce_renders_with_its_evidence() {
         }
     }
 }
+
+/// A topic whose producers stopped is held for as long as it stays
+/// stopped (past the 15 minutes any other anomaly is held at most), and
+/// the producers' return is not raised as a jump of its own, even when the
+/// detector (which learnt the silence) scores it.
+#[test]
+fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() {
+    // (score, observed) of the topic's produce rate at each evaluation.
+    struct Scripted(std::collections::VecDeque<(f64, f64)>);
+    impl SeriesScorer for Scripted {
+        fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
+            if !series.starts_with("produce_rate") {
+                return None;
+            }
+            let (score, observed) = self.0.pop_front()?;
+            // The range adapts to the silence, as the detector's does.
+            let (expected_low, expected_high) = if observed < 1.0 && score < 0.5 {
+                (0.0, 0.5)
+            } else {
+                (80.0, 120.0)
+            };
+            Some(AnomalyScore {
+                series: series.into(),
+                score,
+                observed,
+                expected_low,
+                expected_high,
+                since: None,
+                explanation: String::new(),
+            })
+        }
+        fn threshold(&self) -> f64 {
+            0.5
+        }
+        fn forget(&mut self, _series: &str) {}
+    }
+    // The stop, an hour of silence (one poll a minute), the return scoring
+    // 0.9 against the learnt silence, then traffic as usual.
+    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
+    script.extend(std::iter::repeat_n((0.0, 0.0), 60));
+    script.extend([(0.9, 150.0), (0.2, 100.0)]);
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut anomalies = |secs: i64| {
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
+        of_kind(&e, FindingKind::Anomaly).len()
+    };
+    anomalies(540); // the first poll only remembers the topic's offsets
+    assert_eq!(anomalies(600), 1, "the stop alerts");
+    for minute in 1..=60 {
+        assert_eq!(
+            anomalies(600 + 60 * minute),
+            1,
+            "still stopped at minute {minute}: held"
+        );
+    }
+    assert_eq!(anomalies(4260), 0, "the return is not an anomaly");
+    assert_eq!(anomalies(4320), 0);
+}

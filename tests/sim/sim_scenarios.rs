@@ -5,9 +5,12 @@ use isrwatch::sim::Scenario;
 #[test]
 fn every_shipped_scenario_parses() {
     let _group = crate::support::group(module_path!());
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
+    let entries = std::fs::read_dir(&root)
+        .unwrap()
+        .chain(std::fs::read_dir(root.join("long")).unwrap());
+    for entry in entries {
         let path = entry.unwrap().path();
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {
             continue;

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::memory::*;
 use super::RuleEvaluator;
+use crate::detect::family::Family;
 use crate::evaluate::lag::elapsed;
 use crate::evaluate::scorer::Series;
 use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
@@ -133,18 +134,47 @@ impl RuleEvaluator {
     /// The anomaly this score is part of, if any: an alert (score at the
     /// threshold), or a held alert whose series is still outside the range
     /// expected before it (see [`HeldAnomaly`]).
-    pub(super) fn anomaly_event(&mut self, s: &AnomalyScore, now: Time) -> Option<AnomalyScore> {
+    pub(super) fn anomaly_event(
+        &mut self,
+        s: &AnomalyScore,
+        series: &Series,
+        now: Time,
+    ) -> Option<AnomalyScore> {
+        let family = Family::of_series(series);
+        // A held stop whose series moves again: what follows is its return
+        // (which may itself score, against a detector that learnt the
+        // silence).
+        if let Some(h) = self.held_anomalies.get_mut(&s.series) {
+            if h.stopped && h.stop_below.is_some_and(|b| s.observed >= b) {
+                self.resumed.insert(s.series.clone(), now);
+                h.stopped = false;
+                h.stop_below = None;
+            }
+        }
         if s.score >= self.scorer.threshold() {
+            // Traffic resuming after a stop, with or without a backlog.
+            let resuming = self
+                .resumed
+                .get(&s.series)
+                .is_some_and(|at| elapsed(*at, now) <= RESUME_GRACE);
+            if resuming && s.observed > s.expected_high {
+                return None;
+            }
+            let falling = s.observed < s.expected_low;
+            let stop_below = (family.fault_is_a_fall() && falling).then(|| family.min_effect());
             self.held_anomalies.insert(
                 s.series.clone(),
                 HeldAnomaly {
                     alert: s.clone(),
                     at: now,
+                    last: now,
+                    stop_below,
+                    stopped: stop_below.is_some_and(|b| s.observed < b),
                 },
             );
             return Some(s.clone());
         }
-        let h = self.held_anomalies.get(&s.series)?;
+        let h = self.held_anomalies.get_mut(&s.series)?;
         // Held while the series stays out on the side it left by: a spike
         // that ends in a dip below the range is over (the dip is scored on
         // its own), not a fall that continues it, which incident grouping
@@ -154,7 +184,9 @@ impl RuleEvaluator {
         } else {
             s.observed > h.alert.expected_high
         };
-        if !outside || elapsed(h.at, now) > ANOMALY_HOLD_MAX {
+        h.stopped |= h.stop_below.is_some_and(|b| s.observed < b);
+        h.last = now;
+        if !outside || !h.alive(now) {
             self.held_anomalies.remove(&s.series);
             return None;
         }

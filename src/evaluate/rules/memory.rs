@@ -24,15 +24,48 @@ pub(super) struct ReplicaChanges {
 /// series stays out of the range expected before it (a new normal ends it).
 pub(super) const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// After a held stop ends with the series moving again, a rise of that
+/// series is not news for this long: producers resuming after a long stop
+/// (often with a backlog to send) look like a jump to a detector that has
+/// learnt the silence. Longer than the detector's cooldown at the shipped
+/// poll interval (30 polls of 15 s), which keeps the rest of the same
+/// return quiet.
+pub(super) const RESUME_GRACE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// An anomaly alert of one series, held while the series has not come back
 /// into the range the detector expected when it alerted. The detector
 /// scores the first points of an event (then adapts and cools down); the
 /// event itself lasts as long as the series stays outside that range, and
 /// that is what incidents need to judge it by their pending delay.
+///
+/// A fall of a series whose fault is a fall to zero (a topic's producers
+/// stopping) is held for as long as the series stays stopped (below its
+/// family's smallest effect), however long that is: resolving a stop an
+/// operator has not fixed, then raising the producers' return as a jump,
+/// is the wrong way round. Every other anomaly is held at most
+/// [`ANOMALY_HOLD_MAX`] (a new normal ends it).
 #[derive(Debug, Clone)]
 pub(super) struct HeldAnomaly {
     pub(super) alert: AnomalyScore,
     pub(super) at: Time,
+    /// The last poll that held it (a held series that is no longer scored,
+    /// its topic deleted, is dropped after [`ANOMALY_HOLD_MAX`]).
+    pub(super) last: Time,
+    /// For a fall of a series whose fault is a fall to zero: the value
+    /// below which the series counts as stopped (its family's minimum
+    /// effect).
+    pub(super) stop_below: Option<f64>,
+    /// Whether the series has been stopped while held.
+    pub(super) stopped: bool,
+}
+
+impl HeldAnomaly {
+    /// Whether it is still held at `now` by its age alone.
+    pub(super) fn alive(&self, now: Time) -> bool {
+        use crate::evaluate::lag::elapsed;
+        elapsed(self.last, now) <= ANOMALY_HOLD_MAX
+            && (self.stopped || elapsed(self.at, now) <= ANOMALY_HOLD_MAX)
+    }
 }
 
 /// How much state the evaluator holds, for tests and self-monitoring.

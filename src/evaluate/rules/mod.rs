@@ -43,7 +43,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
-    UncleanElection, ANOMALY_HOLD_MAX,
+    UncleanElection, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -64,6 +64,9 @@ pub struct RuleEvaluator {
     prev_topic_end: HashMap<String, (Time, i64, usize)>,
     scored_brokers: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
+    /// Series whose held stop ended with the series moving again, and when
+    /// (see [`RESUME_GRACE`]).
+    resumed: HashMap<String, Time>,
     /// What a replication event touched at the previous poll.
     replication_before: ReplicationEvent,
     /// Every partition as the previous poll saw it, by topic, sorted by id.
@@ -90,6 +93,7 @@ impl RuleEvaluator {
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
+            resumed: HashMap::new(),
             replication_before: ReplicationEvent::default(),
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
@@ -249,7 +253,7 @@ impl Evaluator for RuleEvaluator {
                 if !series.may_alert() {
                     continue;
                 }
-                let Some(a) = self.anomaly_event(s, now) else {
+                let Some(a) = self.anomaly_event(s, series, now) else {
                     continue;
                 };
                 // Unusual lag of a group the lag rules find OK (it commits
@@ -270,8 +274,9 @@ impl Evaluator for RuleEvaluator {
                 }
                 candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
             }
-            self.held_anomalies
-                .retain(|_, h| elapsed(h.at, now) <= ANOMALY_HOLD_MAX);
+            self.held_anomalies.retain(|_, h| h.alive(now));
+            self.resumed
+                .retain(|_, at| elapsed(*at, now) <= RESUME_GRACE);
         }
         self.replication_before = replication;
 
