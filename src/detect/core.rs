@@ -80,9 +80,24 @@ pub struct Params {
     /// not drop to zero (which makes every new record "one in a trillion")
     /// but starts at one point of its memory and halves every
     /// `tail_halving` bins (a bin is a fourth of an octave of z) further
-    /// out. Only once the series has been watched `novelty_after_secs`:
-    /// before that, records stay certain. 0 = records are always certain.
+    /// out. 0 = records are always certain. Meant with `young_average`:
+    /// without it, the warm-up's z values (taken against a noise scale
+    /// still growing from 0) are artefacts that set the bar.
     pub tail_halving: f64,
+    /// The noise scale is the plain mean of the absolute residuals until
+    /// there are `1 / scale_alpha` of them, then the EWMA: right from the
+    /// first points instead of growing from 0, so a young series' z values
+    /// are not inflated tenfold and its record floor (`tail_halving`)
+    /// means the same from the first poll as after a day.
+    pub young_average: bool,
+    /// When above 0, the rarity histograms forget by time instead of by
+    /// points: a z value's weight halves every `history_half_life_secs`
+    /// seconds (`hist_decay` is then unused). A point counts as memory
+    /// (for the record floor, `tail_halving`) while it keeps half its
+    /// weight, so a z the series reached within one half-life is not a
+    /// record: a batch job every 8 hours, or once a day, is remembered
+    /// until it comes again, whatever the poll interval.
+    pub history_half_life_secs: f64,
 }
 
 impl Default for Params {
@@ -107,6 +122,8 @@ impl Default for Params {
             min_effect: 0.0,
             early_falls: false,
             tail_halving: 0.0,
+            young_average: false,
+            history_half_life_secs: 0.0,
         }
     }
 }
@@ -152,6 +169,8 @@ pub struct Core {
     unusual_since: Option<i64>,
     /// Time of the first point.
     first_t: i64,
+    /// Time of the last point learnt.
+    last_t: i64,
     hist_now: ZHist,
     hist_avg: ZHist,
 }
@@ -278,6 +297,7 @@ impl Core {
             smooth_max: 0.0,
             unusual_since: None,
             first_t: 0,
+            last_t: 0,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
         }
@@ -315,6 +335,7 @@ impl Core {
         if self.n == 0 {
             self.n = 1;
             self.first_t = t;
+            self.last_t = t;
             self.min = x;
             self.max = x;
             self.mean = x;
@@ -361,15 +382,7 @@ impl Core {
         let bin_avg = z_bin(z_avg);
         // Ordinary points (robust z below `min_z`) cannot alert on rarity;
         // skip the histogram scan for them (most points).
-        // The record floor waits for the day novelty waits for: before it,
-        // a record is all rarity has to go on for a rise (a tenfold jump at
-        // minute 5), and the warm-up's z values, taken against a noise
-        // scale still growing from 0, are artefacts that would set the bar.
-        let halving = if t - self.first_t >= p.novelty_after_secs {
-            p.tail_halving
-        } else {
-            0.0
-        };
+        let halving = p.tail_halving;
         let tail = if z >= p.min_z {
             self.hist_now
                 .tail(bin_now, halving)
@@ -460,9 +473,17 @@ impl Core {
         // the bar high while the scale settles, which NAB rewards (skipping
         // the first 10 cost 1 point there).
         if self.n >= HIST_WARMUP_POINTS {
-            self.hist_now.add(bin_now, p.hist_decay);
-            self.hist_avg.add(bin_avg, p.hist_decay);
+            let decay = if p.history_half_life_secs > 0.0 {
+                // At most half forgotten at once (a long gap between polls).
+                let dt = (t - self.last_t).max(0) as f64;
+                (1.0 - 0.5f64.powf(dt / p.history_half_life_secs)).min(0.5)
+            } else {
+                p.hist_decay
+            };
+            self.hist_now.add(bin_now, decay);
+            self.hist_avg.add(bin_avg, decay);
         }
+        self.last_t = t;
         self.n += 1;
         self.smooth = m_next;
         if !below_effect {
@@ -477,7 +498,12 @@ impl Core {
         } else {
             self.err_season = self.err_fast + 1.0;
         }
-        self.scale += p.scale_alpha * (res_fast.abs() - self.scale);
+        let scale_alpha = if p.young_average {
+            (1.0 / self.n as f64).max(p.scale_alpha)
+        } else {
+            p.scale_alpha
+        };
+        self.scale += scale_alpha * (res_fast.abs() - self.scale);
         self.mean += p.fast_alpha * res_fast;
         self.level += 0.005 * (x - self.level);
         let off = x - self.level;

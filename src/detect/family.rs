@@ -90,15 +90,24 @@ impl Family {
     }
 }
 
+/// How long the rarity memory of the daemon's series keeps half of a
+/// point's weight: one day, the cycle the detector already assumes (the
+/// daily profile, `novelty_after`). Kafka traffic has jobs that run every
+/// few hours (a batch load every 8 hours); the z value the last one
+/// reached is still remembered when the next one comes, so it is not a
+/// record. With NAB's memory (2,000 points: 5.8 hours at 15 s) every
+/// 8-hourly burst was a record again.
+pub const HISTORY_HALF_LIFE_SECS: f64 = 86_400.0;
+
 /// `base` with the minimum effect of `series`' family and the relative
 /// novelty margin `relative_margin`: what the daemon's scorer runs for that
 /// series. Every series isrwatch scores is a count, a rate or a share, with
 /// a natural zero, so "half again the largest value seen" means the same
 /// on a topic of 10 messages/s and one of 10,000. Falls of a family that
-/// fails by falling are judged from the warm-up on, and after the first
-/// day a z record is scored by how far it passes the records remembered
-/// (one bin halves its chance) instead of as certain (docs/detector.md,
-/// rules 4 and 5).
+/// fails by falling are judged from the warm-up on; a z record is scored
+/// by how far it passes the records remembered (one bin halves its
+/// chance) instead of as certain, against a noise scale that is a plain
+/// average while the series is young (docs/detector.md, rules 4 to 6).
 pub fn for_series(
     base: &super::core::Params,
     relative_margin: f64,
@@ -109,6 +118,8 @@ pub fn for_series(
         novelty_rel: relative_margin,
         early_falls: Family::of(series).fault_is_a_fall(),
         tail_halving: 1.0,
+        young_average: true,
+        history_half_life_secs: HISTORY_HALF_LIFE_SECS,
         ..*base
     }
 }
