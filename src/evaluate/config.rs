@@ -46,6 +46,7 @@ use crate::finding::{FindingKind, Severity};
 /// caught_up_lag = 0
 /// err_consume_ratio = 0.5
 /// warn_consume_ratio = 0.9
+/// absorb_for = "10m"
 /// err_severity = "critical"
 /// stop_severity = "critical"
 /// stall_severity = "critical"
@@ -276,6 +277,15 @@ pub struct LagConfig {
     /// through), is not WARN; one that truly falls behind is. Not below
     /// `err_consume_ratio`.
     pub warn_consume_ratio: f64,
+    /// ERR and WARN wait this long while the consumer keeps at least its
+    /// usual pace (its consumption rate over the last `6 × absorb_for`,
+    /// known once it has been watched `absorb_for`): lag that grows only
+    /// because producers sent more (a batch job, a replay) is a consumer
+    /// working through a burst, not one falling behind. A consumer slower
+    /// than usual is judged at once; lag that keeps growing this long is
+    /// judged whatever the pace. `0s`: judged at once (Burrow). Default
+    /// `10m`.
+    pub absorb_for: Dur,
     /// Severity of a group in ERR. Default `critical`.
     pub err_severity: Severity,
     /// Severity of a group in STOP. Default `critical`.
@@ -297,6 +307,7 @@ impl Default for LagConfig {
             caught_up_lag: 0,
             err_consume_ratio: 0.5,
             warn_consume_ratio: 0.9,
+            absorb_for: Dur::secs(600),
             err_severity: Severity::Critical,
             stop_severity: Severity::Critical,
             stall_severity: Severity::Critical,

@@ -43,6 +43,18 @@
 //!    keeping up whose small lag wobbles by equal steps ("never
 //!    decreased" counts ties) grows by far less than a tenth of the
 //!    production and stays OK.
+//!    But a consumer that kept at least [`USUAL_PACE_SHARE`] of its *usual
+//!    pace* over the window (what it consumed per second before the lag
+//!    began to grow, over about `6 × absorb_for`) fell behind because
+//!    producers sent more, not because it slowed: a batch job, a replay.
+//!    It is **OK** ("working through a burst") until the lag has grown
+//!    for `absorb_for` (10 minutes), then **WARN** ("producers outpace
+//!    it": its capacity falls short), never ERR. Burrow raises every such
+//!    burst; on a healthy cluster with batch topics that was dozens of
+//!    critical pages a day. Until its usual pace is known (a tenth of
+//!    `absorb_for` of polls before the growth: the monitor just started,
+//!    perhaps in the middle of a load) a burst cannot be told from a
+//!    slowdown, so growth is judged once it has lasted `absorb_for`.
 //! 7. **OK** otherwise.
 //!
 //! **Commit cadence.** Per group the tracker learns how often the group
@@ -84,6 +96,16 @@ use std::time::Duration;
 pub const CADENCE_GAPS: usize = 8;
 /// Commit gaps needed before the cadence is trusted.
 pub const CADENCE_MIN_GAPS: usize = 3;
+/// A partition in ERR leaves it (for WARN) only once the consumer advances
+/// by at least `err_consume_ratio` plus this share of what was produced:
+/// a consumer hovering at the ratio flipped between ERR and WARN at every
+/// poll, and each flip was a notification (9 escalations and 9
+/// de-escalations in one 40-minute slowdown).
+pub const ERR_HYSTERESIS: f64 = 0.1;
+/// A consumer consuming at least this share of its usual pace keeps it
+/// (see `absorb_for`): the commit saw-tooth moves a window's pace by a few
+/// percent either way.
+pub const USUAL_PACE_SHARE: f64 = 0.9;
 
 use super::config::LagConfig;
 use super::{GroupLagStatus, LagStatus, PartitionLagStatus};
@@ -121,6 +143,45 @@ struct PartitionTrack {
     /// Since when the consumer has owed a commit on the current committed
     /// offset (`None` while caught up).
     owing: Option<Owing>,
+    /// The consumer's usual pace, from the polls before the current
+    /// growth of its lag (see [`Pace`]).
+    pace: Pace,
+    /// What it consumed during the current growth (folded into `pace` when
+    /// the lag next decreases).
+    run: Pace,
+    /// Unix milliseconds of the observation since which the lag has not
+    /// decreased (the start of the current growth).
+    growing_since_ms: i64,
+    /// Whether the partition was ERR at the last poll (see
+    /// [`ERR_HYSTERESIS`]).
+    was_err: bool,
+}
+
+/// A consumer's pace: messages it consumed and seconds watched, both
+/// fading with a time constant of `6 × absorb_for` (an hour by default),
+/// so their ratio is its consumption rate over about that long, commit
+/// saw-tooth and all.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pace {
+    consumed: f64,
+    secs: f64,
+}
+
+impl Pace {
+    /// Adds `consumed` messages over `secs` seconds.
+    fn add(&mut self, consumed: f64, secs: f64, absorb_for: Duration) {
+        let tau = 6.0 * absorb_for.as_secs_f64();
+        let keep = if tau > 0.0 { (-secs / tau).exp() } else { 0.0 };
+        self.consumed = self.consumed * keep + consumed;
+        self.secs = self.secs * keep + secs;
+    }
+
+    /// Messages per second, once watched for a tenth of `absorb_for` (a
+    /// minute by default: a few polls; the window itself is longer).
+    fn rate(&self, absorb_for: Duration) -> Option<f64> {
+        (self.secs > 0.0 && self.secs >= absorb_for.as_secs_f64() / 10.0)
+            .then(|| self.consumed / self.secs)
+    }
 }
 
 /// A commit owed on one partition: lag with an unchanged committed offset.
@@ -326,6 +387,12 @@ fn update_group(
         .iter()
         .map(|p| judge_partition(config, track, p, group.members, overdue_after, now))
         .collect();
+    for j in &judged {
+        let key = (j.status.topic.clone(), j.status.partition);
+        if let Some(entry) = track.partitions.get_mut(&key) {
+            entry.was_err = j.status.status == LagStatus::Err;
+        }
+    }
     group_status(config, group, judged)
 }
 
@@ -374,6 +441,10 @@ fn record_partition(
             committed_since: now,
             rewound: None,
             owing: None,
+            pace: Pace::default(),
+            run: Pace::default(),
+            growing_since_ms: now.timestamp_millis(),
+            was_err: false,
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
@@ -392,6 +463,21 @@ fn record_partition(
         };
         let last = entry.observations.back().copied();
         if last.is_none_or(|l| l.committed != committed || l.end != end) {
+            if let Some(l) = last.filter(|l| obs.at_ms > l.at_ms) {
+                let secs = (obs.at_ms - l.at_ms) as f64 / 1000.0;
+                let consumed = (committed - l.committed).max(0) as f64;
+                let absorb_for = config.absorb_for.0;
+                if obs.lag() < l.lag() || obs.lag() <= config.caught_up_lag {
+                    // The growth (if any) is over: what the consumer did
+                    // meanwhile is part of its usual pace now.
+                    let run = std::mem::take(&mut entry.run);
+                    entry.pace.add(run.consumed, run.secs, absorb_for);
+                    entry.pace.add(consumed, secs, absorb_for);
+                    entry.growing_since_ms = obs.at_ms;
+                } else {
+                    entry.run.add(consumed, secs, absorb_for);
+                }
+            }
             if entry.observations.len() >= config.window {
                 entry.observations.pop_front();
             }
@@ -549,10 +635,59 @@ fn judge(
     let consumed = (last.committed - first.committed).max(0);
     let produced = (last.end - first.end).max(0);
     if grew && (consumed as f64) < config.warn_consume_ratio * produced as f64 {
-        let span = human(Duration::from_millis(
-            (last.at_ms - first.at_ms).max(0) as u64
-        ));
-        if (consumed as f64) < config.err_consume_ratio * produced as f64 {
+        let span_ms = (last.at_ms - first.at_ms).max(0);
+        let span = human(Duration::from_millis(span_ms as u64));
+        // A consumer at its usual pace or faster: producers sent more than
+        // usual (a batch job, a replay) and it is working through it. Not
+        // news until the growth has lasted `absorb_for` (Burrow raises every
+        // batch job), and then a warning: its capacity, not the consumer,
+        // is what falls short.
+        let growing = Duration::from_millis((last.at_ms - t.growing_since_ms).max(0) as u64);
+        let pace = consumed as f64 / (span_ms.max(1) as f64 / 1000.0);
+        let usual = t.pace.rate(config.absorb_for.0);
+        if config.absorb_for.0.is_zero() {
+            // Judged at once, as Burrow does.
+        } else if growing < config.absorb_for.0 {
+            match usual {
+                Some(usual) if pace >= USUAL_PACE_SHARE * usual => {
+                    return (
+                        LagStatus::Ok,
+                        format!(
+                            "working through a burst: lag grew from {} to {} over {} while the consumer kept its usual pace ({:.1}/s, usual {:.1}/s)",
+                            first.lag(), last.lag(), span, pace, usual
+                        ),
+                    );
+                }
+                // Watched too briefly to know its usual pace (the monitor
+                // just started, maybe in the middle of a batch load): a
+                // burst and a slowdown look the same until `absorb_for`.
+                None => {
+                    return (
+                        LagStatus::Ok,
+                        format!(
+                            "lag grew from {} to {} over {}; its usual pace is not known yet",
+                            first.lag(),
+                            last.lag(),
+                            span
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
+        } else if let Some(usual) = usual.filter(|u| pace >= USUAL_PACE_SHARE * u) {
+            return (
+                LagStatus::Warn,
+                format!(
+                    "lag has grown for {} (to {}) although the consumer keeps its usual pace ({:.1}/s, usual {:.1}/s): producers outpace it",
+                    human(growing), last.lag(), pace, usual
+                ),
+            );
+        }
+        // Once ERR, it stays ERR until the consumer does clearly better
+        // than the ERR ratio, so a consumer hovering at it is not
+        // escalated and de-escalated at every poll.
+        let err_ratio = config.err_consume_ratio + if t.was_err { ERR_HYSTERESIS } else { 0.0 };
+        if (consumed as f64) < err_ratio * produced as f64 {
             return (
                 LagStatus::Err,
                 format!(

@@ -51,6 +51,7 @@ fn rules() -> RulesConfig {
     r.lag.stall_after = wall(150.0);
     r.lag.stop_after = wall(30.0);
     r.lag.rewind_for = wall(30.0);
+    r.lag.absorb_for = wall(600.0);
     r
 }
 

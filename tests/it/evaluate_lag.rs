@@ -30,7 +30,18 @@ fn group(name: &str, members: u32, parts: &[(Option<i64>, i64)]) -> GroupInfo {
     }
 }
 
+/// The ratio rules alone, judged at once (`absorb_for = 0s`, as Burrow
+/// does); the tests of `absorb_for` use [`absorbing_tracker`].
 fn tracker() -> LagTracker {
+    LagTracker::new(LagConfig {
+        window: 5,
+        absorb_for: Dur::secs(0),
+        ..Default::default()
+    })
+}
+
+/// With the shipped `absorb_for` (10 minutes).
+fn absorbing_tracker() -> LagTracker {
     LagTracker::new(LagConfig {
         window: 5,
         ..Default::default()
@@ -743,4 +754,125 @@ fn a_burst_on_a_caught_up_consumer_is_not_warn_until_the_window_is_all_lag() {
     }
     let s = run(2, &h);
     assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+}
+
+/// A consumer that keeps up with 100 messages per poll (15 s) for 20 polls,
+/// then meets `burst` polls at `factor` times the traffic while it consumes
+/// `capacity` per poll (its lag grows), then the usual traffic again.
+/// Returns every poll's status.
+fn burst(factor: i64, burst: usize, capacity: i64) -> Vec<(LagStatus, String)> {
+    let mut tr = absorbing_tracker();
+    let (mut c, mut e) = (1000i64, 1000i64);
+    let mut out = Vec::new();
+    for i in 0..(20 + burst + 20) {
+        let bursting = (20..20 + burst).contains(&i);
+        e += if bursting { 100 * factor } else { 100 };
+        // Keeping up before the burst (its lag wobbles by a commit); at
+        // capacity while behind.
+        c = (c + capacity).min(e - if i % 2 == 0 { 0 } else { 30 });
+        let s = tr.update(&[group("g", 2, &[(Some(c), e)])], t(i as i64 * 15));
+        let s = s.into_iter().next().unwrap();
+        out.push((s.status, s.reason));
+    }
+    out
+}
+
+/// Burrow raises every batch job: lag grows while producers send five
+/// times the usual traffic, although the consumer works at twice its
+/// usual pace. Within `absorb_for` that is a consumer working through a
+/// burst, not one falling behind.
+#[test]
+fn a_consumer_working_through_a_burst_at_its_usual_pace_is_ok() {
+    // 4 minutes at 5x, the consumer at 2x: lag grows at every poll.
+    let polls = burst(5, 16, 200);
+    for (i, (status, reason)) in polls.iter().enumerate() {
+        assert_eq!(*status, LagStatus::Ok, "poll {i}: {reason}");
+    }
+}
+
+/// The same consumer, slower than its usual pace while producers send as
+/// usual: ERR at once (the window), as before.
+#[test]
+fn a_consumer_slower_than_its_usual_pace_is_err_at_once() {
+    let mut tr = absorbing_tracker();
+    let (mut c, mut e) = (1000i64, 1000i64);
+    let mut last = None;
+    for i in 0..30 {
+        e += 100;
+        let pace = if i < 20 { 100 } else { 20 };
+        c = (c + pace).min(e);
+        last = tr
+            .update(&[group("g", 2, &[(Some(c), e)])], t(i * 15))
+            .into_iter()
+            .next();
+    }
+    let s = last.unwrap();
+    assert_eq!(s.status, LagStatus::Err, "{}", s.reason);
+}
+
+/// Producers outpacing a consumer at full pace for longer than
+/// `absorb_for` (10 minutes): a warning (its capacity falls short), not
+/// ERR, and OK again once the lag falls.
+#[test]
+fn a_burst_longer_than_absorb_for_is_a_warning() {
+    let polls = burst(5, 60, 200);
+    let during: Vec<&LagStatus> = polls[20..80].iter().map(|(s, _)| s).collect();
+    assert!(during.iter().all(|s| **s != LagStatus::Err), "{polls:?}");
+    // 10 minutes = 40 polls of growth.
+    assert_eq!(polls[50].0, LagStatus::Ok, "{:?}", polls[50]);
+    assert_eq!(polls[79].0, LagStatus::Warn, "{:?}", polls[79]);
+    assert!(
+        polls[79].1.contains("producers outpace it"),
+        "{}",
+        polls[79].1
+    );
+    assert_eq!(polls.last().unwrap().0, LagStatus::Ok);
+}
+
+/// A consumer hovering at the ERR ratio is not escalated and
+/// de-escalated at every poll: once ERR it stays ERR until it advances by
+/// clearly more than half of what was produced.
+#[test]
+fn err_is_left_only_clearly_above_the_ratio() {
+    let mut tr = tracker();
+    let (mut c, mut e) = (1000i64, 1100i64);
+    let mut statuses = Vec::new();
+    // 40 per 100 appended (ERR), then 55 (between the ratio and the ratio
+    // plus ERR_HYSTERESIS), then 70 (clearly better: WARN).
+    for (i, pace) in [40; 6]
+        .into_iter()
+        .chain([55; 6])
+        .chain([70; 6])
+        .enumerate()
+    {
+        e += 100;
+        c += pace;
+        let s = tr.update(&[group("g", 2, &[(Some(c), e)])], t(i as i64 * 15));
+        statuses.push(s.into_iter().next().unwrap().status);
+    }
+    assert_eq!(statuses[5], LagStatus::Err, "{statuses:?}");
+    assert_eq!(statuses[11], LagStatus::Err, "still hovering: {statuses:?}");
+    assert_eq!(statuses[17], LagStatus::Warn, "{statuses:?}");
+}
+
+/// The monitor starts in the middle of a batch load: no usual pace is
+/// known yet, so growing lag is not judged before `absorb_for`; if it
+/// keeps growing that long, the ratio rules apply as usual.
+#[test]
+fn growth_seen_from_the_first_poll_waits_for_absorb_for() {
+    let mut tr = absorbing_tracker();
+    let (mut c, mut e) = (1000i64, 1100i64);
+    let mut statuses = Vec::new();
+    for i in 0..50 {
+        e += 100;
+        c += 40;
+        let s = tr.update(&[group("g", 2, &[(Some(c), e)])], t(i * 15));
+        statuses.push(s.into_iter().next().unwrap().status);
+    }
+    // 10 minutes = 40 polls.
+    assert!(
+        statuses[..40].iter().all(|s| *s == LagStatus::Ok),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[49], LagStatus::Err, "{statuses:?}");
 }
