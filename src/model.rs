@@ -40,6 +40,12 @@ pub enum NotifyReason {
     DeEscalated,
     /// Still firing after the re-notify interval.
     Reminder,
+    /// Flapping: it keeps coming back (an incident resolved moments ago is
+    /// reopened, or one starts for the `flap_threshold`-th time within
+    /// `flap_window`). Sent once per flapping episode; the incident stays
+    /// open until nothing changed for `flap_quiet`, then `Resolved` follows
+    /// if it is gone.
+    Flapping,
     Resolved,
 }
 
@@ -50,6 +56,7 @@ impl NotifyReason {
             NotifyReason::Escalated => "escalated",
             NotifyReason::DeEscalated => "de_escalated",
             NotifyReason::Reminder => "reminder",
+            NotifyReason::Flapping => "flapping",
             NotifyReason::Resolved => "resolved",
         }
     }

@@ -9,7 +9,7 @@
 //! broker_recovery_hold = "2m"  # a broker-down incident stays open this long after the broker is back and caught up
 //! renotify_interval = "4h"     # reminder while firing ("0s" = never)
 //! flap_window = "1h"           # flap damping: look-back window
-//! flap_threshold = 3           # starts firing this many times within the window = flapping ("0" = off)
+//! flap_threshold = 3           # starts (incl. failing again within an incident) within the window = flapping ("0" = off)
 //! flap_quiet = "15m"           # flapping ends after this long without change
 //! retain_resolved = "1h"       # resolved incidents kept for the API this long
 //! max_resolved = 200           # ... and at most this many
@@ -71,11 +71,16 @@ pub struct IncidentConfig {
     pub renotify_interval: Dur,
     /// Flap damping look-back window. Default `1h`.
     pub flap_window: Dur,
-    /// An incident that starts firing this many times within `flap_window`
-    /// is flapping: notifications are held. Default 3; 0 disables damping.
+    /// A fingerprint that starts this many times within `flap_window` is
+    /// flapping (a start: an incident starting to fire, or an open firing
+    /// incident whose findings come back, e.g. a broker down again during
+    /// its recovery hold). Its incident resolved within the window is
+    /// reopened rather than a new one opened, notified once as flapping,
+    /// and held open. Default 3; 0 disables damping.
     pub flap_threshold: u32,
     /// A flapping incident is stable again after this long without a
-    /// change; then one notification says where it ended. Default `15m`.
+    /// change; then it resolves if gone (`Resolved`, since its flapping was
+    /// notified), or stays firing. Default `15m`.
     pub flap_quiet: Dur,
     /// How long resolved incidents stay visible in the API. Default `1h`.
     pub retain_resolved: Dur,

@@ -21,12 +21,21 @@
 //!   is sent when its firing was notified (even under a silence, so that
 //!   receivers close what they opened). Kept for `retain_resolved`.
 //!
-//! Flap damping: every start of firing of a fingerprint is remembered for
-//! `flap_window`. The start that reaches `flap_threshold` marks the
-//! occurrence `flapping`: it is not notified and does not resolve while its
-//! findings come and go. Once nothing changed for `flap_quiet`, one
-//! consolidated notification follows: `Firing` if it is still present, or a
-//! silent resolve if it is gone (its firing was never announced).
+//! Flap damping: every start of a fingerprint is remembered for
+//! `flap_window`: an incident starting to fire, and an open firing incident
+//! whose findings come back (a broker down again during its recovery hold).
+//! The start that reaches `flap_threshold` makes the fingerprint flap. If an
+//! incident of it resolved within `flap_window`, that incident is reopened
+//! (a slowly flapping broker, up longer than the recovery hold between
+//! outages, stays one incident instead of paging once per outage);
+//! otherwise the new occurrence is the flapping one. A flapping incident is
+//! notified once (`Flapping`, unless silenced) and does not resolve while
+//! its findings come and go. Once nothing changed for `flap_quiet` it is
+//! stable: `Resolved` if it is gone, otherwise it stays firing (`Firing`
+//! first if nothing of it was announced, e.g. under a silence). So the last
+//! word about a flapping broker is never "back" while it keeps crashing.
+//! Restarts within an open incident only count: a broker that fails again
+//! within its recovery hold was never re-announced, so nothing is damped.
 //!
 //! Silences: a matching silence or maintenance window sets `silenced_by`
 //! and holds `Firing` / `Escalated` / `DeEscalated` / `Reminder`. Because
@@ -80,6 +89,21 @@ fn push_event(incident: &mut Incident, at: Time, event: &str, detail: String) {
         event: event.to_string(),
         detail,
     });
+}
+
+fn mark_flapping(cfg: &IncidentConfig, incident: &mut Incident, now: Time) {
+    incident.flapping = true;
+    push_event(
+        incident,
+        now,
+        "flapping",
+        format!(
+            "started {} times within {}: held open until stable for {}",
+            cfg.flap_threshold,
+            humantime::format_duration(cfg.flap_window.0),
+            humantime::format_duration(cfg.flap_quiet.0)
+        ),
+    );
 }
 
 impl IncidentManager {
@@ -176,10 +200,11 @@ impl IncidentManager {
     }
 
     /// Notes in the timeline when a broker-down incident's broker comes back
-    /// (or goes down again while catching up).
-    fn track_recovery(t: &mut Tracked, group: &Group<'_>, now: Time) {
+    /// (or goes down again while catching up); true when it went down again.
+    fn track_recovery(t: &mut Tracked, group: &Group<'_>, now: Time) -> bool {
         t.partition_rank = group.partition_rank();
         let recovering = group.recovering();
+        let down_again = t.recovering && !recovering;
         if recovering != t.recovering {
             let (event, detail) = if recovering {
                 (
@@ -192,6 +217,7 @@ impl IncidentManager {
             push_event(&mut t.incident, now, event, detail.to_string());
             t.recovering = recovering;
         }
+        down_again
     }
 
     fn open_incident(&self, cluster: &str, fp: &str, group: &Group<'_>, now: Time) -> Tracked {
@@ -256,7 +282,73 @@ impl IncidentManager {
             recovering: false,
             partition_rank: group.partition_rank(),
             notified_partition_rank: 0,
+            notified_flapping: false,
         }
+    }
+
+    /// Starts of `fp` within `flap_window` before `now`.
+    fn recent_starts(&self, fp: &str, now: Time) -> usize {
+        let window = chrono_dur(self.cfg.flap_window.0);
+        self.firings
+            .get(fp)
+            .map_or(0, |s| s.iter().filter(|t| **t + window >= now).count())
+    }
+
+    /// A group of `fp` appeared with no open incident: when this start makes
+    /// the fingerprint flap and an incident of it resolved within
+    /// `flap_window`, that incident is reopened as flapping (one incident for
+    /// a flapping broker, not one page per outage).
+    fn reopen_flapping(
+        &mut self,
+        cluster: &str,
+        fp: &str,
+        group: &Group<'_>,
+        now: Time,
+    ) -> Option<Tracked> {
+        let threshold = self.cfg.flap_threshold as usize;
+        if threshold == 0 || self.recent_starts(fp, now) + 1 < threshold {
+            return None;
+        }
+        let window = chrono_dur(self.cfg.flap_window.0);
+        let idx = self
+            .resolved
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.fingerprint == fp && i.cluster == cluster)
+            .filter(|(_, i)| i.resolved_at.is_some_and(|r| r + window >= now))
+            .max_by_key(|(_, i)| i.resolved_at)
+            .map(|(idx, _)| idx)?;
+        let mut incident = self.resolved.remove(idx)?;
+        self.record_firing(fp, now);
+        let resolved_at = incident.resolved_at.take().unwrap_or(now);
+        incident.state = IncidentState::Firing;
+        incident.silenced_by = None;
+        incident.summary = None;
+        self.apply_group(&mut incident, cluster, group, now);
+        push_event(
+            &mut incident,
+            now,
+            "reopened",
+            format!(
+                "back {} after it resolved",
+                humantime::format_duration(elapsed(now, resolved_at))
+            ),
+        );
+        mark_flapping(&self.cfg, &mut incident, now);
+        Some(Tracked {
+            incident,
+            key_kind: group.key_kind,
+            absent_since: None,
+            // Receivers closed it with `Resolved`: announce it again.
+            notified_firing: false,
+            notified_severity: Severity::Info,
+            last_notified_at: None,
+            last_change: now,
+            recovering: group.recovering(),
+            partition_rank: group.partition_rank(),
+            notified_partition_rank: 0,
+            notified_flapping: false,
+        })
     }
 
     /// Records a start of firing; true when that makes the fingerprint flap.
@@ -350,8 +442,9 @@ impl Correlator for IncidentManager {
             match self.open.remove(&fp) {
                 Some(mut t) => {
                     self.apply_group(&mut t.incident, cluster, g, now);
-                    Self::track_recovery(&mut t, g, now);
-                    if t.absent_since.take().is_some() {
+                    let down_again = Self::track_recovery(&mut t, g, now);
+                    let returned = t.absent_since.take().is_some();
+                    if returned {
                         t.last_change = now;
                         push_event(
                             &mut t.incident,
@@ -360,10 +453,22 @@ impl Correlator for IncidentManager {
                             format!("{} finding(s) again", g.members.len()),
                         );
                     }
+                    // The fault itself is back (not only its aftermath): a
+                    // start for flap damping, and a change for a flapping
+                    // incident's quiet time.
+                    if t.incident.state == IncidentState::Firing
+                        && (down_again || (returned && !g.recovering()))
+                    {
+                        t.last_change = now;
+                        self.record_firing(&fp, now);
+                    }
                     self.open.insert(fp, t);
                 }
                 None => {
-                    let t = self.open_incident(cluster, &fp, g, now);
+                    let t = match self.reopen_flapping(cluster, &fp, g, now) {
+                        Some(t) => t,
+                        None => self.open_incident(cluster, &fp, g, now),
+                    };
                     self.open.insert(fp, t);
                 }
             }
@@ -449,23 +554,14 @@ impl Correlator for IncidentManager {
                 let detail = format!("severity {}", t.incident.severity);
                 push_event(&mut t.incident, now, "firing", detail);
                 if flaps {
-                    t.incident.flapping = true;
                     t.last_change = now;
-                    push_event(
-                        &mut t.incident,
-                        now,
-                        "flapping",
-                        format!(
-                            "started firing {} times within {}: notifications held",
-                            self.cfg.flap_threshold,
-                            humantime::format_duration(self.cfg.flap_window.0)
-                        ),
-                    );
+                    mark_flapping(&self.cfg, &mut t.incident, now);
                 }
             }
             // Flapping ends after a quiet period: one consolidated state.
             if t.incident.flapping && elapsed(now, t.last_change) >= self.cfg.flap_quiet.0 {
                 t.incident.flapping = false;
+                t.notified_flapping = false;
                 push_event(
                     &mut t.incident,
                     now,
@@ -484,11 +580,23 @@ impl Correlator for IncidentManager {
             let Some(t) = self.open.get_mut(&fp) else {
                 continue;
             };
-            if t.incident.state != IncidentState::Firing
-                || t.incident.flapping
-                || t.absent_since.is_some()
-                || t.incident.silenced_by.is_some()
-            {
+            if t.incident.state != IncidentState::Firing || t.incident.silenced_by.is_some() {
+                continue;
+            }
+            // A flapping incident: one notification, then nothing until it
+            // is stable again.
+            if t.incident.flapping {
+                if !t.notified_flapping {
+                    t.notified_flapping = true;
+                    t.notified_firing = true;
+                    t.notified_severity = t.incident.severity;
+                    t.notified_partition_rank = t.partition_rank;
+                    t.last_notified_at = Some(now);
+                    out.push((t.incident.clone(), NotifyReason::Flapping));
+                }
+                continue;
+            }
+            if t.absent_since.is_some() {
                 continue;
             }
             // Partitions getting worse within one severity is news too:

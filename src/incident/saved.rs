@@ -31,6 +31,9 @@ pub(super) struct Tracked {
     pub(super) partition_rank: u8,
     #[serde(default)]
     pub(super) notified_partition_rank: u8,
+    /// Its current flapping episode was notified (`NotifyReason::Flapping`).
+    #[serde(default)]
+    pub(super) notified_flapping: bool,
 }
 
 /// What [`IncidentManager::export_state`] returns: open incidents with

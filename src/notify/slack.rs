@@ -123,6 +123,7 @@ pub fn message(n: &Notification, api_base: Option<&str>, dashboard_url: Option<&
         NotifyReason::Escalated => format!("{} Escalated:", severity_emoji(inc.severity)),
         NotifyReason::DeEscalated => format!("{} De-escalated:", severity_emoji(inc.severity)),
         NotifyReason::Reminder => format!("{} Still firing:", severity_emoji(inc.severity)),
+        NotifyReason::Flapping => format!("{} Flapping:", severity_emoji(inc.severity)),
         NotifyReason::Firing => severity_emoji(inc.severity).to_string(),
     };
     let update = if n.is_update {

@@ -2,8 +2,8 @@
 //! against what the scenario says must and may be notified.
 //!
 //! A run passes when
-//! 1. every `[[expect]]` is met by an incident that was notified as firing
-//!    or escalated (its kind, or a kind it holds, meets the expected kind,
+//! 1. every `[[expect]]` is met by an incident that was notified as firing,
+//!    escalated or flapping (its kind, or a kind it holds, meets the expected kind,
 //!    and its subject matches);
 //! 2. no expectation is raised twice: at most one firing notification per
 //!    expectation among the incidents of its own kind (a flapping broker is
@@ -135,7 +135,12 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
         .collect();
     let raised: Vec<&Notified> = notified
         .iter()
-        .filter(|n| matches!(n.reason, NotifyReason::Firing | NotifyReason::Escalated))
+        .filter(|n| {
+            matches!(
+                n.reason,
+                NotifyReason::Firing | NotifyReason::Escalated | NotifyReason::Flapping
+            )
+        })
         .collect();
 
     // 1 and 2: each expectation notified, once.

@@ -147,6 +147,7 @@ fn reason_class(r: NotifyReason) -> &'static str {
     match r {
         NotifyReason::Firing | NotifyReason::Reminder => "firing",
         NotifyReason::Escalated => "escalated",
+        NotifyReason::Flapping => "flapping",
         NotifyReason::DeEscalated => "de_escalated",
         NotifyReason::Resolved => "resolved",
     }

@@ -546,6 +546,12 @@ impl TemplateSummarizer {
                 NotifyReason::Reminder => {
                     headline = format!("Still firing after {lasted}: {headline}")
                 }
+                NotifyReason::Flapping => {
+                    headline = format!("Flapping: {headline}");
+                    what = format!(
+                        "{what} It keeps coming back: the incident stays open until it has been stable for a while."
+                    );
+                }
                 _ => {}
             }
         }

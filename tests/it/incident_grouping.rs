@@ -576,6 +576,114 @@ fn a_broker_failing_after_the_recovery_hold_is_a_new_incident() {
     assert_ne!(notes[0].0.id, notes[2].0.id);
 }
 
+/// A broker down six times in 20 minutes, up 2-3 minutes in between
+/// (longer than the 2-minute recovery hold): one incident, the first outage
+/// announced, the flapping once, resolved once after the flap quiet time.
+/// Never a second page, never a silent outage, never "back" as the last
+/// word while it keeps crashing.
+#[test]
+fn a_slowly_flapping_broker_is_one_incident_announced_and_resolved_once() {
+    let mut m = manager();
+    let outages = [
+        (0, 60),
+        (180, 270),
+        (420, 480),
+        (660, 735),
+        (900, 960),
+        (1080, 1160),
+    ];
+    let mut notes = Vec::new();
+    for at in (0..=1160 + 1200).step_by(15) {
+        let down = outages.iter().any(|(a, b)| at >= *a && at < *b);
+        let fs = if down { broker_2_down() } else { Vec::new() };
+        notes.extend(
+            m.ingest("prod", &fs, t(at))
+                .into_iter()
+                .map(|(i, r)| (i, r, at)),
+        );
+    }
+    let firing: Vec<_> = notes
+        .iter()
+        .filter(|(_, r, _)| *r == NotifyReason::Firing)
+        .collect();
+    assert_eq!(firing.len(), 1, "{notes:?}");
+    assert_eq!(firing[0].2, 0);
+    // One incident throughout.
+    let ids: std::collections::BTreeSet<&str> =
+        notes.iter().map(|(i, _, _)| i.id.as_str()).collect();
+    assert_eq!(ids.len(), 1, "{notes:?}");
+    // The flapping is announced, and the last word is the resolve once the
+    // broker stayed up for flap_quiet (15 min) after its last outage (the
+    // incident is flapping, so the 2-minute hold no longer applies).
+    assert!(notes.iter().any(|(_, r, _)| *r == NotifyReason::Flapping));
+    let (last, reason, at) = notes.last().unwrap();
+    assert_eq!(*reason, NotifyReason::Resolved);
+    // First poll without it: 1170.
+    assert_eq!(*at, 1170 + 900);
+    assert!(last.timeline.iter().any(|e| e.event == "flapping"));
+    // Every outage after the first is in its timeline, none went unseen.
+    let again = last
+        .timeline
+        .iter()
+        .filter(|e| e.event == "returned" || e.event == "reopened")
+        .count();
+    assert!(again >= 5, "{:?}", last.timeline);
+}
+
+/// Fast flaps within the recovery hold: one incident, one firing, one
+/// resolve after the hold (flap damping counts them but holds nothing).
+#[test]
+fn a_fast_flapping_broker_resolves_after_the_recovery_hold() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    for at in (0..=600).step_by(15) {
+        let down = [(0, 20), (60, 80), (120, 140)]
+            .iter()
+            .any(|(a, b)| at >= *a && at < *b);
+        let fs = if down { broker_2_down() } else { Vec::new() };
+        notes.extend(
+            m.ingest("prod", &fs, t(at))
+                .into_iter()
+                .map(|(_, r)| (r, at)),
+        );
+    }
+    assert_eq!(
+        notes,
+        vec![
+            (NotifyReason::Firing, 0),
+            (NotifyReason::Resolved, 150 + 120)
+        ]
+    );
+}
+
+/// Two outages hours apart are two incidents, each announced.
+#[test]
+fn a_broker_down_twice_hours_apart_is_two_incidents() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    for (start, end) in [(0, 60), (3 * 3600, 3 * 3600 + 60)] {
+        for at in (start..=end + 300).step_by(15) {
+            let fs = if at < end {
+                broker_2_down()
+            } else {
+                Vec::new()
+            };
+            notes.extend(m.ingest("prod", &fs, t(at)));
+        }
+    }
+    let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Firing,
+            NotifyReason::Resolved
+        ]
+    );
+    assert_ne!(notes[0].0.id, notes[2].0.id);
+}
+
 #[test]
 fn an_unreachable_broker_is_one_incident_with_the_replication_trouble_it_causes() {
     let mut m = manager();

@@ -160,7 +160,7 @@ fn reminder_after_renotify_interval() {
 }
 
 #[test]
-fn flapping_is_damped_then_one_consolidated_state() {
+fn flapping_is_notified_once_then_held_open_until_stable() {
     // Defaults: flap_threshold 3 within 1h, quiet 15m.
     let mut m = IncidentManager::new(&base(), Silences::new());
     let mut sent = Vec::new();
@@ -168,18 +168,21 @@ fn flapping_is_damped_then_one_consolidated_state() {
     for i in 0..40 {
         let now = t(15 * i);
         let fs = if i % 2 == 0 { down(4, now) } else { vec![] };
-        sent.extend(reasons(&m.ingest("prod", &fs, now)));
+        sent.extend(m.ingest("prod", &fs, now));
     }
-    // Two full cycles are notified, the third firing is held.
+    // Two full cycles are notified; the third start reopens the second
+    // incident as flapping (one notification), which then stays open.
     assert_eq!(
-        sent,
+        reasons(&sent),
         vec![
             NotifyReason::Firing,
             NotifyReason::Resolved,
             NotifyReason::Firing,
             NotifyReason::Resolved,
+            NotifyReason::Flapping,
         ]
     );
+    assert_eq!(sent[4].0.id, sent[2].0.id);
     let open: Vec<_> = m
         .incidents()
         .into_iter()
@@ -188,43 +191,98 @@ fn flapping_is_damped_then_one_consolidated_state() {
     assert_eq!(open.len(), 1);
     assert!(open[0].flapping);
 
-    // It stays down: after 15 quiet minutes, one Firing.
+    // It stays down: after 15 quiet minutes it is stable, still firing,
+    // and nothing more is sent (the flapping notification said it is down).
     let mut later = Vec::new();
     for i in 40..120 {
         let now = t(15 * i);
         later.extend(reasons(&m.ingest("prod", &down(4, now), now)));
     }
-    assert_eq!(later, vec![NotifyReason::Firing]);
+    assert!(later.is_empty(), "{later:?}");
     let inc = m
         .incidents()
         .into_iter()
         .find(|i| i.state == IncidentState::Firing)
         .unwrap();
     assert!(!inc.flapping);
+    assert!(inc.timeline.iter().any(|e| e.event == "reopened"));
     assert!(inc.timeline.iter().any(|e| e.event == "flapping"));
     assert!(inc.timeline.iter().any(|e| e.event == "stable"));
 }
 
 #[test]
-fn flapping_that_settles_resolved_sends_nothing_more() {
+fn flapping_that_settles_is_resolved_once_after_the_quiet_time() {
     let mut m = IncidentManager::new(&base(), Silences::new());
     let mut sent = Vec::new();
     for i in 0..6 {
         let now = t(15 * i);
         let fs = if i % 2 == 0 { down(4, now) } else { vec![] };
-        sent.extend(reasons(&m.ingest("prod", &fs, now)));
+        sent.extend(
+            m.ingest("prod", &fs, now)
+                .into_iter()
+                .map(|(i, r)| (i, r, now)),
+        );
     }
-    assert_eq!(sent.len(), 4);
     for i in 6..100 {
         let now = t(15 * i);
-        sent.extend(reasons(&m.ingest("prod", &[], now)));
+        sent.extend(
+            m.ingest("prod", &[], now)
+                .into_iter()
+                .map(|(i, r)| (i, r, now)),
+        );
     }
-    // The held firing was never announced, so its end is not either.
-    assert_eq!(sent.len(), 4);
+    let what: Vec<NotifyReason> = sent.iter().map(|(_, r, _)| *r).collect();
+    assert_eq!(
+        what,
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Flapping,
+            NotifyReason::Resolved,
+        ]
+    );
+    // Gone since t(75): resolved 15 quiet minutes later, and announced
+    // (its flapping was), never a silent end.
+    assert_eq!(sent[5].2, t(75 + 900));
+    assert_eq!(sent[5].0.id, sent[4].0.id);
     assert!(m
         .incidents()
         .iter()
         .all(|i| i.state == IncidentState::Resolved));
+}
+
+#[test]
+fn a_new_flapping_occurrence_without_a_recent_incident_is_still_notified() {
+    // Resolved incidents are forgotten at once: the third start cannot
+    // reopen one, so it is the flapping occurrence itself, notified once.
+    let cfg = IncidentConfig {
+        max_resolved: 0,
+        ..base()
+    };
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let mut sent = Vec::new();
+    for i in 0..100 {
+        let now = t(15 * i);
+        let fs = if i < 6 && i % 2 == 0 {
+            down(4, now)
+        } else {
+            vec![]
+        };
+        sent.extend(reasons(&m.ingest("prod", &fs, now)));
+    }
+    assert_eq!(
+        sent,
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Flapping,
+            NotifyReason::Resolved,
+        ]
+    );
 }
 
 #[test]
