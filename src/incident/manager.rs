@@ -91,6 +91,23 @@ fn push_event(incident: &mut Incident, at: Time, event: &str, detail: String) {
     });
 }
 
+/// An incident with nothing notified yet, tracked from `now`.
+fn tracked(incident: Incident, group: &Group<'_>, now: Time, recovering: bool) -> Tracked {
+    Tracked {
+        incident,
+        key_kind: group.key_kind,
+        absent_since: None,
+        notified_firing: false,
+        notified_severity: Severity::Info,
+        last_notified_at: None,
+        last_change: now,
+        recovering,
+        partition_rank: group.partition_rank(),
+        notified_partition_rank: 0,
+        notified_flapping: false,
+    }
+}
+
 fn mark_flapping(cfg: &IncidentConfig, incident: &mut Incident, now: Time) {
     incident.flapping = true;
     push_event(
@@ -271,19 +288,7 @@ impl IncidentManager {
             group.root
         );
         push_event(&mut incident, now, "opened", detail);
-        Tracked {
-            incident,
-            key_kind: group.key_kind,
-            absent_since: None,
-            notified_firing: false,
-            notified_severity: Severity::Info,
-            last_notified_at: None,
-            last_change: now,
-            recovering: false,
-            partition_rank: group.partition_rank(),
-            notified_partition_rank: 0,
-            notified_flapping: false,
-        }
+        tracked(incident, group, now, false)
     }
 
     /// Starts of `fp` within `flap_window` before `now`.
@@ -335,20 +340,8 @@ impl IncidentManager {
             ),
         );
         mark_flapping(&self.cfg, &mut incident, now);
-        Some(Tracked {
-            incident,
-            key_kind: group.key_kind,
-            absent_since: None,
-            // Receivers closed it with `Resolved`: announce it again.
-            notified_firing: false,
-            notified_severity: Severity::Info,
-            last_notified_at: None,
-            last_change: now,
-            recovering: group.recovering(),
-            partition_rank: group.partition_rank(),
-            notified_partition_rank: 0,
-            notified_flapping: false,
-        })
+        // Receivers closed it with `Resolved`: announced again, like a new one.
+        Some(tracked(incident, group, now, group.recovering()))
     }
 
     /// Records a start of firing; true when that makes the fingerprint flap.
