@@ -79,27 +79,51 @@ impl RuleEvaluator {
                 .forget(&Series::ProduceRate(topic.clone()).name());
             self.prev_topic_end.remove(&topic);
         }
+        // Like with like: a partition counts in an interval only when its
+        // end offset is known at both of its polls. Partitions whose leader
+        // the monitor cannot reach (or offline ones) drop out of the sum,
+        // unscaled: producers route around unavailable leaders, so the
+        // readable partitions carry the topic's traffic, and a real stop
+        // still shows as all of them standing still. A partition added to
+        // the topic counts from its second poll; one whose leader moved
+        // keeps its log, so its offsets carry on; one whose end moved back
+        // (log truncated after an unclean election, topic recreated) is
+        // left out of that interval, as nothing tells what was written to
+        // it meanwhile.
         for topic in &snap.topics {
-            let known: Vec<i64> = topic
+            let mut ends: Vec<(i32, i64)> = topic
                 .partitions
                 .iter()
-                .filter_map(|p| p.high_watermark)
+                .filter_map(|p| Some((p.partition, p.high_watermark?)))
                 .collect();
-            if known.is_empty() {
+            ends.sort_unstable_by_key(|(p, _)| *p); // already sorted in a poll's snapshot
+            if ends.is_empty() {
                 continue; // offsets not fetched this poll: keep the previous point
             }
-            let sum: i64 = known.iter().sum();
-            if let Some((t0, s0, n0)) = self.prev_topic_end.get(&topic.name) {
+            if let Some((t0, before)) = self.prev_topic_end.get(&topic.name) {
                 let dt = (snap.taken_at - *t0).as_seconds_f64();
-                if *n0 == known.len() && dt > 0.0 && sum >= *s0 {
+                let mut appended = 0i64;
+                let mut counted = 0usize;
+                for (partition, end) in &ends {
+                    // Both lists are sorted by partition id.
+                    let Ok(i) = before.binary_search_by_key(partition, |(p, _)| *p) else {
+                        continue;
+                    };
+                    let delta = end - before[i].1;
+                    if delta >= 0 {
+                        appended += delta;
+                        counted += 1;
+                    }
+                }
+                if counted > 0 && dt > 0.0 {
                     points.push((
                         Series::ProduceRate(topic.name.clone()),
-                        (sum - s0) as f64 / dt,
+                        appended as f64 / dt,
                     ));
                 }
             }
             self.prev_topic_end
-                .insert(topic.name.clone(), (snap.taken_at, sum, known.len()));
+                .insert(topic.name.clone(), (snap.taken_at, ends));
         }
 
         // Brokers: share of online partitions led.

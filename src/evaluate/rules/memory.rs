@@ -151,10 +151,12 @@ pub(super) struct ReplicationEvent {
     /// explained.
     pub(super) any: bool,
     /// Topics with a partition offline, under-replicated or with a replica
-    /// on a missing broker: their produce rate is disturbed too (producers
-    /// wait for the new leader, then catch up). Not leadership off the
-    /// preferred replica alone: a cluster that runs so for days would never
-    /// have its traffic watched.
+    /// on a missing broker, or led by a broker clients cannot reach
+    /// (`unreachable_brokers`): their produce rate is disturbed too
+    /// (producers wait for the new leader, or route around the one they
+    /// cannot reach, then catch up). Not leadership off the preferred
+    /// replica alone: a cluster that runs so for days would never have its
+    /// traffic watched.
     pub(super) topics: HashSet<String>,
 }
 
@@ -163,6 +165,7 @@ impl ReplicationEvent {
     pub(super) fn of(snap: &ClusterSnapshot) -> Self {
         let mut any = !snap.missing_brokers.is_empty() || !snap.isr_changes.is_empty();
         let mut topics = HashSet::new();
+        let cut = &snap.unreachable_brokers;
         for t in &snap.topics {
             for p in &t.partitions {
                 let st = &p.state;
@@ -173,6 +176,12 @@ impl ReplicationEvent {
                 }
                 // A reassignment moves replicas and leaders by plan.
                 any |= st.leader_not_preferred || st.reassigning;
+                // Clients cut from a leader: the topic's traffic is
+                // disturbed, replication is not (that broker's own finding,
+                // `broker_unreachable`, tells).
+                if p.leader.is_some_and(|l| cut.contains(&l)) {
+                    topics.insert(t.name.clone());
+                }
             }
         }
         ReplicationEvent { any, topics }

@@ -61,7 +61,9 @@ pub struct RuleEvaluator {
     controller_changes: VecDeque<Time>,
     churn: HashMap<ReplicaKey, ReplicaChanges>,
     prev_group_lag: HashMap<String, (Time, i64)>,
-    prev_topic_end: HashMap<String, (Time, i64, usize)>,
+    /// Per topic: the last poll that fetched any end offset, and the end
+    /// offsets it fetched, by partition id (sorted).
+    prev_topic_end: HashMap<String, (Time, Vec<(i32, i64)>)>,
     scored_brokers: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
     /// Series whose held stop ended with the series moving again, and when
