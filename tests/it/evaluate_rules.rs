@@ -820,6 +820,59 @@ fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
     assert_eq!(rates, vec![(20, 3.0)]); // 3 × 20 over 20 s
 }
 
+/// The produce rate compares like with like: a point only when the same
+/// partitions' end offsets are known at both polls and none moved back,
+/// unscaled. Clients (the monitor among them) cut from the leader of
+/// partition 3: the producers route around it, the three others carry the
+/// traffic, and the rate does not fall; the polls where the set read
+/// changes (in and out, a partition added) or an end moved back (truncated)
+/// give no point, and the offsets back after a gap are not a burst.
+#[test]
+fn produce_rate_compares_the_same_partitions_at_both_polls() {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    // End offsets of partitions 0..n at one poll; None: not fetched.
+    let mut poll = |at: i64, ends: &[Option<i64>]| {
+        let parts = ends
+            .iter()
+            .enumerate()
+            .map(|(i, end)| {
+                let mut p = part(i as i32, Some(1), &[1, 2, 3], &[1, 2, 3]);
+                p.high_watermark = *end;
+                p
+            })
+            .collect();
+        ev.evaluate(&snap(at, &[1, 2, 3], vec![topic("t", 2, parts)]), t(at));
+    };
+    poll(0, &[Some(1000), Some(1000), Some(1000), Some(1000)]);
+    poll(10, &[Some(1100), Some(1100), Some(1100), Some(1100)]); // 40/s
+    poll(20, &[Some(1233), Some(1233), Some(1234), None]); // 40/s over three
+    poll(30, &[Some(1366), Some(1366), Some(1368), None]); // still 40/s
+    poll(40, &[Some(1466), Some(1466), Some(1468), Some(1400)]); // 30/s, 3 back
+    poll(50, &[Some(1566), Some(1566), Some(1568), Some(1500)]); // 40/s, all four
+                                                                 // Partition 4 added; partition 0 truncated (unclean election).
+    poll(
+        60,
+        &[Some(1500), Some(1666), Some(1668), Some(1600), Some(0)],
+    );
+    poll(
+        70,
+        &[Some(1600), Some(1766), Some(1768), Some(1700), Some(100)],
+    );
+    let r = rec.lock().unwrap();
+    let rates: Vec<(i64, f64)> = r
+        .fed
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("produce_rate"))
+        .map(|(_, at, v)| (at - 1_700_000_000, *v))
+        .collect();
+    assert_eq!(rates, vec![(10, 40.0), (30, 40.0), (50, 40.0), (70, 50.0)]);
+}
+
 #[test]
 fn idle_caught_up_group_never_alerts_and_slow_group_warns() {
     let mut ev = eval();
@@ -1080,6 +1133,45 @@ fn produce_rate_anomalies_of_a_topic_in_a_replication_event_are_part_of_it() {
         e = ev.evaluate(&s, t(at));
     }
     assert_eq!(anomalies(&e), vec!["produce_rate{topic=\"u\"}"]);
+}
+
+/// Clients cut from broker 2 (`broker_unreachable`): the produce rate of a
+/// topic it leads is disturbed by it (producers route around it, the
+/// monitor cannot read those partitions' offsets), and belongs to the
+/// broker's incident while it lasts and for one poll after. A topic it does
+/// not lead is still watched.
+#[test]
+fn produce_rate_anomalies_of_a_topic_led_by_a_broker_clients_cannot_reach_are_part_of_it() {
+    let mut ev = scored_evaluator(&["produce_rate{topic=\"t\"}", "produce_rate{topic=\"u\"}"]);
+    let away_from_2 = |end| {
+        let parts = vec![
+            part(0, Some(1), &[1, 3, 2], &[1, 3, 2]),
+            part(1, Some(3), &[3, 1, 2], &[3, 1, 2]),
+        ];
+        with_end(topic("u", 2, parts), end)
+    };
+    let mut poll = |at: i64, cut: &[i32]| {
+        let end = 1000 + 10 * at;
+        let mut s = snap(
+            at,
+            &[1, 2, 3],
+            vec![with_end(healthy("t", 3), end), away_from_2(end)],
+        );
+        s.brokers_probed = true;
+        s.unreachable_brokers = cut.to_vec();
+        anomalies(&ev.evaluate(&s, t(at)))
+    };
+    assert!(poll(600, &[2]).is_empty());
+    assert_eq!(poll(615, &[2]), vec!["produce_rate{topic=\"u\"}"]);
+    assert_eq!(
+        poll(630, &[]),
+        vec!["produce_rate{topic=\"u\"}"],
+        "one poll after"
+    );
+    assert_eq!(
+        poll(645, &[]),
+        vec!["produce_rate{topic=\"t\"}", "produce_rate{topic=\"u\"}"]
+    );
 }
 
 /// Partition 0 of topic "u": replicas [1, 2], min ISR 1.

@@ -79,17 +79,19 @@ impl RuleEvaluator {
                 .forget(&Series::ProduceRate(topic.clone()).name());
             self.prev_topic_end.remove(&topic);
         }
-        // Like with like: a partition counts in an interval only when its
-        // end offset is known at both of its polls. Partitions whose leader
-        // the monitor cannot reach (or offline ones) drop out of the sum,
-        // unscaled: producers route around unavailable leaders, so the
-        // readable partitions carry the topic's traffic, and a real stop
-        // still shows as all of them standing still. A partition added to
-        // the topic counts from its second poll; one whose leader moved
-        // keeps its log, so its offsets carry on; one whose end moved back
-        // (log truncated after an unclean election, topic recreated) is
-        // left out of that interval, as nothing tells what was written to
-        // it meanwhile.
+        // Like with like: a point only when the same partitions' end
+        // offsets are known at both polls (by id, not by count) and none
+        // moved back. Unscaled: producers route around a leader they cannot
+        // reach, so the readable partitions carry the topic's traffic, and a
+        // real stop still shows as all of them standing still. A change of
+        // the set read (a leader clients cannot reach, a fetch that failed
+        // for some partitions, a partition added) skips the poll that sees
+        // it, in and out: the rate of one set compared with another's is
+        // neither the topic's rate nor a change of it. A partition whose
+        // leader moved keeps its log, so its offsets carry on; one whose end
+        // moved back (log truncated after an unclean election, topic
+        // recreated) tells nothing of what was written to it meanwhile, and
+        // subtracted would hide the other partitions' traffic.
         for topic in &snap.topics {
             let mut ends: Vec<(i32, i64)> = topic
                 .partitions
@@ -102,20 +104,13 @@ impl RuleEvaluator {
             }
             if let Some((t0, before)) = self.prev_topic_end.get(&topic.name) {
                 let dt = (snap.taken_at - *t0).as_seconds_f64();
-                let mut appended = 0i64;
-                let mut counted = 0usize;
-                for (partition, end) in &ends {
-                    // Both lists are sorted by partition id.
-                    let Ok(i) = before.binary_search_by_key(partition, |(p, _)| *p) else {
-                        continue;
-                    };
-                    let delta = end - before[i].1;
-                    if delta >= 0 {
-                        appended += delta;
-                        counted += 1;
-                    }
-                }
-                if counted > 0 && dt > 0.0 {
+                let same = before.len() == ends.len()
+                    && before
+                        .iter()
+                        .zip(&ends)
+                        .all(|(b, e)| b.0 == e.0 && b.1 <= e.1);
+                if same && dt > 0.0 {
+                    let appended: i64 = before.iter().zip(&ends).map(|(b, e)| e.1 - b.1).sum();
                     points.push((
                         Series::ProduceRate(topic.name.clone()),
                         appended as f64 / dt,
