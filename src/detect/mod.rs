@@ -391,8 +391,13 @@ mod tests {
     #[test]
     fn young_series_alarms_on_a_clear_jump() {
         // 60 polls of a steady rate (2% noise), then six times the traffic:
-        // the second point's undefined noise scale must not mask it.
-        let cfg = DetectorConfig::default();
+        // the second point's undefined noise scale must not mask it. Rises
+        // wait `novelty_after` (a day) by default; an operator who wants
+        // day-one rises sets it to 0.
+        let cfg = DetectorConfig {
+            novelty_after: crate::config::Dur::secs(0),
+            ..DetectorConfig::default()
+        };
         let mut d = Detector::new(&cfg);
         let noise = [1.0, 0.98, 1.02, 0.99, 1.01, 0.97, 1.03, 1.0];
         let steady = (0..60).map(|i| 1350.0 * noise[i % noise.len()]);
@@ -401,6 +406,41 @@ mod tests {
         }
         let s = d.observe(60 * 300, 8500.0);
         assert!(s.score >= cfg.alert_threshold, "{s:?}");
+    }
+
+    #[test]
+    fn a_rise_waits_a_day_and_a_fall_does_not() {
+        // The same steady rate at 15 s polls: a sixfold rise in the first
+        // hour is a record of a series that has not shown its day (a batch
+        // topic's first load looks the same); after a day it is news. A
+        // fall of a produce rate to zero is news from the warm-up on.
+        let cfg = DetectorConfig::default();
+        let noise = [1.0, 0.98, 1.02, 0.99, 1.01, 0.97, 1.03, 1.0];
+        let steady = |n: usize| (0..n).map(move |i| 1350.0 * noise[i % noise.len()]);
+        let series = "produce_rate{topic=\"orders\"}";
+        let poll = 15;
+        let mut young = Detector::for_series(&cfg, series);
+        for (i, x) in steady(240).enumerate() {
+            assert!(young.observe(i as i64 * poll, x).score < cfg.alert_threshold);
+        }
+        let s = young.observe(240 * poll, 8500.0);
+        assert!(s.score < cfg.alert_threshold, "young rise raised: {s:?}");
+        let mut old = Detector::for_series(&cfg, series);
+        let day = (86_400 / poll) as usize;
+        for (i, x) in steady(day + 60).enumerate() {
+            old.observe(i as i64 * poll, x);
+        }
+        let s = old.observe((day + 60) as i64 * poll, 8500.0);
+        assert!(
+            s.score >= cfg.alert_threshold,
+            "rise after a day missed: {s:?}"
+        );
+        let mut falling = Detector::for_series(&cfg, series);
+        let mut raised = false;
+        for (i, x) in steady(240).chain(std::iter::repeat_n(0.0, 8)).enumerate() {
+            raised |= falling.observe(i as i64 * poll, x).score >= cfg.alert_threshold;
+        }
+        assert!(raised, "a young topic's producers stopping was not raised");
     }
 
     #[test]

@@ -182,10 +182,14 @@ fn detect_csv_writes_one_row_per_input_row() {
         } else {
             10.0 + (i % 5) as f64
         };
+        // Every 5 minutes: the spike comes after the first day (rises wait
+        // a day, `novelty_after`).
+        let m = i * 5;
         text.push_str(&format!(
-            "2014-04-01 {:02}:{:02}:00,{v}\n",
-            (i / 60) % 24,
-            i % 60
+            "2014-04-{:02} {:02}:{:02}:00,{v}\n",
+            1 + m / 1440,
+            (m / 60) % 24,
+            m % 60
         ));
     }
     std::fs::write(&input, &text).unwrap();
@@ -195,7 +199,7 @@ fn detect_csv_writes_one_row_per_input_row() {
     assert_eq!(lines[0], "timestamp,value,anomaly_score,alert");
     assert_eq!(lines.len(), 501);
     let spike: Vec<&str> = lines[401].split(',').collect();
-    assert_eq!(spike[0], "2014-04-01 06:40:00");
+    assert_eq!(spike[0], "2014-04-02 09:20:00");
     assert_eq!(spike[3], "1", "the spike row alerts: {}", lines[401]);
     for l in &lines[1..] {
         let cols: Vec<&str> = l.split(',').collect();
