@@ -49,10 +49,12 @@ pub struct DetectorConfig {
     /// Forgetting rate of the per-series history of z values, in (0, 0.5)
     /// (default `0.0005`: a memory of about 2,000 points).
     pub history_decay: f64,
-    /// How long a series is watched before a value beyond every one seen
-    /// counts as novel (default `24h`: one daily cycle; before it, the
-    /// morning rise sets a new high every few minutes). Rarity scores from
-    /// the 30th point regardless.
+    /// How long a series is watched before a rise counts: a value beyond
+    /// every one seen, or a rare jump above the expected range (default
+    /// `24h`: one daily cycle; before it, the morning rise sets a new high
+    /// every few minutes and a batch topic's first load is a record).
+    /// Falls are scored on rarity from the 30th point, and a produce rate's
+    /// fall to a new low too.
     pub novelty_after: crate::config::Dur,
     /// For the daemon's series (counts, rates, lag, shares: all with a
     /// natural zero), a new extreme must also clear this fraction of the
