@@ -650,6 +650,30 @@ impl SeriesScorer for TestScorer {
     }
 }
 
+/// An evaluator with the default rules whose scorer records every point it
+/// is fed (and answers the scores set in the recorder).
+fn recording() -> (Arc<Mutex<Recorder>>, RuleEvaluator) {
+    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        Box::new(TestScorer(rec.clone())),
+    );
+    (rec, ev)
+}
+
+/// The produce-rate points the scorer was fed, as (seconds since the test
+/// clock's start, messages/s).
+fn produce_rates_fed(rec: &Mutex<Recorder>) -> Vec<(i64, f64)> {
+    rec.lock()
+        .unwrap()
+        .fed
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("produce_rate"))
+        .map(|(_, at, v)| (at - 1_700_000_000, *v))
+        .collect()
+}
+
 fn with_end(mut tp: TopicInfo, end: i64) -> TopicInfo {
     for p in &mut tp.partitions {
         p.high_watermark = Some(end);
@@ -659,16 +683,11 @@ fn with_end(mut tp: TopicInfo, end: i64) -> TopicInfo {
 
 #[test]
 fn series_are_fed_with_stable_names_and_alerting_scores_become_findings() {
-    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let (rec, mut ev) = recording();
     rec.lock()
         .unwrap()
         .scores
         .insert(r#"leader_share{broker="2"}"#.into(), 0.95);
-    let mut ev = RuleEvaluator::new(
-        "prod",
-        &RulesConfig::default(),
-        Box::new(TestScorer(rec.clone())),
-    );
     let mk = |at: i64, end: i64, lag: i64| {
         let mut s = snap(at, &[1, 2, 3], vec![with_end(healthy("orders", 3), end)]);
         s.groups = vec![lag_group("billing", 1, end - lag, end)];
@@ -725,12 +744,7 @@ fn series_are_fed_with_stable_names_and_alerting_scores_become_findings() {
 
 #[test]
 fn deleted_groups_topics_and_brokers_are_forgotten() {
-    let rec = Arc::new(Mutex::new(Recorder::default()));
-    let mut ev = RuleEvaluator::new(
-        "prod",
-        &RulesConfig::default(),
-        Box::new(TestScorer(rec.clone())),
-    );
+    let (rec, mut ev) = recording();
     let mut s = snap(
         0,
         &[1, 2, 3, 4],
@@ -786,12 +800,7 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
 
 #[test]
 fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
-    let rec = Arc::new(Mutex::new(Recorder::default()));
-    let mut ev = RuleEvaluator::new(
-        "prod",
-        &RulesConfig::default(),
-        Box::new(TestScorer(rec.clone())),
-    );
+    let (rec, mut ev) = recording();
     let mut no_offsets = healthy("t", 3);
     for p in &mut no_offsets.partitions {
         p.high_watermark = None;
@@ -810,13 +819,7 @@ fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
         &snap(30, &[1, 2, 3], vec![with_end(healthy("t", 3), 5)]),
         t(30),
     );
-    let r = rec.lock().unwrap();
-    let rates: Vec<(i64, f64)> = r
-        .fed
-        .iter()
-        .filter(|(n, _, _)| n.starts_with("produce_rate"))
-        .map(|(_, at, v)| (at - 1_700_000_000, *v))
-        .collect();
+    let rates = produce_rates_fed(&rec);
     assert_eq!(rates, vec![(20, 3.0)]); // 3 × 20 over 20 s
 }
 
@@ -829,12 +832,7 @@ fn produce_rate_skips_polls_without_offsets_and_recreated_topics() {
 /// give no point, and the offsets back after a gap are not a burst.
 #[test]
 fn produce_rate_compares_the_same_partitions_at_both_polls() {
-    let rec = Arc::new(Mutex::new(Recorder::default()));
-    let mut ev = RuleEvaluator::new(
-        "prod",
-        &RulesConfig::default(),
-        Box::new(TestScorer(rec.clone())),
-    );
+    let (rec, mut ev) = recording();
     // End offsets of partitions 0..n at one poll; None: not fetched.
     let mut poll = |at: i64, ends: &[Option<i64>]| {
         let parts = ends
@@ -854,7 +852,8 @@ fn produce_rate_compares_the_same_partitions_at_both_polls() {
     poll(30, &[Some(1366), Some(1366), Some(1368), None]); // still 40/s
     poll(40, &[Some(1466), Some(1466), Some(1468), Some(1400)]); // 30/s, 3 back
     poll(50, &[Some(1566), Some(1566), Some(1568), Some(1500)]); // 40/s, all four
-                                                                 // Partition 4 added; partition 0 truncated (unclean election).
+
+    // Partition 4 added; partition 0 truncated (unclean election).
     poll(
         60,
         &[Some(1500), Some(1666), Some(1668), Some(1600), Some(0)],
@@ -863,13 +862,7 @@ fn produce_rate_compares_the_same_partitions_at_both_polls() {
         70,
         &[Some(1600), Some(1766), Some(1768), Some(1700), Some(100)],
     );
-    let r = rec.lock().unwrap();
-    let rates: Vec<(i64, f64)> = r
-        .fed
-        .iter()
-        .filter(|(n, _, _)| n.starts_with("produce_rate"))
-        .map(|(_, at, v)| (at - 1_700_000_000, *v))
-        .collect();
+    let rates = produce_rates_fed(&rec);
     assert_eq!(rates, vec![(10, 40.0), (30, 40.0), (50, 40.0), (70, 50.0)]);
 }
 
@@ -1049,11 +1042,11 @@ fn leadership_that_cannot_go_back_is_not_an_imbalance() {
 }
 
 fn scored_evaluator(series: &[&str]) -> RuleEvaluator {
-    let rec = Arc::new(Mutex::new(Recorder::default()));
+    let (rec, ev) = recording();
     for s in series {
         rec.lock().unwrap().scores.insert((*s).into(), 1.0);
     }
-    RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(TestScorer(rec)))
+    ev
 }
 
 fn anomalies(e: &Evaluation) -> Vec<String> {
