@@ -45,7 +45,10 @@
 //!    production and stays OK.
 //!    But a consumer that kept at least [`USUAL_PACE_SHARE`] of its *usual
 //!    pace* over the window (what it consumed per second before the lag
-//!    began to grow, over about `6 × absorb_for`) fell behind because
+//!    began to grow, over about `6 × absorb_for`; in the window, only the
+//!    polls where it left part of its lag count: where it consumed all
+//!    there was, as when a load begins while it is caught up, it went at
+//!    the producers' pace) fell behind because
 //!    producers sent more, not because it slowed: a batch job, a replay.
 //!    It is **OK** ("working through a burst") until the lag has grown
 //!    for `absorb_for` (10 minutes), then **WARN** ("producers outpace
@@ -643,18 +646,23 @@ fn judge(
         // batch job), and then a warning: its capacity, not the consumer,
         // is what falls short.
         let growing = Duration::from_millis((last.at_ms - t.growing_since_ms).max(0) as u64);
-        let pace = consumed as f64 / (span_ms.max(1) as f64 / 1000.0);
+        let pace = busy_pace(obs);
+        let keeps = |usual: f64| pace.is_none_or(|p| p >= USUAL_PACE_SHARE * usual);
+        let pace_text = |usual: f64| match pace {
+            Some(p) => format!("{p:.1}/s, usual {usual:.1}/s"),
+            None => format!("all there was at every poll, usual {usual:.1}/s"),
+        };
         let usual = t.pace.rate(config.absorb_for.0);
         if config.absorb_for.0.is_zero() {
             // Judged at once, as Burrow does.
         } else if growing < config.absorb_for.0 {
             match usual {
-                Some(usual) if pace >= USUAL_PACE_SHARE * usual => {
+                Some(usual) if keeps(usual) => {
                     return (
                         LagStatus::Ok,
                         format!(
-                            "working through a burst: lag grew from {} to {} over {} while the consumer kept its usual pace ({:.1}/s, usual {:.1}/s)",
-                            first.lag(), last.lag(), span, pace, usual
+                            "working through a burst: lag grew from {} to {} over {} while the consumer kept its usual pace ({})",
+                            first.lag(), last.lag(), span, pace_text(usual)
                         ),
                     );
                 }
@@ -674,12 +682,12 @@ fn judge(
                 }
                 Some(_) => {}
             }
-        } else if let Some(usual) = usual.filter(|u| pace >= USUAL_PACE_SHARE * u) {
+        } else if let Some(usual) = usual.filter(|&u| keeps(u)) {
             return (
                 LagStatus::Warn,
                 format!(
-                    "lag has grown for {} (to {}) although the consumer keeps its usual pace ({:.1}/s, usual {:.1}/s): producers outpace it",
-                    human(growing), last.lag(), pace, usual
+                    "lag has grown for {} (to {}) although the consumer keeps its usual pace ({}): producers outpace it",
+                    human(growing), last.lag(), pace_text(usual)
                 ),
             );
         }
@@ -709,6 +717,24 @@ fn judge(
         );
     }
     (LagStatus::Ok, format!("keeping up (lag {})", last.lag()))
+}
+
+/// The consumer's own pace over the window, in messages per second: only
+/// the polls where it left part of the lag it started from count. Where
+/// it consumed everything there was (it was caught up when a burst
+/// began), it went at the producers' pace, not its own, and that is no
+/// sign of a slower consumer. `None` when it consumed all there was at
+/// every poll.
+fn busy_pace(obs: &VecDeque<Observation>) -> Option<f64> {
+    let (mut consumed, mut ms) = (0i64, 0i64);
+    for (a, b) in obs.iter().zip(obs.iter().skip(1)) {
+        let c = (b.committed - a.committed).max(0);
+        if c < a.lag() {
+            consumed += c;
+            ms += (b.at_ms - a.at_ms).max(0);
+        }
+    }
+    (ms > 0).then(|| consumed as f64 / (ms as f64 / 1000.0))
 }
 
 /// One sentence naming the partitions behind the group's status.

@@ -267,10 +267,11 @@ fn a_healthy_consumer_is_ok_all_day() {
         alarms.len(),
         &alarms[..alarms.len().min(5)]
     );
-    // Burrow's rule (any growth in a window that never decreased) on the
-    // same day: the false WARNs this test guards against.
+    // Burrow's rule (any growth in a window that never decreased, judged
+    // at once) on the same day: the false WARNs this test guards against.
     let burrow = healthy_day(LagConfig {
         warn_consume_ratio: 1.0,
+        absorb_for: Dur::secs(0),
         ..Default::default()
     });
     assert!(
@@ -875,4 +876,44 @@ fn growth_seen_from_the_first_poll_waits_for_absorb_for() {
         "{statuses:?}"
     );
     assert_eq!(statuses[49], LagStatus::Err, "{statuses:?}");
+}
+
+/// A batch consumer, caught up between loads (lag 1: the messages since its
+/// latest commit), goes at its full pace through each load. The window
+/// that sees a load begin also holds the polls before it, where the
+/// consumer consumed everything there was: its pace there is the
+/// producers', not a sign that it slowed. Judged over the whole window,
+/// the second load looked like a consumer at a third of its usual pace and
+/// was ERR (critical) at once (a helper's 40-group cluster, day two).
+#[test]
+fn a_load_that_begins_while_caught_up_is_not_a_slower_consumer() {
+    let mut tr = absorbing_tracker();
+    let (mut end, mut committed) = (1_000i64, 999i64);
+    let mut statuses = Vec::new();
+    let mut poll = |tr: &mut LagTracker, i: i64, produce: i64, capacity: i64| {
+        end += produce;
+        committed = (committed + capacity).min(end - 1);
+        let s = tr.update(&[group("g", 1, &[(Some(committed), end)])], t(i * 15));
+        s.into_iter().next().unwrap()
+    };
+    let mut i = 0;
+    for load in 0..3 {
+        for _ in 0..40 {
+            poll(&mut tr, i, 12, 100); // quiet: 0.8/s, caught up
+            i += 1;
+        }
+        for k in 0..12 {
+            // A load at 250 per poll for 3 minutes; the consumer takes 100.
+            let s = poll(&mut tr, i, 250, 100);
+            if load > 0 {
+                statuses.push((load, k, s.status, s.reason));
+            }
+            i += 1;
+        }
+    }
+    let bad: Vec<_> = statuses
+        .iter()
+        .filter(|(_, _, st, _)| *st != LagStatus::Ok)
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
 }
