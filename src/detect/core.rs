@@ -437,9 +437,9 @@ impl Core {
         };
         let novelty = novelty.max(m_novelty);
         // A rise is judged by rarity only after `novelty_after_secs`, like
-        // novelty: before a daily cycle, a series' first busy hour is a z record that means nothing
-        // (a batch topic's first load, its consumer's first lag). Falls
-        // keep the warm-up's rarity.
+        // novelty: before a daily cycle, a series' first busy hour is a z
+        // record that means nothing (a batch topic's first load, its
+        // consumer's first lag). Falls keep the warm-up's rarity.
         let rarity = if x > centre && t - self.first_t < p.novelty_after_secs {
             0.0
         } else {
