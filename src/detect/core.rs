@@ -52,9 +52,10 @@ pub struct Params {
     /// The daily profile replaces the fast baseline only when its recent
     /// error is below this fraction of the fast baseline's.
     pub season_advantage: f64,
-    /// Novelty waits until the series has been watched this long, in
-    /// seconds (a day): before one full daily cycle, the morning rise sets
-    /// a new high every few minutes, and the range seen means little.
+    /// Novelty, and the rarity of a rise, wait until the series has been
+    /// watched this long, in seconds (a day): before one full daily cycle,
+    /// the morning rise sets a new high every few minutes, the range seen
+    /// means little, and a first busy hour is a z record.
     pub novelty_after_secs: i64,
     /// Novelty margin as a fraction of the extreme being passed; the
     /// margin is the larger of this and the range margin. For series with
