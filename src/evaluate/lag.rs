@@ -54,7 +54,15 @@
 //!    for `absorb_for` (10 minutes), then **WARN** ("producers outpace
 //!    it": its capacity falls short), never ERR. Burrow raises every such
 //!    burst; on a healthy cluster with batch topics that was dozens of
-//!    critical pages a day. Until its usual pace is known (a tenth of
+//!    critical pages a day. And it stays **OK** past `absorb_for` while
+//!    the load is like one it worked off in the last day or two (its lag
+//!    back to a tenth of its peak): lag and growth time within
+//!    [`DRAINED_MARGIN`] (half again) of the largest such load. A batch
+//!    consumer falling behind at every load and catching up after it is
+//!    doing its job (a topic loaded every 45 minutes for 10 gave 15
+//!    warnings in 48 h); the first such load, one deeper or longer, or lag
+//!    piling up from load to load because it is never worked off, is
+//!    still a warning. Until its usual pace is known (a tenth of
 //!    `absorb_for` of polls before the growth: the monitor just started,
 //!    perhaps in the middle of a load) a burst cannot be told from a
 //!    slowdown, so growth is judged once it has lasted `absorb_for`.
@@ -109,6 +117,15 @@ pub const ERR_HYSTERESIS: f64 = 0.1;
 /// (see `absorb_for`): the commit saw-tooth moves a window's pace by a few
 /// percent either way.
 pub const USUAL_PACE_SHARE: f64 = 0.9;
+/// A load within half again the largest one a partition's consumer
+/// worked off in the last day or two (its lag and how long it grew) is
+/// one it is known to handle (see [`Drained`]).
+pub const DRAINED_MARGIN: f64 = 1.5;
+/// A load is worked off once the lag is back to a tenth of its peak (or to
+/// `caught_up_lag`): a consumer that commits periodically seldom shows a
+/// lag of exactly zero at a poll.
+const DRAINED_SHARE: f64 = 0.1;
+const DAY_MS: i64 = 86_400_000;
 
 use super::config::LagConfig;
 use super::{GroupLagStatus, LagStatus, PartitionLagStatus};
@@ -158,6 +175,75 @@ struct PartitionTrack {
     /// Whether the partition was ERR at the last poll (see
     /// [`ERR_HYSTERESIS`]).
     was_err: bool,
+    /// The load under way: since the lag last rose from worked off
+    /// (`None` while there is none).
+    load: Option<Load>,
+    /// The largest loads worked off lately.
+    drained: Drained,
+}
+
+/// A stretch of lag, from its first rise until it is back to a tenth of
+/// its peak.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Load {
+    /// The largest lag seen in it.
+    peak: i64,
+    /// Its longest run of lag growth (see `growing_since_ms`), in ms.
+    growth_ms: i64,
+}
+
+impl Load {
+    fn max(self, other: Load) -> Load {
+        Load {
+            peak: self.peak.max(other.peak),
+            growth_ms: self.growth_ms.max(other.growth_ms),
+        }
+    }
+}
+
+/// The largest loads a partition's consumer worked off, by day: a batch
+/// consumer that falls behind at every load and then catches up is doing
+/// its job, and a load like one it worked off before is not news. Two
+/// day-long buckets, so the memory is one to two days (a daily job is
+/// remembered until it runs again) and bounded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Drained {
+    /// Start of the current bucket, unix ms.
+    day_start_ms: i64,
+    this_day: Option<Load>,
+    last_day: Option<Load>,
+}
+
+impl Drained {
+    fn record(&mut self, load: Load, now_ms: i64) {
+        let age = now_ms - self.day_start_ms;
+        if age >= DAY_MS {
+            self.last_day = if age < 2 * DAY_MS {
+                self.this_day
+            } else {
+                None
+            };
+            self.this_day = None;
+            self.day_start_ms = now_ms;
+        }
+        self.this_day = Some(self.this_day.map_or(load, |l| l.max(load)));
+    }
+
+    /// The largest load worked off in the last one to two days.
+    fn largest(&self, now_ms: i64) -> Option<Load> {
+        let age = now_ms - self.day_start_ms;
+        let (this, last) = if age >= 2 * DAY_MS {
+            (None, None)
+        } else if age >= DAY_MS {
+            (self.this_day, None)
+        } else {
+            (self.this_day, self.last_day)
+        };
+        match (this, last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A consumer's pace: messages it consumed and seconds watched, both
@@ -448,6 +534,8 @@ fn record_partition(
             run: Pace::default(),
             growing_since_ms: now.timestamp_millis(),
             was_err: false,
+            load: None,
+            drained: Drained::default(),
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
@@ -481,6 +569,7 @@ fn record_partition(
                     entry.run.add(consumed, secs, absorb_for);
                 }
             }
+            track_load(config, entry, obs);
             if entry.observations.len() >= config.window {
                 entry.observations.pop_front();
             }
@@ -503,6 +592,33 @@ fn record_partition(
         };
     }
     changed
+}
+
+/// Follows the load under way: its peak and longest growth while the lag
+/// stands, recorded as worked off once the lag is back to a tenth of its
+/// peak.
+fn track_load(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation) {
+    let lag = obs.lag();
+    match entry.load.as_mut() {
+        Some(load)
+            if lag <= config.caught_up_lag || (lag as f64) <= DRAINED_SHARE * load.peak as f64 =>
+        {
+            let load = *load;
+            entry.load = None;
+            entry.drained.record(load, obs.at_ms);
+        }
+        Some(load) => {
+            load.peak = load.peak.max(lag);
+            load.growth_ms = load.growth_ms.max(obs.at_ms - entry.growing_since_ms);
+        }
+        None if lag > config.caught_up_lag => {
+            entry.load = Some(Load {
+                peak: lag,
+                growth_ms: (obs.at_ms - entry.growing_since_ms).max(0),
+            });
+        }
+        None => {}
+    }
 }
 
 /// One partition's status, from its window as [`record_partition`] left it.
@@ -683,6 +799,24 @@ fn judge(
                 Some(_) => {}
             }
         } else if let Some(usual) = usual.filter(|&u| keeps(u)) {
+            // A load like one it worked off lately: what this consumer
+            // does at every batch, not news.
+            if let Some(known) = t.drained.largest(last.at_ms).filter(|l| {
+                (last.lag() as f64) <= DRAINED_MARGIN * l.peak as f64
+                    && growing.as_millis() as f64 <= DRAINED_MARGIN * l.growth_ms as f64
+            }) {
+                return (
+                    LagStatus::Ok,
+                    format!(
+                        "working through a load like those it worked off lately: lag grew for {} to {} at its usual pace ({}); the largest it worked off in the last day reached {} after growing for {}",
+                        human(growing),
+                        last.lag(),
+                        pace_text(usual),
+                        known.peak,
+                        human(Duration::from_millis(known.growth_ms.max(0) as u64)),
+                    ),
+                );
+            }
             return (
                 LagStatus::Warn,
                 format!(
@@ -898,5 +1032,47 @@ mod tests {
             s[0].reason
         );
         assert_eq!(s[0].partitions[1].lag, None);
+    }
+
+    /// A load worked off is remembered for one to two days: a daily job's
+    /// load until it runs again, a load from three days ago no longer.
+    #[test]
+    fn worked_off_loads_are_remembered_for_a_day_or_two() {
+        let hour = 3_600_000;
+        let big = Load {
+            peak: 9_000,
+            growth_ms: 20 * 60_000,
+        };
+        let small = Load {
+            peak: 1_000,
+            growth_ms: 5 * 60_000,
+        };
+        let mut d = Drained::default();
+        d.record(small, 10 * DAY_MS);
+        d.record(big, 10 * DAY_MS + 2 * hour);
+        assert_eq!(d.largest(10 * DAY_MS + 3 * hour), Some(big));
+        // The next day's load: the largest of both.
+        d.record(
+            Load {
+                peak: 2_000,
+                growth_ms: 30 * 60_000,
+            },
+            11 * DAY_MS + hour,
+        );
+        assert_eq!(
+            d.largest(11 * DAY_MS + 2 * hour),
+            Some(Load {
+                peak: 9_000,
+                growth_ms: 30 * 60_000
+            })
+        );
+        // A day and an hour after it: that load still counts (a daily
+        // job's next run), the ones of the day before no longer.
+        assert_eq!(
+            d.largest(12 * DAY_MS + 2 * hour).map(|l| l.peak),
+            Some(2_000)
+        );
+        // Nothing worked off for two days: nothing known.
+        assert_eq!(d.largest(13 * DAY_MS + 2 * hour), None);
     }
 }
