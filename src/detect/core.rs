@@ -99,6 +99,13 @@ pub struct Params {
     /// record: a batch job every 8 hours, or once a day, is remembered
     /// until it comes again, whatever the poll interval.
     pub history_half_life_secs: f64,
+    /// After a novelty alarm at which the smoothed value had itself left
+    /// its range (a level moving, not a lone spike), novelty in the same
+    /// direction is held back while the smoothed value stays beyond where
+    /// its range ended at that alarm, for at most this many points: a
+    /// drift or a shift that goes on setting records is one event, not an
+    /// alarm every `cooldown_points`. 0 = off.
+    pub excursion_hold_points: u32,
 }
 
 impl Default for Params {
@@ -125,6 +132,7 @@ impl Default for Params {
             tail_halving: 0.0,
             young_average: false,
             history_half_life_secs: 0.0,
+            excursion_hold_points: 300,
         }
     }
 }
@@ -174,6 +182,12 @@ pub struct Core {
     last_t: i64,
     hist_now: ZHist,
     hist_avg: ZHist,
+    /// The excursion under way (see `excursion_hold_points`): the smoothed
+    /// range's top (bottom) at its alarm, or ±∞ when none, and the points
+    /// it may still hold.
+    excursion_high: f64,
+    excursion_low: f64,
+    excursion_left: u32,
 }
 
 /// Bins of the z histograms (log scale, 4 per octave).
@@ -301,6 +315,9 @@ impl Core {
             last_t: 0,
             hist_now: ZHist::new(),
             hist_avg: ZHist::new(),
+            excursion_high: f64::INFINITY,
+            excursion_low: f64::NEG_INFINITY,
+            excursion_left: 0,
         }
     }
 
@@ -436,7 +453,13 @@ impl Core {
         } else {
             0.0
         };
-        let novelty = novelty.max(m_novelty);
+        let mut novelty = novelty.max(m_novelty);
+        // A record in the direction of an excursion under way continues it.
+        let rising = x > self.max || m_next > self.smooth_max;
+        let falling = x < self.min || m_next < self.smooth_min;
+        if (rising && m_next > self.excursion_high) || (falling && m_next < self.excursion_low) {
+            novelty = 0.0;
+        }
         // A rise is judged by rarity only after `novelty_after_secs`, like
         // novelty: before a daily cycle, a series' first busy hour is a z
         // record that means nothing (a batch topic's first load, its
@@ -466,6 +489,27 @@ impl Core {
             }
         } else {
             self.unusual_since = None;
+        }
+        if p.excursion_hold_points > 0 {
+            if score >= p.alert_threshold && self.cooldown_left == 0 && novelty >= p.alert_threshold
+            {
+                if rising {
+                    self.excursion_high = self.smooth_max;
+                }
+                if falling {
+                    self.excursion_low = self.smooth_min;
+                }
+                self.excursion_left = p.excursion_hold_points;
+            }
+            // The excursion ends when the smoothed value comes back (a
+            // lone spike: at once) or after `excursion_hold_points`.
+            if m_next <= self.excursion_high || self.excursion_left == 0 {
+                self.excursion_high = f64::INFINITY;
+            }
+            if m_next >= self.excursion_low || self.excursion_left == 0 {
+                self.excursion_low = f64::NEG_INFINITY;
+            }
+            self.excursion_left = self.excursion_left.saturating_sub(1);
         }
         if self.cooldown_left > 0 {
             self.cooldown_left -= 1;

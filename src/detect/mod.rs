@@ -443,6 +443,55 @@ mod tests {
         assert!(raised, "a young topic's producers stopping was not raised");
     }
 
+    /// Alarms of a detector with `p` over `xs` at 5-minute steps, by index.
+    fn alarms(p: core::Params, xs: &[f64]) -> Vec<usize> {
+        let mut c = core::Core::new(p);
+        xs.iter()
+            .enumerate()
+            .filter(|(i, x)| c.step(*i as i64 * 300, **x).score >= p.alert_threshold)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Noise in [-1, 1) from a fixed linear congruential generator.
+    fn noise(n: usize) -> Vec<f64> {
+        let mut s: u64 = 12_345;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_drift_that_keeps_setting_records_is_not_an_alarm_every_cooldown() {
+        // Two days of noise around 100, then a drift up by 0.1 a point for
+        // 250 points (to 25 noise widths above), then the new level: a
+        // record every few points. Without the excursion hold it alarmed at
+        // every cooldown (8 times); with it, twice: the first record, before
+        // the smoothed value has left its range (which a lone spike never
+        // does), and the next, which starts the hold.
+        let mut xs: Vec<f64> = noise(1_300).iter().map(|e| 100.0 + 5.0 * e).collect();
+        for (i, x) in xs.iter_mut().enumerate().skip(600) {
+            *x += 0.1 * (i - 600).min(250) as f64;
+        }
+        let on = core::Params::default();
+        let off = core::Params {
+            excursion_hold_points: 0,
+            ..on
+        };
+        let during = |a: Vec<usize>| a.into_iter().filter(|i| *i >= 600).count();
+        assert!(during(alarms(on, &xs)) <= 2, "{:?}", alarms(on, &xs));
+        assert!(during(alarms(off, &xs)) >= 6, "{:?}", alarms(off, &xs));
+        // Two lone spikes 100 points apart: each is its own event.
+        let mut xs: Vec<f64> = noise(1_000).iter().map(|e| 100.0 + 5.0 * e).collect();
+        xs[600] = 160.0;
+        xs[700] = 170.0;
+        let a = alarms(on, &xs);
+        assert!(a.contains(&600) && a.contains(&700), "{a:?}");
+    }
+
     #[test]
     fn nan_is_ignored() {
         let cfg = DetectorConfig::default();
