@@ -153,7 +153,15 @@ impl Observation {
 /// The window of one (group, topic, partition).
 #[derive(Debug, Clone)]
 struct PartitionTrack {
+    /// The last `window` polls that saw a new committed offset, each with
+    /// the end offset of that poll: the window holds commits, as Burrow's
+    /// does. Polls between two commits add nothing: a consumer committing
+    /// every 60 s, polled every 15 s, shows a saw-tooth there (the lag
+    /// rises for three polls and falls at the commit) that hid a consumer
+    /// at 70 % of the production from "lag grew over the whole window".
     observations: VecDeque<Observation>,
+    /// The latest poll's offsets (the current lag).
+    latest: Option<Observation>,
     /// The latest committed offset seen (also when the end offset was unknown).
     committed: i64,
     /// First time the current committed offset was seen.
@@ -437,7 +445,7 @@ fn update_group(
                         topic: topic.clone(),
                         partition: *partition,
                         status,
-                        lag: entry.observations.back().map(Observation::lag),
+                        lag: entry.latest.map(|o| o.lag()),
                         lag_seconds: None,
                     },
                     detail: format!("{topic}-{partition} {detail} (last known: {error})"),
@@ -526,6 +534,7 @@ fn record_partition(
         .entry(key)
         .or_insert_with(|| PartitionTrack {
             observations: VecDeque::with_capacity(config.window),
+            latest: None,
             committed,
             committed_since: now,
             rewound: None,
@@ -552,8 +561,9 @@ fn record_partition(
             end,
             at_ms: now.timestamp_millis(),
         };
+        entry.latest = Some(obs);
         let last = entry.observations.back().copied();
-        if last.is_none_or(|l| l.committed != committed || l.end != end) {
+        if last.is_none_or(|l| l.committed != committed) {
             if let Some(l) = last.filter(|l| obs.at_ms > l.at_ms) {
                 let secs = (obs.at_ms - l.at_ms) as f64 / 1000.0;
                 let consumed = (committed - l.committed).max(0) as f64;
@@ -646,7 +656,7 @@ fn judge_partition(
         };
     }
     let entry = track.partitions.get(&(p.topic.clone(), p.partition));
-    let Some((entry, latest)) = entry.and_then(|e| Some((e, *e.observations.back()?))) else {
+    let Some((entry, latest)) = entry.and_then(|e| Some((e, e.latest?))) else {
         return Judged {
             status,
             detail: format!("{name} end offset unknown"),
@@ -675,12 +685,12 @@ fn judge(
     now: Time,
 ) -> (LagStatus, String) {
     let obs = &t.observations;
-    let (first, last) = match (obs.front(), obs.back()) {
-        (Some(f), Some(l)) => (*f, *l),
+    let (first, last, now_seen) = match (obs.front(), obs.back(), t.latest) {
+        (Some(f), Some(l), Some(n)) => (*f, *l, n),
         _ => return (LagStatus::Ok, "no observation".into()),
     };
-    if last.lag() <= config.caught_up_lag {
-        return (LagStatus::Ok, format!("caught up (lag {})", last.lag()));
+    if now_seen.lag() <= config.caught_up_lag {
+        return (LagStatus::Ok, format!("caught up (lag {})", now_seen.lag()));
     }
     let still = elapsed(t.committed_since, now);
     // How long the consumer has owed a commit (lag with this offset), from
@@ -715,8 +725,8 @@ fn judge(
             .unwrap_or_default();
         let unchanged = format!(
             "has lag {} with committed offset {} unchanged for {}{cadence}",
-            last.lag(),
-            last.committed,
+            now_seen.lag(),
+            now_seen.committed,
             human(still),
         );
         return if members > 0 {
@@ -736,7 +746,7 @@ fn judge(
                 format!(
                     "committed offset went back from {from} to {to} {} ago (lag now {})",
                     human(ago),
-                    last.lag()
+                    now_seen.lag()
                 ),
             );
         }
@@ -850,7 +860,10 @@ fn judge(
             ),
         );
     }
-    (LagStatus::Ok, format!("keeping up (lag {})", last.lag()))
+    (
+        LagStatus::Ok,
+        format!("keeping up (lag {})", now_seen.lag()),
+    )
 }
 
 /// The consumer's own pace over the window, in messages per second: only
