@@ -2,10 +2,13 @@
 //! Burrow's vocabulary, without Burrow's known false alarms.
 //!
 //! Per (group, topic, partition) the [`LagTracker`] keeps the last
-//! `window` *distinct* observations of (committed offset, end offset, lag,
-//! time): a poll that sees the same committed and end offsets as the
-//! previous one adds nothing. It also remembers since when the committed
-//! offset has had its current value.
+//! `window` *commits*, as Burrow does: each poll that saw a new committed
+//! offset, with that poll's end offset (so the lag at it) and time. A
+//! poll without a new commit adds nothing to the window (between two
+//! commits a consumer's lag rises whatever its pace, and judged over polls
+//! a consumer committing every minute "decreased" its lag at every
+//! commit); the latest poll gives the current lag. It also remembers
+//! since when the committed offset has had its current value.
 //!
 //! A partition's status is decided in this order (first match wins):
 //!

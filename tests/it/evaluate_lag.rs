@@ -808,7 +808,7 @@ fn a_consumer_slower_than_its_usual_pace_is_err_at_once() {
             .next();
     }
     let s = last.unwrap();
-    assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
+    assert_eq!(s.status, LagStatus::Err, "{}", s.reason);
 }
 
 /// Producers outpacing a consumer at full pace for longer than
