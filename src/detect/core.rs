@@ -16,6 +16,12 @@ pub const HIST_WARMUP_POINTS: u64 = 2;
 /// first mean something (a linear ramp makes a new extreme by 1/n of the
 /// range each point).
 pub const NOVELTY_WARMUP_POINTS: u64 = 150;
+/// The activity's range is learnt from its value this many points earlier
+/// (`ACTIVITY_STRIDE` × `ACTIVITY_RING`): a series going quiet (or wild)
+/// over a few dozen points is compared with how it moved before, not with
+/// the gradual record its own fall keeps setting.
+const ACTIVITY_STRIDE: u64 = 5;
+const ACTIVITY_RING: usize = 10;
 
 /// Numeric knobs of the detector (the validated subset of `DetectorConfig`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,6 +112,15 @@ pub struct Params {
     /// drift or a shift that goes on setting records is one event, not an
     /// alarm every `cooldown_points`. 0 = off.
     pub excursion_hold_points: u32,
+    /// Smoothing factor of the activity, an EWMA of how far the series
+    /// moves from one point to the next (`|x - previous x|`).
+    pub activity_alpha: f64,
+    /// How far the activity must leave the range it has kept to (learnt
+    /// 50 points late), in natural-log units, for the activity score to
+    /// reach 0.5 (0.6: 1.8 times calmer than the calmest stretch, or
+    /// busier than the busiest). Catches a series gone flat, or moving at
+    /// another pace, inside its usual range of values. 0 = off.
+    pub activity_margin: f64,
 }
 
 impl Default for Params {
@@ -133,6 +148,8 @@ impl Default for Params {
             young_average: false,
             history_half_life_secs: 0.0,
             excursion_hold_points: 300,
+            activity_alpha: 0.05,
+            activity_margin: 0.6,
         }
     }
 }
@@ -148,6 +165,13 @@ pub struct Step {
     pub rarity_digits: f64,
     /// In `[0, 1)`: how far beyond every value seen before the point lies.
     pub novelty: f64,
+    /// In `[0, 1)`: how far the activity (point-to-point movement) lies
+    /// outside the range it has kept to.
+    pub activity: f64,
+    /// The activity against the end of its range it passes: below 1, that
+    /// many times calmer than the calmest stretch seen; above 1, busier
+    /// than the busiest. 1 inside the range.
+    pub activity_ratio: f64,
     /// The range the chosen baseline expected (centre ± 3 noise scales).
     pub expected_low: f64,
     pub expected_high: f64,
@@ -188,6 +212,15 @@ pub struct Core {
     excursion_high: f64,
     excursion_low: f64,
     excursion_left: u32,
+    prev_x: f64,
+    /// EWMA of `|x - previous x|` (`activity_alpha`).
+    activity: f64,
+    /// The range the activity has kept to, learnt from `activity_ring`
+    /// (values `ACTIVITY_STRIDE` × `ACTIVITY_RING` points old); +∞/−∞ while
+    /// nothing is learnt.
+    activity_low: f64,
+    activity_high: f64,
+    activity_ring: [f32; ACTIVITY_RING],
 }
 
 /// Bins of the z histograms (log scale, 4 per octave).
@@ -318,6 +351,11 @@ impl Core {
             excursion_high: f64::INFINITY,
             excursion_low: f64::NEG_INFINITY,
             excursion_left: 0,
+            prev_x: 0.0,
+            activity: 0.0,
+            activity_low: f64::INFINITY,
+            activity_high: f64::NEG_INFINITY,
+            activity_ring: [f32::NAN; ACTIVITY_RING],
         }
     }
 
@@ -345,6 +383,8 @@ impl Core {
                 z: 0.0,
                 rarity_digits: 0.0,
                 novelty: 0.0,
+                activity: 0.0,
+                activity_ratio: 1.0,
                 expected_low: self.mean - 3.0 * self.scale,
                 expected_high: self.mean + 3.0 * self.scale,
                 unusual_since: self.unusual_since,
@@ -361,11 +401,14 @@ impl Core {
             self.smooth = x;
             self.smooth_min = x;
             self.smooth_max = x;
+            self.prev_x = x;
             return Step {
                 score: 0.0,
                 z: 0.0,
                 rarity_digits: 0.0,
                 novelty: 0.0,
+                activity: 0.0,
+                activity_ratio: 1.0,
                 expected_low: x,
                 expected_high: x,
                 unusual_since: None,
@@ -460,6 +503,28 @@ impl Core {
         if (rising && m_next > self.excursion_high) || (falling && m_next < self.excursion_low) {
             novelty = 0.0;
         }
+        // Activity: the series moving far less (gone flat) or far more
+        // than it ever has, inside its usual range of values.
+        let step = (x - self.prev_x).abs();
+        let activity_next = if self.n < 2 {
+            step
+        } else {
+            self.activity + p.activity_alpha * (step - self.activity)
+        };
+        let now_active = activity_next.max(floor);
+        let activity_ratio = if now_active < self.activity_low.max(floor) {
+            now_active / self.activity_low.max(floor)
+        } else if now_active > self.activity_high.max(floor) {
+            now_active / self.activity_high.max(floor)
+        } else {
+            1.0
+        };
+        let activity = if p.activity_margin > 0.0 && novelty_ready && activity_ratio != 1.0 {
+            let d = activity_ratio.ln().abs();
+            d / (d + p.activity_margin)
+        } else {
+            0.0
+        };
         // A rise is judged by rarity only after `novelty_after_secs`, like
         // novelty: before a daily cycle, a series' first busy hour is a z
         // record that means nothing (a batch topic's first load, its
@@ -469,7 +534,7 @@ impl Core {
         } else {
             rarity
         };
-        let mut score = rarity.max(clamp01(novelty));
+        let mut score = rarity.max(clamp01(novelty)).max(activity);
         // Unusual, but smaller than the smallest departure that means
         // something: not scored, and not learnt as a new extreme either,
         // so a fault that grows (a stalled consumer's lag) is judged from
@@ -540,6 +605,19 @@ impl Core {
         self.last_t = t;
         self.n += 1;
         self.smooth = m_next;
+        self.prev_x = x;
+        self.activity = activity_next;
+        // The activity's range is learnt `ACTIVITY_STRIDE` × `ACTIVITY_RING`
+        // points late, from every fifth value, once the young series'
+        // activity has settled.
+        if self.n >= WARMUP_POINTS + ACTIVITY_STRIDE * 4 && self.n % ACTIVITY_STRIDE == 0 {
+            let slot = (self.n / ACTIVITY_STRIDE) as usize % ACTIVITY_RING;
+            let old = std::mem::replace(&mut self.activity_ring[slot], now_active as f32);
+            if !old.is_nan() {
+                self.activity_low = self.activity_low.min(old as f64);
+                self.activity_high = self.activity_high.max(old as f64);
+            }
+        }
         if !below_effect {
             self.min = self.min.min(x);
             self.max = self.max.max(x);
@@ -573,6 +651,8 @@ impl Core {
             z,
             rarity_digits: digits,
             novelty,
+            activity,
+            activity_ratio,
             expected_low: centre - 3.0 * sc,
             expected_high: centre + 3.0 * sc,
             unusual_since: self.unusual_since,

@@ -186,6 +186,12 @@ pub struct Score {
     pub rarity_digits: f64,
     /// In `[0, 1)`: how far beyond every value seen before the point lies.
     pub novelty: f64,
+    /// In `[0, 1)`: how far the series' point-to-point movement lies
+    /// outside the range it has kept to (a series gone flat, or wild).
+    pub activity: f64,
+    /// That movement against the end of its range it passes: below 1,
+    /// calmer than ever (0.2: five times calmer); above 1, busier.
+    pub activity_ratio: f64,
 }
 
 /// The anomaly detector of one series. Fixed size, no heap.
@@ -228,6 +234,8 @@ impl Detector {
             z: s.z,
             rarity_digits: s.rarity_digits,
             novelty: s.novelty,
+            activity: s.activity,
+            activity_ratio: s.activity_ratio,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The streaming anomaly detector: one bounded state per series, one score
 //! in `[0, 1]` per point, no look-ahead.
 //!
-//! Each point is scored by two signals and the larger wins (method and
+//! Each point is scored by three signals and the largest wins (method and
 //! measurements in `docs/detector.md`):
 //!
 //! - **rarity**: the robust z of the point against the better of two online
@@ -11,7 +11,10 @@
 //!   and a quiet one are judged by their own standards;
 //! - **novelty**: how far the point, or its smoothed value (an EWMA), lies
 //!   beyond every value the series (or its smoothed value) has shown so
-//!   far, relative to the range seen.
+//!   far, relative to the range seen;
+//! - **activity**: how far its point-to-point movement lies outside the
+//!   range that movement has kept to (a series gone flat, or moving at
+//!   another pace, inside its usual range of values).
 //!
 //! After an alert, a short cooldown holds back repeated alerts for the same
 //! event. State is a fixed-size struct (no heap): [`Detector::state_bytes`].
@@ -70,6 +73,16 @@ pub fn explain(series: &str, observed: f64, score: &Score, t: i64) -> AnomalySco
     }
     if score.novelty >= 0.5 {
         why.push("beyond every value seen before".to_string());
+    }
+    if score.activity >= 0.5 && score.activity_ratio > 0.0 {
+        let (times, how) = if score.activity_ratio < 1.0 {
+            (1.0 / score.activity_ratio, "calmer")
+        } else {
+            (score.activity_ratio, "busier")
+        };
+        why.push(format!(
+            "moving {times:.1} times {how} from point to point than ever before"
+        ));
     }
     text.push_str(&format!(" ({})", why.join(", ")));
     if let Some(s) = since {
@@ -490,6 +503,57 @@ mod tests {
         xs[700] = 170.0;
         let a = alarms(on, &xs);
         assert!(a.contains(&600) && a.contains(&700), "{a:?}");
+    }
+
+    #[test]
+    fn a_series_gone_flat_inside_its_range_is_raised() {
+        // Four days of noise around 100 (at 5 minutes), then 100 points
+        // stuck at 100.3 with a hundredth of the noise: every value inside
+        // the range seen, z near 0, so neither rarity nor novelty sees it.
+        // The activity does, once it is 1.8 times calmer than the calmest
+        // stretch seen (about 20 points in).
+        let mut xs: Vec<f64> = noise(1_300).iter().map(|e| 100.0 + 5.0 * e).collect();
+        for (i, x) in xs.iter_mut().enumerate().skip(1_150).take(100) {
+            *x = 100.3 + 0.05 * noise(1_300)[i];
+        }
+        let on = core::Params::default();
+        let off = core::Params {
+            activity_margin: 0.0,
+            ..on
+        };
+        let a = alarms(on, &xs);
+        assert!(
+            a.iter().any(|i| (1_150..1_200).contains(i)),
+            "flat stretch not raised: {a:?}"
+        );
+        assert!(a.iter().all(|i| *i >= 1_150), "healthy noise raised: {a:?}");
+        let b = alarms(off, &xs);
+        assert!(!b.iter().any(|i| (1_150..1_250).contains(i)), "{b:?}");
+        // And the explanation says what moved.
+        let mut c = core::Core::new(on);
+        let flat = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (i, c.step(i as i64 * 300, *x)))
+            .find(|(_, s)| s.score >= on.alert_threshold)
+            .expect("an alarm");
+        assert!(
+            flat.1.activity >= 0.5 && flat.1.activity_ratio < 0.6,
+            "{flat:?}"
+        );
+        let s = Score {
+            score: flat.1.score,
+            expected_low: flat.1.expected_low,
+            expected_high: flat.1.expected_high,
+            unusual_since: flat.1.unusual_since,
+            z: flat.1.z,
+            rarity_digits: flat.1.rarity_digits,
+            novelty: flat.1.novelty,
+            activity: flat.1.activity,
+            activity_ratio: flat.1.activity_ratio,
+        };
+        let text = explain("x", xs[flat.0], &s, flat.0 as i64 * 300).explanation;
+        assert!(text.contains("times calmer from point to point"), "{text}");
     }
 
     #[test]
