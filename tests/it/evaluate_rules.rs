@@ -1809,41 +1809,43 @@ fn every_kind_the_rules_produce_renders_with_its_evidence() {
     }
 }
 
+/// A produce-rate scorer that plays a script: (score, observed) at each
+/// evaluation; the range adapts to a silence, as the detector's does.
+struct Scripted(std::collections::VecDeque<(f64, f64)>);
+impl SeriesScorer for Scripted {
+    fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
+        if !series.starts_with("produce_rate") {
+            return None;
+        }
+        let (score, observed) = self.0.pop_front()?;
+        // The range adapts to the silence, as the detector's does.
+        let (expected_low, expected_high) = if observed < 1.0 && score < 0.5 {
+            (0.0, 0.5)
+        } else {
+            (80.0, 120.0)
+        };
+        Some(AnomalyScore {
+            series: series.into(),
+            score,
+            observed,
+            expected_low,
+            expected_high,
+            since: None,
+            explanation: String::new(),
+        })
+    }
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+    fn forget(&mut self, _series: &str) {}
+}
+
 /// A topic whose producers stopped is held for as long as it stays
 /// stopped (past the 15 minutes any other anomaly is held at most), and
 /// the producers' return is not raised as a jump of its own, even when the
 /// detector (which learnt the silence) scores it.
 #[test]
 fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() {
-    // (score, observed) of the topic's produce rate at each evaluation.
-    struct Scripted(std::collections::VecDeque<(f64, f64)>);
-    impl SeriesScorer for Scripted {
-        fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
-            if !series.starts_with("produce_rate") {
-                return None;
-            }
-            let (score, observed) = self.0.pop_front()?;
-            // The range adapts to the silence, as the detector's does.
-            let (expected_low, expected_high) = if observed < 1.0 && score < 0.5 {
-                (0.0, 0.5)
-            } else {
-                (80.0, 120.0)
-            };
-            Some(AnomalyScore {
-                series: series.into(),
-                score,
-                observed,
-                expected_low,
-                expected_high,
-                since: None,
-                explanation: String::new(),
-            })
-        }
-        fn threshold(&self) -> f64 {
-            0.5
-        }
-        fn forget(&mut self, _series: &str) {}
-    }
     // The stop, an hour of silence (one poll a minute), the return scoring
     // 0.9 against the learnt silence, then traffic as usual.
     let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
@@ -1865,4 +1867,62 @@ fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() 
     }
     assert_eq!(anomalies(4260), 0, "the return is not an anomaly");
     assert_eq!(anomalies(4320), 0);
+}
+
+/// A topic under-replicated by a broker fault has its produce rate
+/// disturbed (producers wait for new leaders), so a fall while it lasts
+/// belongs to the broker's incident. But producers that stop with the
+/// fault and stay stopped after it (a crash that took them too), or that
+/// stopped before it, are a fault of their own: raised once the
+/// disturbance ends, and never resolved by it.
+#[test]
+fn a_producer_stop_is_neither_hidden_nor_resolved_by_a_replication_fault() {
+    let under = || topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 3])]);
+    let fine = || topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2, 3])]);
+    // Stopped during a disturbance of 5 polls, and still stopped after it.
+    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
+    script.extend(std::iter::repeat_n((0.0, 0.0), 30));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut anomalies = |secs: i64, troubled: bool| {
+        let tp = if troubled { under() } else { fine() };
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
+        of_kind(&e, FindingKind::Anomaly).len()
+    };
+    anomalies(540, false);
+    for i in 0..5 {
+        assert_eq!(
+            anomalies(600 + 60 * i, true),
+            0,
+            "poll {i} of the disturbance: its incident's"
+        );
+    }
+    // One poll after it still belongs to it (leaders moving back).
+    assert_eq!(anomalies(900, false), 0);
+    for i in 0..10 {
+        assert_eq!(
+            anomalies(960 + 60 * i, false),
+            1,
+            "still stopped {i} min after: raised"
+        );
+    }
+
+    // Stopped and raised first; a disturbance later does not resolve it.
+    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
+    script.extend(std::iter::repeat_n((0.0, 0.0), 30));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut anomalies = |secs: i64, troubled: bool| {
+        let tp = if troubled { under() } else { fine() };
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
+        of_kind(&e, FindingKind::Anomaly).len()
+    };
+    anomalies(540, false);
+    assert_eq!(anomalies(600, false), 1, "the stop alerts");
+    for i in 1..20 {
+        let troubled = (5..10).contains(&i);
+        assert_eq!(
+            anomalies(600 + 60 * i, troubled),
+            1,
+            "minute {i}: still stopped, still raised"
+        );
+    }
 }

@@ -153,6 +153,21 @@ impl RuleEvaluator {
     /// The anomaly this score is part of, if any: an alert (score at the
     /// threshold), or a held alert whose series is still outside the range
     /// expected before it (see [`HeldAnomaly`]).
+    /// Whether an anomaly of `series` is a fall to be held through a
+    /// replication disturbance rather than dropped with it: a produce rate
+    /// below its range (or a fall already held). Producers wait a few polls
+    /// for new leaders, which the disturbance explains; but producers that
+    /// stopped before it, or stay stopped after it, are a fault of their
+    /// own (a crash that takes a broker and the producers with it, a stop
+    /// that a later broker fault must not resolve).
+    pub(super) fn fall_outlasting_replication(&self, s: &AnomalyScore, series: &Series) -> bool {
+        Family::of_series(series).fault_is_a_fall()
+            && match self.held_anomalies.get(&s.series) {
+                Some(h) => h.alert.observed < h.alert.expected_low,
+                None => s.observed < s.expected_low,
+            }
+    }
+
     pub(super) fn anomaly_event(
         &mut self,
         s: &AnomalyScore,
@@ -189,6 +204,7 @@ impl RuleEvaluator {
                     last: now,
                     stop_below,
                     stopped: stop_below.is_some_and(|b| s.observed < b),
+                    raised: false,
                 },
             );
             return Some(s.clone());

@@ -57,6 +57,10 @@ pub(super) struct HeldAnomaly {
     pub(super) stop_below: Option<f64>,
     /// Whether the series has been stopped while held.
     pub(super) stopped: bool,
+    /// Whether it has been raised as a finding (a fall that began while
+    /// replication was disturbed is held unraised until the disturbance
+    /// ends; see `RuleEvaluator::fall_outlasting_replication`).
+    pub(super) raised: bool,
 }
 
 impl HeldAnomaly {

@@ -245,7 +245,8 @@ impl Evaluator for RuleEvaluator {
         let replication = ReplicationEvent::of(snap);
         if self.rules.enabled(FindingKind::Anomaly) {
             for (s, series) in &scored {
-                if replication.explains(&self.replication_before, series) {
+                let explained = replication.explains(&self.replication_before, series);
+                if explained && !self.fall_outlasting_replication(s, series) {
                     self.held_anomalies.remove(&s.series);
                     continue;
                 }
@@ -255,9 +256,16 @@ impl Evaluator for RuleEvaluator {
                 if !series.may_alert() {
                     continue;
                 }
+                let raised_before = self.held_anomalies.get(&s.series).is_some_and(|h| h.raised);
                 let Some(a) = self.anomaly_event(s, series, now) else {
                     continue;
                 };
+                // A fall that began while replication is disturbed: held,
+                // not raised, until the disturbance ends; raised then if
+                // the series is still down.
+                if explained && !raised_before {
+                    continue;
+                }
                 // Unusual lag of a group the lag rules find OK (it commits
                 // and works its lag off, or was caught up within the window)
                 // is traffic, told by the topic's produce_rate: not a
@@ -273,6 +281,9 @@ impl Evaluator for RuleEvaluator {
                     if ok {
                         continue;
                     }
+                }
+                if let Some(h) = self.held_anomalies.get_mut(&s.series) {
+                    h.raised = true;
                 }
                 candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
             }
