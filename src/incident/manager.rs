@@ -58,6 +58,15 @@ use crate::finding::{Finding, FindingKind, Severity, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, TimelineEvent};
 use crate::snapshot::{BrokerId, Time};
 
+/// A broker down again within `flap_window` after its incident resolved
+/// ("back") is a restart loop: its second start already reopens that
+/// incident as flapping, whatever `flap_threshold` says for other
+/// incidents. A broker's fingerprint is that broker alone, so a second
+/// start is the same broker failing again; other fingerprints can stand
+/// for different subjects (two voters of the metadata quorum lagging in
+/// turn, two topics stopping an hour apart), which are not one flap.
+const RESTART_LOOP_STARTS: usize = 2;
+
 /// At most this many timeline entries per incident (the first, `opened`, is kept).
 const MAX_TIMELINE: usize = 100;
 
@@ -302,7 +311,8 @@ impl IncidentManager {
     /// A group of `fp` appeared with no open incident: when this start makes
     /// the fingerprint flap and an incident of it resolved within
     /// `flap_window`, that incident is reopened as flapping (one incident for
-    /// a flapping broker, not one page per outage).
+    /// a flapping broker, not one page per outage). A broker's own outage
+    /// flaps at its [`RESTART_LOOP_STARTS`]th start.
     fn reopen_flapping(
         &mut self,
         cluster: &str,
@@ -310,7 +320,10 @@ impl IncidentManager {
         group: &Group<'_>,
         now: Time,
     ) -> Option<Tracked> {
-        let threshold = self.cfg.flap_threshold as usize;
+        let threshold = match group.key_kind {
+            FindingKind::BrokerDown => (self.cfg.flap_threshold as usize).min(RESTART_LOOP_STARTS),
+            _ => self.cfg.flap_threshold as usize,
+        };
         if threshold == 0 || self.recent_starts(fp, now) + 1 < threshold {
             return None;
         }

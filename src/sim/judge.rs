@@ -248,11 +248,13 @@ reason = "the spike is more than billing can consume"
     }
 
     /// Runs findings per simulated second through a real incident manager
-    /// (no recovery hold) and judges what it notified.
+    /// (no recovery hold, no flap damping: a second outage is paged again)
+    /// and judges what it notified.
     fn judged(steps: &[(u64, Vec<Finding>)]) -> Vec<String> {
         let scenario = Scenario::parse(SCENARIO, "test.toml").unwrap();
         let cfg = IncidentConfig {
             broker_recovery_hold: Dur::secs(0),
+            flap_threshold: 0,
             ..Default::default()
         };
         let mut m = IncidentManager::new(&cfg, Silences::new());

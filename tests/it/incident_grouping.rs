@@ -555,15 +555,34 @@ fn a_broker_failing_again_within_the_recovery_hold_is_the_same_incident() {
     assert_eq!(reasons, vec![NotifyReason::Firing, NotifyReason::Resolved]);
 }
 
-/// After the hold, the same broker failing is a new incident.
+/// After the hold, the same broker failing again within `flap_window` (an
+/// hour) is a restart loop: its incident is reopened as flapping, not paged
+/// as a new one. After the window it is a new incident.
 #[test]
-fn a_broker_failing_after_the_recovery_hold_is_a_new_incident() {
+fn a_broker_failing_after_the_recovery_hold_is_flapping_within_the_hour_then_new() {
     let mut m = manager();
     let mut notes = Vec::new();
     notes.extend(m.ingest("prod", &broker_2_down(), t(0)));
     notes.extend(m.ingest("prod", &[], t(30)));
     notes.extend(m.ingest("prod", &[], t(150)));
     notes.extend(m.ingest("prod", &broker_2_down(), t(600)));
+    let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Flapping
+        ]
+    );
+    assert_eq!(notes[0].0.id, notes[2].0.id);
+
+    let mut m = manager();
+    let mut notes = Vec::new();
+    notes.extend(m.ingest("prod", &broker_2_down(), t(0)));
+    notes.extend(m.ingest("prod", &[], t(30)));
+    notes.extend(m.ingest("prod", &[], t(150)));
+    notes.extend(m.ingest("prod", &broker_2_down(), t(3800)));
     let reasons: Vec<NotifyReason> = notes.iter().map(|(_, r)| *r).collect();
     assert_eq!(
         reasons,
