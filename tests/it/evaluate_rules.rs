@@ -1869,6 +1869,21 @@ fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() 
     assert_eq!(anomalies(4320), 0);
 }
 
+/// Evaluates topic "t", whose producers stop at the first scored poll and
+/// stay stopped, at `secs`, under-replicated when `troubled`; returns the
+/// anomaly findings raised.
+fn stopping_topic() -> impl FnMut(i64, bool) -> usize {
+    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
+    script.extend(std::iter::repeat_n((0.0, 0.0), 30));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    move |secs: i64, troubled: bool| {
+        let isr: &[i32] = if troubled { &[1, 3] } else { &[1, 2, 3] };
+        let tp = topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], isr)]);
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
+        of_kind(&e, FindingKind::Anomaly).len()
+    }
+}
+
 /// A topic under-replicated by a broker fault has its produce rate
 /// disturbed (producers wait for new leaders), so a fall while it lasts
 /// belongs to the broker's incident. But producers that stop with the
@@ -1877,17 +1892,8 @@ fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() 
 /// disturbance ends, and never resolved by it.
 #[test]
 fn a_producer_stop_is_neither_hidden_nor_resolved_by_a_replication_fault() {
-    let under = || topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 3])]);
-    let fine = || topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], &[1, 2, 3])]);
     // Stopped during a disturbance of 5 polls, and still stopped after it.
-    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
-    script.extend(std::iter::repeat_n((0.0, 0.0), 30));
-    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
-    let mut anomalies = |secs: i64, troubled: bool| {
-        let tp = if troubled { under() } else { fine() };
-        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
-        of_kind(&e, FindingKind::Anomaly).len()
-    };
+    let mut anomalies = stopping_topic();
     anomalies(540, false);
     for i in 0..5 {
         assert_eq!(
@@ -1907,14 +1913,7 @@ fn a_producer_stop_is_neither_hidden_nor_resolved_by_a_replication_fault() {
     }
 
     // Stopped and raised first; a disturbance later does not resolve it.
-    let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
-    script.extend(std::iter::repeat_n((0.0, 0.0), 30));
-    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
-    let mut anomalies = |secs: i64, troubled: bool| {
-        let tp = if troubled { under() } else { fine() };
-        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
-        of_kind(&e, FindingKind::Anomaly).len()
-    };
+    let mut anomalies = stopping_topic();
     anomalies(540, false);
     assert_eq!(anomalies(600, false), 1, "the stop alerts");
     for i in 1..20 {
