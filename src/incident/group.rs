@@ -232,6 +232,12 @@ pub(crate) fn group_findings<'a>(
             .push(f);
     }
 
+    // Brokers down now, apart from those back and recovering: a partition
+    // that implicates both (at RF 2, the next broker of a rolling restart
+    // goes down while the previous one still catches up) is the current
+    // outage's, so the recovering broker's incident is not held open by
+    // its successor's partitions.
+    let down_now = down.clone();
     down.extend(recovering.iter().copied());
 
     // 2b. Unreachable brokers: a group each; replication trouble that
@@ -277,7 +283,11 @@ pub(crate) fn group_findings<'a>(
             }
             k if is_replication(k) || k == FindingKind::LeaderImbalance => {
                 let ids = implicated(f);
-                if let Some(b) = ids.iter().find(|b| down.contains(b)) {
+                let down_broker = ids
+                    .iter()
+                    .find(|b| down_now.contains(b))
+                    .or_else(|| ids.iter().find(|b| down.contains(b)));
+                if let Some(b) = down_broker {
                     (FindingKind::BrokerDown, Subject::Broker { id: *b })
                 } else if let Some(b) = ids.iter().find(|b| unreachable.contains(b)) {
                     (FindingKind::BrokerUnreachable, Subject::Broker { id: *b })

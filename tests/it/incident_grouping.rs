@@ -783,3 +783,63 @@ fn a_lagging_quorum_voter_is_its_own_incident_unless_its_broker_is_down() {
     assert_eq!(out[0].0.kind, FindingKind::BrokerDown);
     assert_eq!(out[0].0.counts[&FindingKind::QuorumLag], 1);
 }
+
+/// A rolling restart at replication factor 2: broker 1 is back and in its
+/// recovery hold when broker 2 goes down, and broker 2's partitions, led
+/// by broker 1 alone, implicate both. They are broker 2's outage: broker
+/// 1's incident resolves after its own hold, not after broker 2's (its
+/// "back" came 13 minutes late, after the whole roll).
+#[test]
+fn the_next_broker_of_a_rolling_restart_does_not_hold_the_previous_one_open() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    let one_down: Vec<Finding> = std::iter::once(broker_down(1))
+        .chain((0..4).map(|p| {
+            partition(
+                FindingKind::UnderReplicated,
+                Severity::Warning,
+                "orders",
+                p,
+                &[1],
+            )
+        }))
+        .collect();
+    for i in 0..5 {
+        notes.extend(m.ingest("prod", &one_down, t(15 * i)));
+    }
+    // Broker 1 back and caught up at t(75); broker 2 down from t(90), its
+    // partitions at min ISR with broker 1 as their only in-sync leader.
+    notes.extend(m.ingest("prod", &[], t(75)));
+    let two_down: Vec<Finding> = std::iter::once(broker_down(2))
+        .chain((4..8).map(|p| {
+            partition(
+                FindingKind::AtMinIsr,
+                Severity::Warning,
+                "orders",
+                p,
+                &[1, 2],
+            )
+        }))
+        .collect();
+    let mut resolved_one = None;
+    for i in 0..40 {
+        let now = t(90 + 15 * i);
+        for (inc, r) in m.ingest("prod", &two_down, now) {
+            if r == NotifyReason::Resolved && inc.root == (Subject::Broker { id: 1 }) {
+                resolved_one = Some(now);
+            }
+            notes.push((inc, r));
+        }
+    }
+    let at = resolved_one.expect("broker 1's incident resolved while broker 2 is down");
+    assert!(
+        at <= t(75 + 120 + 15),
+        "broker 1 resolved at {at}, after its hold"
+    );
+    let two = m
+        .incidents()
+        .into_iter()
+        .find(|i| i.root == Subject::Broker { id: 2 })
+        .expect("broker 2's incident");
+    assert_eq!(two.affected.partition_count, 4, "{:?}", two.affected);
+}
