@@ -76,7 +76,9 @@ pub struct IncidentConfig {
     /// incident whose findings come back, e.g. a broker down again during
     /// its recovery hold). Its incident resolved within the window is
     /// reopened rather than a new one opened, notified once as flapping,
-    /// and held open. Default 3; 0 disables damping.
+    /// and held open. Default 3; 0 disables damping. A broker's own outage
+    /// flaps at its second start (at most this many): a broker down again
+    /// within the window after its "back" is a restart loop.
     pub flap_threshold: u32,
     /// A flapping incident is stable again after this long without a
     /// change; then it resolves if gone (`Resolved`, since its flapping was

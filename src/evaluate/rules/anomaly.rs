@@ -150,9 +150,6 @@ impl RuleEvaluator {
             .collect()
     }
 
-    /// The anomaly this score is part of, if any: an alert (score at the
-    /// threshold), or a held alert whose series is still outside the range
-    /// expected before it (see [`HeldAnomaly`]).
     /// Whether an anomaly of `series` is a fall to be held through a
     /// replication disturbance rather than dropped with it: a produce rate
     /// below its range (or a fall already held). Producers wait a few polls
@@ -168,6 +165,9 @@ impl RuleEvaluator {
             }
     }
 
+    /// The anomaly this score is part of, if any: an alert (score at the
+    /// threshold), or a held alert whose series is still outside the range
+    /// expected before it (see [`HeldAnomaly`]).
     pub(super) fn anomaly_event(
         &mut self,
         s: &AnomalyScore,
