@@ -529,30 +529,17 @@ mod tests {
         assert!(a.iter().all(|i| *i >= 1_150), "healthy noise raised: {a:?}");
         let b = alarms(off, &xs);
         assert!(!b.iter().any(|i| (1_150..1_250).contains(i)), "{b:?}");
-        // And the explanation says what moved.
-        let mut c = core::Core::new(on);
-        let flat = xs
+        // And the explanation says what moved (the daemon's detector, with
+        // the same defaults).
+        let mut det = Detector::new(&DetectorConfig::default());
+        let (i, s) = xs
             .iter()
             .enumerate()
-            .map(|(i, x)| (i, c.step(i as i64 * 300, *x)))
+            .map(|(i, x)| (i, det.observe(i as i64 * 300, *x)))
             .find(|(_, s)| s.score >= on.alert_threshold)
             .expect("an alarm");
-        assert!(
-            flat.1.activity >= 0.5 && flat.1.activity_ratio < 0.6,
-            "{flat:?}"
-        );
-        let s = Score {
-            score: flat.1.score,
-            expected_low: flat.1.expected_low,
-            expected_high: flat.1.expected_high,
-            unusual_since: flat.1.unusual_since,
-            z: flat.1.z,
-            rarity_digits: flat.1.rarity_digits,
-            novelty: flat.1.novelty,
-            activity: flat.1.activity,
-            activity_ratio: flat.1.activity_ratio,
-        };
-        let text = explain("x", xs[flat.0], &s, flat.0 as i64 * 300).explanation;
+        assert!(s.activity >= 0.5 && s.activity_ratio < 0.6, "{s:?}");
+        let text = explain("x", xs[i], &s, i as i64 * 300).explanation;
         assert!(text.contains("times calmer from point to point"), "{text}");
     }
 
