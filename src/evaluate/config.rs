@@ -281,7 +281,9 @@ pub struct LagConfig {
     /// usual pace (its consumption rate over the last `6 × absorb_for`,
     /// known once it has been watched `absorb_for`): lag that grows only
     /// because producers sent more (a batch job, a replay) is a consumer
-    /// working through a burst, not one falling behind. A consumer slower
+    /// working through a burst, not one falling behind; past it, such a
+    /// consumer is a warning only once it is also this far behind the
+    /// producers in time (lag in seconds). A consumer slower
     /// than usual is judged at once; lag that keeps growing this long is
     /// judged whatever the pace. `0s`: judged at once (Burrow). Default
     /// `10m`.

@@ -811,23 +811,42 @@ fn a_consumer_slower_than_its_usual_pace_is_err_at_once() {
     assert_eq!(s.status, LagStatus::Err, "{}", s.reason);
 }
 
-/// Producers outpacing a consumer at full pace for longer than
-/// `absorb_for` (10 minutes): a warning (its capacity falls short), not
-/// ERR, and OK again once the lag falls.
+/// Producers outpacing a consumer at full pace until it is `absorb_for`
+/// (10 minutes) behind them: a warning (its capacity falls short), not
+/// ERR, and OK again once the lag falls. Here it falls 9 s further behind
+/// at every poll (it reads at 200 a poll what was appended at 500 a
+/// poll), so 10 minutes behind after about 67 polls of the load.
 #[test]
-fn a_burst_longer_than_absorb_for_is_a_warning() {
-    let polls = burst(5, 60, 200);
-    let during: Vec<&LagStatus> = polls[20..80].iter().map(|(s, _)| s).collect();
+fn a_burst_that_leaves_the_consumer_absorb_for_behind_is_a_warning() {
+    let polls = burst(5, 100, 200);
+    let during: Vec<&LagStatus> = polls[20..120].iter().map(|(s, _)| s).collect();
     assert!(during.iter().all(|s| **s != LagStatus::Err), "{polls:?}");
-    // 10 minutes = 40 polls of growth.
-    assert_eq!(polls[50].0, LagStatus::Ok, "{:?}", polls[50]);
-    assert_eq!(polls[79].0, LagStatus::Warn, "{:?}", polls[79]);
+    let first = polls.iter().position(|(s, _)| *s != LagStatus::Ok).unwrap();
+    assert!((84..=88).contains(&first), "{first}: {:?}", polls[first]);
+    assert_eq!(polls[first].0, LagStatus::Warn, "{:?}", polls[first]);
     assert!(
-        polls[79].1.contains("producers outpace it"),
+        polls[first].1.contains("producers outpace it") && polls[first].1.contains("behind"),
         "{}",
-        polls[79].1
+        polls[first].1
     );
+    assert_eq!(polls[119].0, LagStatus::Warn, "{:?}", polls[119]);
     assert_eq!(polls.last().unwrap().0, LagStatus::Ok);
+}
+
+/// A batch consumer whose capacity is below a load's rate, at the end of
+/// a 15-minute load: 9 minutes behind the producers, worked off within
+/// the hour. Its lag grew for longer than `absorb_for`, but it is doing
+/// its job; until 2026-12-04 the first load of every batch topic was a
+/// warning (40 of them in 12 simulated healthy clusters over 48 h).
+#[test]
+fn a_first_load_that_leaves_the_consumer_minutes_behind_is_not_a_warning() {
+    let seen = loads(&[60]);
+    let raised: Vec<_> = seen[0]
+        .iter()
+        .enumerate()
+        .filter(|(_, (s, _))| *s != LagStatus::Ok)
+        .collect();
+    assert!(raised.is_empty(), "{raised:#?}");
 }
 
 /// A consumer hovering at the ERR ratio is not escalated and
@@ -920,8 +939,9 @@ fn a_load_that_begins_while_caught_up_is_not_a_slower_consumer() {
 
 /// A batch consumer keeping up with 100 messages per poll (15 s), then one
 /// load per entry of `loads` (that many polls at five times the traffic,
-/// the consumer at 200 per poll: its lag grows by 300 a poll), each
-/// followed by 200 quiet polls (50 minutes: enough to work the lag off).
+/// the consumer at 200 per poll: its lag grows by 300 a poll, and it
+/// falls 9 s further behind the producers), each followed by quiet polls
+/// (three per poll of load: enough to work the lag off).
 /// Returns, per load, the statuses from its first poll until the lag is
 /// worked off.
 fn loads(loads: &[usize]) -> Vec<Vec<(LagStatus, String)>> {
@@ -943,7 +963,7 @@ fn loads(loads: &[usize]) -> Vec<Vec<(LagStatus, String)>> {
     let mut out = Vec::new();
     for &polls in loads {
         let mut statuses: Vec<_> = (0..polls).map(|_| poll(&mut tr, 500)).collect();
-        statuses.extend((0..200).map(|_| poll(&mut tr, 100)));
+        statuses.extend((0..3 * polls + 20).map(|_| poll(&mut tr, 100)));
         out.push(statuses);
     }
     out
@@ -957,29 +977,28 @@ fn loads(loads: &[usize]) -> Vec<Vec<(LagStatus, String)>> {
 /// in the last day is a warning, as the first one was.
 #[test]
 fn a_load_like_one_worked_off_lately_is_not_a_warning() {
-    // 15 minutes of load (60 polls), twice; then one of 30 minutes.
-    let seen = loads(&[60, 60, 120]);
+    // 25 minutes of load (100 polls), twice; then one of 50 minutes.
+    let seen = loads(&[100, 100, 200]);
     let warned = |statuses: &[(LagStatus, String)]| {
         statuses
             .iter()
             .position(|(s, _)| *s != LagStatus::Ok)
             .map(|p| (p, statuses[p].clone()))
     };
-    // The first: a warning once the lag has grown for 10 minutes (40
-    // polls, counted from the poll before the load), never ERR; OK again
-    // once worked off.
+    // The first: a warning once the consumer is 10 minutes behind (about
+    // 67 polls into the load), never ERR; OK again once worked off.
     let (at, (status, reason)) = warned(&seen[0]).expect("the first load is raised");
-    assert!((38..=41).contains(&at), "{at}: {reason}");
+    assert!((64..=68).contains(&at), "{at}: {reason}");
     assert_eq!(status, LagStatus::Warn, "{reason}");
     assert!(seen[0].iter().all(|(s, _)| *s != LagStatus::Err));
     assert_eq!(seen[0].last().unwrap().0, LagStatus::Ok);
     // The same load again: OK from start to end.
     assert_eq!(warned(&seen[1]), None);
     // Twice as long: a warning once it has grown half again longer than
-    // the longest worked off (22.5 minutes: 90 polls; or its lag half again
+    // the longest worked off (37.5 minutes: 150 polls; or its lag half again
     // deeper, at the same poll here).
     let (at, (status, reason)) = warned(&seen[2]).expect("a longer load is raised");
-    assert!((88..=92).contains(&at), "{at}: {reason}");
+    assert!((148..=152).contains(&at), "{at}: {reason}");
     assert_eq!(status, LagStatus::Warn, "{reason}");
     assert!(reason.contains("producers outpace it"), "{reason}");
 }
