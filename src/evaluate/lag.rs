@@ -75,7 +75,18 @@
 //!    `absorb_for` of polls before the growth: the monitor just started,
 //!    perhaps in the middle of a load) a burst cannot be told from a
 //!    slowdown, so growth is judged once it has lasted `absorb_for`.
-//! 7. **OK** otherwise.
+//! 7. **OK** otherwise; but a partition WARN or ERR at the last poll
+//!    **keeps that status** until it has recovered: its lag back to a
+//!    tenth of its peak (the load under way is worked off), or the
+//!    consumer less than `absorb_for` behind the producers in time and
+//!    no further behind than at the last poll. A consumer no longer
+//!    falling further behind, raised while it did, is the same incident
+//!    until then. A slowed consumer of a
+//!    bursty topic works off part of its lag between two loads; released
+//!    at the first lull, it was raised anew at the next (three critical
+//!    pages in 90 minutes, 20-60 minutes behind throughout), and a
+//!    consumer hours behind after a spike was OK as soon as its lag
+//!    began to fall.
 //!
 //! **Commit cadence.** Per group the tracker learns how often the group
 //! commits: the time between two polls in which some committed offset
@@ -189,9 +200,13 @@ struct PartitionTrack {
     /// Unix milliseconds of the observation since which the lag has not
     /// decreased (the start of the current growth).
     growing_since_ms: i64,
-    /// Whether the partition was ERR at the last poll (see
-    /// [`ERR_HYSTERESIS`]).
-    was_err: bool,
+    /// The partition's status at the last poll: ERR is left only clearly
+    /// above the ratio (see [`ERR_HYSTERESIS`]), and WARN or ERR is held
+    /// while the consumer is still `absorb_for` behind.
+    was: LagStatus,
+    /// The poller's time lag at the last poll, in seconds (see
+    /// [`judge_held`]).
+    was_behind: Option<f32>,
     /// The load under way: since the lag last rose from worked off
     /// (`None` while there is none).
     load: Option<Load>,
@@ -448,7 +463,7 @@ fn update_group(
             .iter()
             .map(|((topic, partition), entry)| {
                 // Offsets unknown: too little to call a commit overdue.
-                let (status, detail) = judge(config, entry, group.members, None, None, now);
+                let (status, detail) = judge_held(config, entry, group.members, None, None, now);
                 Judged {
                     status: PartitionLagStatus {
                         topic: topic.clone(),
@@ -496,7 +511,8 @@ fn update_group(
     for j in &judged {
         let key = (j.status.topic.clone(), j.status.partition);
         if let Some(entry) = track.partitions.get_mut(&key) {
-            entry.was_err = j.status.status == LagStatus::Err;
+            entry.was = j.status.status;
+            entry.was_behind = j.status.lag_seconds.map(|s| s as f32);
         }
     }
     group_status(config, group, judged)
@@ -551,7 +567,8 @@ fn record_partition(
             pace: Pace::default(),
             run: Pace::default(),
             growing_since_ms: now.timestamp_millis(),
-            was_err: false,
+            was: LagStatus::Ok,
+            was_behind: None,
             load: None,
             drained: Drained::default(),
         });
@@ -673,13 +690,60 @@ fn judge_partition(
         };
     };
     status.lag = Some(latest.lag());
-    let (s, detail) = judge(config, entry, members, overdue_after, p.lag_seconds, now);
+    let (s, detail) = judge_held(config, entry, members, overdue_after, p.lag_seconds, now);
     status.status = s;
     Judged {
         status,
         detail: format!("{name} {detail}"),
         never_committed: false,
     }
+}
+
+/// [`judge`], with a WARN or ERR held while the consumer has not
+/// recovered: a consumer no longer falling further behind in messages
+/// (its lag shrinking in a lull between two loads, or growing at its
+/// usual pace again) but raised while it fell behind is the same incident
+/// until its lag is back to a tenth of its peak, or it is less than
+/// `absorb_for` behind the producers in time (the poller's time lag) and
+/// no further behind than at the last poll. A consumer of a bursty
+/// topic, slowed, works off part of its lag between two loads: released
+/// at the first lull, it was raised anew at the next load (three
+/// critical pages in 90 minutes while 20-60 minutes behind throughout);
+/// in such a lull its lag shrinks while it falls further behind in time,
+/// reading the dense part of a load.
+fn judge_held(
+    config: &LagConfig,
+    t: &PartitionTrack,
+    members: u32,
+    overdue_after: Option<Duration>,
+    time_lag: Option<f64>,
+    now: Time,
+) -> (LagStatus, String) {
+    let judged = judge(config, t, members, overdue_after, time_lag, now);
+    let (LagStatus::Ok, LagStatus::Warn | LagStatus::Err, Some(load), Some(latest)) =
+        (judged.0, t.was, t.load, t.latest)
+    else {
+        return judged;
+    };
+    let recovered = latest.lag() <= config.caught_up_lag
+        || time_lag.is_some_and(|b| {
+            b < config.absorb_for.0.as_secs_f64() && t.was_behind.is_none_or(|w| b <= f64::from(w))
+        });
+    if recovered {
+        return judged;
+    }
+    let behind = time_lag
+        .map(|b| format!(", {} behind the producers", human(seconds(b))))
+        .unwrap_or_default();
+    (
+        t.was,
+        format!(
+            "no longer falling further behind but not caught up: lag {} (peak {}{behind}), held until back to a tenth of its peak or less than {} behind",
+            latest.lag(),
+            load.peak,
+            human(config.absorb_for.0)
+        ),
+    )
 }
 
 /// Applies the ordered rules of the module documentation to one window.
@@ -775,6 +839,14 @@ fn judge(
         && obs.iter().all(|o| o.lag() > config.caught_up_lag);
     let consumed = (last.committed - first.committed).max(0);
     let produced = (last.end - first.end).max(0);
+    // How far behind the producers the consumer is, in time. Without the
+    // poller's time lag (its offset history is younger than the lag), the
+    // lag at the window's production rate.
+    let behind = time_lag.or_else(|| {
+        let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
+        (produced > 0 && secs > 0.0).then(|| now_seen.lag() as f64 / (produced as f64 / secs))
+    });
+    let absorb_secs = config.absorb_for.0.as_secs_f64();
     if grew && (consumed as f64) < config.warn_consume_ratio * produced as f64 {
         let span_ms = (last.at_ms - first.at_ms).max(0);
         let span = human(Duration::from_millis(span_ms as u64));
@@ -839,18 +911,11 @@ fn judge(
                     ),
                 );
             }
-            // How far behind the consumer is in time: a batch consumer a
-            // few minutes behind at the end of a long load is doing its
-            // job (a first load of each batch topic was a warning on a
-            // healthy cluster), one left `absorb_for` behind is not.
-            // Without the poller's time lag (its offset history is
-            // younger than the lag), the lag at the window's production
-            // rate.
-            let behind = time_lag.or_else(|| {
-                let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
-                (produced > 0 && secs > 0.0).then(|| last.lag() as f64 / (produced as f64 / secs))
-            });
-            if let Some(behind) = behind.filter(|&b| b < config.absorb_for.0.as_secs_f64()) {
+            // A batch consumer a few minutes behind at the end of a long
+            // load is doing its job (a first load of each batch topic was
+            // a warning on a healthy cluster); one left `absorb_for`
+            // behind is not.
+            if let Some(behind) = behind.filter(|&b| b < absorb_secs) {
                 return (
                     LagStatus::Ok,
                     format!(
@@ -876,7 +941,12 @@ fn judge(
         // Once ERR, it stays ERR until the consumer does clearly better
         // than the ERR ratio, so a consumer hovering at it is not
         // escalated and de-escalated at every poll.
-        let err_ratio = config.err_consume_ratio + if t.was_err { ERR_HYSTERESIS } else { 0.0 };
+        let err_ratio = config.err_consume_ratio
+            + if t.was == LagStatus::Err {
+                ERR_HYSTERESIS
+            } else {
+                0.0
+            };
         if (consumed as f64) < err_ratio * produced as f64 {
             return (
                 LagStatus::Err,
