@@ -32,6 +32,14 @@ pub(super) const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::fr
 /// return quiet.
 pub(super) const RESUME_GRACE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
+/// How long producers of a topic whose partitions all have a live leader
+/// and enough in-sync replicas wait for a fault: the new leaders' election
+/// and their clients' metadata refresh (seconds; a crash is noticed by the
+/// controller within its session timeout). A fall of their produce rate
+/// held longer than this is not the fault's, however long the fault
+/// lasts.
+pub(super) const LEADER_WAIT: std::time::Duration = std::time::Duration::from_secs(2 * 60);
+
 /// An anomaly alert of one series, held while the series has not come back
 /// into the range the detector expected when it alerted. The detector
 /// scores the first points of an event (then adapts and cools down); the
@@ -162,6 +170,12 @@ pub(super) struct ReplicationEvent {
     /// replica alone: a cluster that runs so for days would never have its
     /// traffic watched.
     pub(super) topics: HashSet<String>,
+    /// Of `topics`, those producers cannot write to in full: a partition
+    /// offline or under its min ISR (writes with `acks=all` are refused),
+    /// or led by a broker clients cannot reach. A topic that is only
+    /// under-replicated takes writes once its new leaders are known
+    /// ([`LEADER_WAIT`]).
+    pub(super) held_up: HashSet<String>,
 }
 
 impl ReplicationEvent {
@@ -169,14 +183,17 @@ impl ReplicationEvent {
     pub(super) fn of(snap: &ClusterSnapshot) -> Self {
         let mut any = !snap.missing_brokers.is_empty() || !snap.isr_changes.is_empty();
         let mut topics = HashSet::new();
+        let mut held_up = HashSet::new();
         let cut = &snap.unreachable_brokers;
         for t in &snap.topics {
             for p in &t.partitions {
                 let st = &p.state;
+                if st.offline || st.under_min_isr {
+                    held_up.insert(t.name.clone());
+                }
                 if st.offline || st.under_replicated || st.replica_on_missing_broker {
                     topics.insert(t.name.clone());
                     any = true;
-                    break;
                 }
                 // A reassignment moves replicas and leaders by plan.
                 any |= st.leader_not_preferred || st.reassigning;
@@ -185,10 +202,23 @@ impl ReplicationEvent {
                 // `broker_unreachable`, tells).
                 if p.leader.is_some_and(|l| cut.contains(&l)) {
                     topics.insert(t.name.clone());
+                    held_up.insert(t.name.clone());
                 }
             }
         }
-        ReplicationEvent { any, topics }
+        ReplicationEvent {
+            any,
+            topics,
+            held_up,
+        }
+    }
+
+    /// Whether this event or `before` keeps the producers of `series`'s
+    /// topic from writing (see `held_up`).
+    pub(super) fn holds_up(&self, before: &Self, series: &Series) -> bool {
+        series
+            .topic()
+            .is_some_and(|t| self.held_up.contains(t) || before.held_up.contains(t))
     }
 
     /// Whether this event or `before` explains the anomaly of `series`.

@@ -43,7 +43,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
-    UncleanElection, RESUME_GRACE,
+    UncleanElection, LEADER_WAIT, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -262,9 +262,19 @@ impl Evaluator for RuleEvaluator {
                 };
                 // A fall that began while replication is disturbed: held,
                 // not raised, until the disturbance ends; raised then if
-                // the series is still down.
+                // the series is still down. But producers of a topic they
+                // can write to (under-replicated, its leaders alive) wait
+                // only for the new leaders: a fall held longer than that
+                // is raised during the fault (a stop of an hour during an
+                // hour's outage was never raised).
                 if explained && !raised_before {
-                    continue;
+                    let waited = self
+                        .held_anomalies
+                        .get(&s.series)
+                        .is_some_and(|h| elapsed(h.at, now) > LEADER_WAIT);
+                    if !waited || replication.holds_up(&self.replication_before, series) {
+                        continue;
+                    }
                 }
                 // Unusual lag of a group the lag rules find OK (it commits
                 // and works its lag off, or was caught up within the window)
