@@ -78,8 +78,8 @@
 //! 7. **OK** otherwise; but a partition WARN or ERR at the last poll
 //!    **keeps that status** until it has recovered: its lag back to a
 //!    tenth of its peak (the load under way is worked off), or the
-//!    consumer less than `absorb_for` behind the producers in time and
-//!    no further behind than at the last poll. A consumer no longer
+//!    consumer less than half of `absorb_for` behind the producers in
+//!    time and no further behind than at the last poll. A consumer no longer
 //!    falling further behind, raised while it did, is the same incident
 //!    until then. A slowed consumer of a
 //!    bursty topic works off part of its lag between two loads; released
@@ -145,6 +145,12 @@ pub const DRAINED_MARGIN: f64 = 1.5;
 /// `caught_up_lag`): a consumer that commits periodically seldom shows a
 /// lag of exactly zero at a poll.
 const DRAINED_SHARE: f64 = 0.1;
+/// A consumer raised as WARN or ERR is released once this share of
+/// `absorb_for` or less behind the producers (see `judge_held`): raised
+/// at `absorb_for` behind, one whose time lag swings a few minutes either
+/// side of it with each commit was released and raised again at every
+/// commit.
+const RELEASE_BEHIND_SHARE: f64 = 0.5;
 const DAY_MS: i64 = 86_400_000;
 
 use super::config::LagConfig;
@@ -703,9 +709,9 @@ fn judge_partition(
 /// recovered: a consumer no longer falling further behind in messages
 /// (its lag shrinking in a lull between two loads, or growing at its
 /// usual pace again) but raised while it fell behind is the same incident
-/// until its lag is back to a tenth of its peak, or it is less than
-/// `absorb_for` behind the producers in time (the poller's time lag) and
-/// no further behind than at the last poll. A consumer of a bursty
+/// until its lag is back to a tenth of its peak, or it is less than half
+/// of `absorb_for` behind the producers in time (the poller's time lag)
+/// and no further behind than at the last poll. A consumer of a bursty
 /// topic, slowed, works off part of its lag between two loads: released
 /// at the first lull, it was raised anew at the next load (three
 /// critical pages in 90 minutes while 20-60 minutes behind throughout);
@@ -727,7 +733,8 @@ fn judge_held(
     };
     let recovered = latest.lag() <= config.caught_up_lag
         || time_lag.is_some_and(|b| {
-            b < config.absorb_for.0.as_secs_f64() && t.was_behind.is_none_or(|w| b <= f64::from(w))
+            b < RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64()
+                && t.was_behind.is_none_or(|w| b <= f64::from(w))
         });
     if recovered {
         return judged;
@@ -741,7 +748,7 @@ fn judge_held(
             "no longer falling further behind but not caught up: lag {} (peak {}{behind}), held until back to a tenth of its peak or less than {} behind",
             latest.lag(),
             load.peak,
-            human(config.absorb_for.0)
+            human(config.absorb_for.0.mul_f64(RELEASE_BEHIND_SHARE))
         ),
     )
 }
