@@ -14,13 +14,18 @@
 //!    is catching up: `recovering`) keeps its group the same way: what
 //!    follows the outage (ISRs expanding back, leaders moving back, a
 //!    cluster-wide leader imbalance) is its recovery, an update of that
-//!    incident, not a new one.
+//!    incident, not a new one; but only where the finding names it as
+//!    missing, not as a leader left alone in its ISR (that partition
+//!    waits for its other replica). A finding that also names a live
+//!    broker whose own replication incident is open (`troubled`: a slow
+//!    follower before the crash) stays with that incident.
 //!    A broker in the metadata that does not answer (`broker_unreachable`)
 //!    is a group the same way, root `Broker{B}`: replication findings that
 //!    implicate it (and no down broker) join it.
 //! 3. Other replication findings with implicated brokers are grouped under
 //!    one broker: the one implicated by the most such findings in this
-//!    evaluation (ties: lowest id). A slow follower on broker 3 that leaves
+//!    evaluation (ties: a broker the finding names as missing before a
+//!    leader left alone in its ISR, then the lowest id). A slow follower on broker 3 that leaves
 //!    40 partitions under-replicated is one group, root `Broker{3}`. Without
 //!    implicated brokers they are grouped per topic (root `Topic`), or per
 //!    cluster. These groups are keyed (fingerprinted) as `under_replicated`
@@ -170,6 +175,18 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
     set
 }
 
+/// Brokers a finding names as missing (its `brokers` and the broker it
+/// is about), without the leader left alone in its ISR: a broker back from
+/// an outage that leads a partition whose *other* replica is missing is
+/// not what that partition waits for.
+fn missing(f: &Finding) -> BTreeSet<BrokerId> {
+    let mut set: BTreeSet<BrokerId> = f.brokers.iter().copied().collect();
+    if let Subject::Broker { id } = f.subject {
+        set.insert(id);
+    }
+    set
+}
+
 fn topic_of(subject: &Subject) -> Option<&str> {
     match subject {
         Subject::Topic { topic } | Subject::Partition { topic, .. } => Some(topic),
@@ -193,11 +210,14 @@ fn series_of(f: &Finding) -> String {
 }
 
 /// Groups one cluster's findings. `recovering` are brokers whose
-/// broker-down incident is open although they may be back (rule 2).
+/// broker-down incident is open although they may be back (rule 2);
+/// `troubled` are live brokers with an open replication incident of their
+/// own (rule 3).
 /// Output order is deterministic (by key), whatever the input order.
 pub(crate) fn group_findings<'a>(
     findings: &'a [Finding],
     recovering: &BTreeSet<BrokerId>,
+    troubled: &BTreeSet<BrokerId>,
 ) -> Vec<Group<'a>> {
     type Key = (FindingKind, Subject);
     let mut groups: BTreeMap<Key, Vec<&Finding>> = BTreeMap::new();
@@ -239,6 +259,32 @@ pub(crate) fn group_findings<'a>(
     // its successor's partitions.
     let down_now = down.clone();
     down.extend(recovering.iter().copied());
+    // The outage a replication finding belongs to, if any: a broker down
+    // now that it implicates; else a recovering broker it names as
+    // missing (a broker back from its outage that leads a partition
+    // whose other replica is slow is not what that partition waits for:
+    // the slow broker's incident is). But a partition also missing a live
+    // broker whose own replication incident is open stays with that
+    // incident: a slow follower's incident emptied into a crash elsewhere
+    // was resolved while the follower was still slow, then raised again.
+    let outage_of = |f: &Finding| -> Option<(FindingKind, BrokerId)> {
+        let ids = implicated(f);
+        let named = missing(f);
+        let outage = ids
+            .iter()
+            .find(|b| down_now.contains(b))
+            .or_else(|| named.iter().find(|b| down.contains(b)))
+            .copied()?;
+        Some(
+            match named
+                .iter()
+                .find(|b| troubled.contains(b) && !down.contains(b))
+            {
+                Some(live) => (FindingKind::UnderReplicated, *live),
+                None => (FindingKind::BrokerDown, outage),
+            },
+        )
+    };
 
     // 2b. Unreachable brokers: a group each; replication trouble that
     // implicates one (a hung broker's followers stop fetching) joins it.
@@ -260,10 +306,7 @@ pub(crate) fn group_findings<'a>(
     let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
     for f in findings.iter().filter(|f| is_replication(f.kind)) {
         let ids = implicated(f);
-        if ids
-            .iter()
-            .any(|b| down.contains(b) || unreachable.contains(b))
-        {
+        if outage_of(f).is_some() || ids.iter().any(|b| unreachable.contains(b)) {
             continue;
         }
         for b in ids {
@@ -283,12 +326,8 @@ pub(crate) fn group_findings<'a>(
             }
             k if is_replication(k) || k == FindingKind::LeaderImbalance => {
                 let ids = implicated(f);
-                let down_broker = ids
-                    .iter()
-                    .find(|b| down_now.contains(b))
-                    .or_else(|| ids.iter().find(|b| down.contains(b)));
-                if let Some(b) = down_broker {
-                    (FindingKind::BrokerDown, Subject::Broker { id: *b })
+                if let Some((kind, b)) = outage_of(f) {
+                    (kind, Subject::Broker { id: b })
                 } else if let Some(b) = ids.iter().find(|b| unreachable.contains(b)) {
                     (FindingKind::BrokerUnreachable, Subject::Broker { id: *b })
                 } else if let (FindingKind::LeaderImbalance, Some(b)) =
@@ -298,10 +337,18 @@ pub(crate) fn group_findings<'a>(
                     (FindingKind::BrokerDown, Subject::Broker { id: *b })
                 } else if k == FindingKind::LeaderImbalance {
                     (FindingKind::LeaderImbalance, Subject::Cluster)
-                } else if let Some(b) = ids
-                    .iter()
-                    .max_by(|a, b| votes.get(a).cmp(&votes.get(b)).then(b.cmp(a)))
-                {
+                } else if let Some(b) = ids.iter().max_by(|a, b| {
+                    // Most votes; on a tie, a replica the finding names as
+                    // missing before a leader left alone in its ISR (at RF
+                    // 2 one slow follower implicates both, and the lower
+                    // id, often the healthy leader, was blamed); then the
+                    // lower id.
+                    votes
+                        .get(a)
+                        .cmp(&votes.get(b))
+                        .then(f.brokers.contains(a).cmp(&f.brokers.contains(b)))
+                        .then(b.cmp(a))
+                }) {
                     (FindingKind::UnderReplicated, Subject::Broker { id: *b })
                 } else if let Some(t) = topic_of(&f.subject) {
                     (
@@ -806,7 +853,7 @@ mod tests {
             .map(|p| part(FindingKind::UnderReplicated, "t", p, &[3]))
             .collect();
         fs.push(part(FindingKind::UnderReplicated, "t", 9, &[1, 3]));
-        let g = group_findings(&fs, &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].root, Subject::Broker { id: 3 });
         assert_eq!(g[0].members.len(), 6);
@@ -818,7 +865,7 @@ mod tests {
             part(FindingKind::UnderReplicated, "t", 0, &[3]),
             part(FindingKind::UnderMinIsr, "t", 1, &[3]),
         ];
-        let g = group_findings(&fs, &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(g[0].key_kind, FindingKind::UnderReplicated);
         assert_eq!(g[0].kind, FindingKind::UnderMinIsr);
         let a = affected(&g[0], 50);

@@ -435,7 +435,18 @@ impl Correlator for IncidentManager {
                 _ => None,
             })
             .collect();
-        let groups = group_findings(findings, &recovering);
+        // Live brokers with a replication incident of their own open: a
+        // partition that also misses them stays with it (group.rs, rule 3).
+        let troubled: BTreeSet<BrokerId> = self
+            .open
+            .values()
+            .filter(|t| t.incident.cluster == cluster && t.key_kind == FindingKind::UnderReplicated)
+            .filter_map(|t| match t.incident.root {
+                Subject::Broker { id } => Some(id),
+                _ => None,
+            })
+            .collect();
+        let groups = group_findings(findings, &recovering, &troubled);
         let unreachable = groups
             .iter()
             .any(|g| g.key_kind == FindingKind::ClusterUnreachable);

@@ -182,6 +182,40 @@ fn slow_follower_groups_under_the_broker() {
     assert_eq!(out[0].0.kind, FindingKind::UnderMinIsr);
 }
 
+/// At RF 2 a slow follower leaves each partition's leader alone in its
+/// ISR, which implicates the leader as much as the missing follower (a
+/// leader cut off from the others keeps its ISR to itself). With one such
+/// partition the two tie, and the lower id, the healthy leader, was
+/// blamed: the incident now names the follower the finding names as
+/// missing.
+#[test]
+fn a_slow_follower_at_rf_2_is_blamed_not_its_healthy_leader() {
+    let cfg = IncidentConfig {
+        for_warning: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    // Partition 1 = [2, 3], ISR [2]: broker 3 is missing.
+    let mut f = partition(
+        FindingKind::UnderReplicated,
+        Severity::Warning,
+        "orders",
+        1,
+        &[3],
+    );
+    f.metrics.insert(Metric::Isr, 1.0);
+    f.metrics.insert(Metric::Replicas, 2.0);
+    f.labels.insert(Label::Leader, "2".into());
+    let out = m.ingest("prod", &[f], t(0));
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].0.root,
+        Subject::Broker { id: 3 },
+        "{}",
+        out[0].0.title
+    );
+}
+
 #[test]
 fn unattributed_partitions_group_per_topic() {
     let mut m = manager();
@@ -842,4 +876,83 @@ fn the_next_broker_of_a_rolling_restart_does_not_hold_the_previous_one_open() {
         .find(|i| i.root == Subject::Broker { id: 2 })
         .expect("broker 2's incident");
     assert_eq!(two.affected.partition_count, 4, "{:?}", two.affected);
+}
+
+/// Broker 3 is slow (four partitions miss it) when broker 1 crashes and
+/// those partitions miss broker 1 too. They stay with broker 3's open
+/// incident: emptied into broker 1's outage, it was resolved while broker
+/// 3 was still slow, then raised again once broker 1 was back.
+#[test]
+fn a_slow_follower_incident_is_not_emptied_by_a_crash_elsewhere() {
+    let cfg = IncidentConfig {
+        for_warning: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let slow = |brokers: &[i32]| -> Vec<Finding> {
+        (0..4)
+            .map(|p| {
+                partition(
+                    FindingKind::UnderReplicated,
+                    Severity::Warning,
+                    "orders",
+                    p,
+                    brokers,
+                )
+            })
+            .collect()
+    };
+    let out = m.ingest("prod", &slow(&[3]), t(0));
+    assert_eq!(out.len(), 1);
+    let three = out[0].0.id.clone();
+    let mut crash = slow(&[1, 3]);
+    crash.push(broker_down(1));
+    let mut notes = Vec::new();
+    for i in 1..10 {
+        notes.extend(m.ingest("prod", &crash, t(15 * i)));
+    }
+    assert!(
+        !notes
+            .iter()
+            .any(|(inc, r)| inc.id == three && *r == NotifyReason::Resolved),
+        "{notes:#?}"
+    );
+    let down: Vec<_> = notes
+        .iter()
+        .filter(|(inc, r)| *r == NotifyReason::Firing && inc.kind == FindingKind::BrokerDown)
+        .collect();
+    assert_eq!(down.len(), 1, "{notes:#?}");
+    assert_eq!(down[0].0.root, Subject::Broker { id: 1 });
+}
+
+/// Broker 2 is back from an outage and in its recovery hold while broker
+/// 3, its partitions' other replica at RF 2, is slow: those partitions
+/// (led by broker 2 alone) wait for broker 3, not for broker 2. Broker 2's
+/// incident resolves after its hold; filed under it, they held it open
+/// for as long as broker 3 was slow.
+#[test]
+fn a_recovered_leader_is_not_held_open_by_its_slow_follower() {
+    let mut m = manager();
+    let mut slow = partition(
+        FindingKind::UnderReplicated,
+        Severity::Warning,
+        "orders",
+        1,
+        &[3],
+    );
+    slow.metrics.insert(Metric::Isr, 1.0);
+    slow.metrics.insert(Metric::Replicas, 2.0);
+    slow.labels.insert(Label::Leader, "2".into());
+    m.ingest("prod", &[broker_down(2)], t(0));
+    let mut resolved_two = None;
+    for i in 1..40 {
+        let now = t(15 * i);
+        for (inc, r) in m.ingest("prod", std::slice::from_ref(&slow), now) {
+            if r == NotifyReason::Resolved && inc.root == (Subject::Broker { id: 2 }) {
+                resolved_two = Some(now);
+            }
+        }
+    }
+    let at = resolved_two.expect("broker 2's incident resolved while broker 3 is slow");
+    assert!(at <= t(15 + 120 + 15), "resolved at {at}, after its hold");
 }
