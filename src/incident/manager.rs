@@ -410,6 +410,18 @@ impl IncidentManager {
             !starts.is_empty()
         });
     }
+
+    /// The brokers at the root of `cluster`'s open incidents keyed `kind`.
+    fn open_broker_roots(&self, cluster: &str, kind: FindingKind) -> BTreeSet<BrokerId> {
+        self.open
+            .values()
+            .filter(|t| t.incident.cluster == cluster && t.key_kind == kind)
+            .filter_map(|t| match t.incident.root {
+                Subject::Broker { id } => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Correlator for IncidentManager {
@@ -426,26 +438,10 @@ impl Correlator for IncidentManager {
         let mut out = Vec::new();
         // Brokers whose outage is still an open incident: what follows
         // their return belongs to it (see group.rs, rule 2).
-        let recovering: BTreeSet<BrokerId> = self
-            .open
-            .values()
-            .filter(|t| t.incident.cluster == cluster && t.key_kind == FindingKind::BrokerDown)
-            .filter_map(|t| match t.incident.root {
-                Subject::Broker { id } => Some(id),
-                _ => None,
-            })
-            .collect();
+        let recovering = self.open_broker_roots(cluster, FindingKind::BrokerDown);
         // Live brokers with a replication incident of their own open: a
         // partition that also misses them stays with it (group.rs, rule 3).
-        let troubled: BTreeSet<BrokerId> = self
-            .open
-            .values()
-            .filter(|t| t.incident.cluster == cluster && t.key_kind == FindingKind::UnderReplicated)
-            .filter_map(|t| match t.incident.root {
-                Subject::Broker { id } => Some(id),
-                _ => None,
-            })
-            .collect();
+        let troubled = self.open_broker_roots(cluster, FindingKind::UnderReplicated);
         let groups = group_findings(findings, &recovering, &troubled);
         let unreachable = groups
             .iter()

@@ -877,6 +877,17 @@ fn a_recovered_consumer_is_resolved_once_less_than_half_absorb_for_behind() {
         let s = tr.update(&[g], t(i * 15));
         statuses.push(s.into_iter().next().unwrap().status);
     }
+    let (_, released) = raised_once(&statuses);
+    assert!(
+        (500..=510).contains(&released),
+        "released at poll {released}"
+    );
+    assert!(statuses[released..].iter().all(|s| *s == LagStatus::Ok));
+}
+
+/// The poll at which `statuses` left OK, which must happen exactly once,
+/// and the poll at which they were OK again.
+fn raised_once(statuses: &[LagStatus]) -> (usize, usize) {
     let raised: Vec<usize> = (1..statuses.len())
         .filter(|&i| statuses[i - 1] == LagStatus::Ok && statuses[i] != LagStatus::Ok)
         .collect();
@@ -885,12 +896,8 @@ fn a_recovered_consumer_is_resolved_once_less_than_half_absorb_for_behind() {
         + statuses[raised[0]..]
             .iter()
             .position(|s| *s == LagStatus::Ok)
-            .unwrap();
-    assert!(
-        (500..=510).contains(&released),
-        "released at poll {released}"
-    );
-    assert!(statuses[released..].iter().all(|s| *s == LagStatus::Ok));
+            .expect("OK again");
+    (raised[0], released)
 }
 
 /// A consumer of a bursty topic (five times the traffic for 5 minutes of
@@ -914,17 +921,9 @@ fn a_slowed_consumer_of_a_bursty_topic_is_raised_once_until_worked_off() {
         let s = tr.update(&[group("g", 2, &[(Some(c), e)])], t(i * 15));
         statuses.push(s.into_iter().next().unwrap().status);
     }
-    let raised: Vec<usize> = (1..statuses.len())
-        .filter(|&i| statuses[i - 1] == LagStatus::Ok && statuses[i] != LagStatus::Ok)
-        .collect();
-    assert_eq!(raised.len(), 1, "{raised:?}: {statuses:?}");
+    let (raised, released) = raised_once(&statuses);
     // At the first load after it slowed (it still keeps up in the lull).
-    assert!((480..500).contains(&raised[0]), "{raised:?}");
-    let released = raised[0]
-        + statuses[raised[0]..]
-            .iter()
-            .position(|s| *s == LagStatus::Ok)
-            .unwrap();
+    assert!((480..500).contains(&raised), "{raised}");
     assert!(
         released > 760,
         "released at {released}, before the consumer recovered"
