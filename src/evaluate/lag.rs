@@ -208,7 +208,7 @@ struct PartitionTrack {
     growing_since_ms: i64,
     /// The partition's status at the last poll: ERR is left only clearly
     /// above the ratio (see [`ERR_HYSTERESIS`]), and WARN or ERR is held
-    /// while the consumer is still `absorb_for` behind.
+    /// until the consumer has recovered (see [`judge_held`]).
     was: LagStatus,
     /// The poller's time lag at the last poll, in seconds (see
     /// [`judge_held`]).

@@ -161,10 +161,7 @@ pub(crate) fn replication_rank(kind: FindingKind) -> u8 {
 /// follower missing at once points at the leader as much as at them (a
 /// leader cut off from the other brokers keeps its ISR to itself).
 fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
-    let mut set: BTreeSet<BrokerId> = f.brokers.iter().copied().collect();
-    if let Subject::Broker { id } = f.subject {
-        set.insert(id);
-    }
+    let mut set = missing(f);
     let alone =
         f.metric(Metric::Isr) == Some(1.0) && f.metric(Metric::Replicas).is_some_and(|r| r > 1.0);
     if let Some(leader) = f.label(Label::Leader).filter(|_| alone) {
