@@ -77,6 +77,11 @@ pub struct RuleEvaluator {
     unclean: BTreeMap<(String, i32), UncleanElection>,
     /// The reassignment under way, if any.
     reassignment: Option<ReassignmentProgress>,
+    /// What the last reachable poll found. A poll that fails before the
+    /// cluster counts as unreachable (`cluster_unreachable_for`) knows
+    /// nothing new, so these stand: one failed poll resolved every open
+    /// incident held by `resolve_after` alone, and dropped pending ones.
+    last_findings: Vec<Finding>,
 }
 
 impl RuleEvaluator {
@@ -100,6 +105,7 @@ impl RuleEvaluator {
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
             reassignment: None,
+            last_findings: Vec::new(),
         }
     }
 
@@ -170,6 +176,9 @@ impl RuleEvaluator {
             // Other subjects keep their `since`: nothing is known about them.
             let mut seen = HashSet::new();
             findings.extend(self.admit(vec![f], now, &mut seen));
+        }
+        if findings.is_empty() {
+            findings = self.last_findings.clone();
         }
         Evaluation {
             findings,
@@ -310,6 +319,7 @@ impl Evaluator for RuleEvaluator {
             .collect();
         self.first_seen.retain(|k, _| seen.contains(k));
         findings.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+        self.last_findings.clone_from(&findings);
         Evaluation {
             findings,
             anomalies: scored.into_iter().map(|(s, _)| s).collect(),
