@@ -5,6 +5,15 @@
 //! Rules, applied to every finding of one cluster at once:
 //!
 //! 1. `cluster_unreachable` absorbs everything: one group, root `Cluster`.
+//!    When the cluster answers again while that incident is open, what the
+//!    outage left is the rest of it, not new incidents ([`fold_return`]):
+//!    brokers still down, replicas catching up, leaders not yet back, the
+//!    controller and quorum settling join the cluster's group (same kind,
+//!    so the same Alertmanager alert: "partly back, brokers 1, 4 still
+//!    down", then "back, catching up"), except groups whose incident was already firing
+//!    before (a broker down an hour before the outage keeps its own). A
+//!    whole-cluster restart is one incident, not one page per broker
+//!    still starting when the first one answers.
 //! 2. Each `broker_down` finding is a group, root `Broker{B}`. Every
 //!    replication finding (offline, under_min_isr, at_min_isr,
 //!    under_replicated, isr_churn, follower_lag, leader_imbalance) whose
@@ -81,12 +90,17 @@ pub(crate) struct Group<'a> {
 impl Group<'_> {
     /// A broker-down group whose broker is back: only the aftermath of the
     /// outage (replicas catching up, leaders moving back) remains.
+    /// Also a cluster back from being unreachable with every broker up.
     pub fn recovering(&self) -> bool {
-        self.key_kind == FindingKind::BrokerDown
-            && !self
-                .members
-                .iter()
-                .any(|f| f.kind == FindingKind::BrokerDown)
+        matches!(
+            self.key_kind,
+            FindingKind::BrokerDown | FindingKind::ClusterUnreachable
+        ) && !self.members.iter().any(|f| {
+            matches!(
+                f.kind,
+                FindingKind::BrokerDown | FindingKind::ClusterUnreachable
+            )
+        })
     }
 
     /// How bad the worst partition among the members is (0: none), by
@@ -439,6 +453,44 @@ pub(crate) fn group_findings<'a>(
         .collect()
 }
 
+/// Rule 1, the return: `groups` of a cluster that answers again while its
+/// unreachable incident is open. Every group that an outage leaves behind
+/// (down or unreachable brokers, replication, leader imbalance, controller,
+/// quorum) joins the cluster's group, unless `own` says it keeps its own
+/// incident (one already firing before the outage). Consumer lag, produce
+/// rates and the rest stay apart: the outage does not explain them.
+pub(crate) fn fold_return<'a>(
+    groups: Vec<Group<'a>>,
+    own: impl Fn(&Group<'a>) -> bool,
+) -> Vec<Group<'a>> {
+    let mut members = Vec::new();
+    let mut out = Vec::new();
+    for g in groups {
+        let left_by_outage = matches!(
+            g.key_kind,
+            FindingKind::BrokerDown
+                | FindingKind::BrokerUnreachable
+                | FindingKind::UnderReplicated
+                | FindingKind::LeaderImbalance
+                | FindingKind::NoController
+                | FindingKind::QuorumDegraded
+        );
+        if left_by_outage && !own(&g) {
+            members.extend(g.members);
+        } else {
+            out.push(g);
+        }
+    }
+    if !members.is_empty() {
+        out.push(finish(
+            (FindingKind::ClusterUnreachable, Subject::Cluster),
+            members,
+        ));
+        out.sort_by(|a, b| (a.key_kind, &a.root).cmp(&(b.key_kind, &b.root)));
+    }
+    out
+}
+
 fn finish((key_kind, root): (FindingKind, Subject), mut members: Vec<&Finding>) -> Group<'_> {
     // Deterministic member order: worst first, then by kind and subject.
     members.sort_by(|a, b| {
@@ -591,6 +643,15 @@ fn with_phrase(head: String, phrase: String) -> String {
     }
 }
 
+/// A cluster's unreachable incident that answers again and holds what the
+/// outage left (rule 1): its last findings are not the unreachable one.
+pub(crate) fn returned(incident: &Incident) -> bool {
+    incident.kind == FindingKind::ClusterUnreachable
+        && !incident
+            .counts
+            .contains_key(&FindingKind::ClusterUnreachable)
+}
+
 /// The title of a resolved incident, when its last title counted what was
 /// wrong then ("Broker 2 is back on C, catching up: 9 partitions
 /// under-replicated"): a resolve must not repeat it.
@@ -598,6 +659,10 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
     match (incident.kind, &incident.root) {
         (FindingKind::BrokerDown, Subject::Broker { id }) => {
             Some(format!("Broker {id} is back on {}", incident.cluster))
+        }
+        // A cluster back from being unreachable that waited for brokers.
+        (FindingKind::ClusterUnreachable, _) if returned(incident) => {
+            Some(format!("Cluster {} is back", incident.cluster))
         }
         (FindingKind::ReassignmentInProgress, _) => Some(format!(
             "Partition reassignment on {} is finished",
@@ -611,7 +676,36 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
 /// the cluster (topics, groups, series) are quoted.
 pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> String {
     match (group.key_kind, &group.root) {
-        (FindingKind::ClusterUnreachable, _) => format!("Cluster {cluster} is unreachable"),
+        (FindingKind::ClusterUnreachable, _)
+            if group
+                .members
+                .iter()
+                .any(|f| f.kind == FindingKind::ClusterUnreachable) =>
+        {
+            format!("Cluster {cluster} is unreachable")
+        }
+        (FindingKind::ClusterUnreachable, _) if group.recovering() => with_phrase(
+            format!("Cluster {cluster} is back, catching up"),
+            partition_phrase(group),
+        ),
+        (FindingKind::ClusterUnreachable, _) => {
+            let down: BTreeSet<BrokerId> = group
+                .members
+                .iter()
+                .filter(|f| f.kind == FindingKind::BrokerDown)
+                .flat_map(|f| missing(f))
+                .collect();
+            let down: Vec<String> = down.iter().map(|b| b.to_string()).collect();
+            let which = match down.as_slice() {
+                [] => "a broker still down".to_string(),
+                [one] => format!("broker {one} still down"),
+                many => format!("brokers {} still down", many.join(", ")),
+            };
+            with_phrase(
+                format!("Cluster {cluster} is partly back, {which}"),
+                partition_phrase(group),
+            )
+        }
         (FindingKind::BrokerDown, Subject::Broker { id }) if group.recovering() => with_phrase(
             format!("Broker {id} is back on {cluster}, catching up"),
             partition_phrase(group),

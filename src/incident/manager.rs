@@ -44,14 +44,21 @@
 //!
 //! An unreachable cluster: its other open incidents are frozen (not
 //! resolved, not notified) until the cluster answers again, so an outage
-//! of the monitor's view does not turn into a storm of resolves.
+//! of the monitor's view does not turn into a storm of resolves. When it
+//! answers again, brokers still down and replicas still catching up stay
+//! in the cluster's incident (group.rs, rule 1; it resolves after
+//! `broker_recovery_hold` like a broker's), so a whole-cluster restart is
+//! one page, not one per broker still starting.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use super::config::IncidentConfig;
 use super::correlator::Correlator;
-use super::group::{affected, fingerprint, group_findings, labels, replication_rank, title, Group};
+use super::group::{
+    affected, fingerprint, fold_return, group_findings, labels, replication_rank, returned, title,
+    Group,
+};
 use super::saved::{SavedState, Tracked};
 use super::silence::{chrono_dur, Silences};
 use crate::finding::{Finding, FindingKind, Severity, Subject};
@@ -235,10 +242,10 @@ impl IncidentManager {
             let (event, detail) = if recovering {
                 (
                     "recovering",
-                    "the broker is back; waiting for it to catch up",
+                    "brokers are back; waiting for them to catch up",
                 )
             } else {
-                ("returned", "the broker is down again")
+                ("returned", "a broker is down again")
             };
             push_event(&mut t.incident, now, event, detail.to_string());
             t.recovering = recovering;
@@ -443,9 +450,25 @@ impl Correlator for IncidentManager {
         // partition that also misses them stays with it (group.rs, rule 3).
         let troubled = self.open_broker_roots(cluster, FindingKind::UnderReplicated);
         let groups = group_findings(findings, &recovering, &troubled);
-        let unreachable = groups
+        let unreachable = findings
             .iter()
-            .any(|g| g.key_kind == FindingKind::ClusterUnreachable);
+            .any(|f| f.kind == FindingKind::ClusterUnreachable);
+        // Answering again while the unreachable incident is open: what the
+        // outage left stays in it (group.rs, rule 1), unless it had an
+        // incident of its own firing already.
+        let returning = !unreachable
+            && self.open.values().any(|t| {
+                t.incident.cluster == cluster && t.key_kind == FindingKind::ClusterUnreachable
+            });
+        let groups = if returning {
+            fold_return(groups, |g| {
+                self.open
+                    .get(&fingerprint(cluster, g.key_kind, &g.root))
+                    .is_some_and(|t| t.incident.state != IncidentState::Pending)
+            })
+        } else {
+            groups
+        };
 
         // 1. Present groups: update or open.
         let mut present = BTreeSet::new();
@@ -520,7 +543,8 @@ impl Correlator for IncidentManager {
                 _ if t.incident.flapping => {}
                 _ => {
                     let mut hold = self.cfg.resolve_after.0;
-                    if t.key_kind == FindingKind::BrokerDown {
+                    // A broker's outage, or a cluster's that waited for brokers.
+                    if t.key_kind == FindingKind::BrokerDown || returned(&t.incident) {
                         hold = hold.max(self.cfg.broker_recovery_hold.0);
                     }
                     if elapsed(now, since) >= hold {
@@ -613,8 +637,10 @@ impl Correlator for IncidentManager {
                 continue;
             }
             // Partitions getting worse within one severity is news too:
-            // under min ISR (acks=all writes fail) or offline.
-            let partitions_worse = t.partition_rank > t.notified_partition_rank
+            // under min ISR (acks=all writes fail) or offline; but not
+            // after an unreachable cluster, which was worse than any.
+            let partitions_worse = t.key_kind != FindingKind::ClusterUnreachable
+                && t.partition_rank > t.notified_partition_rank
                 && t.partition_rank >= replication_rank(FindingKind::UnderMinIsr);
             let reason = if !t.notified_firing {
                 Some(NotifyReason::Firing)

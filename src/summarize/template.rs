@@ -194,6 +194,44 @@ impl TemplateSummarizer {
 
         let (headline, what, impact, cause, mut steps): (String, String, String, String, Vec<String>) =
             match inc.kind {
+                // Answering again, brokers still starting or catching up.
+                FindingKind::ClusterUnreachable
+                    if count(inc, FindingKind::ClusterUnreachable) == 0 =>
+                {
+                    let down: Vec<i32> = inc
+                        .findings
+                        .iter()
+                        .filter(|f| f.kind == FindingKind::BrokerDown)
+                        .filter_map(|f| match f.subject {
+                            Subject::Broker { id } => Some(id),
+                            _ => None,
+                        })
+                        .collect();
+                    let (headline, what) = if down.is_empty() {
+                        (
+                            format!("Cluster {cluster} is back, catching up{pc_suffix}"),
+                            format!("Cluster {cluster} stopped answering at {since} and answers again; every broker is back, and replicas are catching up."),
+                        )
+                    } else {
+                        let still = broker_words(&down);
+                        (
+                            format!("Cluster {cluster} is partly back, {still} still down{pc_suffix}"),
+                            format!("Cluster {cluster} stopped answering at {since} and answers again, but {still} {} not rejoined the cluster metadata.", if down.len() == 1 { "has" } else { "have" }),
+                        )
+                    };
+                    (
+                        headline,
+                        what,
+                        impact_for_partitions(inc),
+                        "A whole-cluster restart or outage: the brokers still missing are starting, recovering their logs, or their hosts are down.".into(),
+                        vec![
+                            format!("Check the broker processes and hosts of {}, and their server logs (log recovery after an unclean shutdown can take minutes).", broker_words(if down.is_empty() { &e.brokers } else { &down })),
+                            "See which brokers are registered: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
+                            format!("List leaderless partitions: {DESCRIBE} --unavailable-partitions"),
+                            format!("List under-replicated partitions: {DESCRIBE} --under-replicated-partitions"),
+                        ],
+                    )
+                }
                 FindingKind::ClusterUnreachable => {
                     let err = label(inc, Label::Error)
                         .map(|e| format!(" Last error: {e}."))

@@ -426,6 +426,103 @@ fn unreachable_cluster_absorbs_everything_and_freezes_the_rest() {
     );
 }
 
+/// A whole-cluster restart: the cluster answers again while brokers are
+/// still starting. One page for the event, held until the last broker is
+/// back and caught up; a broker down before the outage keeps its own.
+#[test]
+fn a_whole_cluster_restart_is_one_incident_until_every_broker_is_back() {
+    let mut m = manager();
+    let out = m.ingest("prod", &[broker_down(3)], t(0));
+    assert_eq!(out.len(), 1, "broker 3, down before the restart: {out:#?}");
+    let unreachable = Finding::new(
+        "prod",
+        FindingKind::ClusterUnreachable,
+        Severity::Critical,
+        Subject::Cluster,
+        t(600),
+    );
+    let out = m.ingest("prod", &[unreachable], t(600));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].0.title, "Cluster prod is unreachable");
+
+    // Reachable again: brokers 1 and 5 still starting, 2 catching up.
+    let mut fs = vec![broker_down(3), broker_down(1), broker_down(5)];
+    fs.push(partition(
+        FindingKind::UnderReplicated,
+        Severity::Warning,
+        "a",
+        0,
+        &[1],
+    ));
+    fs.push(partition(
+        FindingKind::UnderReplicated,
+        Severity::Warning,
+        "a",
+        1,
+        &[2],
+    ));
+    fs.push(partition(
+        FindingKind::PartitionOffline,
+        Severity::Critical,
+        "b",
+        0,
+        &[5],
+    ));
+    let out = m.ingest("prod", &fs, t(700));
+    assert!(
+        out.is_empty(),
+        "no page per broker still starting: {out:#?}"
+    );
+    let title_of = |m: &IncidentManager, root: &Subject| {
+        let incs = m.incidents();
+        let i = incs.iter().find(|i| &i.root == root).expect("incident");
+        (i.title.clone(), i.kind, i.state)
+    };
+    assert_eq!(
+        title_of(&m, &Subject::Cluster),
+        (
+            "Cluster prod is partly back, brokers 1, 5 still down: 2 partitions under-replicated, 1 offline"
+                .to_string(),
+            FindingKind::ClusterUnreachable,
+            IncidentState::Firing
+        )
+    );
+    assert_eq!(
+        title_of(&m, &Subject::Broker { id: 3 }).2,
+        IncidentState::Firing
+    );
+
+    // Every broker but 3 back, one partition still catching up.
+    let fs = vec![
+        broker_down(3),
+        partition(
+            FindingKind::UnderReplicated,
+            Severity::Warning,
+            "a",
+            0,
+            &[1],
+        ),
+    ];
+    assert!(m.ingest("prod", &fs, t(800)).is_empty());
+    assert_eq!(
+        title_of(&m, &Subject::Cluster).0,
+        "Cluster prod is back, catching up: 1 partition under-replicated"
+    );
+    // Caught up: resolved after the broker recovery hold, once.
+    assert!(m.ingest("prod", &[broker_down(3)], t(900)).is_empty());
+    let out = m.ingest("prod", &[broker_down(3)], t(1020));
+    let said: Vec<(String, NotifyReason)> =
+        out.iter().map(|(i, r)| (i.title.clone(), *r)).collect();
+    assert_eq!(
+        said,
+        vec![("Cluster prod is back".to_string(), NotifyReason::Resolved)]
+    );
+    assert_eq!(
+        title_of(&m, &Subject::Broker { id: 3 }).2,
+        IncidentState::Firing
+    );
+}
+
 #[test]
 fn controller_findings_are_one_incident_per_cluster() {
     let mut m = manager();

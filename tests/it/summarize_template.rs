@@ -230,6 +230,54 @@ fn consumer_lag() {
     assert!(txt.contains("--members --verbose"));
 }
 
+/// The cluster answers again while brokers 1 and 4 are still starting:
+/// the unreachable incident tells what is left, not "unreachable".
+#[test]
+fn a_cluster_back_with_brokers_still_down_says_which() {
+    let down = |id| {
+        Finding::new(
+            "prod",
+            FindingKind::BrokerDown,
+            Severity::Critical,
+            Subject::Broker { id },
+            t(0),
+        )
+        .with_brokers([id])
+    };
+    let offline = Finding::new(
+        "prod",
+        FindingKind::PartitionOffline,
+        Severity::Critical,
+        Subject::Partition {
+            topic: "orders".into(),
+            partition: 0,
+        },
+        t(0),
+    )
+    .with_brokers([4]);
+    let inc = incident(
+        FindingKind::ClusterUnreachable,
+        Subject::Cluster,
+        vec![down(1), down(4), offline],
+        Affected {
+            brokers: vec![1, 2, 4],
+            ..Affected::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Reminder);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline
+            .contains("Cluster \"prod\" is partly back, brokers 1 and 4 still down"),
+        "{}",
+        s.headline
+    );
+    assert!(txt.contains("1 partition is offline"), "{txt}");
+    assert!(txt.contains("hosts of brokers 1 and 4,"), "{txt}");
+    assert!(!txt.contains("cannot poll"), "{txt}");
+}
+
 #[test]
 fn cluster_unreachable() {
     let f = Finding::new(
