@@ -239,13 +239,18 @@ impl IncidentManager {
         let recovering = group.recovering();
         let down_again = t.recovering && !recovering;
         if recovering != t.recovering {
-            let (event, detail) = if recovering {
-                (
+            let cluster = t.key_kind == FindingKind::ClusterUnreachable;
+            let (event, detail) = match (recovering, cluster) {
+                (true, false) => (
                     "recovering",
-                    "brokers are back; waiting for them to catch up",
-                )
-            } else {
-                ("returned", "a broker is down again")
+                    "the broker is back; waiting for it to catch up",
+                ),
+                (true, true) => (
+                    "recovering",
+                    "every broker is back; waiting for them to catch up",
+                ),
+                (false, false) => ("returned", "the broker is down again"),
+                (false, true) => ("returned", "a broker is down again"),
             };
             push_event(&mut t.incident, now, event, detail.to_string());
             t.recovering = recovering;

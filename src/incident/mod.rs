@@ -20,6 +20,7 @@ pub mod silence;
 pub use config::IncidentConfig;
 pub use correlator::Correlator;
 pub use group::fingerprint;
+pub(crate) use group::returned;
 pub use manager::IncidentManager;
 pub use saved::SavedState;
 pub use silence::{

@@ -195,9 +195,7 @@ impl TemplateSummarizer {
         let (headline, what, impact, cause, mut steps): (String, String, String, String, Vec<String>) =
             match inc.kind {
                 // Answering again, brokers still starting or catching up.
-                FindingKind::ClusterUnreachable
-                    if count(inc, FindingKind::ClusterUnreachable) == 0 =>
-                {
+                FindingKind::ClusterUnreachable if crate::incident::returned(inc) => {
                     let down: Vec<i32> = inc
                         .findings
                         .iter()
