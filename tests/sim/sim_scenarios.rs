@@ -84,6 +84,7 @@ mod driven {
         };
         Some(match x.kind.as_str() {
             "broker_down" => !st.brokers.iter().find(|b| Some(b.id) == x.broker)?.up,
+            "cluster_unreachable" => st.brokers.iter().all(|b| !b.up),
             "broker_unreachable" => {
                 let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;
                 b.up && matches!(
