@@ -526,6 +526,7 @@ fn finish((key_kind, root): (FindingKind, Subject), mut members: Vec<&Finding>) 
         }
         k => k,
     };
+    debug_assert_eq!(kind.incident_key(), key_kind, "a group's kind keys it");
     Group {
         key_kind,
         kind,

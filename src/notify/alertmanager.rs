@@ -1,10 +1,14 @@
 //! Alertmanager v2: `POST {url}/api/v2/alerts` with postable alerts.
 //!
-//! Labels are built only from stable structured fields (kind, cluster,
-//! severity, fingerprint, root entity, incident labels), never from text,
-//! so a firing alert and its resolve are the same Alertmanager alert, and
-//! two isrwatch instances watching the same cluster send identical labels
-//! that Alertmanager deduplicates.
+//! Labels are built only from fields that stay fixed for an incident's
+//! life (the kind it is keyed by, cluster, severity, fingerprint, root
+//! entity), never from text, so a firing alert and its resolve are the
+//! same Alertmanager alert, and two isrwatch instances watching the same
+//! cluster send identical labels that Alertmanager deduplicates. What
+//! changes while it is open (its current kind, the topics it touches) goes
+//! into annotations: an under-replicated incident whose partitions go
+//! offline stays `IsrwatchUnderReplicated`, escalated to critical, instead
+//! of becoming a second alert while the first one expires as "resolved".
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -81,11 +85,18 @@ fn label_name(k: &str) -> Option<String> {
     Some(s)
 }
 
-/// The labels of the alert for `n` at a given severity.
+/// The labels of the alert for `n` at a given severity. The incident's
+/// routing labels are copied but for `topic` and `kind`, which may change
+/// while it is open: `topic` comes only from the root, `kind` is the kind
+/// the incident is keyed by ([`FindingKind::incident_key`]).
 pub fn labels(n: &Notification, severity: Severity) -> BTreeMap<String, String> {
     let inc = &n.incident;
+    let key = inc.kind.incident_key();
     let mut l = BTreeMap::new();
     for (k, v) in &inc.labels {
+        if k == "topic" {
+            continue;
+        }
         if let Some(k) = label_name(k) {
             if !v.is_empty() {
                 l.insert(k, v.clone());
@@ -112,7 +123,8 @@ pub fn labels(n: &Notification, severity: Severity) -> BTreeMap<String, String> 
         Subject::Cluster => {}
     }
     l.retain(|_, v| !v.is_empty());
-    l.insert("alertname".into(), alertname(inc.kind));
+    l.insert("alertname".into(), alertname(key));
+    l.insert("kind".into(), key.as_str().into());
     l.insert("cluster".into(), inc.cluster.clone());
     l.insert("severity".into(), severity.as_str().into());
     l.insert("fingerprint".into(), inc.fingerprint.clone());
@@ -170,6 +182,10 @@ impl AlertmanagerNotifier {
         }
         if !s.next_steps.is_empty() {
             ann.insert("next_steps".to_string(), s.next_steps.join("\n"));
+        }
+        ann.insert("current_kind".to_string(), inc.kind.as_str().to_string());
+        if !inc.affected.topics.is_empty() {
+            ann.insert("topics".to_string(), inc.affected.topics.join(", "));
         }
         ann.insert("incident_id".to_string(), inc.id.clone());
         ann.insert("notification_id".to_string(), n.id.clone());
@@ -282,6 +298,51 @@ mod tests {
         assert!(r.iter().all(|x| x.ends_at <= t(700)));
         let json = serde_json::to_value(&f).expect("json");
         assert!(json[0]["startsAt"].is_string() && json[0]["generatorURL"].is_string());
+    }
+
+    #[test]
+    fn an_incident_that_gets_worse_stays_one_alert() {
+        // An under-replicated incident on one topic whose partitions go
+        // offline and which then spreads to a second topic: its kind and
+        // its routing labels change, its Alertmanager identity must not.
+        let a = am();
+        let mut first = sample(NotifyReason::Firing);
+        let inc = &mut first.incident;
+        inc.kind = FindingKind::UnderReplicated;
+        inc.root = Subject::Broker { id: 3 };
+        inc.severity = Severity::Warning;
+        inc.affected.topics = vec!["orders".into()];
+        inc.labels.insert("kind".into(), "under_replicated".into());
+        inc.labels.insert("topic".into(), "orders".into());
+        let mut worse = first.clone();
+        worse.reason = NotifyReason::Escalated;
+        let inc = &mut worse.incident;
+        inc.kind = FindingKind::PartitionOffline;
+        inc.severity = Severity::Critical;
+        inc.affected.topics = vec!["orders".into(), "payments".into()];
+        inc.labels.insert("kind".into(), "partition_offline".into());
+        inc.labels.remove("topic");
+
+        let before = a.alerts(&first, t(100));
+        let after = a.alerts(&worse, t(200));
+        let l = &before[0].labels;
+        assert_eq!(l["alertname"], "IsrwatchUnderReplicated");
+        assert_eq!(l["kind"], "under_replicated");
+        assert!(!l.contains_key("topic"), "{l:?}");
+        assert_eq!(before[0].annotations["current_kind"], "under_replicated");
+        assert_eq!(after[0].labels["alertname"], "IsrwatchUnderReplicated");
+        assert_eq!(after[0].labels["severity"], "critical");
+        assert_eq!(after[0].annotations["current_kind"], "partition_offline");
+        assert_eq!(after[0].annotations["topics"], "orders, payments");
+        // The escalation ends the warning alert posted before: same labels
+        // but for the severity, ended now.
+        let mut warning = before[0].labels.clone();
+        warning.insert("severity".into(), "warning".into());
+        let ended = after
+            .iter()
+            .find(|x| x.labels == warning)
+            .expect("the warning alert is ended");
+        assert_eq!(ended.ends_at, t(200));
     }
 
     #[test]

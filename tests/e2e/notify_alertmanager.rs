@@ -224,3 +224,48 @@ async fn alertmanager_receives_firing_then_resolve() {
         "resolved alerts received: {resolved}\n{metrics}"
     );
 }
+
+/// An under-replicated incident whose partitions go offline, spreading to a
+/// second topic: after the escalation the real Alertmanager holds exactly
+/// one active alert for it, the same alert name, now critical.
+#[tokio::test]
+async fn an_incident_that_gets_worse_is_one_alertmanager_alert() {
+    let _group = crate::support::group(module_path!());
+    let am = start_alertmanager().await;
+    let a = AlertmanagerNotifier::new(
+        "am",
+        &am.base,
+        Duration::from_secs(5),
+        Duration::from_secs(300),
+        system_clock(),
+    )
+    .expect("notifier");
+    let mut first = notification("n-1", NotifyReason::Firing);
+    let inc = &mut first.incident;
+    inc.kind = FindingKind::UnderReplicated;
+    inc.root = Subject::Broker { id: 3 };
+    inc.severity = Severity::Warning;
+    inc.affected.topics = vec!["orders".into()];
+    inc.labels.insert("kind".into(), "under_replicated".into());
+    inc.labels.insert("topic".into(), "orders".into());
+    a.send(&first).await.expect("firing accepted");
+
+    let mut worse = first.clone();
+    worse.id = "n-2".into();
+    worse.reason = NotifyReason::Escalated;
+    let inc = &mut worse.incident;
+    inc.kind = FindingKind::PartitionOffline;
+    inc.severity = Severity::Critical;
+    inc.affected.topics = vec!["orders".into(), "payments".into()];
+    inc.labels.insert("kind".into(), "partition_offline".into());
+    inc.labels.remove("topic");
+    a.send(&worse).await.expect("escalation accepted");
+
+    let active = ours(&alerts(&am.base).await);
+    assert_eq!(active.len(), 1, "one alert for one incident: {active:?}");
+    let alert = &active[0];
+    assert_eq!(alert["labels"]["alertname"], "IsrwatchUnderReplicated");
+    assert_eq!(alert["labels"]["severity"], "critical");
+    assert_eq!(alert["annotations"]["current_kind"], "partition_offline");
+    assert_eq!(alert["annotations"]["topics"], "orders, payments");
+}
