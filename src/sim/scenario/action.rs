@@ -45,6 +45,11 @@ pub enum Action {
     /// A controlled shutdown: the broker's leaderships move to other
     /// in-sync replicas first, then it stops as with `BrokerDown`.
     ControlledShutdown { broker: BrokerId },
+    /// The broker leaves the cluster for good, as an operator retires it
+    /// once its replicas are moved away: its voter is removed from the
+    /// metadata quorum (combined mode, KIP-853), then it shuts down as
+    /// with `ControlledShutdown`.
+    Decommission { broker: BrokerId },
     /// The broker's followers fetch `delay` behind the leaders.
     SlowFollower { broker: BrokerId, delay: Duration },
     /// The broker's followers fetch normally again.
@@ -136,6 +141,7 @@ impl Action {
             BrokerDown { .. } => "broker_down",
             BrokerUp { .. } => "broker_up",
             ControlledShutdown { .. } => "controlled_shutdown",
+            Decommission { .. } => "decommission",
             SlowFollower { .. } => "slow_follower",
             RecoverFollower { .. } => "recover_follower",
             VoterLag { .. } => "voter_lag",

@@ -325,6 +325,9 @@ impl Scenario {
                 "controlled_shutdown" => Action::ControlledShutdown {
                     broker: need_broker()?,
                 },
+                "decommission" => Action::Decommission {
+                    broker: need_broker()?,
+                },
                 "slow_follower" => Action::SlowFollower {
                     broker: need_broker()?,
                     delay: match &e.delay {

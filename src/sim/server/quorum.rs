@@ -31,6 +31,7 @@ pub(super) fn describe_quorum(
                 pd.current_voters = st
                     .brokers
                     .iter()
+                    .filter(|b| !b.removed_voter)
                     .map(|b| {
                         let leader = b.id == st.controller;
                         let r = describe_quorum_response::ReplicaState::default()

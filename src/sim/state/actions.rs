@@ -42,6 +42,15 @@ impl ClusterState {
                 }
                 self.apply(&Action::BrokerDown { broker: *broker });
             }
+            Action::Decommission { broker } => {
+                // The operator removes its voter from the metadata quorum
+                // (combined mode, KIP-853), then shuts it down cleanly.
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.removed_voter = true;
+                }
+                self.generation += 1;
+                self.apply(&Action::ControlledShutdown { broker: *broker });
+            }
             Action::BrokerUp { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     if !b.up {
@@ -49,7 +58,7 @@ impl ClusterState {
                         b.up_since_ms = now;
                     }
                 }
-                if self.controller < 0 {
+                if self.controller < 0 && self.broker(*broker).is_some_and(|b| !b.removed_voter) {
                     self.controller = *broker;
                 }
                 self.elect_offline();
@@ -107,7 +116,7 @@ impl ClusterState {
             }
             Action::ControllerFailover { to } => {
                 self.controller = match to {
-                    Some(b) if self.broker(*b).map(|x| x.up).unwrap_or(false) => *b,
+                    Some(b) if self.broker(*b).is_some_and(|x| x.up && !x.removed_voter) => *b,
                     _ => self.next_controller(self.controller),
                 };
             }

@@ -115,6 +115,7 @@ impl ClusterState {
                 voter_stopped: false,
                 voter_leo: 0,
                 voter_caught_up_ms: 0,
+                removed_voter: false,
                 cut: None,
                 log_dir_failed: false,
             })
@@ -289,7 +290,7 @@ impl ClusterState {
         let pos = self.brokers.iter().position(|b| b.id == after).unwrap_or(0);
         (1..=n)
             .map(|k| &self.brokers[(pos + k) % n])
-            .find(|b| b.up)
+            .find(|b| b.up && !b.removed_voter)
             .map(|b| b.id)
             .unwrap_or(-1)
     }
@@ -360,6 +361,24 @@ mod tests {
         assert_eq!(s.controller, -1);
         s.apply(&Action::BrokerUp { broker: 3 });
         assert_eq!(s.topics[0].partitions[0].leader, 3);
+    }
+
+    #[test]
+    fn a_decommissioned_broker_leaves_the_voters_and_is_never_controller_again() {
+        let mut s = state(BASE);
+        s.controller = 1;
+        s.apply(&Action::Decommission { broker: 1 });
+        let b1 = s.broker(1).expect("broker 1");
+        assert!(!b1.up && b1.removed_voter);
+        assert_eq!(s.controller, 2);
+        // Its leaderships moved first (a controlled shutdown).
+        assert_ne!(s.topics[0].partitions[0].leader, 1);
+        s.apply(&Action::BrokerDown { broker: 2 });
+        s.apply(&Action::BrokerDown { broker: 3 });
+        assert_eq!(s.controller, -1);
+        s.apply(&Action::BrokerUp { broker: 1 });
+        s.apply(&Action::ControllerFailover { to: Some(1) });
+        assert_ne!(s.controller, 1, "not a voter");
     }
 
     #[test]

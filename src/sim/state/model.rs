@@ -22,6 +22,10 @@ pub(crate) struct Broker {
     pub voter_stopped: bool,
     pub voter_leo: i64,
     pub voter_caught_up_ms: i64,
+    /// Removed from the metadata quorum's voters (`decommission`, KIP-853
+    /// RemoveRaftVoter): DescribeQuorum no longer lists it and it is never
+    /// elected controller again.
+    pub removed_voter: bool,
 }
 
 impl Broker {
