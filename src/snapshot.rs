@@ -42,6 +42,12 @@ pub struct ClusterSnapshot {
     /// Brokers seen in earlier polls or in replica lists but absent from this
     /// metadata: the "broker down" facts.
     pub missing_brokers: Vec<BrokerId>,
+    /// Of `missing_brokers`, those that no replica list (of any topic,
+    /// watched or not) and no metadata-quorum voter names any more: retired
+    /// or replaced. Reported until `forget_broker_after` after they were
+    /// last live or named, then forgotten.
+    #[serde(default)]
+    pub unnamed_brokers: Vec<BrokerId>,
     /// Whether each broker in the metadata was probed this poll (the
     /// direct client sends every broker an ApiVersions request on a
     /// connection of its own). `false`: reachability is unknown.

@@ -142,6 +142,15 @@ pub struct ClusterConfig {
     /// How long the (end offset, time) history used for lag in seconds reaches back.
     #[serde(default = "default_lag_history")]
     pub lag_history: Dur,
+    /// How long a broker absent from the metadata is still reported down
+    /// once no replica list names it (and it was last live that long ago):
+    /// a broker decommissioned or replaced is then forgotten, and its
+    /// incident resolves. While a replica list names it, it stays down.
+    /// Default `4m`, shorter than `[incidents] for_info`, so a planned
+    /// decommission (replicas moved away, then the broker stopped)
+    /// notifies nothing.
+    #[serde(default = "default_forget_broker_after")]
+    pub forget_broker_after: Dur,
     /// Which topics are watched.
     #[serde(default)]
     pub topics: NameFilter,
@@ -176,6 +185,7 @@ impl ClusterConfig {
             config_refresh: default_config_refresh(),
             min_insync_replicas: None,
             lag_history: default_lag_history(),
+            forget_broker_after: default_forget_broker_after(),
             topics: NameFilter::default(),
             groups: NameFilter::default(),
             direct_requests: true,
@@ -230,4 +240,7 @@ fn default_config_refresh() -> Dur {
 }
 fn default_lag_history() -> Dur {
     Dur::secs(6 * 3600)
+}
+fn default_forget_broker_after() -> Dur {
+    Dur::secs(240)
 }

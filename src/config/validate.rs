@@ -193,6 +193,7 @@ fn validate_cluster(c: &ClusterConfig, at: &[Seg], out: &mut Problems) {
         ("request_timeout", c.request_timeout),
         ("config_refresh", c.config_refresh),
         ("lag_history", c.lag_history),
+        ("forget_broker_after", c.forget_broker_after),
     ];
     for (k, d) in positive {
         if d.0.is_zero() {

@@ -653,11 +653,29 @@ pub(crate) fn returned(incident: &Incident) -> bool {
             .contains_key(&FindingKind::ClusterUnreachable)
 }
 
+/// A broker-down finding of a broker the cluster no longer names (no
+/// replica list, no quorum voter): the rule makes exactly those info.
+fn unnamed(f: &Finding) -> bool {
+    f.kind == FindingKind::BrokerDown && f.severity == Severity::Info
+}
+
+/// Its findings are all of brokers the cluster no longer names.
+fn hosts_nothing(incident: &Incident) -> bool {
+    !incident.findings.is_empty() && incident.findings.iter().all(unnamed)
+}
+
 /// The title of a resolved incident, when its last title counted what was
 /// wrong then ("Broker 2 is back on C, catching up: 9 partitions
 /// under-replicated"): a resolve must not repeat it.
 pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
     match (incident.kind, &incident.root) {
+        // Hosting nothing, it may be back or forgotten (decommissioned).
+        (FindingKind::BrokerDown, Subject::Broker { id }) if hosts_nothing(incident) => {
+            Some(format!(
+                "Broker {id} on {} is back or gone for good: no partition names it",
+                incident.cluster
+            ))
+        }
         (FindingKind::BrokerDown, Subject::Broker { id }) => {
             Some(format!("Broker {id} is back on {}", incident.cluster))
         }
@@ -711,6 +729,11 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             format!("Broker {id} is back on {cluster}, catching up"),
             partition_phrase(group),
         ),
+        (FindingKind::BrokerDown, Subject::Broker { id })
+            if group.members.iter().all(|f| unnamed(f)) =>
+        {
+            format!("Broker {id} is gone from {cluster}; no partition names it")
+        }
         (FindingKind::BrokerDown, Subject::Broker { id }) => with_phrase(
             format!("Broker {id} is down on {cluster}"),
             partition_phrase(group),

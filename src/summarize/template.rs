@@ -4,7 +4,7 @@
 //! Commands use `$BOOTSTRAP` for the bootstrap server (the operator sets it
 //! in their shell); names are single-quoted for the shell.
 
-use crate::finding::{FindingKind, Label, Metric, Subject};
+use crate::finding::{FindingKind, Label, Metric, Severity, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, Summary, SummarySource};
 
 use super::facts::cap_name;
@@ -244,6 +244,24 @@ impl TemplateSummarizer {
                             "Check the controller quorum: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --status".into(),
                             "Check DNS, firewalls and the credentials isrwatch uses (security.protocol, sasl.*, ssl.*).".into(),
                             "Read the broker logs for startup or authentication errors.".into(),
+                        ],
+                    )
+                }
+                // Named by no replica list and no quorum voter (the rule
+                // makes those info): retired or replaced.
+                FindingKind::BrokerDown
+                    if inc.severity == Severity::Info
+                        && inc.findings.iter().all(|f| f.kind == FindingKind::BrokerDown) =>
+                {
+                    (
+                        format!("{} gone from cluster {cluster}", capitalize(&brokers)),
+                        format!("{} left the cluster metadata at {since}, and no partition's replica list or metadata-quorum voter names it: it was decommissioned, or replaced by another broker.", capitalize(&brokers)),
+                        "None on replication: no partition has a replica on it. The cluster has one broker less to serve clients and coordinate groups.".into(),
+                        "A planned decommission (replicas moved away, then the broker stopped), or a broker replaced after it failed.".into(),
+                        vec![
+                            "If this was not planned, check the broker host and its server log.".into(),
+                            "See which brokers are registered: kafka-metadata-quorum.sh --bootstrap-server $BOOTSTRAP describe --replication".into(),
+                            "isrwatch forgets it forget_broker_after (default 4 minutes) after it was last seen or named, and resolves this.".into(),
                         ],
                     )
                 }

@@ -141,6 +141,7 @@ async fn run_scenario(path: std::path::PathBuf) -> Outcome {
     cluster.poll_interval = Dur(Duration::from_millis(1000));
     cluster.poll_timeout = Dur(Duration::from_millis(900));
     cluster.request_timeout = Dur(Duration::from_millis(800));
+    cluster.forget_broker_after = wall(240.0);
     let state = SharedState::new([name.clone()]);
     let sink = Arc::new(MemorySink::default());
     let stages = crate::support::sim::stages(

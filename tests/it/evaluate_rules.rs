@@ -113,6 +113,32 @@ fn healthy_cluster_has_no_findings() {
 }
 
 #[test]
+fn a_missing_broker_no_replica_names_is_info() {
+    // Broker 4 was decommissioned: its replicas were moved away before it
+    // stopped, so nothing is under-replicated for it, and the poller says
+    // no replica list or quorum voter names it.
+    let parts = (0..6)
+        .map(|i| part(i, Some(1), &[1, 2, 3], &[1, 2, 3]))
+        .collect();
+    let mut s = snap(0, &[1, 2, 3], vec![topic("orders", 2, parts)]);
+    s.missing_brokers = vec![4];
+    s.unnamed_brokers = vec![4];
+    let e = eval().evaluate(&s, t(0));
+    let down = of_kind(&e, FindingKind::BrokerDown);
+    assert_eq!(down.len(), 1, "{:?}", e.findings);
+    assert_eq!(down[0].severity, Severity::Info);
+    assert_eq!(down[0].metrics[&Metric::ReplicasHosted], 0.0);
+    assert_eq!(e.findings.len(), 1, "{:?}", e.findings);
+    // Named only by a topic the monitor does not watch: still critical.
+    s.unnamed_brokers.clear();
+    let e = eval().evaluate(&s, t(0));
+    assert_eq!(
+        of_kind(&e, FindingKind::BrokerDown)[0].severity,
+        Severity::Critical
+    );
+}
+
+#[test]
 fn broker_down_attributes_every_partition_to_the_broker() {
     // 400 partitions; broker 3 is gone, ISR lost it, leadership moved off it.
     let parts = (0..400)

@@ -1053,3 +1053,36 @@ fn a_recovered_leader_is_not_held_open_by_its_slow_follower() {
     let at = resolved_two.expect("broker 2's incident resolved while broker 3 is slow");
     assert!(at <= t(15 + 120 + 15), "resolved at {at}, after its hold");
 }
+
+#[test]
+fn a_replaced_broker_is_info_once_no_replica_names_it_then_resolved() {
+    // Broker 2 died; the operator moved its replicas to a new broker. The
+    // poller reports it missing, hosting nothing, for `forget_broker_after`,
+    // then forgets it.
+    let gone = || {
+        let mut f = broker_down(2).with_metric(Metric::ReplicasHosted, 0.0);
+        f.severity = Severity::Info;
+        vec![f]
+    };
+    let mut m = manager();
+    let out = m.ingest("prod", &broker_2_down(), t(0));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    let out = m.ingest("prod", &gone(), t(600));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].1, NotifyReason::DeEscalated);
+    assert_eq!(out[0].0.severity, Severity::Info);
+    assert_eq!(
+        out[0].0.title,
+        "Broker 2 is gone from prod; no partition names it"
+    );
+    assert!(m.ingest("prod", &gone(), t(840)).is_empty());
+    // Forgotten: resolved after the recovery hold, saying what it knows.
+    assert!(m.ingest("prod", &[], t(855)).is_empty());
+    let out = m.ingest("prod", &[], t(975));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].1, NotifyReason::Resolved);
+    assert_eq!(
+        out[0].0.title,
+        "Broker 2 on prod is back or gone for good: no partition names it"
+    );
+}

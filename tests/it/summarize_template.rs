@@ -124,6 +124,37 @@ fn broker_down() {
 }
 
 #[test]
+fn a_retired_broker_is_gone_not_down() {
+    // No replica list or quorum voter names broker 4 (the rule made it
+    // info): a decommission or a replacement, nothing under-replicated.
+    let findings = vec![Finding::new(
+        "prod",
+        FindingKind::BrokerDown,
+        Severity::Info,
+        Subject::Broker { id: 4 },
+        t(0),
+    )
+    .with_metric(Metric::ReplicasHosted, 0.0)];
+    let mut inc = incident(
+        FindingKind::BrokerDown,
+        Subject::Broker { id: 4 },
+        findings,
+        Affected {
+            brokers: vec![4],
+            ..Default::default()
+        },
+    );
+    inc.severity = Severity::Info;
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("Broker 4 gone"), "{}", s.headline);
+    assert!(txt.contains("decommissioned"), "{txt}");
+    assert!(!txt.contains("under-replicated"), "{txt}");
+    assert!(!txt.contains("missing from the ISR"), "{txt}");
+}
+
+#[test]
 fn partition_offline() {
     let inc = incident(
         FindingKind::PartitionOffline,

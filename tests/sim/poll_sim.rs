@@ -424,3 +424,62 @@ async fn a_reassignment_is_listed_with_the_offsets_left_to_copy() {
     }
     sim.shutdown().await;
 }
+
+/// A broker that leaves for good is forgotten once nothing in the cluster
+/// names it, topics the monitor does not watch included: broker 4 hosts
+/// only the unwatched topic "events". Decommissioned (voter removed, then
+/// stopped) it is missing and still named; once "events" moves off it,
+/// it is unnamed, and `forget_broker_after` later it is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_broker_is_forgotten_once_nothing_names_it() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 4\n\
+        [[cluster.topics]]\nname = \"orders\"\npartitions = 3\nreplicas = [[1, 2, 3], [2, 3, 1], [3, 1, 2]]\n\
+        [[cluster.topics]]\nname = \"events\"\npartitions = 1\nreplicas = [[4, 1, 2]]\nrate = 1.0\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "retire").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut c = config(&sim.bootstrap());
+    c.topics.include = vec!["orders".into()];
+    c.forget_broker_after = isrwatch::config::Dur(Duration::from_secs(2));
+    let mut w = Watch {
+        p: KafkaPoller::new(&c).unwrap(),
+        seen: false,
+        unreachable: Vec::new(),
+    };
+    poll_until(&mut w, 20, "all four brokers live", |s| {
+        s.brokers.len() == 4 && s.missing_brokers.is_empty()
+    })
+    .await;
+
+    sim.apply(Action::Decommission { broker: 4 });
+    let s = poll_until(&mut w, 20, "broker 4 missing", |s| {
+        s.missing_brokers == vec![4]
+    })
+    .await;
+    assert!(s.unnamed_brokers.is_empty(), "events still names it");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let s = poll(&mut w).await;
+    assert_eq!(s.missing_brokers, vec![4], "named: not forgotten");
+
+    sim.apply(Action::Reassign {
+        topic: "events".into(),
+        partition: None,
+        replicas: vec![1, 2, 3],
+        rate: 1e9,
+    });
+    let s = poll_until(&mut w, 50, "broker 4 unnamed", |s| {
+        s.unnamed_brokers == vec![4]
+    })
+    .await;
+    assert_eq!(s.missing_brokers, vec![4]);
+    poll_until(&mut w, 50, "broker 4 forgotten", |s| {
+        s.missing_brokers.is_empty() && s.unnamed_brokers.is_empty()
+    })
+    .await;
+    assert!(w.unreachable.is_empty(), "{:?}", w.unreachable);
+    sim.shutdown().await;
+}

@@ -7,6 +7,11 @@ use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{ClusterSnapshot, Time};
 
 impl RuleEvaluator {
+    /// Brokers missing from the metadata: critical while the cluster names
+    /// them (in a replica list of any topic, or as a metadata-quorum
+    /// voter), info once nothing does: retired or replaced, nothing is
+    /// under-replicated for them. The poller forgets such a broker after
+    /// `forget_broker_after`.
     pub(super) fn broker_down(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
         snap.missing_brokers
             .iter()
@@ -15,10 +20,15 @@ impl RuleEvaluator {
                     .partitions()
                     .filter(|(_, p)| p.replicas.contains(&id))
                     .count();
+                let severity = if snap.unnamed_brokers.contains(&id) {
+                    Severity::Info
+                } else {
+                    Severity::Critical
+                };
                 vec![self
                     .finding(
                         FindingKind::BrokerDown,
-                        Severity::Critical,
+                        severity,
                         Subject::Broker { id },
                         snap.taken_at,
                     )

@@ -216,9 +216,7 @@ pub(super) fn derive_topics(
 
 #[cfg(test)]
 pub(super) mod tests {
-    use std::collections::BTreeSet;
-
-    use super::super::metadata::missing_brokers;
+    use super::super::metadata::{missing_brokers, named_replicas};
     use super::*;
     use crate::snapshot::PartitionInfo;
 
@@ -265,7 +263,13 @@ pub(super) mod tests {
         assert!(st[3].offline && !st[3].under_min_isr && !st[3].leader_not_preferred);
         assert!(st[4].leader_not_preferred && !st[4].under_replicated);
         assert!(st[5].replica_on_missing_broker && st[5].under_replicated);
-        assert_eq!(missing_brokers(&BTreeSet::new(), &topics, &live), vec![4]);
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
+        let forget = std::time::Duration::from_secs(240);
+        let mut seen = std::collections::BTreeMap::new();
+        assert_eq!(
+            missing_brokers(&mut seen, &named_replicas(&topics), &live, &[], now, forget),
+            vec![4]
+        );
     }
 
     fn min_isr(v: i32) -> TopicConfigs {

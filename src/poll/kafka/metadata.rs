@@ -1,13 +1,13 @@
 //! Cluster metadata: the broker and topic lists copied out of librdkafka,
 //! and what follows from them alone (brokers gone missing).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::super::admin;
 use super::poller::{blocking, Admin, KafkaPoller};
-use crate::snapshot::{BrokerId, BrokerInfo, MinIsrSource, PartitionInfo, TopicInfo};
+use crate::snapshot::{BrokerId, BrokerInfo, MinIsrSource, PartitionInfo, Time, TopicInfo};
 
 /// Metadata copied out of rdkafka.
 pub(super) struct RawMeta {
@@ -78,21 +78,43 @@ pub(super) fn fetch_metadata(a: &Admin, timeout: Duration) -> Result<RawMeta, St
     })
 }
 
-/// Brokers seen in earlier polls or named in replica lists, but absent
-/// from the live broker list; sorted.
+/// The brokers that replica lists of `topics` name.
+pub(super) fn named_replicas(topics: &[TopicInfo]) -> BTreeSet<BrokerId> {
+    topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .flat_map(|p| p.replicas.iter().copied())
+        .collect()
+}
+
+/// Brokers absent from the live broker list that a replica list names, or
+/// that were live or named less than `forget_after` ago; sorted. `seen`
+/// holds when each broker was last live or named, and loses the brokers
+/// forgotten: a broker decommissioned (its replicas moved away, then
+/// stopped) or replaced (stopped, then its replicas moved to another) is
+/// missing for `forget_after`, not for the rest of the monitor's life.
+/// A broker seen before that is still a voter of the metadata quorum
+/// (combined mode) is not forgotten: it is still part of the cluster.
+/// Voters never seen as brokers (dedicated controllers) are not brokers.
 pub(super) fn missing_brokers(
-    seen: &BTreeSet<BrokerId>,
-    topics: &[TopicInfo],
+    seen: &mut BTreeMap<BrokerId, Time>,
+    named: &BTreeSet<BrokerId>,
     live: &[BrokerId],
+    voters: &[BrokerId],
+    now: Time,
+    forget_after: Duration,
 ) -> Vec<BrokerId> {
-    let mut missing: BTreeSet<BrokerId> = seen.clone();
-    for t in topics {
-        for p in &t.partitions {
-            missing.extend(p.replicas.iter().copied());
+    for v in voters {
+        if let Some(last) = seen.get_mut(v) {
+            *last = now;
         }
     }
-    missing.retain(|b| !live.contains(b));
-    missing.into_iter().collect()
+    for b in named.iter().chain(live) {
+        seen.insert(*b, now);
+    }
+    let forget_after = chrono::Duration::from_std(forget_after).unwrap_or(chrono::Duration::MAX);
+    seen.retain(|_, last| now - *last < forget_after);
+    seen.keys().copied().filter(|b| !live.contains(b)).collect()
 }
 
 /// Partition `partition` of `topic` in a topic list sorted by name (each
@@ -160,11 +182,57 @@ mod tests {
     use super::super::configs::tests::topic;
     use super::*;
 
+    /// `missing_brokers` at `secs` with a forget time of 240 s.
+    fn missing_at(
+        seen: &mut BTreeMap<BrokerId, Time>,
+        topics: &[TopicInfo],
+        live: &[BrokerId],
+        voters: &[BrokerId],
+        secs: i64,
+    ) -> Vec<BrokerId> {
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
+        let now = t0 + chrono::Duration::seconds(secs);
+        let named = named_replicas(topics);
+        missing_brokers(seen, &named, live, voters, now, Duration::from_secs(240))
+    }
+
     #[test]
     fn brokers_seen_before_stay_missing_until_back() {
-        let seen: BTreeSet<i32> = [1, 2, 3].into_iter().collect();
+        let mut seen = BTreeMap::new();
         let topics = vec![topic("t", &[(Some(1), &[1, 2], &[1, 2])])];
-        assert_eq!(missing_brokers(&seen, &topics, &[1, 2]), vec![3]);
-        assert!(missing_brokers(&seen, &topics, &[1, 2, 3]).is_empty());
+        missing_at(&mut seen, &topics, &[1, 2, 3], &[], 0);
+        assert_eq!(missing_at(&mut seen, &topics, &[1, 2], &[], 15), vec![3]);
+        assert!(missing_at(&mut seen, &topics, &[1, 2, 3], &[], 30).is_empty());
+    }
+
+    #[test]
+    fn a_broker_no_replica_names_is_forgotten() {
+        let mut seen = BTreeMap::new();
+        // Broker 3 hosts a replica of t-0; broker 4 hosts nothing.
+        let named = vec![topic("t", &[(Some(1), &[1, 2, 3], &[1, 2, 3])])];
+        missing_at(&mut seen, &named, &[1, 2, 3, 4], &[], 0);
+        // Both stop: 3 stays missing while a replica list names it, 4 is
+        // missing until `forget_after` after it was last live.
+        let still = vec![topic("t", &[(Some(1), &[1, 2, 3], &[1, 2])])];
+        assert_eq!(missing_at(&mut seen, &still, &[1, 2], &[], 15), vec![3, 4]);
+        assert_eq!(missing_at(&mut seen, &still, &[1, 2], &[], 239), vec![3, 4]);
+        assert_eq!(missing_at(&mut seen, &still, &[1, 2], &[], 240), vec![3]);
+        assert_eq!(missing_at(&mut seen, &still, &[1, 2], &[], 600), vec![3]);
+        // 3's replica moves to 2 (a replacement): 3 goes `forget_after`
+        // later, and a forgotten broker that comes back is seen again.
+        let moved = vec![topic("t", &[(Some(1), &[1, 2], &[1, 2])])];
+        assert_eq!(missing_at(&mut seen, &moved, &[1, 2], &[], 615), vec![3]);
+        assert_eq!(missing_at(&mut seen, &moved, &[1, 2], &[], 839), vec![3]);
+        assert!(missing_at(&mut seen, &moved, &[1, 2], &[], 840).is_empty());
+        assert!(missing_at(&mut seen, &moved, &[1, 2, 4], &[], 900).is_empty());
+        assert_eq!(missing_at(&mut seen, &moved, &[1, 2], &[], 915), vec![4]);
+        // A combined-mode voter is not forgotten while it votes; a voter
+        // never seen as a broker (a dedicated controller) is not a broker.
+        let voters = [4, 3000];
+        assert_eq!(
+            missing_at(&mut seen, &moved, &[1, 2], &voters, 1500),
+            vec![4]
+        );
+        assert!(missing_at(&mut seen, &moved, &[1, 2], &[], 1740).is_empty());
     }
 }

@@ -32,7 +32,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, PollError, Time, TopicInfo};
 
 use cluster::{apply_reassignments, unreachable_brokers};
 use configs::{derive_topics, describe_min_isr};
-use metadata::missing_brokers;
+use metadata::{missing_brokers, named_replicas};
 use poller::perr;
 
 #[async_trait]
@@ -87,6 +87,9 @@ impl Poller for KafkaPoller {
             .find(|t| t.name == "__consumer_offsets")
             .map(|t| t.partitions.iter().map(|p| p.leader).collect())
             .unwrap_or_default();
+        // Every topic's replicas, watched or not: a broker only unwatched
+        // topics name is still part of the cluster.
+        let named = named_replicas(&meta.topics);
         let mut topics: Vec<TopicInfo> = meta
             .topics
             .into_iter()
@@ -184,8 +187,6 @@ impl Poller for KafkaPoller {
         }
 
         // Derived state.
-        let missing = missing_brokers(&self.seen_brokers, &topics, &live);
-        self.seen_brokers.extend(live.iter().copied());
         derive_topics(
             &mut topics,
             &live,
@@ -197,6 +198,23 @@ impl Poller for KafkaPoller {
         let (controller, quorum) = self
             .active_controller(meta.controller, &meta.brokers, deadline, &mut errors)
             .await;
+        let voters: Vec<BrokerId> = quorum
+            .iter()
+            .flat_map(|q| q.voters.iter().map(|v| v.id))
+            .collect();
+        let missing = missing_brokers(
+            &mut self.seen_brokers,
+            &named,
+            &live,
+            &voters,
+            now,
+            self.cfg.forget_broker_after.0,
+        );
+        let unnamed_brokers = missing
+            .iter()
+            .copied()
+            .filter(|b| !named.contains(b) && !voters.contains(b))
+            .collect();
         let mut snap = ClusterSnapshot {
             cluster: name,
             taken_at: now,
@@ -206,6 +224,7 @@ impl Poller for KafkaPoller {
             controller,
             brokers: meta.brokers,
             missing_brokers: missing,
+            unnamed_brokers,
             brokers_probed,
             unreachable_brokers,
             topics,

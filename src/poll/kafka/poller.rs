@@ -68,7 +68,9 @@ pub struct KafkaPoller {
     pub(super) extra_groups: BTreeSet<String>,
     /// Coordinator of each group, learned from the previous poll's answers.
     pub(super) coordinators: HashMap<String, BrokerId>,
-    pub(super) seen_brokers: BTreeSet<BrokerId>,
+    /// When each broker was last live or named in a replica list
+    /// (`metadata::missing_brokers`).
+    pub(super) seen_brokers: BTreeMap<BrokerId, Time>,
     pub(super) topic_configs: HashMap<String, TopicConfigs>,
     pub(super) broker_default_min_isr: Option<i32>,
     pub(super) configs_at: Option<Time>,
@@ -177,7 +179,7 @@ impl KafkaPoller {
             groups,
             extra_groups: BTreeSet::new(),
             coordinators: HashMap::new(),
-            seen_brokers: BTreeSet::new(),
+            seen_brokers: BTreeMap::new(),
             topic_configs: HashMap::new(),
             broker_default_min_isr: None,
             configs_at: None,
