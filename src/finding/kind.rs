@@ -83,25 +83,6 @@ impl FindingKind {
         Self::ALL.map(|k| k.as_str()).join(", ")
     }
 
-    /// The kind an incident showing `self` is keyed by, fixed for the
-    /// incident's life: the incident's own kind follows its worst finding
-    /// (an under-replicated incident shows `partition_offline` while
-    /// partitions are offline, a controller incident `controller_unstable`
-    /// until the controller is missing). Alertmanager's alert identity is
-    /// built from it, so an incident that gets worse stays one alert.
-    pub fn incident_key(self) -> FindingKind {
-        match self {
-            FindingKind::PartitionOffline
-            | FindingKind::UnderMinIsr
-            | FindingKind::AtMinIsr
-            | FindingKind::IsrChurn
-            | FindingKind::FollowerLag => FindingKind::UnderReplicated,
-            FindingKind::QuorumLag => FindingKind::QuorumDegraded,
-            FindingKind::ControllerUnstable => FindingKind::NoController,
-            k => k,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::ClusterUnreachable => "cluster_unreachable",

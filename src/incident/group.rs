@@ -157,6 +157,21 @@ fn is_replication(kind: FindingKind) -> bool {
     )
 }
 
+/// The kind an incident showing `kind` is keyed by, fixed for the
+/// incident's life: the incident's own kind follows its worst finding (an
+/// under-replicated incident shows `partition_offline` while partitions
+/// are offline, a controller incident `controller_unstable` until the
+/// controller is missing). Alertmanager's alert identity is built from it,
+/// so an incident that gets worse stays one alert.
+pub(crate) fn key_kind_of(kind: FindingKind) -> FindingKind {
+    match kind {
+        k if is_replication(k) => FindingKind::UnderReplicated,
+        FindingKind::QuorumLag => FindingKind::QuorumDegraded,
+        FindingKind::ControllerUnstable => FindingKind::NoController,
+        k => k,
+    }
+}
+
 /// How bad a replication kind is, for the kind shown on a replication group.
 pub(crate) fn replication_rank(kind: FindingKind) -> u8 {
     match kind {
@@ -526,7 +541,7 @@ fn finish((key_kind, root): (FindingKind, Subject), mut members: Vec<&Finding>) 
         }
         k => k,
     };
-    debug_assert_eq!(kind.incident_key(), key_kind, "a group's kind keys it");
+    debug_assert_eq!(key_kind_of(kind), key_kind, "a group's kind keys it");
     Group {
         key_kind,
         kind,
@@ -659,8 +674,9 @@ fn unnamed(f: &Finding) -> bool {
     f.kind == FindingKind::BrokerDown && f.severity == Severity::Info
 }
 
-/// Its findings are all of brokers the cluster no longer names.
-fn hosts_nothing(incident: &Incident) -> bool {
+/// Its findings are all of brokers the cluster no longer names: retired
+/// or replaced.
+pub(crate) fn retired(incident: &Incident) -> bool {
     !incident.findings.is_empty() && incident.findings.iter().all(unnamed)
 }
 
@@ -670,12 +686,10 @@ fn hosts_nothing(incident: &Incident) -> bool {
 pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
     match (incident.kind, &incident.root) {
         // Hosting nothing, it may be back or forgotten (decommissioned).
-        (FindingKind::BrokerDown, Subject::Broker { id }) if hosts_nothing(incident) => {
-            Some(format!(
-                "Broker {id} on {} is back or gone for good: no partition names it",
-                incident.cluster
-            ))
-        }
+        (FindingKind::BrokerDown, Subject::Broker { id }) if retired(incident) => Some(format!(
+            "Broker {id} on {} is back or gone for good: no partition names it",
+            incident.cluster
+        )),
         (FindingKind::BrokerDown, Subject::Broker { id }) => {
             Some(format!("Broker {id} is back on {}", incident.cluster))
         }

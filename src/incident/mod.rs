@@ -20,7 +20,7 @@ pub mod silence;
 pub use config::IncidentConfig;
 pub use correlator::Correlator;
 pub use group::fingerprint;
-pub(crate) use group::returned;
+pub(crate) use group::{key_kind_of, retired, returned};
 pub use manager::IncidentManager;
 pub use saved::SavedState;
 pub use silence::{

@@ -88,10 +88,10 @@ fn label_name(k: &str) -> Option<String> {
 /// The labels of the alert for `n` at a given severity. The incident's
 /// routing labels are copied but for `topic` and `kind`, which may change
 /// while it is open: `topic` comes only from the root, `kind` is the kind
-/// the incident is keyed by ([`FindingKind::incident_key`]).
+/// the incident is keyed by ([`crate::incident::key_kind_of`]).
 pub fn labels(n: &Notification, severity: Severity) -> BTreeMap<String, String> {
     let inc = &n.incident;
-    let key = inc.kind.incident_key();
+    let key = crate::incident::key_kind_of(inc.kind);
     let mut l = BTreeMap::new();
     for (k, v) in &inc.labels {
         if k == "topic" {

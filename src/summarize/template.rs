@@ -4,7 +4,7 @@
 //! Commands use `$BOOTSTRAP` for the bootstrap server (the operator sets it
 //! in their shell); names are single-quoted for the shell.
 
-use crate::finding::{FindingKind, Label, Metric, Severity, Subject};
+use crate::finding::{FindingKind, Label, Metric, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, Summary, SummarySource};
 
 use super::facts::cap_name;
@@ -249,10 +249,7 @@ impl TemplateSummarizer {
                 }
                 // Named by no replica list and no quorum voter (the rule
                 // makes those info): retired or replaced.
-                FindingKind::BrokerDown
-                    if inc.severity == Severity::Info
-                        && inc.findings.iter().all(|f| f.kind == FindingKind::BrokerDown) =>
-                {
+                FindingKind::BrokerDown if crate::incident::retired(inc) => {
                     (
                         format!("{} gone from cluster {cluster}", capitalize(&brokers)),
                         format!("{} left the cluster metadata at {since}, and no partition's replica list or metadata-quorum voter names it: it was decommissioned, or replaced by another broker.", capitalize(&brokers)),
