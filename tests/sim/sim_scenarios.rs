@@ -83,7 +83,17 @@ mod driven {
                 .filter(|(_, i, _)| x.partition.is_none_or(|w| w == *i))
         };
         Some(match x.kind.as_str() {
-            "broker_down" => !st.brokers.iter().find(|b| Some(b.id) == x.broker)?.up,
+            // Down while still part of the cluster: a quorum voter, or named
+            // by some replica list. A retired broker nothing names is gone.
+            "broker_down" => {
+                let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;
+                let named = st
+                    .topics
+                    .values()
+                    .flatten()
+                    .any(|p| p.replicas.contains(&b.id) || p.adding_replicas.contains(&b.id));
+                !b.up && (named || !b.removed_voter)
+            }
             "cluster_unreachable" => st.brokers.iter().all(|b| !b.up),
             "broker_unreachable" => {
                 let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;

@@ -23,6 +23,7 @@ impl ClusterState {
                 cut: b.cut,
                 voter_stopped: b.voter_stopped,
                 voter_delay: Duration::from_millis(b.voter_delay_ms.max(0) as u64),
+                removed_voter: b.removed_voter,
             })
             .collect();
         let topics = self
@@ -139,6 +140,8 @@ pub struct BrokerView {
     /// far behind (`voter_lag`).
     pub voter_stopped: bool,
     pub voter_delay: Duration,
+    /// Its voter was removed from the metadata quorum (`decommission`).
+    pub removed_voter: bool,
 }
 
 /// One partition in [`SimState`].
