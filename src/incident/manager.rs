@@ -56,8 +56,8 @@ use std::time::Duration;
 use super::config::IncidentConfig;
 use super::correlator::Correlator;
 use super::group::{
-    affected, fingerprint, fold_return, group_findings, labels, replication_rank, returned, title,
-    Group,
+    affected, fingerprint, fold_return, group_findings, labels, replication_rank, retired,
+    returned, title, Group,
 };
 use super::saved::{SavedState, Tracked};
 use super::silence::{chrono_dur, Silences};
@@ -548,8 +548,12 @@ impl Correlator for IncidentManager {
                 _ if t.incident.flapping => {}
                 _ => {
                     let mut hold = self.cfg.resolve_after.0;
-                    // A broker's outage, or a cluster's that waited for brokers.
-                    if t.key_kind == FindingKind::BrokerDown || returned(&t.incident) {
+                    // A broker's outage, or a cluster's that waited for
+                    // brokers. Not a broker the cluster no longer named:
+                    // gone for good (or back hosting nothing), it has no
+                    // replicas to catch up and no flap to wait out.
+                    let broker = t.key_kind == FindingKind::BrokerDown && !retired(&t.incident);
+                    if broker || returned(&t.incident) {
                         hold = hold.max(self.cfg.broker_recovery_hold.0);
                     }
                     if elapsed(now, since) >= hold {
