@@ -24,6 +24,38 @@ use crate::model::{Incident, NotifyReason};
 use crate::poll::Poller as _;
 use crate::sim::{Notified, Scenario, Simulator};
 
+/// How long a judged run of `scenario` lasts: its last event, then its
+/// `settle` or longer where a setting of `config` holds a finding or an
+/// incident by design after the cluster is healthy again (the controller
+/// and ISR-churn windows count moves over them; the REWIND and
+/// unclean-election report times; the broker recovery hold; flap damping's
+/// quiet time, after which a flapping incident resolves), then two polls
+/// for the last resolve to be seen.
+pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
+    let settle = [
+        scenario.settle,
+        config.rules.controller_window.0,
+        config.rules.isr_churn_window.0,
+        config.rules.lag.rewind_for.0,
+        config.rules.unclean_election_hold.0,
+        config.incidents.broker_recovery_hold.0,
+        config.incidents.flap_quiet.0,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default();
+    let poll = config
+        .clusters
+        .first()
+        .map(|c| c.poll_interval.0)
+        .unwrap_or(
+            crate::config::ClusterConfig::with_bootstrap("", vec![])
+                .poll_interval
+                .0,
+        );
+    scenario.last_event() + settle + 2 * poll
+}
+
 /// What a soak run saw.
 #[derive(Debug, Clone)]
 pub struct SoakReport {

@@ -203,6 +203,12 @@ pub struct SoakArgs {
     /// `isrwatch bench kafka-series`).
     #[arg(long, value_name = "DIR")]
     pub record_series: Option<PathBuf>,
+    /// Judge the run closed-world against the scenario's `[[expect]]` and
+    /// `[[allow]]` (tests/scenarios/README.md): run until the scenario has
+    /// settled after its last event (instead of `--duration`), print each
+    /// failure, exit 1 when there is one.
+    #[arg(long)]
+    pub judge: bool,
 }
 
 /// `isrwatch detect`.

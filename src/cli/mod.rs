@@ -146,7 +146,10 @@ async fn dispatch(command: Command) -> i32 {
                 },
                 None => Default::default(),
             };
-            wire::soak(args, config).await
+            match wire::soak(args, config).await {
+                Ok(false) => return EXIT_UNHEALTHY,
+                r => r.map(|_| ()),
+            }
         }
         Command::Bench(args) => wire::bench(args).await,
         Command::BenchChild(args) => wire::bench_child(args).await,

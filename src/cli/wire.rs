@@ -194,21 +194,37 @@ pub async fn bench_child(args: crate::bench::child::ChildArgs) -> anyhow::Result
 
 /// `isrwatch soak`: the scenario through the daemon's stages on a virtual
 /// clock; prints what was notified, by kind, and what is still firing.
-pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<()> {
+/// With `--judge`, also the closed-world verdict: `false` when it failed.
+pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<bool> {
     let scenario = crate::sim::Scenario::load(&args.scenario)?.delayed(args.warm_up);
     let name = args
         .scenario
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
+    let span = match args.judge {
+        true => crate::soak::judged_span(&scenario, &config),
+        false => args.duration,
+    };
     let report = match &args.record_series {
-        None => crate::soak::run(scenario, &config, args.duration).await?,
-        Some(_) => crate::soak::run_recording(scenario, &config, args.duration).await?,
+        None => crate::soak::run(scenario.clone(), &config, span).await?,
+        Some(_) => crate::soak::run_recording(scenario.clone(), &config, span).await?,
     };
     print!("{}", report.render(&name));
     if let Some(dir) = &args.record_series {
         let written = crate::detect::write_series_dir(dir, &report.recorded)?;
         println!("wrote {written} series to {}", dir.display());
     }
-    Ok(())
+    if !args.judge {
+        return Ok(true);
+    }
+    let failures = crate::sim::judge(&scenario, &report.notified, &report.open);
+    match failures.len() {
+        0 => println!("closed-world check: passed"),
+        n => println!("closed-world check: {n} failed"),
+    }
+    for f in &failures {
+        println!("  {f}");
+    }
+    Ok(failures.is_empty())
 }

@@ -39,26 +39,6 @@ fn tomls(dir: &str) -> Vec<PathBuf> {
     paths
 }
 
-/// The scenario's settle time, or longer where a shipped setting holds a
-/// finding or an incident by design after the cluster is healthy again:
-/// the controller and ISR-churn windows (moves are counted over them), the
-/// REWIND and unclean-election report times, the broker recovery hold and flap damping's quiet
-/// time (a flapping incident resolves once nothing changed for it).
-fn settle(s: &Scenario, c: &Config) -> Duration {
-    [
-        s.settle,
-        c.rules.controller_window.0,
-        c.rules.isr_churn_window.0,
-        c.rules.lag.rewind_for.0,
-        c.rules.unclean_election_hold.0,
-        c.incidents.broker_recovery_hold.0,
-        c.incidents.flap_quiet.0,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or_default()
-}
-
 fn stem(p: &std::path::Path) -> String {
     p.file_stem().unwrap().to_string_lossy().to_string()
 }
@@ -81,7 +61,7 @@ async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_d
             let scenario = Scenario::load(&path)
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
                 .delayed(WARM_UP);
-            let end = scenario.last_event() + settle(&scenario, &config) + 2 * POLL;
+            let end = isrwatch::soak::judged_span(&scenario, &config);
             let report = isrwatch::soak::run(scenario.clone(), &config, end)
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -261,3 +261,37 @@ mod driven {
         }
     }
 }
+
+/// `isrwatch soak --judge`: the closed-world verdict from the command
+/// line, exit 0 for a shipped scenario, exit 1 naming the failure for the
+/// same scenario expecting a fault it never has.
+#[test]
+fn soak_judge_gives_the_closed_world_verdict() {
+    let _group = crate::support::group(module_path!());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let judge = |path: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_isrwatch"))
+            .args(["soak", "--warm-up", "10m", "--judge", "--scenario"])
+            .arg(path)
+            .env("ISRWATCH_LOG", "error")
+            .output()
+            .expect("run isrwatch");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, out) = judge(&dir.join("broker_down.toml"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("closed-world check: passed"), "{out}");
+
+    let text = std::fs::read_to_string(dir.join("broker_down.toml")).unwrap()
+        + "\n[[expect]]\nkind = \"partition_offline\"\nraised_within = \"1m\"\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let wrong = tmp.path().join("wrong.toml");
+    std::fs::write(&wrong, text).unwrap();
+    let (code, out) = judge(&wrong);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("closed-world check: 1 failed"), "{out}");
+    assert!(out.contains("partition_offline"), "{out}");
+}
