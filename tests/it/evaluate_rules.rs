@@ -1897,6 +1897,70 @@ fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() 
     assert_eq!(anomalies(4320), 0);
 }
 
+/// A produce-rate scorer that plays (score, observed, expected low,
+/// expected high) at each evaluation.
+struct Ranged(std::collections::VecDeque<(f64, f64, f64, f64)>);
+impl SeriesScorer for Ranged {
+    fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
+        if !series.starts_with("produce_rate") {
+            return None;
+        }
+        let (score, observed, expected_low, expected_high) = self.0.pop_front()?;
+        Some(AnomalyScore {
+            series: series.into(),
+            score,
+            observed,
+            expected_low,
+            expected_high,
+            since: None,
+            explanation: String::new(),
+        })
+    }
+    fn threshold(&self) -> f64 {
+        0.5
+    }
+    fn forget(&mut self, _series: &str) {}
+}
+
+/// Found with a day of watching before the stop (`isrwatch soak --warm-up
+/// 26h` of `one_topic_stops_for_an_hour`): a quarter of an hour into the
+/// silence the detector, which has learnt it, scores it again on another
+/// signal (the series moves calmer than ever) against a range that now
+/// holds zero. That is the stop going on, not a new anomaly: taken as one,
+/// its range let the stop resolve while the producers were still stopped.
+#[test]
+fn a_stop_scored_again_against_a_range_that_learnt_it_is_still_the_stop() {
+    let mut script: std::collections::VecDeque<_> = [(1.0, 0.0, 80.0, 120.0)].into();
+    script.extend(std::iter::repeat_n((0.0, 0.0, 0.0, 0.5), 14));
+    script.push_back((0.51, 0.0, -23.9, 29.2));
+    script.extend(std::iter::repeat_n((0.0, 0.0, 0.0, 0.5), 30));
+    script.extend([(0.2, 100.0, 80.0, 120.0)]);
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
+    let mut anomalies = |secs: i64| {
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
+        of_kind(&e, FindingKind::Anomaly)
+            .iter()
+            .map(|f| {
+                (
+                    f.metric(Metric::ExpectedLow),
+                    f.metric(Metric::ExpectedHigh),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    anomalies(540); // the first poll only remembers the topic's offsets
+    let stop = anomalies(600);
+    assert_eq!(stop, [(Some(80.0), Some(120.0))], "the stop alerts");
+    for minute in 1..=45 {
+        assert_eq!(
+            anomalies(600 + 60 * minute),
+            stop,
+            "still stopped at minute {minute}: the same alert, against the range before it"
+        );
+    }
+    assert!(anomalies(3360).is_empty(), "traffic is back");
+}
+
 /// Evaluates topic "t" (RF 3, min ISR 2), whose producers stop at the
 /// first scored poll and stay stopped, at `secs` with in-sync replicas
 /// `isr`; returns the anomaly findings raised.

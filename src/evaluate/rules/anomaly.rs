@@ -185,7 +185,16 @@ impl RuleEvaluator {
                 h.stop_below = None;
             }
         }
-        if s.score >= self.scorer.threshold() {
+        // A series still out where a held alert left it is that alert going
+        // on, whatever it scores now: a detector that has learnt a long
+        // stop may score the silence again on another signal (its calm),
+        // against a range that now holds zero; taken as a new alert, that
+        // range let the stop resolve while producers were still stopped.
+        let continues = self
+            .held_anomalies
+            .get(&s.series)
+            .is_some_and(|h| h.alive(now) && h.outside(s.observed));
+        if s.score >= self.scorer.threshold() && !continues {
             // Traffic resuming after a stop, with or without a backlog.
             let resuming = self
                 .resumed
@@ -210,15 +219,10 @@ impl RuleEvaluator {
             return Some(s.clone());
         }
         let h = self.held_anomalies.get_mut(&s.series)?;
-        // Held while the series stays out on the side it left by: a spike
-        // that ends in a dip below the range is over (the dip is scored on
-        // its own), not a fall that continues it, which incident grouping
-        // would file under another key (falling produce rates).
-        let outside = if h.alert.observed < h.alert.expected_low {
-            s.observed < h.alert.expected_low
-        } else {
-            s.observed > h.alert.expected_high
-        };
+        // Held while the series stays out on the side it left by (a dip
+        // after a spike is not a fall that continues it, which incident
+        // grouping would file under another key: falling produce rates).
+        let outside = h.outside(s.observed);
         h.stopped |= h.stop_below.is_some_and(|b| s.observed < b);
         h.last = now;
         if !outside || !h.alive(now) {

@@ -78,6 +78,17 @@ impl HeldAnomaly {
         elapsed(self.last, now) <= ANOMALY_HOLD_MAX
             && (self.stopped || elapsed(self.at, now) <= ANOMALY_HOLD_MAX)
     }
+
+    /// Whether `observed` is still out on the side the alert left by: a
+    /// spike that ends in a dip below the range is over (the dip is scored
+    /// on its own), not a fall that continues it.
+    pub(super) fn outside(&self, observed: f64) -> bool {
+        if self.alert.observed < self.alert.expected_low {
+            observed < self.alert.expected_low
+        } else {
+            observed > self.alert.expected_high
+        }
+    }
 }
 
 /// How much state the evaluator holds, for tests and self-monitoring.
