@@ -83,6 +83,46 @@ async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_d
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The producer-stop scenarios again after a day of watching, when the
+/// detector has woken every signal (rises and activity wait
+/// `novelty_after`): a stop is still one incident, raised once and
+/// resolved when traffic returns (the detector scored the learnt silence
+/// again on its activity signal, and that replaced the held stop).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn producer_stops_after_a_day_of_watching_pass_the_closed_world_check() {
+    let _group = crate::support::group(module_path!());
+    let day = Duration::from_secs(26 * 3600);
+    let mut runs = tokio::task::JoinSet::new();
+    for name in [
+        "scenarios/producers_stop",
+        "scenarios/long/one_topic_stops_for_an_hour",
+        "scenarios/long/every_producer_stops_for_45_minutes",
+    ] {
+        runs.spawn(async move {
+            let path = format!("{}/tests/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let config = Config::default();
+            let scenario = Scenario::load(&path)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .delayed(day);
+            let end = isrwatch::soak::judged_span(&scenario, &config);
+            let report = isrwatch::soak::run(scenario.clone(), &config, end)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let failures = judge(&scenario, &report.notified, &report.open);
+            (name, report, failures)
+        });
+    }
+    while let Some(r) = runs.join_next().await {
+        let (name, report, failures) = r.unwrap();
+        assert!(
+            failures.is_empty(),
+            "{}\n{}",
+            failures.join("\n"),
+            report.render(name)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn healthy_cluster_shapes_notify_nothing_for_hours() {
     let _group = crate::support::group(module_path!());
