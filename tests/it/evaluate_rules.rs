@@ -1839,33 +1839,16 @@ fn every_kind_the_rules_produce_renders_with_its_evidence() {
 
 /// A produce-rate scorer that plays a script: (score, observed) at each
 /// evaluation; the range adapts to a silence, as the detector's does.
-struct Scripted(std::collections::VecDeque<(f64, f64)>);
-impl SeriesScorer for Scripted {
-    fn score(&mut self, series: &str, _t: i64, _value: f64) -> Option<AnomalyScore> {
-        if !series.starts_with("produce_rate") {
-            return None;
-        }
-        let (score, observed) = self.0.pop_front()?;
-        // The range adapts to the silence, as the detector's does.
-        let (expected_low, expected_high) = if observed < 1.0 && score < 0.5 {
-            (0.0, 0.5)
-        } else {
-            (80.0, 120.0)
-        };
-        Some(AnomalyScore {
-            series: series.into(),
-            score,
-            observed,
-            expected_low,
-            expected_high,
-            since: None,
-            explanation: String::new(),
-        })
-    }
-    fn threshold(&self) -> f64 {
-        0.5
-    }
-    fn forget(&mut self, _series: &str) {}
+fn scripted(script: std::collections::VecDeque<(f64, f64)>) -> Ranged {
+    Ranged(
+        script
+            .into_iter()
+            .map(|(score, observed)| match observed < 1.0 && score < 0.5 {
+                true => (score, observed, 0.0, 0.5),
+                false => (score, observed, 80.0, 120.0),
+            })
+            .collect(),
+    )
 }
 
 /// A topic whose producers stopped is held for as long as it stays
@@ -1879,7 +1862,7 @@ fn a_producer_stop_is_held_until_traffic_returns_and_the_return_is_not_raised() 
     let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
     script.extend(std::iter::repeat_n((0.0, 0.0), 60));
     script.extend([(0.9, 150.0), (0.2, 100.0)]);
-    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(scripted(script)));
     let mut anomalies = |secs: i64| {
         let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
         of_kind(&e, FindingKind::Anomaly).len()
@@ -1967,7 +1950,7 @@ fn a_stop_scored_again_against_a_range_that_learnt_it_is_still_the_stop() {
 fn stopping_topic() -> impl FnMut(i64, &[i32]) -> usize {
     let mut script: std::collections::VecDeque<(f64, f64)> = [(1.0, 0.0)].into();
     script.extend(std::iter::repeat_n((0.0, 0.0), 30));
-    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Scripted(script)));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(scripted(script)));
     move |secs: i64, isr: &[i32]| {
         let tp = topic("t", 2, vec![part(0, Some(1), &[1, 2, 3], isr)]);
         let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![tp]), t(secs));
