@@ -48,11 +48,7 @@ pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
         .clusters
         .first()
         .map(|c| c.poll_interval.0)
-        .unwrap_or(
-            crate::config::ClusterConfig::with_bootstrap("", vec![])
-                .poll_interval
-                .0,
-        );
+        .unwrap_or_else(|| ClusterConfig::with_bootstrap("", vec![]).poll_interval.0);
     scenario.last_event() + settle + 2 * poll
 }
 

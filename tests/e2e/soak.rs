@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use isrwatch::config::Config;
 use isrwatch::sim::{judge, Scenario};
+use isrwatch::soak::SoakReport;
 
 /// How long the monitor watches the healthy cluster before the first event.
 const WARM_UP: Duration = Duration::from_secs(600);
@@ -43,6 +44,23 @@ fn stem(p: &std::path::Path) -> String {
     p.file_stem().unwrap().to_string_lossy().to_string()
 }
 
+/// The scenario at `path`, `warm_up` after the monitor started watching,
+/// through `isrwatch soak` with the shipped defaults until it settled, and
+/// the closed-world check's failures.
+async fn judged_run(path: &std::path::Path, warm_up: Duration) -> (SoakReport, Vec<String>) {
+    let config = Config::default();
+    let name = stem(path);
+    let scenario = Scenario::load(path)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .delayed(warm_up);
+    let end = isrwatch::soak::judged_span(&scenario, &config);
+    let report = isrwatch::soak::run(scenario.clone(), &config, end)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let failures = judge(&scenario, &report.notified, &report.open);
+    (report, failures)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_defaults() {
     let _group = crate::support::group(module_path!());
@@ -56,16 +74,9 @@ async fn every_shipped_scenario_passes_the_closed_world_check_with_the_shipped_d
     let mut runs = tokio::task::JoinSet::new();
     for path in paths {
         runs.spawn(async move {
-            let config = Config::default();
             let name = stem(&path);
-            let scenario = Scenario::load(&path)
-                .unwrap_or_else(|e| panic!("{name}: {e}"))
-                .delayed(WARM_UP);
-            let end = isrwatch::soak::judged_span(&scenario, &config);
-            let report = isrwatch::soak::run(scenario.clone(), &config, end)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let failures: Vec<String> = judge(&scenario, &report.notified, &report.open)
+            let (report, failures) = judged_run(&path, WARM_UP).await;
+            let failures: Vec<String> = failures
                 .into_iter()
                 .map(|f| format!("{name}: {f}"))
                 .collect();
@@ -99,16 +110,8 @@ async fn producer_stops_after_a_day_of_watching_pass_the_closed_world_check() {
         "scenarios/long/every_producer_stops_for_45_minutes",
     ] {
         runs.spawn(async move {
-            let path = format!("{}/tests/{name}.toml", env!("CARGO_MANIFEST_DIR"));
-            let config = Config::default();
-            let scenario = Scenario::load(&path)
-                .unwrap_or_else(|e| panic!("{name}: {e}"))
-                .delayed(day);
-            let end = isrwatch::soak::judged_span(&scenario, &config);
-            let report = isrwatch::soak::run(scenario.clone(), &config, end)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let failures = judge(&scenario, &report.notified, &report.open);
+            let path = PathBuf::from(format!("{}/tests/{name}.toml", env!("CARGO_MANIFEST_DIR")));
+            let (report, failures) = judged_run(&path, day).await;
             (name, report, failures)
         });
     }
