@@ -117,6 +117,12 @@ pub struct Incident {
     pub summary: Option<Summary>,
     /// Labels for routing and Alertmanager (cluster, kind, severity, broker, ...).
     pub labels: BTreeMap<String, String>,
+    /// The kind its alert is keyed by, when its kind no longer tells it:
+    /// an incident that escalated into its broker's outage (a slow
+    /// follower's `under_replicated` that became `broker_down`) stays the
+    /// alert receivers already know. `None`: the kind's own key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed_by: Option<FindingKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,6 +28,8 @@
 //!    waits for its other replica). A finding that also names a live
 //!    broker whose own replication incident is open (`troubled`: a slow
 //!    follower before the crash) stays with that incident.
+//!    A troubled broker that goes down itself is that outage's group; the
+//!    manager lets its open incident escalate into it (manager.rs).
 //!    A broker in the metadata that does not answer (`broker_unreachable`)
 //!    is a group the same way, root `Broker{B}`: replication findings that
 //!    implicate it (and no down broker) join it.
@@ -684,13 +686,19 @@ pub(crate) fn retired(incident: &Incident) -> bool {
 /// wrong then ("Broker 2 is back on C, catching up: 9 partitions
 /// under-replicated"): a resolve must not repeat it.
 pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
-    match (incident.kind, &incident.root) {
+    // The broker of an outage: its root, or the one broker of a quorum
+    // incident that escalated into that broker's outage.
+    let broker = match (&incident.root, incident.affected.brokers.as_slice()) {
+        (Subject::Broker { id }, _) | (Subject::Cluster, [id]) => Some(*id),
+        _ => None,
+    };
+    match (incident.kind, broker) {
         // Hosting nothing, it may be back or forgotten (decommissioned).
-        (FindingKind::BrokerDown, Subject::Broker { id }) if retired(incident) => Some(format!(
+        (FindingKind::BrokerDown, Some(id)) if retired(incident) => Some(format!(
             "Broker {id} on {} is back or gone for good: no partition names it",
             incident.cluster
         )),
-        (FindingKind::BrokerDown, Subject::Broker { id }) => {
+        (FindingKind::BrokerDown, Some(id)) => {
             Some(format!("Broker {id} is back on {}", incident.cluster))
         }
         // A cluster back from being unreachable that waited for brokers.

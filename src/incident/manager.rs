@@ -12,6 +12,13 @@
 //!   (`Escalated` also when its partitions got worse than last notified:
 //!   under min ISR, offline),
 //!   `Reminder` every `renotify_interval`.
+//! - **escalated into an outage**: a broker with a firing incident of its
+//!   own (slow follower, failed log dir, not answering, lagging voter)
+//!   goes down, and its findings move to the outage's group: that incident
+//!   follows the outage's group from then on (`Tracked::follows`), notified
+//!   `Escalated` ("Broker N is down"), keeping its id and its Alertmanager
+//!   identity (`Incident::keyed_by`). One story, not a "resolved" at the
+//!   poll where a second incident fires.
 //! - **recovering** (broker-down incidents): the broker is back; replicas
 //!   catching up, leaders moving back and the like join the incident (not a
 //!   new one), and a lower severity meanwhile is not notified. It resolves
@@ -121,6 +128,7 @@ fn tracked(incident: Incident, group: &Group<'_>, now: Time, recovering: bool) -
         partition_rank: group.partition_rank(),
         notified_partition_rank: 0,
         notified_flapping: false,
+        follows: None,
     }
 }
 
@@ -225,7 +233,7 @@ impl IncidentManager {
             group.kind,
             severity,
             &incident.fingerprint,
-            &group.root,
+            &incident.root,
             &affected,
         );
         incident.affected = affected;
@@ -300,6 +308,7 @@ impl IncidentManager {
             silenced_by: None,
             summary: None,
             labels: BTreeMap::new(),
+            keyed_by: None,
         };
         self.apply_group(&mut incident, cluster, group, now);
         let detail = format!(
@@ -423,16 +432,90 @@ impl IncidentManager {
         });
     }
 
-    /// The brokers at the root of `cluster`'s open incidents keyed `kind`.
+    /// The brokers at the root of the groups of `kind` that `cluster`'s
+    /// open incidents follow.
     fn open_broker_roots(&self, cluster: &str, kind: FindingKind) -> BTreeSet<BrokerId> {
         self.open
             .values()
-            .filter(|t| t.incident.cluster == cluster && t.key_kind == kind)
-            .filter_map(|t| match t.incident.root {
-                Subject::Broker { id } => Some(id),
+            .filter(|t| t.incident.cluster == cluster)
+            .filter_map(|t| match t.group_key() {
+                (k, Subject::Broker { id }) if k == kind => Some(*id),
                 _ => None,
             })
             .collect()
+    }
+
+    /// The open incident that follows the group `(kind, root)` of
+    /// `cluster`: its own, or one that escalated into it.
+    fn tracker_of(&self, cluster: &str, kind: FindingKind, root: &Subject) -> Option<String> {
+        let own = fingerprint(cluster, kind, root);
+        if self.open.contains_key(&own) {
+            return Some(own);
+        }
+        self.open
+            .iter()
+            .find(|(_, t)| t.incident.cluster == cluster && t.group_key() == (kind, root))
+            .map(|(fp, _)| fp.clone())
+    }
+
+    /// A broker that goes down while an incident of its own is firing (a
+    /// slow follower, a failed log dir, a broker that stopped answering, a
+    /// lagging voter) whose findings all moved into the outage's group `g`:
+    /// that incident escalates into the outage and follows its group from
+    /// now on, instead of being notified resolved at the very poll that
+    /// "Broker N is down" fires. Its alert identity stays the one receivers
+    /// know (`keyed_by`). Returns its fingerprint when it did.
+    fn escalate_into_outage(
+        &mut self,
+        cluster: &str,
+        g: &Group<'_>,
+        present_now: &BTreeSet<String>,
+        now: Time,
+    ) -> Option<String> {
+        let Subject::Broker { id } = g.root else {
+            return None;
+        };
+        if g.key_kind != FindingKind::BrokerDown || g.recovering() {
+            return None;
+        }
+        let fp = self
+            .open
+            .iter()
+            .find(|(fp, t)| {
+                let own = match (t.key_kind, &t.incident.root) {
+                    (
+                        FindingKind::UnderReplicated | FindingKind::BrokerUnreachable,
+                        Subject::Broker { id: b },
+                    ) => *b == id,
+                    (FindingKind::QuorumDegraded, _) => t.incident.affected.brokers == [id],
+                    _ => false,
+                };
+                own && t.incident.cluster == cluster
+                    && t.follows.is_none()
+                    && t.incident.state == IncidentState::Firing
+                    && !present_now.contains(*fp)
+            })
+            .map(|(fp, _)| fp.clone())?;
+        let mut t = self.open.remove(&fp)?;
+        let was = std::mem::take(&mut t.incident.title);
+        t.follows = Some((g.key_kind, g.root.clone()));
+        t.incident.keyed_by = Some(t.key_kind);
+        self.apply_group(&mut t.incident, cluster, g, now);
+        t.absent_since = None;
+        t.last_change = now;
+        t.recovering = false;
+        t.partition_rank = g.partition_rank();
+        // What it is now was never notified: an escalation, whichever
+        // severity it had.
+        t.notified_severity = Severity::Info;
+        push_event(
+            &mut t.incident,
+            now,
+            "escalated",
+            format!("broker {id} is down: {was:?} is now part of its outage"),
+        );
+        self.open.insert(fp.clone(), t);
+        Some(fp)
     }
 }
 
@@ -467,18 +550,24 @@ impl Correlator for IncidentManager {
             });
         let groups = if returning {
             fold_return(groups, |g| {
-                self.open
-                    .get(&fingerprint(cluster, g.key_kind, &g.root))
+                self.tracker_of(cluster, g.key_kind, &g.root)
+                    .and_then(|fp| self.open.get(&fp))
                     .is_some_and(|t| t.incident.state != IncidentState::Pending)
             })
         } else {
             groups
         };
 
-        // 1. Present groups: update or open.
+        // 1. Present groups: update, escalate into or open.
+        let own_present: BTreeSet<String> = groups
+            .iter()
+            .map(|g| fingerprint(cluster, g.key_kind, &g.root))
+            .collect();
         let mut present = BTreeSet::new();
         for g in &groups {
-            let fp = fingerprint(cluster, g.key_kind, &g.root);
+            let fp = self
+                .tracker_of(cluster, g.key_kind, &g.root)
+                .unwrap_or_else(|| fingerprint(cluster, g.key_kind, &g.root));
             present.insert(fp.clone());
             match self.open.remove(&fp) {
                 Some(mut t) => {
@@ -506,6 +595,10 @@ impl Correlator for IncidentManager {
                     self.open.insert(fp, t);
                 }
                 None => {
+                    if let Some(old) = self.escalate_into_outage(cluster, g, &own_present, now) {
+                        present.insert(old);
+                        continue;
+                    }
                     let t = match self.reopen_flapping(cluster, &fp, g, now) {
                         Some(t) => t,
                         None => self.open_incident(cluster, &fp, g, now),
@@ -552,7 +645,8 @@ impl Correlator for IncidentManager {
                     // brokers. Not a broker the cluster no longer named:
                     // gone for good (or back hosting nothing), it has no
                     // replicas to catch up and no flap to wait out.
-                    let broker = t.key_kind == FindingKind::BrokerDown && !retired(&t.incident);
+                    let broker =
+                        t.group_key().0 == FindingKind::BrokerDown && !retired(&t.incident);
                     if broker || returned(&t.incident) {
                         hold = hold.max(self.cfg.broker_recovery_hold.0);
                     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{FindingKind, Severity};
+use crate::finding::{FindingKind, Severity, Subject};
 use crate::model::Incident;
 use crate::snapshot::Time;
 
@@ -34,6 +34,22 @@ pub(super) struct Tracked {
     /// Its current flapping episode was notified (`NotifyReason::Flapping`).
     #[serde(default)]
     pub(super) notified_flapping: bool,
+    /// The group it follows since it escalated into its broker's outage
+    /// (`BrokerDown`, that broker): a slow follower, a log dir failure, a
+    /// broker that stopped answering or a lagging voter that then went
+    /// down stays one incident. `None`: its own key.
+    #[serde(default)]
+    pub(super) follows: Option<(FindingKind, Subject)>,
+}
+
+impl Tracked {
+    /// The group key it follows now: its own, or its broker's outage.
+    pub(super) fn group_key(&self) -> (FindingKind, &Subject) {
+        match &self.follows {
+            Some((kind, root)) => (*kind, root),
+            None => (self.key_kind, &self.incident.root),
+        }
+    }
 }
 
 /// What [`IncidentManager::export_state`] returns: open incidents with

@@ -88,10 +88,13 @@ fn label_name(k: &str) -> Option<String> {
 /// The labels of the alert for `n` at a given severity. The incident's
 /// routing labels are copied but for `topic` and `kind`, which may change
 /// while it is open: `topic` comes only from the root, `kind` is the kind
-/// the incident is keyed by ([`crate::incident::key_kind_of`]).
+/// the incident is keyed by ([`crate::incident::key_kind_of`], or
+/// `keyed_by` once it escalated into its broker's outage).
 pub fn labels(n: &Notification, severity: Severity) -> BTreeMap<String, String> {
     let inc = &n.incident;
-    let key = crate::incident::key_kind_of(inc.kind);
+    let key = inc
+        .keyed_by
+        .unwrap_or_else(|| crate::incident::key_kind_of(inc.kind));
     let mut l = BTreeMap::new();
     for (k, v) in &inc.labels {
         if k == "topic" {
@@ -343,6 +346,18 @@ mod tests {
             .find(|x| x.labels == warning)
             .expect("the warning alert is ended");
         assert_eq!(ended.ends_at, t(200));
+
+        // The broker then goes down: the incident escalates into its
+        // outage (kind broker_down) and is still the same alert.
+        let mut down = worse.clone();
+        down.incident.kind = FindingKind::BrokerDown;
+        down.incident.keyed_by = Some(FindingKind::UnderReplicated);
+        down.incident
+            .labels
+            .insert("kind".into(), "broker_down".into());
+        let alerts = a.alerts(&down, t(300));
+        assert_eq!(alerts[0].labels, after[0].labels);
+        assert_eq!(alerts[0].annotations["current_kind"], "broker_down");
     }
 
     #[test]

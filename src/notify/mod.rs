@@ -91,6 +91,7 @@ pub(crate) mod testutil {
                 silenced_by: None,
                 summary: None,
                 labels,
+                keyed_by: None,
             },
             summary: Summary {
                 headline: "Broker 2 down: 412 partitions under-replicated".into(),

@@ -10,7 +10,13 @@
 //!    one incident, not one per flap);
 //! 3. every notification is explained by an `[[expect]]` or an `[[allow]]`;
 //! 4. everything that fired was resolved by the end of the run (the last
-//!    event plus the scenario's `settle` time), and nothing is still firing.
+//!    event plus the scenario's `settle` time), and nothing is still firing;
+//! 5. nothing is notified resolved while the fault it stands for lasts: a
+//!    resolve that only expectations explain, all of whose recoveries are
+//!    still to come (a slow follower's incident "resolved" at the poll its
+//!    broker went down, while it was as slow as before). A resolve that
+//!    flap damping takes back (the same incident reopened as flapping) is
+//!    the damping's design, not a false all-clear.
 //!
 //! The same judge serves the real-time end-to-end test and the
 //! fast-forward runs with shipped defaults.
@@ -33,6 +39,8 @@ pub struct Notified {
 
 /// What an expectation or allowance names.
 struct Wanted<'a> {
+    /// When the fault ends (an expectation's recovery), if it says.
+    recovery: Option<Duration>,
     kind: &'a str,
     broker: Option<BrokerId>,
     group: Option<&'a str>,
@@ -111,6 +119,7 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
             (
                 e.line,
                 Wanted {
+                    recovery: e.resolved_after,
                     kind: &e.kind,
                     broker: e.broker,
                     group: e.group.as_deref(),
@@ -123,6 +132,7 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
         .allow
         .iter()
         .map(|a| Wanted {
+            recovery: None,
             kind: &a.kind,
             broker: a.broker,
             group: a.group.as_deref(),
@@ -200,6 +210,32 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
                 i.id,
                 i.kind.as_str(),
                 i.title
+            ));
+        }
+    }
+
+    // 5: no resolve while the fault lasts.
+    for (i, n) in notified.iter().enumerate() {
+        let reopened = notified[i + 1..]
+            .iter()
+            .any(|m| m.incident.id == n.incident.id && m.reason != NotifyReason::Resolved);
+        if n.reason != NotifyReason::Resolved
+            || reopened
+            || allows.iter().any(|w| w.explains(&n.incident))
+        {
+            continue;
+        }
+        let lasting: Vec<(usize, Duration)> = expects
+            .iter()
+            .filter(|(_, w)| w.explains(&n.incident))
+            .map(|(line, w)| Some((*line, w.recovery.filter(|r| n.at < *r)?)))
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        if let Some((line, until)) = lasting.first() {
+            failures.push(format!(
+                "line {line}: {} while its fault lasts (until {:.1}s)",
+                describe(n),
+                until.as_secs_f64()
             ));
         }
     }
@@ -294,8 +330,57 @@ reason = "the spike is more than billing can consume"
             (30, vec![down(2)]),
             (40, vec![]),
         ]);
-        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].contains("broker_down raised 2 times"), "{f:?}");
+        // Its first resolve came while the broker was still down (10-40 s).
+        assert!(
+            f[1].starts_with("line 11: resolved broker_down \"Broker 2 is back on c\" at 20.0s while its fault lasts (until 40.0s)"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_resolve_taken_back_as_flapping_is_not_a_false_all_clear() {
+        // Flap damping on (two starts): the second outage reopens the
+        // first incident as flapping, so its resolve at 20 s is taken back.
+        let scenario = Scenario::parse(SCENARIO, "test.toml").unwrap();
+        let cfg = IncidentConfig {
+            broker_recovery_hold: Dur::secs(0),
+            flap_threshold: 2,
+            flap_quiet: Dur::secs(5),
+            ..Default::default()
+        };
+        let mut m = IncidentManager::new(&cfg, Silences::new());
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut notified = Vec::new();
+        for (sec, findings) in [
+            (10, vec![down(2)]),
+            (20, vec![]),
+            (30, vec![down(2)]),
+            (40, vec![]),
+            (50, vec![]),
+        ] {
+            let now = t0 + chrono::Duration::seconds(sec);
+            for (incident, reason) in m.ingest("c", &findings, now) {
+                notified.push(Notified {
+                    at: Duration::from_secs(sec as u64),
+                    reason,
+                    incident,
+                });
+            }
+        }
+        let reasons: Vec<NotifyReason> = notified.iter().map(|n| n.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                NotifyReason::Firing,
+                NotifyReason::Resolved,
+                NotifyReason::Flapping,
+                NotifyReason::Resolved
+            ]
+        );
+        let f = judge(&scenario, &notified, &m.incidents());
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

@@ -849,6 +849,7 @@ mod tests {
             silenced_by: None,
             summary: None,
             labels: Default::default(),
+            keyed_by: None,
         };
         crate::summarize::facts::build_facts(&inc, NotifyReason::Firing, &[], false)
     }

@@ -109,6 +109,7 @@ fn notification(id: &str, reason: NotifyReason) -> Notification {
             silenced_by: None,
             summary: None,
             labels,
+            keyed_by: None,
         },
         summary: Summary {
             headline: "Broker 2 down: 412 partitions under-replicated".into(),

@@ -88,6 +88,7 @@ impl Correlator for OncePerCluster {
             silenced_by: None,
             summary: None,
             labels: Default::default(),
+            keyed_by: None,
         };
         self.seen.push(i.clone());
         vec![(i, NotifyReason::Firing)]

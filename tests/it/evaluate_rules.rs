@@ -1821,6 +1821,7 @@ fn every_kind_the_rules_produce_renders_with_its_evidence() {
             silenced_by: None,
             summary: None,
             labels: BTreeMap::new(),
+            keyed_by: None,
         };
         let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
         let text = format!(

@@ -1087,3 +1087,85 @@ fn a_replaced_broker_is_info_once_no_replica_names_it_then_resolved() {
         "Broker 2 on prod is back or gone for good: no partition names it"
     );
 }
+
+/// A broker with a firing incident of its own (slow follower, broker that
+/// stopped answering, lagging voter) then goes down: that incident
+/// escalates into the outage (same id, `Escalated`, "Broker 3 is down"),
+/// keeps the Alertmanager identity it fired with, and resolves once, as
+/// "back", after the recovery hold. It used to be notified resolved at the
+/// very poll where a second incident, "Broker 3 is down", fired.
+#[test]
+fn a_broker_with_an_open_incident_that_goes_down_escalates_that_incident() {
+    let slow: Vec<Finding> = (0..4)
+        .map(|p| {
+            partition(
+                FindingKind::UnderReplicated,
+                Severity::Warning,
+                "orders",
+                p,
+                &[3],
+            )
+        })
+        .collect();
+    let unreachable = Finding::new(
+        "prod",
+        FindingKind::BrokerUnreachable,
+        Severity::Warning,
+        Subject::Broker { id: 3 },
+        t(0),
+    )
+    .with_brokers([3]);
+    let voter_lag = Finding::new(
+        "prod",
+        FindingKind::QuorumLag,
+        Severity::Warning,
+        Subject::Broker { id: 3 },
+        t(0),
+    )
+    .with_brokers([3]);
+    let mut down = slow.clone();
+    down.push(broker_down(3));
+    for (before, keyed) in [
+        (slow.clone(), FindingKind::UnderReplicated),
+        (vec![unreachable], FindingKind::BrokerUnreachable),
+        (vec![voter_lag], FindingKind::QuorumDegraded),
+    ] {
+        let mut m = manager();
+        let mut notes = Vec::new();
+        for i in 0..4 {
+            notes.extend(m.ingest("prod", &before, t(15 * i)));
+        }
+        assert_eq!(notes.len(), 1, "{notes:#?}");
+        assert_eq!(notes[0].1, NotifyReason::Firing);
+        let first = notes[0].0.clone();
+        for i in 4..10 {
+            notes.extend(m.ingest("prod", &down, t(15 * i)));
+        }
+        for i in 10..30 {
+            notes.extend(m.ingest("prod", &[], t(15 * i)));
+        }
+        let seen: Vec<(NotifyReason, &str)> =
+            notes.iter().map(|(i, r)| (*r, i.title.as_str())).collect();
+        assert_eq!(
+            seen,
+            [
+                (NotifyReason::Firing, first.title.as_str()),
+                (
+                    NotifyReason::Escalated,
+                    "Broker 3 is down on prod: 4 partitions under-replicated"
+                ),
+                (NotifyReason::Resolved, "Broker 3 is back on prod"),
+            ],
+            "{keyed:?}"
+        );
+        assert!(notes.iter().all(|(i, _)| i.id == first.id), "{notes:#?}");
+        // One Alertmanager alert from first to last: its key stays.
+        let escalated = &notes[1].0;
+        assert_eq!(escalated.kind, FindingKind::BrokerDown);
+        assert_eq!(escalated.keyed_by, Some(keyed));
+        assert_eq!(escalated.fingerprint, first.fingerprint);
+        assert_eq!(escalated.labels.get("broker"), first.labels.get("broker"));
+        // Resolved 120 s (the recovery hold) after the broker was back.
+        assert_eq!(notes[2].0.resolved_at, Some(t(150 + 120)));
+    }
+}

@@ -231,6 +231,7 @@ fn broker_down(fingerprint: &str, topic: &str, group: &str) -> Incident {
         silenced_by: None,
         summary: None,
         labels: BTreeMap::new(),
+        keyed_by: None,
     }
 }
 

@@ -39,6 +39,7 @@ fn incident(
         silenced_by: None,
         summary: None,
         labels: BTreeMap::new(),
+        keyed_by: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub fn sample(id: &str, reason: NotifyReason) -> Notification {
             silenced_by: None,
             summary: None,
             labels: BTreeMap::new(),
+            keyed_by: None,
         },
         summary: Summary {
             headline: "Broker 2 down: 412 partitions under-replicated".into(),

@@ -137,6 +137,7 @@ fn hostile_state() -> std::sync::Arc<SharedState> {
             fallback_reason: None,
         }),
         labels: Default::default(),
+        keyed_by: None,
     }]);
     state
 }
