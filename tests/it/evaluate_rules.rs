@@ -2034,3 +2034,51 @@ fn a_producer_stop_during_a_long_outage_is_raised_once_new_leaders_are_known() {
         );
     }
 }
+
+/// Found by a fault hunt (a topic stopped at 11:00 and again at 14:00):
+/// the detector, having seen the topic stop once, scores a second stop
+/// low (its lowest value seen is already 0), and only the first stop was
+/// raised. A fall below a message a second from a range expected well
+/// above that is a stop whatever the detector remembers, told once it
+/// lasted two minutes (a deploy's gap is not news); a fall into a range
+/// that reaches down to it (a quiet topic) is not a stop.
+#[test]
+fn a_second_stop_is_raised_from_the_range_expected_whatever_the_detector_remembers() {
+    let mut script: std::collections::VecDeque<_> = [(0.1, 0.0, 60.0, 100.0)].into(); // stops, scored low
+    script.extend(std::iter::repeat_n((0.1, 0.0, 40.0, 100.0), 8)); // still stopped
+    script.push_back((0.1, 80.0, 10.0, 100.0)); // back
+    script.extend(std::iter::repeat_n((0.1, 0.4, 3.0, 100.0), 12)); // a quiet fall
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
+    let mut anomalies = |secs: i64| {
+        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
+        of_kind(&e, FindingKind::Anomaly)
+            .iter()
+            .map(|f| {
+                (
+                    f.metric(Metric::Score),
+                    f.anomaly.clone().unwrap().explanation,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    anomalies(585); // the first poll only remembers the topic's offsets
+    for secs in (600..720).step_by(15) {
+        assert!(anomalies(secs).is_empty(), "not yet two minutes at {secs}");
+    }
+    let stop = anomalies(720);
+    assert_eq!(stop.len(), 1, "{stop:?}");
+    assert_eq!(stop[0].0, Some(0.5), "raised at the threshold");
+    assert!(
+        stop[0]
+            .1
+            .contains("still outside the range 60.0000..100.0000"),
+        "{stop:?}"
+    );
+    assert!(anomalies(735).is_empty(), "traffic is back");
+    for secs in (750..930).step_by(15) {
+        assert!(
+            anomalies(secs).is_empty(),
+            "a quiet topic is not stopped ({secs})"
+        );
+    }
+}

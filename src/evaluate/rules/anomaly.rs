@@ -11,6 +11,23 @@ use crate::evaluate::scorer::Series;
 use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, IsrChangeKind, Time};
 
+/// How far above its family's smallest effect the whole range expected of
+/// a series must lie for a fall below that effect to be a stop by itself.
+const STOP_RANGE_FACTOR: f64 = 5.0;
+
+/// A stop judged on the range expected, not on the detector's memory: a
+/// series whose fault is a fall to zero (a topic's producers) falls below
+/// its family's smallest effect (1 message/s) while the detector expected
+/// it well above that. A detector that once saw the topic stop (its lowest
+/// value is 0, its rarity histogram holds the drop) finds a second stop
+/// nothing new, yet producers stopping again is the same fault as the
+/// first time: only a topic's first stop was raised.
+fn stopped_from_range(s: &AnomalyScore, family: Family) -> bool {
+    family.fault_is_a_fall()
+        && s.observed < family.min_effect()
+        && s.expected_low >= STOP_RANGE_FACTOR * family.min_effect()
+}
+
 impl RuleEvaluator {
     /// Feeds every series to the scorer; returns all scores, each with its
     /// series.
@@ -194,7 +211,9 @@ impl RuleEvaluator {
             .held_anomalies
             .get(&s.series)
             .is_some_and(|h| h.alive(now) && h.outside(s.observed));
-        if s.score >= self.scorer.threshold() && !continues {
+        let threshold = self.scorer.threshold();
+        let stop = stopped_from_range(s, family);
+        if (s.score >= threshold || stop) && !continues {
             // Traffic resuming after a stop, with or without a backlog.
             let resuming = self
                 .resumed
@@ -205,18 +224,33 @@ impl RuleEvaluator {
             }
             let falling = s.observed < s.expected_low;
             let stop_below = (family.fault_is_a_fall() && falling).then(|| family.min_effect());
+            let alert = if s.score >= threshold {
+                s.clone()
+            } else {
+                AnomalyScore {
+                    score: threshold,
+                    explanation: format!(
+                        "{}; stopped: below {} where the range expected lies wholly above {}",
+                        s.explanation,
+                        family.min_effect(),
+                        STOP_RANGE_FACTOR * family.min_effect()
+                    ),
+                    ..s.clone()
+                }
+            };
             self.held_anomalies.insert(
                 s.series.clone(),
                 HeldAnomaly {
-                    alert: s.clone(),
+                    alert: alert.clone(),
                     at: now,
                     last: now,
                     stop_below,
                     stopped: stop_below.is_some_and(|b| s.observed < b),
                     raised: false,
+                    from_range: s.score < threshold,
                 },
             );
-            return Some(s.clone());
+            return (s.score >= threshold).then_some(alert);
         }
         let h = self.held_anomalies.get_mut(&s.series)?;
         // Held while the series stays out on the side it left by (a dip
@@ -227,6 +261,9 @@ impl RuleEvaluator {
         h.last = now;
         if !outside || !h.alive(now) {
             self.held_anomalies.remove(&s.series);
+            return None;
+        }
+        if h.from_range && elapsed(h.at, now) < STOP_CONFIRM {
             return None;
         }
         let since = h.alert.since.unwrap_or(h.at);

@@ -40,6 +40,13 @@ pub(super) const RESUME_GRACE: std::time::Duration = std::time::Duration::from_s
 /// lasts.
 pub(super) const LEADER_WAIT: std::time::Duration = std::time::Duration::from_secs(2 * 60);
 
+/// How long a stop seen from the range expected alone (the detector did
+/// not score it: it saw the topic stop before, or is cooling down after
+/// another alert of it) must last to be told: a minute's gap while
+/// producers restart in a deploy, right after a burst, is not news; a
+/// topic whose producers stay stopped is.
+pub(super) const STOP_CONFIRM: std::time::Duration = std::time::Duration::from_secs(2 * 60);
+
 /// An anomaly alert of one series, held while the series has not come back
 /// into the range the detector expected when it alerted. The detector
 /// scores the first points of an event (then adapts and cools down); the
@@ -69,6 +76,9 @@ pub(super) struct HeldAnomaly {
     /// replication was disturbed is held unraised until the disturbance
     /// ends; see `RuleEvaluator::fall_outlasting_replication`).
     pub(super) raised: bool,
+    /// A stop seen from the range expected alone, not scored by the
+    /// detector: told only once it lasted [`STOP_CONFIRM`].
+    pub(super) from_range: bool,
 }
 
 impl HeldAnomaly {
