@@ -12,8 +12,8 @@
 //! 4. everything that fired was resolved by the end of the run (the last
 //!    event plus the scenario's `settle` time), and nothing is still firing;
 //! 5. nothing is notified resolved while the fault it stands for lasts: a
-//!    resolve that only expectations explain, all of whose recoveries are
-//!    still to come (a slow follower's incident "resolved" at the poll its
+//!    resolve that only expectations explain, all of whose named recoveries
+//!    (`recovery = "id"`) are still to come (a slow follower's incident "resolved" at the poll its
 //!    broker went down, while it was as slow as before). A resolve that
 //!    flap damping takes back (the same incident reopened as flapping) is
 //!    the damping's design, not a false all-clear.
@@ -119,7 +119,7 @@ pub fn judge(scenario: &Scenario, notified: &[Notified], open: &[Incident]) -> V
             (
                 e.line,
                 Wanted {
-                    recovery: e.resolved_after,
+                    recovery: e.resolved_after.filter(|_| e.recovery_named),
                     kind: &e.kind,
                     broker: e.broker,
                     group: e.group.as_deref(),
@@ -264,11 +264,18 @@ duration = "30s"
 kind = "broker_down"
 broker = 2
 raised_within = "10s"
+recovery = "up"
 
 [[allow]]
 kind = "consumer_lag"
 group = "billing"
 reason = "the spike is more than billing can consume"
+
+[[events]]
+id = "up"
+at = "40s"
+action = "broker_up"
+broker = 2
 "#;
 
     fn down(id: i32) -> Finding {
@@ -398,7 +405,7 @@ reason = "the spike is more than billing can consume"
         let e = Scenario::parse(&no_reason, "t.toml")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("t.toml:16: allow[0].reason"), "{e}");
+        assert!(e.contains("t.toml:17: allow[0].reason"), "{e}");
         let bad_kind = SCENARIO.replace("kind = \"consumer_lag\"", "kind = \"lagging\"");
         let e = Scenario::parse(&bad_kind, "t.toml")
             .unwrap_err()

@@ -42,6 +42,12 @@ pub struct Expectation {
     pub resolved_after: Option<Duration>,
     /// It must be resolved within this long after `resolved_after`.
     pub resolved_within: Option<Duration>,
+    /// Its recovery is a named event (`recovery = "id"`): the fault lasts
+    /// until then, and nothing it explains may be notified resolved before
+    /// (the closed-world check, `sim::judge`). A recovery taken from the
+    /// cause's duration may outlast what was raised: an unclean election is
+    /// over once it happened, though the broker stays down.
+    pub recovery_named: bool,
     /// Line in the scenario file.
     pub line: usize,
 }

@@ -540,6 +540,7 @@ impl Scenario {
                 raised_within,
                 resolved_after,
                 resolved_within,
+                recovery_named: x.recovery.is_some(),
                 line,
             });
         }
