@@ -705,6 +705,11 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
         (FindingKind::ClusterUnreachable, _) if returned(incident) => {
             Some(format!("Cluster {} is back", incident.cluster))
         }
+        // Falling produce rates (rule 8): the last title names only the
+        // topics still down then, not every topic that stopped.
+        (FindingKind::Anomaly, _) if incident.root == Subject::Cluster => {
+            Some(format!("Produce rates are back on {}", incident.cluster))
+        }
         (FindingKind::ReassignmentInProgress, _) => Some(format!(
             "Partition reassignment on {} is finished",
             incident.cluster

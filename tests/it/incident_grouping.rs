@@ -360,6 +360,13 @@ fn every_producer_stopping_is_one_incident() {
     assert_eq!(incs.len(), 1);
     assert_eq!(incs[0].fingerprint, inc.fingerprint);
     assert_eq!(incs[0].title, "Produce rate fell on prod: topic \"orders\"");
+    // Fired, then every topic back: the resolve does not name the last
+    // topic to come back as if it were all that had stopped.
+    let out = m.ingest("prod", &fs[..1], t(30));
+    assert_eq!(out[0].1, NotifyReason::Firing, "{out:#?}");
+    let out = m.ingest("prod", &[], t(45));
+    assert_eq!(out[0].1, NotifyReason::Resolved, "{out:#?}");
+    assert_eq!(out[0].0.title, "Produce rates are back on prod");
 }
 
 #[test]
