@@ -1906,6 +1906,17 @@ impl SeriesScorer for Ranged {
     fn forget(&mut self, _series: &str) {}
 }
 
+/// The anomaly findings of an evaluation at `secs` of a healthy cluster
+/// with one topic `t` (its produce rate scored by a scripted scorer), each
+/// seen through `what`.
+fn produce_anomalies<T>(ev: &mut RuleEvaluator, secs: i64, what: impl Fn(&Finding) -> T) -> Vec<T> {
+    let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
+    of_kind(&e, FindingKind::Anomaly)
+        .iter()
+        .map(|f| what(f))
+        .collect()
+}
+
 /// Found with a day of watching before the stop (`isrwatch soak --warm-up
 /// 26h` of `one_topic_stops_for_an_hour`): a quarter of an hour into the
 /// silence the detector, which has learnt it, scores it again on another
@@ -1921,16 +1932,12 @@ fn a_stop_scored_again_against_a_range_that_learnt_it_is_still_the_stop() {
     script.extend([(0.2, 100.0, 80.0, 120.0)]);
     let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
     let mut anomalies = |secs: i64| {
-        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
-        of_kind(&e, FindingKind::Anomaly)
-            .iter()
-            .map(|f| {
-                (
-                    f.metric(Metric::ExpectedLow),
-                    f.metric(Metric::ExpectedHigh),
-                )
-            })
-            .collect::<Vec<_>>()
+        produce_anomalies(&mut ev, secs, |f| {
+            (
+                f.metric(Metric::ExpectedLow),
+                f.metric(Metric::ExpectedHigh),
+            )
+        })
     };
     anomalies(540); // the first poll only remembers the topic's offsets
     let stop = anomalies(600);
@@ -2050,16 +2057,12 @@ fn a_second_stop_is_raised_from_the_range_expected_whatever_the_detector_remembe
     script.extend(std::iter::repeat_n((0.1, 0.4, 3.0, 100.0), 12)); // a quiet fall
     let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
     let mut anomalies = |secs: i64| {
-        let e = ev.evaluate(&snap(secs, &[1, 2, 3], vec![healthy("t", 3)]), t(secs));
-        of_kind(&e, FindingKind::Anomaly)
-            .iter()
-            .map(|f| {
-                (
-                    f.metric(Metric::Score),
-                    f.anomaly.clone().unwrap().explanation,
-                )
-            })
-            .collect::<Vec<_>>()
+        produce_anomalies(&mut ev, secs, |f| {
+            (
+                f.metric(Metric::Score),
+                f.anomaly.clone().unwrap().explanation,
+            )
+        })
     };
     anomalies(585); // the first poll only remembers the topic's offsets
     for secs in (600..720).step_by(15) {
