@@ -445,17 +445,18 @@ impl IncidentManager {
             .collect()
     }
 
-    /// The open incident that follows the group `(kind, root)` of
-    /// `cluster`: its own, or one that escalated into it.
-    fn tracker_of(&self, cluster: &str, kind: FindingKind, root: &Subject) -> Option<String> {
+    /// The key of the incident that follows the group `(kind, root)` of
+    /// `cluster`: one that escalated into it, else the group's own
+    /// fingerprint (open or not).
+    fn tracker_of(&self, cluster: &str, kind: FindingKind, root: &Subject) -> String {
         let own = fingerprint(cluster, kind, root);
         if self.open.contains_key(&own) {
-            return Some(own);
+            return own;
         }
         self.open
             .iter()
             .find(|(_, t)| t.incident.cluster == cluster && t.group_key() == (kind, root))
-            .map(|(fp, _)| fp.clone())
+            .map_or(own, |(fp, _)| fp.clone())
     }
 
     /// A broker that goes down while an incident of its own is firing (a
@@ -550,8 +551,8 @@ impl Correlator for IncidentManager {
             });
         let groups = if returning {
             fold_return(groups, |g| {
-                self.tracker_of(cluster, g.key_kind, &g.root)
-                    .and_then(|fp| self.open.get(&fp))
+                self.open
+                    .get(&self.tracker_of(cluster, g.key_kind, &g.root))
                     .is_some_and(|t| t.incident.state != IncidentState::Pending)
             })
         } else {
@@ -565,9 +566,7 @@ impl Correlator for IncidentManager {
             .collect();
         let mut present = BTreeSet::new();
         for g in &groups {
-            let fp = self
-                .tracker_of(cluster, g.key_kind, &g.root)
-                .unwrap_or_else(|| fingerprint(cluster, g.key_kind, &g.root));
+            let fp = self.tracker_of(cluster, g.key_kind, &g.root);
             present.insert(fp.clone());
             match self.open.remove(&fp) {
                 Some(mut t) => {

@@ -212,8 +212,8 @@ impl RuleEvaluator {
             .get(&s.series)
             .is_some_and(|h| h.alive(now) && h.outside(s.observed));
         let threshold = self.scorer.threshold();
-        let stop = stopped_from_range(s, family);
-        if (s.score >= threshold || stop) && !continues {
+        let scored = s.score >= threshold;
+        if (scored || stopped_from_range(s, family)) && !continues {
             // Traffic resuming after a stop, with or without a backlog.
             let resuming = self
                 .resumed
@@ -224,7 +224,7 @@ impl RuleEvaluator {
             }
             let falling = s.observed < s.expected_low;
             let stop_below = (family.fault_is_a_fall() && falling).then(|| family.min_effect());
-            let alert = if s.score >= threshold {
+            let alert = if scored {
                 s.clone()
             } else {
                 AnomalyScore {
@@ -247,10 +247,10 @@ impl RuleEvaluator {
                     stop_below,
                     stopped: stop_below.is_some_and(|b| s.observed < b),
                     raised: false,
-                    from_range: s.score < threshold,
+                    from_range: !scored,
                 },
             );
-            return (s.score >= threshold).then_some(alert);
+            return scored.then_some(alert);
         }
         let h = self.held_anomalies.get_mut(&s.series)?;
         // Held while the series stays out on the side it left by (a dip
