@@ -151,6 +151,10 @@ const DRAINED_SHARE: f64 = 0.1;
 /// side of it with each commit was released and raised again at every
 /// commit.
 const RELEASE_BEHIND_SHARE: f64 = 0.5;
+/// Coarse samples of a partition's commits kept to see a slow creep (see
+/// [`creeping`]): one per half `absorb_for`, so five span two
+/// `absorb_for` (20 minutes by default) in four steps.
+pub const CREEP_SAMPLES: usize = 5;
 const DAY_MS: i64 = 86_400_000;
 
 use super::config::LagConfig;
@@ -218,6 +222,11 @@ struct PartitionTrack {
     load: Option<Load>,
     /// The largest loads worked off lately.
     drained: Drained,
+    /// Commits sampled at most once per half `absorb_for`, the last
+    /// [`CREEP_SAMPLES`]: the lag over a stretch long enough that the
+    /// commit saw-tooth and the producers' noise no longer hide a consumer
+    /// slightly slower than the producers (see [`creeping`]).
+    steps: VecDeque<Observation>,
 }
 
 /// A stretch of lag, from its first rise until it is back to a tenth of
@@ -577,9 +586,12 @@ fn record_partition(
             was_behind: None,
             load: None,
             drained: Drained::default(),
+            steps: VecDeque::with_capacity(CREEP_SAMPLES),
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
+        // The lag before the rewind is another story than the replay's.
+        entry.steps.clear();
     }
     if entry.committed != committed {
         entry.committed = committed;
@@ -612,6 +624,7 @@ fn record_partition(
                 }
             }
             track_load(config, entry, obs);
+            sample_step(config, entry, obs);
             if entry.observations.len() >= config.window {
                 entry.observations.pop_front();
             }
@@ -661,6 +674,81 @@ fn track_load(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation) 
         }
         None => {}
     }
+}
+
+/// Keeps one commit observation per half `absorb_for` (the last
+/// [`CREEP_SAMPLES`]) for [`creeping`].
+fn sample_step(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation) {
+    let step_ms = (config.absorb_for.0 / 2).as_millis() as i64;
+    if step_ms == 0
+        || entry
+            .steps
+            .back()
+            .is_some_and(|s| obs.at_ms - s.at_ms < step_ms)
+    {
+        return;
+    }
+    if entry.steps.len() >= CREEP_SAMPLES {
+        entry.steps.pop_front();
+    }
+    entry.steps.push_back(obs);
+}
+
+/// A consumer slightly slower than its producers (rule 7 of the module
+/// documentation): WARN text when the lag at its commits rose at every
+/// step of half `absorb_for` over the last two `absorb_for`, and is still
+/// no lower at its latest commit, while the consumer moved (a consumer
+/// that did not is STALL or STOP) and is now `absorb_for` or more behind
+/// the producers. A consumer at 93.5 % of the production never lost a
+/// tenth of it over one window, so rule 6 never saw it, while it fell 4
+/// minutes further behind every hour for six hours. Over a window of
+/// commits the producers' noise and the commit saw-tooth hide such a
+/// creep; over steps of five minutes it is hundreds of messages each.
+/// `None` also for a lag like one it worked off lately (a daily peak it
+/// always catches up with).
+fn creeping(
+    config: &LagConfig,
+    t: &PartitionTrack,
+    time_lag: Option<f64>,
+    now_ms: i64,
+) -> Option<String> {
+    let (first, last, newest) = (t.steps.front()?, t.steps.back()?, t.observations.back()?);
+    let rising = t.steps.len() >= CREEP_SAMPLES
+        && t.steps
+            .iter()
+            .zip(t.steps.iter().skip(1))
+            .all(|(a, b)| b.lag() > a.lag())
+        && newest.lag() >= last.lag()
+        && newest.committed > first.committed;
+    if !rising {
+        return None;
+    }
+    let span_ms = (newest.at_ms - first.at_ms).max(1);
+    let produced = (newest.end - first.end).max(0);
+    let consumed = (newest.committed - first.committed).max(0);
+    let behind = time_lag.or_else(|| {
+        (produced > 0).then(|| newest.lag() as f64 / (produced as f64 / (span_ms as f64 / 1000.0)))
+    })?;
+    if behind < config.absorb_for.0.as_secs_f64() {
+        return None;
+    }
+    let known = t
+        .drained
+        .largest(now_ms)
+        .is_some_and(|l| (newest.lag() as f64) <= DRAINED_MARGIN * l.peak as f64);
+    if known {
+        return None;
+    }
+    Some(format!(
+        "falling further behind: lag rose at every commit sampled over {} (from {} to {}), {} behind the producers; the consumer advanced {} of {} appended ({:.1} %)",
+        human(Duration::from_millis(span_ms as u64)),
+        first.lag(),
+        newest.lag(),
+        human(seconds(behind)),
+        consumed,
+        produced,
+        100.0 * consumed as f64 / produced.max(1) as f64,
+    ))
 }
 
 /// One partition's status, from its window as [`record_partition`] left it.
@@ -975,6 +1063,9 @@ fn judge(
             ),
         );
     }
+    if let Some(text) = creeping(config, t, time_lag, now.timestamp_millis()) {
+        return (LagStatus::Warn, text);
+    }
     (
         LagStatus::Ok,
         format!("keeping up (lag {})", now_seen.lag()),
@@ -1166,6 +1257,47 @@ mod tests {
             s[0].reason
         );
         assert_eq!(s[0].partitions[1].lag, None);
+    }
+
+    /// A consumer at 93.5 % of the production loses too little per window
+    /// for rule 6, but falls steadily behind: WARN once `absorb_for`
+    /// behind, held until the lag is worked off. One that commits every 4
+    /// minutes and keeps up (its lag at polls a saw-tooth 4 minutes high)
+    /// is never raised.
+    #[test]
+    fn a_consumer_slightly_slower_than_its_producers_is_raised_once_far_behind() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let (mut end, mut pos) = (0.0f64, 0.0f64);
+        let mut first_warn = None;
+        for i in 1..=1200i64 {
+            // 100 msg/s produced; 93.5 msg/s consumed for 4 h, then 110.
+            end += 1500.0;
+            pos = (pos + if i <= 960 { 1402.5 } else { 1650.0 }).min(end);
+            let s = tr.update(&[group(1, &[(Some(pos as i64), end as i64)])], t(i * 15));
+            if i <= 960 && s[0].status == LagStatus::Warn && first_warn.is_none() {
+                assert!(s[0].reason.contains("falling further behind"), "{}", s[0].reason);
+                first_warn = Some(i * 15);
+            }
+            if first_warn.is_some() && pos < end - 0.1 * 6.5 * 14_400.0 {
+                assert_eq!(s[0].status, LagStatus::Warn, "held at {}s: {}", i * 15, s[0].reason);
+            }
+        }
+        // 10 minutes behind (lag 60,000) after 9,231 s; within a step.
+        let at = first_warn.expect("never raised");
+        assert!((9_231..=9_231 + 300 + 15).contains(&at), "raised at {at}s");
+        let s = tr.update(&[group(1, &[(Some(end as i64), end as i64)])], t(1201 * 15));
+        assert_eq!(s[0].status, LagStatus::Ok, "{}", s[0].reason);
+
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut committed = 0;
+        for i in 1..=2000i64 {
+            let end = i * 1500;
+            if i % 16 == 0 {
+                committed = end - 100;
+            }
+            let s = tr.update(&[group(1, &[(Some(committed), end)])], t(i * 15));
+            assert_eq!(s[0].status, LagStatus::Ok, "at {}s: {}", i * 15, s[0].reason);
+        }
     }
 
     /// A load worked off is remembered for one to two days: a daily job's
