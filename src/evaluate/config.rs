@@ -285,8 +285,10 @@ pub struct LagConfig {
     /// consumer is a warning only once it is also this far behind the
     /// producers in time (lag in seconds). A consumer slower
     /// than usual is judged at once; lag that keeps growing this long is
-    /// judged whatever the pace. `0s`: judged at once (Burrow). Default
-    /// `10m`.
+    /// judged whatever the pace. A consumer whose lag rose at every commit
+    /// sampled each half of it, over twice it, is WARN once it is this far
+    /// behind, however little it loses per window (a slow creep). `0s`:
+    /// judged at once (Burrow), and no creep rule. Default `10m`.
     pub absorb_for: Dur,
     /// Severity of a group in ERR. Default `critical`.
     pub err_severity: Severity,

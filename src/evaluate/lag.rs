@@ -75,7 +75,15 @@
 //!    `absorb_for` of polls before the growth: the monitor just started,
 //!    perhaps in the middle of a load) a burst cannot be told from a
 //!    slowdown, so growth is judged once it has lasted `absorb_for`.
-//! 7. **OK** otherwise; but a partition WARN or ERR at the last poll
+//! 7. **WARN** ("falling further behind") when the consumer is slightly
+//!    slower than its producers: its lag, at commits sampled every half
+//!    `absorb_for` (the last [`CREEP_SAMPLES`]), rose at every step and is
+//!    no lower at its latest commit, the consumer moved, and it is now
+//!    `absorb_for` or more behind the producers in time; unless the lag is
+//!    within [`DRAINED_MARGIN`] of a load it worked off lately. A consumer
+//!    at 93.5 % of the production never loses a tenth of it over one
+//!    window (rule 6), yet falls four minutes further behind every hour.
+//! 8. **OK** otherwise; but a partition WARN or ERR at the last poll
 //!    **keeps that status** until it has recovered: its lag back to a
 //!    tenth of its peak (the load under way is worked off), or the
 //!    consumer less than half of `absorb_for` behind the producers in
