@@ -94,7 +94,15 @@
 //!    at the first lull, it was raised anew at the next (three critical
 //!    pages in 90 minutes, 20-60 minutes behind throughout), and a
 //!    consumer hours behind after a spike was OK as soon as its lag
-//!    began to fall.
+//!    began to fall. Likewise a partition in STALL, STOP or REWIND at the
+//!    last poll that would now be OK is **WARN** ("moving again after it
+//!    stood still", "working through what it went back to") while it has
+//!    not recovered and is at least half of `absorb_for` behind (the
+//!    poller's time lag, or the lag at the window's production rate): a
+//!    group that stood still for an hour, or replays an hour of its log,
+//!    was resolved as soon as it moved or its REWIND report ended, an
+//!    hour behind. A STALL or STOP (critical by default) becomes a
+//!    warning then, the same incident.
 //!
 //! **Commit cadence.** Per group the tracker learns how often the group
 //! commits: the time between two polls in which some committed offset
@@ -705,7 +713,8 @@ fn sample_step(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation)
 /// A consumer slightly slower than its producers (rule 7 of the module
 /// documentation): WARN text when the lag at its commits rose at every
 /// step of half `absorb_for` over the last two `absorb_for`, and is still
-/// no lower at its latest commit, while the consumer moved (a consumer
+/// no lower at its latest commit than at the last step and the commit
+/// before, while the consumer moved (a consumer
 /// that did not is STALL or STOP) and is now `absorb_for` or more behind
 /// the producers. A consumer at 93.5 % of the production never lost a
 /// tenth of it over one window, so rule 6 never saw it, while it fell 4
@@ -721,12 +730,16 @@ fn creeping(
     now_ms: i64,
 ) -> Option<String> {
     let (first, last, newest) = (t.steps.front()?, t.steps.back()?, t.observations.back()?);
+    let before = t.observations.iter().rev().nth(1)?;
     let rising = t.steps.len() >= CREEP_SAMPLES
         && t.steps
             .iter()
             .zip(t.steps.iter().skip(1))
             .all(|(a, b)| b.lag() > a.lag())
         && newest.lag() >= last.lag()
+        // Still growing: a lag that just began to fall (a load ended) is
+        // the other rules' to judge.
+        && newest.lag() >= before.lag()
         && newest.committed > first.committed;
     if !rising {
         return None;
@@ -734,9 +747,7 @@ fn creeping(
     let span_ms = (newest.at_ms - first.at_ms).max(1);
     let produced = (newest.end - first.end).max(0);
     let consumed = (newest.committed - first.committed).max(0);
-    let behind = time_lag.or_else(|| {
-        (produced > 0).then(|| newest.lag() as f64 / (produced as f64 / (span_ms as f64 / 1000.0)))
-    })?;
+    let behind = behind_secs(t, time_lag)?;
     if behind < config.absorb_for.0.as_secs_f64() {
         return None;
     }
@@ -757,6 +768,19 @@ fn creeping(
         produced,
         100.0 * consumed as f64 / produced.max(1) as f64,
     ))
+}
+
+/// How far behind the producers the consumer is, in seconds: the
+/// poller's time lag, or, while its offset history is younger than the
+/// lag, the latest lag at the window's production rate (`None` when
+/// nothing was produced over the window).
+fn behind_secs(t: &PartitionTrack, time_lag: Option<f64>) -> Option<f64> {
+    time_lag.or_else(|| {
+        let (first, last, now_seen) = (t.observations.front()?, t.observations.back()?, t.latest?);
+        let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
+        let produced = (last.end - first.end).max(0);
+        (produced > 0 && secs > 0.0).then(|| now_seen.lag() as f64 / (produced as f64 / secs))
+    })
 }
 
 /// One partition's status, from its window as [`record_partition`] left it.
@@ -802,7 +826,11 @@ fn judge_partition(
 }
 
 /// [`judge`], with a WARN or ERR held while the consumer has not
-/// recovered: a consumer no longer falling further behind in messages
+/// recovered, and a STALL, STOP or REWIND followed by a WARN until then
+/// (a consumer that stood still for two hours, or replays from the start
+/// of its log, is hours behind when it moves again or its REWIND report
+/// ends: resolved then, its incident said all was well for the hour it
+/// took to catch up). A consumer no longer falling further behind in messages
 /// (its lag shrinking in a lull between two loads, or growing at its
 /// usual pace again) but raised while it fell behind is the same incident
 /// until its lag is back to a tenth of its peak, or it is less than half
@@ -822,26 +850,44 @@ fn judge_held(
     now: Time,
 ) -> (LagStatus, String) {
     let judged = judge(config, t, members, overdue_after, time_lag, now);
-    let (LagStatus::Ok, LagStatus::Warn | LagStatus::Err, Some(load), Some(latest)) =
-        (judged.0, t.was, t.load, t.latest)
+    let (
+        LagStatus::Ok,
+        LagStatus::Warn | LagStatus::Err | LagStatus::Stall | LagStatus::Stop | LagStatus::Rewind,
+        Some(load),
+        Some(latest),
+    ) = (judged.0, t.was, t.load, t.latest)
     else {
         return judged;
     };
+    let release_secs = RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64();
+    let stood_still = matches!(
+        t.was,
+        LagStatus::Stall | LagStatus::Stop | LagStatus::Rewind
+    );
     let recovered = latest.lag() <= config.caught_up_lag
         || time_lag.is_some_and(|b| {
-            b < RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64()
-                && t.was_behind.is_none_or(|w| b <= f64::from(w))
-        });
+            b < release_secs && t.was_behind.is_none_or(|w| b <= f64::from(w))
+        })
+        // Moving again after a STALL, STOP or REWIND: held only while far
+        // behind, also where only the window's production rate can say so.
+        || (stood_still && behind_secs(t, time_lag).is_none_or(|b| b < release_secs));
     if recovered {
         return judged;
     }
     let behind = time_lag
         .map(|b| format!(", {} behind the producers", human(seconds(b))))
         .unwrap_or_default();
+    let (status, state) = match t.was {
+        LagStatus::Stall | LagStatus::Stop => {
+            (LagStatus::Warn, "moving again after it stood still")
+        }
+        LagStatus::Rewind => (LagStatus::Warn, "working through what it went back to"),
+        was => (was, "no longer falling further behind"),
+    };
     (
-        t.was,
+        status,
         format!(
-            "no longer falling further behind but not caught up: lag {} (peak {}{behind}), held until back to a tenth of its peak or less than {} behind",
+            "{state} but not caught up: lag {} (peak {}{behind}), held until back to a tenth of its peak or less than {} behind",
             latest.lag(),
             load.peak,
             human(config.absorb_for.0.mul_f64(RELEASE_BEHIND_SHARE))
@@ -942,13 +988,7 @@ fn judge(
         && obs.iter().all(|o| o.lag() > config.caught_up_lag);
     let consumed = (last.committed - first.committed).max(0);
     let produced = (last.end - first.end).max(0);
-    // How far behind the producers the consumer is, in time. Without the
-    // poller's time lag (its offset history is younger than the lag), the
-    // lag at the window's production rate.
-    let behind = time_lag.or_else(|| {
-        let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
-        (produced > 0 && secs > 0.0).then(|| now_seen.lag() as f64 / (produced as f64 / secs))
-    });
+    let behind = behind_secs(t, time_lag);
     let absorb_secs = config.absorb_for.0.as_secs_f64();
     if grew && (consumed as f64) < config.warn_consume_ratio * produced as f64 {
         let span_ms = (last.at_ms - first.at_ms).max(0);
@@ -1283,11 +1323,21 @@ mod tests {
             pos = (pos + if i <= 960 { 1402.5 } else { 1650.0 }).min(end);
             let s = tr.update(&[group(1, &[(Some(pos as i64), end as i64)])], t(i * 15));
             if i <= 960 && s[0].status == LagStatus::Warn && first_warn.is_none() {
-                assert!(s[0].reason.contains("falling further behind"), "{}", s[0].reason);
+                assert!(
+                    s[0].reason.contains("falling further behind"),
+                    "{}",
+                    s[0].reason
+                );
                 first_warn = Some(i * 15);
             }
             if first_warn.is_some() && pos < end - 0.1 * 6.5 * 14_400.0 {
-                assert_eq!(s[0].status, LagStatus::Warn, "held at {}s: {}", i * 15, s[0].reason);
+                assert_eq!(
+                    s[0].status,
+                    LagStatus::Warn,
+                    "held at {}s: {}",
+                    i * 15,
+                    s[0].reason
+                );
             }
         }
         // 10 minutes behind (lag 60,000) after 9,231 s; within a step.
@@ -1304,7 +1354,56 @@ mod tests {
                 committed = end - 100;
             }
             let s = tr.update(&[group(1, &[(Some(committed), end)])], t(i * 15));
-            assert_eq!(s[0].status, LagStatus::Ok, "at {}s: {}", i * 15, s[0].reason);
+            assert_eq!(
+                s[0].status,
+                LagStatus::Ok,
+                "at {}s: {}",
+                i * 15,
+                s[0].reason
+            );
+        }
+    }
+
+    /// A group that stood still for two hours, or went back to the start
+    /// of its log, is hours behind when it moves again or when its REWIND
+    /// report ends: it stays raised, as a WARN, until its lag is back to a
+    /// tenth of its peak, and is OK from then on.
+    #[test]
+    fn a_consumer_far_behind_after_a_stop_or_a_rewind_stays_raised_until_it_has_caught_up() {
+        for rewind in [false, true] {
+            let mut tr = LagTracker::new(LagConfig::default());
+            let (mut end, mut pos) = (0i64, 0i64);
+            let mut seen = Vec::new();
+            for i in 1..=2000i64 {
+                end += 1500;
+                // Caught up for an hour; then stopped for two (or sent
+                // back to offset 0); then at twice the production.
+                let stopped = !rewind && (240..720).contains(&i);
+                let members = if stopped { 0 } else { 1 };
+                if rewind && i == 240 {
+                    pos = 0;
+                } else if !stopped {
+                    pos = (pos + if i < 240 { 1500 } else { 3000 }).min(end);
+                }
+                let s = tr.update(&[group(members, &[(Some(pos), end)])], t(i * 15));
+                let status = s[0].status;
+                if seen.last() != Some(&status) {
+                    seen.push(status);
+                }
+                if status == LagStatus::Warn {
+                    assert!(s[0].reason.contains("but not caught up"), "{}", s[0].reason);
+                }
+            }
+            let first = if rewind {
+                LagStatus::Rewind
+            } else {
+                LagStatus::Stop
+            };
+            assert_eq!(
+                seen,
+                [LagStatus::Ok, first, LagStatus::Warn, LagStatus::Ok],
+                "rewind {rewind}"
+            );
         }
     }
 
