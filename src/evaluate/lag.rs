@@ -78,8 +78,8 @@
 //! 7. **WARN** ("falling further behind") when the consumer is slightly
 //!    slower than its producers: its lag, at commits sampled every half
 //!    `absorb_for` (the last [`CREEP_SAMPLES`]), rose at every step and is
-//!    no lower at its latest commit, and it is now
-//!    `absorb_for` or more behind the producers in time; unless the lag is
+//!    no lower at its latest commit (nor than at the one before), and it
+//!    is now `absorb_for` or more behind the producers in time; unless the lag is
 //!    within [`DRAINED_MARGIN`] of a load it worked off lately. A consumer
 //!    at 93.5 % of the production never loses a tenth of it over one
 //!    window (rule 6), yet falls four minutes further behind every hour.
@@ -732,9 +732,10 @@ fn track_load(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation) 
 /// step of half `absorb_for` over the last two `absorb_for`, and is still
 /// no lower at its latest commit than at the last step and the commit
 /// before (every sample is a commit: the consumer moved), and it is now
-/// `absorb_for` or more behind the producers. A consumer at 93.5 % of the production never lost a
-/// tenth of it over one window, so rule 6 never saw it, while it fell 4
-/// minutes further behind every hour for six hours. Over a window of
+/// `absorb_for` or more behind the producers. A consumer at 93.5 % of the
+/// production never lost a tenth of it over one window, so rule 6 never
+/// saw it, while it fell 4 minutes further behind every hour for six
+/// hours. Over a window of
 /// commits the producers' noise and the commit saw-tooth hide such a
 /// creep; over steps of five minutes it is hundreds of messages each.
 /// `None` also for a lag like one it worked off lately (a daily peak it
