@@ -740,10 +740,11 @@ fn track_load(config: &LagConfig, entry: &mut PartitionTrack, obs: Observation) 
 /// creep; over steps of five minutes it is hundreds of messages each.
 /// `None` also for a lag like one it worked off lately (a daily peak it
 /// always catches up with).
+/// `behind`: [`behind_secs`], as [`judge`] took it.
 fn creeping(
     config: &LagConfig,
     t: &PartitionTrack,
-    time_lag: Option<f64>,
+    behind: Option<f64>,
     now_ms: i64,
 ) -> Option<String> {
     // Every sample is a commit (the consumer moved between two of them),
@@ -760,7 +761,7 @@ fn creeping(
     if !rising {
         return None;
     }
-    let behind = behind_secs(t, time_lag)?;
+    let behind = behind?;
     if behind < config.absorb_for.0.as_secs_f64() {
         return None;
     }
@@ -870,11 +871,18 @@ fn judge_held(
     else {
         return judged;
     };
+    let (status, state, stood_still) = match t.was {
+        LagStatus::Stall | LagStatus::Stop => {
+            (LagStatus::Warn, "moving again after it stood still", true)
+        }
+        LagStatus::Rewind => (
+            LagStatus::Warn,
+            "working through what it went back to",
+            true,
+        ),
+        was => (was, "no longer falling further behind", false),
+    };
     let release_secs = RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64();
-    let stood_still = matches!(
-        t.was,
-        LagStatus::Stall | LagStatus::Stop | LagStatus::Rewind
-    );
     let recovered = latest.lag() <= config.caught_up_lag
         || time_lag.is_some_and(|b| {
             b < release_secs && t.was_behind.is_none_or(|w| b <= f64::from(w))
@@ -888,13 +896,6 @@ fn judge_held(
     let behind = time_lag
         .map(|b| format!(", {} behind the producers", human(seconds(b))))
         .unwrap_or_default();
-    let (status, state) = match t.was {
-        LagStatus::Stall | LagStatus::Stop => {
-            (LagStatus::Warn, "moving again after it stood still")
-        }
-        LagStatus::Rewind => (LagStatus::Warn, "working through what it went back to"),
-        was => (was, "no longer falling further behind"),
-    };
     (
         status,
         format!(
@@ -1122,7 +1123,7 @@ fn judge(
             ),
         );
     }
-    if let Some(text) = creeping(config, t, time_lag, now.timestamp_millis()) {
+    if let Some(text) = creeping(config, t, behind, now.timestamp_millis()) {
         return (LagStatus::Warn, text);
     }
     (
