@@ -125,8 +125,13 @@
 //! only overdue once two polls after the first one still showed its offset
 //! (a group committing about once a poll, whose commit just slipped past
 //! one poll, is not late). Until the
-//! cadence is learnt, and when `stall_commit_intervals = 0`, only
-//! `stall_after` / `stop_after` apply.
+//! cadence is learnt, a group that has committed since it was first seen
+//! is STALL after `stall_commit_intervals` × the longer of `stall_after`
+//! and the longest gap seen so far (so a job committing every 6 minutes
+//! is not STALL between its first commits after the daemon starts); one
+//! that has not, and every group when `stall_commit_intervals = 0`, after
+//! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
+//! rewind is not a commit for the cadence.
 //!
 //! A group's status is its most severe partition status (by the configured
 //! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
@@ -505,6 +510,25 @@ impl Cadence {
         self.lagging_throughout = lagging;
     }
 
+    /// How long a partition of this group may owe a commit, as of now.
+    fn deadline(&self, config: &LagConfig) -> Deadline {
+        let n = config.stall_commit_intervals;
+        if n == 0 {
+            return Deadline::Fixed;
+        }
+        match self.interval() {
+            Some(c) => Deadline::Cadence(c * n),
+            // No commit seen since the group was first seen: it may have
+            // been hung before (`stall_after`, as without a cadence).
+            None if self.last_commit.is_none() => Deadline::Fixed,
+            None => {
+                let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
+                let longest = Duration::from_millis(longest);
+                Deadline::Learning(config.stall_after.0.max(longest) * n)
+            }
+        }
+    }
+
     /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are
     /// known: their mean, but at least half the longest, so that twice it
     /// always covers every recent gap.
@@ -517,6 +541,31 @@ impl Cadence {
         let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
         Some(Duration::from_millis(mean.max(longest.div_ceil(2))))
     }
+}
+
+/// How long a partition may owe a commit (have lag with an unchanged
+/// committed offset) before it is STALL or STOP, from its group's commit
+/// cadence ([`Cadence::deadline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deadline {
+    /// The cadence is learnt: `stall_commit_intervals` times it. It alone
+    /// decides STALL; STOP takes the sooner of it and `stop_after`.
+    Cadence(Duration),
+    /// Not learnt yet (fewer than [`CADENCE_MIN_GAPS`] gaps), but the
+    /// group has committed since it was first seen:
+    /// `stall_commit_intervals` times the longer of `stall_after` and the
+    /// longest gap seen so far, for STALL; `stop_after` for STOP. With
+    /// `stall_after` alone, stream jobs that commit at checkpoints every
+    /// 6-15 minutes were STALL between two healthy commits until their
+    /// cadence was learnt: 7 critical pages and 3 flapping in the first
+    /// hour of watching, and again after every restart of the daemon. A
+    /// consumer that hangs between its first two commits seen is raised
+    /// after twice `stall_after` (10 minutes by default).
+    Learning(Duration),
+    /// `stall_commit_intervals = 0`, no commit seen since the group was
+    /// first seen (a consumer already hung when the daemon starts), or the
+    /// group's offsets unknown this poll: `stall_after` and `stop_after`.
+    Fixed,
 }
 
 /// Keeps the commit windows of every group of one cluster and turns each
@@ -608,7 +657,8 @@ fn update_group(
             .map(|(topic, entry)| {
                 let partition = entry.partition;
                 // Offsets unknown: too little to call a commit overdue.
-                let (status, detail) = judge_held(config, entry, group.members, None, None, now);
+                let (status, detail) =
+                    judge_held(config, entry, group.members, Deadline::Fixed, None, now);
                 Judged {
                     status: PartitionLagStatus {
                         topic: topic.to_string(),
@@ -645,14 +695,11 @@ fn update_group(
     track.partitions.fit();
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
     track.cadence.observe(committed, lagging, now);
-    let overdue_after = match config.stall_commit_intervals {
-        0 => None,
-        n => track.cadence.interval().map(|c| c * n),
-    };
+    let deadline = track.cadence.deadline(config);
     let judged: Vec<Judged> = group
         .partitions
         .iter()
-        .map(|p| judge_partition(config, track, p, group.members, overdue_after, now))
+        .map(|p| judge_partition(config, track, p, group.members, deadline, now))
         .collect();
     for j in &judged {
         if let Some(entry) = track
@@ -687,7 +734,8 @@ fn group_status(config: &LagConfig, group: &GroupInfo, judged: Vec<Judged>) -> G
     }
 }
 
-/// Records one partition's offsets; true when its committed offset changed.
+/// Records one partition's offsets; true when its committed offset moved
+/// forward.
 /// `previous_read`: the poll before, which saw neither this commit nor
 /// this lag.
 fn record_partition(
@@ -726,10 +774,12 @@ fn record_partition(
         entry.steps = Steps::default();
     }
     if entry.committed != committed {
+        // A commit, for the cadence, is a move forward: a rewind (an
+        // operator's reset) says nothing of how often the group commits.
+        changed = committed > entry.committed;
         entry.committed = committed;
         entry.committed_since = now;
         entry.owing = None;
-        changed = true;
     }
     if let Some(end) = p.end_offset {
         let obs = Observation {
@@ -885,7 +935,7 @@ fn judge_partition(
     track: &GroupTrack,
     p: &GroupPartition,
     members: u32,
-    overdue_after: Option<Duration>,
+    deadline: Deadline,
     now: Time,
 ) -> Judged {
     let name = format!("{}-{}", p.topic, p.partition);
@@ -912,7 +962,7 @@ fn judge_partition(
         };
     };
     status.lag = Some(latest.lag());
-    let (s, detail) = judge_held(config, entry, members, overdue_after, p.lag_seconds, now);
+    let (s, detail) = judge_held(config, entry, members, deadline, p.lag_seconds, now);
     status.status = s;
     Judged {
         status,
@@ -941,11 +991,11 @@ fn judge_held(
     config: &LagConfig,
     t: &PartitionTrack,
     members: u32,
-    overdue_after: Option<Duration>,
+    deadline: Deadline,
     time_lag: Option<f64>,
     now: Time,
 ) -> (LagStatus, String) {
-    let judged = judge(config, t, members, overdue_after, time_lag, now);
+    let judged = judge(config, t, members, deadline, time_lag, now);
     let (
         LagStatus::Ok,
         LagStatus::Warn | LagStatus::Err | LagStatus::Stall | LagStatus::Stop | LagStatus::Rewind,
@@ -993,15 +1043,15 @@ fn judge_held(
 
 /// Applies the ordered rules of the module documentation to one window.
 ///
-/// `overdue_after`: how long a partition may owe a commit before it is
-/// STALL or STOP by its group's learnt cadence (`None`: not learnt).
+/// `deadline`: how long a partition may owe a commit before it is STALL
+/// or STOP, from its group's commit cadence.
 /// `time_lag`: the poller's lag in seconds (how long ago the first unread
 /// message was appended), when its offset history reaches back that far.
 fn judge(
     config: &LagConfig,
     t: &PartitionTrack,
     members: u32,
-    overdue_after: Option<Duration>,
+    deadline: Deadline,
     time_lag: Option<f64>,
     now: Time,
 ) -> (LagStatus, String) {
@@ -1020,16 +1070,21 @@ fn judge(
         Some(o) if o.first_seen < now => (elapsed(o.since, now), o.later_polls),
         _ => (Duration::ZERO, 0),
     };
-    let overdue = overdue_after.filter(|limit| owing > *limit && later_polls >= 2);
+    let overdue = match deadline {
+        Deadline::Cadence(limit) => Some(limit).filter(|_| owing > limit && later_polls >= 2),
+        _ => None,
+    };
     // A group with members that commits less often than `stall_after`
     // (a stream job at its checkpoints) would be STALL between two healthy
-    // commits: once its cadence is learnt, the cadence alone decides. A
-    // group without members cannot commit, so STOP takes the sooner of the
-    // two.
+    // commits: once its cadence is learnt, the cadence alone decides, and
+    // while it is learnt the longest gap seen so far counts (see
+    // [`Deadline::Learning`]). A group without members cannot commit, so
+    // STOP takes the sooner of `stop_after` and the learnt cadence.
     let late = if members > 0 {
-        match overdue_after {
-            Some(_) => overdue.is_some(),
-            None => owing > config.stall_after.0,
+        match deadline {
+            Deadline::Cadence(_) => overdue.is_some(),
+            Deadline::Learning(limit) => owing > limit,
+            Deadline::Fixed => owing > config.stall_after.0,
         }
     } else {
         owing > config.stop_after.0 || overdue.is_some()
@@ -1349,6 +1404,53 @@ mod tests {
             window: 3,
             ..Default::default()
         }
+    }
+
+    /// A stream job that commits at checkpoints every 6 minutes, watched
+    /// from its first poll: never STALL while its cadence is learnt (it was
+    /// STALL 5 minutes after each of its first commits). Hung after its
+    /// first commit seen, it is STALL after twice `stall_after`; hung
+    /// once the cadence is learnt, after two of its intervals; hung before
+    /// any commit is seen, after `stall_after`.
+    #[test]
+    fn a_stream_job_committing_every_six_minutes_is_not_stall_while_its_cadence_is_learnt() {
+        // (status at each poll, every 15 s, of a job producing 10 msg/s
+        // that commits every 6 minutes from 307 s on, between two polls,
+        // until `hang_at` seconds)
+        let run = |hang_at: i64, polls: i64| -> Vec<LagStatus> {
+            let mut tr = LagTracker::new(LagConfig::default());
+            (0..polls)
+                .map(|i| {
+                    let now = i * 15;
+                    let end = 100_000 + now * 10;
+                    let until = now.min(hang_at);
+                    let last = if until < 307 {
+                        0
+                    } else {
+                        (until - 307) / 360 * 360 + 307
+                    };
+                    let committed = 100_000 + last * 10;
+                    tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status
+                })
+                .collect()
+        };
+        let healthy = run(i64::MAX, 8 * 60 * 4);
+        assert!(healthy.iter().all(|s| *s == LagStatus::Ok), "{healthy:?}");
+        let first_stall = |v: &[LagStatus]| v.iter().position(|s| *s == LagStatus::Stall);
+        // Hung after the first commit seen (307 s, owed from the poll at
+        // 300 s): not before 300 + 600 s.
+        let hung = run(400, 120);
+        let at = first_stall(&hung).expect("raised") as i64 * 15;
+        assert!((900..=960).contains(&at), "STALL at {at} s");
+        // Hung after three gaps (learnt: 2 x 6 min after its last commit,
+        // 1747 s, owed from the poll at 1740 s).
+        let hung = run(1800, 240);
+        let at = first_stall(&hung).expect("raised") as i64 * 15;
+        assert!((1740 + 720..=1740 + 750).contains(&at), "STALL at {at} s");
+        // Hung before any commit is seen: `stall_after`, as before.
+        let hung = run(0, 60);
+        let at = first_stall(&hung).expect("raised") as i64 * 15;
+        assert!((300..=330).contains(&at), "STALL at {at} s");
     }
 
     #[test]
