@@ -92,8 +92,9 @@ impl RuleEvaluator {
             .cloned()
             .collect();
         for topic in gone {
-            self.scorer
-                .forget(&Series::ProduceRate(topic.clone()).name());
+            let name = Series::ProduceRate(topic.clone()).name();
+            self.stopped_hours.remove(&name);
+            self.scorer.forget(&name);
             self.prev_topic_end.remove(&topic);
         }
         // Like with like: a point only when the same partitions' end
@@ -213,7 +214,23 @@ impl RuleEvaluator {
             .is_some_and(|h| h.alive(now) && h.outside(s.observed));
         let threshold = self.scorer.threshold();
         let scored = s.score >= threshold;
-        if (scored || stopped_from_range(s, family)) && !continues {
+        let mut stopped = stopped_from_range(s, family);
+        if family.fault_is_a_fall() {
+            let t = now.timestamp();
+            let below = s.observed < family.min_effect();
+            let hours = match self.stopped_hours.get_mut(&s.series) {
+                Some(h) => h,
+                None => self.stopped_hours.entry(s.series.clone()).or_default(),
+            };
+            let moved_again = hours.record(t, below);
+            let usual = hours.usual_at(t);
+            stopped &= !usual;
+            // Its habitual return is no news either (see `RESUME_GRACE`).
+            if moved_again && usual {
+                self.resumed.insert(s.series.clone(), now);
+            }
+        }
+        if (scored || stopped) && !continues {
             // Traffic resuming after a stop, with or without a backlog.
             let resuming = self
                 .resumed

@@ -47,6 +47,64 @@ pub(super) const LEADER_WAIT: std::time::Duration = std::time::Duration::from_se
 /// topic whose producers stay stopped is.
 pub(super) const STOP_CONFIRM: std::time::Duration = std::time::Duration::from_secs(2 * 60);
 
+/// When a series whose fault is a fall to zero (a topic's producers) was
+/// stopped, below its family's smallest effect, by half hour of the day
+/// (UTC) over today and the two days before: 24 bytes per series. A topic
+/// whose producers stop every night (a shop quiet outside office hours,
+/// a nightly batch source) was raised "Produce rate fell" every night, with
+/// a reminder, for as long as it was watched: the stop judged from the
+/// range expected ([`STOP_CONFIRM`]) takes the fast baseline's range, which
+/// knows nothing of the time of day. A stop at a time of day at which the
+/// series was stopped on each of the last two days is its habit, not news.
+/// One day is not enough: producers that stop again a day after an outage,
+/// at the same hour, are the same fault again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct StoppedHours {
+    /// Days since the epoch of `days[0]`.
+    day: i64,
+    /// Bit k: stopped at some poll in the k-th half hour of the day; today,
+    /// yesterday, the day before.
+    days: [u64; 3],
+    /// Whether the last point recorded was stopped.
+    stopped: bool,
+}
+
+impl StoppedHours {
+    const HALF_HOUR: i64 = 1800;
+
+    /// Records whether the series is stopped at `t` (Unix seconds); true
+    /// when it moves again after a stop.
+    pub(super) fn record(&mut self, t: i64, stopped: bool) -> bool {
+        let moved_again = self.stopped && !stopped;
+        self.stopped = stopped;
+        let day = t.div_euclid(86_400);
+        if day > self.day {
+            let shift = (day - self.day).min(3) as usize;
+            self.days.rotate_right(shift);
+            self.days[..shift].fill(0);
+            self.day = day;
+        }
+        if stopped && day == self.day {
+            self.days[0] |= 1 << (t.rem_euclid(86_400) / Self::HALF_HOUR);
+        }
+        moved_again
+    }
+
+    /// Whether the series was stopped within half an hour of `t`'s time of
+    /// day on each of the two days before `t`'s (as recorded up to `t`).
+    pub(super) fn usual_at(&self, t: i64) -> bool {
+        if t.div_euclid(86_400) != self.day {
+            return false;
+        }
+        let k = t.rem_euclid(86_400) / Self::HALF_HOUR;
+        let near: u64 = [k - 1, k, k + 1]
+            .iter()
+            .map(|j| 1u64 << j.rem_euclid(48))
+            .fold(0, |m, b| m | b);
+        self.days[1] & near != 0 && self.days[2] & near != 0
+    }
+}
+
 /// An anomaly alert of one series, held while the series has not come back
 /// into the range the detector expected when it alerted. The detector
 /// scores the first points of an event (then adapts and cools down); the
@@ -248,5 +306,65 @@ impl ReplicationEvent {
             .topic()
             .is_some_and(|t| self.topics.contains(t) || before.topics.contains(t));
         topic || ((self.any || before.any) && series.explained_by_replication())
+    }
+}
+
+#[cfg(test)]
+mod stopped_hours_tests {
+    use super::StoppedHours;
+
+    const DAY: i64 = 86_400;
+    const HOUR: i64 = 3_600;
+
+    /// Polls every 15 s for `days` days of a topic stopped from 22:00 to
+    /// 06:00 every night; whether each night's stop was usual at 22:30.
+    fn nights(days: i64) -> Vec<bool> {
+        let mut h = StoppedHours::default();
+        let mut usual = Vec::new();
+        for t in (0..days * DAY).step_by(15) {
+            let hour = t.rem_euclid(DAY) / HOUR;
+            h.record(t, !(6..22).contains(&hour));
+            if t.rem_euclid(DAY) == 22 * HOUR + 1_800 {
+                usual.push(h.usual_at(t));
+            }
+        }
+        usual
+    }
+
+    #[test]
+    fn a_stop_is_usual_once_seen_at_that_hour_on_each_of_the_last_two_days() {
+        // Raised on the first two nights, the habit from the third on.
+        assert_eq!(nights(5), [false, false, true, true, true]);
+    }
+
+    #[test]
+    fn a_stop_seen_once_yesterday_or_at_another_hour_is_not_usual() {
+        let mut h = StoppedHours::default();
+        // Stopped 14:00-14:20 on day 1, and 09:00 on days 0 and 1.
+        for t in (0..3 * DAY).step_by(15) {
+            let s = t.rem_euclid(DAY);
+            let stopped = (t / DAY == 1 && (14 * HOUR..14 * HOUR + 1_200).contains(&s))
+                || (t / DAY < 2 && (9 * HOUR..9 * HOUR + 600).contains(&s));
+            h.record(t, stopped);
+        }
+        let today = 2 * DAY;
+        assert!(!h.usual_at(today + 14 * HOUR + 300), "seen one day only");
+        assert!(
+            h.usual_at(today + 9 * HOUR + 900),
+            "seen both days, within half an hour"
+        );
+        assert!(!h.usual_at(today + 11 * HOUR), "another hour");
+        // Days without a point forget what they knew.
+        h.record(today + 3 * DAY, false);
+        assert!(!h.usual_at(today + 3 * DAY + 9 * HOUR));
+    }
+
+    #[test]
+    fn moving_again_after_a_stop_is_told_once() {
+        let mut h = StoppedHours::default();
+        assert!(!h.record(0, true));
+        assert!(!h.record(15, true));
+        assert!(h.record(30, false));
+        assert!(!h.record(45, false));
     }
 }

@@ -43,7 +43,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
-    UncleanElection, LEADER_WAIT, RESUME_GRACE,
+    StoppedHours, UncleanElection, LEADER_WAIT, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -69,6 +69,9 @@ pub struct RuleEvaluator {
     /// Series whose held stop ended with the series moving again, and when
     /// (see [`RESUME_GRACE`]).
     resumed: HashMap<String, Time>,
+    /// When each produce rate was stopped, by half hour of the last days
+    /// (see [`StoppedHours`]).
+    stopped_hours: HashMap<String, StoppedHours>,
     /// What a replication event touched at the previous poll.
     replication_before: ReplicationEvent,
     /// Every partition as the previous poll saw it, by topic, sorted by id.
@@ -101,6 +104,7 @@ impl RuleEvaluator {
             scored_brokers: BTreeSet::new(),
             held_anomalies: HashMap::new(),
             resumed: HashMap::new(),
+            stopped_hours: HashMap::new(),
             replication_before: ReplicationEvent::default(),
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
