@@ -49,7 +49,7 @@ pub(super) const STOP_CONFIRM: std::time::Duration = std::time::Duration::from_s
 
 /// When a series whose fault is a fall to zero (a topic's producers) was
 /// stopped, below its family's smallest effect, by half hour of the day
-/// (UTC) over today and the two days before: 24 bytes per series. A topic
+/// (UTC) over today and the two days before: 40 bytes per series. A topic
 /// whose producers stop every night (a shop quiet outside office hours,
 /// a nightly batch source) was raised "Produce rate fell" every night, with
 /// a reminder, for as long as it was watched: the stop judged from the
