@@ -208,7 +208,7 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     report.metrics_render_s = t.elapsed().as_secs_f64();
     report.metrics_bytes = bytes;
 
-    // The status page, of this cluster and of the same with a broker down.
+    // The status page of this cluster (with a broker down: at the end).
     let (page_s, page_bytes) = time_page(&state, now);
     report.page_render_s = page_s;
     report.page_bytes = page_bytes;

@@ -259,8 +259,11 @@ pub struct LagConfig {
     /// has not moved for this many of its commit intervals is STALL
     /// (members; `stall_after` no longer applies, so a group committing
     /// less often than it is not STALL between commits) or STOP (none;
-    /// `stop_after` still applies too). Until the cadence is learnt only
-    /// `stall_after` / `stop_after` apply. `0` turns it off. Default 2.
+    /// `stop_after` still applies too). Until the cadence is learnt, a
+    /// group that has committed since first seen, with lag throughout
+    /// since, is STALL after this many times the longer of `stall_after`
+    /// and its longest gap seen; otherwise `stall_after` / `stop_after`
+    /// apply. `0` turns it off. Default 2.
     pub stall_commit_intervals: u32,
     /// A partition whose lag is at most this is caught up (raise to 1 or 2
     /// for transactional producers, whose commit markers leave a lag of a

@@ -57,7 +57,8 @@ pub enum LagStatus {
     /// changed for longer than `stop_after`.
     Stop,
     /// The group has members, lag > 0, and the committed offset has not
-    /// changed for longer than `stall_after`.
+    /// changed for longer than `stall_after` (or than its commit cadence
+    /// allows: `evaluate::lag`).
     Stall,
     /// The committed offset went backwards less than `rewind_for` ago.
     Rewind,

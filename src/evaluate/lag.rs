@@ -21,7 +21,8 @@
 //!    with the same committed offset for longer than `stall_after` (counted
 //!    from the poll before the first one that showed lag on that offset, so messages
 //!    arriving on an idle partition long after its last commit are not a
-//!    stall) or, once the group's own commit cadence is learnt (below),
+//!    stall; while the cadence is learnt, possibly longer: below) or,
+//!    once the group's own commit cadence is learnt (below),
 //!    when it is overdue by that cadence instead (so a group that commits
 //!    every 10 minutes is not STALL 5 minutes after each commit): the
 //!    consumer is alive but not moving.
@@ -126,10 +127,11 @@
 //! (a group committing about once a poll, whose commit just slipped past
 //! one poll, is not late). Until the
 //! cadence is learnt, a group that has committed since it was first seen
-//! is STALL after `stall_commit_intervals` × the longer of `stall_after`
-//! and the longest gap seen so far (so a job committing every 6 minutes
-//! is not STALL between its first commits after the daemon starts); one
-//! that has not, and every group when `stall_commit_intervals = 0`, after
+//! and had lag at every poll since its last commit is STALL after
+//! `stall_commit_intervals` × the longer of `stall_after` and the longest
+//! gap seen so far (so a job committing every 6 minutes is not STALL
+//! between its first commits after the daemon starts); any other group,
+//! and every group when `stall_commit_intervals = 0`, after
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
 //! rewind is not a commit for the cadence.
 //!
@@ -518,9 +520,12 @@ impl Cadence {
         }
         match self.interval() {
             Some(c) => Deadline::Cadence(c * n),
-            // No commit seen since the group was first seen: it may have
-            // been hung before (`stall_after`, as without a cadence).
-            None if self.last_commit.is_none() => Deadline::Fixed,
+            // No commit seen since the group was first seen (it may have
+            // been hung before), or a poll without lag since the last one
+            // (a group caught up between its commits never gives a gap, so
+            // it would be learning for good): `stall_after`, as without a
+            // cadence.
+            None if self.last_commit.is_none() || !self.lagging_throughout => Deadline::Fixed,
             None => {
                 let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
                 let longest = Duration::from_millis(longest);
@@ -552,19 +557,22 @@ enum Deadline {
     /// decides STALL; STOP takes the sooner of it and `stop_after`.
     Cadence(Duration),
     /// Not learnt yet (fewer than [`CADENCE_MIN_GAPS`] gaps), but the
-    /// group has committed since it was first seen:
+    /// group has committed since it was first seen and had lag at every
+    /// poll since its last commit (the next commit gives a gap):
     /// `stall_commit_intervals` times the longer of `stall_after` and the
     /// longest gap seen so far, for STALL; `stop_after` for STOP. With
     /// `stall_after` alone, stream jobs that commit at checkpoints every
     /// 6-15 minutes were STALL between two healthy commits until their
     /// cadence was learnt: 7 critical pages and 3 flapping in the first
     /// hour of watching, and again after every restart of the daemon. A
-    /// consumer that hangs between its first two commits seen is raised
-    /// after twice `stall_after` (10 minutes by default).
+    /// consumer with lag throughout that hangs before its cadence is learnt
+    /// (between its first commits seen) is raised after twice
+    /// `stall_after` (10 minutes by default).
     Learning(Duration),
     /// `stall_commit_intervals = 0`, no commit seen since the group was
-    /// first seen (a consumer already hung when the daemon starts), or the
-    /// group's offsets unknown this poll: `stall_after` and `stop_after`.
+    /// first seen (a consumer already hung when the daemon starts), a poll
+    /// without lag since the last commit, or the group's offsets unknown
+    /// this poll: `stall_after` and `stop_after`.
     Fixed,
 }
 
@@ -1451,6 +1459,28 @@ mod tests {
         let hung = run(0, 60);
         let at = first_stall(&hung).expect("raised") as i64 * 15;
         assert!((300..=330).contains(&at), "STALL at {at} s");
+    }
+
+    /// A consumer of a quiet topic, caught up at most polls between its
+    /// commits, never gives a commit gap: hung, it is STALL after
+    /// `stall_after`, not after the learning deadline (which it would
+    /// otherwise keep for good).
+    #[test]
+    fn a_group_caught_up_between_commits_is_stall_after_stall_after() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut stall = None;
+        for i in 0..120 {
+            let now = i * 15;
+            // 1 message every 30 s, committed at once until 600 s.
+            let end = 1_000 + now / 30;
+            let committed = if now < 600 { end } else { 1_000 + 600 / 30 };
+            let s = tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status;
+            if s == LagStatus::Stall && stall.is_none() {
+                stall = Some(now);
+            }
+        }
+        let at = stall.expect("raised");
+        assert!((900..=960).contains(&at), "STALL at {at} s");
     }
 
     #[test]

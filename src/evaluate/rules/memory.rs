@@ -49,24 +49,27 @@ pub(super) const STOP_CONFIRM: std::time::Duration = std::time::Duration::from_s
 
 /// When a series whose fault is a fall to zero (a topic's producers) was
 /// stopped, below its family's smallest effect, by half hour of the day
-/// (UTC) over today and the two days before: 40 bytes per series. A topic
+/// (UTC) over today and the two days before: 48 bytes per series. A topic
 /// whose producers stop every night (a shop quiet outside office hours,
 /// a nightly batch source) was raised "Produce rate fell" every night, with
 /// a reminder, for as long as it was watched: the stop judged from the
 /// range expected ([`STOP_CONFIRM`]) takes the fast baseline's range, which
-/// knows nothing of the time of day. A stop at a time of day at which the
-/// series was stopped on each of the last two days is its habit, not news.
+/// knows nothing of the time of day. A stop in the same or a neighbouring
+/// half hour of the day as a stop on each of the last two days is its
+/// habit, not news. A half hour counts as stopped once a stop in it lasted
+/// [`STOP_CONFIRM`] (a deploy's gap is not a habit that hides an outage an
+/// hour later). The neighbours do not wrap around midnight.
 /// One day is not enough: producers that stop again a day after an outage,
 /// at the same hour, are the same fault again.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct StoppedHours {
     /// Days since the epoch of `days[0]`.
     day: i64,
-    /// Bit k: stopped at some poll in the k-th half hour of the day; today,
-    /// yesterday, the day before.
+    /// Bit k: stopped in the k-th half hour of the day for
+    /// [`STOP_CONFIRM`] or more; today, yesterday, the day before.
     days: [u64; 3],
-    /// Whether the last point recorded was stopped.
-    stopped: bool,
+    /// Unix seconds since which the series has been stopped.
+    since: Option<i64>,
 }
 
 impl StoppedHours {
@@ -75,8 +78,15 @@ impl StoppedHours {
     /// Records whether the series is stopped at `t` (Unix seconds); true
     /// when it moves again after a stop.
     pub(super) fn record(&mut self, t: i64, stopped: bool) -> bool {
-        let moved_again = self.stopped && !stopped;
-        self.stopped = stopped;
+        let moved_again = self.since.is_some() && !stopped;
+        self.since = if stopped {
+            self.since.or(Some(t))
+        } else {
+            None
+        };
+        let confirmed = self
+            .since
+            .is_some_and(|s| t - s >= STOP_CONFIRM.as_secs() as i64);
         let day = t.div_euclid(86_400);
         if day > self.day {
             let shift = (day - self.day).min(3) as usize;
@@ -84,14 +94,15 @@ impl StoppedHours {
             self.days[..shift].fill(0);
             self.day = day;
         }
-        if stopped && day == self.day {
+        if confirmed && day == self.day {
             self.days[0] |= 1 << (t.rem_euclid(86_400) / Self::HALF_HOUR);
         }
         moved_again
     }
 
-    /// Whether the series was stopped within half an hour of `t`'s time of
-    /// day on each of the two days before `t`'s (as recorded up to `t`).
+    /// Whether the series was stopped in the same or a neighbouring half
+    /// hour of `t`'s day on each of the two days before `t`'s (as recorded
+    /// up to `t`).
     pub(super) fn usual_at(&self, t: i64) -> bool {
         if t.div_euclid(86_400) != self.day {
             return false;
@@ -99,8 +110,8 @@ impl StoppedHours {
         let k = t.rem_euclid(86_400) / Self::HALF_HOUR;
         let near: u64 = [k - 1, k, k + 1]
             .iter()
-            .map(|j| 1u64 << j.rem_euclid(48))
-            .fold(0, |m, b| m | b);
+            .filter(|j| (0..48).contains(*j))
+            .fold(0, |m, j| m | 1u64 << j);
         self.days[1] & near != 0 && self.days[2] & near != 0
     }
 }
@@ -357,6 +368,24 @@ mod stopped_hours_tests {
         // Days without a point forget what they knew.
         h.record(today + 3 * DAY, false);
         assert!(!h.usual_at(today + 3 * DAY + 9 * HOUR));
+    }
+
+    #[test]
+    fn a_blip_is_not_a_habit_and_midnight_does_not_wrap() {
+        let mut h = StoppedHours::default();
+        // A 15-s blip at 09:00 and a 10-min stop at 23:50, days 0 and 1.
+        for t in (0..3 * DAY).step_by(15) {
+            let s = t.rem_euclid(DAY);
+            let stopped = t / DAY < 2 && (s == 9 * HOUR || s >= 23 * HOUR + 3_000);
+            h.record(t, stopped);
+        }
+        let today = 2 * DAY;
+        assert!(!h.usual_at(today + 9 * HOUR + 60), "a blip");
+        assert!(h.usual_at(today + 23 * HOUR + 3_300), "the late stop");
+        assert!(
+            !h.usual_at(today + 300),
+            "00:05 is not 23:50 of the same day"
+        );
     }
 
     #[test]
