@@ -16,6 +16,8 @@ use crate::finding::{FindingKind, Severity};
 /// cluster_unreachable_for = "30s"      # one failed poll is not an outage
 /// broker_down_for = "0s"
 /// broker_unreachable_for = "30s"       # a broker in the metadata that does not answer
+/// broker_unreachable_spells = 3        # ... or failed this many separate spells ...
+/// broker_unreachable_window = "10m"    # ... within this window
 /// no_controller_for = "0s"
 /// controller_changes = 3               # controller_unstable: this many changes ...
 /// controller_window = "10m"            # ... within this window
@@ -68,6 +70,15 @@ pub struct RulesConfig {
     /// a crashed broker leaves the metadata within the controller's session
     /// timeout (9 s on KRaft) and is `broker_down` then.
     pub broker_unreachable_for: Dur,
+    /// `broker_unreachable`, intermittent: a broker whose probe failed in
+    /// this many separate spells (each maybe shorter than
+    /// `broker_unreachable_for`) within `broker_unreachable_window` is
+    /// reported between the spells too, until fewer remain in the window.
+    /// Default 3. A broker that leaves the metadata starts over (that is
+    /// `broker_down`, with its own flap damping).
+    pub broker_unreachable_spells: u32,
+    /// `broker_unreachable`, intermittent: the sliding window. Default `10m`.
+    pub broker_unreachable_window: Dur,
     /// `no_controller`: how long metadata must name no controller. Default `0s`.
     pub no_controller_for: Dur,
     /// `controller_unstable`: number of controller changes within
@@ -140,6 +151,8 @@ impl Default for RulesConfig {
             cluster_unreachable_for: Dur::secs(30),
             broker_down_for: Dur::secs(0),
             broker_unreachable_for: Dur::secs(30),
+            broker_unreachable_spells: 3,
+            broker_unreachable_window: Dur::secs(600),
             no_controller_for: Dur::secs(0),
             controller_changes: 3,
             controller_window: Dur::secs(600),
@@ -169,6 +182,21 @@ impl RulesConfig {
     /// Checks values serde cannot: ranges. `path` is the section's key
     /// path (usually `rules`).
     pub fn validate(&self, path: &str, problems: &mut Problems) {
+        if self.broker_unreachable_spells < 2 {
+            problems.push(
+                format!("{path}.broker_unreachable_spells"),
+                format!(
+                    "must be at least 2 (one spell is broker_unreachable_for's to judge), found {}",
+                    self.broker_unreachable_spells
+                ),
+            );
+        }
+        if self.broker_unreachable_window.0.is_zero() {
+            problems.push(
+                format!("{path}.broker_unreachable_window"),
+                "must be longer than 0s",
+            );
+        }
         if self.controller_changes == 0 {
             problems.push(format!("{path}.controller_changes"), "must be at least 1");
         }

@@ -98,8 +98,12 @@ evidence_keys! {
         Majority = "majority",
         /// `controller_unstable`, `isr_churn`: changes within the window.
         Changes = "changes",
-        /// `controller_unstable`, `isr_churn`: the window, in seconds.
+        /// `controller_unstable`, `isr_churn`, an intermittent
+        /// `broker_unreachable`: the window, in seconds.
         WindowSeconds = "window_seconds",
+        /// `broker_unreachable`, intermittent: spells of failed probes that
+        /// began within the window.
+        UnreachableSpells = "unreachable_spells",
         /// `isr_churn`: ISR shrinks within the window.
         Shrinks = "shrinks",
         /// `isr_churn`: ISR expands within the window.
@@ -237,7 +241,10 @@ impl FindingKind {
         let (metrics, labels): (&'static [Metric], &'static [Label]) = match self {
             FindingKind::ClusterUnreachable => (&[M::Errors], &[L::Step, L::Error]),
             FindingKind::BrokerDown => (&[M::ReplicasHosted], &[]),
-            FindingKind::BrokerUnreachable => (&[M::LeaderPartitions], &[L::Error]),
+            FindingKind::BrokerUnreachable => (
+                &[M::LeaderPartitions, M::UnreachableSpells, M::WindowSeconds],
+                &[L::Error],
+            ),
             FindingKind::NoController => (&[], &[]),
             FindingKind::ControllerUnstable => (&[M::Changes, M::WindowSeconds], &[L::Controller]),
             FindingKind::QuorumLag => (&[M::RecordsBehind, M::SecondsBehind], &[L::Leader]),

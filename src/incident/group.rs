@@ -773,7 +773,15 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 .filter(|f| f.kind == FindingKind::BrokerUnreachable)
                 .filter_map(|f| f.metrics.get(&Metric::LeaderPartitions))
                 .sum();
-            let head = format!("Broker {id} does not answer clients on {cluster}");
+            let intermittent = group
+                .members
+                .iter()
+                .any(|f| f.metrics.contains_key(&Metric::UnreachableSpells));
+            let head = if intermittent {
+                format!("Broker {id} keeps dropping clients on {cluster}")
+            } else {
+                format!("Broker {id} does not answer clients on {cluster}")
+            };
             if led > 0.0 {
                 format!("{head}: it leads {led} partitions")
             } else {

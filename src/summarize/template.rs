@@ -288,12 +288,24 @@ impl TemplateSummarizer {
                 FindingKind::BrokerUnreachable => {
                     let led = metric(inc, Metric::LeaderPartitions).unwrap_or(0.0);
                     let err = label(inc, Label::Error).map(|e| format!(" Last error: {e}.")).unwrap_or_default();
+                    let spells = metric(inc, Metric::UnreachableSpells);
+                    let window = metric(inc, Metric::WindowSeconds).map(|w| duration_words(w as i64)).unwrap_or_default();
                     (
-                        format!("{} does not answer clients in cluster {cluster}", capitalize(&brokers)),
-                        format!(
-                            "Since {since}, {brokers} is in the cluster metadata but does not answer isrwatch: the connection is refused, the handshake fails or requests time out.{err}"
-                        ),
-                        if led > 0.0 {
+                        match spells {
+                            Some(n) => format!("{} keeps dropping clients in cluster {cluster} ({n} times in {window})", capitalize(&brokers)),
+                            None => format!("{} does not answer clients in cluster {cluster}", capitalize(&brokers)),
+                        },
+                        match spells {
+                            Some(n) => format!(
+                                "Since {since}, {brokers} is in the cluster metadata but keeps failing isrwatch's probe in short spells: {n} began within {window}, each too short to count as an outage on its own.{err}"
+                            ),
+                            None => format!(
+                                "Since {since}, {brokers} is in the cluster metadata but does not answer isrwatch: the connection is refused, the handshake fails or requests time out.{err}"
+                            ),
+                        },
+                        if led > 0.0 && spells.is_some() {
+                            format!("Producers and consumers of the {} it leads lose their leader in every spell: requests fail or time out and are retried, and the cluster, which still counts the broker alive, does not move those leaders.", plural(led as usize, "partition", "partitions"))
+                        } else if led > 0.0 {
                             format!("Producers and consumers of the {} it leads cannot reach their leader: writes and reads there fail or time out, although the cluster still counts the broker alive and does not move those leaders.", plural(led as usize, "partition", "partitions"))
                         } else {
                             "It leads no partition: clients are not affected yet, but its coordinator role and any leadership moved to it would be.".into()

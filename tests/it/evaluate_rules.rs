@@ -1346,6 +1346,75 @@ fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
     assert!(of_kind(&s(60, &[2]), FindingKind::BrokerUnreachable).is_empty());
 }
 
+/// A broker whose listener drops clients for 25 s of every minute: each
+/// spell is shorter than `broker_unreachable_for`, so it is the count of
+/// spells within `broker_unreachable_window` that reports it, between the
+/// spells too, until fewer than `broker_unreachable_spells` remain in the
+/// window. A crash loop (the broker leaves the metadata each time) is
+/// `broker_down`'s, never counted here.
+#[test]
+fn a_broker_dropping_clients_in_short_spells_is_unreachable_between_them() {
+    let probe = |at: i64, live: &[i32], unreachable: &[i32]| {
+        let mut sn = snap(at, live, vec![healthy("orders", 6)]);
+        sn.brokers_probed = true;
+        sn.unreachable_brokers = unreachable.to_vec();
+        for &b in unreachable {
+            sn.errors.push(PollError {
+                step: "brokers".into(),
+                broker: Some(b),
+                message: format!("broker {b} does not answer: connection reset by peer"),
+            });
+        }
+        sn
+    };
+    let all = [1, 2, 3, 4];
+    let mut ev = eval();
+    let at = |ev: &mut RuleEvaluator, at: i64, unreachable: &[i32]| {
+        let e = ev.evaluate(&probe(at, &all, unreachable), t(at));
+        of_kind(&e, FindingKind::BrokerUnreachable)
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // Spells at 0, 60 and 120 s, one or two polls each.
+    for (when, down) in [(0, true), (15, false), (60, true), (75, true), (90, false)] {
+        let u: &[i32] = if down { &[2] } else { &[] };
+        assert!(at(&mut ev, when, u).is_empty(), "at {when}");
+    }
+    assert!(
+        at(&mut ev, 120, &[2]).is_empty(),
+        "the third spell waits its for duration"
+    );
+    assert!(at(&mut ev, 135, &[]).is_empty());
+    let f = at(&mut ev, 150, &[]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics[&Metric::UnreachableSpells], 3.0);
+    assert_eq!(f[0].metrics[&Metric::WindowSeconds], 600.0);
+    assert!(f[0].labels[&Label::Error].contains("connection reset by peer"));
+    assert_eq!(f[0].since, t(120));
+    // Still reported while three spells are in the window ...
+    assert_eq!(at(&mut ev, 600, &[]).len(), 1);
+    // ... and no longer once the first has left it.
+    assert!(at(&mut ev, 615, &[]).is_empty());
+
+    // A crash loop: unreachable for a poll, then gone from the metadata, three times.
+    let mut ev = eval();
+    for k in 0..3 {
+        let base = k * 120;
+        let e = ev.evaluate(&probe(base, &all, &[3]), t(base));
+        assert!(of_kind(&e, FindingKind::BrokerUnreachable).is_empty());
+        let e = ev.evaluate(&probe(base + 15, &[1, 2, 4], &[]), t(base + 15));
+        assert!(of_kind(&e, FindingKind::BrokerUnreachable).is_empty());
+        let e = ev.evaluate(&probe(base + 60, &all, &[]), t(base + 60));
+        assert!(
+            of_kind(&e, FindingKind::BrokerUnreachable).is_empty(),
+            "loop {k}"
+        );
+    }
+}
+
 #[test]
 fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
     let mut ev = eval();

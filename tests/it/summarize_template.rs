@@ -655,6 +655,42 @@ fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
 }
 
 #[test]
+fn a_broker_dropping_clients_in_spells_says_how_often() {
+    let f = Finding::new(
+        "prod",
+        FindingKind::BrokerUnreachable,
+        Severity::Critical,
+        Subject::Broker { id: 2 },
+        t(0),
+    )
+    .with_brokers([2])
+    .with_metric(Metric::LeaderPartitions, 4.0)
+    .with_metric(Metric::UnreachableSpells, 5.0)
+    .with_metric(Metric::WindowSeconds, 600.0)
+    .with_label(Label::Error, "broker 2 does not answer: connection reset");
+    let inc = incident(
+        FindingKind::BrokerUnreachable,
+        Subject::Broker { id: 2 },
+        vec![f],
+        Affected {
+            brokers: vec![2],
+            ..Default::default()
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline
+            .contains("Broker 2 keeps dropping clients in cluster \"prod\" (5 times in 10m)"),
+        "{txt}"
+    );
+    assert!(txt.contains("5 began within 10m"), "{txt}");
+    assert!(txt.contains("connection reset"), "{txt}");
+    assert!(txt.contains("lose their leader in every spell"), "{txt}");
+}
+
+#[test]
 fn reassignment_reports_progress_and_when_stuck_says_so() {
     let f = |stuck: bool| {
         let mut f = Finding::new(

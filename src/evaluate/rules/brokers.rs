@@ -41,15 +41,34 @@ impl RuleEvaluator {
     /// Brokers in the metadata that failed the monitor's probe: critical
     /// when they lead partitions (clients cannot reach those leaders),
     /// a warning otherwise. The poll error names why.
-    pub(super) fn broker_unreachable(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {
-        if snap.unreachable_brokers.is_empty() {
-            return Vec::new();
+    ///
+    /// A broker that keeps failing it in short spells (a listener dropping
+    /// connections, a conntrack table full, a flaky load balancer) is
+    /// reported between the spells too, once `broker_unreachable_spells`
+    /// of them began within `broker_unreachable_window`: each spell alone
+    /// is shorter than `broker_unreachable_for`, so without the count the
+    /// broker was never reported while clients failed a third of the time.
+    pub(super) fn broker_unreachable(
+        &mut self,
+        snap: &ClusterSnapshot,
+        now: Time,
+    ) -> Vec<Vec<Finding>> {
+        if snap.brokers_probed {
+            self.count_unreachable_spells(snap, now);
         }
         let leaders = snap.leader_counts();
-        snap.unreachable_brokers
+        let spells_needed = self.rules.broker_unreachable_spells as usize;
+        let window = self.rules.broker_unreachable_window.0;
+        snap.brokers
             .iter()
-            .filter(|id| snap.brokers.iter().any(|b| b.id == **id))
-            .map(|&id| {
+            .filter_map(|b| {
+                let id = b.id;
+                let down_now = snap.unreachable_brokers.contains(&id);
+                let spells = self.unreachable_spells.get(&id);
+                let intermittent = spells.filter(|s| s.began.len() >= spells_needed);
+                if !down_now && intermittent.is_none() {
+                    return None;
+                }
                 let led = leaders.get(&id).copied().unwrap_or(0);
                 let mut f = self
                     .finding(
@@ -64,19 +83,54 @@ impl RuleEvaluator {
                     )
                     .with_brokers([id])
                     .with_metric(Metric::LeaderPartitions, led as f64);
-                if let Some(e) = snap
-                    .errors
-                    .iter()
-                    .find(|e| e.step == "brokers" && e.broker == Some(id))
-                {
-                    f = f.with_label(
-                        Label::Error,
-                        e.message.chars().take(300).collect::<String>(),
-                    );
+                if let Some(s) = intermittent {
+                    f = f
+                        .with_metric(Metric::UnreachableSpells, s.began.len() as f64)
+                        .with_metric(Metric::WindowSeconds, window.as_secs_f64());
                 }
-                vec![f]
+                if let Some(e) = spells.and_then(|s| s.error.as_deref()) {
+                    f = f.with_label(Label::Error, e.to_string());
+                }
+                Some(vec![f])
             })
             .collect()
+    }
+
+    /// Starts a spell for each broker in the metadata whose probe failed
+    /// now and answered at the previous poll; forgets spells older than the
+    /// window, and every spell of a broker gone from the metadata.
+    fn count_unreachable_spells(&mut self, snap: &ClusterSnapshot, now: Time) {
+        let window = self.rules.broker_unreachable_window.0;
+        self.unreachable_spells
+            .retain(|id, _| snap.brokers.iter().any(|b| b.id == *id));
+        for &id in &snap.unreachable_brokers {
+            if !snap.brokers.iter().any(|b| b.id == id) {
+                continue;
+            }
+            let spells = self.unreachable_spells.entry(id).or_default();
+            if !self.unreachable_before.contains(&id) {
+                spells.began.push_back(snap.taken_at);
+            }
+            if let Some(e) = snap
+                .errors
+                .iter()
+                .find(|e| e.step == "brokers" && e.broker == Some(id))
+            {
+                spells.error = Some(e.message.chars().take(300).collect());
+            }
+        }
+        for spells in self.unreachable_spells.values_mut() {
+            while spells
+                .began
+                .front()
+                .is_some_and(|t| elapsed(*t, now) > window)
+            {
+                spells.began.pop_front();
+            }
+        }
+        self.unreachable_spells
+            .retain(|id, s| !s.began.is_empty() || snap.unreachable_brokers.contains(id));
+        self.unreachable_before = snap.unreachable_brokers.iter().copied().collect();
     }
 
     pub(super) fn no_controller(&self, snap: &ClusterSnapshot) -> Vec<Vec<Finding>> {

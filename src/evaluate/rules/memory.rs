@@ -116,6 +116,16 @@ impl StoppedHours {
     }
 }
 
+/// One broker's recent spells of failed probes while it stayed in the
+/// metadata (`broker_unreachable`): when each began, within
+/// `broker_unreachable_window`, and the last error. A broker that leaves
+/// the metadata starts over: its outage is `broker_down`'s to tell.
+#[derive(Debug, Clone, Default)]
+pub(super) struct UnreachableSpells {
+    pub(super) began: VecDeque<Time>,
+    pub(super) error: Option<String>,
+}
+
 /// An anomaly alert of one series, held while the series has not come back
 /// into the range the detector expected when it alerted. The detector
 /// scores the first points of an event (then adapts and cools down); the

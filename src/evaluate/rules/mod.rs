@@ -43,7 +43,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
-    StoppedHours, UncleanElection, LEADER_WAIT, RESUME_GRACE,
+    StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -65,6 +65,10 @@ pub struct RuleEvaluator {
     /// offsets it fetched, by partition id (sorted).
     prev_topic_end: HashMap<String, (Time, Vec<(i32, i64)>)>,
     scored_brokers: BTreeSet<BrokerId>,
+    /// Spells of failed probes, by broker (see [`UnreachableSpells`]).
+    unreachable_spells: HashMap<BrokerId, UnreachableSpells>,
+    /// The brokers whose probe failed at the previous probed poll.
+    unreachable_before: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
     /// Series whose held stop ended with the series moving again, and when
     /// (see [`RESUME_GRACE`]).
@@ -102,6 +106,8 @@ impl RuleEvaluator {
             prev_group_lag: HashMap::new(),
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
+            unreachable_spells: HashMap::new(),
+            unreachable_before: BTreeSet::new(),
             held_anomalies: HashMap::new(),
             resumed: HashMap::new(),
             stopped_hours: HashMap::new(),
@@ -202,7 +208,7 @@ impl Evaluator for RuleEvaluator {
             candidates.extend(self.broker_down(snap));
         }
         if self.rules.enabled(FindingKind::BrokerUnreachable) {
-            candidates.extend(self.broker_unreachable(snap));
+            candidates.extend(self.broker_unreachable(snap, now));
         }
         if self.rules.enabled(FindingKind::NoController) {
             candidates.extend(self.no_controller(snap));
