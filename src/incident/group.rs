@@ -778,7 +778,7 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 .iter()
                 .any(|f| f.metrics.contains_key(&Metric::UnreachableSpells));
             let head = if intermittent {
-                format!("Broker {id} keeps dropping clients on {cluster}")
+                format!("Broker {id} answers clients only intermittently on {cluster}")
             } else {
                 format!("Broker {id} does not answer clients on {cluster}")
             };

@@ -292,7 +292,7 @@ impl TemplateSummarizer {
                     let window = metric(inc, Metric::WindowSeconds).map(|w| duration_words(w as i64)).unwrap_or_default();
                     (
                         match spells {
-                            Some(n) => format!("{} keeps dropping clients in cluster {cluster} ({n} times in {window})", capitalize(&brokers)),
+                            Some(n) => format!("{} answers clients only intermittently in cluster {cluster} ({n} spells without an answer in {window})", capitalize(&brokers)),
                             None => format!("{} does not answer clients in cluster {cluster}", capitalize(&brokers)),
                         },
                         match spells {

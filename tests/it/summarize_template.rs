@@ -682,7 +682,7 @@ fn a_broker_dropping_clients_in_spells_says_how_often() {
     let txt = text(&s);
     assert!(
         s.headline
-            .contains("Broker 2 keeps dropping clients in cluster \"prod\" (5 times in 10m)"),
+            .contains("Broker 2 answers clients only intermittently in cluster \"prod\" (5 spells without an answer in 10m)"),
         "{txt}"
     );
     assert!(txt.contains("5 began within 10m"), "{txt}");
