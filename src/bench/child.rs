@@ -37,6 +37,10 @@ pub struct ChildArgs {
     /// Requests per API client (`isrwatch` mode).
     #[arg(long, default_value_t = 25)]
     pub api_rounds: usize,
+    /// Polls, each evaluated, after the warm-up poll and before the
+    /// measured one (`isrwatch` mode).
+    #[arg(long, default_value_t = 0)]
+    pub history_polls: usize,
     /// Poll offsets and groups through librdkafka's admin API
     /// (`direct_requests = false`).
     #[arg(long)]
@@ -163,6 +167,14 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let t = Instant::now();
     let _ = poller.poll(chrono::Utc::now()).await;
     report.warmup_wall_s = t.elapsed().as_secs_f64();
+    // The evaluator lives from here: with `--history-polls`, what the
+    // daemon holds after a while (lag windows, lag-in-seconds histories).
+    let mut evaluator = RuleEvaluator::new("c", &Default::default(), Box::new(NoScorer));
+    for _ in 0..args.history_polls {
+        let now = chrono::Utc::now();
+        let snap = poller.poll(now).await;
+        let _ = evaluator.evaluate(&snap, now);
+    }
     say("warm");
     wait_for_parent(&mut lines).await;
 
@@ -188,7 +200,6 @@ async fn run_isrwatch(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     }
 
     // /metrics from a shared state holding this snapshot and its evaluation.
-    let mut evaluator = RuleEvaluator::new("c", &Default::default(), Box::new(NoScorer));
     let evaluation = evaluator.evaluate(&snap, now);
     let state = crate::state::SharedState::new(["c".to_string()]);
     state.publish_poll(Arc::new(snap), Arc::new(evaluation));

@@ -27,6 +27,11 @@ pub struct BenchArgs {
     /// default 120s). Its figures are then lower bounds.
     #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub baseline_timeout: Option<Duration>,
+    /// Polls (each evaluated) before the measured one (`scale`; default 0):
+    /// what the daemon holds after a while, its lag-in-seconds histories
+    /// filled to their point budget (64 polls), not after its first poll.
+    #[arg(long, value_name = "N")]
+    pub history_polls: Option<usize>,
     /// Measure isrwatch with `direct_requests = false`: offsets and groups
     /// through librdkafka's admin API, the path GSSAPI and OAUTHBEARER clusters take
     /// (`scale`).
@@ -155,6 +160,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     baseline_timeout: timeout,
                     direct_requests: !args.librdkafka,
                     sasl_ssl: args.sasl_ssl,
+                    history_polls: args.history_polls.unwrap_or(0),
                 },
             )
             .await?;

@@ -117,6 +117,8 @@ pub struct ScaleOptions {
     pub baseline_timeout: Duration,
     pub direct_requests: bool,
     pub sasl_ssl: bool,
+    /// Polls the isrwatch child makes (and evaluates) before the measured one.
+    pub history_polls: usize,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -189,7 +191,7 @@ async fn run_size(size: Size, opts: ScaleOptions) -> anyhow::Result<Row> {
     };
     let bootstrap = sim.bootstrap();
     let result = async {
-        let isrwatch = measure_isrwatch(&sim, &bootstrap, opts.direct_requests, &props).await?;
+        let isrwatch = measure_isrwatch(&sim, &bootstrap, opts, &props).await?;
         let baseline = measure_baseline(&sim, &bootstrap, opts.baseline_timeout, &props).await?;
         anyhow::Ok((isrwatch, baseline))
     }
@@ -236,6 +238,7 @@ fn spawn_child(
     bootstrap: &str,
     mode: &str,
     direct_requests: bool,
+    history_polls: usize,
     props: &[String],
 ) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()
@@ -255,6 +258,9 @@ fn spawn_child(
     cmd.args(["bench-child", "--bootstrap", bootstrap, "--mode", mode]);
     if !direct_requests {
         cmd.arg("--librdkafka");
+    }
+    if history_polls > 0 {
+        cmd.arg("--history-polls").arg(history_polls.to_string());
     }
     for p in props {
         cmd.arg("--property").arg(p);
@@ -294,10 +300,16 @@ fn total(m: &BTreeMap<String, u64>) -> u64 {
 async fn measure_isrwatch(
     sim: &SimHandle,
     bootstrap: &str,
-    direct_requests: bool,
+    opts: ScaleOptions,
     props: &[String],
 ) -> anyhow::Result<Side> {
-    let mut child = spawn_child(bootstrap, "isrwatch", direct_requests, props)?;
+    let mut child = spawn_child(
+        bootstrap,
+        "isrwatch",
+        opts.direct_requests,
+        opts.history_polls,
+        props,
+    )?;
     let mut stdin = child
         .stdin
         .take()
@@ -380,7 +392,7 @@ async fn measure_baseline(
 ) -> anyhow::Result<Side> {
     sim.reset_request_counts();
     let started = Instant::now();
-    let mut child = spawn_child(bootstrap, "baseline", true, props)?;
+    let mut child = spawn_child(bootstrap, "baseline", true, 0, props)?;
     let pid = child.id();
     let stdout = child
         .stdout
