@@ -89,16 +89,21 @@ impl OffsetHistory {
                     if let Some(b) = self.points.back_mut() {
                         b.1 = t;
                     }
-                    self.evict(t);
+                    self.evict(t, self.max_points);
                     return;
                 }
             }
         }
+        // Room first: pushed onto a full budget, the deque doubled its
+        // buffer (64 points held in 128 slots, 2 KiB a partition).
+        self.evict(t, self.max_points - 1);
         self.points.push_back((end, t));
-        self.evict(t);
+        self.evict(t, self.max_points);
     }
 
-    fn evict(&mut self, now_ms: i64) {
+    /// Drops points older than the window and then interior points until
+    /// at most `budget` are left.
+    fn evict(&mut self, now_ms: i64, budget: usize) {
         // Time window: drop points older than the window, keeping two so
         // a rate can still be estimated.
         while self.points.len() > 2 {
@@ -111,7 +116,7 @@ impl OffsetHistory {
         }
         // Point budget: drop the interior point whose neighbours are
         // closest in time (keeps resolution even across the window).
-        while self.points.len() > self.max_points {
+        while self.points.len() > budget.max(2) {
             let mut best = 1;
             let mut best_gap = i64::MAX;
             for i in 1..self.points.len() - 1 {
@@ -194,6 +199,21 @@ mod tests {
         let h = hist(&[(0, 0), (100, 10)]);
         assert_eq!(h.time_lag(100, t(20)).unwrap().seconds, 0.0);
         assert_eq!(h.time_lag(150, t(20)).unwrap().seconds, 0.0); // committed > end
+    }
+
+    /// A full budget must not double the buffer: 64 points in 128 slots
+    /// was 2 KiB a partition, 100 MB at 100k partitions.
+    #[test]
+    fn a_full_history_keeps_its_buffer_at_the_point_budget() {
+        let mut h = OffsetHistory::new(Duration::from_secs(6 * 3600), 64);
+        for i in 0..1_000 {
+            h.record(i * 100, t(i * 15));
+        }
+        assert_eq!(h.len(), 64);
+        assert!(h.points.capacity() <= 64, "{}", h.points.capacity());
+        // Still interpolates across the thinned history.
+        let lag = h.time_lag(100 * 990, t(999 * 15)).unwrap();
+        assert!((lag.seconds - 135.0).abs() < 60.0, "{lag:?}");
     }
 
     #[test]
