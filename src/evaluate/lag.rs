@@ -489,6 +489,10 @@ struct Cadence {
     last_commit: Option<Time>,
     /// Whether the group had lag at every poll since `last_commit`.
     lagging_throughout: bool,
+    /// Whether some poll between the last two commits showed no lag: a
+    /// group that catches up between its commits, not a job that commits
+    /// at checkpoints with lag in between.
+    caught_up_between: bool,
     /// The latest gaps between commits, in milliseconds.
     gaps_ms: VecDeque<u64>,
 }
@@ -508,6 +512,7 @@ impl Cadence {
             self.gaps_ms
                 .push_back(elapsed(last, now).as_millis() as u64);
         }
+        self.caught_up_between = self.last_commit.is_some() && !self.lagging_throughout;
         self.last_commit = Some(now);
         self.lagging_throughout = lagging;
     }
@@ -525,7 +530,17 @@ impl Cadence {
             // (a group caught up between its commits never gives a gap, so
             // it would be learning for good): `stall_after`, as without a
             // cadence.
-            None if self.last_commit.is_none() || !self.lagging_throughout => Deadline::Fixed,
+            // So does a group that was caught up at some poll between its
+            // last two commits: one that hangs shows lag throughout from
+            // then on, but it has shown it is no checkpointing job, whose
+            // intervals have lag throughout (hunt 6, h05c: a busy group
+            // caught up at every poll was raised after 10 minutes).
+            None if self.last_commit.is_none()
+                || !self.lagging_throughout
+                || self.caught_up_between =>
+            {
+                Deadline::Fixed
+            }
             None => {
                 let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
                 let longest = Duration::from_millis(longest);
@@ -571,8 +586,8 @@ enum Deadline {
     Learning(Duration),
     /// `stall_commit_intervals = 0`, no commit seen since the group was
     /// first seen (a consumer already hung when the daemon starts), a poll
-    /// without lag since the last commit, or the group's offsets unknown
-    /// this poll: `stall_after` and `stop_after`.
+    /// without lag since the last commit or between the two before, or the
+    /// group's offsets unknown this poll: `stall_after` and `stop_after`.
     Fixed,
 }
 
@@ -1474,6 +1489,30 @@ mod tests {
             // 1 message every 30 s, committed at once until 600 s.
             let end = 1_000 + now / 30;
             let committed = if now < 600 { end } else { 1_000 + 600 / 30 };
+            let s = tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status;
+            if s == LagStatus::Stall && stall.is_none() {
+                stall = Some(now);
+            }
+        }
+        let at = stall.expect("raised");
+        assert!((900..=960).contains(&at), "STALL at {at} s");
+    }
+
+    /// A group caught up at every poll (it commits what it read before
+    /// each poll) hangs: from then on it has lag at every poll since its
+    /// last commit, as a checkpointing job does, but its last interval
+    /// showed it catches up, so STALL comes after `stall_after`, not
+    /// after twice it (hunt 6, h05c).
+    #[test]
+    fn a_group_caught_up_at_every_poll_that_hangs_is_stall_after_stall_after() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut stall = None;
+        for i in 0..120 {
+            let now = i * 15;
+            // 7 messages a second, committed up to the end at each poll
+            // until 600 s.
+            let end = 1_000 + now * 7;
+            let committed = if now < 600 { end } else { 1_000 + 600 * 7 };
             let s = tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status;
             if s == LagStatus::Stall && stall.is_none() {
                 stall = Some(now);
