@@ -1313,20 +1313,27 @@ fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclea
     ]);
 }
 
+/// A snapshot of brokers `live` in which every broker was probed and those
+/// `unreachable` did not answer, with `why`.
+fn probed(at: i64, live: &[i32], unreachable: &[i32], why: &str) -> ClusterSnapshot {
+    let mut sn = snap(at, live, vec![healthy("orders", 6)]);
+    sn.brokers_probed = true;
+    sn.unreachable_brokers = unreachable.to_vec();
+    for &b in unreachable {
+        sn.errors.push(PollError {
+            step: "brokers".into(),
+            broker: Some(b),
+            message: format!("broker {b} does not answer: {why}"),
+        });
+    }
+    sn
+}
+
 #[test]
 fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
     let mut ev = eval();
     let mut s = |at: i64, unreachable: &[i32]| {
-        let mut sn = snap(at, &[1, 2, 3, 4], vec![healthy("orders", 6)]);
-        sn.brokers_probed = true;
-        sn.unreachable_brokers = unreachable.to_vec();
-        for &b in unreachable {
-            sn.errors.push(PollError {
-                step: "brokers".into(),
-                broker: Some(b),
-                message: format!("broker {b} does not answer: no answer within 5000 ms"),
-            });
-        }
+        let sn = probed(at, &[1, 2, 3, 4], unreachable, "no answer within 5000 ms");
         ev.evaluate(&sn, t(at))
     };
     // Broker 2 leads partitions, broker 4 none; 9 is not in the metadata.
@@ -1355,17 +1362,7 @@ fn a_broker_that_does_not_answer_is_unreachable_after_its_for_duration() {
 #[test]
 fn a_broker_dropping_clients_in_short_spells_is_unreachable_between_them() {
     let probe = |at: i64, live: &[i32], unreachable: &[i32]| {
-        let mut sn = snap(at, live, vec![healthy("orders", 6)]);
-        sn.brokers_probed = true;
-        sn.unreachable_brokers = unreachable.to_vec();
-        for &b in unreachable {
-            sn.errors.push(PollError {
-                step: "brokers".into(),
-                broker: Some(b),
-                message: format!("broker {b} does not answer: connection reset by peer"),
-            });
-        }
-        sn
+        probed(at, live, unreachable, "connection reset by peer")
     };
     let all = [1, 2, 3, 4];
     let mut ev = eval();
