@@ -1482,20 +1482,24 @@ mod tests {
     /// otherwise keep for good).
     #[test]
     fn a_group_caught_up_between_commits_is_stall_after_stall_after() {
-        let mut tr = LagTracker::new(LagConfig::default());
-        let mut stall = None;
-        for i in 0..120 {
-            let now = i * 15;
-            // 1 message every 30 s, committed at once until 600 s.
-            let end = 1_000 + now / 30;
-            let committed = if now < 600 { end } else { 1_000 + 600 / 30 };
-            let s = tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status;
-            if s == LagStatus::Stall && stall.is_none() {
-                stall = Some(now);
-            }
-        }
-        let at = stall.expect("raised");
+        // 1 message every 30 s.
+        let at = stall_of_a_group_committing_the_end_until_600_s(|now| 1_000 + now / 30);
         assert!((900..=960).contains(&at), "STALL at {at} s");
+    }
+
+    /// When a group polled every 15 s with the default config, committing
+    /// the end offset `end(now)` at each poll until 600 s and nothing
+    /// after, is first STALL.
+    fn stall_of_a_group_committing_the_end_until_600_s(end: impl Fn(i64) -> i64) -> i64 {
+        let mut tr = LagTracker::new(LagConfig::default());
+        (0..120)
+            .map(|i| i * 15)
+            .find(|&now| {
+                let committed = end(now.min(600));
+                let g = group(2, &[(Some(committed), end(now))]);
+                tr.update(&[g], t(now))[0].status == LagStatus::Stall
+            })
+            .expect("raised")
     }
 
     /// A group caught up at every poll (it commits what it read before
@@ -1505,20 +1509,8 @@ mod tests {
     /// after twice it (hunt 6, h05c).
     #[test]
     fn a_group_caught_up_at_every_poll_that_hangs_is_stall_after_stall_after() {
-        let mut tr = LagTracker::new(LagConfig::default());
-        let mut stall = None;
-        for i in 0..120 {
-            let now = i * 15;
-            // 7 messages a second, committed up to the end at each poll
-            // until 600 s.
-            let end = 1_000 + now * 7;
-            let committed = if now < 600 { end } else { 1_000 + 600 * 7 };
-            let s = tr.update(&[group(2, &[(Some(committed), end)])], t(now))[0].status;
-            if s == LagStatus::Stall && stall.is_none() {
-                stall = Some(now);
-            }
-        }
-        let at = stall.expect("raised");
+        // 7 messages a second.
+        let at = stall_of_a_group_committing_the_end_until_600_s(|now| 1_000 + now * 7);
         assert!((900..=960).contains(&at), "STALL at {at} s");
     }
 

@@ -615,33 +615,40 @@ fn unclean_election_names_the_stale_leaders_and_the_offsets_lost() {
     );
 }
 
-#[test]
-fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
+/// The firing summary of broker `id`'s `broker_unreachable` incident of
+/// one critical finding, which `evidence` completes; and its text.
+fn unreachable_summary(id: i32, evidence: impl FnOnce(Finding) -> Finding) -> (Summary, String) {
     let f = Finding::new(
         "prod",
         FindingKind::BrokerUnreachable,
         Severity::Critical,
-        Subject::Broker { id: 3 },
+        Subject::Broker { id },
         t(0),
     )
-    .with_brokers([3])
-    .with_metric(Metric::LeaderPartitions, 12.0)
-    .with_label(
-        Label::Error,
-        "broker 3 does not answer: no answer within 5000 ms",
-    );
+    .with_brokers([id]);
     let inc = incident(
         FindingKind::BrokerUnreachable,
-        Subject::Broker { id: 3 },
-        vec![f],
+        Subject::Broker { id },
+        vec![evidence(f)],
         Affected {
-            brokers: vec![3],
+            brokers: vec![id],
             ..Default::default()
         },
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
     let txt = text(&s);
+    (s, txt)
+}
+
+#[test]
+fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
+    let (s, txt) = unreachable_summary(3, |f| {
+        f.with_metric(Metric::LeaderPartitions, 12.0).with_label(
+            Label::Error,
+            "broker 3 does not answer: no answer within 5000 ms",
+        )
+    });
     assert!(
         s.headline.contains("Broker 3 does not answer clients"),
         "{txt}"
@@ -656,30 +663,12 @@ fn broker_unreachable_says_clients_cannot_reach_its_leaders() {
 
 #[test]
 fn a_broker_dropping_clients_in_spells_says_how_often() {
-    let f = Finding::new(
-        "prod",
-        FindingKind::BrokerUnreachable,
-        Severity::Critical,
-        Subject::Broker { id: 2 },
-        t(0),
-    )
-    .with_brokers([2])
-    .with_metric(Metric::LeaderPartitions, 4.0)
-    .with_metric(Metric::UnreachableSpells, 5.0)
-    .with_metric(Metric::WindowSeconds, 600.0)
-    .with_label(Label::Error, "broker 2 does not answer: connection reset");
-    let inc = incident(
-        FindingKind::BrokerUnreachable,
-        Subject::Broker { id: 2 },
-        vec![f],
-        Affected {
-            brokers: vec![2],
-            ..Default::default()
-        },
-    );
-    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
-    check_shape(&s);
-    let txt = text(&s);
+    let (s, txt) = unreachable_summary(2, |f| {
+        f.with_metric(Metric::LeaderPartitions, 4.0)
+            .with_metric(Metric::UnreachableSpells, 5.0)
+            .with_metric(Metric::WindowSeconds, 600.0)
+            .with_label(Label::Error, "broker 2 does not answer: connection reset")
+    });
     assert!(
         s.headline
             .contains("Broker 2 answers clients only intermittently in cluster \"prod\" (5 spells without an answer in 10m)"),
