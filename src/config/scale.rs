@@ -242,6 +242,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
         silences,
         maintenance,
         broker_recovery_hold,
+        de_escalate_after,
     } = i;
     IncidentConfig {
         for_critical: s.dur(*for_critical),
@@ -257,6 +258,7 @@ fn scale_incidents(s: Scale, i: &IncidentConfig) -> IncidentConfig {
         max_resolved: *max_resolved,
         max_listed: *max_listed,
         broker_recovery_hold: s.dur(*broker_recovery_hold),
+        de_escalate_after: s.dur(*de_escalate_after),
         // Calendars: a silence or a maintenance window is wall-clock time.
         silences: silences.clone(),
         maintenance: maintenance.clone(),

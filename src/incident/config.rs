@@ -7,6 +7,7 @@
 //! for_info = "5m"              # ... for info
 //! resolve_after = "0s"         # firing -> resolved once no finding remains this long
 //! broker_recovery_hold = "2m"  # a broker-down incident stays open this long after the broker is back and caught up
+//! de_escalate_after = "2m"     # a lower severity is notified once it has held this long
 //! renotify_interval = "4h"     # reminder while firing ("0s" = never)
 //! flap_window = "1h"           # flap damping: look-back window
 //! flap_threshold = 3           # starts (incl. failing again within an incident) within the window = flapping ("0" = off)
@@ -67,6 +68,13 @@ pub struct IncidentConfig {
     /// a restart loop) continues its incident instead of opening a new one.
     /// Default `2m`.
     pub broker_recovery_hold: Dur,
+    /// A firing incident whose severity fell below the last notified one is
+    /// notified `de_escalated` only once the lower severity has held this
+    /// long. Better news can wait: if the incident resolves meanwhile (a
+    /// consumer that resumes is "behind" for a poll or two before it is
+    /// OK), the resolve says it all, and a severity that goes back up is
+    /// not news at all. Worse news (`escalated`) never waits. Default `2m`.
+    pub de_escalate_after: Dur,
     /// Reminder while an incident keeps firing. Default `4h`; `0s` disables.
     pub renotify_interval: Dur,
     /// Flap damping look-back window. Default `1h`.
@@ -106,6 +114,7 @@ impl Default for IncidentConfig {
             for_kind: BTreeMap::new(),
             resolve_after: Dur::secs(0),
             broker_recovery_hold: Dur::secs(120),
+            de_escalate_after: Dur::secs(120),
             renotify_interval: Dur::secs(4 * 3600),
             flap_window: Dur::secs(3600),
             flap_threshold: 3,

@@ -9,6 +9,9 @@
 //!   dropped without a word.
 //! - **firing**: notified once (`Firing`); then `Escalated` /
 //!   `DeEscalated` when its severity differs from the last notified one
+//!   (`DeEscalated` only once the lower severity has held for
+//!   `de_escalate_after`: a resolve or a return to the notified severity
+//!   within it sends nothing more)
 //!   (`Escalated` also when its partitions got worse than last notified:
 //!   under min ISR, offline),
 //!   `Reminder` every `renotify_interval`.
@@ -129,6 +132,7 @@ fn tracked(incident: Incident, group: &Group<'_>, now: Time, recovering: bool) -
         notified_partition_rank: 0,
         notified_flapping: false,
         follows: None,
+        lower_since: None,
     }
 }
 
@@ -738,6 +742,18 @@ impl Correlator for IncidentManager {
             if t.absent_since.is_some() {
                 continue;
             }
+            // A lower severity is notified once it has held for
+            // `de_escalate_after`: until then the resolve may still come
+            // first, or the severity go back up, and neither needs it.
+            let lower = t.incident.severity < t.notified_severity;
+            t.lower_since = if lower {
+                t.lower_since.or(Some(now))
+            } else {
+                None
+            };
+            let lower_held = t
+                .lower_since
+                .is_some_and(|since| elapsed(now, since) >= self.cfg.de_escalate_after.0);
             // Partitions getting worse within one severity is news too:
             // under min ISR (acks=all writes fail) or offline; but not
             // after an unreachable cluster, which was worse than any.
@@ -748,10 +764,10 @@ impl Correlator for IncidentManager {
                 Some(NotifyReason::Firing)
             } else if t.incident.severity > t.notified_severity || partitions_worse {
                 Some(NotifyReason::Escalated)
-            } else if t.incident.severity < t.notified_severity && !t.recovering {
+            } else if lower && !t.recovering {
                 // A broker catching up after its outage is not news: the
                 // resolve follows once it has, and the timeline shows it.
-                Some(NotifyReason::DeEscalated)
+                lower_held.then_some(NotifyReason::DeEscalated)
             } else {
                 let every = self.cfg.renotify_interval.0;
                 let due = t

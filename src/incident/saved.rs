@@ -40,6 +40,10 @@ pub(super) struct Tracked {
     /// down stays one incident. `None`: its own key.
     #[serde(default)]
     pub(super) follows: Option<(FindingKind, Subject)>,
+    /// Since when its severity has been below the last notified one
+    /// (`de_escalate_after`); `None` while it is not.
+    #[serde(default)]
+    pub(super) lower_since: Option<Time>,
 }
 
 impl Tracked {

@@ -1074,7 +1074,9 @@ fn a_replaced_broker_is_info_once_no_replica_names_it_then_resolved() {
     let mut m = manager();
     let out = m.ingest("prod", &broker_2_down(), t(0));
     assert_eq!(out.len(), 1, "{out:#?}");
-    let out = m.ingest("prod", &gone(), t(600));
+    // Info once it has held for `de_escalate_after` (2m).
+    assert!(m.ingest("prod", &gone(), t(600)).is_empty());
+    let out = m.ingest("prod", &gone(), t(720));
     assert_eq!(out.len(), 1, "{out:#?}");
     assert_eq!(out[0].1, NotifyReason::DeEscalated);
     assert_eq!(out[0].0.severity, Severity::Info);

@@ -126,14 +126,54 @@ fn escalation_and_de_escalation_stay_in_one_incident() {
     // Unchanged: nothing.
     assert!(m.ingest("prod", &worse, t(30)).is_empty());
 
-    let out = m.ingest("prod", &urp(Severity::Warning, 5, t(0)), t(45));
+    // Better again: notified once the lower severity has held for
+    // `de_escalate_after` (2m), not at the poll it fell.
+    for s in (45..165).step_by(15) {
+        let out = m.ingest("prod", &urp(Severity::Warning, 5, t(0)), t(s));
+        assert!(out.is_empty(), "at {s} s: {out:#?}");
+    }
+    let out = m.ingest("prod", &urp(Severity::Warning, 5, t(0)), t(165));
     assert_eq!(reasons(&out), vec![NotifyReason::DeEscalated]);
     assert_eq!(out[0].0.id, id);
+    assert_eq!(out[0].0.severity, Severity::Warning);
     let events: Vec<&str> = out[0].0.timeline.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
         events,
         vec!["opened", "firing", "escalated", "de_escalated"]
     );
+}
+
+#[test]
+fn a_lower_severity_that_does_not_hold_is_not_notified() {
+    let cfg = IncidentConfig {
+        for_warning: Dur::secs(0),
+        ..base()
+    };
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let mut worse = urp(Severity::Warning, 5, t(0));
+    worse.extend(urp(Severity::Critical, 1, t(0)));
+    assert_eq!(
+        reasons(&m.ingest("prod", &worse, t(0))),
+        vec![NotifyReason::Firing]
+    );
+    // Warning for a minute, then critical again: nothing to say.
+    for s in (15..75).step_by(15) {
+        assert!(m
+            .ingest("prod", &urp(Severity::Warning, 5, t(0)), t(s))
+            .is_empty());
+    }
+    assert!(m.ingest("prod", &worse, t(75)).is_empty());
+    // Warning again from 90 s: the hold starts over, so 200 s is early.
+    for s in (90..210).step_by(15) {
+        assert!(m
+            .ingest("prod", &urp(Severity::Warning, 5, t(0)), t(s))
+            .is_empty());
+    }
+    // Gone at 210 s: one resolve says it all (the resolve names the
+    // severity the incident had at its end).
+    let out = m.ingest("prod", &[], t(210));
+    assert_eq!(reasons(&out), vec![NotifyReason::Resolved]);
+    assert_eq!(out[0].0.severity, Severity::Warning);
 }
 
 #[test]
