@@ -186,6 +186,10 @@ evidence_keys! {
         /// Partition kinds: `configured` when min.insync.replicas was read
         /// from the topic config (absent when it was assumed).
         MinIsrSource = "min_isr_source",
+        /// Partition kinds: brokers that are up yet list this partition's
+        /// replica as offline (a failed log directory, KIP-112), comma-
+        /// separated.
+        FailedLogDir = "failed_log_dir",
         /// `unclean_election`: what showed it (`leader_outside_isr`,
         /// `high_watermark_moved_back`, or both comma-separated).
         Evidence = "evidence",
@@ -230,6 +234,7 @@ const PARTITION_LABELS: &[Label] = &[
     Label::Partition,
     Label::MinIsrSource,
     Label::Leader,
+    Label::FailedLogDir,
 ];
 
 impl FindingKind {

@@ -653,6 +653,17 @@ fn partition_phrase(group: &Group<'_>) -> String {
     out.join(", ")
 }
 
+/// Every finding of the group names `broker` among the brokers that are up
+/// yet list the partition's replica offline: its log directory failed.
+fn failed_log_dir(group: &Group<'_>, broker: BrokerId) -> bool {
+    let id = broker.to_string();
+    !group.members.is_empty()
+        && group.members.iter().all(|f| {
+            f.label(Label::FailedLogDir)
+                .is_some_and(|l| l.split(',').any(|b| b == id))
+        })
+}
+
 fn with_phrase(head: String, phrase: String) -> String {
     if phrase.is_empty() {
         head
@@ -790,6 +801,9 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
         }
         (FindingKind::UnderReplicated, root) => {
             let head = match root {
+                Subject::Broker { id } if failed_log_dir(group, *id) => {
+                    format!("Broker {id} has a failed log directory on {cluster}")
+                }
                 Subject::Broker { id } => {
                     format!("Replication trouble on broker {id} of {cluster}")
                 }
@@ -1023,5 +1037,23 @@ mod tests {
             title("prod", &g[0], &a),
             "Replication trouble on broker 3 of prod: 2 partitions under-replicated, 1 under min ISR"
         );
+    }
+
+    #[test]
+    fn a_failed_log_dir_is_named_in_the_title_only_when_every_partition_says_so() {
+        let failed =
+            |p| part(FindingKind::AtMinIsr, "t", p, &[3]).with_label(Label::FailedLogDir, "3");
+        let fs = vec![failed(0), failed(1)];
+        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let a = affected(&g[0], 50);
+        assert_eq!(
+            title("prod", &g[0], &a),
+            "Broker 3 has a failed log directory on prod: 2 partitions under-replicated"
+        );
+        // One partition merely slow on broker 3: the title does not claim it.
+        let fs = vec![failed(0), part(FindingKind::AtMinIsr, "t", 1, &[3])];
+        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let a = affected(&g[0], 50);
+        assert!(title("prod", &g[0], &a).starts_with("Replication trouble on broker 3"));
     }
 }

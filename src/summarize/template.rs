@@ -593,6 +593,37 @@ impl TemplateSummarizer {
         let mut impact = impact;
         let mut what = what;
         let mut headline = headline;
+        let mut cause = cause;
+        // Replicas a broker that is up lists offline: a failed log
+        // directory, whichever replication state it left behind.
+        let failed = failed_log_dirs(inc);
+        if !failed.is_empty()
+            && matches!(
+                inc.kind,
+                FindingKind::UnderReplicated
+                    | FindingKind::AtMinIsr
+                    | FindingKind::UnderMinIsr
+                    | FindingKind::PartitionOffline
+            )
+        {
+            let ids: Vec<String> = failed.iter().map(|b| b.to_string()).collect();
+            let (is, lists) = if failed.len() == 1 {
+                ("is", "lists")
+            } else {
+                ("are", "list")
+            };
+            cause = format!(
+                "{} {is} up but {lists} these replicas offline: a log directory failed (a disk error, a full disk or a filesystem gone read-only). Kafka keeps those replicas offline until the directory is repaired and the broker restarted.",
+                capitalize(&broker_words(&failed))
+            );
+            steps.splice(
+                0..0,
+                [
+                    format!("See which directory failed (error KAFKA_STORAGE_ERROR): kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list {}", ids.join(",")),
+                    format!("Repair or replace the disk and restart {}, or move its replicas to other brokers (kafka-reassign-partitions.sh).", broker_words(&failed)),
+                ],
+            );
+        }
         if resolved {
             headline = format!("Resolved: {headline}");
             what = format!("{what} It lasted {lasted} and is now resolved.");
@@ -629,6 +660,20 @@ impl TemplateSummarizer {
             fallback_reason: None,
         }
     }
+}
+
+/// The brokers the incident's findings name as up yet listing a replica
+/// offline (`Label::FailedLogDir`), in order, each once.
+fn failed_log_dirs(inc: &Incident) -> Vec<i32> {
+    let mut ids: Vec<i32> = inc
+        .findings
+        .iter()
+        .filter_map(|f| f.label(Label::FailedLogDir))
+        .flat_map(|l| l.split(',').filter_map(|b| b.trim().parse().ok()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn capitalize(s: &str) -> String {

@@ -220,6 +220,42 @@ fn offline_partition_names_the_missing_replicas() {
 }
 
 #[test]
+fn offline_partition_names_its_last_in_sync_replica() {
+    // Broker 2 went down first (out of the ISR), then broker 3, the last
+    // in-sync replica: 3 holds the data and brings the partition back.
+    let s = snap(
+        0,
+        &[1],
+        vec![topic("pay", 1, vec![part(0, None, &[2, 3], &[3])])],
+    );
+    assert_eq!(s.missing_brokers, vec![2, 3]);
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::PartitionOffline);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].brokers, vec![3]);
+}
+
+#[test]
+fn replicas_a_live_broker_lists_offline_are_a_failed_log_dir_and_critical() {
+    // Broker 3 is up, but its log directory failed: Kafka lists its
+    // replicas offline and drops them from the ISRs (KIP-112).
+    let mut failed = part(0, Some(1), &[1, 2, 3], &[1, 2]);
+    failed.offline_replicas = vec![3];
+    let slow = part(1, Some(1), &[1, 2, 3], &[1, 2]);
+    let s = snap(0, &[1, 2, 3], vec![topic("pay", 2, vec![failed, slow])]);
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::AtMinIsr);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].brokers, vec![3]);
+    // It does not heal by itself: critical, like the broker being down.
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].labels[&Label::FailedLogDir], "3");
+    // A follower merely out of the ISR stays a warning.
+    assert_eq!(f[1].severity, Severity::Warning);
+    assert!(!f[1].labels.contains_key(&Label::FailedLogDir));
+}
+
+#[test]
 fn under_replicated_above_min_isr_is_a_warning() {
     let s = snap(
         0,
@@ -808,6 +844,7 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
             controller_changes: 0,
             partitions: 3,
             unclean_elections: 0,
+            unreachable_spells: 0,
         }
     );
     let r = rec.lock().unwrap();
@@ -1393,8 +1430,10 @@ fn a_broker_dropping_clients_in_short_spells_is_unreachable_between_them() {
     assert_eq!(f[0].since, t(120));
     // Still reported while three spells are in the window ...
     assert_eq!(at(&mut ev, 600, &[]).len(), 1);
-    // ... and no longer once the first has left it.
+    assert_eq!(ev.state_size().unreachable_spells, 3);
+    // ... and no longer once the first has left it (and is forgotten).
     assert!(at(&mut ev, 615, &[]).is_empty());
+    assert_eq!(ev.state_size().unreachable_spells, 2);
 
     // A crash loop: unreachable for a poll, then gone from the metadata, three times.
     let mut ev = eval();
@@ -1410,6 +1449,8 @@ fn a_broker_dropping_clients_in_short_spells_is_unreachable_between_them() {
             "loop {k}"
         );
     }
+    // Leaving the metadata forgot each spell.
+    assert_eq!(ev.state_size().unreachable_spells, 0);
 }
 
 #[test]

@@ -219,6 +219,59 @@ fn under_min_isr() {
 }
 
 #[test]
+fn a_failed_log_dir_says_storage_and_how_to_find_the_directory() {
+    let failed = |p| {
+        partition_finding(FindingKind::AtMinIsr, "orders", p, 3)
+            .with_label(Label::FailedLogDir, "3")
+    };
+    let inc = incident(
+        FindingKind::AtMinIsr,
+        Subject::Broker { id: 3 },
+        vec![failed(0), failed(1)],
+        Affected {
+            brokers: vec![3],
+            topics: vec!["orders".into()],
+            partition_count: 2,
+            partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
+            groups: vec![],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    assert!(
+        s.likely_cause
+            .starts_with("Broker 3 is up but lists these replicas offline: a log directory failed"),
+        "{}",
+        s.likely_cause
+    );
+    assert!(
+        s.next_steps[0].contains("KAFKA_STORAGE_ERROR")
+            && s.next_steps[0].ends_with(
+                "kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe --broker-list 3"
+            ),
+        "{:?}",
+        s.next_steps
+    );
+    assert!(
+        s.next_steps[1].contains("restart broker 3"),
+        "{:?}",
+        s.next_steps
+    );
+    // Without the label: the usual cause, followers falling out of the ISR.
+    let mut plain = inc.clone();
+    for f in &mut plain.findings {
+        f.labels.remove(&Label::FailedLogDir);
+    }
+    let s = TemplateSummarizer.render(&plain, NotifyReason::Firing);
+    assert!(
+        s.likely_cause
+            .starts_with("Followers on broker 3 fell out of the ISR"),
+        "{}",
+        s.likely_cause
+    );
+}
+
+#[test]
 fn consumer_lag() {
     let f = Finding::new(
         "prod",

@@ -425,6 +425,45 @@ async fn a_reassignment_is_listed_with_the_offsets_left_to_copy() {
     sim.shutdown().await;
 }
 
+/// A failed log directory (KIP-112): the broker stays up, its replicas
+/// leave the ISRs, and librdkafka's metadata does not say they are
+/// offline; DescribeLogDirs does (KAFKA_STORAGE_ERROR), so the poller
+/// lists them as the partitions' offline replicas until the directory is
+/// back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_a_failed_log_dir_are_listed_offline() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\nreplicas = [[1, 2, 3], [2, 3, 1], [3, 1, 2]]\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "disk").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let offline = |s: &ClusterSnapshot| -> Vec<Vec<i32>> {
+        s.topics[0]
+            .partitions
+            .iter()
+            .map(|p| p.offline_replicas.clone())
+            .collect()
+    };
+    let s = p.poll(Utc::now()).await;
+    assert_eq!(offline(&s), vec![Vec::<i32>::new(); 3]);
+    sim.apply(Action::LogDirFailure { broker: 3 });
+    let s = p.poll(Utc::now()).await;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.brokers.len(), 3, "the broker stays up");
+    assert_eq!(offline(&s), vec![vec![3]; 3]);
+    for part in &s.topics[0].partitions {
+        assert!(!part.isr.contains(&3) && part.leader != Some(3), "{part:?}");
+    }
+    sim.apply(Action::LogDirRecover { broker: 3 });
+    let s = p.poll(Utc::now()).await;
+    assert_eq!(offline(&s), vec![Vec::<i32>::new(); 3]);
+    sim.shutdown().await;
+}
+
 /// A broker that leaves for good is forgotten once nothing in the cluster
 /// names it, topics the monitor does not watch included: broker 4 hosts
 /// only the unwatched topic "events". Decommissioned (voter removed, then

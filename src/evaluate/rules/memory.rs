@@ -204,6 +204,9 @@ pub struct StateSize {
     pub partitions: usize,
     /// Unclean elections still reported or explaining a REWIND.
     pub unclean_elections: usize,
+    /// Starts of spells without an answer kept over all brokers (for the
+    /// intermittent `broker_unreachable`: those within the window).
+    pub unreachable_spells: usize,
 }
 
 /// One partition as the previous poll saw it, for `unclean_election`.

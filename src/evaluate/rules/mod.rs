@@ -12,7 +12,8 @@
 //! `for` duration has passed, in this order: `partition_offline`,
 //! `under_min_isr`, `at_min_isr`, `under_replicated`. Every one of them
 //! names in `brokers` the replicas the partition is missing (for offline
-//! partitions: its replicas on missing or offline brokers), which is what
+//! partitions: its replicas on missing or offline brokers, only those of
+//! its last ISR when any are: they hold its data), which is what
 //! lets incidents group hundreds of partitions under one down broker.
 //!
 //! An unreachable cluster yields only `cluster_unreachable`: no finding is
@@ -132,6 +133,11 @@ impl RuleEvaluator {
             controller_changes: self.controller_changes.len(),
             partitions: self.partitions_before.values().map(Vec::len).sum(),
             unclean_elections: self.unclean.len(),
+            unreachable_spells: self
+                .unreachable_spells
+                .values()
+                .map(|s| s.began.len())
+                .sum(),
         }
     }
 

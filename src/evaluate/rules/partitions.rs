@@ -66,6 +66,15 @@ impl RuleEvaluator {
                                 || !live.contains(r)
                         })
                         .collect();
+                    // Its last in-sync replicas hold every acknowledged
+                    // write: bringing them back restores it without loss
+                    // (Kafka keeps the last member in the ISR). Name them
+                    // when they are among the down ones, so two brokers
+                    // down one after the other put it in the outage of
+                    // the one that took it offline.
+                    if down.iter().any(|r| p.isr.contains(r)) {
+                        down.retain(|r| p.isr.contains(r));
+                    }
                     if down.is_empty() {
                         down = missing_isr();
                     }
@@ -111,6 +120,23 @@ impl RuleEvaluator {
                         p,
                         missing_isr(),
                     ));
+                }
+            }
+            // Replicas a broker that is up lists as offline: its log
+            // directory failed (KIP-112). That does not heal by itself:
+            // Kafka keeps those replicas offline until the directory is
+            // repaired and the broker restarted, so it pages like the
+            // broker being down, whatever the ISRs still hold.
+            let failed: Vec<String> = p
+                .offline_replicas
+                .iter()
+                .filter(|r| live.contains(r) && !snap.missing_brokers.contains(r))
+                .map(|r| r.to_string())
+                .collect();
+            if !failed.is_empty() {
+                for f in &mut alts {
+                    f.severity = f.severity.max(Severity::Critical);
+                    f.labels.insert(Label::FailedLogDir, failed.join(","));
                 }
             }
             if !alts.is_empty() {

@@ -221,4 +221,71 @@ impl DirectClient {
         }
         Ok(out)
     }
+
+    /// Of `partitions`' replicas on `broker`, those on a failed log
+    /// directory (KIP-112): when a directory of the broker answers
+    /// KAFKA_STORAGE_ERROR (it then lists nothing), the replicas no healthy
+    /// directory lists. Empty when every directory is healthy.
+    pub async fn replicas_on_failed_dirs(
+        &self,
+        broker: BrokerId,
+        partitions: &[(String, i32)],
+        timeout: Duration,
+    ) -> Result<Vec<(String, i32)>, AdminError> {
+        const OP: &str = "DescribeLogDirs";
+        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+        for (t, p) in partitions {
+            by_topic.entry(t.as_str()).or_default().push(*p);
+        }
+        let req = DescribeLogDirsRequest::default().with_topics(Some(
+            by_topic
+                .into_iter()
+                .map(|(t, ps)| {
+                    describe_log_dirs_request::DescribableLogDirTopic::default()
+                        .with_topic(TopicName(s(t)))
+                        .with_partitions(ps)
+                })
+                .collect(),
+        ));
+        let resp: DescribeLogDirsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeLogDirs,
+                DESCRIBE_LOG_DIRS,
+                &req,
+                Budget::after(timeout),
+            )
+            .await?;
+        // v3+: the whole request refused (CLUSTER_AUTHORIZATION_FAILED).
+        if let Some(e) = resp.error_code.err() {
+            return Err(AdminError::Kafka {
+                op: OP,
+                name: error_name(e),
+                message: error_text(e),
+            });
+        }
+        let storage_error = ResponseError::KafkaStorageError.code();
+        if !resp.results.iter().any(|d| d.error_code == storage_error) {
+            return Ok(Vec::new());
+        }
+        let healthy: std::collections::BTreeSet<(&str, i32)> = resp
+            .results
+            .iter()
+            .filter(|d| d.error_code == 0)
+            .flat_map(|d| {
+                d.topics.iter().flat_map(|t| {
+                    t.partitions
+                        .iter()
+                        .filter(|p| !p.is_future_key)
+                        .map(move |p| (t.name.0.as_str(), p.partition_index))
+                })
+            })
+            .collect();
+        Ok(partitions
+            .iter()
+            .filter(|(t, p)| !healthy.contains(&(t.as_str(), *p)))
+            .cloned()
+            .collect())
+    }
 }

@@ -111,6 +111,61 @@ impl KafkaPoller {
         }
     }
 
+    /// Replicas on a failed log directory (KIP-112), which librdkafka's
+    /// metadata does not tell: each live broker with replicas missing from
+    /// ISRs is asked about those (DescribeLogDirs), concurrently, and the
+    /// ones on a directory answering KAFKA_STORAGE_ERROR are added to their
+    /// partition's `offline_replicas`. Nothing is asked while every ISR is
+    /// complete.
+    pub(super) async fn failed_log_dirs(
+        &self,
+        topics: &mut [TopicInfo],
+        live: &[BrokerId],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) {
+        let Some(d) = self.direct.as_ref() else {
+            return;
+        };
+        let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
+        for t in topics.iter() {
+            for p in &t.partitions {
+                for b in p
+                    .replicas
+                    .iter()
+                    .filter(|b| !p.isr.contains(b) && live.contains(b))
+                {
+                    by_broker
+                        .entry(*b)
+                        .or_default()
+                        .push((t.name.clone(), p.partition));
+                }
+            }
+        }
+        if by_broker.is_empty() {
+            return;
+        }
+        let timeout = self.request_timeout(deadline);
+        let answers = futures::future::join_all(by_broker.iter().map(|(b, parts)| async move {
+            (*b, d.replicas_on_failed_dirs(*b, parts, timeout).await)
+        }))
+        .await;
+        for (b, r) in answers {
+            match r {
+                Ok(offline) => {
+                    for (topic, partition) in offline {
+                        if let Some(p) = partition_mut(topics, &topic, partition) {
+                            if !p.offline_replicas.contains(&b) {
+                                p.offline_replicas.push(b);
+                            }
+                        }
+                    }
+                }
+                Err(e) => errors.push(broker_error("log_dirs", b, e)),
+            }
+        }
+    }
+
     /// Whether each live broker answers (an ApiVersions probe on a
     /// connection of its own); `None` without the direct client.
     pub(super) async fn probe_brokers(

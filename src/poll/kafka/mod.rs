@@ -150,6 +150,14 @@ impl Poller for KafkaPoller {
         self.offsets_left(&mut topics, deadline, &mut errors).await;
         let brokers_probed = probed.is_some();
         let unreachable_brokers = unreachable_brokers(probed, &mut errors);
+        // A broker that did not answer the probe is not asked again.
+        let answering: Vec<BrokerId> = live
+            .iter()
+            .copied()
+            .filter(|b| !unreachable_brokers.contains(b))
+            .collect();
+        self.failed_log_dirs(&mut topics, &answering, deadline, &mut errors)
+            .await;
         self.coordinators = coordinators;
         if let Some(ans) = config_answer {
             self.config_errors = ans.errors.clone();
