@@ -62,6 +62,17 @@ fn check_shape(s: &Summary) {
     assert_eq!(s.fallback_reason, None);
 }
 
+/// Partitions 0 and 1 of "orders", missing their replica on `broker`.
+fn orders_0_and_1_on(broker: i32) -> Affected {
+    Affected {
+        brokers: vec![broker],
+        topics: vec!["orders".into()],
+        partition_count: 2,
+        partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
+        groups: vec![],
+    }
+}
+
 fn partition_finding(kind: FindingKind, topic: &str, p: i32, broker: i32) -> Finding {
     Finding::new(
         "prod",
@@ -95,13 +106,7 @@ fn broker_down() {
         FindingKind::BrokerDown,
         Subject::Broker { id: 2 },
         findings,
-        Affected {
-            brokers: vec![2],
-            topics: vec!["orders".into()],
-            partition_count: 2,
-            partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
-            groups: vec![],
-        },
+        orders_0_and_1_on(2),
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);
@@ -228,13 +233,7 @@ fn a_failed_log_dir_says_storage_and_how_to_find_the_directory() {
         FindingKind::AtMinIsr,
         Subject::Broker { id: 3 },
         vec![failed(0), failed(1)],
-        Affected {
-            brokers: vec![3],
-            topics: vec!["orders".into()],
-            partition_count: 2,
-            partitions: vec![("orders".into(), 0), ("orders".into(), 1)],
-            groups: vec![],
-        },
+        orders_0_and_1_on(3),
     );
     let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
     check_shape(&s);

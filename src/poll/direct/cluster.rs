@@ -186,31 +186,7 @@ impl DirectClient {
         partitions: &[(String, i32)],
         timeout: Duration,
     ) -> Result<Vec<(String, i32, i64)>, AdminError> {
-        const OP: &str = "DescribeLogDirs";
-        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
-        for (t, p) in partitions {
-            by_topic.entry(t.as_str()).or_default().push(*p);
-        }
-        let req = DescribeLogDirsRequest::default().with_topics(Some(
-            by_topic
-                .into_iter()
-                .map(|(t, ps)| {
-                    describe_log_dirs_request::DescribableLogDirTopic::default()
-                        .with_topic(TopicName(s(t)))
-                        .with_partitions(ps)
-                })
-                .collect(),
-        ));
-        let resp: DescribeLogDirsResponse = self
-            .exchange(
-                OP,
-                broker,
-                ApiKey::DescribeLogDirs,
-                DESCRIBE_LOG_DIRS,
-                &req,
-                Budget::after(timeout),
-            )
-            .await?;
+        let resp = self.describe_log_dirs(broker, partitions, timeout).await?;
         let mut out = Vec::new();
         for dir in resp.results.iter().filter(|d| d.error_code.is_ok()) {
             for t in &dir.topics {
@@ -232,35 +208,11 @@ impl DirectClient {
         partitions: &[(String, i32)],
         timeout: Duration,
     ) -> Result<Vec<(String, i32)>, AdminError> {
-        const OP: &str = "DescribeLogDirs";
-        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
-        for (t, p) in partitions {
-            by_topic.entry(t.as_str()).or_default().push(*p);
-        }
-        let req = DescribeLogDirsRequest::default().with_topics(Some(
-            by_topic
-                .into_iter()
-                .map(|(t, ps)| {
-                    describe_log_dirs_request::DescribableLogDirTopic::default()
-                        .with_topic(TopicName(s(t)))
-                        .with_partitions(ps)
-                })
-                .collect(),
-        ));
-        let resp: DescribeLogDirsResponse = self
-            .exchange(
-                OP,
-                broker,
-                ApiKey::DescribeLogDirs,
-                DESCRIBE_LOG_DIRS,
-                &req,
-                Budget::after(timeout),
-            )
-            .await?;
+        let resp = self.describe_log_dirs(broker, partitions, timeout).await?;
         // v3+: the whole request refused (CLUSTER_AUTHORIZATION_FAILED).
         if let Some(e) = resp.error_code.err() {
             return Err(AdminError::Kafka {
-                op: OP,
+                op: "DescribeLogDirs",
                 name: error_name(e),
                 message: error_text(e),
             });
@@ -287,5 +239,37 @@ impl DirectClient {
             .filter(|(t, p)| !healthy.contains(&(t.as_str(), *p)))
             .cloned()
             .collect())
+    }
+
+    /// DescribeLogDirs of `broker`, about `partitions` only.
+    async fn describe_log_dirs(
+        &self,
+        broker: BrokerId,
+        partitions: &[(String, i32)],
+        timeout: Duration,
+    ) -> Result<DescribeLogDirsResponse, AdminError> {
+        let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+        for (t, p) in partitions {
+            by_topic.entry(t.as_str()).or_default().push(*p);
+        }
+        let req = DescribeLogDirsRequest::default().with_topics(Some(
+            by_topic
+                .into_iter()
+                .map(|(t, ps)| {
+                    describe_log_dirs_request::DescribableLogDirTopic::default()
+                        .with_topic(TopicName(s(t)))
+                        .with_partitions(ps)
+                })
+                .collect(),
+        ));
+        self.exchange(
+            "DescribeLogDirs",
+            broker,
+            ApiKey::DescribeLogDirs,
+            DESCRIBE_LOG_DIRS,
+            &req,
+            Budget::after(timeout),
+        )
+        .await
     }
 }

@@ -9,7 +9,7 @@ use super::super::admin::AdminError;
 use super::super::direct::Reassigning;
 use super::metadata::partition_mut;
 use super::poller::{broker_error, perr, KafkaPoller, Quorum};
-use crate::snapshot::{BrokerId, BrokerInfo, PollError, QuorumState, TopicInfo};
+use crate::snapshot::{BrokerId, BrokerInfo, PartitionInfo, PollError, QuorumState, TopicInfo};
 
 impl KafkaPoller {
     /// The active controller. On KRaft (every Kafka 4) Metadata names a
@@ -74,17 +74,7 @@ impl KafkaPoller {
         let Some(d) = self.direct.as_ref() else {
             return;
         };
-        let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
-        for t in topics.iter() {
-            for p in &t.partitions {
-                for b in &p.adding_replicas {
-                    by_broker
-                        .entry(*b)
-                        .or_default()
-                        .push((t.name.clone(), p.partition));
-                }
-            }
-        }
+        let by_broker = partitions_by_broker(topics, |p| p.adding_replicas.clone());
         if by_broker.is_empty() {
             return;
         }
@@ -127,21 +117,13 @@ impl KafkaPoller {
         let Some(d) = self.direct.as_ref() else {
             return;
         };
-        let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
-        for t in topics.iter() {
-            for p in &t.partitions {
-                for b in p
-                    .replicas
-                    .iter()
-                    .filter(|b| !p.isr.contains(b) && live.contains(b))
-                {
-                    by_broker
-                        .entry(*b)
-                        .or_default()
-                        .push((t.name.clone(), p.partition));
-                }
-            }
-        }
+        let by_broker = partitions_by_broker(topics, |p| {
+            p.replicas
+                .iter()
+                .copied()
+                .filter(|b| !p.isr.contains(b) && live.contains(b))
+                .collect()
+        });
         if by_broker.is_empty() {
             return;
         }
@@ -224,6 +206,25 @@ pub(super) fn apply_reassignments(
 }
 
 /// The brokers whose probe failed, sorted; each is a poll error.
+/// The partitions to ask each broker about: those `pick` names it for.
+fn partitions_by_broker(
+    topics: &[TopicInfo],
+    pick: impl Fn(&PartitionInfo) -> Vec<BrokerId>,
+) -> BTreeMap<BrokerId, Vec<(String, i32)>> {
+    let mut by_broker: BTreeMap<BrokerId, Vec<(String, i32)>> = BTreeMap::new();
+    for t in topics {
+        for p in &t.partitions {
+            for b in pick(p) {
+                by_broker
+                    .entry(b)
+                    .or_default()
+                    .push((t.name.clone(), p.partition));
+            }
+        }
+    }
+    by_broker
+}
+
 pub(super) fn unreachable_brokers(
     probed: Option<Vec<(BrokerId, Result<(), String>)>>,
     errors: &mut Vec<PollError>,
