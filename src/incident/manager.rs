@@ -133,6 +133,7 @@ fn tracked(incident: Incident, group: &Group<'_>, now: Time, recovering: bool) -
         notified_flapping: false,
         follows: None,
         lower_since: None,
+        notified_title: None,
     }
 }
 
@@ -404,6 +405,14 @@ impl IncidentManager {
         t.incident.resolved_at = Some(now);
         t.incident.updated_at = now;
         t.incident.flapping = false;
+        // A lower severity that was never notified (it had not held
+        // `de_escalate_after`): the resolve answers the page receivers
+        // have, in its words ("... (STOP)", not a "(WARN)" they never saw).
+        if t.lower_since.is_some() && t.notified_firing {
+            if let Some(title) = t.notified_title.take() {
+                t.incident.title = title;
+            }
+        }
         if let Some(title) = super::group::resolved_title(&t.incident) {
             t.incident.title = title;
         }
@@ -733,6 +742,7 @@ impl Correlator for IncidentManager {
                     t.notified_flapping = true;
                     t.notified_firing = true;
                     t.notified_severity = t.incident.severity;
+                    t.notified_title = Some(t.incident.title.clone());
                     t.notified_partition_rank = t.partition_rank;
                     t.last_notified_at = Some(now);
                     out.push((t.incident.clone(), NotifyReason::Flapping));
@@ -778,6 +788,7 @@ impl Correlator for IncidentManager {
             if let Some(reason) = reason {
                 t.notified_firing = true;
                 t.notified_severity = t.incident.severity;
+                t.notified_title = Some(t.incident.title.clone());
                 t.notified_partition_rank = t.partition_rank;
                 t.last_notified_at = Some(now);
                 out.push((t.incident.clone(), reason));

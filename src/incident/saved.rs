@@ -44,6 +44,10 @@ pub(super) struct Tracked {
     /// (`de_escalate_after`); `None` while it is not.
     #[serde(default)]
     pub(super) lower_since: Option<Time>,
+    /// The title it had when last notified: a resolve after a lower
+    /// severity nobody was told of repeats it.
+    #[serde(default)]
+    pub(super) notified_title: Option<String>,
 }
 
 impl Tracked {

@@ -152,10 +152,8 @@ fn a_lower_severity_that_does_not_hold_is_not_notified() {
     let mut m = IncidentManager::new(&cfg, Silences::new());
     let mut worse = urp(Severity::Warning, 5, t(0));
     worse.extend(urp(Severity::Critical, 1, t(0)));
-    assert_eq!(
-        reasons(&m.ingest("prod", &worse, t(0))),
-        vec![NotifyReason::Firing]
-    );
+    let fired = m.ingest("prod", &worse, t(0));
+    assert_eq!(reasons(&fired), vec![NotifyReason::Firing]);
     // Warning for a minute, then critical again: nothing to say.
     for s in (15..75).step_by(15) {
         assert!(m
@@ -169,11 +167,17 @@ fn a_lower_severity_that_does_not_hold_is_not_notified() {
             .ingest("prod", &urp(Severity::Warning, 5, t(0)), t(s))
             .is_empty());
     }
-    // Gone at 210 s: one resolve says it all (the resolve names the
-    // severity the incident had at its end).
+    // Gone at 210 s: one resolve says it all. It names the severity the
+    // incident had at its end, under the title receivers were paged with.
     let out = m.ingest("prod", &[], t(210));
     assert_eq!(reasons(&out), vec![NotifyReason::Resolved]);
     assert_eq!(out[0].0.severity, Severity::Warning);
+    assert!(
+        fired[0].0.title.contains("under min ISR"),
+        "{}",
+        fired[0].0.title
+    );
+    assert_eq!(out[0].0.title, fired[0].0.title);
 }
 
 #[test]
