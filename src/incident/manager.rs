@@ -740,12 +740,7 @@ impl Correlator for IncidentManager {
             if t.incident.flapping {
                 if !t.notified_flapping {
                     t.notified_flapping = true;
-                    t.notified_firing = true;
-                    t.notified_severity = t.incident.severity;
-                    t.notified_title = Some(t.incident.title.clone());
-                    t.notified_partition_rank = t.partition_rank;
-                    t.last_notified_at = Some(now);
-                    out.push((t.incident.clone(), NotifyReason::Flapping));
+                    out.push(t.notify(NotifyReason::Flapping, now));
                 }
                 continue;
             }
@@ -786,12 +781,7 @@ impl Correlator for IncidentManager {
                 (!every.is_zero() && due).then_some(NotifyReason::Reminder)
             };
             if let Some(reason) = reason {
-                t.notified_firing = true;
-                t.notified_severity = t.incident.severity;
-                t.notified_title = Some(t.incident.title.clone());
-                t.notified_partition_rank = t.partition_rank;
-                t.last_notified_at = Some(now);
-                out.push((t.incident.clone(), reason));
+                out.push(t.notify(reason, now));
             }
         }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{FindingKind, Severity, Subject};
-use crate::model::Incident;
+use crate::model::{Incident, NotifyReason};
 use crate::snapshot::Time;
 
 /// An open (pending or firing) incident and its notification bookkeeping.
@@ -51,6 +51,17 @@ pub(super) struct Tracked {
 }
 
 impl Tracked {
+    /// Records that it is notified now for `reason`, and what it said:
+    /// later notifications compare with this.
+    pub(super) fn notify(&mut self, reason: NotifyReason, now: Time) -> (Incident, NotifyReason) {
+        self.notified_firing = true;
+        self.notified_severity = self.incident.severity;
+        self.notified_title = Some(self.incident.title.clone());
+        self.notified_partition_rank = self.partition_rank;
+        self.last_notified_at = Some(now);
+        (self.incident.clone(), reason)
+    }
+
     /// The group key it follows now: its own, or its broker's outage.
     pub(super) fn group_key(&self) -> (FindingKind, &Subject) {
         match &self.follows {
