@@ -109,7 +109,9 @@
 //! commits: the time between two polls in which some committed offset
 //! changed, counted only when the group had lag at every poll in between
 //! (so a caught-up consumer on an idle or bursty topic, which has nothing
-//! to commit, gives no sample). It keeps the last [`CADENCE_GAPS`] such
+//! to commit, gives no sample) or when the two polls follow each other
+//! (no poll lies between them: a group committing at every poll is busy,
+//! whether or not its commits land just before the polls). It keeps the last [`CADENCE_GAPS`] such
 //! gaps and trusts them from [`CADENCE_MIN_GAPS`] on. The cadence `C` is
 //! their mean, but at least half the longest, so that 2 `C` is never
 //! shorter than a gap the group recently took: the commit saw-tooth, the
@@ -500,12 +502,23 @@ struct Cadence {
 impl Cadence {
     /// Records one poll: whether some committed offset changed and whether
     /// some partition had lag.
-    fn observe(&mut self, committed: bool, lagging: bool, now: Time) {
+    /// `previous_read` is the poll before this one that read the group's
+    /// offsets.
+    fn observe(&mut self, committed: bool, lagging: bool, previous_read: Option<Time>, now: Time) {
         if !committed {
             self.lagging_throughout &= lagging;
             return;
         }
-        if let (Some(last), true) = (self.last_commit, self.lagging_throughout) {
+        // Commits seen at two polls in a row: no poll lies between them to
+        // show whether the group had lag, and none is needed, since a group
+        // that committed at both polls was not idle in between. Without
+        // this, a busy group caught up at every poll (its commits land just
+        // before the polls) never learnt its cadence, and a hang was STALL
+        // after `stall_after` instead of two of its intervals: 5 minutes or
+        // 30 s for the same group, depending on the phase of its commits
+        // against the polls (hunt 7, h03).
+        let back_to_back = self.last_commit.is_some() && self.last_commit == previous_read;
+        if let (Some(last), true) = (self.last_commit, self.lagging_throughout || back_to_back) {
             if self.gaps_ms.len() >= CADENCE_GAPS {
                 self.gaps_ms.pop_front();
             }
@@ -711,13 +724,14 @@ fn update_group(
         .partitions
         .retain(|topic, partition| current.contains(&(topic, partition)));
     let mut committed = false;
-    let previous_read = track.read_at.replace(now).unwrap_or(now);
+    let read_before = track.read_at.replace(now);
+    let previous_read = read_before.unwrap_or(now);
     for p in &group.partitions {
         committed |= record_partition(config, track, p, previous_read, now);
     }
     track.partitions.fit();
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
-    track.cadence.observe(committed, lagging, now);
+    track.cadence.observe(committed, lagging, read_before, now);
     let deadline = track.cadence.deadline(config);
     let judged: Vec<Judged> = group
         .partitions
@@ -1503,15 +1517,30 @@ mod tests {
     }
 
     /// A group caught up at every poll (it commits what it read before
-    /// each poll) hangs: from then on it has lag at every poll since its
-    /// last commit, as a checkpointing job does, but its last interval
-    /// showed it catches up, so STALL comes after `stall_after`, not
-    /// after twice it (hunt 6, h05c).
+    /// each poll) hangs: it committed at every poll, so its cadence is one
+    /// poll, learnt although no poll showed lag, and STALL comes after two
+    /// of its intervals and two more polls, as for a group whose commits
+    /// land between the polls (hunt 7, h03: 5 minutes or 30 s for the same
+    /// group, by the phase of its commits; hunt 6, h05c: after twice
+    /// `stall_after` before that).
     #[test]
-    fn a_group_caught_up_at_every_poll_that_hangs_is_stall_after_stall_after() {
+    fn a_group_caught_up_at_every_poll_that_hangs_is_stall_after_two_polls_of_owing() {
         // 7 messages a second.
         let at = stall_of_a_group_committing_the_end_until_600_s(|now| 1_000 + now * 7);
-        assert!((900..=960).contains(&at), "STALL at {at} s");
+        assert_eq!(at, 645, "STALL at {at} s");
+        // The same group with its commits a second before each poll
+        // (lag at every poll): a poll sooner, since the poll after its
+        // last commit already owed it.
+        let mut tr = LagTracker::new(LagConfig::default());
+        let at = (0..120)
+            .map(|i| i * 15)
+            .find(|&now| {
+                let committed = 1_000 + (now.min(600) - 1).max(0) * 7;
+                let g = group(2, &[(Some(committed), 1_000 + now * 7)]);
+                tr.update(&[g], t(now))[0].status == LagStatus::Stall
+            })
+            .expect("raised");
+        assert_eq!(at, 630, "STALL at {at} s");
     }
 
     #[test]
