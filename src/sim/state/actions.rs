@@ -58,7 +58,8 @@ impl ClusterState {
                         b.up_since_ms = now;
                     }
                 }
-                if self.controller < 0 && self.broker(*broker).is_some_and(|b| !b.removed_voter) {
+                if self.controller < 0 && self.broker(*broker).is_some_and(|b| b.can_lead_quorum())
+                {
                     self.controller = *broker;
                 }
                 self.elect_offline();
@@ -82,11 +83,22 @@ impl ClusterState {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.voter_stopped = true;
                 }
+                // The quorum leader's own voter stopping (its Raft thread
+                // stuck, or cut from the other voters): they stop hearing
+                // from it, elect a new leader after their fetch timeout
+                // (KIP-595), and it resigns; the broker serves on.
+                if self.controller == *broker {
+                    self.controller = self.next_controller(*broker);
+                }
             }
             Action::VoterRecover { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.voter_delay_ms = 0;
                     b.voter_stopped = false;
+                }
+                if self.controller < 0 && self.broker(*broker).is_some_and(|b| b.can_lead_quorum())
+                {
+                    self.controller = *broker;
                 }
             }
             Action::NetworkPartition { broker, mode } => {
@@ -116,7 +128,7 @@ impl ClusterState {
             }
             Action::ControllerFailover { to } => {
                 self.controller = match to {
-                    Some(b) if self.broker(*b).is_some_and(|x| x.up && !x.removed_voter) => *b,
+                    Some(b) if self.broker(*b).is_some_and(|x| x.can_lead_quorum()) => *b,
                     _ => self.next_controller(self.controller),
                 };
             }

@@ -290,7 +290,7 @@ impl ClusterState {
         let pos = self.brokers.iter().position(|b| b.id == after).unwrap_or(0);
         (1..=n)
             .map(|k| &self.brokers[(pos + k) % n])
-            .find(|b| b.up && !b.removed_voter)
+            .find(|b| b.can_lead_quorum())
             .map(|b| b.id)
             .unwrap_or(-1)
     }
@@ -379,6 +379,29 @@ mod tests {
         s.apply(&Action::BrokerUp { broker: 1 });
         s.apply(&Action::ControllerFailover { to: Some(1) });
         assert_ne!(s.controller, 1, "not a voter");
+    }
+
+    /// The quorum leader's voter stopping is a lost leader to the other
+    /// voters: a new one is elected (the epoch moves), the old one is a
+    /// voter behind; it can lead again once it fetches again.
+    #[test]
+    fn the_quorum_leaders_voter_stopping_moves_the_controller() {
+        let mut s = state(BASE);
+        s.controller = 1;
+        let epoch = s.quorum_epoch;
+        s.apply(&Action::VoterDown { broker: 1 });
+        assert_eq!(s.controller, 2);
+        assert!(s.quorum_epoch > epoch, "a new leader, a new epoch");
+        // Never elected while stopped; a follower's voter stopping moves nothing.
+        s.apply(&Action::ControllerFailover { to: Some(1) });
+        assert_ne!(s.controller, 1);
+        s.controller = 2;
+        s.apply(&Action::VoterDown { broker: 3 });
+        assert_eq!(s.controller, 2);
+        s.apply(&Action::BrokerDown { broker: 2 });
+        assert_eq!(s.controller, -1, "no voter left that fetches");
+        s.apply(&Action::VoterRecover { broker: 1 });
+        assert_eq!(s.controller, 1);
     }
 
     #[test]

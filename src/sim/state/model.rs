@@ -29,6 +29,12 @@ pub(crate) struct Broker {
 }
 
 impl Broker {
+    /// Whether its voter can be elected leader of the metadata quorum (the
+    /// active controller): up, still a voter, and fetching the log.
+    pub fn can_lead_quorum(&self) -> bool {
+        self.up && !self.removed_voter && !self.voter_stopped
+    }
+
     /// Whether the replicas on this broker are usable (broker up, log dir ok).
     pub fn replicas_alive(&self) -> bool {
         self.up && !self.log_dir_failed
