@@ -111,8 +111,9 @@
 //! (so a caught-up consumer on an idle or bursty topic, which has nothing
 //! to commit, gives no sample) or when the two polls follow each other
 //! (no poll lies between them: a group committing at every poll is busy,
-//! whether or not its commits land just before the polls). It keeps the last [`CADENCE_GAPS`] such
-//! gaps and trusts them from [`CADENCE_MIN_GAPS`] on. The cadence `C` is
+//! whether or not its commits land just before the polls). It keeps the
+//! last [`CADENCE_GAPS`] such gaps and trusts them from
+//! [`CADENCE_MIN_GAPS`] on. The cadence `C` is
 //! their mean, but at least half the longest, so that 2 `C` is never
 //! shorter than a gap the group recently took: the commit saw-tooth, the
 //! polls' aliasing of the commit instants (gaps of one or two polls when
