@@ -490,7 +490,7 @@ impl Windows {
 struct Cadence {
     /// The latest poll in which some committed offset changed.
     last_commit: Option<Time>,
-    /// Whether the group had lag at every poll since `last_commit`.
+    /// Whether the group had lag at every poll after `last_commit`.
     lagging_throughout: bool,
     /// Whether some poll between the last two commits showed no lag: a
     /// group that catches up between its commits, not a job that commits
@@ -528,7 +528,13 @@ impl Cadence {
         }
         self.caught_up_between = self.last_commit.is_some() && !self.lagging_throughout;
         self.last_commit = Some(now);
-        self.lagging_throughout = lagging;
+        // The commit poll's own lag does not count: a poll that lands just
+        // after a commit sees lag 0 whatever the group's pace (a job that
+        // commits every 15 minutes, its commits in the polls' phase, was
+        // "caught up between its commits" after every one and STALL 5
+        // minutes later: three pages and a flapping in its first 40
+        // minutes, hunt 7's seed sweep of hunt 5's h12).
+        self.lagging_throughout = true;
     }
 
     /// How long a partition of this group may owe a commit, as of now.
