@@ -130,7 +130,7 @@
 //! (a group committing about once a poll, whose commit just slipped past
 //! one poll, is not late). Until the
 //! cadence is learnt, a group that has committed since it was first seen
-//! and had lag at every poll since its last commit is STALL after
+//! and had lag at every poll after its last commit is STALL after
 //! `stall_commit_intervals` × the longer of `stall_after` and the longest
 //! gap seen so far (so a job committing every 6 minutes is not STALL
 //! between its first commits after the daemon starts); any other group,
@@ -518,7 +518,7 @@ impl Cadence {
         // after `stall_after` instead of two of its intervals: 5 minutes or
         // 30 s for the same group, depending on the phase of its commits
         // against the polls (hunt 7, h03).
-        let back_to_back = self.last_commit.is_some() && self.last_commit == previous_read;
+        let back_to_back = self.last_commit == previous_read;
         if let (Some(last), true) = (self.last_commit, self.lagging_throughout || back_to_back) {
             if self.gaps_ms.len() >= CADENCE_GAPS {
                 self.gaps_ms.pop_front();
