@@ -43,7 +43,10 @@
 //! its findings come and go. Once nothing changed for `flap_quiet` it is
 //! stable: `Resolved` if it is gone, otherwise it stays firing (`Firing`
 //! first if nothing of it was announced, e.g. under a silence). So the last
-//! word about a flapping broker is never "back" while it keeps crashing.
+//! word about a flapping broker is never "back" while it keeps crashing
+//! within `flap_quiet`. Its starts stay remembered for `flap_window` after
+//! that: a broker crashing more slowly (every 20 minutes) says "back" in
+//! between, and each crash reopens the same incident as flapping.
 //! Restarts within an open incident only count: a broker that fails again
 //! within its recovery hold was never re-announced, so nothing is damped.
 //!
@@ -405,10 +408,12 @@ impl IncidentManager {
         t.incident.resolved_at = Some(now);
         t.incident.updated_at = now;
         t.incident.flapping = false;
-        // A lower severity that was never notified (it had not held
-        // `de_escalate_after`): the resolve answers the page receivers
-        // have, in its words ("... (STOP)", not a "(WARN)" they never saw).
-        if t.lower_since.is_some() && t.notified_firing {
+        // The resolve answers the page receivers have, in its words
+        // ("... (STOP)", not a "(WARN)" they never saw): a lower severity
+        // that had not held `de_escalate_after`, or another status at the
+        // same severity, is never notified (a REWIND still catching up
+        // after `rewind_for` reads WARN: hunt 8, h08b).
+        if t.notified_firing {
             if let Some(title) = t.notified_title.take() {
                 t.incident.title = title;
             }
@@ -723,7 +728,12 @@ impl Correlator for IncidentManager {
                         humantime::format_duration(self.cfg.flap_quiet.0)
                     ),
                 );
-                self.firings.remove(&fp);
+                // The starts stay remembered for `flap_window`: a broker
+                // crashing every 20 minutes is quiet for `flap_quiet`
+                // between crashes, and its next crash reopens this incident
+                // as flapping instead of paging as a new outage, every
+                // other crash (hunt 8, h05d: 12 notifications for 6 crashes,
+                // half of them a new "down" page).
                 if self.open.get(&fp).is_some_and(|t| t.absent_since.is_some()) {
                     out.extend(self.resolve(&fp, now));
                     continue;

@@ -44,8 +44,8 @@ pub(super) struct Tracked {
     /// (`de_escalate_after`); `None` while it is not.
     #[serde(default)]
     pub(super) lower_since: Option<Time>,
-    /// The title it had when last notified: a resolve after a lower
-    /// severity nobody was told of repeats it.
+    /// The title it had when last notified: a resolve repeats it, since
+    /// what changed after it (a lower severity, another status) was not told.
     #[serde(default)]
     pub(super) notified_title: Option<String>,
 }

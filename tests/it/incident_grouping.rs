@@ -252,6 +252,48 @@ fn unattributed_partitions_group_per_topic() {
         .all(|(i, _)| i.kind == FindingKind::PartitionOffline));
 }
 
+/// A REWIND still being worked off after `rewind_for` reads WARN, at the
+/// same severity, so nobody is told; the resolve answers the page
+/// receivers have: "(REWIND)", not a "(WARN)" they never saw (hunt 8,
+/// h08b).
+#[test]
+fn a_status_changed_at_the_same_severity_resolves_under_the_notified_title() {
+    let cfg = IncidentConfig {
+        for_warning: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let lag = |status: &str| {
+        vec![Finding::new(
+            "prod",
+            FindingKind::ConsumerLag,
+            Severity::Warning,
+            Subject::Group {
+                group: "reprocess".into(),
+            },
+            t(0),
+        )
+        .with_label(Label::LagStatus, status)]
+    };
+    let fired = m.ingest("prod", &lag("REWIND"), t(0));
+    assert_eq!(fired.len(), 1, "{fired:#?}");
+    assert!(
+        fired[0].0.title.ends_with("(REWIND)"),
+        "{}",
+        fired[0].0.title
+    );
+    for s in (15..600).step_by(15) {
+        assert!(m.ingest("prod", &lag("WARN"), t(s)).is_empty());
+    }
+    let mut out = Vec::new();
+    for s in (600..900).step_by(15) {
+        out.extend(m.ingest("prod", &[], t(s)));
+    }
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].1, NotifyReason::Resolved);
+    assert_eq!(out[0].0.title, fired[0].0.title);
+}
+
 #[test]
 fn lagging_group_is_one_incident() {
     let cfg = IncidentConfig {
@@ -785,6 +827,43 @@ fn a_slowly_flapping_broker_is_one_incident_announced_and_resolved_once() {
         .filter(|e| e.event == "returned" || e.event == "reopened")
         .count();
     assert!(again >= 5, "{:?}", last.timeline);
+}
+
+/// A crash loop slower than `flap_quiet`: broker 2 down for a minute every
+/// 20 minutes, six times. Between crashes it is quiet long enough to be
+/// stable ("back"), but every crash after the first reopens the same
+/// incident as flapping: one page "down", never a second, however many
+/// crashes (hunt 8, h05d: every other crash was a new "down" page, since
+/// the stable incident forgot its starts).
+#[test]
+fn a_crash_loop_slower_than_the_flap_quiet_time_is_one_incident_flapping() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    for at in (0..=6 * 1200 + 1800).step_by(15) {
+        let down = at < 6 * 1200 && at % 1200 < 60;
+        let fs = if down { broker_2_down() } else { Vec::new() };
+        notes.extend(
+            m.ingest("prod", &fs, t(at))
+                .into_iter()
+                .map(|(i, r)| (i, r, at)),
+        );
+    }
+    let count = |want: NotifyReason| notes.iter().filter(|(_, r, _)| *r == want).count();
+    assert_eq!(count(NotifyReason::Firing), 1, "{notes:?}");
+    assert_eq!(count(NotifyReason::Flapping), 5, "{notes:?}");
+    let ids: std::collections::BTreeSet<&str> =
+        notes.iter().map(|(i, _, _)| i.id.as_str()).collect();
+    assert_eq!(ids.len(), 1, "{notes:?}");
+    // Every crash is announced at once; nothing is left firing.
+    for crash in 1..6 {
+        assert!(
+            notes
+                .iter()
+                .any(|(_, r, at)| *r == NotifyReason::Flapping && *at == crash * 1200),
+            "crash {crash}: {notes:?}"
+        );
+    }
+    assert_eq!(notes.last().unwrap().1, NotifyReason::Resolved);
 }
 
 /// Fast flaps within the recovery hold: one incident, one firing, one
