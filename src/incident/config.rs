@@ -10,7 +10,7 @@
 //! de_escalate_after = "2m"     # a lower severity is notified once it has held this long
 //! renotify_interval = "4h"     # reminder while firing ("0s" = never)
 //! flap_window = "1h"           # flap damping: look-back window
-//! flap_threshold = 3           # starts (incl. failing again within an incident) within the window = flapping ("0" = off)
+//! flap_threshold = 3           # starts (incl. failing again within an incident) within the window = flapping ("0" = off; a broker's own outage: 2)
 //! flap_quiet = "15m"           # flapping ends after this long without change
 //! retain_resolved = "1h"       # resolved incidents kept for the API this long
 //! max_resolved = 200           # ... and at most this many
