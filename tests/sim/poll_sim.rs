@@ -464,6 +464,44 @@ async fn replicas_on_a_failed_log_dir_are_listed_offline() {
     sim.shutdown().await;
 }
 
+/// An RF-1 partition on a failed log directory has no leader, and its one
+/// replica stays in its ISR (Kafka never empties an ISR): the poller asks
+/// about it too, so the partition names the broker whose directory failed
+/// instead of no broker at all (hunt 9, h15: paged apart from the broker's
+/// incident, "Replication trouble on topic ...: 2 partitions offline").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rf1_partition_on_a_failed_log_dir_names_its_broker() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"scratch\"\npartitions = 2\nreplicas = [[2], [3]]\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "disk-rf1").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let s = p.poll(Utc::now()).await;
+    assert!(s.topics[0]
+        .partitions
+        .iter()
+        .all(|p| p.offline_replicas.is_empty()));
+    sim.apply(Action::LogDirFailure { broker: 2 });
+    let s = p.poll(Utc::now()).await;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let parts = &s.topics[0].partitions;
+    assert_eq!(parts[0].leader, None, "{:?}", parts[0]);
+    assert_eq!(parts[0].isr, vec![2], "{:?}", parts[0]);
+    assert_eq!(parts[0].offline_replicas, vec![2], "{:?}", parts[0]);
+    assert!(parts[1].offline_replicas.is_empty(), "{:?}", parts[1]);
+    sim.apply(Action::LogDirRecover { broker: 2 });
+    let s = p.poll(Utc::now()).await;
+    assert!(s.topics[0]
+        .partitions
+        .iter()
+        .all(|p| p.offline_replicas.is_empty()));
+    sim.shutdown().await;
+}
+
 /// A broker that leaves for good is forgotten once nothing in the cluster
 /// names it, topics the monitor does not watch included: broker 4 hosts
 /// only the unwatched topic "events". Decommissioned (voter removed, then

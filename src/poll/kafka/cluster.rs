@@ -103,10 +103,14 @@ impl KafkaPoller {
 
     /// Replicas on a failed log directory (KIP-112), which librdkafka's
     /// metadata does not tell: each live broker with replicas missing from
-    /// ISRs is asked about those (DescribeLogDirs), concurrently, and the
-    /// ones on a directory answering KAFKA_STORAGE_ERROR are added to their
-    /// partition's `offline_replicas`. Nothing is asked while every ISR is
-    /// complete.
+    /// ISRs, or of a partition without a leader, is asked about those
+    /// (DescribeLogDirs), concurrently, and the ones on a directory
+    /// answering KAFKA_STORAGE_ERROR are added to their partition's
+    /// `offline_replicas`. A leaderless partition's last replica stays in
+    /// its ISR (Kafka never empties an ISR): an RF-1 partition on the
+    /// failed directory named no broker and was paged apart from the
+    /// broker's incident (hunt 9, h15). Nothing is asked while every ISR is
+    /// complete and every partition has a leader.
     pub(super) async fn failed_log_dirs(
         &self,
         topics: &mut [TopicInfo],
@@ -121,7 +125,7 @@ impl KafkaPoller {
             p.replicas
                 .iter()
                 .copied()
-                .filter(|b| !p.isr.contains(b) && live.contains(b))
+                .filter(|b| (!p.isr.contains(b) || p.leader.is_none()) && live.contains(b))
                 .collect()
         });
         if by_broker.is_empty() {
