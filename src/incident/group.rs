@@ -426,6 +426,20 @@ pub(crate) fn group_findings<'a>(
             | FindingKind::FollowerLag
             | FindingKind::LeaderImbalance => continue,
         };
+        // A failed log directory is a fault of its broker, like an outage,
+        // but it has no broker-level finding to keep that broker's incident
+        // open: a partition whose replicas on two brokers' failed
+        // directories are both offline (RF 3 on three brokers) went to one
+        // of them only, so the other's incident was never raised, or was
+        // resolved while its directory was still failed (hunt 9, h05). It
+        // joins the incident of every broker whose failed directory holds
+        // one of its replicas.
+        for b in failed_dirs(f) {
+            let own = (FindingKind::UnderReplicated, Subject::Broker { id: b });
+            if own != key {
+                groups.entry(own).or_default().push(f);
+            }
+        }
         groups.entry(key).or_default().push(f);
     }
 
@@ -655,6 +669,14 @@ fn partition_phrase(group: &Group<'_>) -> String {
 
 /// Every finding of the group names `broker` among the brokers that are up
 /// yet list the partition's replica offline: its log directory failed.
+/// The live brokers whose failed log directory holds one of the finding's
+/// replicas (its `FailedLogDir` label).
+fn failed_dirs(f: &Finding) -> Vec<BrokerId> {
+    f.label(Label::FailedLogDir)
+        .map(|l| l.split(',').filter_map(|b| b.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
 fn failed_log_dir(group: &Group<'_>, broker: BrokerId) -> bool {
     let id = broker.to_string();
     !group.members.is_empty()
@@ -1036,6 +1058,57 @@ mod tests {
         assert_eq!(
             title("prod", &g[0], &a),
             "Replication trouble on broker 3 of prod: 2 partitions under-replicated, 1 under min ISR"
+        );
+    }
+
+    /// Two brokers' failed log directories holding replicas of the same
+    /// partitions (RF 3 on three brokers): each broker has its incident,
+    /// whichever the votes would give the partitions to (hunt 9, h05: the
+    /// second broker was named only once the first recovered; in reverse
+    /// order, its incident resolved while its directory was still failed).
+    #[test]
+    fn partitions_on_two_failed_log_dirs_stand_in_both_brokers_incidents() {
+        let both = |p| {
+            part(FindingKind::UnderMinIsr, "t", p, &[2, 3]).with_label(Label::FailedLogDir, "2,3")
+        };
+        let fs = vec![both(0), both(1), both(2)];
+        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let roots: Vec<&Subject> = g.iter().map(|g| &g.root).collect();
+        assert_eq!(
+            roots,
+            vec![&Subject::Broker { id: 2 }, &Subject::Broker { id: 3 }]
+        );
+        for (g, id) in g.iter().zip([2, 3]) {
+            assert_eq!(g.key_kind, FindingKind::UnderReplicated);
+            assert_eq!(g.members.len(), 3);
+            let a = affected(g, 50);
+            assert_eq!(
+                title("prod", g, &a),
+                format!(
+                    "Broker {id} has a failed log directory on prod: 3 partitions under-replicated, 3 under min ISR"
+                )
+            );
+        }
+        // A partition also missing a down broker: the outage's, and still
+        // the failed directory's broker's.
+        let mut down =
+            vec![part(FindingKind::UnderMinIsr, "t", 0, &[2, 3])
+                .with_label(Label::FailedLogDir, "3")];
+        down.push(Finding::new(
+            "prod",
+            FindingKind::BrokerDown,
+            Severity::Critical,
+            Subject::Broker { id: 2 },
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        ));
+        let g = group_findings(&down, &BTreeSet::new(), &BTreeSet::new());
+        let keys: Vec<(FindingKind, &Subject)> = g.iter().map(|g| (g.key_kind, &g.root)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                (FindingKind::BrokerDown, &Subject::Broker { id: 2 }),
+                (FindingKind::UnderReplicated, &Subject::Broker { id: 3 }),
+            ]
         );
     }
 
