@@ -868,9 +868,32 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 other => format!("Consumer lag on {cluster} ({other}){status}"),
             }
         }
-        (FindingKind::Anomaly, Subject::Series { series }) => {
-            format!("Unusual {series:?} on {cluster}")
-        }
+        (FindingKind::Anomaly, Subject::Series { series }) => match Series::parse(series) {
+            // In words, the names quoted: not the series' key with its
+            // quotes escaped (`Unusual "produce_rate{topic=\"orders\"}"`).
+            Some(Series::ProduceRate(topic)) => {
+                format!("Unusual produce rate on topic {topic:?} of {cluster}")
+            }
+            Some(Series::GroupLag(group)) => {
+                format!("Unusual lag of consumer group {group:?} on {cluster}")
+            }
+            Some(Series::GroupLagGrowth(group)) => {
+                format!("Unusual lag growth of consumer group {group:?} on {cluster}")
+            }
+            Some(Series::LeaderShare(id)) => {
+                format!("Unusual share of leaders on broker {id} of {cluster}")
+            }
+            Some(Series::UnderReplicated) => {
+                format!("Unusual number of under-replicated partitions on {cluster}")
+            }
+            Some(Series::UnderMinIsr) => {
+                format!("Unusual number of partitions under min ISR on {cluster}")
+            }
+            Some(Series::Offline) => format!("Unusual number of offline partitions on {cluster}"),
+            Some(Series::IsrShrinks) => format!("Unusual rate of ISR shrinks on {cluster}"),
+            Some(Series::PollDuration) => format!("Unusual poll duration of {cluster}"),
+            None => format!("Unusual {series:?} on {cluster}"),
+        },
         // Falling produce rates, grouped per cluster (rule 8).
         (FindingKind::Anomaly, _) => {
             let head = format!("Produce rate fell on {cluster}");
@@ -1110,6 +1133,39 @@ mod tests {
                 (FindingKind::UnderReplicated, &Subject::Broker { id: 3 }),
             ]
         );
+    }
+
+    /// An anomaly's title says the series in words, the names quoted once
+    /// (hunt 9: `Unusual "produce_rate{topic=\"orders\"}" on soak`).
+    #[test]
+    fn an_anomaly_title_says_its_series_in_words() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let title_of = |series: &str| {
+            let fs = vec![Finding::new(
+                "c",
+                FindingKind::Anomaly,
+                Severity::Warning,
+                Subject::Series {
+                    series: series.into(),
+                },
+                now,
+            )];
+            let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+            title("prod", &g[0], &affected(&g[0], 50))
+        };
+        assert_eq!(
+            title_of("produce_rate{topic=\"orders\"}"),
+            "Unusual produce rate on topic \"orders\" of prod"
+        );
+        assert_eq!(
+            title_of("leader_share{broker=\"3\"}"),
+            "Unusual share of leaders on broker 3 of prod"
+        );
+        assert_eq!(
+            title_of("isr_shrinks"),
+            "Unusual rate of ISR shrinks on prod"
+        );
+        assert_eq!(title_of("mystery"), "Unusual \"mystery\" on prod");
     }
 
     #[test]
