@@ -44,6 +44,10 @@
 //!    offline stays the same incident; the incident's `kind` shows the
 //!    worst member (offline > under_min_isr > under_replicated > at_min_isr
 //!    > follower_lag > isr_churn).
+//!    A partition with replicas on failed log directories (KIP-112) also
+//!    stands in the group `Broker{B}` of each such broker B, whatever group
+//!    it went to: a failed directory has no broker-level finding, so each
+//!    broker's incident lives exactly as long as its own directory fails.
 //! 4. `leader_imbalance` on live brokers: one group per cluster.
 //! 5. `no_controller` and `controller_unstable`: one group per cluster,
 //!    keyed `no_controller`, kind = `no_controller` when present.
@@ -667,8 +671,6 @@ fn partition_phrase(group: &Group<'_>) -> String {
     out.join(", ")
 }
 
-/// Every finding of the group names `broker` among the brokers that are up
-/// yet list the partition's replica offline: its log directory failed.
 /// The live brokers whose failed log directory holds one of the finding's
 /// replicas (its `FailedLogDir` label).
 fn failed_dirs(f: &Finding) -> Vec<BrokerId> {
@@ -677,6 +679,8 @@ fn failed_dirs(f: &Finding) -> Vec<BrokerId> {
         .unwrap_or_default()
 }
 
+/// Every finding of the group names `broker` among the brokers that are up
+/// yet list the partition's replica offline: its log directory failed.
 fn failed_log_dir(group: &Group<'_>, broker: BrokerId) -> bool {
     let id = broker.to_string();
     !group.members.is_empty()
