@@ -39,15 +39,15 @@
 //!    leader left alone in its ISR, then the lowest id). A slow follower on broker 3 that leaves
 //!    40 partitions under-replicated is one group, root `Broker{3}`. Without
 //!    implicated brokers they are grouped per topic (root `Topic`), or per
-//!    cluster. These groups are keyed (fingerprinted) as `under_replicated`
+//!    cluster. A partition with replicas on failed log directories
+//!    (KIP-112) also stands in the group `Broker{B}` of each such broker B,
+//!    whatever group it went to: a failed directory has no broker-level
+//!    finding, so each broker's incident lives exactly as long as its own
+//!    directory fails. These groups are keyed (fingerprinted) as `under_replicated`
 //!    whatever their worst member, so an escalation to under-min-ISR or
 //!    offline stays the same incident; the incident's `kind` shows the
 //!    worst member (offline > under_min_isr > under_replicated > at_min_isr
 //!    > follower_lag > isr_churn).
-//!    A partition with replicas on failed log directories (KIP-112) also
-//!    stands in the group `Broker{B}` of each such broker B, whatever group
-//!    it went to: a failed directory has no broker-level finding, so each
-//!    broker's incident lives exactly as long as its own directory fails.
 //! 4. `leader_imbalance` on live brokers: one group per cluster.
 //! 5. `no_controller` and `controller_unstable`: one group per cluster,
 //!    keyed `no_controller`, kind = `no_controller` when present.
