@@ -682,12 +682,11 @@ fn failed_dirs(f: &Finding) -> Vec<BrokerId> {
 /// Every finding of the group names `broker` among the brokers that are up
 /// yet list the partition's replica offline: its log directory failed.
 fn failed_log_dir(group: &Group<'_>, broker: BrokerId) -> bool {
-    let id = broker.to_string();
     !group.members.is_empty()
-        && group.members.iter().all(|f| {
-            f.label(Label::FailedLogDir)
-                .is_some_and(|l| l.split(',').any(|b| b == id))
-        })
+        && group
+            .members
+            .iter()
+            .all(|f| failed_dirs(f).contains(&broker))
 }
 
 fn with_phrase(head: String, phrase: String) -> String {

@@ -103,6 +103,13 @@ impl OffsetHistory {
         self.first.is_none()
     }
 
+    /// Drops the oldest point (there are at least two).
+    fn drop_oldest(&mut self) {
+        if let (Some((o, t)), Some((d_off, d_ms))) = (self.first, self.steps.pop_front()) {
+            self.first = Some((o + i64::from(d_off), t + i64::from(d_ms)));
+        }
+    }
+
     /// Starts over with the single point `p`.
     fn restart(&mut self, p: (i64, i64)) {
         self.steps.clear();
@@ -125,22 +132,24 @@ impl OffsetHistory {
             self.restart((end, t)); // truncation / recreation / reset
             return;
         }
-        if end == last_off {
-            if let Some(&(0, ms)) = self.steps.back() {
-                // Flat stretch: keep its first and last point only.
-                let longer = u32::try_from(t - last_t)
-                    .ok()
-                    .and_then(|more| ms.checked_add(more));
-                match (longer, self.steps.back_mut()) {
-                    (Some(ms), Some(back)) => {
-                        back.1 = ms;
-                        self.last.1 = t;
-                        self.evict(t, self.max_points);
-                    }
-                    _ => self.restart((end, t)),
+        if let Some(back) = self
+            .steps
+            .back_mut()
+            .filter(|b| end == last_off && b.0 == 0)
+        {
+            // Flat stretch: keep its first and last point only.
+            match u32::try_from(t - last_t)
+                .ok()
+                .and_then(|more| back.1.checked_add(more))
+            {
+                Some(ms) => {
+                    back.1 = ms;
+                    self.last.1 = t;
+                    self.evict(t, self.max_points);
                 }
-                return;
+                None => self.restart((end, t)),
             }
+            return;
         }
         let Some(s) = step(self.last, (end, t)) else {
             self.restart((end, t));
@@ -161,41 +170,30 @@ impl OffsetHistory {
         // a rate can still be estimated.
         while self.len() > 2 {
             match self.first {
-                Some((o, t)) if now_ms - t > self.window_ms => {
-                    if let Some((d_off, d_ms)) = self.steps.pop_front() {
-                        self.first = Some((o + i64::from(d_off), t + i64::from(d_ms)));
-                    }
-                }
+                Some((_, t)) if now_ms - t > self.window_ms => self.drop_oldest(),
                 _ => break,
             }
         }
         // Point budget: drop the interior point whose neighbours are
         // closest in time (keeps resolution even across the window).
         while self.len() > budget.max(2) {
-            let mut best = None;
-            let mut best_gap = u64::MAX;
+            // The step before point i and the one after it, as one.
+            let mut best: Option<(usize, (u32, u32))> = None;
             for i in 1..self.steps.len() {
-                let gap = u64::from(self.steps[i - 1].1) + u64::from(self.steps[i].1);
-                if gap < best_gap && merged(self.steps[i - 1], self.steps[i]).is_some() {
-                    best_gap = gap;
-                    best = Some(i);
+                let Some(m) = merged(self.steps[i - 1], self.steps[i]) else {
+                    continue;
+                };
+                if best.is_none_or(|(_, b)| m.1 < b.1) {
+                    best = Some((i, m));
                 }
             }
             match best {
-                Some(i) => {
-                    if let Some(m) = merged(self.steps[i - 1], self.steps[i]) {
-                        self.steps[i - 1] = m;
-                        self.steps.remove(i);
-                    }
+                Some((i, m)) => {
+                    self.steps[i - 1] = m;
+                    self.steps.remove(i);
                 }
-                None => {
-                    // No two steps fit as one: drop the oldest point.
-                    if let (Some((o, t)), Some((d_off, d_ms))) =
-                        (self.first, self.steps.pop_front())
-                    {
-                        self.first = Some((o + i64::from(d_off), t + i64::from(d_ms)));
-                    }
-                }
+                // No two steps fit as one.
+                None => self.drop_oldest(),
             }
         }
     }
@@ -223,13 +221,14 @@ impl OffsetHistory {
                 extrapolated: true,
             });
         }
-        // The first point whose offset is greater than `committed` (there
-        // is one: the newest) and the one before it.
-        let mut before = (o0, t0);
-        for &(d_off, d_ms) in &self.steps {
-            let (o1, t1) = (before.0 + i64::from(d_off), before.1 + i64::from(d_ms));
-            if o1 > committed {
-                let (o0, t0) = before;
+        // From the newest point back (a consumer is mostly a step or two
+        // behind): the last point at or below `committed` (there is one:
+        // the oldest) and the one after it.
+        let mut after = self.last;
+        for &(d_off, d_ms) in self.steps.iter().rev() {
+            let (o0, t0) = (after.0 - i64::from(d_off), after.1 - i64::from(d_ms));
+            if o0 <= committed {
+                let (o1, t1) = after;
                 // o0 <= committed < o1: the end offset passed `committed`
                 // between t0 and t1.
                 let frac = (committed - o0) as f64 / (o1 - o0) as f64;
@@ -239,7 +238,7 @@ impl OffsetHistory {
                     extrapolated: false,
                 });
             }
-            before = (o1, t1);
+            after = (o0, t0);
         }
         None
     }
