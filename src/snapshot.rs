@@ -69,11 +69,39 @@ pub struct ClusterSnapshot {
     /// and the direct client asked.
     #[serde(default)]
     pub quorum: Option<QuorumState>,
+    /// Each answering broker's log directories and how full their disks
+    /// are (DescribeLogDirs v4, KIP-827: Kafka 3.3+), sorted by broker and
+    /// path. Empty without the direct client or on older brokers.
+    #[serde(default)]
+    pub log_dirs: Vec<LogDirUsage>,
     /// Broker-local figures from the optional sidecar (JMX exporter) source.
     pub sidecar: Option<SidecarMetrics>,
     /// What went wrong during the poll, per step. A partial failure keeps
     /// whatever the other steps collected.
     pub errors: Vec<PollError>,
+}
+
+/// One log directory of one broker, with the space of the volume it is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LogDirUsage {
+    pub broker: BrokerId,
+    /// The directory's absolute path, as the broker names it.
+    pub path: String,
+    /// The volume's size in bytes.
+    pub total_bytes: i64,
+    /// Bytes still free for the broker to write.
+    pub usable_bytes: i64,
+}
+
+impl LogDirUsage {
+    /// The share of the volume in use, in percent (0 for an empty volume).
+    pub fn used_percent(&self) -> f64 {
+        if self.total_bytes <= 0 {
+            return 0.0;
+        }
+        let used = (self.total_bytes - self.usable_bytes.clamp(0, self.total_bytes)) as f64;
+        100.0 * used / self.total_bytes as f64
+    }
 }
 
 /// The KRaft metadata log's replication (`__cluster_metadata`, KIP-595).

@@ -133,6 +133,20 @@ pub struct RulesConfig {
     /// completed and no added replica joined its ISR for this long is a
     /// warning (stuck: a throttle too low, a broker down). Default `30m`.
     pub reassignment_stuck_after: Dur,
+    /// `disk_space`: a log directory whose volume is at least this full
+    /// (percent used) is a warning. Default 85. Once raised it stays until
+    /// the volume is 5 points below (retention's saw-tooth around the
+    /// line is one incident).
+    pub disk_used_percent: f64,
+    /// `disk_space`: at least this full is critical. Default 95.
+    pub disk_used_critical_percent: f64,
+    /// `disk_space`: a volume at least half full that, at the pace it
+    /// filled over the last 30 minutes, would be full within this is a
+    /// warning too (a runaway producer, a topic without retention).
+    /// Default `6h`; `0s` turns the forecast off.
+    pub disk_full_within: Dur,
+    /// `disk_space`: how long the condition must hold. Default `1m`.
+    pub disk_space_for: Dur,
     /// `follower_lag`: sidecar follower max lag (messages) above which the
     /// rule fires. Default 10000.
     pub follower_lag_threshold: f64,
@@ -170,6 +184,10 @@ impl Default for RulesConfig {
             leader_imbalance_cluster_percent: 10.0,
             leader_imbalance_for: Dur::secs(600),
             reassignment_stuck_after: Dur::secs(1800),
+            disk_used_percent: 85.0,
+            disk_used_critical_percent: 95.0,
+            disk_full_within: Dur::secs(6 * 3600),
+            disk_space_for: Dur::secs(60),
             follower_lag_threshold: 10_000.0,
             follower_lag_for: Dur::secs(60),
             consumer_lag_for: Dur::secs(0),
@@ -230,6 +248,29 @@ impl RulesConfig {
                 );
             }
         }
+        for (key, v) in [
+            ("disk_used_percent", self.disk_used_percent),
+            (
+                "disk_used_critical_percent",
+                self.disk_used_critical_percent,
+            ),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                problems.push(
+                    format!("{path}.{key}"),
+                    format!("must be a percentage above 0 and at most 100, found {v}"),
+                );
+            }
+        }
+        if self.disk_used_critical_percent < self.disk_used_percent {
+            problems.push(
+                format!("{path}.disk_used_critical_percent"),
+                format!(
+                    "must be at least disk_used_percent ({}), found {}",
+                    self.disk_used_percent, self.disk_used_critical_percent
+                ),
+            );
+        }
         self.lag.validate(&format!("{path}.lag"), problems);
     }
 
@@ -251,6 +292,7 @@ impl RulesConfig {
             FindingKind::UnderReplicated => self.under_replicated_for,
             FindingKind::LeaderImbalance => self.leader_imbalance_for,
             FindingKind::FollowerLag => self.follower_lag_for,
+            FindingKind::DiskSpace => self.disk_space_for,
             FindingKind::ConsumerLag => self.consumer_lag_for,
             FindingKind::ControllerUnstable
             | FindingKind::IsrChurn

@@ -147,6 +147,15 @@ evidence_keys! {
         LeaderNotPreferred = "leader_not_preferred",
         /// `leader_imbalance` (the cluster): partitions online.
         OnlinePartitions = "online_partitions",
+        /// `disk_space`: the volume's share in use, in percent.
+        UsedPercent = "used_percent",
+        /// `disk_space`: bytes still free on the volume.
+        FreeBytes = "free_bytes",
+        /// `disk_space`: the volume's size in bytes.
+        TotalBytes = "total_bytes",
+        /// `disk_space`: hours until full at the pace of the last half
+        /// hour, when it is filling.
+        HoursToFull = "hours_to_full",
         /// `follower_lag`: the sidecar's largest replica fetcher lag, in
         /// messages.
         FollowerMaxLag = "follower_max_lag",
@@ -210,6 +219,8 @@ evidence_keys! {
         Group = "group",
         /// `anomaly` of a broker series: the broker id.
         Broker = "broker",
+        /// `disk_space`: the log directory's path, as the broker names it.
+        LogDir = "log_dir",
     }
 }
 
@@ -299,6 +310,16 @@ impl FindingKind {
                     M::EtaSeconds,
                 ],
                 &[L::Topics, L::Stuck],
+            ),
+            FindingKind::DiskSpace => (
+                &[
+                    M::UsedPercent,
+                    M::FreeBytes,
+                    M::TotalBytes,
+                    M::HoursToFull,
+                    M::Threshold,
+                ],
+                &[L::LogDir],
             ),
             FindingKind::FollowerLag => (&[M::FollowerMaxLag, M::Threshold], &[]),
             FindingKind::ConsumerLag => (

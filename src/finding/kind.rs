@@ -29,6 +29,10 @@ pub enum FindingKind {
     UnderMinIsr,
     AtMinIsr,
     UnderReplicated,
+    /// A broker's log directory is on a volume nearly full, or filling
+    /// fast enough to be full soon: a full volume fails the directory and
+    /// shuts a broker with no other directory down.
+    DiskSpace,
     /// A partition's new leader was not in its last known ISR (with unclean
     /// election possible), or its high watermark moved backwards: a stale
     /// replica leads and acknowledged writes may be lost.
@@ -52,7 +56,7 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 18] = [
+    pub const ALL: [FindingKind; 19] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
         FindingKind::BrokerUnreachable,
@@ -64,6 +68,7 @@ impl FindingKind {
         FindingKind::UnderMinIsr,
         FindingKind::AtMinIsr,
         FindingKind::UnderReplicated,
+        FindingKind::DiskSpace,
         FindingKind::UncleanElection,
         FindingKind::IsrChurn,
         FindingKind::LeaderImbalance,
@@ -96,6 +101,7 @@ impl FindingKind {
             FindingKind::UnderMinIsr => "under_min_isr",
             FindingKind::AtMinIsr => "at_min_isr",
             FindingKind::UnderReplicated => "under_replicated",
+            FindingKind::DiskSpace => "disk_space",
             FindingKind::UncleanElection => "unclean_election",
             FindingKind::IsrChurn => "isr_churn",
             FindingKind::LeaderImbalance => "leader_imbalance",

@@ -122,6 +122,7 @@ fn render_clusters(out: &mut Out<'_>, clusters: &[ClusterView], f: &SeriesFilter
     brokers(out, &snaps);
     quorum(out, &snaps);
     broker_roles(out, &snaps);
+    log_dirs(out, &snaps);
     partition_counts(out, &snaps);
     topics(out, &snaps);
     partitions(out, &snaps, f);
@@ -267,6 +268,37 @@ fn quorum(out: &mut Out<'_>, snaps: &Snaps<'_>) {
                 Line::start(out, "isrwatch_quorum_voter_seconds_behind", &c.name)
                     .li("voter", v.id as i64)
                     .v((now_ms - at).max(0) as f64 / 1000.0);
+            }
+        }
+    }
+}
+
+/// Each broker's log directories: the size and free space of their
+/// volumes (DescribeLogDirs v4; absent before Kafka 3.3 or without the
+/// direct client).
+fn log_dirs(out: &mut Out<'_>, snaps: &Snaps<'_>) {
+    for (name, help) in [
+        (
+            "isrwatch_log_dir_total_bytes",
+            "Size of the volume a broker's log directory is on.",
+        ),
+        (
+            "isrwatch_log_dir_usable_bytes",
+            "Bytes still free for the broker on the volume of its log directory.",
+        ),
+    ] {
+        header(out, name, "gauge", help);
+        for (c, s) in snaps {
+            for d in &s.log_dirs {
+                let v = if name.ends_with("total_bytes") {
+                    d.total_bytes
+                } else {
+                    d.usable_bytes
+                };
+                Line::start(out, name, &c.name)
+                    .li("broker", d.broker as i64)
+                    .l("dir", &d.path)
+                    .v(v as f64);
             }
         }
     }

@@ -57,6 +57,7 @@
 //!    `quorum_lag` and `quorum_degraded`: one group per cluster, keyed
 //!    `quorum_degraded`, unless the lagging voter is a down broker (combined
 //!    mode): then its outage's group.
+//!    `disk_space`: one group per broker.
 //! 7. `consumer_lag`: one group per consumer group (the evaluator already
 //!    emits one finding per group).
 //! 8. `anomaly`: one group per series, except when the series obviously
@@ -407,6 +408,10 @@ pub(crate) fn group_findings<'a>(
             FindingKind::ReassignmentInProgress => {
                 (FindingKind::ReassignmentInProgress, Subject::Cluster)
             }
+            // A disk filling up: one group per broker, apart from the
+            // outage it may lead to (the disk incident is held open while
+            // the broker cannot tell, so that outage does not resolve it).
+            FindingKind::DiskSpace => (FindingKind::DiskSpace, f.subject.clone()),
             // Data loss is its own story, whatever outage led to it: one
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
@@ -904,6 +909,21 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 [] => head,
                 [one] => format!("{head}: topic {one:?}"),
                 many => format!("{head}: {} topics", many.len()),
+            }
+        }
+        (FindingKind::DiskSpace, root) => {
+            let whose = match root {
+                Subject::Broker { id } => format!("Broker {id}'s disk"),
+                _ => "A broker's disk".to_string(),
+            };
+            if group
+                .members
+                .iter()
+                .any(|f| f.severity == Severity::Critical)
+            {
+                format!("{whose} is almost full on {cluster}")
+            } else {
+                format!("{whose} is filling up on {cluster}")
             }
         }
         (FindingKind::QuorumDegraded, _) => {

@@ -4,7 +4,7 @@
 //! Commands use `$BOOTSTRAP` for the bootstrap server (the operator sets it
 //! in their shell); names are single-quoted for the shell.
 
-use crate::finding::{FindingKind, Label, Metric, Subject};
+use crate::finding::{FindingKind, Label, Metric, Severity, Subject};
 use crate::model::{Incident, IncidentState, NotifyReason, Summary, SummarySource};
 
 use super::facts::cap_name;
@@ -50,6 +50,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// "45s", "12m", "2h 5m".
+/// Bytes in binary units, one decimal: "92.1 GiB".
+fn bytes_words(bytes: f64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes.max(0.0);
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", units[0])
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
 fn duration_words(secs: i64) -> String {
     let secs = secs.max(0);
     if secs < 60 {
@@ -500,6 +516,29 @@ impl TemplateSummarizer {
                         format!("Check the result: {DESCRIBE}{tflag}"),
                     ],
                 ),
+                FindingKind::DiskSpace => {
+                    let critical = inc.severity == Severity::Critical;
+                    let used = metric(inc, Metric::UsedPercent).map(|v| format!("{v:.0}% full")).unwrap_or_else(|| "nearly full".into());
+                    let free = match (metric(inc, Metric::FreeBytes), metric(inc, Metric::TotalBytes)) {
+                        (Some(f), Some(t)) => format!(" ({} free of {})", bytes_words(f), bytes_words(t)),
+                        _ => String::new(),
+                    };
+                    let dir = label(inc, Label::LogDir).map(|d| format!(" {d}")).unwrap_or_default();
+                    let pace = metric(inc, Metric::HoursToFull)
+                        .map(|h| format!(" At the pace of the last half hour it is full in about {}.", duration_words((h * 3600.0) as i64)))
+                        .unwrap_or_default();
+                    (
+                        format!("{}'s disk is {} in cluster {cluster}", capitalize(&brokers), if critical { "almost full" } else { "filling up" }),
+                        format!("Since {since}, the volume of log directory{dir} on {brokers} is {used}{free}.{pace}"),
+                        "A full volume fails the log directory: its replicas go offline, and a broker with no other directory shuts down. Producers to partitions it leads fail, and partitions whose other replicas are down go offline.".into(),
+                        "More data than retention deletes: a traffic increase, a topic without retention (retention.ms=-1) or with a large retention.bytes, partitions reassigned onto the broker, or other files on the same volume.".into(),
+                        vec![
+                            format!("See what uses the space: kafka-log-dirs.sh --bootstrap-server $BOOTSTRAP --describe{}", if broker_list.is_empty() { String::new() } else { format!(" --broker-list {broker_list}") }),
+                            "Shorten retention of the largest topics: kafka-configs.sh --bootstrap-server $BOOTSTRAP --alter --entity-type topics --entity-name TOPIC --add-config retention.ms=...".into(),
+                            "Grow the volume, or move partitions to brokers with room (kafka-reassign-partitions.sh).".into(),
+                        ],
+                    )
+                }
                 FindingKind::FollowerLag => (
                     format!("Follower lag on {brokers} in cluster {cluster}"),
                     format!("Replica fetchers on {brokers} are behind their leaders since {since}{}.", metric(inc, Metric::FollowerMaxLag).map(|v| format!(" (max lag {} messages)", fmt_num(v))).unwrap_or_default()),

@@ -1,8 +1,9 @@
 """Reads the simulator with kafka-python (PyPI), a Kafka protocol client
 nobody here wrote, and prints what it sees as JSON: the ongoing partition
 reassignments (ListPartitionReassignments), the metadata quorum
-(DescribeQuorum) and a topic's configs with their sources
-(DescribeConfigs). Usage: kafka_python_reads.py BOOTSTRAP TOPIC"""
+(DescribeQuorum), a topic's configs with their sources (DescribeConfigs)
+and each broker's log directories with the size and free space of their
+volumes (DescribeLogDirs). Usage: kafka_python_reads.py BOOTSTRAP TOPIC"""
 import json
 import sys
 
@@ -29,6 +30,13 @@ configs = admin.describe_configs(
 out["configs"] = {
     name: {"value": c["value"], "source": c["config_source"]}
     for name, c in configs["topic"][topic].items()
+}
+out["log_dirs"] = {
+    str(b["broker"]): [
+        {k: d[k] for k in ("error_code", "log_dir", "total_bytes", "usable_bytes")}
+        for d in b["log_dirs"]
+    ]
+    for b in admin.describe_log_dirs()
 }
 admin.close()
 print(json.dumps(out))

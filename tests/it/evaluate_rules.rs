@@ -1624,6 +1624,11 @@ fn produced(kind: FindingKind) -> Vec<Finding> {
             ev.evaluate(&down(0), t(0));
             pick(ev.evaluate(&down(45), t(45)))
         }
+        FindingKind::DiskSpace => {
+            let mut ev = eval();
+            ev.evaluate(&with_disks(0, &[1, 2, 3], &[40.0, 91.0, 40.0]), t(0));
+            pick(ev.evaluate(&with_disks(60, &[1, 2, 3], &[40.0, 91.0, 40.0]), t(60)))
+        }
         FindingKind::BrokerDown => pick(eval().evaluate(
             &snap(
                 0,
@@ -1818,6 +1823,11 @@ fn shown(kind: FindingKind, f: &Finding) -> Vec<String> {
     };
     match kind {
         FindingKind::ClusterUnreachable => vec![format!("Last error: {}.", l(Label::Error))],
+        FindingKind::DiskSpace => vec![format!(
+            "log directory {} on broker 2 is {}% full (92.2 GiB free of 1.0 TiB)",
+            l(Label::LogDir),
+            m(Metric::UsedPercent)
+        )],
         FindingKind::BrokerUnreachable => vec![
             format!("the {} partitions it leads", m(Metric::LeaderPartitions)),
             format!("Last error: {}.", l(Label::Error)),
@@ -2191,4 +2201,128 @@ fn a_second_stop_is_raised_from_the_range_expected_whatever_the_detector_remembe
             "a quiet topic is not stopped ({secs})"
         );
     }
+}
+
+/// A healthy three-broker snapshot whose brokers report one log directory
+/// each, `used` percent full (in the order of `live`).
+fn with_disks(at: i64, live: &[i32], used: &[f64]) -> ClusterSnapshot {
+    const TIB: i64 = 1 << 40;
+    let mut s = snap(at, live, vec![healthy("orders", 3)]);
+    s.log_dirs = live
+        .iter()
+        .zip(used)
+        .map(|(&broker, &u)| isrwatch::snapshot::LogDirUsage {
+            broker,
+            path: "/var/lib/kafka/data".into(),
+            total_bytes: TIB,
+            usable_bytes: (TIB as f64 * (1.0 - u / 100.0)) as i64,
+        })
+        .collect();
+    s
+}
+
+#[test]
+fn a_nearly_full_disk_is_a_warning_then_critical_and_clears_below_its_hysteresis() {
+    let mut e = eval();
+    let d = |e: &Evaluation| -> Vec<(Subject, Severity)> {
+        of_kind(e, FindingKind::DiskSpace)
+            .iter()
+            .map(|f| (f.subject.clone(), f.severity))
+            .collect()
+    };
+    let b2 = Subject::Broker { id: 2 };
+    assert!(d(&e.evaluate(&with_disks(0, &[1, 2, 3], &[40.0, 84.0, 40.0]), t(0))).is_empty());
+    // Raised after `disk_space_for` (1 minute).
+    assert!(d(&e.evaluate(&with_disks(30, &[1, 2, 3], &[40.0, 86.0, 40.0]), t(30))).is_empty());
+    let w = e.evaluate(&with_disks(90, &[1, 2, 3], &[40.0, 86.0, 40.0]), t(90));
+    assert_eq!(d(&w), vec![(b2.clone(), Severity::Warning)]);
+    let f = of_kind(&w, FindingKind::DiskSpace)[0];
+    assert_eq!(f.metric(Metric::UsedPercent), Some(86.0));
+    assert_eq!(f.label(Label::LogDir), Some("/var/lib/kafka/data"));
+    assert_eq!(f.brokers, vec![2]);
+    let c = e.evaluate(&with_disks(120, &[1, 2, 3], &[40.0, 96.0, 40.0]), t(120));
+    assert_eq!(d(&c), vec![(b2.clone(), Severity::Critical)]);
+    // Retention's saw-tooth below the line keeps it (5 points of
+    // hysteresis); clearly below, it clears.
+    let saw = e.evaluate(&with_disks(150, &[1, 2, 3], &[40.0, 82.0, 40.0]), t(150));
+    assert_eq!(d(&saw), vec![(b2.clone(), Severity::Warning)]);
+    assert!(d(&e.evaluate(&with_disks(180, &[1, 2, 3], &[40.0, 79.0, 40.0]), t(180))).is_empty());
+}
+
+#[test]
+fn a_disk_filling_fast_is_raised_before_it_is_nearly_full() {
+    let mut e = eval();
+    // 1 % of the volume every 2 minutes from 60 %: full in under 80 min.
+    let mut raised_at = None;
+    for k in 0..20 {
+        let at = k * 120;
+        let ev = e.evaluate(
+            &with_disks(at, &[1, 2, 3], &[40.0, 60.0 + k as f64, 40.0]),
+            t(at),
+        );
+        if let Some(f) = of_kind(&ev, FindingKind::DiskSpace).first() {
+            assert_eq!(f.severity, Severity::Warning);
+            assert!(
+                f.metric(Metric::HoursToFull).is_some_and(|h| h < 1.5),
+                "{f:?}"
+            );
+            raised_at.get_or_insert(k);
+        }
+    }
+    // The pace needs 10 minutes of points, then `disk_space_for`.
+    assert_eq!(raised_at, Some(6));
+    // A volume as full but steady is not news.
+    let mut e = eval();
+    for k in 0..20 {
+        let at = k * 120;
+        let ev = e.evaluate(&with_disks(at, &[1, 2, 3], &[40.0, 70.0, 40.0]), t(at));
+        assert!(of_kind(&ev, FindingKind::DiskSpace).is_empty());
+    }
+}
+
+#[test]
+fn a_full_disk_stays_raised_while_its_broker_cannot_tell_and_clears_when_it_answers() {
+    let mut e = eval();
+    e.evaluate(&with_disks(0, &[1, 2, 3], &[40.0, 97.0, 40.0]), t(0));
+    let up = e.evaluate(&with_disks(60, &[1, 2, 3], &[40.0, 97.0, 40.0]), t(60));
+    assert_eq!(of_kind(&up, FindingKind::DiskSpace).len(), 1);
+    // The disk filled and the broker shut down: its directory is not
+    // reported, and the disk is not "resolved" by that outage.
+    let down = e.evaluate(&with_disks(90, &[1, 3], &[40.0, 40.0]), t(90));
+    let held = of_kind(&down, FindingKind::DiskSpace);
+    assert_eq!(held.len(), 1, "{:?}", down.findings);
+    assert_eq!(held[0].subject, Subject::Broker { id: 2 });
+    assert_eq!(held[0].severity, Severity::Critical);
+    assert_eq!(held[0].since, t(0));
+    // Space freed and the broker restarted: cleared.
+    let back = e.evaluate(&with_disks(600, &[1, 2, 3], &[40.0, 40.0, 40.0]), t(600));
+    assert!(of_kind(&back, FindingKind::DiskSpace).is_empty());
+    // A broker that answers without the directory (removed from
+    // log.dirs) drops it.
+    let mut e = eval();
+    e.evaluate(&with_disks(0, &[1, 2, 3], &[40.0, 97.0, 40.0]), t(0));
+    e.evaluate(&with_disks(60, &[1, 2, 3], &[40.0, 97.0, 40.0]), t(60));
+    let mut s = with_disks(90, &[1, 2, 3], &[40.0, 40.0, 40.0]);
+    s.log_dirs[1].path = "/data2".into();
+    assert!(of_kind(&e.evaluate(&s, t(90)), FindingKind::DiskSpace).is_empty());
+}
+
+#[test]
+fn disk_thresholds_are_validated() {
+    let mut problems = isrwatch::config::Problems::default();
+    RulesConfig {
+        disk_used_percent: 90.0,
+        disk_used_critical_percent: 80.0,
+        ..Default::default()
+    }
+    .validate("rules", &mut problems);
+    RulesConfig {
+        disk_used_percent: 120.0,
+        disk_used_critical_percent: 130.0,
+        ..Default::default()
+    }
+    .validate("x", &mut problems);
+    let text = format!("{problems:?}");
+    assert!(text.contains("rules.disk_used_critical_percent"), "{text}");
+    assert!(text.contains("x.disk_used_percent"), "{text}");
 }

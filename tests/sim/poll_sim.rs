@@ -560,3 +560,70 @@ async fn a_retired_broker_is_forgotten_once_nothing_names_it() {
     assert!(w.unreachable.is_empty(), "{:?}", w.unreachable);
     sim.shutdown().await;
 }
+
+/// The poller reads each broker's log-directory volume (DescribeLogDirs v4
+/// about no partition): steady at 40 % used in the simulator; a disk
+/// filling up (`disk_fill`) shrinks the free space, and a full volume
+/// fails the directory and halts the broker (KIP-112), which then reports
+/// nothing and is missing from the metadata.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_dir_volumes_are_read_and_a_full_one_halts_its_broker() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "disk").unwrap(),
+        SimOptions {
+            speed: 1e-6,
+            ports: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let tib = 1i64 << 40;
+    let usable = |s: &ClusterSnapshot| -> Vec<(i32, i64)> {
+        s.log_dirs
+            .iter()
+            .map(|d| {
+                assert_eq!(d.total_bytes, tib, "{d:?}");
+                assert_eq!(d.path, "/var/lib/kafka/data");
+                (d.broker, d.usable_bytes)
+            })
+            .collect()
+    };
+    let s = p.poll(Utc::now()).await;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let at_rest = (tib as f64 - tib as f64 * 0.4) as i64;
+    assert_eq!(usable(&s), vec![(1, at_rest), (2, at_rest), (3, at_rest)]);
+    assert_eq!(s.log_dirs[0].used_percent().round(), 40.0);
+    // 1 GiB/s for 100 s.
+    sim.apply(Action::DiskFill {
+        broker: 2,
+        bytes_per_sec: (1u64 << 30) as f64,
+    });
+    sim.advance(Duration::from_secs(100));
+    let s = p.poll(Utc::now()).await;
+    let u = usable(&s);
+    assert_eq!(u[1].0, 2);
+    assert_eq!(at_rest - u[1].1, 100 << 30, "{u:?}");
+    assert_eq!((u[0].1, u[2].1), (at_rest, at_rest));
+    // Full after 614 s in all: the broker shuts down.
+    sim.advance(Duration::from_secs(600));
+    let s = poll_until(
+        &mut Watch {
+            p,
+            seen: true,
+            unreachable: Vec::new(),
+        },
+        20,
+        "broker 2 halted",
+        |s| s.missing_brokers == vec![2],
+    )
+    .await;
+    assert_eq!(
+        usable(&s).iter().map(|(b, _)| *b).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+    assert!(sim.state().brokers[1].disk_usable_bytes == 0 && !sim.state().brokers[1].up);
+    sim.shutdown().await;
+}

@@ -140,6 +140,11 @@ mod driven {
                 b.voter_stopped || b.voter_delay > Duration::from_secs(30)
             }
             "reassignment_in_progress" => parts().any(|(_, _, p)| !p.adding_replicas.is_empty()),
+            // At least `disk_used_percent` (85) full, or filling.
+            "disk_space" => {
+                let b = st.brokers.iter().find(|b| Some(b.id) == x.broker)?;
+                (b.disk_usable_bytes as f64) < 0.15 * (1u64 << 40) as f64
+            }
             // The topic's log end moved back within the last second.
             "unclean_election" => moved_back,
             _ => return None,

@@ -597,8 +597,10 @@ async fn librdkafka_admin_group_calls_work() {
 /// kafka-python (PyPI, installed by test.sh) reads the simulator's answers
 /// to the APIs kcat lacks: ListPartitionReassignments during a reassignment,
 /// DescribeQuorum (leader = the active controller, the brokers its voters),
-/// and DescribeConfigs of a topic with each config's source, as Kafka
-/// answers (min.insync.replicas from the broker's static config).
+/// DescribeConfigs of a topic with each config's source, as Kafka
+/// answers (min.insync.replicas from the broker's static config), and
+/// DescribeLogDirs with the volume's size and free space (v4, KIP-827),
+/// less on the broker whose disk is filling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kafka_python_reads_reassignments_quorum_and_configs() {
     let _group = crate::support::group(module_path!());
@@ -611,6 +613,12 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
         partition: Some(1),
         replicas: vec![2, 3, 4],
         rate: 1.0, // copying takes hours: still moving when read
+    });
+    // 2 GiB/s for the second or so the client takes: hundreds of GiB gone
+    // from broker 4's volume, not yet full (600 GiB free at rest).
+    sim.apply(Action::DiskFill {
+        broker: 4,
+        bytes_per_sec: 2.0 * (1u64 << 30) as f64,
     });
     let bootstrap = sim.bootstrap();
     let out = tokio::task::spawn_blocking(move || {
@@ -645,5 +653,21 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
         serde_json::json!({"value": "2", "source": "STATIC_BROKER_CONFIG"}),
         "{v}"
     );
+    let tib = 1i64 << 40;
+    // 40 % used at rest, computed as the simulator does (in f64).
+    let at_rest = (tib as f64 - tib as f64 * 0.4) as i64;
+    for b in ["1", "2", "3", "4"] {
+        let dirs = v["log_dirs"][b].as_array().unwrap_or_else(|| panic!("{v}"));
+        assert_eq!(dirs.len(), 1, "{v}");
+        assert_eq!(dirs[0]["error_code"], 0, "{v}");
+        assert_eq!(dirs[0]["log_dir"], "/var/lib/kafka/data", "{v}");
+        assert_eq!(dirs[0]["total_bytes"], tib, "{v}");
+        let usable = dirs[0]["usable_bytes"].as_i64().unwrap();
+        if b == "4" {
+            assert!(usable < at_rest && usable > 0, "{v}");
+        } else {
+            assert_eq!(usable, at_rest, "{v}");
+        }
+    }
     sim.shutdown().await;
 }

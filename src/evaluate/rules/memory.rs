@@ -4,7 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use crate::evaluate::scorer::Series;
-use crate::finding::AnomalyScore;
+use crate::finding::{AnomalyScore, Finding};
 use crate::snapshot::{BrokerId, ClusterSnapshot, IsrChangeKind, Time};
 
 /// Most ISR changes remembered per replica: enough to count every change
@@ -408,5 +408,57 @@ mod stopped_hours_tests {
         assert!(!h.record(15, true));
         assert!(h.record(30, false));
         assert!(!h.record(45, false));
+    }
+}
+
+// --- disk_space (`disk.rs`) ---
+
+/// The pace a volume fills at is taken over this long: long enough that
+/// retention's deletions (every 5 minutes by default) average out.
+const PACE_WINDOW_MS: i64 = 30 * 60 * 1000;
+/// A pace needs points at least this far apart.
+const PACE_MIN_SPAN_MS: i64 = 10 * 60 * 1000;
+/// Points kept per directory: at most one a minute.
+const PACE_STEP_MS: i64 = 60 * 1000;
+/// What the rule remembers of one log directory.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DiskHistory {
+    /// (unix ms, usable bytes), oldest first, at most one a minute over the
+    /// last [`PACE_WINDOW_MS`].
+    points: VecDeque<(i64, i64)>,
+    /// The last finding made for it: reported again while the broker
+    /// cannot tell (down, not answering, the directory failed), so a disk
+    /// that filled up is not "resolved" by the outage it caused.
+    pub(super) raised: Option<Finding>,
+}
+
+impl DiskHistory {
+    pub(super) fn record(&mut self, at_ms: i64, usable: i64) {
+        if self
+            .points
+            .back()
+            .is_none_or(|(t, _)| at_ms - t >= PACE_STEP_MS)
+        {
+            self.points.push_back((at_ms, usable));
+        }
+        while self
+            .points
+            .front()
+            .is_some_and(|(t, _)| at_ms - t > PACE_WINDOW_MS)
+        {
+            self.points.pop_front();
+        }
+    }
+
+    /// Hours until full at the pace since the oldest point kept, when the
+    /// volume is filling and the points span [`PACE_MIN_SPAN_MS`].
+    pub(super) fn hours_to_full(&self, at_ms: i64, usable: i64) -> Option<f64> {
+        let &(t0, u0) = self.points.front()?;
+        let span = at_ms - t0;
+        if span < PACE_MIN_SPAN_MS || u0 <= usable {
+            return None;
+        }
+        let bytes_per_ms = (u0 - usable) as f64 / span as f64;
+        Some(usable.max(0) as f64 / bytes_per_ms / 3_600_000.0)
     }
 }

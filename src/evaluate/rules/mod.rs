@@ -22,11 +22,13 @@
 //! This file holds the evaluator, its `for` bookkeeping and the order the
 //! rules run in; each family of rules is a file of its own: `brokers.rs`,
 //! `quorum.rs`, `partitions.rs`, `elections.rs`, `reassignment.rs`,
-//! `consumer_lag.rs`, `anomaly.rs`, with what they remember in `memory.rs`.
+//! `consumer_lag.rs`, `disk.rs`, `anomaly.rs`, with what they remember in
+//! `memory.rs`.
 
 mod anomaly;
 mod brokers;
 mod consumer_lag;
+mod disk;
 mod elections;
 mod memory;
 mod partitions;
@@ -43,8 +45,8 @@ use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
-    HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey, ReplicationEvent,
-    StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT, RESUME_GRACE,
+    DiskHistory, HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey,
+    ReplicationEvent, StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -85,6 +87,8 @@ pub struct RuleEvaluator {
     unclean: BTreeMap<(String, i32), UncleanElection>,
     /// The reassignment under way, if any.
     reassignment: Option<ReassignmentProgress>,
+    /// Each log directory's recent free space, by (broker, path).
+    disks: BTreeMap<(BrokerId, String), DiskHistory>,
     /// What the last reachable poll found. A poll that fails before the
     /// cluster counts as unreachable (`cluster_unreachable_for`) knows
     /// nothing new, so these stand: one failed poll resolved every open
@@ -116,6 +120,7 @@ impl RuleEvaluator {
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
             reassignment: None,
+            disks: BTreeMap::new(),
             last_findings: Vec::new(),
         }
     }
@@ -247,6 +252,9 @@ impl Evaluator for RuleEvaluator {
         }
         if self.rules.enabled(FindingKind::FollowerLag) {
             candidates.extend(self.follower_lag(snap));
+        }
+        if self.rules.enabled(FindingKind::DiskSpace) {
+            candidates.extend(self.disk_space(snap));
         }
 
         // Groups: when the groups step failed, keep every group's state and

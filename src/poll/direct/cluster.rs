@@ -11,7 +11,7 @@ use kafka_protocol::messages::*;
 use super::super::admin::AdminError;
 use super::conn::{s, Budget, DirectClient};
 use super::error::{error_name, error_text};
-use crate::snapshot::{BrokerId, QuorumReplica, QuorumState};
+use crate::snapshot::{BrokerId, LogDirUsage, QuorumReplica, QuorumState};
 
 /// DescribeQuorum v0: the leader and epoch are all the poller reads.
 /// v1 adds each replica's last fetch and caught-up times.
@@ -239,6 +239,63 @@ impl DirectClient {
             .filter(|(t, p)| !healthy.contains(&(t.as_str(), *p)))
             .cloned()
             .collect())
+    }
+
+    /// `broker`'s log directories with the size and free space of their
+    /// volumes (DescribeLogDirs v4, KIP-827), about no partition at all:
+    /// an empty topic list asks for the directories alone, a few hundred
+    /// bytes whatever the broker holds. Empty when the broker does not
+    /// speak v4 (before Kafka 3.3), and for a directory that failed
+    /// (KAFKA_STORAGE_ERROR), which the replication rules report.
+    pub async fn log_dir_usage(
+        &self,
+        broker: BrokerId,
+        timeout: Duration,
+    ) -> Result<Vec<LogDirUsage>, AdminError> {
+        const OP: &str = "DescribeLogDirs";
+        let until = Budget::after(timeout);
+        if !self
+            .speaks(broker, ApiKey::DescribeLogDirs, (4, 4), timeout)
+            .await
+            .map_err(|message| AdminError::Broker {
+                op: OP,
+                broker,
+                message,
+            })?
+        {
+            return Ok(Vec::new());
+        }
+        let req = DescribeLogDirsRequest::default().with_topics(Some(Vec::new()));
+        let resp: DescribeLogDirsResponse = self
+            .exchange(
+                OP,
+                broker,
+                ApiKey::DescribeLogDirs,
+                DESCRIBE_LOG_DIRS,
+                &req,
+                until,
+            )
+            .await?;
+        if let Some(e) = resp.error_code.err() {
+            return Err(AdminError::Kafka {
+                op: OP,
+                name: error_name(e),
+                message: error_text(e),
+            });
+        }
+        let mut out: Vec<LogDirUsage> = resp
+            .results
+            .iter()
+            .filter(|d| d.error_code == 0 && d.total_bytes > 0 && d.usable_bytes >= 0)
+            .map(|d| LogDirUsage {
+                broker,
+                path: d.log_dir.to_string(),
+                total_bytes: d.total_bytes,
+                usable_bytes: d.usable_bytes.min(d.total_bytes),
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 
     /// DescribeLogDirs of `broker`, about `partitions` only.

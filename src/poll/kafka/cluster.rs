@@ -9,7 +9,9 @@ use super::super::admin::AdminError;
 use super::super::direct::Reassigning;
 use super::metadata::partition_mut;
 use super::poller::{broker_error, perr, KafkaPoller, Quorum};
-use crate::snapshot::{BrokerId, BrokerInfo, PartitionInfo, PollError, QuorumState, TopicInfo};
+use crate::snapshot::{
+    BrokerId, BrokerInfo, LogDirUsage, PartitionInfo, PollError, QuorumState, TopicInfo,
+};
 
 impl KafkaPoller {
     /// The active controller. On KRaft (every Kafka 4) Metadata names a
@@ -150,6 +152,36 @@ impl KafkaPoller {
                 Err(e) => errors.push(broker_error("log_dirs", b, e)),
             }
         }
+    }
+
+    /// How full each answering broker's log directories are
+    /// (DescribeLogDirs v4 about no partition, concurrently): a disk that
+    /// fills up fails its directory, and a broker whose only directory
+    /// failed shuts down. Empty without the direct client.
+    pub(super) async fn log_dir_usage(
+        &self,
+        live: &[BrokerId],
+        deadline: Instant,
+        errors: &mut Vec<PollError>,
+    ) -> Vec<LogDirUsage> {
+        let Some(d) = self.direct.as_ref() else {
+            return Vec::new();
+        };
+        let timeout = self.request_timeout(deadline);
+        let answers = futures::future::join_all(
+            live.iter()
+                .map(|&b| async move { (b, d.log_dir_usage(b, timeout).await) }),
+        )
+        .await;
+        let mut out = Vec::new();
+        for (b, r) in answers {
+            match r {
+                Ok(dirs) => out.extend(dirs),
+                Err(e) => errors.push(broker_error("log_dir_usage", b, e)),
+            }
+        }
+        out.sort_by(|a, b| (a.broker, &a.path).cmp(&(b.broker, &b.path)));
+        out
     }
 
     /// Whether each live broker answers (an ApiVersions probe on a

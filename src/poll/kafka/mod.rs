@@ -156,8 +156,12 @@ impl Poller for KafkaPoller {
             .copied()
             .filter(|b| !unreachable_brokers.contains(b))
             .collect();
-        self.failed_log_dirs(&mut topics, &answering, deadline, &mut errors)
-            .await;
+        let mut usage_errors = Vec::new();
+        let ((), log_dirs) = tokio::join!(
+            self.failed_log_dirs(&mut topics, &answering, deadline, &mut errors),
+            self.log_dir_usage(&answering, deadline, &mut usage_errors),
+        );
+        errors.extend(usage_errors);
         self.coordinators = coordinators;
         if let Some(ans) = config_answer {
             self.config_errors = ans.errors.clone();
@@ -239,6 +243,7 @@ impl Poller for KafkaPoller {
             groups,
             isr_changes: Vec::new(),
             quorum,
+            log_dirs,
             sidecar: sidecar_metrics,
             errors,
         };

@@ -73,6 +73,18 @@ pub enum Action {
     LogDirFailure { broker: BrokerId },
     /// The log directory is back.
     LogDirRecover { broker: BrokerId },
+    /// Something writes to the broker's log directory `bytes_per_sec`
+    /// faster than retention deletes (a topic without retention, a runaway
+    /// producer, a forgotten debug log on the same volume). A full volume
+    /// fails the directory, and a broker whose only directory failed shuts
+    /// down (KIP-112), as with `BrokerDown`.
+    DiskFill {
+        broker: BrokerId,
+        bytes_per_sec: f64,
+    },
+    /// The extra data is deleted (retention shortened, the volume grown):
+    /// usage back to steady. A broker that shut down stays down.
+    DiskFree { broker: BrokerId },
     /// The controller moves (to `to`, or to the next live broker).
     ControllerFailover { to: Option<BrokerId> },
     /// `broker` takes leadership of every partition it is an in-sync replica of.
@@ -120,6 +132,7 @@ impl Action {
             VoterLag { broker, .. } | VoterDown { broker } => VoterRecover { broker: *broker },
             NetworkPartition { broker, .. } => HealPartition { broker: *broker },
             LogDirFailure { broker } => LogDirRecover { broker: *broker },
+            DiskFill { broker, .. } => DiskFree { broker: *broker },
             LeaderImbalance { .. } => LeaderRebalance,
             TrafficSpike { topic, .. } | TrafficStop { topic } => TrafficNormal {
                 topic: topic.clone(),
@@ -151,6 +164,8 @@ impl Action {
             HealPartition { .. } => "heal_partition",
             LogDirFailure { .. } => "log_dir_failure",
             LogDirRecover { .. } => "log_dir_recover",
+            DiskFill { .. } => "disk_fill",
+            DiskFree { .. } => "disk_free",
             ControllerFailover { .. } => "controller_failover",
             LeaderImbalance { .. } => "leader_imbalance",
             LeaderRebalance => "leader_rebalance",

@@ -56,6 +56,7 @@ struct RawEvent {
     partition: Option<i32>,
     replicas: Option<Vec<BrokerId>>,
     rate: Option<f64>,
+    mib_per_sec: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -373,6 +374,25 @@ impl Scenario {
                     broker: need_broker()?,
                 },
                 "log_dir_recover" => Action::LogDirRecover {
+                    broker: need_broker()?,
+                },
+                "disk_fill" => {
+                    let mib = e.mib_per_sec.ok_or_else(|| {
+                        err(line, &f("mib_per_sec"), "required for action \"disk_fill\"".into())
+                    })?;
+                    if !(mib.is_finite() && mib > 0.0) {
+                        return Err(err(
+                            line,
+                            &f("mib_per_sec"),
+                            format!("must be a number > 0 (MiB/s), found {mib}"),
+                        ));
+                    }
+                    Action::DiskFill {
+                        broker: need_broker()?,
+                        bytes_per_sec: mib * 1_048_576.0,
+                    }
+                }
+                "disk_free" => Action::DiskFree {
                     broker: need_broker()?,
                 },
                 "controller_failover" => Action::ControllerFailover {

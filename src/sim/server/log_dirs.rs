@@ -1,5 +1,6 @@
-//! DescribeLogDirs: one log directory per broker, replica sizes and the
-//! offsets followers and added replicas have left to copy.
+//! DescribeLogDirs: one log directory per broker, replica sizes, the
+//! offsets followers and added replicas have left to copy, and (v4,
+//! KIP-827) the volume's size and free space.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
 use super::frame::s;
+use crate::sim::state::model::DISK_BYTES;
 use crate::sim::state::ClusterState;
 
 /// The one log directory every simulated broker has.
@@ -23,7 +25,7 @@ pub(super) fn describe_log_dirs(
     };
     let mut dir = describe_log_dirs_response::DescribeLogDirsResult::default()
         .with_log_dir(s(LOG_DIR))
-        .with_total_bytes(1 << 40);
+        .with_total_bytes(DISK_BYTES);
     if b.log_dir_failed {
         dir.error_code = ResponseError::KafkaStorageError.code();
         dir.usable_bytes = 0;
@@ -35,7 +37,6 @@ pub(super) fn describe_log_dirs(
             .map(|t| (t.topic.0.as_str(), &t.partitions))
             .collect()
     });
-    let mut used: i64 = 0;
     for t in &st.topics {
         let filter = match &wanted {
             None => None,
@@ -56,7 +57,6 @@ pub(super) fn describe_log_dirs(
                 }
             }
             let size = (t.end_offset(p) - p.log_start).max(0) * t.message_bytes as i64;
-            used += size;
             let copying = p
                 .reassignment
                 .as_ref()
@@ -85,7 +85,10 @@ pub(super) fn describe_log_dirs(
             );
         }
     }
-    dir.usable_bytes = (1i64 << 40) - used;
+    // The volume's free space: steady under retention, less what
+    // `disk_fill` added (the replicas' sizes above count every message
+    // since the simulation started; the simulator keeps no log to delete).
+    dir.usable_bytes = b.disk_usable_bytes();
     r.results.push(dir);
     r
 }

@@ -126,6 +126,20 @@ impl ClusterState {
                 }
                 self.elect_offline();
             }
+            Action::DiskFill {
+                broker,
+                bytes_per_sec,
+            } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.disk_fill_rate = *bytes_per_sec;
+                }
+            }
+            Action::DiskFree { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.disk_fill_rate = 0.0;
+                    b.disk_extra_bytes = 0.0;
+                }
+            }
             Action::ControllerFailover { to } => {
                 self.controller = match to {
                     Some(b) if self.broker(*b).is_some_and(|x| x.can_lead_quorum()) => *b,

@@ -24,7 +24,7 @@
 //! `view.rs` the read-only copy handed out.
 
 mod actions;
-mod model;
+pub(crate) mod model;
 mod tick;
 pub(crate) mod view;
 
@@ -118,6 +118,8 @@ impl ClusterState {
                 removed_voter: false,
                 cut: None,
                 log_dir_failed: false,
+                disk_extra_bytes: 0.0,
+                disk_fill_rate: 0.0,
             })
             .collect();
         let n = ids.len();

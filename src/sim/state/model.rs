@@ -16,6 +16,10 @@ pub(crate) struct Broker {
     pub slow_delay: Option<Duration>,
     pub cut: Option<PartitionMode>,
     pub log_dir_failed: bool,
+    /// Bytes on its disk beyond what retention keeps (`disk_fill`), and
+    /// how fast they grow (bytes/s; 0 once full or freed).
+    pub disk_extra_bytes: f64,
+    pub disk_fill_rate: f64,
     /// Its metadata-quorum voter: fetch delay (`voter_lag`), stopped
     /// (`voter_down`), log end offset and when it last caught up (sim ms).
     pub voter_delay_ms: i64,
@@ -28,7 +32,21 @@ pub(crate) struct Broker {
     pub removed_voter: bool,
 }
 
+/// The volume each simulated broker's one log directory is on.
+pub const DISK_BYTES: i64 = 1 << 40;
+/// The share of it in use on a healthy broker. Real brokers are sized for
+/// their retention, which deletes about what the producers write, so
+/// usage holds steady; the simulator keeps no real log (nor retention),
+/// so it reports this steady share plus whatever `disk_fill` adds.
+pub const DISK_STEADY_SHARE: f64 = 0.40;
+
 impl Broker {
+    /// Bytes free on its log directory's volume.
+    pub fn disk_usable_bytes(&self) -> i64 {
+        let used = DISK_BYTES as f64 * DISK_STEADY_SHARE + self.disk_extra_bytes;
+        (DISK_BYTES as f64 - used).max(0.0) as i64
+    }
+
     /// Whether its voter can be elected leader of the metadata quorum (the
     /// active controller): up, still a voter, and fetching the log.
     pub fn can_lead_quorum(&self) -> bool {

@@ -73,6 +73,23 @@ impl ClusterState {
             }
         }
 
+        // Disks filling (`disk_fill`): a full volume fails the broker's one
+        // log directory, and Kafka halts a broker with no directory left
+        // ("Shutdown broker because all log dirs in ... have failed").
+        let mut full = Vec::new();
+        for b in self.brokers.iter_mut().filter(|b| b.disk_fill_rate > 0.0) {
+            if b.up {
+                b.disk_extra_bytes += b.disk_fill_rate * dt;
+            }
+            if b.up && b.disk_usable_bytes() == 0 {
+                b.disk_fill_rate = 0.0;
+                full.push(b.id);
+            }
+        }
+        for broker in full {
+            self.apply(&crate::sim::scenario::Action::BrokerDown { broker });
+        }
+
         // Followers and ISR.
         let mut changed = false;
         let info: Vec<(BrokerId, bool, bool, i64, i64)> = self

@@ -20,6 +20,7 @@ impl ClusterState {
                 port: b.port,
                 up: b.up,
                 log_dir_failed: b.log_dir_failed,
+                disk_usable_bytes: b.disk_usable_bytes(),
                 cut: b.cut,
                 voter_stopped: b.voter_stopped,
                 voter_delay: Duration::from_millis(b.voter_delay_ms.max(0) as u64),
@@ -132,8 +133,10 @@ pub struct BrokerView {
     pub port: u16,
     /// In metadata and answering.
     pub up: bool,
-    /// Its log directory has failed (`log_dir_failure`).
+    /// Its log directory has failed (`log_dir_failure`, or a full disk).
     pub log_dir_failed: bool,
+    /// Bytes free on its log directory's volume (`disk_fill`).
+    pub disk_usable_bytes: i64,
     /// Cut off by a `network_partition`, and how.
     pub cut: Option<PartitionMode>,
     /// Its metadata-quorum voter is stopped (`voter_down`) or fetches this
