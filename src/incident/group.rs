@@ -30,6 +30,11 @@
 //!    follower before the crash) stays with that incident.
 //!    A troubled broker that goes down itself is that outage's group; the
 //!    manager lets its open incident escalate into it (manager.rs).
+//!    A live broker that starts falling behind during another broker's
+//!    outage has no incident yet: the partitions the outage took that name
+//!    it as missing also stand in its own group (`UnderReplicated`, the
+//!    live broker most often missing, by rule 3's votes, which count the
+//!    outage's partitions that miss a live broker too).
 //!    A broker in the metadata that does not answer (`broker_unreachable`)
 //!    is a group the same way, root `Broker{B}`: replication findings that
 //!    implicate it (and no down broker) join it.
@@ -56,7 +61,8 @@
 //!    own, beside the outage that led to it).
 //!    `quorum_lag` and `quorum_degraded`: one group per cluster, keyed
 //!    `quorum_degraded`, unless the lagging voter is a down broker (combined
-//!    mode): then its outage's group.
+//!    mode): then its outage's group; a `quorum_degraded` that also names a
+//!    live voter stays in the quorum's group.
 //!    `disk_space`: one group per broker.
 //! 7. `consumer_lag`: one group per consumer group (the evaluator already
 //!    emits one finding per group).
@@ -336,16 +342,50 @@ pub(crate) fn group_findings<'a>(
     }
 
     // Votes for rule 3: how many live-broker replication findings implicate each broker.
+    // A finding that went to an outage still votes for the live brokers it
+    // names as missing, and then for a leader left alone in its ISR: a
+    // broker falling behind (or cut off) while another is down is missing
+    // from partitions the outage took, and without their votes a healthy
+    // broker left out of the ISR of a partition the cut-off broker leads
+    // was blamed (hunt 10, h17c). A partition missing only down brokers
+    // votes for nobody (at RF 2 every outage leaves leaders alone).
     let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
+    let live_missing = |f: &Finding| -> BTreeSet<BrokerId> {
+        missing(f)
+            .into_iter()
+            .filter(|b| !down.contains(b) && !unreachable.contains(b))
+            .collect()
+    };
     for f in findings.iter().filter(|f| is_replication(f.kind)) {
         let ids = implicated(f);
-        if outage_of(f).is_some() || ids.iter().any(|b| unreachable.contains(b)) {
+        if ids.iter().any(|b| unreachable.contains(b)) {
             continue;
         }
-        for b in ids {
+        let counted = if outage_of(f).is_some() {
+            let named = live_missing(f);
+            if named.is_empty() {
+                named
+            } else {
+                ids.into_iter()
+                    .filter(|b| !down.contains(b) && !unreachable.contains(b))
+                    .collect()
+            }
+        } else {
+            ids
+        };
+        for b in counted {
             *votes.entry(b).or_default() += 1;
         }
     }
+    // The live broker most often missing from ISRs, if a partition an
+    // outage took names it: its own trouble, begun during that outage,
+    // stands in its own group too (below), or it was never named (hunt 10,
+    // h17: a follower falling behind while another broker was down).
+    let lagging_live = findings
+        .iter()
+        .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
+        .flat_map(live_missing)
+        .max_by(|a, b| votes.get(a).cmp(&votes.get(b)).then(b.cmp(a)));
 
     let mut anomalies = Vec::new();
     for f in findings {
@@ -399,10 +439,20 @@ pub(crate) fn group_findings<'a>(
             }
             // The metadata quorum: part of a down broker's outage when the
             // lagging voter is that (combined-mode) broker, else one group.
+            // A degraded quorum whose lagging voters are not all down
+            // brokers is more than those outages: it joins the quorum's own
+            // group (a voter hung while another broker was down left the
+            // quorum without a majority, and that went into the outage's
+            // incident, already critical, and was never told: hunt 10, h01).
             FindingKind::QuorumLag | FindingKind::QuorumDegraded => {
-                match implicated(f).iter().find(|b| down.contains(b)) {
-                    Some(b) => (FindingKind::BrokerDown, Subject::Broker { id: *b }),
-                    None => (FindingKind::QuorumDegraded, Subject::Cluster),
+                let ids = implicated(f);
+                let beyond_outages =
+                    f.kind == FindingKind::QuorumDegraded && ids.iter().any(|b| !down.contains(b));
+                match ids.iter().find(|b| down.contains(b)) {
+                    Some(b) if !beyond_outages => {
+                        (FindingKind::BrokerDown, Subject::Broker { id: *b })
+                    }
+                    _ => (FindingKind::QuorumDegraded, Subject::Cluster),
                 }
             }
             FindingKind::ReassignmentInProgress => {
@@ -446,6 +496,36 @@ pub(crate) fn group_findings<'a>(
         for b in failed_dirs(f) {
             let own = (FindingKind::UnderReplicated, Subject::Broker { id: b });
             if own != key {
+                groups.entry(own).or_default().push(f);
+            }
+        }
+        // A partition a broker down now took that also names a broker
+        // back from its own outage as missing (still catching up) keeps
+        // that broker's incident open too (two brokers both back and
+        // catching up stay as before, the partition with the lower id): it said "back" while every
+        // partition still missed it, when a second broker died during its
+        // catch-up (hunt 10, h24). A recovering leader left alone in the
+        // ISR is not named missing, so a rolling restart's next broker does
+        // not hold the previous one open.
+        let current_outage = match &key {
+            (FindingKind::BrokerDown, Subject::Broker { id }) => down_now.contains(id),
+            _ => false,
+        };
+        if current_outage && is_replication(f.kind) {
+            for b in missing(f) {
+                let own = (FindingKind::BrokerDown, Subject::Broker { id: b });
+                if recovering.contains(&b) && !down_now.contains(&b) && own != key {
+                    groups.entry(own).or_default().push(f);
+                }
+            }
+        }
+        // A partition an outage took that also misses the live broker
+        // falling behind (see `lagging_live`) stands in that broker's group.
+        if let Some(b) = lagging_live.filter(|b| {
+            key.0 == FindingKind::BrokerDown && is_replication(f.kind) && f.brokers.contains(b)
+        }) {
+            let own = (FindingKind::UnderReplicated, Subject::Broker { id: b });
+            if !failed_dirs(f).contains(&b) {
                 groups.entry(own).or_default().push(f);
             }
         }

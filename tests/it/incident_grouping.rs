@@ -1025,17 +1025,17 @@ fn the_next_broker_of_a_rolling_restart_does_not_hold_the_previous_one_open() {
         notes.extend(m.ingest("prod", &one_down, t(15 * i)));
     }
     // Broker 1 back and caught up at t(75); broker 2 down from t(90), its
-    // partitions at min ISR with broker 1 as their only in-sync leader.
+    // partitions at min ISR with broker 1 as their only in-sync leader
+    // (RF 2: missing broker 2, broker 1 left alone in the ISR, which
+    // implicates it too).
     notes.extend(m.ingest("prod", &[], t(75)));
     let two_down: Vec<Finding> = std::iter::once(broker_down(2))
         .chain((4..8).map(|p| {
-            partition(
-                FindingKind::AtMinIsr,
-                Severity::Warning,
-                "orders",
-                p,
-                &[1, 2],
-            )
+            let mut f = partition(FindingKind::AtMinIsr, Severity::Warning, "orders", p, &[2]);
+            f.metrics.insert(Metric::Isr, 1.0);
+            f.metrics.insert(Metric::Replicas, 2.0);
+            f.labels.insert(Label::Leader, "1".into());
+            f
         }))
         .collect();
     let mut resolved_one = None;
@@ -1256,4 +1256,198 @@ fn a_broker_with_an_open_incident_that_goes_down_escalates_that_incident() {
         // Resolved 120 s (the recovery hold) after the broker was back.
         assert_eq!(notes[2].0.resolved_at, Some(t(150 + 120)));
     }
+}
+
+/// Combined mode, three voters: broker 2 is down (its voter with it) and
+/// then the voter of broker 1 hangs. One voter of three is left: the
+/// quorum has lost its majority. That is more than broker 2's outage: it
+/// was folded into the outage's incident, already critical, and never told
+/// (hunt 10, h01). A degraded quorum whose lagging voters are all down
+/// brokers stays in their outage.
+#[test]
+fn a_quorum_that_lost_its_majority_beyond_an_outage_is_told() {
+    let lag = |id: i32| {
+        Finding::new(
+            "prod",
+            FindingKind::QuorumLag,
+            Severity::Warning,
+            Subject::Broker { id },
+            t(0),
+        )
+        .with_brokers([id])
+    };
+    let degraded = |sev: Severity, lagging: &[i32]| {
+        Finding::new(
+            "prod",
+            FindingKind::QuorumDegraded,
+            sev,
+            Subject::Cluster,
+            t(0),
+        )
+        .with_brokers(lagging.iter().copied())
+    };
+    let mut m = manager();
+    let out = m.ingest(
+        "prod",
+        &[broker_down(2), lag(2), degraded(Severity::Warning, &[2])],
+        t(0),
+    );
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].0.kind, FindingKind::BrokerDown);
+    let out = m.ingest(
+        "prod",
+        &[
+            broker_down(2),
+            lag(2),
+            lag(1),
+            degraded(Severity::Critical, &[1, 2]),
+        ],
+        t(30),
+    );
+    let told: Vec<(&str, NotifyReason, Severity)> = out
+        .iter()
+        .map(|(i, r)| (i.title.as_str(), *r, i.severity))
+        .collect();
+    assert_eq!(
+        told,
+        vec![(
+            "Metadata quorum degraded on prod: voter 1 not caught up",
+            NotifyReason::Firing,
+            Severity::Critical
+        )],
+        "{out:#?}"
+    );
+}
+
+/// Broker 2 is down (RF 3 on three brokers) when broker 3 starts falling
+/// behind: every partition that misses broker 3 also misses broker 2, so
+/// all went to broker 2's outage and broker 3 was never named (hunt 10,
+/// h17). The live broker most often missing stands in its own incident
+/// too. On five brokers, broker 3 cut off from replication leaves the
+/// partitions it leads with itself alone in the ISR: the healthy followers
+/// missing there (broker 4) were blamed, since the partitions the outage
+/// took did not vote (h17c).
+#[test]
+fn a_broker_falling_behind_during_another_outage_is_named() {
+    let cfg = IncidentConfig {
+        for_warning: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    let led = |p: i32, kind: FindingKind, missing: &[i32], leader: i32| {
+        let mut f = partition(
+            kind,
+            if kind == FindingKind::UnderMinIsr {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            "orders",
+            p,
+            missing,
+        );
+        f.metrics.insert(Metric::Replicas, 3.0);
+        f.metrics.insert(Metric::Isr, 3.0 - missing.len() as f64);
+        f.labels.insert(Label::Leader, leader.to_string());
+        f
+    };
+    let titles = |out: &[(isrwatch::model::Incident, NotifyReason)]| -> Vec<String> {
+        let mut v: Vec<String> = out.iter().map(|(i, _)| i.title.clone()).collect();
+        v.sort();
+        v
+    };
+    // Three brokers: partitions led by 1 miss 2 and 3; those led by 3 miss 2.
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let down = vec![
+        broker_down(2),
+        led(0, FindingKind::UnderReplicated, &[2], 1),
+        led(1, FindingKind::UnderReplicated, &[2], 3),
+    ];
+    m.ingest("prod", &down, t(0));
+    let mut slow = down.clone();
+    slow[1] = led(0, FindingKind::UnderMinIsr, &[2, 3], 1);
+    let out = m.ingest("prod", &slow, t(30));
+    assert!(
+        titles(&out)
+            .iter()
+            .any(|s| s.starts_with("Replication trouble on broker 3 of prod: 1 partition")),
+        "{:?}",
+        titles(&out)
+    );
+    // Without broker 3's trouble nothing but the outage.
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let out = m.ingest("prod", &down, t(0));
+    let only = titles(&out);
+    assert_eq!(only.len(), 1, "{only:?}");
+    assert!(only[0].starts_with("Broker 2 is down on prod"), "{only:?}");
+
+    // Five brokers, broker 3 cut off: it leads partition 1 ([3, 4, 5]) and
+    // partition 2 ([3, 2, 4], also missing broker 2) alone; it is missing
+    // from partition 0 ([1, 2, 3]) and partition 3 ([4, 3, 5]).
+    let mut m = IncidentManager::new(&cfg, Silences::new());
+    let cut = vec![
+        broker_down(2),
+        led(0, FindingKind::UnderMinIsr, &[2, 3], 1),
+        led(1, FindingKind::UnderMinIsr, &[4, 5], 3),
+        led(2, FindingKind::UnderMinIsr, &[2, 4], 3),
+        led(3, FindingKind::UnderReplicated, &[3], 4),
+    ];
+    let out = m.ingest("prod", &cut, t(0));
+    let t = titles(&out);
+    assert!(
+        t.iter()
+            .any(|s| s.starts_with("Replication trouble on broker 3 of prod")),
+        "{t:?}"
+    );
+    assert!(
+        !t.iter()
+            .any(|s| s.contains("broker 4") || s.contains("broker 5")),
+        "{t:?}"
+    );
+}
+
+/// Broker 2 is back from an outage but still catching up (missing from
+/// every ISR) when broker 3 dies: the partitions miss both. They are
+/// broker 3's outage, and they also keep broker 2's incident open until it
+/// is in sync: it said "back" while every partition still missed it
+/// (hunt 10, h24).
+#[test]
+fn a_broker_still_catching_up_when_another_dies_is_not_back_yet() {
+    let mut m = manager_without_recovery_hold();
+    let parts = |missing: &[i32]| -> Vec<Finding> {
+        (0..4)
+            .map(|p| {
+                partition(
+                    FindingKind::UnderMinIsr,
+                    Severity::Critical,
+                    "orders",
+                    p,
+                    missing,
+                )
+            })
+            .collect()
+    };
+    let mut notes = Vec::new();
+    let mut down2 = parts(&[2]);
+    down2.push(broker_down(2));
+    notes.extend(m.ingest("prod", &down2, t(0)));
+    // Broker 2 back, catching up; broker 3 dies at t(60).
+    notes.extend(m.ingest("prod", &parts(&[2]), t(30)));
+    let mut down3 = parts(&[2, 3]);
+    down3.push(broker_down(3));
+    for i in 0..4 {
+        notes.extend(m.ingest("prod", &down3, t(60 + 15 * i)));
+    }
+    let resolved = |id: i32, notes: &[(isrwatch::model::Incident, NotifyReason)]| {
+        notes
+            .iter()
+            .any(|(i, r)| *r == NotifyReason::Resolved && i.root == Subject::Broker { id })
+    };
+    assert!(!resolved(2, &notes), "{notes:#?}");
+    // Broker 2 in sync at t(120): back.
+    let mut only3 = parts(&[3]);
+    only3.push(broker_down(3));
+    notes.extend(m.ingest("prod", &only3, t(120)));
+    notes.extend(m.ingest("prod", &only3, t(135)));
+    assert!(resolved(2, &notes), "{notes:#?}");
+    assert!(!resolved(3, &notes), "{notes:#?}");
 }
