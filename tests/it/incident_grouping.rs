@@ -39,6 +39,18 @@ fn partition(kind: FindingKind, sev: Severity, topic: &str, p: i32, brokers: &[i
     .with_brokers(brokers.iter().copied())
 }
 
+/// A KRaft metadata-quorum voter (broker `id`, combined mode) behind.
+fn quorum_lag(id: i32) -> Finding {
+    Finding::new(
+        "prod",
+        FindingKind::QuorumLag,
+        Severity::Warning,
+        Subject::Broker { id },
+        t(0),
+    )
+    .with_brokers([id])
+}
+
 fn broker_down(id: i32) -> Finding {
     Finding::new(
         "prod",
@@ -962,16 +974,7 @@ fn an_unreachable_broker_is_one_incident_with_the_replication_trouble_it_causes(
 
 #[test]
 fn a_lagging_quorum_voter_is_its_own_incident_unless_its_broker_is_down() {
-    let lag = |id: i32| {
-        Finding::new(
-            "prod",
-            FindingKind::QuorumLag,
-            Severity::Warning,
-            Subject::Broker { id },
-            t(0),
-        )
-        .with_brokers([id])
-    };
+    let lag = quorum_lag;
     let degraded = Finding::new(
         "prod",
         FindingKind::QuorumDegraded,
@@ -1266,16 +1269,7 @@ fn a_broker_with_an_open_incident_that_goes_down_escalates_that_incident() {
 /// brokers stays in their outage.
 #[test]
 fn a_quorum_that_lost_its_majority_beyond_an_outage_is_told() {
-    let lag = |id: i32| {
-        Finding::new(
-            "prod",
-            FindingKind::QuorumLag,
-            Severity::Warning,
-            Subject::Broker { id },
-            t(0),
-        )
-        .with_brokers([id])
-    };
+    let lag = quorum_lag;
     let degraded = |sev: Severity, lagging: &[i32]| {
         Finding::new(
             "prod",

@@ -154,11 +154,7 @@ impl DirectClient {
             )
             .await?;
         if let Some(e) = resp.error_code.err() {
-            return Err(AdminError::Kafka {
-                op: OP,
-                name: error_name(e),
-                message: error_text(e),
-            });
+            return Err(refused(OP, e));
         }
         let ids = |v: &[kafka_protocol::messages::BrokerId]| v.iter().map(|b| b.0).collect();
         Ok(Some(
@@ -211,11 +207,7 @@ impl DirectClient {
         let resp = self.describe_log_dirs(broker, partitions, timeout).await?;
         // v3+: the whole request refused (CLUSTER_AUTHORIZATION_FAILED).
         if let Some(e) = resp.error_code.err() {
-            return Err(AdminError::Kafka {
-                op: "DescribeLogDirs",
-                name: error_name(e),
-                message: error_text(e),
-            });
+            return Err(refused("DescribeLogDirs", e));
         }
         let storage_error = ResponseError::KafkaStorageError.code();
         if !resp.results.iter().any(|d| d.error_code == storage_error) {
@@ -253,7 +245,6 @@ impl DirectClient {
         timeout: Duration,
     ) -> Result<Vec<LogDirUsage>, AdminError> {
         const OP: &str = "DescribeLogDirs";
-        let until = Budget::after(timeout);
         if !self
             .speaks(broker, ApiKey::DescribeLogDirs, (4, 4), timeout)
             .await
@@ -265,23 +256,9 @@ impl DirectClient {
         {
             return Ok(Vec::new());
         }
-        let req = DescribeLogDirsRequest::default().with_topics(Some(Vec::new()));
-        let resp: DescribeLogDirsResponse = self
-            .exchange(
-                OP,
-                broker,
-                ApiKey::DescribeLogDirs,
-                DESCRIBE_LOG_DIRS,
-                &req,
-                until,
-            )
-            .await?;
+        let resp = self.describe_log_dirs(broker, &[], timeout).await?;
         if let Some(e) = resp.error_code.err() {
-            return Err(AdminError::Kafka {
-                op: OP,
-                name: error_name(e),
-                message: error_text(e),
-            });
+            return Err(refused(OP, e));
         }
         let mut out: Vec<LogDirUsage> = resp
             .results
@@ -298,7 +275,8 @@ impl DirectClient {
         Ok(out)
     }
 
-    /// DescribeLogDirs of `broker`, about `partitions` only.
+    /// DescribeLogDirs of `broker`, about `partitions` only (none: the
+    /// directories alone).
     async fn describe_log_dirs(
         &self,
         broker: BrokerId,
@@ -328,5 +306,14 @@ impl DirectClient {
             Budget::after(timeout),
         )
         .await
+    }
+}
+
+/// A request Kafka refused as a whole (its top-level error code).
+fn refused(op: &'static str, e: ResponseError) -> AdminError {
+    AdminError::Kafka {
+        op,
+        name: error_name(e),
+        message: error_text(e),
     }
 }
