@@ -996,14 +996,23 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                 Subject::Broker { id } => format!("Broker {id}'s disk"),
                 _ => "A broker's disk".to_string(),
             };
+            // Critical by level; a warning by level ("nearly full", a volume
+            // that may sit there for weeks) or by the forecast alone
+            // ("filling up": below the line, filling fast).
+            let forecast_only = |f: &Finding| {
+                f.metric(Metric::UsedPercent) < f.metric(Metric::Threshold)
+                    && f.metric(Metric::HoursToFull).is_some()
+            };
             if group
                 .members
                 .iter()
                 .any(|f| f.severity == Severity::Critical)
             {
-                format!("{whose} is almost full on {cluster}")
-            } else {
+                format!("{whose} is critically full on {cluster}")
+            } else if group.members.iter().all(|f| forecast_only(f)) {
                 format!("{whose} is filling up on {cluster}")
+            } else {
+                format!("{whose} is nearly full on {cluster}")
             }
         }
         (FindingKind::QuorumDegraded, _) => {

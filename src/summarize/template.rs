@@ -518,6 +518,11 @@ impl TemplateSummarizer {
                 ),
                 FindingKind::DiskSpace => {
                     let critical = inc.severity == Severity::Critical;
+                    let forecast_only = metric(inc, Metric::HoursToFull).is_some()
+                        && matches!(
+                            (metric(inc, Metric::UsedPercent), metric(inc, Metric::Threshold)),
+                            (Some(u), Some(t)) if u < t
+                        );
                     let used = metric(inc, Metric::UsedPercent).map(|v| format!("{v:.0}% full")).unwrap_or_else(|| "nearly full".into());
                     let free = match (metric(inc, Metric::FreeBytes), metric(inc, Metric::TotalBytes)) {
                         (Some(f), Some(t)) => format!(" ({} free of {})", bytes_words(f), bytes_words(t)),
@@ -528,7 +533,11 @@ impl TemplateSummarizer {
                         .map(|h| format!(" At the pace of the last half hour it is full in about {}.", duration_words((h * 3600.0) as i64)))
                         .unwrap_or_default();
                     (
-                        format!("{}'s disk is {} in cluster {cluster}", capitalize(&brokers), if critical { "almost full" } else { "filling up" }),
+                        format!(
+                            "{}'s disk is {} in cluster {cluster}",
+                            capitalize(&brokers),
+                            if critical { "critically full" } else if forecast_only { "filling up" } else { "nearly full" }
+                        ),
                         format!("Since {since}, the volume of log directory{dir} on {brokers} is {used}{free}.{pace}"),
                         "A full volume fails the log directory: its replicas go offline, and a broker with no other directory shuts down. Producers to partitions it leads fail, and partitions whose other replicas are down go offline.".into(),
                         "More data than retention deletes: a traffic increase, a topic without retention (retention.ms=-1) or with a large retention.bytes, partitions reassigned onto the broker, or other files on the same volume.".into(),

@@ -1445,3 +1445,50 @@ fn a_broker_still_catching_up_when_another_dies_is_not_back_yet() {
     assert!(resolved(2, &notes), "{notes:#?}");
     assert!(!resolved(3, &notes), "{notes:#?}");
 }
+
+/// A disk's incident is its broker's own, and its title says which it is:
+/// nearly full (at the line, maybe for weeks), filling up (below it but
+/// filling fast), critically full.
+#[test]
+fn a_disk_incident_title_says_full_or_filling() {
+    let cfg = IncidentConfig {
+        for_warning: isrwatch::config::Dur::secs(0),
+        ..Default::default()
+    };
+    let disk = |sev: Severity, used: f64, hours: Option<f64>| {
+        let mut f = Finding::new(
+            "prod",
+            FindingKind::DiskSpace,
+            sev,
+            Subject::Broker { id: 2 },
+            t(0),
+        )
+        .with_brokers([2])
+        .with_metric(Metric::UsedPercent, used)
+        .with_metric(Metric::Threshold, 85.0);
+        if let Some(h) = hours {
+            f = f.with_metric(Metric::HoursToFull, h);
+        }
+        f
+    };
+    for (f, title) in [
+        (
+            disk(Severity::Warning, 87.0, None),
+            "Broker 2's disk is nearly full on prod",
+        ),
+        (
+            disk(Severity::Warning, 60.0, Some(3.0)),
+            "Broker 2's disk is filling up on prod",
+        ),
+        (
+            disk(Severity::Critical, 96.0, Some(0.5)),
+            "Broker 2's disk is critically full on prod",
+        ),
+    ] {
+        let mut m = IncidentManager::new(&cfg, Silences::new());
+        let out = m.ingest("prod", &[broker_down(3), f], t(0));
+        let titles: Vec<&str> = out.iter().map(|(i, _)| i.title.as_str()).collect();
+        assert!(titles.contains(&title), "{titles:?}");
+        assert_eq!(out.len(), 2, "{titles:?}");
+    }
+}
