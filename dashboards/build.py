@@ -97,6 +97,7 @@ b.panel("Replicas missing from ISR by topic", f'sum by (cluster, topic) (kafka_t
 b.panel("ISR shrinks per broker (per minute)", f'sum by (cluster, broker) (rate(isrwatch_isr_shrinks_total{{{C}}}[5m])) * 60 or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', legend="{{cluster}} broker {{broker}}")
 b.panel("ISR expands per broker (per minute)", f'sum by (cluster, broker) (rate(isrwatch_isr_expands_total{{{C}}}[5m])) * 60 or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', legend="{{cluster}} broker {{broker}}")
 b.panel("Metadata quorum: seconds since each voter caught up (KRaft)", f'isrwatch_quorum_voter_seconds_behind{{{C}}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', unit="s", legend="{{cluster}} voter {{voter}}")
+b.panel("Log-directory volume used per broker (Kafka 3.3+; disk_space warns at 85 %)", f'1 - isrwatch_log_dir_usable_bytes{{{C}}} / isrwatch_log_dir_total_bytes{{{C}}} or sum by (cluster) (isrwatch_cluster_up{{{C}}}) * 0', unit="percentunit", legend="{{cluster}} broker {{broker}} {{dir}}")
 b.panel("Partitions led per broker", f'isrwatch_broker_leader_partitions{{{C}}}', legend="{{cluster}} broker {{broker}}")
 b.panel("Preferred-leader imbalance", f'isrwatch_preferred_leader_imbalance_ratio{{{C}}}', unit="percentunit", legend="{{cluster}}")
 b.panel("Leaders vs preferred leaders per broker", f'isrwatch_broker_leader_partitions{{{C}}} - on (cluster, broker) isrwatch_broker_preferred_leader_partitions{{{C}}}', legend="{{cluster}} broker {{broker}}")
