@@ -126,18 +126,14 @@ impl DirectClient {
         const OP: &str = "ListPartitionReassignments";
         let until = Budget::after(timeout);
         if !self
-            .speaks(
+            .speaks_as(
+                OP,
                 broker,
                 ApiKey::ListPartitionReassignments,
                 LIST_REASSIGNMENTS,
                 timeout,
             )
-            .await
-            .map_err(|message| AdminError::Broker {
-                op: OP,
-                broker,
-                message,
-            })?
+            .await?
         {
             return Ok(None);
         }
@@ -246,13 +242,8 @@ impl DirectClient {
     ) -> Result<Vec<LogDirUsage>, AdminError> {
         const OP: &str = "DescribeLogDirs";
         if !self
-            .speaks(broker, ApiKey::DescribeLogDirs, (4, 4), timeout)
-            .await
-            .map_err(|message| AdminError::Broker {
-                op: OP,
-                broker,
-                message,
-            })?
+            .speaks_as(OP, broker, ApiKey::DescribeLogDirs, (4, 4), timeout)
+            .await?
         {
             return Ok(Vec::new());
         }
@@ -273,6 +264,25 @@ impl DirectClient {
             .collect();
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    /// Whether `broker` speaks `key` in the versions `ours`; failing to
+    /// reach it is an error of the request `op`.
+    async fn speaks_as(
+        &self,
+        op: &'static str,
+        broker: BrokerId,
+        key: ApiKey,
+        ours: (i16, i16),
+        timeout: Duration,
+    ) -> Result<bool, AdminError> {
+        self.speaks(broker, key, ours, timeout)
+            .await
+            .map_err(|message| AdminError::Broker {
+                op,
+                broker,
+                message,
+            })
     }
 
     /// DescribeLogDirs of `broker`, about `partitions` only (none: the
