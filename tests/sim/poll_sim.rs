@@ -273,6 +273,87 @@ async fn the_controller_is_the_quorum_leader_on_kraft_and_metadatas_on_zookeeper
     }
 }
 
+/// A metadata quorum without a leader (every voter stopped): only the
+/// leader answers DescribeQuorum, so the brokers hold it (forwarding to a
+/// controller nobody knows) and the poll gets no answer. One such poll
+/// keeps the last leader seen and says why; two in a row are no active
+/// controller. One broker that does not answer at all is not the quorum.
+/// Once a voter leads again, the controller is back at the next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_without_a_leader_is_no_controller_after_two_silent_polls() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n";
+    let sim = Simulator::start(
+        Scenario::parse(text, "quorum").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut p = KafkaPoller::new(&config(&sim.bootstrap())).unwrap();
+    let mut s = p.poll(Utc::now()).await;
+    for _ in 0..3 {
+        if s.controller.is_some() && s.errors.is_empty() {
+            break;
+        }
+        s = p.poll(Utc::now()).await;
+    }
+    let leader = sim.state().controller;
+    assert_eq!(s.controller, leader, "{:?}", s.errors);
+    assert!(leader.is_some());
+
+    // Broker 1 (asked first) stops answering: the other broker asked
+    // still reaches the leader.
+    sim.apply(Action::NetworkPartition {
+        broker: 1,
+        mode: isrwatch::sim::PartitionMode::Unresponsive,
+    });
+    let mut answered = 0;
+    for _ in 0..3 {
+        // (librdkafka may pick the hung broker for Metadata: then the
+        // whole poll is unreachable, which is not what this is about.)
+        let s = p.poll(Utc::now()).await;
+        if s.reachable {
+            answered += 1;
+            assert_eq!(s.controller, leader, "{:?}", s.errors);
+        }
+    }
+    assert!(answered > 0);
+    sim.apply(Action::HealPartition { broker: 1 });
+
+    for b in 1..=3 {
+        sim.apply(Action::VoterDown { broker: b });
+    }
+    let first = p.poll(Utc::now()).await;
+    assert!(first.reachable, "{:?}", first.errors);
+    assert_eq!(
+        first.controller, leader,
+        "one silent poll: the last leader stands"
+    );
+    let said = first
+        .errors
+        .iter()
+        .find(|e| e.step == "quorum")
+        .expect("the poll says the quorum did not answer");
+    assert!(
+        said.message.contains("no metadata-quorum leader"),
+        "{}",
+        said.message
+    );
+    let second = p.poll(Utc::now()).await;
+    assert_eq!(second.controller, None, "{:?}", second.errors);
+    assert!(second.quorum.is_none());
+
+    sim.apply(Action::VoterRecover { broker: 2 });
+    let back = p.poll(Utc::now()).await;
+    assert_eq!(back.controller, Some(2), "{:?}", back.errors);
+    assert!(
+        back.errors.iter().all(|e| e.step != "quorum"),
+        "{:?}",
+        back.errors
+    );
+    sim.shutdown().await;
+}
+
 /// A broker that clients cannot use while the cluster counts it alive:
 /// connections dropped (`clients`), or accepted and never answered
 /// (`unresponsive`). The probe names it; the poll stays within its deadline

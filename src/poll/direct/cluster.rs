@@ -21,6 +21,24 @@ const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
 /// DescribeLogDirs: v1 (Kafka 2.0) has each replica's offset lag.
 const DESCRIBE_LOG_DIRS: (i16, i16) = (1, 4);
 
+/// What a broker's DescribeQuorum said about the metadata quorum.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuorumAnswer {
+    /// The broker does not offer DescribeQuorum: a ZooKeeper-era cluster,
+    /// whose Metadata names the real controller.
+    NotOffered,
+    /// The quorum's leader answered (a broker forwards the request to the
+    /// active controller; only the leader answers it).
+    Answered(QuorumState),
+    /// The broker speaks DescribeQuorum, but no quorum leader answered: a
+    /// broker holds a forwarded request until a controller is known, and
+    /// after 60 s answers `REQUEST_TIMED_OUT`; a controller that is not the
+    /// leader answers `NOT_LEADER_OR_FOLLOWER`. So a quorum without a
+    /// leader (its majority lost) shows as this, never as a leader of -1.
+    /// Why, in words.
+    NoLeader(String),
+}
+
 /// One partition of an ongoing reassignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reassigning {
@@ -30,20 +48,33 @@ pub struct Reassigning {
     pub removing: Vec<BrokerId>,
 }
 
+/// The errors a broker gives DescribeQuorum when no quorum leader took
+/// the request: its forwarding to the controller timed out, or the
+/// controller it reached is not (or no longer) the leader.
+fn no_quorum_leader(e: ResponseError) -> bool {
+    matches!(
+        e,
+        ResponseError::RequestTimedOut
+            | ResponseError::NotLeaderOrFollower
+            | ResponseError::NotController
+    )
+}
+
 impl DirectClient {
     /// DescribeQuorum of `__cluster_metadata` via `broker`: the metadata
-    /// quorum, whose leader is the active controller (`None` while there is
-    /// none), with each voter's and observer's log end offset and last
-    /// caught-up time; or `Ok(None)` when the broker does not offer
-    /// DescribeQuorum: a
-    /// ZooKeeper-era cluster, whose Metadata names the real controller. On
-    /// KRaft (every Kafka 4) Metadata and DescribeCluster name a random live
-    /// broker instead (clients cannot reach the controllers, KIP-590).
+    /// quorum, whose leader is the active controller, with each voter's and
+    /// observer's log end offset and last caught-up time (see
+    /// [`QuorumAnswer`] for a broker without DescribeQuorum and a quorum
+    /// without a leader). On KRaft (every Kafka 4) Metadata and
+    /// DescribeCluster name a random live broker as the controller instead
+    /// (clients cannot reach the controllers, KIP-590). Errors are the
+    /// broker's own failures (no connection, no ApiVersions answer, a
+    /// refusal such as `CLUSTER_AUTHORIZATION_FAILED`).
     pub async fn describe_quorum(
         &self,
         broker: BrokerId,
         timeout: Duration,
-    ) -> Result<Option<QuorumState>, AdminError> {
+    ) -> Result<QuorumAnswer, AdminError> {
         const OP: &str = "DescribeQuorum";
         let until = Budget::after(timeout);
         let broker_error = |message: String| AdminError::Broker {
@@ -56,7 +87,7 @@ impl DirectClient {
             .await
             .map_err(broker_error)?
         {
-            return Ok(None);
+            return Ok(QuorumAnswer::NotOffered);
         }
         let req = DescribeQuorumRequest::default().with_topics(vec![
             describe_quorum_request::TopicData::default()
@@ -65,7 +96,7 @@ impl DirectClient {
                     describe_quorum_request::PartitionData::default().with_partition_index(0)
                 ]),
         ]);
-        let resp: DescribeQuorumResponse = self
+        let resp: DescribeQuorumResponse = match self
             .exchange(
                 OP,
                 broker,
@@ -74,14 +105,32 @@ impl DirectClient {
                 &req,
                 until,
             )
-            .await?;
-        let failed = |e: ResponseError| AdminError::Kafka {
-            op: OP,
-            name: error_name(e),
-            message: error_text(e),
+            .await
+        {
+            Ok(r) => r,
+            // It answered ApiVersions, then held the request: waiting for
+            // a controller to forward it to.
+            Err(_) if until.spent() => {
+                return Ok(QuorumAnswer::NoLeader(format!(
+                    "no answer within {} ms",
+                    until.ms()
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        let failed = |e: ResponseError| {
+            if no_quorum_leader(e) {
+                Ok(QuorumAnswer::NoLeader(error_text(e)))
+            } else {
+                Err(AdminError::Kafka {
+                    op: OP,
+                    name: error_name(e),
+                    message: error_text(e),
+                })
+            }
         };
         if let Some(e) = resp.error_code.err() {
-            return Err(failed(e));
+            return failed(e);
         }
         let part = resp
             .topics
@@ -90,7 +139,7 @@ impl DirectClient {
             .find(|p| p.partition_index == 0)
             .ok_or_else(|| broker_error("the answer has no __cluster_metadata partition".into()))?;
         if let Some(e) = part.error_code.err() {
-            return Err(failed(e));
+            return failed(e);
         }
         let replicas = |v: &[describe_quorum_response::ReplicaState]| {
             let mut out: Vec<QuorumReplica> = v
@@ -105,7 +154,7 @@ impl DirectClient {
             out.sort_by_key(|r| r.id);
             out
         };
-        Ok(Some(QuorumState {
+        Ok(QuorumAnswer::Answered(QuorumState {
             leader: (part.leader_id.0 >= 0).then_some(part.leader_id.0),
             epoch: part.leader_epoch,
             high_watermark: part.high_watermark,

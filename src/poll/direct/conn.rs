@@ -75,6 +75,16 @@ impl Budget {
             ms: timeout.as_millis(),
         }
     }
+
+    /// Whether the budget is spent (a call that failed now ran out of time).
+    pub(super) fn spent(&self) -> bool {
+        tokio::time::Instant::now() >= self.at
+    }
+
+    /// The whole budget, in milliseconds.
+    pub(super) fn ms(&self) -> u128 {
+        self.ms
+    }
 }
 
 /// One open connection and what the broker said it supports.

@@ -3,15 +3,14 @@
 //! they have left to copy, and which brokers answer at all.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::super::admin::AdminError;
-use super::super::direct::Reassigning;
+use super::super::direct::{QuorumAnswer, Reassigning};
 use super::metadata::partition_mut;
-use super::poller::{broker_error, perr, KafkaPoller, Quorum};
-use crate::snapshot::{
-    BrokerId, BrokerInfo, LogDirUsage, PartitionInfo, PollError, QuorumState, TopicInfo,
-};
+use super::poller::{broker_error, perr, KafkaPoller, Quorum, QUORUM_SILENT_POLLS};
+use crate::snapshot::{BrokerId, LogDirUsage, PartitionInfo, PollError, QuorumState, TopicInfo};
 
 impl KafkaPoller {
     /// The active controller. On KRaft (every Kafka 4) Metadata names a
@@ -23,45 +22,96 @@ impl KafkaPoller {
     /// controller Metadata names. Needs `direct_requests`; without it the
     /// Metadata answer is all there is.
     ///
+    /// DescribeQuorum goes to two answering brokers at once (`answering`,
+    /// the first two): a broker forwards it to the active controller, and
+    /// only the quorum's leader answers it, so a quorum without a leader
+    /// shows as no answer (or `REQUEST_TIMED_OUT`) through every broker,
+    /// where one slow or broken broker shows as one. After
+    /// [`QUORUM_SILENT_POLLS`] such polls in a row the controller is `None`.
+    ///
     /// Returns the controller and, on KRaft, the quorum's state.
     pub(super) async fn active_controller(
         &mut self,
         reported: Option<BrokerId>,
-        brokers: &[BrokerInfo],
+        answering: &[BrokerId],
         deadline: Instant,
         errors: &mut Vec<PollError>,
     ) -> (Option<BrokerId>, Option<QuorumState>) {
         let Some(direct) = self.direct.clone() else {
             return (reported, None);
         };
-        if self.quorum == Quorum::ZooKeeper {
+        if self.quorum == Quorum::ZooKeeper || answering.is_empty() {
             return (reported, None);
         }
-        let Some(via) = brokers.first().map(|b| b.id) else {
-            return (reported, None);
+        let timeout = self.request_timeout(deadline);
+        let ask = |b: BrokerId| {
+            let d = Arc::clone(&direct);
+            async move { (b, d.describe_quorum(b, timeout).await) }
         };
-        match direct
-            .describe_quorum(via, self.request_timeout(deadline))
-            .await
+        let asked: Vec<BrokerId> = answering.iter().copied().take(2).collect();
+        let answers = futures::future::join_all(asked.iter().map(|b| ask(*b))).await;
+        let last_leader = match self.quorum {
+            Quorum::KRaft { leader, .. } => leader,
+            _ => reported,
+        };
+        let silent = match self.quorum {
+            Quorum::KRaft { silent, .. } => silent,
+            _ => 0,
+        };
+        // The freshest leader's answer, if any broker got one.
+        if let Some(q) = answers
+            .iter()
+            .filter_map(|(_, a)| match a {
+                Ok(QuorumAnswer::Answered(q)) => Some(q),
+                _ => None,
+            })
+            .max_by_key(|q| q.epoch)
         {
-            Ok(None) => {
-                tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
-                self.quorum = Quorum::ZooKeeper;
-                (reported, None)
-            }
-            Ok(Some(q)) => {
-                self.quorum = Quorum::KRaft { leader: q.leader };
-                (q.leader, Some(q))
-            }
-            Err(e) => {
-                errors.push(perr("quorum", e.to_string()));
-                match self.quorum {
-                    // KRaft: the last leader seen, not Metadata's random pick.
-                    Quorum::KRaft { leader } => (leader, None),
-                    _ => (reported, None),
-                }
+            self.quorum = Quorum::KRaft {
+                leader: q.leader,
+                silent: 0,
+            };
+            return (q.leader, Some(q.clone()));
+        }
+        if answers
+            .iter()
+            .any(|(_, a)| matches!(a, Ok(QuorumAnswer::NotOffered)))
+        {
+            tracing::info!(cluster = %self.cfg.name, "no DescribeQuorum: a ZooKeeper-era cluster, the controller comes from Metadata");
+            self.quorum = Quorum::ZooKeeper;
+            return (reported, None);
+        }
+        let why: Vec<String> = answers
+            .iter()
+            .filter_map(|(b, a)| match a {
+                Ok(QuorumAnswer::NoLeader(why)) => Some(format!("via broker {b}: {why}")),
+                _ => None,
+            })
+            .collect();
+        for (b, a) in &answers {
+            if let Err(e) = a {
+                errors.push(broker_error("quorum", *b, e));
             }
         }
+        if why.len() < answers.len() {
+            // A broker failed on its own: no word on the quorum.
+            return (last_leader, None);
+        }
+        let silent = silent + 1;
+        let leader = if silent >= QUORUM_SILENT_POLLS {
+            None
+        } else {
+            last_leader
+        };
+        self.quorum = Quorum::KRaft { leader, silent };
+        errors.push(perr(
+            "quorum",
+            format!(
+                "no metadata-quorum leader answered DescribeQuorum ({}); {silent} poll(s) in a row",
+                why.join("; ")
+            ),
+        ));
+        (leader, None)
     }
 
     /// For partitions being reassigned: asks each broker a replica is being

@@ -208,7 +208,7 @@ impl Poller for KafkaPoller {
         );
 
         let (controller, quorum) = self
-            .active_controller(meta.controller, &meta.brokers, deadline, &mut errors)
+            .active_controller(meta.controller, &answering, deadline, &mut errors)
             .await;
         let voters: Vec<BrokerId> = quorum
             .iter()

@@ -106,8 +106,20 @@ pub(super) enum Quorum {
     /// controller; not asked again.
     ZooKeeper,
     /// KRaft, and the last known active controller.
-    KRaft { leader: Option<BrokerId> },
+    KRaft {
+        leader: Option<BrokerId>,
+        /// Polls in a row in which no quorum leader answered DescribeQuorum
+        /// through any broker asked (see [`QUORUM_SILENT_POLLS`]).
+        silent: u32,
+    },
 }
+
+/// Polls in a row without an answer from a quorum leader before the poller
+/// says there is no active controller. One such poll can be an election
+/// under way or a slow controller; a quorum that lost its majority stays
+/// silent. Until then the last leader seen stands, and the poll error says
+/// what happened.
+pub(super) const QUORUM_SILENT_POLLS: u32 = 2;
 
 /// The topic configs the rules read, as one DescribeConfigs answer gives
 /// them (Kafka reports every config of a topic with its effective value);

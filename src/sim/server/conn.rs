@@ -106,6 +106,40 @@ fn unresponsive(shared: &Shared, idx: usize) -> bool {
         .is_some_and(|b| b.cut == Some(PartitionMode::Unresponsive))
 }
 
+/// How long a broker holds a request it forwards to the controller while
+/// no controller is known (Kafka's forwarding channel, `retryTimeoutMs`),
+/// in simulated ms; then it answers `REQUEST_TIMED_OUT`.
+const FORWARD_TIMEOUT_MS: i64 = 60_000;
+/// The same bound in wall-clock time, for a simulator whose clock stands
+/// still between a soak's polls: the client gave up long before.
+const FORWARD_TIMEOUT_WALL: std::time::Duration = std::time::Duration::from_secs(65);
+
+/// A broker forwards DescribeQuorum to the active controller (KRaft); while
+/// the metadata quorum has no leader it holds the request, as Kafka's
+/// forwarding channel does, until a leader is elected or the forwarding
+/// times out; the connection answers nothing else meanwhile (Kafka mutes
+/// a connection while its request is in flight). `false` when broker
+/// `idx` became unreachable meanwhile (the connection closes).
+async fn wait_for_quorum_leader(shared: &Shared, idx: usize) -> bool {
+    let started = std::time::Instant::now();
+    let arrived_ms = shared.state.lock().now_ms;
+    loop {
+        {
+            let st = shared.state.lock();
+            if !st.kraft || st.controller >= 0 || st.now_ms - arrived_ms >= FORWARD_TIMEOUT_MS {
+                return true;
+            }
+        }
+        if started.elapsed() >= FORWARD_TIMEOUT_WALL {
+            return true;
+        }
+        if !reachable(shared, idx) {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
     shared: Arc<Shared>,
     idx: usize,
@@ -138,6 +172,9 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
             continue; // read, never answered
         }
         let key = i16::from_be_bytes([frame[0], frame[1]]);
+        if key == ApiKey::DescribeQuorum as i16 && !wait_for_quorum_leader(&shared, idx).await {
+            return;
+        }
         let sasl_key =
             key == ApiKey::SaslHandshake as i16 || key == ApiKey::SaslAuthenticate as i16;
         let (resp, close) = match &mut auth {

@@ -8,6 +8,9 @@ use crate::sim::state::ClusterState;
 /// DescribeQuorum of `__cluster_metadata` (KIP-595), forwarded by any broker
 /// to the quorum: the brokers are its voters (combined mode), the active
 /// controller its leader, every live voter caught up to the high watermark.
+/// Only the quorum's leader answers it: without one, the broker's
+/// forwarding gives up with `REQUEST_TIMED_OUT` (the connection held the
+/// request until then, `conn::wait_for_quorum_leader`).
 pub(super) fn describe_quorum(
     st: &ClusterState,
     req: &DescribeQuorumRequest,
@@ -16,6 +19,10 @@ pub(super) fn describe_quorum(
     let hw = st.quorum_high_watermark();
     let wall = |sim_ms: i64| st.epoch_wall_ms + sim_ms;
     let mut r = DescribeQuorumResponse::default();
+    if st.controller < 0 {
+        r.error_code = ResponseError::RequestTimedOut.code();
+        return r;
+    }
     for t in &req.topics {
         let mut td =
             describe_quorum_response::TopicData::default().with_topic_name(t.topic_name.clone());

@@ -218,6 +218,16 @@ fn kraft_names_the_controller_in_describe_quorum_only() {
         .apply(&crate::sim::Action::ControllerFailover { to: Some(3) });
     let p = quorum(&sh, 0).unwrap().topics[0].partitions[0].clone();
     assert_eq!((p.leader_id.0, p.leader_epoch), (3, epoch + 1));
+    // No quorum leader: only the leader answers DescribeQuorum, so the
+    // broker's forwarding gives up (the connection held it until then).
+    for b in 1..=3 {
+        sh.state
+            .lock()
+            .apply(&crate::sim::Action::VoterDown { broker: b });
+    }
+    let q = quorum(&sh, 1).unwrap();
+    assert_eq!(q.error_code, ResponseError::RequestTimedOut.code());
+    assert!(q.topics.is_empty(), "{q:?}");
 
     let zk = Scenario::parse("[cluster]\nbrokers = 3\nkraft = false\n", "t").unwrap();
     let sh = Shared::new(ClusterState::new(&zk.cluster, &[9001, 9002, 9003], 0));
