@@ -2280,6 +2280,60 @@ fn a_disk_filling_fast_is_raised_before_it_is_nearly_full() {
     }
 }
 
+/// A warning raised by the forecast alone (below the line) resolves when
+/// the fill stops or slows to months, even between the line and its level
+/// hysteresis (80-85 %), which belongs to warnings raised by the level; a
+/// one-off write followed by a flat volume is not "filling up" for the
+/// half hour its average remembers.
+#[test]
+fn a_forecast_warning_resolves_when_the_fill_stops_below_the_line() {
+    // 1 % every 2 minutes from 60 % to 82 %, then (a) flat, (b) 0.01 %
+    // every 2 minutes (full in about 60 hours).
+    for slow in [0.0, 0.01] {
+        let mut e = eval();
+        let mut last_raised = None;
+        let mut used = 60.0;
+        for k in 0..60 {
+            let at = k * 120;
+            used = if k <= 22 {
+                60.0 + k as f64
+            } else {
+                used + slow
+            };
+            let ev = e.evaluate(&with_disks(at, &[1, 2, 3], &[40.0, used, 40.0]), t(at));
+            if let Some(f) = of_kind(&ev, FindingKind::DiskSpace).first() {
+                assert!(f.metric(Metric::HoursToFull).is_some(), "{f:?}");
+                last_raised = Some(k);
+            }
+        }
+        // Raised while filling; gone within 10 minutes of the stop or
+        // slowdown (k 22), though the half hour the pace is averaged over
+        // still remembers the fill.
+        let last = last_raised.expect("raised while filling");
+        assert!(
+            (22..=27).contains(&last),
+            "slow {slow}: last raised at k {last}"
+        );
+    }
+    // One write of 14 points in 5 minutes, then flat: the forecast may
+    // raise it during the write, and lets go 5 minutes after it.
+    let mut e = eval();
+    let mut last_raised = None;
+    for k in 0..40 {
+        let at = k * 60;
+        let used = match k {
+            0..=14 => 40.0,
+            15..=19 => 40.0 + 2.8 * (k - 14) as f64,
+            _ => 54.0,
+        };
+        let ev = e.evaluate(&with_disks(at, &[1, 2, 3], &[40.0, used, 40.0]), t(at));
+        if !of_kind(&ev, FindingKind::DiskSpace).is_empty() {
+            last_raised = Some(k);
+        }
+    }
+    assert!(last_raised.is_none_or(|k| k <= 25), "{last_raised:?}");
+}
+
 #[test]
 fn a_full_disk_stays_raised_while_its_broker_cannot_tell_and_clears_when_it_answers() {
     let mut e = eval();

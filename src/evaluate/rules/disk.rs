@@ -16,9 +16,14 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, LogDirUsage, Time};
 /// The forecast is made only for a volume at least this full: a half-empty
 /// disk taking a burst (a reassignment copying onto it) is not news.
 const FORECAST_FROM_PERCENT: f64 = 50.0;
-/// A raised directory stays raised until this many points below
-/// `disk_used_percent`.
+/// A directory raised by its level stays raised until this many points
+/// below `disk_used_percent`.
 const HYSTERESIS_POINTS: f64 = 5.0;
+/// A directory raised by the forecast stays raised while, at the pace, it
+/// is full within this many times `disk_full_within`: a pace wavering
+/// around the horizon is one incident, and a fill that stops (or slows to
+/// months) below the warning line resolves.
+const FORECAST_HOLD: f64 = 1.5;
 
 impl RuleEvaluator {
     /// `disk_space`, one finding per broker for its fullest directory:
@@ -35,8 +40,10 @@ impl RuleEvaluator {
         let mut worst: BTreeMap<BrokerId, Finding> = BTreeMap::new();
         for d in &snap.log_dirs {
             let h = self.disks.entry((d.broker, d.path.clone())).or_default();
-            let f = judge(&self.rules, &self.cluster, d, h, snap.taken_at, now_ms);
+            let judged = judge(&self.rules, &self.cluster, d, h, snap.taken_at, now_ms);
             h.record(now_ms, d.usable_bytes);
+            h.by_level = judged.as_ref().is_some_and(|(_, level)| *level);
+            let f = judged.map(|(f, _)| f);
             h.raised.clone_from(&f);
             if let Some(f) = f {
                 let better = worst.get(&d.broker).is_none_or(|w| {
@@ -77,8 +84,9 @@ impl RuleEvaluator {
     }
 }
 
-/// The finding for directory `d` this poll, if any (see
-/// [`RuleEvaluator::disk_space`]).
+/// The finding for directory `d` this poll, if any, and whether it stands
+/// on the level (see [`RuleEvaluator::disk_space`]). Each reason keeps its
+/// own hold: the level its hysteresis, the forecast its longer horizon.
 fn judge(
     rules: &crate::evaluate::config::RulesConfig,
     cluster: &str,
@@ -86,18 +94,29 @@ fn judge(
     h: &DiskHistory,
     at: Time,
     now_ms: i64,
-) -> Option<Finding> {
+) -> Option<(Finding, bool)> {
     let used = d.used_percent();
     let hours = h.hours_to_full(now_ms, d.usable_bytes);
+    let raised = h.raised.is_some();
     let within_h = rules.disk_full_within.0.as_secs_f64() / 3600.0;
-    let forecast =
-        within_h > 0.0 && used >= FORECAST_FROM_PERCENT && hours.is_some_and(|hrs| hrs <= within_h);
-    let line = if h.raised.is_some() {
+    let horizon = if raised && !h.by_level {
+        within_h * FORECAST_HOLD
+    } else {
+        within_h
+    };
+    // Filling within the horizon over the half hour, and still filling at
+    // no less than half that pace over the last minutes.
+    let forecast = within_h > 0.0
+        && used >= FORECAST_FROM_PERCENT
+        && hours.is_some_and(|(hrs, recent)| hrs <= horizon && recent <= 2.0 * horizon);
+    let hours = hours.map(|(hrs, _)| hrs);
+    let line = if raised && h.by_level {
         rules.disk_used_percent - HYSTERESIS_POINTS
     } else {
         rules.disk_used_percent
     };
-    if used < line && !forecast {
+    let level = used >= line;
+    if !level && !forecast {
         return None;
     }
     let severity = if used >= rules.disk_used_critical_percent {
@@ -118,8 +137,11 @@ fn judge(
     .with_metric(Metric::TotalBytes, d.total_bytes as f64)
     .with_metric(Metric::Threshold, rules.disk_used_percent)
     .with_label(Label::LogDir, d.path.clone());
-    if let Some(hrs) = hours {
+    // The pace is told when it is the reason, or beside a level past the
+    // line; a level held by its hysteresis with a pace of months is
+    // "nearly full", not "filling up".
+    if let Some(hrs) = hours.filter(|_| forecast || used >= rules.disk_used_percent) {
         f = f.with_metric(Metric::HoursToFull, (hrs * 10.0).round() / 10.0);
     }
-    Some(f)
+    Some((f, level))
 }

@@ -430,7 +430,16 @@ pub(super) struct DiskHistory {
     /// cannot tell (down, not answering, the directory failed), so a disk
     /// that filled up is not "resolved" by the outage it caused.
     pub(super) raised: Option<Finding>,
+    /// Whether that finding stands on the level (at or above the warning
+    /// line, then held down to its hysteresis) rather than the forecast
+    /// alone, which has its own hold (`disk.rs`).
+    pub(super) by_level: bool,
 }
+
+/// The most recent stretch whose pace is also taken (`hours_to_full`): a
+/// one-off write followed by a flat or nearly flat volume is not filling
+/// up, though the half-hour average still says so.
+const PACE_RECENT_MS: i64 = 5 * 60 * 1000;
 
 impl DiskHistory {
     pub(super) fn record(&mut self, at_ms: i64, usable: i64) {
@@ -451,14 +460,29 @@ impl DiskHistory {
     }
 
     /// Hours until full at the pace since the oldest point kept, when the
-    /// volume is filling and the points span [`PACE_MIN_SPAN_MS`].
-    pub(super) fn hours_to_full(&self, at_ms: i64, usable: i64) -> Option<f64> {
+    /// volume is filling and the points span [`PACE_MIN_SPAN_MS`]; and at
+    /// the pace of the last [`PACE_RECENT_MS`] (infinite when it did not
+    /// grow then).
+    pub(super) fn hours_to_full(&self, at_ms: i64, usable: i64) -> Option<(f64, f64)> {
         let &(t0, u0) = self.points.front()?;
         let span = at_ms - t0;
         if span < PACE_MIN_SPAN_MS || u0 <= usable {
             return None;
         }
-        let bytes_per_ms = (u0 - usable) as f64 / span as f64;
-        Some(usable.max(0) as f64 / bytes_per_ms / 3_600_000.0)
+        let hours = |t: i64, u: i64| {
+            let bytes_per_ms = (u - usable) as f64 / (at_ms - t) as f64;
+            if bytes_per_ms > 0.0 {
+                usable.max(0) as f64 / bytes_per_ms / 3_600_000.0
+            } else {
+                f64::INFINITY
+            }
+        };
+        let recent = self
+            .points
+            .iter()
+            .rev()
+            .find(|(t, _)| at_ms - t >= PACE_RECENT_MS)
+            .map_or(f64::INFINITY, |&(t, u)| hours(t, u));
+        Some((hours(t0, u0), recent))
     }
 }
