@@ -80,7 +80,11 @@
 //!    slower than its producers: its lag, at commits sampled every half
 //!    `absorb_for` (the last [`CREEP_SAMPLES`]), rose at every step and is
 //!    no lower at its latest commit (nor than at the one before), and it
-//!    is now `absorb_for` or more behind the producers in time; unless the lag is
+//!    is `absorb_for` or more behind the producers in time, now and at its
+//!    latest commit (that commit's lag at the window's production rate: a
+//!    job that commits every half hour is half an hour behind before each
+//!    commit, and its lag at commits rises with the produce rate alone);
+//!    unless the lag is
 //!    within [`DRAINED_MARGIN`] of a load it worked off lately. A consumer
 //!    at 93.5 % of the production never loses a tenth of it over one
 //!    window (rule 6), yet falls four minutes further behind every hour.
@@ -130,10 +134,14 @@
 //! (a group committing about once a poll, whose commit just slipped past
 //! one poll, is not late). Until the
 //! cadence is learnt, a group that has committed since it was first seen
-//! and had lag at every poll after its last commit is STALL after
+//! and had lag at every poll after its last commit, or took some gap
+//! already, is STALL after
 //! `stall_commit_intervals` × the longer of `stall_after` and the longest
 //! gap seen so far (so a job committing every 6 minutes is not STALL
-//! between its first commits after the daemon starts); any other group,
+//! between its first commits after the daemon starts); the time from the
+//! first poll to the first commit, with lag throughout, counts as such a
+//! gap (the group waited at least that long, then committed by itself);
+//! any other group,
 //! and every group when `stall_commit_intervals = 0`, after
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
 //! rewind is not a commit for the cadence.
@@ -498,6 +506,16 @@ struct Cadence {
     caught_up_between: bool,
     /// The latest gaps between commits, in milliseconds.
     gaps_ms: VecDeque<u64>,
+    /// Since when (the poll before the first one that showed it) the group
+    /// has had lag at every poll, if it has now.
+    lag_began: Option<Time>,
+    /// How long the group had lag before the first commit seen: a gap it
+    /// took at least (it did wait that long, then committed by itself;
+    /// the monitor may have started in the middle of it), used only while
+    /// the cadence is learnt. Without it, a job committing every 30
+    /// minutes was STALL again 10 minutes after its first commit seen
+    /// (hunt 11, W2).
+    first_gap_ms: Option<u64>,
 }
 
 impl Cadence {
@@ -508,6 +526,11 @@ impl Cadence {
     fn observe(&mut self, committed: bool, lagging: bool, previous_read: Option<Time>, now: Time) {
         if !committed {
             self.lagging_throughout &= lagging;
+            if !lagging {
+                self.lag_began = None;
+            } else if self.lag_began.is_none() {
+                self.lag_began = Some(previous_read.unwrap_or(now));
+            }
             return;
         }
         // Commits seen at two polls in a row: no poll lies between them to
@@ -519,13 +542,31 @@ impl Cadence {
         // 30 s for the same group, depending on the phase of its commits
         // against the polls (hunt 7, h03).
         let back_to_back = self.last_commit == previous_read;
-        if let (Some(last), true) = (self.last_commit, self.lagging_throughout || back_to_back) {
+        // A gap with a poll without lag in it (nothing produced since the
+        // commit before: lag is the end offset minus an unchanged
+        // committed offset) counts from when the lag began: how long the
+        // group let work wait before committing, which is what a STALL
+        // deadline measures. A job committing every 12 minutes on a quiet
+        // topic learnt nothing from such gaps and was STALL after
+        // `stall_after` between its commits (hunt 11, W2); a caught-up
+        // consumer of a bursty topic, idle between loads, gives the short
+        // spans it takes while a load lasts, not the idle hour.
+        let gap = match (self.last_commit, self.lag_began) {
+            (Some(last), _) if self.lagging_throughout || back_to_back => Some(elapsed(last, now)),
+            (Some(_), Some(began)) => Some(elapsed(began, now)),
+            (None, Some(began)) => {
+                self.first_gap_ms = Some(elapsed(began, now).as_millis() as u64);
+                None
+            }
+            _ => None,
+        };
+        if let Some(gap) = gap {
             if self.gaps_ms.len() >= CADENCE_GAPS {
                 self.gaps_ms.pop_front();
             }
-            self.gaps_ms
-                .push_back(elapsed(last, now).as_millis() as u64);
+            self.gaps_ms.push_back(gap.as_millis() as u64);
         }
+        self.lag_began = None;
         self.caught_up_between = self.last_commit.is_some() && !self.lagging_throughout;
         self.last_commit = Some(now);
         // The commit poll's own lag does not count: a poll that lands just
@@ -555,14 +596,29 @@ impl Cadence {
             // then on, but it has shown it is no checkpointing job, whose
             // intervals have lag throughout (hunt 6, h05c: a busy group
             // caught up at every poll was raised after 10 minutes).
+            // Once some gap is known (the first one a lower bound), it
+            // stands even so: a poll without lag between two commits
+            // means nothing was produced since the first (lag is the end
+            // offset minus an unchanged committed offset), which a job
+            // committing every 12 minutes on a quiet topic shows at half
+            // its polls; with `stall_after` alone it was STALL between
+            // its commits, three critical pages in 23 minutes (hunt 11,
+            // W2).
             None if self.last_commit.is_none()
-                || !self.lagging_throughout
-                || self.caught_up_between =>
+                || ((!self.lagging_throughout || self.caught_up_between)
+                    && self.gaps_ms.is_empty()
+                    && self.first_gap_ms.is_none()) =>
             {
                 Deadline::Fixed
             }
             None => {
-                let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
+                let longest = self
+                    .gaps_ms
+                    .iter()
+                    .copied()
+                    .chain(self.first_gap_ms)
+                    .max()
+                    .unwrap_or(0);
                 let longest = Duration::from_millis(longest);
                 Deadline::Learning(config.stall_after.0.max(longest) * n)
             }
@@ -939,8 +995,21 @@ fn creeping(
     if !rising {
         return None;
     }
+    // Behind now, and behind at its latest commit (that commit's lag at
+    // the window's production rate): a job committing every half hour is
+    // half an hour behind before each commit and seconds behind at it,
+    // and lag at commits that rises only because producers send more
+    // (a morning ramp) is not falling behind (hunt 11, W3).
     let behind = behind?;
-    if behind < config.absorb_for.0.as_secs_f64() {
+    let first_seen = t.observations.front()?;
+    let window_secs = (newest.at_ms - first_seen.at_ms) as f64 / 1000.0;
+    let produced = (newest.end - first_seen.end).max(0) as f64;
+    if produced <= 0.0 || window_secs <= 0.0 {
+        return None;
+    }
+    let at_commit = newest.lag() as f64 / (produced / window_secs);
+    let absorb = config.absorb_for.0.as_secs_f64();
+    if behind < absorb || at_commit < absorb {
         return None;
     }
     let known = t
@@ -956,7 +1025,7 @@ fn creeping(
         human(config.absorb_for.0 / 2),
         first,
         newest.lag(),
-        human(seconds(behind)),
+        human(seconds(behind.min(at_commit))),
     ))
 }
 

@@ -613,6 +613,85 @@ fn a_learnt_cadence_longer_than_stall_after_replaces_it() {
     );
 }
 
+/// The statuses of `polls` from `from_ms` on that are not OK.
+fn flagged_from(polls: &[(i64, LagStatus, String)], from_ms: i64) -> Vec<(i64, LagStatus, String)> {
+    polls
+        .iter()
+        .filter(|(t, s, _)| *t >= from_ms && *s != LagStatus::Ok)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_job_committing_every_half_hour_is_not_stall_after_its_first_commit_seen() {
+    // The monitor starts between two of its commits: the first STALL,
+    // before any commit is seen, cannot be told from a hang (5 minutes of
+    // lag on an unchanged offset). After the first commit, the half hour
+    // it waited counts as a gap it takes: it was STALL again 10 minutes
+    // later (hunt 11, t05).
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_800_000,
+        fault: None,
+    };
+    let polls = c.polls(15_000, 7_000, 4 * 3_600_000);
+    let flagged = flagged_from(&polls, 1_800_000);
+    assert!(flagged.is_empty(), "{:?}", flagged.first());
+}
+
+#[test]
+fn a_job_committing_every_12_minutes_on_a_quiet_topic_is_not_stall_between_commits() {
+    // One message every 4 minutes, commits every 12 minutes: after each
+    // commit the lag is 0 until the next message arrives, so no gap has
+    // lag throughout. The spans with lag before each commit (up to 12
+    // minutes) are what the group takes; with `stall_after` alone it was
+    // STALL between its commits (hunt 11, t05e).
+    let quiet = |t: i64| t / 240_000;
+    let c = Consumer {
+        end: &quiet,
+        commit_ms: 720_000,
+        fault: None,
+    };
+    let polls = c.polls(15_000, 7_000, 6 * 3_600_000);
+    let flagged = flagged_from(&polls, 1_440_000);
+    assert!(flagged.is_empty(), "{:?}", flagged.first());
+    // It still hangs: flagged within two of its intervals of lag.
+    let c = Consumer {
+        end: &quiet,
+        commit_ms: 720_000,
+        fault: Some((4 * 3_600_000, 1)),
+    };
+    let polls = c.polls(15_000, 7_000, 6 * 3_600_000);
+    let missed = c.first_missed_commit();
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(t, s, _)| *t >= missed && *s == LagStatus::Stall)
+        .expect("the hang is flagged");
+    assert!(*t <= missed + 2 * 720_000, "STALL at {t} ms: {reason}");
+}
+
+#[test]
+fn a_caught_up_job_committing_every_half_hour_is_not_falling_behind_in_a_ramp() {
+    // Producers ramp from 10 to 40 messages a second over 8 hours; the
+    // job reads everything and commits every 30 minutes. Its lag at each
+    // commit (the seconds between the commit and the poll) rises with the
+    // produce rate alone, and before each commit it is up to 30 minutes
+    // behind: neither is falling further behind (hunt 11, W3).
+    let span = 8.0 * 3_600_000.0;
+    let ramp = move |t: i64| {
+        let secs = t as f64 / 1000.0;
+        (10.0 * secs + 15.0 * secs * secs / (span / 1000.0)) as i64
+    };
+    let c = Consumer {
+        end: &ramp,
+        commit_ms: 1_800_000,
+        fault: None,
+    };
+    let polls = c.polls(15_000, 7_000, 8 * 3_600_000);
+    let flagged = flagged_from(&polls, 1_800_000);
+    assert!(flagged.is_empty(), "{:?}", flagged.first());
+}
+
 #[test]
 fn an_idle_caught_up_group_is_never_flagged() {
     // Two minutes of traffic (cadence learnt), then none for an hour: the
