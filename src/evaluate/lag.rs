@@ -27,7 +27,10 @@
 //!    every 10 minutes is not STALL 5 minutes after each commit): the
 //!    consumer is alive but not moving.
 //! 4. **STOP** likewise when the group has no members, after `stop_after`
-//!    or when overdue by its cadence, whichever comes first.
+//!    or when overdue by its cadence, whichever comes first; but a group
+//!    that came back by itself from its spells without members (a
+//!    scheduled job between runs, [`EmptySpells`]) only once the spell
+//!    lasts twice the longest of them.
 //! 5. **REWIND** for `rewind_for` after the committed offset went down
 //!    between two polls (a time, not a number of observations, so a fast
 //!    poll interval does not cut it shorter than the incident pending delay).
@@ -411,6 +414,59 @@ struct GroupTrack {
     cadence: Cadence,
     /// The latest poll that read the group's offsets.
     read_at: Option<Time>,
+    /// Its spells without members (see [`EmptySpells`]).
+    empty: EmptySpells,
+}
+
+/// Empty spells a group came back from by itself kept per group.
+const EMPTY_SPELLS: usize = 4;
+/// Spells needed before a group counts as one that runs on a schedule.
+const EMPTY_SPELLS_MIN: usize = 2;
+
+/// A group's spells without members that ended with members again: a
+/// scheduled job (a cron export, an hourly ETL) reads everything, exits,
+/// and starts again at its next run. Once it has come back by itself
+/// [`EMPTY_SPELLS_MIN`] times, an empty spell is STOP only when it lasts
+/// twice the longest of them (a missed run), not `stop_after` after each
+/// exit: an hourly job was paged STOP after every run, 10 critical pages in
+/// 11 hours (hunt 11, W4). A group never seen to come back, and the first
+/// exits after the monitor starts, keep `stop_after`.
+#[derive(Debug, Clone, Default)]
+struct EmptySpells {
+    /// Since when the group has had no members, if it has none now.
+    since: Option<Time>,
+    /// The latest spells it came back from, in milliseconds.
+    spells_ms: VecDeque<u64>,
+}
+
+impl EmptySpells {
+    /// Records one poll's member count.
+    fn observe(&mut self, members: u32, now: Time) {
+        match (members, self.since) {
+            (0, None) => self.since = Some(now),
+            (0, Some(_)) => {}
+            (_, Some(since)) => {
+                if self.spells_ms.len() >= EMPTY_SPELLS {
+                    self.spells_ms.pop_front();
+                }
+                self.spells_ms
+                    .push_back(elapsed(since, now).as_millis() as u64);
+                self.since = None;
+            }
+            (_, None) => {}
+        }
+    }
+
+    /// Whether the group is empty now, within twice its longest spell
+    /// (once it has come back from enough of them).
+    fn between_runs(&self, now: Time) -> bool {
+        let Some(since) = self.since else {
+            return false;
+        };
+        let longest = self.spells_ms.iter().max().copied().unwrap_or(0);
+        self.spells_ms.len() >= EMPTY_SPELLS_MIN
+            && elapsed(since, now) < Duration::from_millis(longest) * 2
+    }
 }
 
 /// A group's windows, by topic, each topic's sorted by partition id.
@@ -756,8 +812,15 @@ fn update_group(
             .map(|(topic, entry)| {
                 let partition = entry.partition;
                 // Offsets unknown: too little to call a commit overdue.
-                let (status, detail) =
-                    judge_held(config, entry, group.members, Deadline::Fixed, None, now);
+                let (status, detail) = judge_held(
+                    config,
+                    entry,
+                    group.members,
+                    Deadline::Fixed,
+                    None,
+                    false,
+                    now,
+                );
                 Judged {
                     status: PartitionLagStatus {
                         topic: topic.to_string(),
@@ -796,10 +859,12 @@ fn update_group(
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
     track.cadence.observe(committed, lagging, read_before, now);
     let deadline = track.cadence.deadline(config);
+    track.empty.observe(group.members, now);
+    let between_runs = track.empty.between_runs(now);
     let judged: Vec<Judged> = group
         .partitions
         .iter()
-        .map(|p| judge_partition(config, track, p, group.members, deadline, now))
+        .map(|p| judge_partition(config, track, p, group.members, deadline, between_runs, now))
         .collect();
     for j in &judged {
         if let Some(entry) = track
@@ -1049,6 +1114,7 @@ fn judge_partition(
     p: &GroupPartition,
     members: u32,
     deadline: Deadline,
+    between_runs: bool,
     now: Time,
 ) -> Judged {
     let name = format!("{}-{}", p.topic, p.partition);
@@ -1075,7 +1141,15 @@ fn judge_partition(
         };
     };
     status.lag = Some(latest.lag());
-    let (s, detail) = judge_held(config, entry, members, deadline, p.lag_seconds, now);
+    let (s, detail) = judge_held(
+        config,
+        entry,
+        members,
+        deadline,
+        p.lag_seconds,
+        between_runs,
+        now,
+    );
     status.status = s;
     Judged {
         status,
@@ -1106,9 +1180,10 @@ fn judge_held(
     members: u32,
     deadline: Deadline,
     time_lag: Option<f64>,
+    between_runs: bool,
     now: Time,
 ) -> (LagStatus, String) {
-    let judged = judge(config, t, members, deadline, time_lag, now);
+    let judged = judge(config, t, members, deadline, time_lag, between_runs, now);
     let (
         LagStatus::Ok,
         LagStatus::Warn | LagStatus::Err | LagStatus::Stall | LagStatus::Stop | LagStatus::Rewind,
@@ -1160,12 +1235,15 @@ fn judge_held(
 /// or STOP, from its group's commit cadence.
 /// `time_lag`: the poller's lag in seconds (how long ago the first unread
 /// message was appended), when its offset history reaches back that far.
+/// `between_runs`: the group is empty within its usual spell between runs
+/// ([`EmptySpells`]): not STOP.
 fn judge(
     config: &LagConfig,
     t: &PartitionTrack,
     members: u32,
     deadline: Deadline,
     time_lag: Option<f64>,
+    between_runs: bool,
     now: Time,
 ) -> (LagStatus, String) {
     let obs = &t.observations;
@@ -1199,6 +1277,9 @@ fn judge(
             Deadline::Learning(limit) => owing > limit,
             Deadline::Fixed => owing > config.stall_after.0,
         }
+    } else if between_runs {
+        // A scheduled job between two runs: its lag waits for the next.
+        false
     } else {
         owing > config.stop_after.0 || overdue.is_some()
     };

@@ -692,6 +692,63 @@ fn a_caught_up_job_committing_every_half_hour_is_not_falling_behind_in_a_ramp() 
     assert!(flagged.is_empty(), "{:?}", flagged.first());
 }
 
+/// An hourly job: it runs for 6 minutes at the top of every hour (one
+/// member, committing what it read every 15 s), then exits (no member)
+/// until the next run; producers append 10 messages a second. `runs`:
+/// how many runs happen (it misses every run after them). Returns each
+/// poll's (seconds, status).
+fn hourly_job(runs: i64, hours: i64) -> Vec<(i64, LagStatus)> {
+    let mut tr = LagTracker::new(LagConfig::default());
+    let mut committed = 0;
+    let mut out = Vec::new();
+    for k in 0..hours * 240 {
+        let secs = k * 15 + 7;
+        let end = secs * 10;
+        let hour = secs / 3600;
+        let running = hour < runs && secs % 3600 < 360;
+        if running {
+            committed = end - 10;
+        }
+        let g = group("job", u32::from(running), &[(Some(committed), end)]);
+        let st = tr.update(&[g], t(secs)).remove(0);
+        out.push((secs, st.status));
+    }
+    out
+}
+
+#[test]
+fn a_scheduled_job_between_its_runs_is_stop_only_when_it_misses_one() {
+    // Every exit was STOP `stop_after` later: ten critical pages in
+    // eleven hours for a job running exactly on schedule (hunt 11, W4).
+    // Once it has come back by itself twice, an empty spell is STOP only
+    // past twice the longest one.
+    let polls = hourly_job(24, 10);
+    let stops = polls
+        .windows(2)
+        .filter(|w| w[1].1 == LagStatus::Stop && w[0].1 != LagStatus::Stop)
+        .count();
+    assert!(stops <= 2, "{stops} STOP episodes");
+    assert!(
+        polls
+            .iter()
+            .filter(|(secs, _)| *secs > 3 * 3600)
+            .all(|(_, s)| *s == LagStatus::Ok),
+        "after its first runs, never flagged"
+    );
+    // It misses the run of hour 6: STOP within twice its 54-minute spell.
+    let polls = hourly_job(6, 9);
+    let exit = 5 * 3600 + 360;
+    let (at, _) = polls
+        .iter()
+        .find(|(secs, s)| *secs > exit && *s == LagStatus::Stop)
+        .expect("the missed run is STOP");
+    assert!(
+        (exit + 3600..=exit + 2 * 3240 + 30).contains(at),
+        "STOP {} s after its last exit",
+        at - exit
+    );
+}
+
 #[test]
 fn an_idle_caught_up_group_is_never_flagged() {
     // Two minutes of traffic (cadence learnt), then none for an hour: the
