@@ -13,7 +13,7 @@
 //!   `de_escalate_after`: a resolve or a return to the notified severity
 //!   within it sends nothing more)
 //!   (`Escalated` also when its partitions got worse than last notified:
-//!   under min ISR, offline),
+//!   under min ISR, offline, held at two evaluations in a row),
 //!   `Reminder` every `renotify_interval`.
 //! - **escalated into an outage**: a broker with a firing incident of its
 //!   own (slow follower, failed log dir, not answering, lagging voter)
@@ -133,6 +133,7 @@ fn tracked(incident: Incident, group: &Group<'_>, now: Time, recovering: bool) -
         recovering,
         partition_rank: group.partition_rank(),
         notified_partition_rank: 0,
+        worse_since: None,
         notified_flapping: false,
         follows: None,
         lower_since: None,
@@ -771,10 +772,21 @@ impl Correlator for IncidentManager {
                 .is_some_and(|since| elapsed(now, since) >= self.cfg.de_escalate_after.0);
             // Partitions getting worse within one severity is news too:
             // under min ISR (acks=all writes fail) or offline; but not
-            // after an unreachable cluster, which was worse than any.
-            let partitions_worse = t.key_kind != FindingKind::ClusterUnreachable
+            // after an unreachable cluster, which was worse than any. Told
+            // once it holds at a second evaluation: at the poll a second
+            // outage ends, its under-min-ISR partitions move to the outage
+            // still on for that one poll, and "escalated: Broker 3 is down
+            // ... 9 under min ISR" was sent at the moment things improved
+            // (hunt 11, W5).
+            let worse_now = t.key_kind != FindingKind::ClusterUnreachable
                 && t.partition_rank > t.notified_partition_rank
                 && t.partition_rank >= replication_rank(FindingKind::UnderMinIsr);
+            t.worse_since = if worse_now {
+                t.worse_since.or(Some(now))
+            } else {
+                None
+            };
+            let partitions_worse = worse_now && t.worse_since.is_some_and(|since| since < now);
             let reason = if !t.notified_firing {
                 Some(NotifyReason::Firing)
             } else if t.incident.severity > t.notified_severity || partitions_worse {

@@ -31,6 +31,10 @@ pub(super) struct Tracked {
     pub(super) partition_rank: u8,
     #[serde(default)]
     pub(super) notified_partition_rank: u8,
+    /// Since when its partitions have been worse than last notified (see
+    /// the escalation in `manager.rs`); `None` while they are not.
+    #[serde(default)]
+    pub(super) worse_since: Option<Time>,
     /// Its current flapping episode was notified (`NotifyReason::Flapping`).
     #[serde(default)]
     pub(super) notified_flapping: bool,
