@@ -15,7 +15,9 @@ pub enum FindingKind {
     /// A broker in the metadata that the monitor cannot connect to, or that
     /// does not answer: alive for the cluster, unusable for clients.
     BrokerUnreachable,
-    /// Metadata names no active controller.
+    /// No active controller: on KRaft no metadata-quorum leader answers
+    /// DescribeQuorum (two polls in a row); on ZooKeeper Metadata names
+    /// none.
     NoController,
     /// The controller moved several times within the window.
     ControllerUnstable,

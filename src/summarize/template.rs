@@ -583,7 +583,7 @@ impl TemplateSummarizer {
                     let none = inc.kind == FindingKind::NoController;
                     (
                         format!("{} in cluster {cluster}", if none { "No active controller" } else { "Controller keeps moving" }),
-                        if none { format!("Metadata names no active controller since {since}.") } else { format!("The active controller changed several times since {since}.") },
+                        if none { format!("The cluster has had no active controller since {since}: on KRaft, no leader of the metadata quorum answers DescribeQuorum through the brokers; on ZooKeeper, Metadata names none.") } else { format!("The active controller changed several times since {since}.") },
                         "Leader elections, topic changes and ISR updates stall; partitions that lose their leader stay offline.".into(),
                         "Controller quorum (KRaft) or ZooKeeper trouble: lost quorum, network partitions, or long GC pauses on controllers.".into(),
                         vec![
