@@ -29,8 +29,9 @@
 //! 4. **STOP** likewise when the group has no members, after `stop_after`
 //!    or when overdue by its cadence, whichever comes first; but a group
 //!    that came back by itself from its spells without members (a
-//!    scheduled job between runs, [`EmptySpells`]) only once the spell
-//!    lasts twice the longest of them.
+//!    scheduled job between runs, [`EmptySpells`]: spells longer than the
+//!    runs before them) only once the spell lasts twice the longest of
+//!    them.
 //! 5. **REWIND** for `rewind_for` after the committed offset went down
 //!    between two polls (a time, not a number of observations, so a fast
 //!    poll interval does not cut it shorter than the incident pending delay).
@@ -141,9 +142,10 @@
 //! already, is STALL after
 //! `stall_commit_intervals` × the longer of `stall_after` and the longest
 //! gap seen so far (so a job committing every 6 minutes is not STALL
-//! between its first commits after the daemon starts); the time from the
-//! first poll to the first commit, with lag throughout, counts as such a
-//! gap (the group waited at least that long, then committed by itself);
+//! between its first commits after the daemon starts); the first commit
+//! seen gives such a gap: the longer of the lag seen before it and what it
+//! covers (how far it moved the offsets, at the production rate seen
+//! before it), at most six times `stall_after`;
 //! any other group,
 //! and every group when `stall_commit_intervals = 0`, after
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
@@ -164,6 +166,9 @@ use std::time::Duration;
 pub const CADENCE_GAPS: usize = 8;
 /// Commit gaps needed before the cadence is trusted.
 pub const CADENCE_MIN_GAPS: usize = 3;
+/// The first gap (what the first commit seen covers) counts up to this
+/// many times `stall_after` while the cadence is learnt.
+const FIRST_GAP_STALLS: u32 = 6;
 /// A partition in ERR leaves it (for WARN) only once the consumer advances
 /// by at least `err_consume_ratio` plus this share of what was produced:
 /// a consumer hovering at the ratio flipped between ERR and WARN at every
@@ -424,17 +429,27 @@ const EMPTY_SPELLS: usize = 4;
 const EMPTY_SPELLS_MIN: usize = 2;
 
 /// A group's spells without members that ended with members again: a
-/// scheduled job (a cron export, an hourly ETL) reads everything, exits,
-/// and starts again at its next run. Once it has come back by itself
-/// [`EMPTY_SPELLS_MIN`] times, an empty spell is STOP only when it lasts
-/// twice the longest of them (a missed run), not `stop_after` after each
-/// exit: an hourly job was paged STOP after every run, 10 critical pages in
-/// 11 hours (hunt 11, W4). A group never seen to come back, and the first
-/// exits after the monitor starts, keep `stop_after`.
+/// scheduled job (a cron export, an hourly ETL) runs briefly, reads
+/// everything, exits, and starts again at its next run. Once it has come
+/// back by itself [`EMPTY_SPELLS_MIN`] times, an empty spell is STOP only
+/// when it lasts twice the longest of them (a missed run), not
+/// `stop_after` after each exit: an hourly job was paged STOP after every
+/// run, 10 critical pages in 11 hours (hunt 11, W4). Only a spell longer
+/// than the run before it counts (a job waits longer than it runs; a
+/// consumer that crashes now and then, or keeps crashing, runs longer than
+/// it is down), and never a spell past twice the usual (a missed run, or
+/// an outage): learnt, each outage lengthened the silence before the next
+/// was raised (hunt 12, W1). A group never seen to come back, and the
+/// first exits after the monitor starts, keep `stop_after`.
 #[derive(Debug, Clone, Default)]
 struct EmptySpells {
     /// Since when the group has had no members, if it has none now.
     since: Option<Time>,
+    /// Since when it has had members (or was first seen with them), if it
+    /// has some now.
+    running_since: Option<Time>,
+    /// How long its last run lasted (a lower bound for the first one).
+    last_run: Option<Duration>,
     /// The latest spells it came back from, in milliseconds.
     spells_ms: VecDeque<u64>,
 }
@@ -443,18 +458,33 @@ impl EmptySpells {
     /// Records one poll's member count.
     fn observe(&mut self, members: u32, now: Time) {
         match (members, self.since) {
-            (0, None) => self.since = Some(now),
+            (0, None) => {
+                self.since = Some(now);
+                self.last_run = self.running_since.take().map(|r| elapsed(r, now));
+            }
             (0, Some(_)) => {}
             (_, Some(since)) => {
-                if self.spells_ms.len() >= EMPTY_SPELLS {
-                    self.spells_ms.pop_front();
+                let spell = elapsed(since, now);
+                let longer_than_run = self.last_run.is_some_and(|r| spell > r);
+                if longer_than_run && !self.past_usual(spell) {
+                    if self.spells_ms.len() >= EMPTY_SPELLS {
+                        self.spells_ms.pop_front();
+                    }
+                    self.spells_ms.push_back(spell.as_millis() as u64);
                 }
-                self.spells_ms
-                    .push_back(elapsed(since, now).as_millis() as u64);
                 self.since = None;
+                self.running_since = Some(now);
             }
-            (_, None) => {}
+            (_, None) => {
+                self.running_since.get_or_insert(now);
+            }
         }
+    }
+
+    /// Whether `spell` is past twice the usual one (once one is known).
+    fn past_usual(&self, spell: Duration) -> bool {
+        let longest = self.spells_ms.iter().max().copied().unwrap_or(0);
+        self.spells_ms.len() >= EMPTY_SPELLS_MIN && spell >= Duration::from_millis(longest) * 2
     }
 
     /// Whether the group is empty now, within twice its longest spell
@@ -463,9 +493,7 @@ impl EmptySpells {
         let Some(since) = self.since else {
             return false;
         };
-        let longest = self.spells_ms.iter().max().copied().unwrap_or(0);
-        self.spells_ms.len() >= EMPTY_SPELLS_MIN
-            && elapsed(since, now) < Duration::from_millis(longest) * 2
+        self.spells_ms.len() >= EMPTY_SPELLS_MIN && !self.past_usual(elapsed(since, now))
     }
 }
 
@@ -565,12 +593,16 @@ struct Cadence {
     /// Since when (the poll before the first one that showed it) the group
     /// has had lag at every poll, if it has now.
     lag_began: Option<Time>,
-    /// How long the group had lag before the first commit seen: a gap it
-    /// took at least (it did wait that long, then committed by itself;
-    /// the monitor may have started in the middle of it), used only while
-    /// the cadence is learnt. Without it, a job committing every 30
-    /// minutes was STALL again 10 minutes after its first commit seen
-    /// (hunt 11, W2).
+    /// The gap before the first commit seen, used only while the cadence
+    /// is learnt (at most [`FIRST_GAP_STALLS`] × `stall_after`): the
+    /// longer of the time the monitor saw lag before it and what the
+    /// commit covered (how far the offsets moved, at the production rate
+    /// seen before it). Without it, a job committing every 30 minutes was
+    /// STALL again 10 minutes after its first commit seen (hunt 11, W2).
+    /// The time seen is cut short when the monitor starts late in an
+    /// interval, and what a commit covers is short after a restart; the
+    /// bound keeps the whole hang of a consumer hung before the monitor
+    /// started from setting the deadline of its next one (hunt 12, W2, W3).
     first_gap_ms: Option<u64>,
 }
 
@@ -579,7 +611,14 @@ impl Cadence {
     /// some partition had lag.
     /// `previous_read` is the poll before this one that read the group's
     /// offsets.
-    fn observe(&mut self, committed: bool, lagging: bool, previous_read: Option<Time>, now: Time) {
+    fn observe(
+        &mut self,
+        committed: bool,
+        covers: Option<Duration>,
+        lagging: bool,
+        previous_read: Option<Time>,
+        now: Time,
+    ) {
         if !committed {
             self.lagging_throughout &= lagging;
             if !lagging {
@@ -611,7 +650,8 @@ impl Cadence {
             (Some(last), _) if self.lagging_throughout || back_to_back => Some(elapsed(last, now)),
             (Some(_), Some(began)) => Some(elapsed(began, now)),
             (None, Some(began)) => {
-                self.first_gap_ms = Some(elapsed(began, now).as_millis() as u64);
+                let waited = elapsed(began, now);
+                self.first_gap_ms = Some(waited.max(covers.unwrap_or_default()).as_millis() as u64);
                 None
             }
             _ => None,
@@ -668,11 +708,16 @@ impl Cadence {
                 Deadline::Fixed
             }
             None => {
+                // The first gap at most [`FIRST_GAP_STALLS`] × `stall_after`:
+                // the first commit of a consumer hung before the monitor
+                // started covers its whole hang, and as a gap it made the
+                // next hang wait twice that (hunt 12, W2).
+                let first_cap = (config.stall_after.0 * FIRST_GAP_STALLS).as_millis() as u64;
                 let longest = self
                     .gaps_ms
                     .iter()
                     .copied()
-                    .chain(self.first_gap_ms)
+                    .chain(self.first_gap_ms.map(|g| g.min(first_cap)))
                     .max()
                     .unwrap_or(0);
                 let longest = Duration::from_millis(longest);
@@ -850,14 +895,26 @@ fn update_group(
         .partitions
         .retain(|topic, partition| current.contains(&(topic, partition)));
     let mut committed = false;
+    let (mut consumed, mut per_sec) = (0.0, 0.0);
     let read_before = track.read_at.replace(now);
     let previous_read = read_before.unwrap_or(now);
     for p in &group.partitions {
-        committed |= record_partition(config, track, p, previous_read, now);
+        let (changed, advance) = record_partition(config, track, p, previous_read, now);
+        committed |= changed;
+        if let Some(a) = advance {
+            consumed += a.consumed;
+            per_sec += a.produced_per_sec;
+        }
     }
+    // What the commits of this poll cover, in time: a job that commits
+    // every 30 minutes moves its offsets by 30 minutes of production.
+    let covers = (committed && per_sec > 0.0)
+        .then(|| Duration::from_secs_f64((consumed / per_sec).min(7.0 * 86_400.0)));
     track.partitions.fit();
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
-    track.cadence.observe(committed, lagging, read_before, now);
+    track
+        .cadence
+        .observe(committed, covers, lagging, read_before, now);
     let deadline = track.cadence.deadline(config);
     track.empty.observe(group.members, now);
     let between_runs = track.empty.between_runs(now);
@@ -909,11 +966,12 @@ fn record_partition(
     p: &GroupPartition,
     previous_read: Time,
     now: Time,
-) -> bool {
+) -> (bool, Option<Advance>) {
     let Some(committed) = p.committed else {
-        return false;
+        return (false, None);
     };
     let mut changed = false;
+    let mut advance = None;
     let entry = track
         .partitions
         .get_or_insert_with(&p.topic, p.partition, || PartitionTrack {
@@ -958,6 +1016,12 @@ fn record_partition(
             if let Some(l) = last.filter(|l| obs.at_ms > l.at_ms) {
                 let secs = (obs.at_ms - l.at_ms) as f64 / 1000.0;
                 let consumed = (committed - l.committed).max(0) as f64;
+                if changed {
+                    advance = Some(Advance {
+                        consumed,
+                        produced_per_sec: (obs.end - l.end).max(0) as f64 / secs,
+                    });
+                }
                 let absorb_for = config.absorb_for.0;
                 if obs.lag() < l.lag() || obs.lag() <= config.caught_up_lag {
                     // The growth (if any) is over: what the consumer did
@@ -996,7 +1060,16 @@ fn record_partition(
             None
         };
     }
-    changed
+    (changed, advance)
+}
+
+/// How far a partition's committed offset moved at a commit, and how fast
+/// producers appended since the commit before it (or since the partition
+/// was first seen).
+#[derive(Debug, Clone, Copy)]
+struct Advance {
+    consumed: f64,
+    produced_per_sec: f64,
 }
 
 /// Follows the load under way: its peak and longest growth while the lag

@@ -692,20 +692,26 @@ fn a_caught_up_job_committing_every_half_hour_is_not_falling_behind_in_a_ramp() 
     assert!(flagged.is_empty(), "{:?}", flagged.first());
 }
 
-/// An hourly job: it runs for 6 minutes at the top of every hour (one
+/// A job that runs `run_secs` at the start of every `every_secs` (one
 /// member, committing what it read every 15 s), then exits (no member)
-/// until the next run; producers append 10 messages a second. `runs`:
-/// how many runs happen (it misses every run after them). Returns each
-/// poll's (seconds, status).
-fn hourly_job(runs: i64, hours: i64) -> Vec<(i64, LagStatus)> {
+/// until the next run; producers append 10 messages a second. It misses
+/// the runs `missed` (their indices) and every run from `runs` on.
+/// Returns each poll's (seconds, status).
+fn job(
+    every_secs: i64,
+    run_secs: i64,
+    runs: i64,
+    missed: &[i64],
+    hours: i64,
+) -> Vec<(i64, LagStatus)> {
     let mut tr = LagTracker::new(LagConfig::default());
     let mut committed = 0;
     let mut out = Vec::new();
     for k in 0..hours * 240 {
         let secs = k * 15 + 7;
         let end = secs * 10;
-        let hour = secs / 3600;
-        let running = hour < runs && secs % 3600 < 360;
+        let n = secs / every_secs;
+        let running = n < runs && !missed.contains(&n) && secs % every_secs < run_secs;
         if running {
             committed = end - 10;
         }
@@ -714,6 +720,20 @@ fn hourly_job(runs: i64, hours: i64) -> Vec<(i64, LagStatus)> {
         out.push((secs, st.status));
     }
     out
+}
+
+/// The hourly job of [`job`]: 6 minutes at the top of every hour.
+fn hourly_job(runs: i64, hours: i64) -> Vec<(i64, LagStatus)> {
+    job(3600, 360, runs, &[], hours)
+}
+
+/// Polls after `from` at which a STOP began.
+fn stops_from(polls: &[(i64, LagStatus)], from: i64) -> Vec<i64> {
+    polls
+        .windows(2)
+        .filter(|w| w[0].0 >= from && w[1].1 == LagStatus::Stop && w[0].1 != LagStatus::Stop)
+        .map(|w| w[1].0)
+        .collect()
 }
 
 #[test]
@@ -747,6 +767,78 @@ fn a_scheduled_job_between_its_runs_is_stop_only_when_it_misses_one() {
         "STOP {} s after its last exit",
         at - exit
     );
+}
+
+/// What is learnt as a schedule must not hide faults (hunt 12, W1): a
+/// job missing two runs hours apart is STOP at each, not only at the first
+/// (a missed run is not learnt as a usual spell); a consumer that crashes
+/// for 8 minutes every 30 (it runs longer than it is down) is STOP at
+/// every crash.
+#[test]
+fn missed_runs_and_crashes_are_not_learnt_as_a_schedule() {
+    let polls = job(3600, 360, 24, &[4, 7], 10);
+    let stops = stops_from(&polls, 3 * 3600);
+    assert_eq!(stops.len(), 2, "{stops:?}");
+    assert!(
+        stops[0] > 3 * 3600 + 360 && stops[0] < 5 * 3600 + 360,
+        "{stops:?}"
+    );
+    assert!(
+        stops[1] > 6 * 3600 + 360 && stops[1] < 8 * 3600 + 360,
+        "{stops:?}"
+    );
+    // Down for 8 minutes every 30: every crash after the first hour.
+    let polls = job(1800, 1320, 24, &[], 6);
+    let stops = stops_from(&polls, 3600);
+    assert_eq!(stops.len(), 10, "{stops:?}");
+}
+
+/// A consumer committing every 30 minutes, hung when the monitor starts,
+/// restarted after two hours, hung again 40 minutes later: the second
+/// hang is STALL within about an hour of its last commit. The first hang
+/// is not a commit interval: was, the second was STALL after 4 hours
+/// (hunt 12, W2).
+#[test]
+fn a_consumer_hung_before_the_monitor_started_does_not_teach_its_hang_as_a_gap() {
+    let mut tr = LagTracker::new(LagConfig::default());
+    let end = |secs: i64| secs * 10;
+    let mut stall_after_second = None;
+    for k in 0..6 * 240 {
+        let secs = k * 15 + 7;
+        let committed = if secs < 7200 {
+            0
+        } else {
+            // Caught up at the restart, then a commit every 30 minutes
+            // until it hangs at 2 h 40 min.
+            let last = (secs.min(9600) - 7200) / 1800 * 1800 + 7200;
+            end(last)
+        };
+        let g = group("g", 1, &[(Some(committed), end(secs))]);
+        let st = tr.update(&[g], t(secs)).remove(0);
+        if secs > 9600 && st.status == LagStatus::Stall {
+            stall_after_second.get_or_insert(secs);
+        }
+    }
+    // Its last commit at 2 h 30 min; two intervals plus a poll or two.
+    let at = stall_after_second.expect("the second hang is STALL");
+    assert!(at <= 9000 + 2 * 1800 + 60, "STALL at {at} s");
+}
+
+/// The monitor starts five minutes before a 30-minute committer's next
+/// commit: the lag it saw before that commit is five minutes, but the
+/// commit covers half an hour of production, which is the gap it takes.
+/// With the five minutes as its gap it was STALL before its next commit
+/// (hunt 12, W3).
+#[test]
+fn a_monitor_started_late_in_an_interval_learns_the_whole_gap() {
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_800_000,
+        fault: None,
+    };
+    let polls = c.polls(15_000, 1_500_000, 5 * 3_600_000);
+    let flagged = flagged_from(&polls, 1_800_000);
+    assert!(flagged.is_empty(), "{:?}", flagged.first());
 }
 
 #[test]

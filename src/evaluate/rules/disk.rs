@@ -104,11 +104,15 @@ fn judge(
     } else {
         within_h
     };
-    // Filling within the horizon over the half hour, and still filling at
-    // no less than half that pace over the last minutes.
+    // Filling within the horizon over the half hour; to raise it, still
+    // filling at no less than half that pace over the last minutes (a
+    // one-off write is not filling up). Once raised, the half hour alone
+    // holds it: a real fill pauses for minutes at a time (retention
+    // deletes segments every 5 minutes), and a raise, resolve, raise
+    // again per pause was flapping (hunt 12, W4).
     let forecast = within_h > 0.0
         && used >= FORECAST_FROM_PERCENT
-        && hours.is_some_and(|(hrs, recent)| hrs <= horizon && recent <= 2.0 * horizon);
+        && hours.is_some_and(|(hrs, recent)| hrs <= horizon && (raised || recent <= 2.0 * horizon));
     let hours = hours.map(|(hrs, _)| hrs);
     let line = if raised && h.by_level {
         rules.disk_used_percent - HYSTERESIS_POINTS
