@@ -1139,13 +1139,7 @@ fn creeping(
     // and lag at commits that rises only because producers send more
     // (a morning ramp) is not falling behind (hunt 11, W3).
     let behind = behind?;
-    let first_seen = t.observations.front()?;
-    let window_secs = (newest.at_ms - first_seen.at_ms) as f64 / 1000.0;
-    let produced = (newest.end - first_seen.end).max(0) as f64;
-    if produced <= 0.0 || window_secs <= 0.0 {
-        return None;
-    }
-    let at_commit = newest.lag() as f64 / (produced / window_secs);
+    let at_commit = newest.lag() as f64 / window_rate(t)?;
     let absorb = config.absorb_for.0.as_secs_f64();
     if behind < absorb || at_commit < absorb {
         return None;
@@ -1172,12 +1166,16 @@ fn creeping(
 /// lag, the latest lag at the window's production rate (`None` when
 /// nothing was produced over the window).
 fn behind_secs(t: &PartitionTrack, time_lag: Option<f64>) -> Option<f64> {
-    time_lag.or_else(|| {
-        let (first, last, now_seen) = (t.observations.front()?, t.observations.back()?, t.latest?);
-        let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
-        let produced = (last.end - first.end).max(0);
-        (produced > 0 && secs > 0.0).then(|| now_seen.lag() as f64 / (produced as f64 / secs))
-    })
+    time_lag.or_else(|| Some(t.latest?.lag() as f64 / window_rate(t)?))
+}
+
+/// What producers appended per second over the window of commits (`None`
+/// when nothing was).
+fn window_rate(t: &PartitionTrack) -> Option<f64> {
+    let (first, last) = (t.observations.front()?, t.observations.back()?);
+    let secs = (last.at_ms - first.at_ms) as f64 / 1000.0;
+    let produced = (last.end - first.end).max(0);
+    (produced > 0 && secs > 0.0).then(|| produced as f64 / secs)
 }
 
 /// One partition's status, from its window as [`record_partition`] left it.

@@ -50,13 +50,9 @@ impl KafkaPoller {
         };
         let asked: Vec<BrokerId> = answering.iter().copied().take(2).collect();
         let answers = futures::future::join_all(asked.iter().map(|b| ask(*b))).await;
-        let last_leader = match self.quorum {
-            Quorum::KRaft { leader, .. } => leader,
-            _ => reported,
-        };
-        let silent = match self.quorum {
-            Quorum::KRaft { silent, .. } => silent,
-            _ => 0,
+        let (last_leader, silent) = match self.quorum {
+            Quorum::KRaft { leader, silent } => (leader, silent),
+            _ => (reported, 0),
         };
         // The freshest leader's answer, if any broker got one.
         if let Some(q) = answers
