@@ -3,6 +3,8 @@
 //!
 //! See `docs/detector.md` for the method and the measurements behind it.
 
+use super::shape::{ShapeMemory, ShapeScore};
+
 /// Buckets per day of the seasonal profile (30 minutes each).
 pub const SEASON_BUCKETS: usize = 48;
 const DAY_SECS: i64 = 86_400;
@@ -121,6 +123,13 @@ pub struct Params {
     /// busier than the busiest). Catches a series gone flat, or moving at
     /// another pace, inside its usual range of values. 0 = off.
     pub activity_margin: f64,
+    /// Run the shape memory beside the four signals (`detect::shape`): a
+    /// bounded adaptive-resonance memory of the series' recent shapes,
+    /// scoring one it has not seen (a cycle at another frequency). For
+    /// series without known units (`isrwatch detect`, NAB); the daemon's
+    /// families turn it off (on the labelled Kafka set it alone raised
+    /// 126 false alarms per 100 series-days).
+    pub shape_memory: bool,
 }
 
 impl Default for Params {
@@ -150,6 +159,7 @@ impl Default for Params {
             excursion_hold_points: 300,
             activity_alpha: 0.05,
             activity_margin: 0.6,
+            shape_memory: true,
         }
     }
 }
@@ -172,6 +182,11 @@ pub struct Step {
     /// many times calmer than the calmest stretch seen; above 1, busier
     /// than the busiest. 1 inside the range.
     pub activity_ratio: f64,
+    /// In `[0, 1]`: the shape memory's score (0 when it is off).
+    pub shape: f64,
+    /// The shape memory's best match for the latest shape, in `[0, 1]`
+    /// (1 when it is off or has not scored).
+    pub shape_similarity: f64,
     /// The range the chosen baseline expected (centre ± 3 noise scales).
     pub expected_low: f64,
     pub expected_high: f64,
@@ -221,6 +236,9 @@ pub struct Core {
     activity_low: f64,
     activity_high: f64,
     activity_ring: [f32; ACTIVITY_RING],
+    /// The shape memory (`Params::shape_memory`), boxed so the daemon's
+    /// series, which run without it, pay a pointer.
+    shape: Option<Box<ShapeMemory>>,
 }
 
 /// Bins of the z histograms (log scale, 4 per octave).
@@ -356,6 +374,7 @@ impl Core {
             activity_low: f64::INFINITY,
             activity_high: f64::NEG_INFINITY,
             activity_ring: [f32::NAN; ACTIVITY_RING],
+            shape: p.shape_memory.then(Box::default),
         }
     }
 
@@ -385,11 +404,23 @@ impl Core {
                 novelty: 0.0,
                 activity: 0.0,
                 activity_ratio: 1.0,
+                shape: 0.0,
+                shape_similarity: 1.0,
                 expected_low: self.mean - 3.0 * self.scale,
                 expected_high: self.mean + 3.0 * self.scale,
                 unusual_since: self.unusual_since,
             };
         }
+        // The shape memory learns every finite point, its own way.
+        let shape = match self.shape.as_mut() {
+            Some(m) => m.step(x),
+            None => ShapeScore::default(),
+        };
+        let shape_similarity = if shape.score > 0.0 {
+            shape.similarity
+        } else {
+            1.0
+        };
         if self.n == 0 {
             self.n = 1;
             self.first_t = t;
@@ -409,6 +440,8 @@ impl Core {
                 novelty: 0.0,
                 activity: 0.0,
                 activity_ratio: 1.0,
+                shape: shape.score,
+                shape_similarity,
                 expected_low: x,
                 expected_high: x,
                 unusual_since: None,
@@ -582,6 +615,14 @@ impl Core {
         } else if score >= p.alert_threshold && p.cooldown_points > 0 {
             self.cooldown_left = p.cooldown_points;
         }
+        // The shape memory has its own masking after an alarm; its score
+        // stands beside the signals' after their cooldown.
+        if shape.score > score {
+            score = shape.score;
+            if score >= p.alert_threshold && self.unusual_since.is_none() {
+                self.unusual_since = Some(t);
+            }
+        }
 
         // Learn.
         self.z_avg = z_avg;
@@ -653,6 +694,8 @@ impl Core {
             novelty,
             activity,
             activity_ratio,
+            shape: shape.score,
+            shape_similarity,
             expected_low: centre - 3.0 * sc,
             expected_high: centre + 3.0 * sc,
             unusual_since: self.unusual_since,

@@ -192,9 +192,16 @@ pub struct Score {
     /// That movement against the end of its range it passes: below 1,
     /// calmer than ever (0.2: five times calmer); above 1, busier.
     pub activity_ratio: f64,
+    /// In `[0, 1]`: the shape memory's score (0 on the daemon's series,
+    /// which run without it).
+    pub shape: f64,
+    /// The shape memory's best match for the latest shape (1 when it has
+    /// not scored).
+    pub shape_similarity: f64,
 }
 
-/// The anomaly detector of one series. Fixed size, no heap.
+/// The anomaly detector of one series. Fixed size; one allocation, at
+/// creation, for the shape memory of a series without known units.
 #[derive(Debug, Clone)]
 pub struct Detector {
     core: core::Core,
@@ -236,11 +243,15 @@ impl Detector {
             novelty: s.novelty,
             activity: s.activity,
             activity_ratio: s.activity_ratio,
+            shape: s.shape,
+            shape_similarity: s.shape_similarity,
         }
     }
 
-    /// Bytes of state per series (the struct; there is no heap part).
+    /// Bytes of state per series: the struct, and the shape memory it
+    /// points to on series without known units (the daemon's series run
+    /// without it and pay only the pointer).
     pub fn state_bytes() -> usize {
-        std::mem::size_of::<Detector>()
+        std::mem::size_of::<Detector>() + std::mem::size_of::<super::shape::ShapeMemory>()
     }
 }

@@ -120,6 +120,7 @@ pub fn for_series(
         tail_halving: 1.0,
         young_average: true,
         history_half_life_secs: HISTORY_HALF_LIFE_SECS,
+        shape_memory: false,
         ..*base
     }
 }

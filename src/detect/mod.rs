@@ -14,7 +14,10 @@
 //!   far, relative to the range seen;
 //! - **activity**: how far its point-to-point movement lies outside the
 //!   range that movement has kept to (a series gone flat, or moving at
-//!   another pace, inside its usual range of values).
+//!   another pace, inside its usual range of values);
+//! - **shape** (series without known units only, [`shape`]): a bounded
+//!   adaptive-resonance memory of the series' recent shapes, after ARTime,
+//!   scoring a shape it has not seen before.
 //!
 //! After an alert, a short cooldown holds back repeated alerts for the same
 //! event. State is a fixed-size struct (no heap): [`Detector::state_bytes`].
@@ -26,6 +29,7 @@ mod detector;
 pub mod family;
 pub mod kafka_set;
 pub mod nab;
+pub mod shape;
 
 pub use bench::{bench_nab, bench_throughput, NabReport, ThroughputReport};
 pub use csv::{parse_timestamp, run_detect_csv};
@@ -82,6 +86,14 @@ pub fn explain(series: &str, observed: f64, score: &Score, t: i64) -> AnomalySco
         };
         why.push(format!(
             "moving {times:.1} times {how} from point to point than ever before"
+        ));
+    }
+    if score.shape >= 0.5 {
+        why.push(format!(
+            "its last {} points form a shape not seen before (best match {:.2} of the {} shapes remembered)",
+            shape::STRIDE * shape::WINDOW,
+            score.shape_similarity,
+            shape::CATEGORIES
         ));
     }
     text.push_str(&format!(" ({})", why.join(", ")));
@@ -206,6 +218,66 @@ mod tests {
         assert!(text.contains("anomaly.fast_alpha"), "{text}");
         assert!(text.contains("anomaly.alert_threshold"), "{text}");
         assert!(text.contains("anomaly.novelty_margin"), "{text}");
+    }
+
+    /// A noisy daily sine (5-minute points) whose cycle runs six times
+    /// faster, at a fifth of its swing, for 250 points from point 2,500:
+    /// the taxonomy set's "another cycle", inside the usual range of
+    /// values, and moving from point to point about as much as before.
+    fn another_cycle() -> Vec<f64> {
+        let day = |i: usize| 100.0 + 50.0 * (i as f64 * std::f64::consts::TAU / 288.0).sin();
+        let noise = noisy(3_000, 0.0, 4.0);
+        let mut xs: Vec<f64> = (0..3_000).map(|i| day(i) + noise[i]).collect();
+        for (k, x) in xs.iter_mut().enumerate().skip(2_500).take(250) {
+            *x = 100.0
+                + (*x - 100.0) * 0.2
+                + 20.0 * ((k - 2_500) as f64 * std::f64::consts::TAU / 48.0).sin();
+        }
+        xs
+    }
+
+    #[test]
+    fn a_cycle_at_another_pace_is_raised_by_the_shape_memory_on_generic_series_only() {
+        let xs = another_cycle();
+        let t = |i: usize| 1_400_000_000 + 300 * i as i64;
+        let cfg = DetectorConfig::default();
+        let mut det = Detector::new(&cfg);
+        let scores: Vec<Score> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| det.observe(t(i), *x))
+            .collect();
+        let before = scores[..2_500].iter().map(|s| s.score).fold(0.0, f64::max);
+        assert!(before < 0.5, "the steady cycle scored {before}");
+        let (i, hit) = scores[2_500..2_750]
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.score >= 0.5)
+            .expect("the faster cycle is raised");
+        assert!(hit.shape >= 0.5, "{hit:?}");
+        let text = explain("x", xs[2_500 + i], hit, t(2_500 + i)).explanation;
+        assert!(text.contains("shape not seen before"), "{text}");
+        // The four value signals alone do not see it, and neither does a
+        // daemon series (it runs without the shape memory).
+        let mut plain = core::Core::new(core::Params {
+            shape_memory: false,
+            ..cfg.params()
+        });
+        let alone = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| plain.step(t(i), *x).score)
+            .skip(2_500)
+            .take(250)
+            .fold(0.0, f64::max);
+        assert!(alone < 0.5, "without the shape memory: {alone}");
+        let mut daemon = Detector::for_series(&cfg, "produce_rate{topic=\"t\"}");
+        let shape = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| daemon.observe(t(i), *x).shape)
+            .fold(0.0, f64::max);
+        assert_eq!(shape, 0.0);
     }
 
     /// Healthy noise around a level, one point every `step` seconds.
