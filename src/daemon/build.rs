@@ -6,6 +6,7 @@
 //! the dispatcher gets its grace period, then the HTTP server closes, all
 //! within `[daemon] shutdown_timeout`.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use tracing::{info, warn};
 
 use super::{Clock, ClusterStage, NotificationSink, PipelineMetrics, Stages, TokioClock};
 use crate::config::Config;
-use crate::evaluate::{RuleEvaluator, SeriesScorer};
+use crate::evaluate::{Evaluator as _, EvaluatorMemory, RuleEvaluator, SeriesScorer};
 use crate::http::api::ApiContext;
 use crate::incident::{Correlator, IncidentManager, Silences};
 use crate::model::{IncidentState, Notification};
@@ -65,6 +66,25 @@ pub fn scorer_for(config: &Config) -> Box<dyn SeriesScorer> {
 /// Where incident state and silences are saved across restarts.
 fn saved_state_path(config: &Config) -> PathBuf {
     config.daemon.state_dir.join("incidents.json")
+}
+
+/// Where each cluster's evaluator memory (consumer groups' habits) is
+/// saved across restarts: a file of its own, so one unreadable part does
+/// not cost the other.
+fn saved_memory_path(config: &Config) -> PathBuf {
+    config.daemon.state_dir.join("evaluators.json")
+}
+
+/// The evaluator memories saved at the last shutdown, by cluster name;
+/// empty (with a warning) when there are none or they cannot be read.
+fn read_memories(path: &std::path::Path) -> BTreeMap<String, EvaluatorMemory> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        warn!(file = %path.display(), error = %e, "saved evaluator memory unreadable; learning afresh");
+        BTreeMap::new()
+    })
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -124,21 +144,23 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         crate::summarize::build(llm.as_ref(), &registry).map_err(anyhow::Error::msg)?;
     let follow_up = summarizer.follow_up();
 
-    // Pollers and evaluators, one pair per cluster.
+    // Pollers and evaluators, one pair per cluster; each evaluator starts
+    // from what it had learnt before the last shutdown.
+    let mut memories = read_memories(&saved_memory_path(&config));
     let mut clusters = Vec::new();
     for c in &config.clusters {
         let poller = crate::poll::KafkaPoller::new(c)
             .map_err(|e| anyhow::anyhow!("cluster {:?}: {e}", c.name))?;
+        let mut evaluator = RuleEvaluator::new(&c.name, &config.rules, scorer_for(&config));
+        if let Some(memory) = memories.remove(&c.name) {
+            evaluator.restore(memory);
+        }
         clusters.push(ClusterStage {
             name: c.name.clone(),
             interval: c.poll_interval.0,
             poll_timeout: c.poll_timeout.0,
             poller: Box::new(poller),
-            evaluator: Box::new(RuleEvaluator::new(
-                &c.name,
-                &config.rules,
-                scorer_for(&config),
-            )),
+            evaluator: Box::new(evaluator),
         });
     }
 
@@ -186,6 +208,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let shutdown_timeout = config.daemon.shutdown_timeout.0;
     let notifiers = config.notifiers.clone();
     let saved_path = saved_state_path(&config);
+    let memory_path = saved_memory_path(&config);
     let silences_for_save = silences.clone();
     let state_for_tasks = state.clone();
     let clock_for_tasks = clock.clone();
@@ -227,8 +250,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         };
 
         // The pipeline runs until stop; it drains into the outbox before returning.
-        let correlator = super::run(stages, stop_for_tasks.cancelled_owned()).await;
+        let stopped = super::run_keeping(stages, stop_for_tasks.cancelled_owned()).await;
+        let correlator = stopped.correlator;
         let _ = keepalive.await;
+
+        // Save what the evaluators learnt of the consumer groups.
+        let memories: BTreeMap<String, EvaluatorMemory> = stopped.memories.into_iter().collect();
+        match serde_json::to_vec(&memories) {
+            Ok(bytes) => {
+                if let Err(e) = std::fs::write(&memory_path, bytes) {
+                    warn!(error = %e, "could not save evaluator memory");
+                }
+            }
+            Err(e) => warn!(error = %e, "could not encode evaluator memory"),
+        }
 
         // Save incident state and silences for the next start.
         if let Some(saved) = correlator.and_then(|c| c.saved_state()) {
@@ -271,4 +306,30 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> a
     info!("signal received, stopping");
     running.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_evaluator_memory_means_learning_afresh_not_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evaluators.json");
+        assert!(read_memories(&path).is_empty(), "no file: nothing");
+        std::fs::write(&path, b"{\"prod\": {\"groups\": [1, 2]}").unwrap();
+        assert!(read_memories(&path).is_empty(), "garbage: nothing");
+        let mut saved = BTreeMap::new();
+        let mut memory = EvaluatorMemory::default();
+        memory.groups.insert(
+            "etl".to_string(),
+            crate::evaluate::GroupMemory {
+                gaps_ms: vec![1_800_000; 3],
+                ..Default::default()
+            },
+        );
+        saved.insert("prod".to_string(), memory);
+        std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
+        assert_eq!(read_memories(&path), saved);
+    }
 }

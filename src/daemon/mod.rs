@@ -26,7 +26,7 @@ use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
 pub use crate::clock::{Clock, TokioClock};
-use crate::evaluate::Evaluator;
+use crate::evaluate::{Evaluator, EvaluatorMemory};
 use crate::incident::Correlator;
 use crate::model::{Incident, Notification, NotifyReason};
 use crate::poll::Poller;
@@ -134,6 +134,19 @@ pub async fn run(
     stages: Stages,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Option<Box<dyn Correlator>> {
+    run_keeping(stages, shutdown).await.correlator
+}
+
+/// What the pipeline hands back when it stops, to be saved for the next
+/// start.
+pub struct Stopped {
+    pub correlator: Option<Box<dyn Correlator>>,
+    /// Each cluster's evaluator memory ([`Evaluator::memory`]), by name.
+    pub memories: Vec<(String, EvaluatorMemory)>,
+}
+
+/// [`run`], also returning each cluster's evaluator memory.
+pub async fn run_keeping(stages: Stages, shutdown: impl Future<Output = ()> + Send) -> Stopped {
     let Stages {
         clusters,
         correlator,
@@ -176,17 +189,39 @@ pub async fn run(
     shutdown.await;
     info!("shutting down: stopping pollers");
     stop.cancel();
+    let mut memories = Vec::new();
     for t in cluster_tasks {
-        let _ = t.await;
+        if let Ok((name, Some(memory))) = t.await {
+            memories.push((name, memory));
+        }
     }
     info!("pollers stopped; delivering what is left to the outbox");
     let _ = notify_task.await;
     info!("pipeline stopped");
-    Arc::try_unwrap(correlator).ok().map(Mutex::into_inner)
+    Stopped {
+        correlator: Arc::try_unwrap(correlator).ok().map(Mutex::into_inner),
+        memories,
+    }
 }
 
+/// Polls and evaluates one cluster until `stop`; then gives back what its
+/// evaluator learnt.
 async fn cluster_loop(
     mut stage: ClusterStage,
+    correlator: Arc<Mutex<Box<dyn Correlator>>>,
+    tx: mpsc::Sender<Work>,
+    state: Arc<SharedState>,
+    clock: Arc<dyn Clock>,
+    metrics: PipelineMetrics,
+    stop: CancellationToken,
+) -> (String, Option<EvaluatorMemory>) {
+    poll_loop(&mut stage, correlator, tx, state, clock, metrics, stop).await;
+    let memory = stage.evaluator.memory();
+    (stage.name, memory)
+}
+
+async fn poll_loop(
+    stage: &mut ClusterStage,
     correlator: Arc<Mutex<Box<dyn Correlator>>>,
     tx: mpsc::Sender<Work>,
     state: Arc<SharedState>,
@@ -213,7 +248,7 @@ async fn cluster_loop(
             _ = stop.cancelled() => return,
         };
         let now = clock.now();
-        process_snapshot(&mut stage, snap, now, &correlator, &tx, &state, &metrics).await;
+        process_snapshot(stage, snap, now, &correlator, &tx, &state, &metrics).await;
 
         // Back off with jitter while the cluster is unreachable.
         let reachable = state

@@ -19,6 +19,74 @@ pub struct Evaluation {
 /// (windows, detector state), so one evaluator per cluster.
 pub trait Evaluator: Send {
     fn evaluate(&mut self, snapshot: &ClusterSnapshot, now: Time) -> Evaluation;
+
+    /// What it has learnt that is worth keeping across a restart of the
+    /// daemon (saved in `state_dir` at shutdown); `None`: nothing.
+    fn memory(&self) -> Option<EvaluatorMemory> {
+        None
+    }
+
+    /// Puts back what [`Evaluator::memory`] gave, before the first snapshot.
+    fn restore(&mut self, _memory: EvaluatorMemory) {}
+}
+
+/// What an evaluator keeps across a restart: each consumer group's habits
+/// and where its partitions stood. Without it every restart of the daemon
+/// (a deploy, a sidecar's pod restart) paged a job that commits every 30
+/// minutes as STALL about 5 minutes in, and the first two exits of a
+/// scheduled job as STOP: nothing seen since the start tells them from a
+/// hang.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EvaluatorMemory {
+    #[serde(default)]
+    pub groups: std::collections::BTreeMap<String, GroupMemory>,
+}
+
+/// One consumer group in [`EvaluatorMemory`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupMemory {
+    /// The latest gaps between its commits, in milliseconds (its cadence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps_ms: Vec<u64>,
+    /// The gap before its first commit seen, while the cadence was learnt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_gap_ms: Option<u64>,
+    /// The spells without members it came back from, in milliseconds (a
+    /// scheduled job's waits between runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_spells_ms: Vec<u64>,
+    /// How long its last run lasted, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_ms: Option<u64>,
+    /// Since when it has had no members, if it had none at shutdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_since: Option<Time>,
+    /// Since when it has had members, if it had some at shutdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_since: Option<Time>,
+    /// Its partitions that owed a commit at shutdown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<PartitionMemory>,
+}
+
+/// Where one partition of a group owing a commit stood at shutdown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PartitionMemory {
+    pub topic: String,
+    pub partition: i32,
+    pub committed: i64,
+    /// First time that committed offset was seen.
+    pub committed_since: Time,
+    /// Since when the partition has owed a commit on it, if it had lag:
+    /// a hang under way at shutdown keeps counting from there.
+    #[serde(default)]
+    pub owing_since: Option<Time>,
+    /// The first poll that showed that lag.
+    #[serde(default)]
+    pub owing_first_seen: Option<Time>,
+    /// Polls after that one that still showed it.
+    #[serde(default)]
+    pub owing_later_polls: u32,
 }
 
 /// Consumer-group lag status, in Burrow's vocabulary.

@@ -200,6 +200,7 @@ pub const CREEP_SAMPLES: usize = 5;
 const DAY_MS: i64 = 86_400_000;
 
 use super::config::LagConfig;
+use super::evaluation::{EvaluatorMemory, GroupMemory, PartitionMemory};
 use super::{GroupLagStatus, LagStatus, PartitionLagStatus};
 use crate::snapshot::{GroupInfo, GroupPartition, Time};
 
@@ -271,6 +272,29 @@ struct PartitionTrack {
     /// producers' noise no longer hide a consumer slightly slower than the
     /// producers (see [`creeping`]).
     steps: Steps,
+}
+
+impl PartitionTrack {
+    /// A partition first seen at `now` with `committed`.
+    fn new(config: &LagConfig, partition: i32, committed: i64, now: Time) -> Self {
+        PartitionTrack {
+            partition,
+            observations: VecDeque::with_capacity(config.window),
+            latest: None,
+            committed,
+            committed_since: now,
+            rewound: None,
+            owing: None,
+            pace: Pace::default(),
+            run: Pace::default(),
+            growing_since_ms: now.timestamp_millis(),
+            was: LagStatus::Ok,
+            was_behind: None,
+            load: None,
+            drained: Drained::default(),
+            steps: Steps::default(),
+        }
+    }
 }
 
 /// The lag at the last [`CREEP_SAMPLES`] commits sampled at least half
@@ -792,6 +816,91 @@ impl LagTracker {
         }
     }
 
+    /// What is worth keeping across a restart ([`EvaluatorMemory`]): each
+    /// group's commit gaps and spells without members, and, for each
+    /// partition owing a commit, its committed offset and since when.
+    /// The windows, paces and loads are not kept: they describe the
+    /// minutes before the shutdown, not the group.
+    pub fn memory(&self) -> EvaluatorMemory {
+        let groups = self
+            .groups
+            .iter()
+            .map(|(name, t)| {
+                // Only partitions owing a commit: one that is not starts
+                // afresh at its next poll exactly as it would go on.
+                let mut partitions: Vec<PartitionMemory> = t
+                    .partitions
+                    .iter()
+                    .filter(|(_, e)| e.owing.is_some())
+                    .map(|(topic, e)| PartitionMemory {
+                        topic: topic.to_string(),
+                        partition: e.partition,
+                        committed: e.committed,
+                        committed_since: e.committed_since,
+                        owing_since: e.owing.map(|o| o.since),
+                        owing_first_seen: e.owing.map(|o| o.first_seen),
+                        owing_later_polls: e.owing.map_or(0, |o| o.later_polls),
+                    })
+                    .collect();
+                partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+                let memory = GroupMemory {
+                    gaps_ms: t.cadence.gaps_ms.iter().copied().collect(),
+                    first_gap_ms: t.cadence.first_gap_ms,
+                    empty_spells_ms: t.empty.spells_ms.iter().copied().collect(),
+                    last_run_ms: t.empty.last_run.map(|d| d.as_millis() as u64),
+                    empty_since: t.empty.since,
+                    running_since: t.empty.running_since,
+                    partitions,
+                };
+                (name.clone(), memory)
+            })
+            .collect();
+        EvaluatorMemory { groups }
+    }
+
+    /// Puts back what [`LagTracker::memory`] gave (before the first poll;
+    /// groups already tracked keep their state). A group's cadence counts
+    /// from its next commit as before, but the first commit after the
+    /// restart gives no gap (it may span the time the daemon was down);
+    /// a partition whose committed offset is unchanged at the first poll
+    /// keeps owing from before the restart, so a hang under way is raised
+    /// on time, and one that ended meanwhile is forgotten.
+    pub fn restore(&mut self, memory: EvaluatorMemory) {
+        for (name, m) in memory.groups {
+            if self.groups.contains_key(&name) {
+                continue;
+            }
+            let mut track = GroupTrack::default();
+            let keep = m.gaps_ms.len().saturating_sub(CADENCE_GAPS);
+            track.cadence.gaps_ms = m.gaps_ms.into_iter().skip(keep).collect();
+            track.cadence.first_gap_ms = m.first_gap_ms;
+            let keep = m.empty_spells_ms.len().saturating_sub(EMPTY_SPELLS);
+            track.empty.spells_ms = m.empty_spells_ms.into_iter().skip(keep).collect();
+            track.empty.last_run = m.last_run_ms.map(Duration::from_millis);
+            track.empty.since = m.empty_since;
+            track.empty.running_since = m.running_since.filter(|_| m.empty_since.is_none());
+            for p in m.partitions {
+                let entry = track
+                    .partitions
+                    .get_or_insert_with(&p.topic, p.partition, || {
+                        PartitionTrack::new(
+                            &self.config,
+                            p.partition,
+                            p.committed,
+                            p.committed_since,
+                        )
+                    });
+                entry.owing = p.owing_since.map(|since| Owing {
+                    since,
+                    first_seen: p.owing_first_seen.unwrap_or(since).max(since),
+                    later_polls: p.owing_later_polls,
+                });
+            }
+            track.partitions.fit();
+            self.groups.insert(name, track);
+        }
+    }
+
     /// Number of groups with state.
     pub fn tracked_groups(&self) -> usize {
         self.groups.len()
@@ -974,22 +1083,8 @@ fn record_partition(
     let mut advance = None;
     let entry = track
         .partitions
-        .get_or_insert_with(&p.topic, p.partition, || PartitionTrack {
-            partition: p.partition,
-            observations: VecDeque::with_capacity(config.window),
-            latest: None,
-            committed,
-            committed_since: now,
-            rewound: None,
-            owing: None,
-            pace: Pace::default(),
-            run: Pace::default(),
-            growing_since_ms: now.timestamp_millis(),
-            was: LagStatus::Ok,
-            was_behind: None,
-            load: None,
-            drained: Drained::default(),
-            steps: Steps::default(),
+        .get_or_insert_with(&p.topic, p.partition, || {
+            PartitionTrack::new(config, p.partition, committed, now)
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));

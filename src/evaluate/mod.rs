@@ -21,7 +21,10 @@ mod rules;
 pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig};
-pub use evaluation::{Evaluation, Evaluator, GroupLagStatus, LagStatus, PartitionLagStatus};
+pub use evaluation::{
+    Evaluation, Evaluator, EvaluatorMemory, GroupLagStatus, GroupMemory, LagStatus,
+    PartitionLagStatus, PartitionMemory,
+};
 pub use lag::LagTracker;
 pub use rules::{RuleEvaluator, StateSize, OFFSETS_LOST};
 pub use scorer::{NoScorer, Series, SeriesScorer};

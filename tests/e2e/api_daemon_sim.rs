@@ -42,7 +42,7 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
     )
     .await
     .unwrap();
-    let (running, base, _state_dir) =
+    let (running, base, state_dir) =
         crate::support::sim::protected_demo_daemon(&sim.bootstrap()).await;
     let tok = Some("tok");
 
@@ -149,4 +149,18 @@ async fn every_endpoint_against_the_daemon_polling_the_simulator() {
 
     running.stop().await;
     sim.shutdown().await;
+
+    // What the evaluator learnt of the groups is saved for the next start
+    // (`state_dir/evaluators.json`; the restart itself is tested in
+    // tests/it/evaluate_lag.rs).
+    let text = std::fs::read_to_string(state_dir.path().join("evaluators.json"))
+        .expect("evaluator memory saved at shutdown");
+    let saved: std::collections::BTreeMap<String, isrwatch::evaluate::EvaluatorMemory> =
+        serde_json::from_str(&text).expect("evaluator memory reads back");
+    assert!(
+        saved
+            .get("demo")
+            .is_some_and(|m| m.groups.contains_key("analytics")),
+        "the demo's groups are saved: {text}"
+    );
 }

@@ -484,9 +484,25 @@ impl Consumer<'_> {
     }
 
     fn polls(&self, poll_ms: i64, phase_ms: i64, until_ms: i64) -> Vec<(i64, LagStatus, String)> {
-        let mut tr = LagTracker::new(LagConfig::default());
+        self.polls_with(
+            LagTracker::new(LagConfig::default()),
+            poll_ms,
+            phase_ms,
+            until_ms,
+        )
+        .0
+    }
+
+    /// [`Consumer::polls`] by `tr`, from `from_ms`; gives `tr` back.
+    fn polls_with(
+        &self,
+        mut tr: LagTracker,
+        poll_ms: i64,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> (Vec<(i64, LagStatus, String)>, LagTracker) {
         let mut out = Vec::new();
-        let mut t = phase_ms;
+        let mut t = from_ms;
         while t <= until_ms {
             let members = match self.fault {
                 Some((f, m)) if f < t => m,
@@ -497,6 +513,24 @@ impl Consumer<'_> {
             out.push((t, s.status, s.reason));
             t += poll_ms;
         }
+        (out, tr)
+    }
+
+    /// [`Consumer::polls`], the monitor stopping after its poll at
+    /// `down_ms` and polling again from `up_ms`: with what it had learnt
+    /// (saved and read back as the daemon does) when `remember`, afresh
+    /// otherwise.
+    fn polls_restarted(
+        &self,
+        down_ms: i64,
+        up_ms: i64,
+        remember: bool,
+        until_ms: i64,
+    ) -> Vec<(i64, LagStatus, String)> {
+        let fresh = LagTracker::new(LagConfig::default());
+        let (mut out, before) = self.polls_with(fresh, 15_000, 7_000, down_ms);
+        let (after, _) = self.polls_with(restarted(&before, remember), 15_000, up_ms, until_ms);
+        out.extend(after);
         out
     }
 
@@ -505,6 +539,17 @@ impl Consumer<'_> {
         let (f, _) = self.fault.expect("a fault");
         (f / self.commit_ms + 1) * self.commit_ms
     }
+}
+
+/// A tracker as the daemon has it after a restart: with `before`'s memory
+/// written to JSON and read back when `remember`, else new.
+fn restarted(before: &LagTracker, remember: bool) -> LagTracker {
+    let mut tr = LagTracker::new(LagConfig::default());
+    if remember {
+        let json = serde_json::to_string(&before.memory()).expect("memory encodes");
+        tr.restore(serde_json::from_str(&json).expect("memory decodes"));
+    }
+    tr
 }
 
 /// Asserts that every poll's status is OK.
@@ -640,6 +685,76 @@ fn a_job_committing_every_half_hour_is_not_stall_after_its_first_commit_seen() {
 }
 
 #[test]
+fn a_restart_of_the_monitor_keeps_a_scheduled_jobs_schedule() {
+    // The hourly job, watched for 4 hours, the monitor restarted 20
+    // minutes into a wait: afresh its next two exits were STOP; with
+    // what it had learnt, none, and a missed run is still STOP.
+    let at = 4 * 3600 + 1200;
+    let remembered = job_restarted(3600, 360, 24, &[], 9, Some((at, true)));
+    assert!(
+        stops_from(&remembered, at).is_empty(),
+        "{:?}",
+        stops_from(&remembered, at)
+    );
+    let fresh = job_restarted(3600, 360, 24, &[], 9, Some((at, false)));
+    assert!(
+        !stops_from(&fresh, at).is_empty(),
+        "the test no longer shows the restart's STOP"
+    );
+    let missing = job_restarted(3600, 360, 6, &[], 9, Some((at, true)));
+    let exit = 5 * 3600 + 360;
+    let stops = stops_from(&missing, at);
+    assert!(
+        stops.len() == 1 && stops[0] > exit && stops[0] <= exit + 2 * 3240 + 30,
+        "{stops:?}"
+    );
+}
+
+#[test]
+fn a_restart_of_the_monitor_does_not_page_a_half_hour_committer_and_keeps_a_hang_under_way() {
+    // Every restart of the daemon (a deploy, the pod of a sidecar) paged
+    // a job committing every 30 minutes as STALL about 5 minutes in:
+    // nothing seen since the start tells it from a hang. Restarted 10
+    // minutes into an interval (down for a minute), with what it had
+    // learnt: never flagged.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_800_000,
+        fault: None,
+    };
+    let (down, up) = (3 * 3_600_000 + 600_000, 3 * 3_600_000 + 660_000);
+    let polls = c.polls_restarted(down, up, true, 6 * 3_600_000);
+    let flagged = flagged_from(&polls, 1_800_000);
+    assert!(flagged.is_empty(), "{:?}", flagged.first());
+    // Afresh (as before), the restart is a STALL.
+    let polls = c.polls_restarted(down, up, false, 6 * 3_600_000);
+    assert!(
+        flagged_from(&polls, up)
+            .iter()
+            .any(|(_, s, _)| *s == LagStatus::Stall),
+        "the test no longer shows the restart's STALL"
+    );
+    // Hung 5 minutes before the restart: STALL two of its intervals
+    // after its last commit, as without a restart, not two intervals
+    // after the restart.
+    let c = Consumer {
+        end: &steady,
+        commit_ms: 1_800_000,
+        fault: Some((3 * 3_600_000 + 300_000, 1)),
+    };
+    let polls = c.polls_restarted(down, up, true, 6 * 3_600_000);
+    let missed = c.first_missed_commit();
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(t, s, _)| *t >= up && *s == LagStatus::Stall)
+        .expect("the hang is flagged");
+    assert!(
+        *t > missed && *t <= missed + 1_800_000 + 60_000,
+        "STALL at {t} ms (missed commit at {missed}): {reason}"
+    );
+}
+
+#[test]
 fn a_job_committing_every_12_minutes_on_a_quiet_topic_is_not_stall_between_commits() {
     // One message every 4 minutes, commits every 12 minutes: after each
     // commit the lag is 0 until the next message arrives, so no gap has
@@ -704,11 +819,28 @@ fn job(
     missed: &[i64],
     hours: i64,
 ) -> Vec<(i64, LagStatus)> {
+    job_restarted(every_secs, run_secs, runs, missed, hours, None)
+}
+
+/// [`job`], the monitor restarted (see [`restarted`]) at the first poll
+/// from `restart`'s seconds on.
+fn job_restarted(
+    every_secs: i64,
+    run_secs: i64,
+    runs: i64,
+    missed: &[i64],
+    hours: i64,
+    mut restart: Option<(i64, bool)>,
+) -> Vec<(i64, LagStatus)> {
     let mut tr = LagTracker::new(LagConfig::default());
     let mut committed = 0;
     let mut out = Vec::new();
     for k in 0..hours * 240 {
         let secs = k * 15 + 7;
+        if let Some((_, remember)) = restart.filter(|(at, _)| secs >= *at) {
+            tr = restarted(&tr, remember);
+            restart = None;
+        }
         let end = secs * 10;
         let n = secs / every_secs;
         let running = n < runs && !missed.contains(&n) && secs % every_secs < run_secs;

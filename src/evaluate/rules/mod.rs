@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
 use super::scorer::SeriesScorer;
-use super::{Evaluation, Evaluator, LagStatus};
+use super::{Evaluation, Evaluator, EvaluatorMemory, LagStatus};
 use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
@@ -210,6 +210,14 @@ impl RuleEvaluator {
 }
 
 impl Evaluator for RuleEvaluator {
+    fn memory(&self) -> Option<EvaluatorMemory> {
+        Some(self.lag.memory())
+    }
+
+    fn restore(&mut self, memory: EvaluatorMemory) {
+        self.lag.restore(memory);
+    }
+
     fn evaluate(&mut self, snap: &ClusterSnapshot, now: Time) -> Evaluation {
         if !snap.reachable {
             return self.unreachable(snap, now);
