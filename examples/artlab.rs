@@ -584,6 +584,32 @@ fn main() -> anyhow::Result<()> {
         other => anyhow::bail!("MODE must be file, probation or expanding, found {other:?}"),
     };
     let dirs: Vec<String> = args.collect();
+    if dirs.first().map(String::as_str) == Some("misses") {
+        // The shipped detector's missed windows and false-positive rows
+        // per file, on each directory.
+        for dir in &dirs[1..] {
+            let corpus = NabCorpus::load(&PathBuf::from(dir))?;
+            println!("{dir}");
+            for f in &corpus.files {
+                let sc = shipped_scores(f);
+                let probation = (0.15 * f.points.len() as f64).floor().min(750.0) as usize;
+                let fp = (probation..sc.len())
+                    .filter(|&i| {
+                        sc[i] >= 0.5 && !f.windows.iter().any(|&(lo, hi)| lo <= i && i <= hi)
+                    })
+                    .count();
+                let missed = f
+                    .windows
+                    .iter()
+                    .filter(|&&(lo, hi)| hi >= probation && !sc[lo..=hi].iter().any(|v| *v >= 0.5))
+                    .count();
+                if fp > 0 || missed > 0 {
+                    println!("  {:<45} fp {fp:2} missed {missed}", f.rel);
+                }
+            }
+        }
+        return Ok(());
+    }
     if dirs.first().map(String::as_str) == Some("compare") {
         let corpus = NabCorpus::load(&PathBuf::from(&dirs[1]))?;
         for f in &corpus.files {
