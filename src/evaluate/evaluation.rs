@@ -40,6 +40,51 @@ pub trait Evaluator: Send {
 pub struct EvaluatorMemory {
     #[serde(default)]
     pub groups: std::collections::BTreeMap<String, GroupMemory>,
+    /// Anomalies held at shutdown, by series: a topic whose producers
+    /// stopped stays raised until it moves. Without them a restart (whose
+    /// detectors start afresh and learn the silence) resolved the stop
+    /// while the producers were still stopped.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub held_anomalies: std::collections::BTreeMap<String, HeldMemory>,
+    /// When each produce rate was stopped in the last days, by series: a
+    /// topic quiet every night is not raised again on the first two nights
+    /// after a restart.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub stopped_hours: std::collections::BTreeMap<String, StopHoursMemory>,
+    /// Series whose held stop ended lately, and when (their return is no
+    /// news).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resumed: std::collections::BTreeMap<String, Time>,
+    /// Each topic's end offsets at the last poll, by partition id, and
+    /// when: the first poll after a restart has a produce rate (one it
+    /// lacked resolved every open incident it held, such as a stop).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub topic_ends: std::collections::BTreeMap<String, (Time, Vec<(i32, i64)>)>,
+    /// Each group's total lag at the last poll, and when (its growth).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub group_lags: std::collections::BTreeMap<String, (Time, i64)>,
+}
+
+/// One held anomaly in [`EvaluatorMemory`] (the anomaly rule's hold).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HeldMemory {
+    pub alert: AnomalyScore,
+    pub at: Time,
+    pub last: Time,
+    pub stop_below: Option<f64>,
+    pub stopped: bool,
+    pub raised: bool,
+    pub from_range: bool,
+}
+
+/// One produce rate's recent stops in [`EvaluatorMemory`]: the day of
+/// `days[0]` (days since the epoch), one bit per half hour stopped on it
+/// and on the two days before, and since when it has been stopped.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StopHoursMemory {
+    pub day: i64,
+    pub days: [u64; 3],
+    pub since: Option<i64>,
 }
 
 /// One consumer group in [`EvaluatorMemory`].

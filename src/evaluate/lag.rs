@@ -855,7 +855,10 @@ impl LagTracker {
                 (name.clone(), memory)
             })
             .collect();
-        EvaluatorMemory { groups }
+        EvaluatorMemory {
+            groups,
+            ..EvaluatorMemory::default()
+        }
     }
 
     /// Puts back what [`LagTracker::memory`] gave (before the first poll;

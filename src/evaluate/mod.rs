@@ -22,8 +22,8 @@ pub mod scorer;
 
 pub use config::{LagConfig, RulesConfig};
 pub use evaluation::{
-    Evaluation, Evaluator, EvaluatorMemory, GroupLagStatus, GroupMemory, LagStatus,
-    PartitionLagStatus, PartitionMemory,
+    Evaluation, Evaluator, EvaluatorMemory, GroupLagStatus, GroupMemory, HeldMemory, LagStatus,
+    PartitionLagStatus, PartitionMemory, StopHoursMemory,
 };
 pub use lag::LagTracker;
 pub use rules::{RuleEvaluator, StateSize, OFFSETS_LOST};

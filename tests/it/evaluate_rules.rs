@@ -2410,3 +2410,73 @@ fn disk_thresholds_are_validated() {
     assert!(text.contains("rules.disk_used_critical_percent"), "{text}");
     assert!(text.contains("x.disk_used_percent"), "{text}");
 }
+
+/// A topic whose producers stopped stays raised across a restart of the
+/// daemon until it moves: the restarted detectors learn the silence as
+/// normal, and without the held stop (saved at shutdown, read back at the
+/// start) the stop resolved while the producers were still stopped.
+#[test]
+fn a_stopped_topic_stays_raised_across_a_restart_until_it_moves() {
+    let series = "produce_rate{topic=\"orders\"}".to_string();
+    let new_eval = || {
+        RuleEvaluator::new(
+            "prod",
+            &RulesConfig::default(),
+            isrwatch::detect::scorer(&isrwatch::detect::DetectorConfig::default()),
+        )
+    };
+    let raised = |ev: &mut RuleEvaluator, at: i64, end: i64| {
+        let s = snap(at, &[1, 2, 3], vec![with_end(healthy("orders", 3), end)]);
+        anomalies(&ev.evaluate(&s, t(at))).contains(&series)
+    };
+    // About 100 messages a second for 20 minutes, then none; isrwatch
+    // restarts 5 minutes into the stop (down 30 s); the producers resume
+    // after 15 minutes.
+    let run = |remember: bool| -> (Vec<bool>, Vec<bool>) {
+        let mut ev = new_eval();
+        let mut end = 0;
+        let before: Vec<bool> = (0..100)
+            .map(|k| {
+                if k < 80 {
+                    end += 500 + (k % 7) * 10;
+                }
+                raised(&mut ev, k * 15, end)
+            })
+            .collect();
+        let mut after_restart = new_eval();
+        if remember {
+            let json = serde_json::to_string(&ev.memory().expect("it has memory")).unwrap();
+            after_restart.restore(serde_json::from_str(&json).unwrap());
+        }
+        let after: Vec<bool> = (102..160)
+            .map(|k| {
+                if k >= 140 {
+                    end += 500;
+                }
+                raised(&mut after_restart, k * 15, end)
+            })
+            .collect();
+        (before, after)
+    };
+    let (before, after) = run(true);
+    assert!(
+        before[85..].iter().all(|r| *r),
+        "the stop is raised: {before:?}"
+    );
+    // Polls 102..140 are the stop, 140.. the producers back; the first
+    // poll after the restart too (an incident resolves at the first poll
+    // without its finding).
+    assert!(
+        after[..38].iter().all(|r| *r),
+        "held across the restart: {after:?}"
+    );
+    assert!(
+        after[42..].iter().all(|r| !*r),
+        "resolved once it moves: {after:?}"
+    );
+    let (_, afresh) = run(false);
+    assert!(
+        afresh[..38].iter().any(|r| !*r),
+        "the test no longer shows the restart's false resolve: {afresh:?}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use crate::evaluate::evaluation::{HeldMemory, StopHoursMemory};
 use crate::evaluate::scorer::Series;
 use crate::finding::{AnomalyScore, Finding};
 use crate::snapshot::{BrokerId, ClusterSnapshot, IsrChangeKind, Time};
@@ -70,6 +71,26 @@ pub(super) struct StoppedHours {
     days: [u64; 3],
     /// Unix seconds since which the series has been stopped.
     since: Option<i64>,
+}
+
+impl From<&StoppedHours> for StopHoursMemory {
+    fn from(h: &StoppedHours) -> Self {
+        StopHoursMemory {
+            day: h.day,
+            days: h.days,
+            since: h.since,
+        }
+    }
+}
+
+impl From<StopHoursMemory> for StoppedHours {
+    fn from(m: StopHoursMemory) -> Self {
+        StoppedHours {
+            day: m.day,
+            days: m.days,
+            since: m.since,
+        }
+    }
 }
 
 impl StoppedHours {
@@ -158,6 +179,34 @@ pub(super) struct HeldAnomaly {
     /// A stop seen from the range expected alone, not scored by the
     /// detector: told only once it lasted [`STOP_CONFIRM`].
     pub(super) from_range: bool,
+}
+
+impl From<&HeldAnomaly> for HeldMemory {
+    fn from(h: &HeldAnomaly) -> Self {
+        HeldMemory {
+            alert: h.alert.clone(),
+            at: h.at,
+            last: h.last,
+            stop_below: h.stop_below,
+            stopped: h.stopped,
+            raised: h.raised,
+            from_range: h.from_range,
+        }
+    }
+}
+
+impl From<HeldMemory> for HeldAnomaly {
+    fn from(m: HeldMemory) -> Self {
+        HeldAnomaly {
+            alert: m.alert,
+            at: m.at,
+            last: m.last,
+            stop_below: m.stop_below,
+            stopped: m.stopped,
+            raised: m.raised,
+            from_range: m.from_range,
+        }
+    }
 }
 
 impl HeldAnomaly {

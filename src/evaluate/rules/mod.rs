@@ -211,10 +211,47 @@ impl RuleEvaluator {
 
 impl Evaluator for RuleEvaluator {
     fn memory(&self) -> Option<EvaluatorMemory> {
-        Some(self.lag.memory())
+        let mut m = self.lag.memory();
+        m.held_anomalies = self
+            .held_anomalies
+            .iter()
+            .map(|(k, h)| (k.clone(), h.into()))
+            .collect();
+        m.stopped_hours = self
+            .stopped_hours
+            .iter()
+            .map(|(k, h)| (k.clone(), h.into()))
+            .collect();
+        m.resumed = self.resumed.iter().map(|(k, t)| (k.clone(), *t)).collect();
+        m.topic_ends = self
+            .prev_topic_end
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        m.group_lags = self
+            .prev_group_lag
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        Some(m)
     }
 
-    fn restore(&mut self, memory: EvaluatorMemory) {
+    /// The lag tracker's groups, the held anomalies, the produce rates'
+    /// stop habits and recent returns, the last poll's end offsets and
+    /// lags; the detectors start afresh.
+    fn restore(&mut self, mut memory: EvaluatorMemory) {
+        let held = std::mem::take(&mut memory.held_anomalies);
+        let hours = std::mem::take(&mut memory.stopped_hours);
+        let resumed = std::mem::take(&mut memory.resumed);
+        self.prev_topic_end
+            .extend(std::mem::take(&mut memory.topic_ends));
+        self.prev_group_lag
+            .extend(std::mem::take(&mut memory.group_lags));
+        self.held_anomalies
+            .extend(held.into_iter().map(|(k, h)| (k, h.into())));
+        self.stopped_hours
+            .extend(hours.into_iter().map(|(k, h)| (k, h.into())));
+        self.resumed.extend(resumed);
         self.lag.restore(memory);
     }
 
