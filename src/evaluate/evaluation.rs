@@ -85,6 +85,9 @@ pub struct StopHoursMemory {
     pub day: i64,
     pub days: [u64; 3],
     pub since: Option<i64>,
+    /// Whether the current stop began in its usual quiet hours.
+    #[serde(default)]
+    pub habitual: bool,
 }
 
 /// One consumer group in [`EvaluatorMemory`].
@@ -106,6 +109,10 @@ pub struct GroupMemory {
     /// Since when it has had no members, if it had none at shutdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_since: Option<Time>,
+    /// Whether its current spell without members began with its run's
+    /// work done (a scheduled job between runs, not a crash).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exit_finished: bool,
     /// Since when it has had members, if it had some at shutdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running_since: Option<Time>,

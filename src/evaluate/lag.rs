@@ -476,21 +476,43 @@ struct EmptySpells {
     last_run: Option<Duration>,
     /// The latest spells it came back from, in milliseconds.
     spells_ms: VecDeque<u64>,
+    /// Its lag and the sum of its committed offsets at the first poll of
+    /// the current run, and at the latest poll with members (what it left
+    /// when it exited, and how far it had read).
+    run_start: Option<(i64, i64)>,
+    running: (i64, i64),
+    /// Whether the current spell began with the run's work done: the lag
+    /// it left at its last poll with members was at most a tenth of its
+    /// work (the larger of the lag it started with and what it read). A
+    /// job that exits with its backlog
+    /// unread crashed: it is not between runs, and its spell is not learnt
+    /// (hunt 13, W5: a daily job dying 3 minutes into its run, 60 % of the
+    /// day's exports unread, was never raised).
+    finished: bool,
 }
 
 impl EmptySpells {
-    /// Records one poll's member count.
-    fn observe(&mut self, members: u32, now: Time) {
+    /// Records one poll's member count, the group's total lag and the sum
+    /// of its committed offsets.
+    fn observe(&mut self, members: u32, lag: i64, committed: i64, now: Time) {
+        if members > 0 {
+            self.run_start.get_or_insert((lag, committed));
+            self.running = (lag, committed);
+        }
         match (members, self.since) {
             (0, None) => {
                 self.since = Some(now);
                 self.last_run = self.running_since.take().map(|r| elapsed(r, now));
+                let (lag0, read0) = self.run_start.take().unwrap_or(self.running);
+                let (left, read) = self.running;
+                let work = lag0.max(read - read0);
+                self.finished = left <= work / 10;
             }
             (0, Some(_)) => {}
             (_, Some(since)) => {
                 let spell = elapsed(since, now);
                 let longer_than_run = self.last_run.is_some_and(|r| spell > r);
-                if longer_than_run && !self.past_usual(spell) {
+                if self.finished && longer_than_run && !self.past_usual(spell) {
                     if self.spells_ms.len() >= EMPTY_SPELLS {
                         self.spells_ms.pop_front();
                     }
@@ -517,7 +539,9 @@ impl EmptySpells {
         let Some(since) = self.since else {
             return false;
         };
-        self.spells_ms.len() >= EMPTY_SPELLS_MIN && !self.past_usual(elapsed(since, now))
+        self.finished
+            && self.spells_ms.len() >= EMPTY_SPELLS_MIN
+            && !self.past_usual(elapsed(since, now))
     }
 }
 
@@ -849,6 +873,7 @@ impl LagTracker {
                     empty_spells_ms: t.empty.spells_ms.iter().copied().collect(),
                     last_run_ms: t.empty.last_run.map(|d| d.as_millis() as u64),
                     empty_since: t.empty.since,
+                    exit_finished: t.empty.finished,
                     running_since: t.empty.running_since,
                     partitions,
                 };
@@ -881,6 +906,7 @@ impl LagTracker {
             track.empty.spells_ms = m.empty_spells_ms.into_iter().skip(keep).collect();
             track.empty.last_run = m.last_run_ms.map(Duration::from_millis);
             track.empty.since = m.empty_since;
+            track.empty.finished = m.exit_finished;
             track.empty.running_since = m.running_since.filter(|_| m.empty_since.is_none());
             for p in m.partitions {
                 let entry = track
@@ -1028,7 +1054,10 @@ fn update_group(
         .cadence
         .observe(committed, covers, lagging, read_before, now);
     let deadline = track.cadence.deadline(config);
-    track.empty.observe(group.members, now);
+    let committed_sum = group.partitions.iter().filter_map(|p| p.committed).sum();
+    track
+        .empty
+        .observe(group.members, group.total_lag(), committed_sum, now);
     let between_runs = track.empty.between_runs(now);
     let judged: Vec<Judged> = group
         .partitions

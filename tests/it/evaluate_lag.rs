@@ -685,6 +685,45 @@ fn a_job_committing_every_half_hour_is_not_stall_after_its_first_commit_seen() {
 }
 
 #[test]
+fn a_scheduled_job_that_dies_with_its_backlog_unread_is_stop() {
+    // An hourly job starts at the top of every hour, reads 200 messages a
+    // second (producers append 10) until caught up, about 3 minutes, and
+    // exits. The run of hour 5 dies after a minute, most of its backlog
+    // unread: not between runs but a crash (hunt 13, W5: a daily job was
+    // never raised).
+    let mut tr = LagTracker::new(LagConfig::default());
+    let (mut committed, mut running) = (0i64, false);
+    let mut polls = Vec::new();
+    for k in 0..9 * 240 {
+        let secs = k * 15 + 7;
+        let end = secs * 10;
+        let (hour, into) = (secs / 3600, secs % 3600);
+        if into < 15 {
+            running = true;
+        }
+        if running {
+            committed = (committed + 200 * 15).min(end - 10);
+            if committed == end - 10 || (hour == 5 && into >= 60) {
+                running = false;
+            }
+        }
+        let g = group("job", u32::from(running), &[(Some(committed), end)]);
+        polls.push((secs, tr.update(&[g], t(secs)).remove(0).status));
+    }
+    let crash = 5 * 3600 + 67;
+    assert!(
+        stops_from(&polls, 3 * 3600).iter().all(|s| *s > crash),
+        "{:?}",
+        stops_from(&polls, 3 * 3600)
+    );
+    let stops = stops_from(&polls, crash);
+    assert!(
+        !stops.is_empty() && stops[0] <= crash + 330,
+        "the crash is STOP within stop_after: {stops:?}"
+    );
+}
+
+#[test]
 fn a_restart_of_the_monitor_keeps_a_scheduled_jobs_schedule() {
     // The hourly job, watched for 4 hours, the monitor restarted 20
     // minutes into a wait: afresh its next two exits were STOP; with

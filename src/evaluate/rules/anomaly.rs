@@ -229,6 +229,39 @@ impl RuleEvaluator {
             if moved_again && usual {
                 self.resumed.insert(s.series.clone(), now);
             }
+            // A habitual stop that outlasts its hours: raised as a stop
+            // from then on, against the line it fell below (the range the
+            // detector expects now holds the silence).
+            if hours.overran(t) && !continues && !self.held_anomalies.contains_key(&s.series) {
+                let since = hours
+                    .since()
+                    .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+                let alert = AnomalyScore {
+                    score: threshold,
+                    expected_low: family.min_effect(),
+                    expected_high: s.expected_high.max(family.min_effect()),
+                    since,
+                    explanation: format!(
+                        "observed {:.4}, stopped since {} UTC, past the hours it is usually quiet",
+                        s.observed,
+                        since.map_or_else(String::new, |t| t.format("%H:%M").to_string())
+                    ),
+                    ..s.clone()
+                };
+                self.held_anomalies.insert(
+                    s.series.clone(),
+                    HeldAnomaly {
+                        alert: alert.clone(),
+                        at: now,
+                        last: now,
+                        stop_below: Some(family.min_effect()),
+                        stopped: true,
+                        raised: false,
+                        from_range: false,
+                    },
+                );
+                return Some(alert);
+            }
         }
         if (scored || stopped) && !continues {
             // Traffic resuming after a stop, with or without a backlog.

@@ -71,6 +71,10 @@ pub(super) struct StoppedHours {
     days: [u64; 3],
     /// Unix seconds since which the series has been stopped.
     since: Option<i64>,
+    /// Whether the current stop began in its usual quiet hours (not
+    /// raised then; raised if it outlasts them, see
+    /// [`StoppedHours::overran`]).
+    habitual: bool,
 }
 
 impl From<&StoppedHours> for StopHoursMemory {
@@ -79,6 +83,7 @@ impl From<&StoppedHours> for StopHoursMemory {
             day: h.day,
             days: h.days,
             since: h.since,
+            habitual: h.habitual,
         }
     }
 }
@@ -89,6 +94,7 @@ impl From<StopHoursMemory> for StoppedHours {
             day: m.day,
             days: m.days,
             since: m.since,
+            habitual: m.habitual,
         }
     }
 }
@@ -118,7 +124,28 @@ impl StoppedHours {
         if confirmed && day == self.day {
             self.days[0] |= 1 << (t.rem_euclid(86_400) / Self::HALF_HOUR);
         }
+        if self.since == Some(t) {
+            self.habitual = self.usual_at(t);
+        }
         moved_again
+    }
+
+    /// Unix seconds since which it has been stopped, if it is.
+    pub(super) fn since(&self) -> Option<i64> {
+        self.since
+    }
+
+    /// Whether a stop that began in its usual quiet hours has outlasted
+    /// them at `t` (by [`STOP_CONFIRM`] at least): producers quiet every
+    /// night from 01:00 to 05:00 and still silent at 09:00, or at 17:00,
+    /// were never raised (hunt 13, W3): the stop was no news when it began,
+    /// and the detector, having learnt the silence, expected it.
+    pub(super) fn overran(&self, t: i64) -> bool {
+        self.habitual
+            && !self.usual_at(t)
+            && self
+                .since
+                .is_some_and(|s| t - s >= STOP_CONFIRM.as_secs() as i64)
     }
 
     /// Whether the series was stopped in the same or a neighbouring half
@@ -408,6 +435,25 @@ mod stopped_hours_tests {
     fn a_stop_is_usual_once_seen_at_that_hour_on_each_of_the_last_two_days() {
         // Raised on the first two nights, the habit from the third on.
         assert_eq!(nights(5), [false, false, true, true, true]);
+    }
+
+    #[test]
+    fn a_habitual_stop_that_outlasts_its_hours_has_overrun() {
+        // Stopped 01:00-05:00 every night; on the fourth night not back
+        // until 09:00 (hunt 13, W3: never raised).
+        let mut h = StoppedHours::default();
+        let mut overran_at = None;
+        for t in (0..4 * DAY).step_by(15) {
+            let (day, s) = (t / DAY, t.rem_euclid(DAY));
+            let until = if day == 3 { 9 * HOUR } else { 5 * HOUR };
+            h.record(t, (HOUR..until).contains(&s));
+            assert!(!h.overran(t) || day == 3, "overran on night {day} at {s}");
+            if h.overran(t) && overran_at.is_none() {
+                overran_at = Some(s);
+            }
+        }
+        // Its usual hours end with the half hour after 05:00's.
+        assert_eq!(overran_at, Some(5 * HOUR + 1_800));
     }
 
     #[test]
