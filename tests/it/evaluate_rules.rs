@@ -2480,3 +2480,46 @@ fn a_stopped_topic_stays_raised_across_a_restart_until_it_moves() {
         "the test no longer shows the restart's false resolve: {afresh:?}"
     );
 }
+
+/// Producers back after a 30-minute stop: the first poll holds a second
+/// of traffic (a low point the detector may score inside its range).
+/// That is the return, not an unusual produce rate (hunt 13, W2: raised
+/// at the poll that said "back" and held 15 minutes).
+#[test]
+fn the_first_poll_of_producers_coming_back_is_not_an_unusual_rate() {
+    let series = "produce_rate{topic=\"events\"}".to_string();
+    let mut ev = RuleEvaluator::new(
+        "prod",
+        &RulesConfig::default(),
+        isrwatch::detect::scorer(&isrwatch::detect::DetectorConfig::default()),
+    );
+    let mut end = 0;
+    let mut raised = Vec::new();
+    // 26 hours of about 100 messages a second, 30 minutes stopped, then
+    // back: 25 messages in the first poll, then the usual rate.
+    let (stop, back) = (26 * 240, 26 * 240 + 120);
+    for k in 0..back + 80 {
+        end += match k {
+            k if k < stop => 1_500 + (k % 11) * 20 - 100,
+            k if k < back => 0,
+            k if k == back => 25,
+            _ => 1_500,
+        };
+        let s = snap(
+            k * 15,
+            &[1, 2, 3],
+            vec![with_end(healthy("events", 3), end / 3)],
+        );
+        raised.push(anomalies(&ev.evaluate(&s, t(k * 15))).contains(&series));
+    }
+    let (stop, back) = (stop as usize, back as usize);
+    assert!(
+        raised[stop + 8..back].iter().all(|r| *r),
+        "the stop is raised"
+    );
+    assert!(
+        raised[back..].iter().all(|r| !*r),
+        "the return is not raised: {:?}",
+        &raised[back..]
+    );
+}

@@ -269,7 +269,11 @@ impl RuleEvaluator {
                 .resumed
                 .get(&s.series)
                 .is_some_and(|at| elapsed(*at, now) <= RESUME_GRACE);
-            if resuming && s.observed > s.expected_high {
+            // While it resumes, the series' level is the return's, whatever
+            // it scores: the first poll may hold a second of traffic (1.4
+            // messages/s of a topic's 100), a low point scored inside the
+            // range (hunt 13, W2). Falling silent again is still a stop.
+            if resuming && (s.observed > s.expected_high || s.observed >= family.min_effect()) {
                 return None;
             }
             let falling = s.observed < s.expected_low;
