@@ -125,10 +125,11 @@ pub struct Params {
     pub activity_margin: f64,
     /// Run the shape memory beside the four signals (`detect::shape`): a
     /// bounded adaptive-resonance memory of the series' recent shapes,
-    /// scoring one it has not seen (a cycle at another frequency). For
-    /// series without known units (`isrwatch detect`, NAB); the daemon's
-    /// families turn it off (on the labelled Kafka set it alone raised
-    /// 126 false alarms per 100 series-days).
+    /// scoring one it has not seen (a cycle at another frequency). Off by
+    /// default (docs/detector.md, "Shape memory"): it gains out of sample
+    /// on NAB and the taxonomy set, but a clean daily cycle with a slow
+    /// trend alarms after 44 days, and on the labelled Kafka set it alone
+    /// raised 126 false alarms per 100 series-days.
     pub shape_memory: bool,
 }
 
@@ -159,7 +160,7 @@ impl Default for Params {
             excursion_hold_points: 300,
             activity_alpha: 0.05,
             activity_margin: 0.6,
-            shape_memory: true,
+            shape_memory: false,
         }
     }
 }

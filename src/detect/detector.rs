@@ -200,8 +200,8 @@ pub struct Score {
     pub shape_similarity: f64,
 }
 
-/// The anomaly detector of one series. Fixed size; one allocation, at
-/// creation, for the shape memory of a series without known units.
+/// The anomaly detector of one series. Fixed size, no heap (the shape
+/// memory, off by default, is one allocation at creation).
 #[derive(Debug, Clone)]
 pub struct Detector {
     core: core::Core,
@@ -248,10 +248,9 @@ impl Detector {
         }
     }
 
-    /// Bytes of state per series: the struct, and the shape memory it
-    /// points to on series without known units (the daemon's series run
-    /// without it and pay only the pointer).
+    /// Bytes of state per series (the struct; the shape memory, off by
+    /// default, would add `size_of::<detect::shape::ShapeMemory>()`).
     pub fn state_bytes() -> usize {
-        std::mem::size_of::<Detector>() + std::mem::size_of::<super::shape::ShapeMemory>()
+        std::mem::size_of::<Detector>()
     }
 }

@@ -283,6 +283,11 @@ pub struct ShapeMemory {
     belowmed: usize,
     abovemed: usize,
     window: [u8; WINDOW],
+    /// Downsampled values still in the window since the last one outside
+    /// the probation's range: a shape holding one is not scored (the
+    /// value signals judge values beyond the range; clamped, a slow drift
+    /// past it made shapes never seen).
+    outside_left: u8,
     art: Art,
     last_anomaly_i: usize,
     last_anomaly_sim: f64,
@@ -330,6 +335,7 @@ impl Default for ShapeMemory {
             belowmed: 0,
             abovemed: 0,
             window: [0; WINDOW],
+            outside_left: 0,
             art: Art::new(INITIAL_RHO),
             last_anomaly_i: 0,
             last_anomaly_sim: 0.0,
@@ -444,8 +450,17 @@ impl ShapeMemory {
     fn after_probation(&mut self, ds: f64, dsi: usize) -> ShapeScore {
         let level = self.level(ds, dsi);
         self.push_level(level);
+        if ds < self.dmin || ds > self.dmax {
+            self.outside_left = WINDOW as u8;
+        } else {
+            self.outside_left = self.outside_left.saturating_sub(1);
+        }
         let f = features(&self.window);
-        self.detect(&f, dsi)
+        let mut out = self.detect(&f, dsi);
+        if self.outside_left > 0 {
+            out.score = 0.0;
+        }
+        out
     }
 
     /// The probation's end: its range is known, so its values are
