@@ -15,9 +15,9 @@
 //! - **activity**: how far its point-to-point movement lies outside the
 //!   range that movement has kept to (a series gone flat, or moving at
 //!   another pace, inside its usual range of values);
-//! - **shape** (series without known units only, [`shape`]): a bounded
-//!   adaptive-resonance memory of the series' recent shapes, after ARTime,
-//!   scoring a shape it has not seen before.
+//! - **shape** (off by default, [`shape`]): a bounded adaptive-resonance
+//!   memory of the series' recent shapes, after ARTime, scoring a shape it
+//!   has not seen before.
 //!
 //! After an alert, a short cooldown holds back repeated alerts for the same
 //! event. State is a fixed-size struct (no heap): [`Detector::state_bytes`].
