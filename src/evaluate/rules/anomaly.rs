@@ -250,15 +250,7 @@ impl RuleEvaluator {
                 };
                 self.held_anomalies.insert(
                     s.series.clone(),
-                    HeldAnomaly {
-                        alert: alert.clone(),
-                        at: now,
-                        last: now,
-                        stop_below: Some(family.min_effect()),
-                        stopped: true,
-                        raised: false,
-                        from_range: false,
-                    },
+                    HeldAnomaly::new(alert.clone(), now, Some(family.min_effect()), false),
                 );
                 return Some(alert);
             }
@@ -294,15 +286,7 @@ impl RuleEvaluator {
             };
             self.held_anomalies.insert(
                 s.series.clone(),
-                HeldAnomaly {
-                    alert: alert.clone(),
-                    at: now,
-                    last: now,
-                    stop_below,
-                    stopped: stop_below.is_some_and(|b| s.observed < b),
-                    raised: false,
-                    from_range: !scored,
-                },
+                HeldAnomaly::new(alert.clone(), now, stop_below, !scored),
             );
             return scored.then_some(alert);
         }

@@ -237,6 +237,25 @@ impl From<HeldMemory> for HeldAnomaly {
 }
 
 impl HeldAnomaly {
+    /// A hold of `alert` from `now`, stopped when its value lies below
+    /// `stop_below`.
+    pub(super) fn new(
+        alert: AnomalyScore,
+        now: Time,
+        stop_below: Option<f64>,
+        from_range: bool,
+    ) -> Self {
+        HeldAnomaly {
+            stopped: stop_below.is_some_and(|b| alert.observed < b),
+            alert,
+            at: now,
+            last: now,
+            stop_below,
+            raised: false,
+            from_range,
+        }
+    }
+
     /// Whether it is still held at `now` by its age alone.
     pub(super) fn alive(&self, now: Time) -> bool {
         use crate::evaluate::lag::elapsed;
