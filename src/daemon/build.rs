@@ -87,6 +87,19 @@ fn read_memories(path: &std::path::Path) -> BTreeMap<String, EvaluatorMemory> {
     })
 }
 
+/// Writes `value` as JSON to `path`; a failure is logged (`what` names it),
+/// not fatal: the next start learns afresh.
+fn save_json(path: &std::path::Path, value: &impl serde::Serialize, what: &str) {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            if let Err(e) = std::fs::write(path, bytes) {
+                warn!(error = %e, "could not save {what}");
+            }
+        }
+        Err(e) => warn!(error = %e, "could not encode {what}"),
+    }
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Saved {
     incidents: crate::incident::SavedState,
@@ -256,14 +269,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 
         // Save what the evaluators learnt of the consumer groups.
         let memories: BTreeMap<String, EvaluatorMemory> = stopped.memories.into_iter().collect();
-        match serde_json::to_vec(&memories) {
-            Ok(bytes) => {
-                if let Err(e) = std::fs::write(&memory_path, bytes) {
-                    warn!(error = %e, "could not save evaluator memory");
-                }
-            }
-            Err(e) => warn!(error = %e, "could not encode evaluator memory"),
-        }
+        save_json(&memory_path, &memories, "evaluator memory");
 
         // Save incident state and silences for the next start.
         if let Some(saved) = correlator.and_then(|c| c.saved_state()) {
@@ -271,14 +277,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 incidents: saved,
                 silences: silences_for_save.export(clock_for_tasks.now()),
             };
-            match serde_json::to_vec(&saved) {
-                Ok(bytes) => {
-                    if let Err(e) = std::fs::write(&saved_path, bytes) {
-                        warn!(error = %e, "could not save incident state");
-                    }
-                }
-                Err(e) => warn!(error = %e, "could not encode incident state"),
-            }
+            save_json(&saved_path, &saved, "incident state");
         }
         dispatch_stop.cancel();
         let _ = dispatcher_task.await;

@@ -174,15 +174,21 @@ pub async fn run_keeping(stages: Stages, shutdown: impl Future<Output = ()> + Se
     let stop = CancellationToken::new();
     let mut cluster_tasks = Vec::new();
     for stage in clusters {
-        cluster_tasks.push(tokio::spawn(cluster_loop(
-            stage,
+        let (correlator, tx, state, clock, metrics, stop) = (
             correlator.clone(),
             tx.clone(),
             state.clone(),
             clock.clone(),
             metrics.clone(),
             stop.clone(),
-        )));
+        );
+        // Polls until `stop`, then gives back what the evaluator learnt.
+        let mut stage = stage;
+        cluster_tasks.push(tokio::spawn(async move {
+            poll_loop(&mut stage, correlator, tx, state, clock, metrics, stop).await;
+            let memory = stage.evaluator.memory();
+            (stage.name, memory)
+        }));
     }
     drop(tx);
 
@@ -204,22 +210,7 @@ pub async fn run_keeping(stages: Stages, shutdown: impl Future<Output = ()> + Se
     }
 }
 
-/// Polls and evaluates one cluster until `stop`; then gives back what its
-/// evaluator learnt.
-async fn cluster_loop(
-    mut stage: ClusterStage,
-    correlator: Arc<Mutex<Box<dyn Correlator>>>,
-    tx: mpsc::Sender<Work>,
-    state: Arc<SharedState>,
-    clock: Arc<dyn Clock>,
-    metrics: PipelineMetrics,
-    stop: CancellationToken,
-) -> (String, Option<EvaluatorMemory>) {
-    poll_loop(&mut stage, correlator, tx, state, clock, metrics, stop).await;
-    let memory = stage.evaluator.memory();
-    (stage.name, memory)
-}
-
+/// Polls and evaluates one cluster until `stop`.
 async fn poll_loop(
     stage: &mut ClusterStage,
     correlator: Arc<Mutex<Box<dyn Correlator>>>,
