@@ -206,6 +206,6 @@ pub fn bench_throughput(points: usize) -> ThroughputReport {
         points: data.len(),
         seconds,
         points_per_sec: data.len() as f64 / seconds,
-        bytes_per_series: Detector::state_bytes(),
+        bytes_per_series: det.state_bytes(),
     }
 }

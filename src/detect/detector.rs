@@ -248,9 +248,10 @@ impl Detector {
         }
     }
 
-    /// Bytes of state per series (the struct; the shape memory, off by
-    /// default, would add `size_of::<detect::shape::ShapeMemory>()`).
-    pub fn state_bytes() -> usize {
-        std::mem::size_of::<Detector>()
+    /// Bytes of state of this series: the struct, and the shape memory
+    /// when it runs (`DetectorConfig`'s default; the daemon's series run
+    /// without it). Fixed from the first point on.
+    pub fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Detector>() + self.core.shape_bytes()
     }
 }

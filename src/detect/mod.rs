@@ -15,12 +15,14 @@
 //! - **activity**: how far its point-to-point movement lies outside the
 //!   range that movement has kept to (a series gone flat, or moving at
 //!   another pace, inside its usual range of values);
-//! - **shape** (off by default, [`shape`]): a bounded adaptive-resonance
-//!   memory of the series' recent shapes, after ARTime, scoring a shape it
-//!   has not seen before.
+//! - **shape** ([`shape`]; on by default, off for the daemon's Kafka
+//!   series, [`family`]): a bounded adaptive-resonance memory of the
+//!   series' recent shapes, after ARTime, scoring a shape it has not seen
+//!   before.
 //!
 //! After an alert, a short cooldown holds back repeated alerts for the same
-//! event. State is a fixed-size struct (no heap): [`Detector::state_bytes`].
+//! event. State is fixed in size from the first point: a struct, and the
+//! shape memory's box when it runs ([`Detector::state_bytes`]).
 
 mod bench;
 pub mod core;

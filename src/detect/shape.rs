@@ -36,6 +36,13 @@ const DIM: usize = 2 * WINDOW;
 const CODED: usize = 2 * DIM;
 const LEVELS: usize = 80;
 const CHOMP: f64 = 0.075;
+/// The span (of the probation's range) below which a window's shape is
+/// scaled down rather than stretched to full scale: the width of the
+/// chomp's band (the median ± [`CHOMP`]), inside which differences are
+/// noise. Stretched, a one-level step in a flat stretch (the running
+/// median moving under a slow trend) looked like a full-scale step, a
+/// shape never seen.
+const SHAPE_FLOOR: f64 = 2.0 * CHOMP;
 const INITIAL_RHO: f64 = 0.80;
 /// Points learnt before the first score: the range is taken from them and
 /// the vigilance set by replaying them.
@@ -227,7 +234,8 @@ fn haar(x: &[f64; WINDOW]) -> [f64; WINDOW] {
 }
 
 /// The input of one shape: its normalised wavelet coefficients and its
-/// values, from the last [`WINDOW`] levels.
+/// values, from the last [`WINDOW`] levels. The coefficients are scaled
+/// down when the window spans less than [`SHAPE_FLOOR`].
 fn features(levels: &[u8; WINDOW]) -> [f64; DIM] {
     let mut v = [0.0; WINDOW];
     for (o, l) in v.iter_mut().zip(levels) {
@@ -237,6 +245,12 @@ fn features(levels: &[u8; WINDOW]) -> [f64; DIM] {
     min_max_01(&mut shape);
     let mut fw = haar(&shape);
     min_max_01(&mut fw);
+    let (lo, hi) = levels
+        .iter()
+        .fold((u8::MAX, 0u8), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
+    let span = f64::from(hi.saturating_sub(lo)) / LEVELS as f64;
+    let r = (span / SHAPE_FLOOR).min(1.0);
+    fw.iter_mut().for_each(|c| *c *= r);
     let mut f = [0.0; DIM];
     f[..WINDOW].copy_from_slice(&fw);
     f[WINDOW..].copy_from_slice(&v);
@@ -647,6 +661,17 @@ mod tests {
         }
         assert!(m.art.n <= CATEGORIES);
         assert!(std::mem::size_of::<ShapeMemory>() < 2_600);
+    }
+
+    #[test]
+    fn a_one_level_step_is_not_a_full_scale_shape() {
+        // A flat stretch whose running median moved by one level (a slow
+        // trend) against a real step of a quarter of the range.
+        let small = features(&[21, 21, 21, 21, 20, 20, 20, 20]);
+        let big = features(&[40, 40, 40, 40, 20, 20, 20, 20]);
+        let peak = |f: &[f64; DIM]| f[..WINDOW].iter().copied().fold(0.0, f64::max);
+        assert!(peak(&small) < 0.1, "{small:?}");
+        assert!((peak(&big) - 1.0).abs() < 1e-12, "{big:?}");
     }
 
     #[test]
