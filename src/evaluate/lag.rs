@@ -16,7 +16,10 @@
 //!    not counted as lag, named in the group's reason.
 //! 2. **OK** when the latest lag is at most `caught_up_lag`: a caught-up
 //!    consumer on an idle topic is OK however long its offset stays still
-//!    (Burrow reports STOP there).
+//!    (Burrow reports STOP there); also at one more, when that lag was
+//!    there at the poll that first saw the committed offset and nothing
+//!    was produced since (a transaction's commit marker:
+//!    [`PartitionTrack::only_a_marker_left`]).
 //! 3. **STALL** when the group has members and the partition has had lag
 //!    with the same committed offset for longer than `stall_after` (counted
 //!    from the poll before the first one that showed lag on that offset, so messages
@@ -255,6 +258,9 @@ struct PartitionTrack {
     committed: i64,
     /// First time the current committed offset was seen.
     committed_since: Time,
+    /// The end offset at the first poll that saw the current committed
+    /// offset (see [`PartitionTrack::only_a_marker_left`]).
+    end_at_commit: Option<i64>,
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
     /// Since when the consumer has owed a commit on the current committed
@@ -297,6 +303,7 @@ impl PartitionTrack {
             latest: None,
             committed,
             committed_since: now,
+            end_at_commit: None,
             rewound: None,
             owing: None,
             pace: Pace::default(),
@@ -308,6 +315,19 @@ impl PartitionTrack {
             drained: Drained::default(),
             steps: Steps::default(),
         }
+    }
+
+    /// The lag left is one offset more than `caught_up_lag`, and it was
+    /// there when this committed offset was first seen, nothing produced
+    /// since: a transactional producer's commit marker, which a
+    /// read_committed consumer cannot read, so its committed offset stays
+    /// one short of the end while the producers pause (hunt 14, W1: a
+    /// caught-up consumer was STALL through every pause of its producers,
+    /// Burrow's known false alarm). A consumer that hangs with exactly one
+    /// message unread and no message after it is missed; the next message
+    /// makes it owe a commit as usual.
+    fn only_a_marker_left(&self, config: &LagConfig, obs: Observation) -> bool {
+        obs.lag() <= config.caught_up_lag + 1 && self.end_at_commit == Some(obs.end)
     }
 }
 
@@ -1200,6 +1220,7 @@ fn record_partition(
         changed = committed > entry.committed;
         entry.committed = committed;
         entry.committed_since = now;
+        entry.end_at_commit = None;
         entry.owing = None;
     }
     if let Some(end) = p.end_offset {
@@ -1209,6 +1230,7 @@ fn record_partition(
             at_ms: now.timestamp_millis(),
         };
         entry.latest = Some(obs);
+        entry.end_at_commit.get_or_insert(end);
         let last = entry.observations.back().copied();
         if last.is_none_or(|l| l.committed != committed) {
             if let Some(l) = last.filter(|l| obs.at_ms > l.at_ms) {
@@ -1242,7 +1264,8 @@ fn record_partition(
             }
             entry.observations.push_back(obs);
         }
-        entry.owing = if obs.lag() > config.caught_up_lag {
+        entry.owing = if obs.lag() > config.caught_up_lag && !entry.only_a_marker_left(config, obs)
+        {
             Some(match entry.owing {
                 Some(o) => Owing {
                     later_polls: o.later_polls + 1,
@@ -1529,6 +1552,15 @@ fn judge(
     };
     if now_seen.lag() <= config.caught_up_lag {
         return (LagStatus::Ok, format!("caught up (lag {})", now_seen.lag()));
+    }
+    if t.only_a_marker_left(config, now_seen) {
+        return (
+            LagStatus::Ok,
+            format!(
+                "caught up (lag {}: nothing produced since its commit, a transaction marker)",
+                now_seen.lag()
+            ),
+        );
     }
     let still = elapsed(t.committed_since, now);
     // How long the consumer has owed a commit (lag with this offset), from
@@ -2026,6 +2058,37 @@ mod tests {
             s[0].reason
         );
         assert_eq!(s[0].partitions[1].lag, None);
+    }
+
+    /// A read_committed consumer of a transactional topic commits one
+    /// short of the end (the commit marker): while its producers pause,
+    /// it is caught up, not STALL (hunt 14, W1). A message after the pause
+    /// that it does not read is owed as usual.
+    #[test]
+    fn a_transaction_marker_left_is_caught_up() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let mut end = 0;
+        let mut worst = LagStatus::Ok;
+        for i in 1..=600i64 {
+            // 150 messages and one marker per poll for an hour, then a
+            // two-hour pause of the producers.
+            if i <= 240 {
+                end += 151;
+            }
+            let s = tr.update(&[group(3, &[(Some(end - 1), end)])], t(i * 15));
+            worst = worst.max(s[0].status);
+        }
+        assert_eq!(worst, LagStatus::Ok);
+        // A message arrives and the consumer does not read it: a hang.
+        let mut raised = None;
+        for i in 601..=640i64 {
+            let s = tr.update(&[group(3, &[(Some(end - 1), end + 1)])], t(i * 15));
+            if s[0].status == LagStatus::Stall && raised.is_none() {
+                raised = Some((i - 600) * 15);
+            }
+        }
+        let after = raised.expect("a message left unread was never STALL");
+        assert!(after <= 330, "STALL {after}s after the message");
     }
 
     /// Deterministic noise in [-1, 1).
