@@ -374,9 +374,9 @@ impl Steps {
         } else {
             u32::try_from((obs.end - self.last_end).max(0)).unwrap_or(u32::MAX)
         };
-        if self.last_ms > 0 {
+        if k > 0 {
             let x = self.produced[k] as f32;
-            if self.produced_mean == 0.0 && self.produced_var == 0.0 {
+            if self.remembered == 0 {
                 self.produced_mean = x;
             }
             let a = 1.0 / STEP_MEMORY;
