@@ -200,8 +200,9 @@ pub struct Score {
     pub shape_similarity: f64,
 }
 
-/// The anomaly detector of one series. Fixed size, no heap (the shape
-/// memory, off by default, is one allocation at creation).
+/// The anomaly detector of one series. Fixed size: a struct, and the
+/// shape memory (on by default, off for the daemon's series) as one
+/// allocation at creation.
 #[derive(Debug, Clone)]
 pub struct Detector {
     core: core::Core,
