@@ -92,10 +92,13 @@
 //!    job that commits every half hour is half an hour behind before each
 //!    commit, and its lag at commits rises with the produce rate alone),
 //!    and it rose by at least four times what chance moves it over the
-//!    samples ([`CREEP_NOISE_MULTIPLE`], [`Steps::noise`]: the spread of the steps, of what
-//!    was produced at each and of the lag's own, times the square root of
-//!    their number; a consumer exactly as fast as its producers walks its
-//!    lag by their noise); unless the lag is
+//!    samples ([`CREEP_NOISE_MULTIPLE`], [`Steps::noise`]: the spread of
+//!    the steps, of what was produced at each and of the lag's own, times
+//!    the square root of their number; a consumer exactly as fast as its
+//!    producers walks its lag by their noise; steps are counted in
+//!    messages, so a group whose commits come irregularly needs a larger
+//!    creep), once [`STEP_MEMORY`] steps have shown that noise; unless the
+//!    lag is
 //!    within [`DRAINED_MARGIN`] of a load it worked off lately. A consumer
 //!    at 93.5 % of the production never loses a tenth of it over one
 //!    window (rule 6), yet falls four minutes further behind every hour.
@@ -211,10 +214,15 @@ pub const CREEP_SAMPLES: usize = 5;
 /// simulated days; at 4, in none, and a 2 % creep is raised about an
 /// hour in (5: the same, later).
 const CREEP_NOISE_MULTIPLE: f64 = 4.0;
-/// Steps (of half `absorb_for`) the producers' noise per step is
-/// remembered over, about an hour at the default.
+/// Steps the producers' noise per step is remembered over: an hour at
+/// the default `absorb_for` (a step is half of it), longer for a group
+/// committing less often (a step ends at a commit).
 const STEP_MEMORY: f32 = 12.0;
 const DAY_MS: i64 = 86_400_000;
+/// [`PartitionTrack::end_at_commit`] when the end offset at the commit was
+/// not seen (unknown at that poll, or the commit restored from before a
+/// restart): no marker can be told from an unread message then.
+const END_NOT_SEEN: i64 = i64::MIN;
 
 use super::config::LagConfig;
 use super::evaluation::{EvaluatorMemory, GroupMemory, PartitionMemory};
@@ -258,8 +266,10 @@ struct PartitionTrack {
     committed: i64,
     /// First time the current committed offset was seen.
     committed_since: Time,
-    /// The end offset at the first poll that saw the current committed
-    /// offset (see [`PartitionTrack::only_a_marker_left`]).
+    /// The end offset at the poll that first saw the current committed
+    /// offset ([`END_NOT_SEEN`] when that poll had none; `None` only
+    /// before the partition's first poll with an end offset); see
+    /// [`PartitionTrack::only_a_marker_left`].
     end_at_commit: Option<i64>,
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
@@ -327,7 +337,7 @@ impl PartitionTrack {
     /// message unread and no message after it is missed; the next message
     /// makes it owe a commit as usual.
     fn only_a_marker_left(&self, config: &LagConfig, obs: Observation) -> bool {
-        obs.lag() <= config.caught_up_lag + 1 && self.end_at_commit == Some(obs.end)
+        obs.lag() <= config.caught_up_lag.saturating_add(1) && self.end_at_commit == Some(obs.end)
     }
 }
 
@@ -351,7 +361,7 @@ struct Steps {
     /// understate the producers' noise.
     produced_mean: f32,
     produced_var: f32,
-    /// Steps taken into those, up to [`STEP_MEMORY`]: until then the
+    /// Steps taken into those (saturating): until [`STEP_MEMORY`] the
     /// noise is not known and nothing is called a creep.
     remembered: u8,
 }
@@ -412,6 +422,17 @@ impl Steps {
         let moved = spread(&|k| (self.lags[k] - self.lags[k - 1]) as f64);
         let remembered = f64::from(self.produced_var).sqrt();
         produced.max(moved).max(remembered) * ((n - 1) as f64).sqrt()
+    }
+
+    /// Forgets the samples, keeping what is known of the producers' noise
+    /// (a rewind: the lag before it is another story than the replay's).
+    fn restart(&mut self) {
+        *self = Steps {
+            produced_mean: self.produced_mean,
+            produced_var: self.produced_var,
+            remembered: self.remembered,
+            ..Steps::default()
+        };
     }
 
     /// The samples, oldest first.
@@ -1015,6 +1036,9 @@ impl LagTracker {
                     first_seen: p.owing_first_seen.unwrap_or(since).max(since),
                     later_polls: p.owing_later_polls,
                 });
+                // It owed a commit: its lag is unread messages, whatever
+                // the end offset at the first poll after the restart.
+                entry.end_at_commit = Some(END_NOT_SEEN);
             }
             track.partitions.fit();
             self.groups.insert(name, track);
@@ -1211,8 +1235,9 @@ fn record_partition(
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
-        // The lag before the rewind is another story than the replay's.
-        entry.steps = Steps::default();
+        // The lag before the rewind is another story than the replay's
+        // (the producers' noise is not).
+        entry.steps.restart();
     }
     if entry.committed != committed {
         // A commit, for the cadence, is a move forward: a rewind (an
@@ -1220,7 +1245,7 @@ fn record_partition(
         changed = committed > entry.committed;
         entry.committed = committed;
         entry.committed_since = now;
-        entry.end_at_commit = None;
+        entry.end_at_commit = Some(p.end_offset.unwrap_or(END_NOT_SEEN));
         entry.owing = None;
     }
     if let Some(end) = p.end_offset {
@@ -1505,6 +1530,7 @@ fn judge_held(
     };
     let release_secs = RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64();
     let recovered = latest.lag() <= config.caught_up_lag
+        || t.only_a_marker_left(config, latest)
         || time_lag.is_some_and(|b| {
             b < release_secs && t.was_behind.is_none_or(|w| b <= f64::from(w))
         })
@@ -2089,6 +2115,29 @@ mod tests {
         }
         let after = raised.expect("a message left unread was never STALL");
         assert!(after <= 330, "STALL {after}s after the message");
+    }
+
+    /// A transactional consumer raised for falling behind, then caught up
+    /// to the last marker as its producers pause, has recovered: not held
+    /// as "not caught up: lag 1" (a guard: here the load worked off also
+    /// releases it; `judge_held` counts the marker as caught up too).
+    #[test]
+    fn a_consumer_raised_then_caught_up_to_a_marker_is_released() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let (mut end, mut pos) = (0i64, 0i64);
+        let mut raised = false;
+        let mut last = LagStatus::Ok;
+        for i in 1..=400i64 {
+            if i <= 200 {
+                end += 151;
+            }
+            pos = (pos + if i <= 120 { 60 } else { 600 }).min(end - 1);
+            let s = tr.update(&[group(3, &[(Some(pos), end)])], t(i * 15));
+            raised |= s[0].status >= LagStatus::Warn;
+            last = s[0].status;
+        }
+        assert!(raised, "the test no longer raises the slow consumer");
+        assert_eq!(last, LagStatus::Ok);
     }
 
     /// Deterministic noise in [-1, 1).

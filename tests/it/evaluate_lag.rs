@@ -1524,3 +1524,33 @@ fn a_slow_consumer_that_commits_every_minute_is_raised() {
     let s = last.unwrap();
     assert_eq!(s.status, LagStatus::Warn, "{}", s.reason);
 }
+
+#[test]
+fn a_one_message_hang_under_way_stays_owed_across_a_restart() {
+    // A consumer committing at every poll, caught up, hangs just before
+    // the last message of the day arrives: lag 1, the end offset moved
+    // after its commit, so an unread message, not a transaction marker.
+    // The monitor restarts 30 s later. Read back, the partition still
+    // owes a commit: the end offset at the first poll after the restart
+    // is not "the end at the commit" (hunt 14's W1 fix made it a marker,
+    // and the hang was OK for good).
+    let poll = |tr: &mut LagTracker, t: i64| {
+        let (committed, end) = if t <= 600_000 {
+            (t / 15_000 * 10, t / 15_000 * 10)
+        } else {
+            (400, 401)
+        };
+        tr.update(&[group("g", 1, &[(Some(committed), end)])], at_ms(t))
+            .remove(0)
+    };
+    let mut before = LagTracker::new(LagConfig::default());
+    for t in (15_000..=630_000).step_by(15_000) {
+        assert_eq!(poll(&mut before, t).status, LagStatus::Ok, "at {t} ms");
+    }
+    let mut after = restarted(&before, true);
+    let stall = (645_000..=1_200_000)
+        .step_by(15_000)
+        .find(|&t| poll(&mut after, t).status == LagStatus::Stall)
+        .expect("the hang was never STALL after the restart");
+    assert!(stall <= 600_000 + 330_000, "STALL at {stall} ms");
+}
