@@ -267,10 +267,9 @@ struct PartitionTrack {
     /// First time the current committed offset was seen.
     committed_since: Time,
     /// The end offset at the poll that first saw the current committed
-    /// offset ([`END_NOT_SEEN`] when that poll had none; `None` only
-    /// before the partition's first poll with an end offset); see
-    /// [`PartitionTrack::only_a_marker_left`].
-    end_at_commit: Option<i64>,
+    /// offset ([`END_NOT_SEEN`] when that poll had none, or the partition
+    /// was restored); see [`PartitionTrack::only_a_marker_left`].
+    end_at_commit: i64,
     /// The latest rewind: (committed before, committed after, when).
     rewound: Option<(i64, i64, Time)>,
     /// Since when the consumer has owed a commit on the current committed
@@ -305,15 +304,21 @@ struct PartitionTrack {
 }
 
 impl PartitionTrack {
-    /// A partition first seen at `now` with `committed`.
-    fn new(config: &LagConfig, partition: i32, committed: i64, now: Time) -> Self {
+    /// A partition first seen at `now` with `committed` and `end`.
+    fn new(
+        config: &LagConfig,
+        partition: i32,
+        committed: i64,
+        end: Option<i64>,
+        now: Time,
+    ) -> Self {
         PartitionTrack {
             partition,
             observations: VecDeque::with_capacity(config.window),
             latest: None,
             committed,
             committed_since: now,
-            end_at_commit: None,
+            end_at_commit: end.unwrap_or(END_NOT_SEEN),
             rewound: None,
             owing: None,
             pace: Pace::default(),
@@ -337,7 +342,7 @@ impl PartitionTrack {
     /// message unread and no message after it is missed; the next message
     /// makes it owe a commit as usual.
     fn only_a_marker_left(&self, config: &LagConfig, obs: Observation) -> bool {
-        obs.lag() <= config.caught_up_lag.saturating_add(1) && self.end_at_commit == Some(obs.end)
+        obs.lag() <= config.caught_up_lag.saturating_add(1) && self.end_at_commit == obs.end
     }
 }
 
@@ -379,12 +384,9 @@ impl Steps {
         }
         let k = usize::from(self.len);
         self.lags[k] = obs.lag();
-        self.produced[k] = if k == 0 {
-            0
-        } else {
-            u32::try_from((obs.end - self.last_end).max(0)).unwrap_or(u32::MAX)
-        };
+        self.produced[k] = 0;
         if k > 0 {
+            self.produced[k] = u32::try_from((obs.end - self.last_end).max(0)).unwrap_or(u32::MAX);
             let x = self.produced[k] as f32;
             if self.remembered == 0 {
                 self.produced_mean = x;
@@ -1024,10 +1026,14 @@ impl LagTracker {
                 let entry = track
                     .partitions
                     .get_or_insert_with(&p.topic, p.partition, || {
+                        // The end at its commit is not known: a partition
+                        // owing a commit has unread messages, whatever the
+                        // end offset at the first poll after the restart.
                         PartitionTrack::new(
                             &self.config,
                             p.partition,
                             p.committed,
+                            None,
                             p.committed_since,
                         )
                     });
@@ -1036,9 +1042,6 @@ impl LagTracker {
                     first_seen: p.owing_first_seen.unwrap_or(since).max(since),
                     later_polls: p.owing_later_polls,
                 });
-                // It owed a commit: its lag is unread messages, whatever
-                // the end offset at the first poll after the restart.
-                entry.end_at_commit = Some(END_NOT_SEEN);
             }
             track.partitions.fit();
             self.groups.insert(name, track);
@@ -1231,7 +1234,7 @@ fn record_partition(
     let entry = track
         .partitions
         .get_or_insert_with(&p.topic, p.partition, || {
-            PartitionTrack::new(config, p.partition, committed, now)
+            PartitionTrack::new(config, p.partition, committed, p.end_offset, now)
         });
     if committed < entry.committed {
         entry.rewound = Some((entry.committed, committed, now));
@@ -1245,7 +1248,7 @@ fn record_partition(
         changed = committed > entry.committed;
         entry.committed = committed;
         entry.committed_since = now;
-        entry.end_at_commit = Some(p.end_offset.unwrap_or(END_NOT_SEEN));
+        entry.end_at_commit = p.end_offset.unwrap_or(END_NOT_SEEN);
         entry.owing = None;
     }
     if let Some(end) = p.end_offset {
@@ -1255,7 +1258,6 @@ fn record_partition(
             at_ms: now.timestamp_millis(),
         };
         entry.latest = Some(obs);
-        entry.end_at_commit.get_or_insert(end);
         let last = entry.observations.back().copied();
         if last.is_none_or(|l| l.committed != committed) {
             if let Some(l) = last.filter(|l| obs.at_ms > l.at_ms) {
