@@ -27,9 +27,10 @@ use crate::sim::{Notified, Scenario, Simulator};
 /// How long a judged run of `scenario` lasts: its last event, then its
 /// `settle` or longer where a setting of `config` holds a finding or an
 /// incident by design after the cluster is healthy again (the controller
-/// and ISR-churn windows count moves over them; the REWIND and
-/// unclean-election report times; the broker recovery hold; flap damping's
-/// quiet time, after which a flapping incident resolves), then two polls
+/// and ISR-churn windows count moves over them; the REWIND,
+/// unclean-election and deleted-unread-data report times; the broker
+/// recovery hold; flap damping's quiet time, after which a flapping
+/// incident resolves), then two polls
 /// for the last resolve to be seen.
 pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
     let settle = [
@@ -38,6 +39,7 @@ pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
         config.rules.isr_churn_window.0,
         config.rules.lag.rewind_for.0,
         config.rules.unclean_election_hold.0,
+        config.rules.unread_data_deleted_hold.0,
         config.incidents.broker_recovery_hold.0,
         config.incidents.flap_quiet.0,
     ]

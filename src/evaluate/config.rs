@@ -29,6 +29,7 @@ use crate::finding::{FindingKind, Severity};
 /// at_min_isr_when_fully_replicated = false
 /// under_replicated_for = "0s"
 /// unclean_election_hold = "5m"         # how long an unclean election stays reported
+/// unread_data_deleted_hold = "5m"      # how long a group moving past deleted data stays reported
 /// isr_churn_threshold = 20             # ISR changes per broker beyond one leave-and-rejoin per replica ...
 /// isr_churn_window = "5m"              # ... within this window
 /// leader_imbalance_broker_percent = 10.0
@@ -111,6 +112,11 @@ pub struct RulesConfig {
     /// reported (and its incident stays open) this long after it was seen.
     /// Default `5m`, as long as a REWIND is reported (`lag.rewind_for`).
     pub unclean_election_hold: Dur,
+    /// `unread_data_deleted`: a group whose committed offset moved past
+    /// data deleted before it read it is reported this long after it was
+    /// seen (one below the log start is reported while it stays there).
+    /// Default `5m`.
+    pub unread_data_deleted_hold: Dur,
     /// `isr_churn`: ISR changes of one broker's replicas within
     /// `isr_churn_window`, beyond one leave-and-rejoin per replica (an
     /// outage and its catch-up are not churn), that fire the rule (count ≥
@@ -178,6 +184,7 @@ impl Default for RulesConfig {
             at_min_isr_when_fully_replicated: false,
             under_replicated_for: Dur::secs(0),
             unclean_election_hold: Dur::secs(300),
+            unread_data_deleted_hold: Dur::secs(300),
             isr_churn_threshold: 20,
             isr_churn_window: Dur::secs(300),
             leader_imbalance_broker_percent: 10.0,
@@ -297,6 +304,7 @@ impl RulesConfig {
             FindingKind::ControllerUnstable
             | FindingKind::IsrChurn
             | FindingKind::UncleanElection
+            | FindingKind::UnreadDataDeleted
             | FindingKind::ReassignmentInProgress
             | FindingKind::QuorumLag
             | FindingKind::QuorumDegraded

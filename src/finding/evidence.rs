@@ -165,6 +165,12 @@ evidence_keys! {
         TotalLag = "total_lag",
         /// `consumer_lag`: the largest lag in seconds, when known.
         MaxLagSeconds = "max_lag_seconds",
+        /// `unread_data_deleted`: messages deleted before the group read
+        /// them, over its partitions (log start − committed offset).
+        MessagesDeleted = "messages_deleted",
+        /// `unread_data_deleted`: partitions whose committed offset is
+        /// below the log start now (the rest moved past deleted data).
+        PartitionsBehind = "partitions_behind",
         /// `anomaly`: the score, in `[0, 1]`.
         Score = "score",
         /// `anomaly`: the value observed.
@@ -206,7 +212,9 @@ evidence_keys! {
         OldLeader = "old_leader",
         /// `unclean_election`: the leader after. A broker id.
         NewLeader = "new_leader",
-        /// `reassignment_in_progress`: the topics moving, comma-separated.
+        /// `reassignment_in_progress`: the topics moving;
+        /// `unread_data_deleted`: the topics that lost unread data;
+        /// comma-separated.
         Topics = "topics",
         /// `reassignment_in_progress`: `true` once it made no progress for
         /// `reassignment_stuck_after`.
@@ -325,6 +333,10 @@ impl FindingKind {
             FindingKind::ConsumerLag => (
                 &[M::TotalLag, M::Partitions, M::MaxLagSeconds],
                 &[L::LagStatus],
+            ),
+            FindingKind::UnreadDataDeleted => (
+                &[M::MessagesDeleted, M::Partitions, M::PartitionsBehind],
+                &[L::Topics],
             ),
             FindingKind::Anomaly => (
                 &[M::Score, M::Observed, M::ExpectedLow, M::ExpectedHigh],

@@ -51,6 +51,10 @@ pub enum FindingKind {
     FollowerLag,
     /// Consumer group lag status other than OK.
     ConsumerLag,
+    /// Retention (or DeleteRecords) deleted messages a consumer group had
+    /// not read: its committed offset is below the partition's log start
+    /// offset, or moved past data deleted before it got there.
+    UnreadDataDeleted,
     /// A series' anomaly score crossed the alert threshold.
     Anomaly,
 }
@@ -58,7 +62,7 @@ pub enum FindingKind {
 impl FindingKind {
     /// Every kind, in declaration order: the one list that config
     /// validation, scenario files and tests check names against.
-    pub const ALL: [FindingKind; 19] = [
+    pub const ALL: [FindingKind; 20] = [
         FindingKind::ClusterUnreachable,
         FindingKind::BrokerDown,
         FindingKind::BrokerUnreachable,
@@ -77,6 +81,7 @@ impl FindingKind {
         FindingKind::ReassignmentInProgress,
         FindingKind::FollowerLag,
         FindingKind::ConsumerLag,
+        FindingKind::UnreadDataDeleted,
         FindingKind::Anomaly,
     ];
 
@@ -110,6 +115,7 @@ impl FindingKind {
             FindingKind::ReassignmentInProgress => "reassignment_in_progress",
             FindingKind::FollowerLag => "follower_lag",
             FindingKind::ConsumerLag => "consumer_lag",
+            FindingKind::UnreadDataDeleted => "unread_data_deleted",
             FindingKind::Anomaly => "anomaly",
         }
     }

@@ -475,6 +475,9 @@ pub(crate) fn group_findings<'a>(
                 };
                 (FindingKind::ConsumerLag, root)
             }
+            // Data a group will never read is its own story, beside the
+            // lag (a STOP) that led to it: one group per consumer group.
+            FindingKind::UnreadDataDeleted => (FindingKind::UnreadDataDeleted, f.subject.clone()),
             // Unreachable, broker down and anomaly are handled above; every
             // kind is listed so a new kind forces a decision here.
             FindingKind::PartitionOffline
@@ -697,6 +700,11 @@ pub(crate) fn affected(group: &Group<'_>, max_listed: usize) -> Affected {
         if f.kind == FindingKind::ConsumerLag {
             if let Some(g) = f.labels.get(&Label::Group) {
                 groups.insert(g.clone());
+            }
+        }
+        if f.kind == FindingKind::UnreadDataDeleted {
+            if let Some(ts) = f.labels.get(&Label::Topics) {
+                topics.extend(ts.split(',').filter(|t| !t.is_empty()).map(str::to_string));
             }
         }
     }
@@ -954,6 +962,16 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
                     format!("Consumer group {group:?} is lagging on {cluster}{status}")
                 }
                 other => format!("Consumer lag on {cluster} ({other}){status}"),
+            }
+        }
+        // Without the count, which grows at each retention check: the
+        // title names the incident.
+        (FindingKind::UnreadDataDeleted, root) => {
+            match root {
+                Subject::Group { group } => {
+                    format!("Retention deleted messages consumer group {group:?} had not read on {cluster}")
+                }
+                other => format!("Retention deleted unread messages on {cluster} ({other})"),
             }
         }
         (FindingKind::Anomaly, Subject::Series { series }) => match Series::parse(series) {

@@ -78,6 +78,7 @@ fn duration_words(secs: i64) -> String {
 }
 
 /// The entities a template talks about, gathered from the incident.
+#[derive(Clone)]
 struct Entities {
     brokers: Vec<i32>,
     topics: Vec<String>,
@@ -579,6 +580,41 @@ impl TemplateSummarizer {
                         steps,
                     )
                 }
+                FindingKind::UnreadDataDeleted => {
+                    let deleted = metric(inc, Metric::MessagesDeleted).unwrap_or(0.0);
+                    let n = metric(inc, Metric::Partitions).unwrap_or(0.0) as usize;
+                    let behind = metric(inc, Metric::PartitionsBehind).unwrap_or(0.0) as usize;
+                    let gnames = name_list(&e.groups, 3);
+                    let g = e.groups.first().map(|g| shell_quote(g)).unwrap_or_else(|| "GROUP".into());
+                    let mut e = e.clone();
+                    if e.topics.is_empty() {
+                        e.topics = label(inc, Label::Topics).map(|ts| ts.split(',').map(str::to_string).collect()).unwrap_or_default();
+                    }
+                    let t = e.topics.first().map(|t| shell_quote(t)).unwrap_or_else(|| "TOPIC".into());
+                    let what = if behind > 0 {
+                        format!(
+                            "Group {gnames} has its committed offset below the log start offset on {}{}: retention (or a DeleteRecords) has deleted {} messages it had not read, since {since}. When it next fetches there, its consumers get OFFSET_OUT_OF_RANGE and auto.offset.reset moves them past the gap (or fails them, with \"none\").",
+                            plural(behind, "partition", "partitions"), topics_phrase(&e), fmt_num(deleted)
+                        )
+                    } else {
+                        format!(
+                            "Group {gnames} committed past {} messages on {}{} that were deleted before it had committed them (at {since}): its consumers were reset by auto.offset.reset and skipped them, unless they had read them in the seconds before the deletion.",
+                            fmt_num(deleted), plural(n.max(1), "partition", "partitions"), topics_phrase(&e)
+                        )
+                    };
+                    (
+                        format!("Retention deleted {} messages consumer group {gnames} had not read in cluster {cluster}", fmt_num(deleted)),
+                        what,
+                        "Those messages are lost to this group: whatever it feeds (a database, an index, a downstream topic) is missing them, and no error says so.".into(),
+                        "The group fell behind by more than the topic keeps (retention.ms or retention.bytes): it was stopped or stalled for long, too slow for the produce rate, or the retention was shortened (to free a disk) while it was behind.".into(),
+                        vec![
+                            format!("See where it stands: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {g}"),
+                            format!("See the topic's log start offsets: kafka-get-offsets.sh --bootstrap-server $BOOTSTRAP --topic {t} --time earliest"),
+                            format!("Keep more while it catches up: kafka-configs.sh --bootstrap-server $BOOTSTRAP --alter --entity-type topics --entity-name {t} --add-config retention.ms=RETENTION_MS"),
+                            "Replay what was lost from its source, if the producers' side keeps it: the gap per partition is log start − committed offset.".into(),
+                        ],
+                    )
+                }
                 FindingKind::NoController | FindingKind::ControllerUnstable => {
                     let none = inc.kind == FindingKind::NoController;
                     (
@@ -824,6 +860,14 @@ fn resolved_steps(kind: FindingKind, e: &Entities) -> Vec<String> {
         FindingKind::BrokerDown | FindingKind::LeaderImbalance => steps.push(
             "Restore preferred leaders if needed: kafka-leader-election.sh --bootstrap-server $BOOTSTRAP --election-type preferred --all-topic-partitions".into(),
         ),
+        FindingKind::UnreadDataDeleted => {
+            if let Some(g) = e.groups.first() {
+                steps = vec![format!(
+                    "Confirm its committed offsets are at or past the log start: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {}",
+                    shell_quote(g)
+                )];
+            }
+        }
         FindingKind::ConsumerLag => {
             if let Some(g) = e.groups.first() {
                 steps = vec![format!(

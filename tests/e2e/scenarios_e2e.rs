@@ -40,6 +40,7 @@ fn rules() -> RulesConfig {
         follower_lag_for: wall(30.0),
         isr_churn_window: wall(120.0),
         unclean_election_hold: wall(30.0),
+        unread_data_deleted_hold: wall(30.0),
         broker_unreachable_for: wall(30.0),
         quorum_lag_for: wall(30.0),
         ..Default::default()

@@ -844,6 +844,8 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
             controller_changes: 0,
             partitions: 3,
             unclean_elections: 0,
+            alive_groups: 1,
+            groups_deleted_unread: 0,
             unreachable_spells: 0,
         }
     );
@@ -1783,6 +1785,17 @@ fn produced(kind: FindingKind) -> Vec<Finding> {
             }
             pick(last)
         }
+        FindingKind::UnreadDataDeleted => {
+            let mut ev = eval();
+            ev.evaluate(
+                &retained(0, 0, vec![lag_group("indexer", 1, 100, 500)]),
+                t(0),
+            );
+            pick(ev.evaluate(
+                &retained(15, 250, vec![lag_group("indexer", 0, 100, 520)]),
+                t(15),
+            ))
+        }
         FindingKind::ConsumerLag => {
             let mut ev = eval();
             let mut last = Evaluation::default();
@@ -1870,6 +1883,14 @@ fn shown(kind: FindingKind, f: &Finding) -> Vec<String> {
         FindingKind::FollowerLag => {
             vec![format!("(max lag {} messages)", m(Metric::FollowerMaxLag))]
         }
+        FindingKind::UnreadDataDeleted => vec![
+            format!("Retention deleted {} messages", m(Metric::MessagesDeleted)),
+            format!(
+                "below the log start offset on {} partition in topic \"{}\"",
+                m(Metric::PartitionsBehind),
+                l(Label::Topics)
+            ),
+        ],
         FindingKind::ConsumerLag => vec![
             format!("is {}", l(Label::LagStatus)),
             format!(
@@ -2522,4 +2543,132 @@ fn the_first_poll_of_producers_coming_back_is_not_an_unusual_rate() {
         "the return is not raised: {:?}",
         &raised[back..]
     );
+}
+
+/// A snapshot where partition 0 of topic "t" starts at `log_start`.
+fn retained(at: i64, log_start: i64, groups: Vec<GroupInfo>) -> ClusterSnapshot {
+    let mut s = snap(at, &[1, 2, 3], vec![healthy("t", 3)]);
+    s.topics[0].partitions[0].low_watermark = Some(log_start);
+    s.groups = groups;
+    s
+}
+
+#[test]
+fn retention_deleting_what_a_group_had_not_read_is_critical_and_its_skip_a_warning() {
+    let mut ev = eval();
+    // Stopped at 100 while the log start moves up to it: nothing deleted
+    // unread yet (its member left at the stop).
+    for (i, start) in [(0, 0), (1, 50), (2, 100)] {
+        let members = if i == 0 { 1 } else { 0 };
+        let e = ev.evaluate(
+            &retained(i * 15, start, vec![lag_group("indexer", members, 100, 500)]),
+            t(i * 15),
+        );
+        assert!(
+            of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(),
+            "{i}"
+        );
+    }
+    // A retention check deletes past its committed offset.
+    let e = ev.evaluate(
+        &retained(45, 150, vec![lag_group("indexer", 0, 100, 520)]),
+        t(45),
+    );
+    let f = of_kind(&e, FindingKind::UnreadDataDeleted);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(
+        f[0].subject,
+        Subject::Group {
+            group: "indexer".into()
+        }
+    );
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 50.0);
+    assert_eq!(f[0].metrics[&Metric::PartitionsBehind], 1.0);
+    assert_eq!(f[0].labels[&Label::Topics], "t");
+    assert_eq!(f[0].since, t(45));
+    // More deleted at the next check: the same finding, since kept.
+    let e = ev.evaluate(
+        &retained(60, 300, vec![lag_group("indexer", 0, 100, 540)]),
+        t(60),
+    );
+    let f = of_kind(&e, FindingKind::UnreadDataDeleted);
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 200.0);
+    assert_eq!(f[0].since, t(45));
+    // It comes back, reset to the log start: it skipped 200 messages.
+    let e = ev.evaluate(
+        &retained(75, 300, vec![lag_group("indexer", 1, 320, 560)]),
+        t(75),
+    );
+    let f = of_kind(&e, FindingKind::UnreadDataDeleted);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 200.0);
+    assert_eq!(f[0].metrics[&Metric::PartitionsBehind], 0.0);
+    assert_eq!(f[0].since, t(45));
+    // Held `unread_data_deleted_hold` (5 min) after the skip, then gone.
+    let e = ev.evaluate(
+        &retained(375, 300, vec![lag_group("indexer", 1, 700, 700)]),
+        t(375),
+    );
+    assert_eq!(of_kind(&e, FindingKind::UnreadDataDeleted).len(), 1);
+    let e = ev.evaluate(
+        &retained(390, 300, vec![lag_group("indexer", 1, 720, 720)]),
+        t(390),
+    );
+    assert!(of_kind(&e, FindingKind::UnreadDataDeleted).is_empty());
+    assert_eq!(ev.state_size().groups_deleted_unread, 0);
+}
+
+#[test]
+fn a_group_committing_past_data_deleted_between_two_polls_skipped_it() {
+    let mut ev = eval();
+    ev.evaluate(
+        &retained(0, 0, vec![lag_group("slow", 1, 1000, 9000)]),
+        t(0),
+    );
+    // Between the polls retention deleted up to 3000, and its consumers,
+    // out of range, were reset to the end: never seen below the log start.
+    let e = ev.evaluate(
+        &retained(15, 3000, vec![lag_group("slow", 1, 9100, 9100)]),
+        t(15),
+    );
+    let f = of_kind(&e, FindingKind::UnreadDataDeleted);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 2000.0);
+}
+
+#[test]
+fn retention_behind_a_healthy_or_long_empty_group_is_not_reported() {
+    let mut ev = eval();
+    for i in 0..40 {
+        let e = ev.evaluate(
+            &retained(
+                i * 15,
+                // Retention deletes up to just below the caught-up group,
+                // and far past the forgotten one's offsets.
+                1000 + i * 100 - 5,
+                vec![
+                    lag_group("caught-up", 1, 1000 + i * 100, 1000 + i * 100),
+                    lag_group("forgotten", 0, 10, 1000 + i * 100),
+                ],
+            ),
+            t(i * 15),
+        );
+        assert!(
+            of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(),
+            "{i}"
+        );
+    }
+    assert_eq!(ev.state_size().alive_groups, 1);
+    // The forgotten group's application starts again: its consumers are
+    // out of range, and what they had not read is gone.
+    let e = ev.evaluate(
+        &retained(600, 4995, vec![lag_group("forgotten", 1, 10, 5000)]),
+        t(600),
+    );
+    let f = of_kind(&e, FindingKind::UnreadDataDeleted);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 4985.0);
 }

@@ -841,3 +841,71 @@ fn quorum_degraded_names_the_voter_and_the_quorum_commands() {
         "{txt}"
     );
 }
+
+#[test]
+fn unread_data_deleted_says_how_much_was_lost_and_how_to_keep_more() {
+    let group = Subject::Group {
+        group: "indexer".into(),
+    };
+    let affected = Affected {
+        brokers: vec![],
+        topics: vec!["docs".into()],
+        partition_count: 0,
+        partitions: vec![],
+        groups: vec!["indexer".into()],
+    };
+    let behind = Finding::new(
+        "prod",
+        FindingKind::UnreadDataDeleted,
+        Severity::Critical,
+        group.clone(),
+        t(0),
+    )
+    .with_label(Label::Topics, "docs")
+    .with_metric(Metric::MessagesDeleted, 510000.0)
+    .with_metric(Metric::Partitions, 6.0)
+    .with_metric(Metric::PartitionsBehind, 6.0);
+    let inc = incident(
+        FindingKind::UnreadDataDeleted,
+        group.clone(),
+        vec![behind.clone()],
+        affected.clone(),
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(s.headline.contains("510000 messages"), "{}", s.headline);
+    assert!(s.headline.contains("\"indexer\""), "{}", s.headline);
+    assert!(
+        txt.contains("below the log start offset on 6 partitions in topic \"docs\""),
+        "{txt}"
+    );
+    assert!(txt.contains("OFFSET_OUT_OF_RANGE"), "{txt}");
+    assert!(
+        txt.contains("--entity-name 'docs' --add-config retention.ms="),
+        "{txt}"
+    );
+    assert!(
+        txt.contains(
+            "kafka-get-offsets.sh --bootstrap-server $BOOTSTRAP --topic 'docs' --time earliest"
+        ),
+        "{txt}"
+    );
+
+    // Moved past the gap: said as a skip, not as offsets below the start.
+    let skipped = behind
+        .with_metric(Metric::PartitionsBehind, 0.0)
+        .with_metric(Metric::Partitions, 1.0);
+    let inc = incident(
+        FindingKind::UnreadDataDeleted,
+        group,
+        vec![skipped],
+        affected,
+    );
+    let txt = text(&TemplateSummarizer.render(&inc, NotifyReason::Firing));
+    assert!(
+        txt.contains("committed past 510000 messages on 1 partition"),
+        "{txt}"
+    );
+    assert!(!txt.contains("below the log start"), "{txt}");
+}

@@ -147,6 +147,15 @@ mod driven {
             }
             // The topic's log end moved back within the last second.
             "unclean_election" => moved_back,
+            // A committed offset below its partition's log start.
+            "unread_data_deleted" => {
+                let g = st.groups.get(x.group.as_ref()?)?;
+                g.committed.iter().any(|(t, offs)| {
+                    offs.iter()
+                        .zip(&st.topics[t])
+                        .any(|(c, p)| *c < p.log_start_offset)
+                })
+            }
             _ => return None,
         })
     }

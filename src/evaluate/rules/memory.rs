@@ -299,6 +299,10 @@ pub struct StateSize {
     pub partitions: usize,
     /// Unclean elections still reported or explaining a REWIND.
     pub unclean_elections: usize,
+    /// Groups seen with members (for `unread_data_deleted`), and those
+    /// whose unread data was deleted lately.
+    pub alive_groups: usize,
+    pub groups_deleted_unread: usize,
     /// Starts of spells without an answer kept over all brokers (for the
     /// intermittent `broker_unreachable`: those within the window).
     pub unreachable_spells: usize,
@@ -329,6 +333,31 @@ pub(super) struct UncleanElection {
     /// The high watermark before the election, while the new leader's is
     /// not known yet (its offsets could not be fetched at that poll).
     pub(super) awaiting: Option<i64>,
+}
+
+/// What `unread_data_deleted` holds of one consumer group.
+#[derive(Debug, Clone)]
+pub(super) struct DeletedUnread {
+    /// The first poll of this episode.
+    pub(super) since: Time,
+    /// At the last poll that read the group: (topic, partition, log start
+    /// − committed offset) of each partition whose committed offset was
+    /// below its log start.
+    pub(super) behind: Vec<(String, i32, i64)>,
+    /// Partitions whose committed offset moved past deleted data, kept
+    /// `unread_data_deleted_hold`.
+    pub(super) skipped: Vec<Skipped>,
+}
+
+/// A committed offset that moved from below the log start to or past it
+/// between two polls.
+#[derive(Debug, Clone)]
+pub(super) struct Skipped {
+    pub(super) topic: String,
+    pub(super) partition: i32,
+    /// The log start then − the committed offset before.
+    pub(super) deleted: i64,
+    pub(super) at: Time,
 }
 
 /// The reassignment under way, for its progress and ETA.

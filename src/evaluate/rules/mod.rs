@@ -34,6 +34,7 @@ mod memory;
 mod partitions;
 mod quorum;
 mod reassignment;
+mod retention;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -45,8 +46,9 @@ use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
-    DiskHistory, HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges, ReplicaKey,
-    ReplicationEvent, StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT, RESUME_GRACE,
+    DeletedUnread, DiskHistory, HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges,
+    ReplicaKey, ReplicationEvent, StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT,
+    RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -87,6 +89,11 @@ pub struct RuleEvaluator {
     unclean: BTreeMap<(String, i32), UncleanElection>,
     /// The reassignment under way, if any.
     reassignment: Option<ReassignmentProgress>,
+    /// Groups seen with members since the start (`unread_data_deleted`
+    /// judges only those).
+    alive_groups: HashSet<String>,
+    /// Groups whose unread data was deleted, by name.
+    deleted_unread: HashMap<String, DeletedUnread>,
     /// Each log directory's recent free space, by (broker, path).
     disks: BTreeMap<(BrokerId, String), DiskHistory>,
     /// What the last reachable poll found. A poll that fails before the
@@ -120,6 +127,8 @@ impl RuleEvaluator {
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
             reassignment: None,
+            alive_groups: HashSet::new(),
+            deleted_unread: HashMap::new(),
             disks: BTreeMap::new(),
             last_findings: Vec::new(),
         }
@@ -138,6 +147,8 @@ impl RuleEvaluator {
             controller_changes: self.controller_changes.len(),
             partitions: self.partitions_before.values().map(Vec::len).sum(),
             unclean_elections: self.unclean.len(),
+            alive_groups: self.alive_groups.len(),
+            groups_deleted_unread: self.deleted_unread.len(),
             unreachable_spells: self
                 .unreachable_spells
                 .values()
@@ -310,6 +321,12 @@ impl Evaluator for RuleEvaluator {
             .iter()
             .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
             .collect();
+        // Before the lag tracker takes this poll: it holds the previous
+        // poll's committed offsets.
+        let deleted = self.unread_data_deleted(snap, groups_failed, now);
+        if self.rules.enabled(FindingKind::UnreadDataDeleted) {
+            candidates.extend(deleted);
+        }
         let statuses = if groups_failed {
             self.lag.observe(&snap.groups, now)
         } else {

@@ -109,6 +109,10 @@ pub enum Action {
     ConsumerRecover { group: String },
     /// The group and its offsets are deleted.
     GroupDelete { group: String },
+    /// An operator sets the topic's `retention.ms` (kafka-configs.sh
+    /// --alter, e.g. to free a filling disk): the next retention check
+    /// deletes the segments older than it, read or not.
+    RetentionChange { topic: String, retention: Duration },
     /// A partition reassignment (KIP-455) of one partition of `topic`, or
     /// all of them: the replica set becomes `replicas` ∪ the current ones;
     /// the added replicas copy the log at `rate` messages/s, join the ISR,
@@ -178,6 +182,7 @@ impl Action {
             ConsumerSlowdown { .. } => "consumer_slowdown",
             ConsumerRecover { .. } => "consumer_recover",
             GroupDelete { .. } => "group_delete",
+            RetentionChange { .. } => "retention_change",
             Reassign { .. } => "reassign",
         }
     }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use action::{Action, Event, PartitionMode};
 pub use expect::{kind_meets, Allowance, Expectation};
-pub use spec::{ClusterSpec, GroupSpec, TopicSpec};
+pub use spec::{ClusterSpec, GroupSpec, OffsetReset, TopicSpec};
 
 use super::options::SimError;
 

@@ -57,6 +57,7 @@ struct RawEvent {
     replicas: Option<Vec<BrokerId>>,
     rate: Option<f64>,
     mib_per_sec: Option<f64>,
+    retention: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -478,6 +479,19 @@ impl Scenario {
                 "group_delete" => Action::GroupDelete {
                     group: need_group()?,
                 },
+                "retention_change" => {
+                    let topic = opt_topic()?.ok_or_else(|| {
+                        err(line, &f("topic"), "required for action \"retention_change\"".into())
+                    })?;
+                    let value = e.retention.as_deref().ok_or_else(|| {
+                        err(line, &f("retention"), "required for action \"retention_change\"".into())
+                    })?;
+                    let retention = parse_duration(origin, line, &f("retention"), value)?;
+                    if retention.is_zero() {
+                        return Err(err(line, &f("retention"), "must be above 0".into()));
+                    }
+                    Action::RetentionChange { topic, retention }
+                }
                 other => {
                     return Err(err(
                         line,

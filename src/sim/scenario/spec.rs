@@ -115,9 +115,16 @@ pub struct TopicSpec {
     /// Topic-level `min.insync.replicas` override.
     #[serde(default)]
     pub min_insync_replicas: Option<u32>,
-    /// `retention.ms` as a duration (default "7d").
+    /// `retention.ms` as a duration (default "7d"). Every 5 minutes
+    /// (`log.retention.check.interval.ms`) each partition deletes its
+    /// segments whose newest message is older than this.
     #[serde(default = "default_retention", with = "humantime_serde_compat")]
     pub retention: Duration,
+    /// `segment.ms` as a duration (default "7d"): a partition's active
+    /// segment rolls this often, or at `segment.bytes` (1 GiB) of
+    /// messages; retention deletes whole segments only.
+    #[serde(default = "default_retention", with = "humantime_serde_compat")]
+    pub segment: Duration,
     /// Average message size in bytes, for log-dir sizes (default 200).
     #[serde(default = "default_msg_size")]
     pub message_bytes: u32,
@@ -147,6 +154,23 @@ pub struct GroupSpec {
     /// Messages behind the log end per partition at start (default 10).
     #[serde(default = "ten_i")]
     pub initial_lag: i64,
+    /// `auto.offset.reset`: where a member fetching below the log start
+    /// (retention deleted what it had not read) starts again, `"latest"`
+    /// (Kafka's default) or `"earliest"`.
+    #[serde(default)]
+    pub offset_reset: OffsetReset,
+}
+
+/// A consumer's `auto.offset.reset`: where it starts when its position is
+/// out of range (below the log start offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    /// The log end: everything between is skipped (Kafka's default).
+    #[default]
+    Latest,
+    /// The log start: only what retention deleted is skipped.
+    Earliest,
 }
 
 impl ClusterSpec {
@@ -176,6 +200,7 @@ impl ClusterSpec {
                 burst_factor: default_burst_factor(),
                 min_insync_replicas: None,
                 retention: default_retention(),
+                segment: default_retention(),
                 message_bytes: default_msg_size(),
             })
             .collect();
@@ -191,6 +216,7 @@ impl ClusterSpec {
                     commit_interval: default_commit(),
                     headroom: default_headroom(),
                     initial_lag: 10,
+                    offset_reset: OffsetReset::default(),
                 })
                 .collect()
         };

@@ -98,6 +98,13 @@ pub(super) fn describe_configs(
                         T_BOOL,
                     ),
                     config_entry("segment.bytes", "1073741824".into(), DEFAULT, false, T_INT),
+                    config_entry(
+                        "segment.ms",
+                        t.segment_ms.to_string(),
+                        DYNAMIC_TOPIC,
+                        false,
+                        T_LONG,
+                    ),
                     config_entry("max.message.bytes", "1048588".into(), DEFAULT, false, T_INT),
                     config_entry(
                         "message.timestamp.type",

@@ -216,6 +216,11 @@ impl ClusterState {
                     g.mode = GroupMode::Deleted;
                 }
             }
+            Action::RetentionChange { topic, retention } => {
+                if let Some(&ti) = self.topic_index.get(topic) {
+                    self.topics[ti].retention_ms = ms(*retention).max(1);
+                }
+            }
             Action::Reassign {
                 topic,
                 partition,

@@ -67,6 +67,7 @@ pub(crate) struct ClusterState {
     pub auto_rebalance: bool,
     pub rebalance_interval_ms: i64,
     next_rebalance_ms: i64,
+    next_retention_ms: i64,
     /// Bumped whenever anything Metadata reports changes.
     pub generation: u64,
     /// Pending actions (sim ms, action), sorted by time.
@@ -78,6 +79,12 @@ pub(crate) struct ClusterState {
 /// How often the quorum leader appends a no-op record to the metadata log
 /// (`metadata.max.idle.interval.ms`, 500 ms by default).
 const QUORUM_RECORD_MS: i64 = 500;
+
+/// `segment.bytes`: Kafka's default segment size (1 GiB).
+const SEGMENT_BYTES: i64 = 1 << 30;
+
+/// `log.retention.check.interval.ms`: how often retention deletes.
+const RETENTION_CHECK_MS: i64 = 300_000;
 
 /// Most (time, produced) samples kept per topic for offsets-by-timestamp.
 const HISTORY_CAP: usize = 1024;
@@ -168,6 +175,8 @@ impl ClusterState {
                     burst_until_ms: i64::MIN,
                     min_isr: t.min_insync_replicas,
                     retention_ms: ms(t.retention),
+                    segment_ms: ms(t.segment).max(1),
+                    segment_messages: (SEGMENT_BYTES / t.message_bytes.max(1) as i64).max(1),
                     message_bytes: t.message_bytes,
                     produced: 0.0,
                     history: vec![(0, 0.0)],
@@ -208,6 +217,7 @@ impl ClusterState {
                     hash: fnv(&name),
                     next_commit_ms: rng.random_range(0..ci),
                     commit_slots: 0,
+                    offset_reset: g.offset_reset,
                     name,
                     topics: tix,
                     members: g.members,
@@ -243,6 +253,7 @@ impl ClusterState {
             quorum_leader_seen: ids[0],
             rebalance_interval_ms: ms(spec.leader_rebalance_interval).max(1),
             next_rebalance_ms: ms(spec.leader_rebalance_interval).max(1),
+            next_retention_ms: RETENTION_CHECK_MS,
             generation: 1,
             pending: Vec::new(),
             next_history_ms: 1000,
@@ -326,6 +337,72 @@ mod tests {
     }
 
     const BASE: &str = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\nreplicas = [[1,2,3],[2,3,1],[3,1,2]]\n[[cluster.groups]]\nname = \"g\"\ntopics = [\"t\"]\n";
+
+    /// Runs `s` for `secs` simulated seconds in 1-s ticks.
+    fn run(s: &mut ClusterState, secs: i64) {
+        for _ in 0..secs {
+            s.tick(1000);
+        }
+    }
+
+    #[test]
+    fn retention_deletes_whole_old_segments_at_its_checks() {
+        let text = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nrate = 10.0\nseasonality = 0.0\nnoise = 0.0\nretention = \"10m\"\nsegment = \"1m\"\n";
+        let mut s = state(text);
+        let start = s.topics[0].partitions[0].log_start;
+        let base = s.topics[0].partitions[0].base;
+        // Nothing is older than 10 minutes before the check at 10 min.
+        run(&mut s, 600);
+        assert_eq!(s.topics[0].partitions[0].log_start, start);
+        // At 15 min: the data from before the start, and the segments
+        // rolled before 5 min (10 messages/s), are gone.
+        run(&mut s, 299);
+        assert_eq!(s.topics[0].partitions[0].log_start, start);
+        run(&mut s, 1);
+        let ls = s.topics[0].partitions[0].log_start;
+        assert!((base + 2990..=base + 3000).contains(&ls), "{ls} vs {base}");
+        // Until the next check it stays.
+        run(&mut s, 299);
+        assert_eq!(s.topics[0].partitions[0].log_start, ls);
+        // With the default segments (7 days, 1 GiB) the active segment
+        // holds everything produced since the start: only the data from
+        // before it can go.
+        let mut s = state(&text.replace("segment = \"1m\"\n", ""));
+        run(&mut s, 1800);
+        let p = &s.topics[0].partitions[0];
+        assert_eq!(p.log_start, p.base);
+    }
+
+    #[test]
+    fn a_consumer_whose_position_was_deleted_resets_as_configured() {
+        for (reset, expect_end) in [("latest", true), ("earliest", false)] {
+            let text = format!(
+                "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nrate = 10.0\nsegment = \"1m\"\n[[cluster.groups]]\nname = \"g\"\ntopics = [\"t\"]\noffset_reset = \"{reset}\"\n"
+            );
+            let mut s = state(&text);
+            run(&mut s, 60);
+            s.apply(&Action::ConsumerStop { group: "g".into() });
+            let stopped_at = s.groups[0].committed[0][0];
+            s.apply(&Action::RetentionChange {
+                topic: "t".into(),
+                retention: Duration::from_secs(60),
+            });
+            run(&mut s, 300);
+            let ls = s.topics[0].partitions[0].log_start;
+            assert!(stopped_at < ls, "{reset}: {stopped_at} {ls}");
+            // Stopped: nothing fetches, the committed offset stays.
+            assert_eq!(s.groups[0].committed[0][0], stopped_at);
+            s.apply(&Action::ConsumerRecover { group: "g".into() });
+            run(&mut s, 6);
+            let end = s.topics[0].end_offset(&s.topics[0].partitions[0]);
+            let c = s.groups[0].committed[0][0];
+            if expect_end {
+                assert!(c >= end - 10, "{reset}: {c} {end}");
+            } else {
+                assert!(c >= ls && c < end - 100, "{reset}: {c} {ls} {end}");
+            }
+        }
+    }
 
     #[test]
     fn slow_follower_leaves_isr_after_lag_max_and_rejoins() {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::sim::scenario::PartitionMode;
+use crate::sim::scenario::{OffsetReset, PartitionMode};
 use crate::snapshot::BrokerId;
 
 /// One simulated broker.
@@ -153,6 +153,9 @@ pub(crate) struct Topic {
     pub burst_until_ms: i64,
     pub min_isr: Option<u32>,
     pub retention_ms: i64,
+    /// `segment.ms`, and the messages `segment.bytes` (1 GiB) holds.
+    pub segment_ms: i64,
+    pub segment_messages: i64,
     pub message_bytes: u32,
     /// Messages produced per partition since start.
     pub produced: f64,
@@ -174,6 +177,35 @@ impl Topic {
     /// Log end offset (= high watermark) of partition `p`.
     pub fn end_offset(&self, p: &Partition) -> i64 {
         p.base + (self.produced - p.missed).max(0.0) as i64
+    }
+
+    /// Where retention leaves partition `p`'s log start at `now` (sim ms):
+    /// the first offset of the segment holding the oldest message younger
+    /// than `retention_ms`. Segments roll every `segment_ms` (from time 0)
+    /// and every `segment_messages`; only whole segments are deleted, the
+    /// active one too once all of it is older (Kafka rolls it first). The
+    /// data present at start is one segment whose newest message is at
+    /// time 0. Never moves the log start back.
+    pub fn retention_start(&self, p: &Partition, now: i64) -> i64 {
+        let cutoff = now - self.retention_ms;
+        if cutoff <= 0 {
+            return p.log_start;
+        }
+        let end = self.end_offset(p);
+        let offset_when = |ms: i64| {
+            let produced = produced_at(&self.history, ms);
+            (p.base + (produced - p.missed).max(0.0) as i64).min(end)
+        };
+        let first_young = offset_when(cutoff);
+        let start = if first_young >= end {
+            end
+        } else {
+            let by_time = offset_when(cutoff / self.segment_ms.max(1) * self.segment_ms.max(1));
+            let per = self.segment_messages.max(1);
+            let by_size = p.base + (first_young - p.base).max(0) / per * per;
+            by_time.max(by_size).min(first_young)
+        };
+        start.max(p.log_start)
     }
 
     /// First offset whose timestamp is at or after `sim_ms`, if any.
@@ -216,6 +248,8 @@ pub(crate) struct Group {
     /// Committed offset per topic per partition.
     pub committed: Vec<Vec<i64>>,
     pub next_commit_ms: i64,
+    /// Where a member fetching below the log start starts again.
+    pub offset_reset: OffsetReset,
     /// Commit slots passed so far (see [`GroupView::commits`]).
     pub commit_slots: u64,
     /// Stable hash of the name, for the coordinator choice.

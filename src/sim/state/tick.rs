@@ -4,8 +4,8 @@
 use rand::Rng;
 
 use super::model::*;
-use super::{ms, ClusterState, HISTORY_CAP, QUORUM_RECORD_MS};
-use crate::sim::scenario::PartitionMode;
+use super::{ms, ClusterState, HISTORY_CAP, QUORUM_RECORD_MS, RETENTION_CHECK_MS};
+use crate::sim::scenario::{OffsetReset, PartitionMode};
 use crate::snapshot::BrokerId;
 
 impl ClusterState {
@@ -171,7 +171,25 @@ impl ClusterState {
             self.preferred_election();
         }
 
-        // Consumers.
+        // Retention: every check deletes the segments older than
+        // `retention.ms`, whoever has not read them.
+        if now >= self.next_retention_ms {
+            self.next_retention_ms = now + RETENTION_CHECK_MS;
+            for t in &mut self.topics {
+                let starts: Vec<i64> = t
+                    .partitions
+                    .iter()
+                    .map(|p| t.retention_start(p, now))
+                    .collect();
+                for (p, start) in t.partitions.iter_mut().zip(starts) {
+                    p.log_start = start;
+                }
+            }
+        }
+
+        // Consumers. A member fetching below the log start gets
+        // OFFSET_OUT_OF_RANGE and starts again where `auto.offset.reset`
+        // says; its committed offset follows at its next commit.
         for g in &mut self.groups {
             if matches!(g.mode, GroupMode::Stopped | GroupMode::Deleted) {
                 continue;
@@ -190,6 +208,12 @@ impl ClusterState {
                 for (pi, p) in t.partitions.iter().enumerate() {
                     let end = t.end_offset(p) as f64;
                     let pos = &mut g.positions[k][pi];
+                    if g.mode == GroupMode::Normal && *pos < p.log_start as f64 {
+                        *pos = match g.offset_reset {
+                            OffsetReset::Earliest => p.log_start as f64,
+                            OffsetReset::Latest => end,
+                        };
+                    }
                     if g.mode == GroupMode::Normal {
                         *pos = (*pos + cap).min(end);
                     }

@@ -1,0 +1,173 @@
+//! `unread_data_deleted`: retention (or DeleteRecords) deleting messages a
+//! consumer group had not read.
+//!
+//! Kafka deletes a partition's old segments whether or not anyone read
+//! them. A group whose committed offset is below the partition's log
+//! start offset has lost what lies between: its next fetch is out of range
+//! and `auto.offset.reset` moves it to the log start (or the end),
+//! skipping those messages without an error anyone sees. No lag exporter
+//! says so: the lag (end − committed) just shrinks.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::memory::{DeletedUnread, Skipped};
+use super::RuleEvaluator;
+use crate::evaluate::lag::elapsed;
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
+use crate::snapshot::{ClusterSnapshot, PartitionInfo, Time, TopicInfo};
+
+/// Topics named in a finding's `topics` label, at most.
+const TOPICS_NAMED: usize = 10;
+
+/// The partition `id` of `t` (partitions are listed by id, usually at
+/// their own index).
+fn partition(t: &TopicInfo, id: i32) -> Option<&PartitionInfo> {
+    match t.partitions.get(id.max(0) as usize) {
+        Some(p) if p.partition == id => Some(p),
+        _ => t.partitions.iter().find(|p| p.partition == id),
+    }
+}
+
+impl RuleEvaluator {
+    /// Per group seen with members since the monitor started (a group
+    /// Empty since before then is a forgotten one, whose old offsets
+    /// retention overtakes as a matter of course): the partitions whose
+    /// committed offset is below the log start now (**critical**: the
+    /// data is gone and the consumers will skip it), and those whose
+    /// committed offset moved, since the previous poll, from below this
+    /// poll's log start to or past it, over messages already there at the
+    /// previous poll (**warning**: it went past messages deleted before it
+    /// had committed them; it may have read them in the seconds before,
+    /// it has skipped them if not), reported for
+    /// `unread_data_deleted_hold`. Runs before the lag tracker takes this
+    /// poll: its last committed offsets are the previous poll's.
+    pub(super) fn unread_data_deleted(
+        &mut self,
+        snap: &ClusterSnapshot,
+        groups_failed: bool,
+        now: Time,
+    ) -> Vec<Vec<Finding>> {
+        let hold = self.rules.unread_data_deleted_hold.0;
+        if !groups_failed {
+            let topics: HashMap<&str, &TopicInfo> =
+                snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
+            let present: BTreeSet<&str> = snap
+                .groups
+                .iter()
+                .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
+                .map(|g| g.name.as_str())
+                .collect();
+            self.alive_groups.retain(|g| present.contains(g.as_str()));
+            self.deleted_unread
+                .retain(|g, _| present.contains(g.as_str()));
+            for g in &snap.groups {
+                if !present.contains(g.name.as_str()) {
+                    continue;
+                }
+                if g.members > 0 && !self.alive_groups.contains(&g.name) {
+                    self.alive_groups.insert(g.name.clone());
+                }
+                if !self.alive_groups.contains(&g.name) || g.error.is_some() {
+                    continue;
+                }
+                let mut behind = Vec::new();
+                let mut skipped = Vec::new();
+                for gp in &g.partitions {
+                    let Some(c) = gp.committed else { continue };
+                    let Some(start) = topics
+                        .get(gp.topic.as_str())
+                        .and_then(|t| partition(t, gp.partition))
+                        .and_then(|p| p.low_watermark)
+                    else {
+                        continue;
+                    };
+                    if c < start {
+                        behind.push((gp.topic.clone(), gp.partition, start - c));
+                        continue;
+                    }
+                    // Only what was there at the previous poll: the group
+                    // may have read what came after (and a purge to the
+                    // end of a caught-up group's partition took nothing
+                    // it had not read).
+                    let before = self.lag.last_offsets(&g.name, &gp.topic, gp.partition);
+                    if let Some((c0, end0)) = before.filter(|&(c0, _)| c > c0) {
+                        let deleted = start.min(end0) - c0;
+                        if deleted > 0 {
+                            skipped.push(Skipped {
+                                topic: gp.topic.clone(),
+                                partition: gp.partition,
+                                deleted,
+                                at: snap.taken_at,
+                            });
+                        }
+                    }
+                }
+                if behind.is_empty() && skipped.is_empty() {
+                    if let Some(d) = self.deleted_unread.get_mut(&g.name) {
+                        d.behind.clear();
+                    }
+                    continue;
+                }
+                let d = self
+                    .deleted_unread
+                    .entry(g.name.clone())
+                    .or_insert_with(|| DeletedUnread {
+                        since: snap.taken_at,
+                        behind: Vec::new(),
+                        skipped: Vec::new(),
+                    });
+                d.behind = behind;
+                d.skipped.extend(skipped);
+            }
+        }
+        self.deleted_unread.retain(|_, d| {
+            d.skipped.retain(|s| elapsed(s.at, now) <= hold);
+            !d.behind.is_empty() || !d.skipped.is_empty()
+        });
+        self.deleted_unread
+            .iter()
+            .map(|(group, d)| {
+                let mut partitions = BTreeSet::new();
+                let mut topics = BTreeSet::new();
+                let mut deleted = 0i64;
+                for (t, p, n) in &d.behind {
+                    partitions.insert((t.as_str(), *p));
+                    topics.insert(t.as_str());
+                    deleted = deleted.saturating_add(*n);
+                }
+                // A partition that skipped twice within the hold counts
+                // its latest skip.
+                let mut latest: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+                for s in &d.skipped {
+                    latest.insert((s.topic.as_str(), s.partition), s.deleted);
+                }
+                for ((t, p), n) in latest {
+                    if partitions.insert((t, p)) {
+                        deleted = deleted.saturating_add(n);
+                    }
+                    topics.insert(t);
+                }
+                let severity = if d.behind.is_empty() {
+                    Severity::Warning
+                } else {
+                    Severity::Critical
+                };
+                let named: Vec<&str> = topics.iter().copied().take(TOPICS_NAMED).collect();
+                vec![self
+                    .finding(
+                        FindingKind::UnreadDataDeleted,
+                        severity,
+                        Subject::Group {
+                            group: group.clone(),
+                        },
+                        snap.taken_at,
+                    )
+                    .with_metric(Metric::MessagesDeleted, deleted as f64)
+                    .with_metric(Metric::Partitions, partitions.len() as f64)
+                    .with_metric(Metric::PartitionsBehind, d.behind.len() as f64)
+                    .with_label(Label::Topics, named.join(","))
+                    .with_since(d.since)]
+            })
+            .collect()
+    }
+}
