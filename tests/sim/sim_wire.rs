@@ -671,3 +671,51 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
     }
     sim.shutdown().await;
 }
+
+/// kcat's earliest offset (`-Q` at timestamp -2: ListOffsets EARLIEST) of
+/// `topic`:0.
+fn kcat_log_start(bootstrap: &str, topic: &str) -> i64 {
+    let out = Command::new("kcat")
+        .args(["-b", bootstrap, "-Q", "-t", &format!("{topic}:0:-2"), "-m", "10"])
+        .output()
+        .expect("kcat must be installed (apt-get install kcat)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "kcat failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    // "docs [0] offset 12345"
+    text.split_whitespace()
+        .last()
+        .and_then(|o| o.parse().ok())
+        .unwrap_or_else(|| panic!("no offset in {text:?}"))
+}
+
+/// Retention as a client sees it: kcat's earliest offset is the
+/// simulator's log start, which stays until a retention check finds
+/// segments older than `retention.ms` (shortened to 1 minute here), then
+/// moves past the stopped group's committed offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kcat_sees_retention_move_the_log_start_past_a_stopped_group() {
+    let _group = crate::support::group(module_path!());
+    let sim = start("retention_shortened_while_consumer_down.toml").await;
+    let bs = sim.bootstrap();
+    // Past the stop (30 s) and the retention change (2 min), before the
+    // first retention check (5 min).
+    sim.advance(Duration::from_secs(150));
+    let before = sim.state().partition("docs", 0).unwrap().log_start_offset;
+    let b = bs.clone();
+    let seen = tokio::task::spawn_blocking(move || kcat_log_start(&b, "docs"))
+        .await
+        .unwrap();
+    assert_eq!(seen, before);
+    let committed = sim.state().groups["indexer"].committed["docs"][0];
+    assert!(committed >= before, "{committed} {before}");
+
+    sim.advance(Duration::from_secs(160));
+    let after = sim.state().partition("docs", 0).unwrap().log_start_offset;
+    let seen = tokio::task::spawn_blocking(move || kcat_log_start(&bs, "docs"))
+        .await
+        .unwrap();
+    assert_eq!(seen, after);
+    assert!(after > committed, "{after} {committed}");
+    assert_eq!(sim.state().groups["indexer"].committed["docs"][0], committed);
+    sim.shutdown().await;
+}
