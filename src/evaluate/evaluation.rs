@@ -75,6 +75,11 @@ pub struct HeldMemory {
     pub stopped: bool,
     pub raised: bool,
     pub from_range: bool,
+    /// A fall of a produce rate (held while below its usual rate).
+    #[serde(default)]
+    pub fall: bool,
+    #[serde(default)]
+    pub below_usual: bool,
 }
 
 /// One produce rate's recent stops in [`EvaluatorMemory`]: the day of

@@ -1049,15 +1049,6 @@ impl LagTracker {
     }
 
     /// Number of groups with state.
-    /// The latest committed and end offsets seen together on a group's
-    /// partition (before this poll's [`LagTracker::update`], the previous
-    /// poll's).
-    pub fn last_offsets(&self, group: &str, topic: &str, partition: i32) -> Option<(i64, i64)> {
-        let track = self.groups.get(group)?.partitions.get(topic, partition)?;
-        let seen = track.latest?;
-        Some((seen.committed, seen.end))
-    }
-
     pub fn tracked_groups(&self) -> usize {
         self.groups.len()
     }

@@ -2620,23 +2620,35 @@ fn retention_deleting_what_a_group_had_not_read_is_critical_and_its_skip_a_warni
     assert_eq!(ev.state_size().groups_deleted_unread, 0);
 }
 
+/// A group that commits rarely may have read far past its committed
+/// offset: below the log start for minutes before each commit, it has
+/// lost nothing (hunt 15, W1), and its next commit past the log start is
+/// not a skip (W2). One whose members stay but stand still (STALL) has.
 #[test]
-fn a_group_committing_past_data_deleted_between_two_polls_skipped_it() {
+fn a_group_below_the_log_start_is_judged_only_while_it_stands_still() {
     let mut ev = eval();
-    ev.evaluate(
-        &retained(0, 0, vec![lag_group("slow", 1, 1000, 9000)]),
-        t(0),
-    );
-    // Between the polls retention deleted up to 3000, and its consumers,
-    // out of range, were reset to the end: never seen below the log start.
-    let e = ev.evaluate(
-        &retained(15, 3000, vec![lag_group("slow", 1, 9100, 9100)]),
-        t(15),
-    );
+    for (at, start, committed) in [(0, 0, 1000), (15, 3000, 1000), (30, 3000, 9100)] {
+        let e = ev.evaluate(
+            &retained(at, start, vec![lag_group("rare", 1, committed, 9100)]),
+            t(at),
+        );
+        assert!(of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(), "{at}");
+    }
+    // Members kept, the committed offset unchanged past `stall_after`
+    // (5 min) with lag: STALL, and retention deleted from under it.
+    let mut ev = eval();
+    let mut e = Evaluation::default();
+    for i in 0..=21 {
+        e = ev.evaluate(
+            &retained(i * 15, 1500, vec![lag_group("hung", 1, 1000, 2000 + i)]),
+            t(i * 15),
+        );
+    }
+    assert_eq!(e.groups[0].status, LagStatus::Stall);
     let f = of_kind(&e, FindingKind::UnreadDataDeleted);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].severity, Severity::Warning);
-    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 2000.0);
+    assert_eq!(f[0].severity, Severity::Critical);
+    assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 500.0);
 }
 
 #[test]
@@ -2662,8 +2674,9 @@ fn retention_behind_a_healthy_or_long_empty_group_is_not_reported() {
         );
     }
     assert_eq!(ev.state_size().alive_groups, 1);
-    // The forgotten group's application starts again: its consumers are
-    // out of range, and what they had not read is gone.
+    // The forgotten group's application starts again, on offsets it has
+    // not moved for 10 minutes (STALL at once): its consumers stand on
+    // deleted data, and will skip it.
     let e = ev.evaluate(
         &retained(600, 4995, vec![lag_group("forgotten", 1, 10, 5000)]),
         t(600),
@@ -2671,4 +2684,57 @@ fn retention_behind_a_healthy_or_long_empty_group_is_not_reported() {
     let f = of_kind(&e, FindingKind::UnreadDataDeleted);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].metrics[&Metric::MessagesDeleted], 4985.0);
+}
+
+/// Most producers down (the rate at 15 % of its usual level for hours) is
+/// held for as long as the rate stays below three quarters of its usual
+/// level at that hour of the day, learnt the day before: not "back" after
+/// the 15 minutes any other anomaly is held, while the detector, having
+/// learnt the low level, scores it as normal. The real return is its end,
+/// not a jump of its own. Without a day of history it is held 15 minutes,
+/// as before.
+#[test]
+fn a_fall_that_is_not_a_stop_is_held_while_below_the_usual_rate_of_the_hour() {
+    let day = 86_400 / 300;
+    let mut script: std::collections::VecDeque<_> =
+        std::iter::repeat_n((0.0, 100.0, 80.0, 120.0), day + 12).collect();
+    script.push_back((1.0, 15.0, 80.0, 120.0));
+    script.extend(std::iter::repeat_n((0.0, 15.0, 10.0, 20.0), 24));
+    script.push_back((0.9, 100.0, 10.0, 20.0));
+    script.extend(std::iter::repeat_n((0.0, 100.0, 80.0, 120.0), 6));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
+    let mut at = 0;
+    let mut anomalies = |ev: &mut RuleEvaluator| {
+        at += 300;
+        produce_anomalies(ev, at, |f| f.metric(Metric::Observed))
+    };
+    for i in 0..=day + 12 {
+        assert!(anomalies(&mut ev).is_empty(), "poll {i}: usual traffic");
+    }
+    assert_eq!(anomalies(&mut ev), [Some(15.0)], "the fall alerts");
+    for i in 1..=24 {
+        assert_eq!(anomalies(&mut ev).len(), 1, "{} min into the fall: held", i * 5);
+    }
+    assert!(anomalies(&mut ev).is_empty(), "the return is its end, not a jump");
+    for _ in 0..6 {
+        assert!(anomalies(&mut ev).is_empty());
+    }
+
+    // The same fall on the first day: held 15 minutes, as any anomaly.
+    let mut script: std::collections::VecDeque<_> =
+        std::iter::repeat_n((0.0, 100.0, 80.0, 120.0), 24).collect();
+    script.push_back((1.0, 15.0, 80.0, 120.0));
+    script.extend(std::iter::repeat_n((0.0, 15.0, 10.0, 20.0), 6));
+    let mut ev = RuleEvaluator::new("prod", &RulesConfig::default(), Box::new(Ranged(script)));
+    let mut at = 0;
+    let mut anomalies = |ev: &mut RuleEvaluator| {
+        at += 300;
+        produce_anomalies(ev, at, |f| f.metric(Metric::Observed)).len()
+    };
+    for _ in 0..=24 {
+        anomalies(&mut ev);
+    }
+    assert_eq!(anomalies(&mut ev), 1, "the fall alerts");
+    let held: Vec<usize> = (0..6).map(|_| anomalies(&mut ev)).collect();
+    assert_eq!(held, [1, 1, 1, 0, 0, 0], "15 minutes, then a new normal");
 }

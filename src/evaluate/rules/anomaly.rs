@@ -94,6 +94,7 @@ impl RuleEvaluator {
         for topic in gone {
             let name = Series::ProduceRate(topic.clone()).name();
             self.stopped_hours.remove(&name);
+            self.usual_rates.remove(&name);
             self.scorer.forget(&name);
             self.prev_topic_end.remove(&topic);
         }
@@ -203,6 +204,21 @@ impl RuleEvaluator {
                 h.stop_below = None;
             }
         }
+        // A produce rate's usual level at this hour (the hours of a held
+        // fall are not its usual); a held fall below it stays held.
+        if family.fault_is_a_fall() {
+            let t = now.timestamp();
+            let held = self.held_anomalies.get(&s.series).is_some_and(|h| h.fall);
+            let usual = match self.usual_rates.get_mut(&s.series) {
+                Some(u) => u,
+                None => self.usual_rates.entry(s.series.clone()).or_default(),
+            };
+            usual.record(t, s.observed, held);
+            let usual = usual.at(t);
+            if let Some(h) = self.held_anomalies.get_mut(&s.series).filter(|h| h.fall) {
+                h.below_usual = usual.is_some_and(|u| s.observed < USUAL_SHARE * u);
+            }
+        }
         // A series still out where a held alert left it is that alert going
         // on, whatever it scores now: a detector that has learnt a long
         // stop may score the silence again on another signal (its calm),
@@ -212,6 +228,17 @@ impl RuleEvaluator {
             .held_anomalies
             .get(&s.series)
             .is_some_and(|h| h.alive(now) && h.outside(s.observed));
+        // A fall told that is over (the rate back in the range expected
+        // before it): its return is no news (see `RESUME_GRACE`), whatever
+        // the detector, having learnt the low level, scores it.
+        if !continues
+            && self
+                .held_anomalies
+                .get(&s.series)
+                .is_some_and(|h| h.fall && h.raised && !h.outside(s.observed))
+        {
+            self.resumed.insert(s.series.clone(), now);
+        }
         let threshold = self.scorer.threshold();
         let scored = s.score >= threshold;
         let mut stopped = stopped_from_range(s, family);
@@ -298,6 +325,11 @@ impl RuleEvaluator {
         h.stopped |= h.stop_below.is_some_and(|b| s.observed < b);
         h.last = now;
         if !outside || !h.alive(now) {
+            // A fall told whose hold ended below the range: what follows
+            // is its return, as above.
+            if h.fall && h.raised {
+                self.resumed.insert(s.series.clone(), now);
+            }
             self.held_anomalies.remove(&s.series);
             return None;
         }

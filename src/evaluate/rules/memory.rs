@@ -25,6 +25,76 @@ pub(super) struct ReplicaChanges {
 /// series stays out of the range expected before it (a new normal ends it).
 pub(super) const ANOMALY_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// A fall of a produce rate is held, past [`ANOMALY_HOLD_MAX`], while the
+/// rate stays below this share of its usual rate at that hour of the day
+/// ([`UsualRate`]): most producers down is the fault it was raised for,
+/// whether or not the last few stopped.
+pub(super) const USUAL_SHARE: f64 = 0.75;
+
+/// The longest a fall is held below its usual rate: what it holds to was
+/// learnt before the fall (the hours of a held fall teach it nothing), so
+/// a rate that moved for good would be held for ever.
+pub(super) const FALL_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(72 * 3600);
+
+/// A produce rate's usual level by hour of the day (UTC): the mean of each
+/// hour, from the latest day it was seen without a held fall. 120 bytes
+/// per series. A fall to 15 % of every producer (most of them down) was
+/// told "Produce rates are back" 15 minutes in, and their real return
+/// raised as a jump (hunt 13, W1): the detector learns a new level within
+/// minutes, and the range it expected before the fall is that hour's, not
+/// the night's or the next day's.
+#[derive(Debug, Clone)]
+pub(super) struct UsualRate {
+    /// Mean per hour of the day; NaN where none is known.
+    hours: [f32; 24],
+    /// The hour being summed (Unix hours), its sum and points, and whether
+    /// no fall was held in it.
+    hour: i64,
+    sum: f64,
+    points: u32,
+    clean: bool,
+}
+
+impl Default for UsualRate {
+    fn default() -> Self {
+        UsualRate {
+            hours: [f32::NAN; 24],
+            hour: i64::MIN,
+            sum: 0.0,
+            points: 0,
+            clean: true,
+        }
+    }
+}
+
+impl UsualRate {
+    /// Adds the rate seen at `t` (Unix seconds); `held` when a fall of the
+    /// series is held then (that hour is not its usual).
+    pub(super) fn record(&mut self, t: i64, rate: f64, held: bool) {
+        let hour = t.div_euclid(3600);
+        if hour != self.hour {
+            if self.points > 0 && self.clean {
+                self.hours[self.hour.rem_euclid(24) as usize] = (self.sum / self.points as f64) as f32;
+            }
+            self.hour = hour;
+            self.sum = 0.0;
+            self.points = 0;
+            self.clean = true;
+        }
+        if rate.is_finite() {
+            self.sum += rate;
+            self.points += 1;
+        }
+        self.clean &= !held;
+    }
+
+    /// The usual rate at `t`'s hour of the day, if one is known.
+    pub(super) fn at(&self, t: i64) -> Option<f64> {
+        let v = self.hours[t.div_euclid(3600).rem_euclid(24) as usize];
+        v.is_finite().then_some(v as f64)
+    }
+}
+
 /// After a held stop ends with the series moving again, a rise of that
 /// series is not news for this long: producers resuming after a long stop
 /// (often with a backlog to send) look like a jump to a detector that has
@@ -184,7 +254,9 @@ pub(super) struct UnreachableSpells {
 /// stopping) is held for as long as the series stays stopped (below its
 /// family's smallest effect), however long that is: resolving a stop an
 /// operator has not fixed, then raising the producers' return as a jump,
-/// is the wrong way round. Every other anomaly is held at most
+/// is the wrong way round. So is a fall that is not a stop, while the rate
+/// stays below [`USUAL_SHARE`] of its usual rate at that hour (up to
+/// [`FALL_HOLD_MAX`]). Every other anomaly is held at most
 /// [`ANOMALY_HOLD_MAX`] (a new normal ends it).
 #[derive(Debug, Clone)]
 pub(super) struct HeldAnomaly {
@@ -206,6 +278,11 @@ pub(super) struct HeldAnomaly {
     /// A stop seen from the range expected alone, not scored by the
     /// detector: told only once it lasted [`STOP_CONFIRM`].
     pub(super) from_range: bool,
+    /// A fall of a series whose fault is a fall to zero (a produce rate),
+    /// and whether it was, at the last poll, below [`USUAL_SHARE`] of the
+    /// series' usual rate at that hour: held so, up to [`FALL_HOLD_MAX`].
+    pub(super) fall: bool,
+    pub(super) below_usual: bool,
 }
 
 impl From<&HeldAnomaly> for HeldMemory {
@@ -218,6 +295,8 @@ impl From<&HeldAnomaly> for HeldMemory {
             stopped: h.stopped,
             raised: h.raised,
             from_range: h.from_range,
+            fall: h.fall,
+            below_usual: h.below_usual,
         }
     }
 }
@@ -232,6 +311,8 @@ impl From<HeldMemory> for HeldAnomaly {
             stopped: m.stopped,
             raised: m.raised,
             from_range: m.from_range,
+            fall: m.fall,
+            below_usual: m.below_usual,
         }
     }
 }
@@ -250,17 +331,24 @@ impl HeldAnomaly {
             alert,
             at: now,
             last: now,
+            fall: stop_below.is_some(),
+            below_usual: false,
             stop_below,
             raised: false,
             from_range,
         }
     }
 
-    /// Whether it is still held at `now` by its age alone.
+    /// Whether it is still held at `now` by its age alone: stopped, a fall
+    /// still below its usual rate (up to [`FALL_HOLD_MAX`]), or younger
+    /// than [`ANOMALY_HOLD_MAX`].
     pub(super) fn alive(&self, now: Time) -> bool {
         use crate::evaluate::lag::elapsed;
+        let age = elapsed(self.at, now);
         elapsed(self.last, now) <= ANOMALY_HOLD_MAX
-            && (self.stopped || elapsed(self.at, now) <= ANOMALY_HOLD_MAX)
+            && (self.stopped
+                || (self.fall && self.below_usual && age <= FALL_HOLD_MAX)
+                || age <= ANOMALY_HOLD_MAX)
     }
 
     /// Whether `observed` is still out on the side the alert left by: a
@@ -340,13 +428,22 @@ pub(super) struct UncleanElection {
 pub(super) struct DeletedUnread {
     /// The first poll of this episode.
     pub(super) since: Time,
-    /// At the last poll that read the group: (topic, partition, log start
-    /// − committed offset) of each partition whose committed offset was
-    /// below its log start.
-    pub(super) behind: Vec<(String, i32, i64)>,
+    /// At the last poll that read the group: each partition whose
+    /// committed offset was below its log start while it did not move.
+    pub(super) behind: Vec<Behind>,
     /// Partitions whose committed offset moved past deleted data, kept
     /// `unread_data_deleted_hold`.
     pub(super) skipped: Vec<Skipped>,
+}
+
+/// A partition whose committed offset is below its log start.
+#[derive(Debug, Clone)]
+pub(super) struct Behind {
+    pub(super) topic: String,
+    pub(super) partition: i32,
+    pub(super) committed: i64,
+    /// The log start − the committed offset.
+    pub(super) deleted: i64,
 }
 
 /// A committed offset that moved from below the log start to or past it
@@ -355,7 +452,8 @@ pub(super) struct DeletedUnread {
 pub(super) struct Skipped {
     pub(super) topic: String,
     pub(super) partition: i32,
-    /// The log start then − the committed offset before.
+    /// The log start then − the committed offset before (what was
+    /// deleted from where it stood).
     pub(super) deleted: i64,
     pub(super) at: Time,
 }

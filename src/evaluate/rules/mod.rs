@@ -47,7 +47,7 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     DeletedUnread, DiskHistory, HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges,
-    ReplicaKey, ReplicationEvent, StoppedHours, UncleanElection, UnreachableSpells, LEADER_WAIT,
+    ReplicaKey, ReplicationEvent, StoppedHours, UncleanElection, UsualRate, UnreachableSpells, LEADER_WAIT,
     RESUME_GRACE,
 };
 
@@ -81,6 +81,9 @@ pub struct RuleEvaluator {
     /// When each produce rate was stopped, by half hour of the last days
     /// (see [`StoppedHours`]).
     stopped_hours: HashMap<String, StoppedHours>,
+    /// Each produce rate's usual level by hour of the day (see
+    /// [`UsualRate`]).
+    usual_rates: HashMap<String, UsualRate>,
     /// What a replication event touched at the previous poll.
     replication_before: ReplicationEvent,
     /// Every partition as the previous poll saw it, by topic, sorted by id.
@@ -123,6 +126,7 @@ impl RuleEvaluator {
             held_anomalies: HashMap::new(),
             resumed: HashMap::new(),
             stopped_hours: HashMap::new(),
+            usual_rates: HashMap::new(),
             replication_before: ReplicationEvent::default(),
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
@@ -321,17 +325,15 @@ impl Evaluator for RuleEvaluator {
             .iter()
             .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
             .collect();
-        // Before the lag tracker takes this poll: it holds the previous
-        // poll's committed offsets.
-        let deleted = self.unread_data_deleted(snap, groups_failed, now);
-        if self.rules.enabled(FindingKind::UnreadDataDeleted) {
-            candidates.extend(deleted);
-        }
         let statuses = if groups_failed {
             self.lag.observe(&snap.groups, now)
         } else {
             self.lag.update(&snap.groups, now)
         };
+        let deleted = self.unread_data_deleted(snap, &statuses, groups_failed, now);
+        if self.rules.enabled(FindingKind::UnreadDataDeleted) {
+            candidates.extend(deleted);
+        }
         if self.rules.enabled(FindingKind::ConsumerLag) {
             candidates.extend(self.consumer_lag(snap, &statuses));
         }

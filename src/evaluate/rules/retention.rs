@@ -10,9 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::memory::{DeletedUnread, Skipped};
+use super::memory::{Behind, DeletedUnread, Skipped};
 use super::RuleEvaluator;
 use crate::evaluate::lag::elapsed;
+use crate::evaluate::{GroupLagStatus, LagStatus};
 use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{ClusterSnapshot, PartitionInfo, Time, TopicInfo};
 
@@ -32,18 +33,20 @@ impl RuleEvaluator {
     /// Per group seen with members since the monitor started (a group
     /// Empty since before then is a forgotten one, whose old offsets
     /// retention overtakes as a matter of course): the partitions whose
-    /// committed offset is below the log start now (**critical**: the
-    /// data is gone and the consumers will skip it), and those whose
-    /// committed offset moved, since the previous poll, from below this
-    /// poll's log start to or past it, over messages already there at the
-    /// previous poll (**warning**: it went past messages deleted before it
-    /// had committed them; it may have read them in the seconds before,
-    /// it has skipped them if not), reported for
-    /// `unread_data_deleted_hold`. Runs before the lag tracker takes this
-    /// poll: its last committed offsets are the previous poll's.
+    /// committed offset is below the log start while the group is not
+    /// moving there (no members, or the partition STALL or STOP by the lag
+    /// rules), **critical**: the data is gone and its consumers will skip
+    /// it. A group that is moving may have read past its committed offset
+    /// (one committing every 10 minutes on a topic keeping 5 is below the
+    /// log start for minutes before each commit, having read everything:
+    /// hunt 15, W1), so it is not judged by that offset. Such a partition
+    /// whose committed offset then moves to or past the log start skipped
+    /// what was deleted: a **warning** for `unread_data_deleted_hold`.
+    /// Runs after the lag tracker took this poll (`statuses`).
     pub(super) fn unread_data_deleted(
         &mut self,
         snap: &ClusterSnapshot,
+        statuses: &[GroupLagStatus],
         groups_failed: bool,
         now: Time,
     ) -> Vec<Vec<Finding>> {
@@ -70,6 +73,22 @@ impl RuleEvaluator {
                 if !self.alive_groups.contains(&g.name) || g.error.is_some() {
                     continue;
                 }
+                // `statuses` is sorted by group name.
+                let status = statuses
+                    .binary_search_by(|st| st.group.as_str().cmp(&g.name))
+                    .ok()
+                    .map(|i| &statuses[i]);
+                let standing = |topic: &str, partition: i32| {
+                    g.members == 0
+                        || status.is_some_and(|st| {
+                            st.partitions.iter().any(|p| {
+                                p.topic == topic
+                                    && p.partition == partition
+                                    && matches!(p.status, LagStatus::Stall | LagStatus::Stop)
+                            })
+                        })
+                };
+                let before = self.deleted_unread.get(&g.name);
                 let mut behind = Vec::new();
                 let mut skipped = Vec::new();
                 for gp in &g.partitions {
@@ -82,24 +101,28 @@ impl RuleEvaluator {
                         continue;
                     };
                     if c < start {
-                        behind.push((gp.topic.clone(), gp.partition, start - c));
-                        continue;
-                    }
-                    // Only what was there at the previous poll: the group
-                    // may have read what came after (and a purge to the
-                    // end of a caught-up group's partition took nothing
-                    // it had not read).
-                    let before = self.lag.last_offsets(&g.name, &gp.topic, gp.partition);
-                    if let Some((c0, end0)) = before.filter(|&(c0, _)| c > c0) {
-                        let deleted = start.min(end0) - c0;
-                        if deleted > 0 {
-                            skipped.push(Skipped {
+                        if standing(&gp.topic, gp.partition) {
+                            behind.push(Behind {
                                 topic: gp.topic.clone(),
                                 partition: gp.partition,
-                                deleted,
-                                at: snap.taken_at,
+                                committed: c,
+                                deleted: start - c,
                             });
                         }
+                        continue;
+                    }
+                    let was = before.and_then(|d| {
+                        d.behind
+                            .iter()
+                            .find(|b| b.partition == gp.partition && b.topic == gp.topic)
+                    });
+                    if let Some(b) = was.filter(|b| c > b.committed) {
+                        skipped.push(Skipped {
+                            topic: gp.topic.clone(),
+                            partition: gp.partition,
+                            deleted: start - b.committed,
+                            at: snap.taken_at,
+                        });
                     }
                 }
                 if behind.is_empty() && skipped.is_empty() {
@@ -130,10 +153,10 @@ impl RuleEvaluator {
                 let mut partitions = BTreeSet::new();
                 let mut topics = BTreeSet::new();
                 let mut deleted = 0i64;
-                for (t, p, n) in &d.behind {
-                    partitions.insert((t.as_str(), *p));
-                    topics.insert(t.as_str());
-                    deleted = deleted.saturating_add(*n);
+                for b in &d.behind {
+                    partitions.insert((b.topic.as_str(), b.partition));
+                    topics.insert(b.topic.as_str());
+                    deleted = deleted.saturating_add(b.deleted);
                 }
                 // A partition that skipped twice within the hold counts
                 // its latest skip.

@@ -6,10 +6,15 @@ use kafka_protocol::messages::*;
 
 use crate::sim::state::ClusterState;
 
+/// `version` is the request's: fields newer than it stay at their
+/// defaults, which is all its encoding accepts (a leader epoch in a
+/// version 2 answer, kcat's `-Q`, failed to encode and the client timed
+/// out).
 pub(super) fn list_offsets(
     st: &ClusterState,
     broker: i32,
     req: &ListOffsetsRequest,
+    version: i16,
 ) -> ListOffsetsResponse {
     let mut r = ListOffsetsResponse::default();
     for t in &req.topics {
@@ -36,7 +41,9 @@ pub(super) fn list_offsets(
                     pr.error_code = ResponseError::NotLeaderOrFollower.code()
                 }
                 Some((tp, part)) => {
-                    pr.leader_epoch = part.leader_epoch;
+                    if version >= 4 {
+                        pr.leader_epoch = part.leader_epoch;
+                    }
                     let end = tp.end_offset(part);
                     match p.timestamp {
                         -2 | -4 => pr.offset = part.log_start,

@@ -8,6 +8,44 @@ use super::{ms, ClusterState, HISTORY_CAP, QUORUM_RECORD_MS, RETENTION_CHECK_MS}
 use crate::sim::scenario::{OffsetReset, PartitionMode};
 use crate::snapshot::BrokerId;
 
+/// How finely the (time, produced) history resolves a time: to
+/// 1/`HISTORY_RESOLUTION` of its age (28 s at 30 minutes, 2.6 h at a
+/// week), in about `HISTORY_RESOLUTION` × ln(span in seconds) samples:
+/// 850 for a week.
+const HISTORY_RESOLUTION: i64 = 64;
+
+/// Keeps memory bounded (16 KiB per topic): drops each sample whose
+/// neighbours lie closer than its age allows, so old timestamps resolve
+/// more coarsely, in proportion. Halving the older half at each overflow
+/// instead decimated the oldest samples again and again: nothing older
+/// than about 40 minutes was left but the first, and retention of an
+/// hour never deleted anything (hunt 15, S1).
+fn thin_history(history: &mut Vec<(i64, f64)>, now: i64) {
+    let n = history.len();
+    let mut kept: Vec<(i64, f64)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let h = history[i];
+        let droppable = i > 0
+            && i + 1 < n
+            && kept
+                .last()
+                .is_some_and(|prev| history[i + 1].0 - prev.0 <= (now - h.0) / HISTORY_RESOLUTION);
+        if !droppable {
+            kept.push(h);
+        }
+    }
+    if kept.len() > HISTORY_CAP {
+        // Spans beyond what the resolution fits: every other sample.
+        kept = kept
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0 || *i + 1 == kept.len())
+            .map(|(_, h)| *h)
+            .collect();
+    }
+    *history = kept;
+}
+
 impl ClusterState {
     /// Advances the clock by `dt_ms` simulated ms: due actions, producers,
     /// followers, elections, consumers.
@@ -59,16 +97,7 @@ impl ClusterState {
             if record {
                 t.history.push((now, t.produced));
                 if t.history.len() > HISTORY_CAP {
-                    // Keep memory bounded (16 KiB per topic): thin out the
-                    // older half, so old timestamps resolve more coarsely.
-                    let keep: Vec<(i64, f64)> = t
-                        .history
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i >= HISTORY_CAP / 2 || i % 2 == 0)
-                        .map(|(_, h)| *h)
-                        .collect();
-                    t.history = keep;
+                    thin_history(&mut t.history, now);
                 }
             }
         }
