@@ -938,6 +938,16 @@ pub struct LagTracker {
     groups: HashMap<String, GroupTrack>,
 }
 
+/// See [`LagTracker::last_commit`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LastCommit {
+    pub committed: i64,
+    pub since: Time,
+    pub end: Option<i64>,
+    /// Messages per second.
+    pub pace: Option<f64>,
+}
+
 /// A partition's status with the detail used in the group's reason.
 struct Judged {
     status: PartitionLagStatus,
@@ -1049,6 +1059,26 @@ impl LagTracker {
     }
 
     /// Number of groups with state.
+    /// What the tracker knows of a group's partition before this poll's
+    /// [`LagTracker::update`]: its latest committed offset, since when,
+    /// the end offset at the latest poll, and how fast it consumes (the
+    /// faster of its usual pace and its pace in the current growth, in
+    /// messages per second, once watched long enough).
+    pub fn last_commit(&self, group: &str, topic: &str, partition: i32) -> Option<LastCommit> {
+        let track = self.groups.get(group)?.partitions.get(topic, partition)?;
+        let absorb = self.config.absorb_for.0;
+        let pace = match (track.pace.rate(absorb), track.run.rate(absorb)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Some(LastCommit {
+            committed: track.committed,
+            since: track.committed_since,
+            end: track.latest.map(|o| o.end),
+            pace,
+        })
+    }
+
     pub fn tracked_groups(&self) -> usize {
         self.groups.len()
     }

@@ -2632,7 +2632,10 @@ fn a_group_below_the_log_start_is_judged_only_while_it_stands_still() {
             &retained(at, start, vec![lag_group("rare", 1, committed, 9100)]),
             t(at),
         );
-        assert!(of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(), "{at}");
+        assert!(
+            of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(),
+            "{at}"
+        );
     }
     // Members kept, the committed offset unchanged past `stall_after`
     // (5 min) with lag: STALL, and retention deleted from under it.
@@ -2713,9 +2716,17 @@ fn a_fall_that_is_not_a_stop_is_held_while_below_the_usual_rate_of_the_hour() {
     }
     assert_eq!(anomalies(&mut ev), [Some(15.0)], "the fall alerts");
     for i in 1..=24 {
-        assert_eq!(anomalies(&mut ev).len(), 1, "{} min into the fall: held", i * 5);
+        assert_eq!(
+            anomalies(&mut ev).len(),
+            1,
+            "{} min into the fall: held",
+            i * 5
+        );
     }
-    assert!(anomalies(&mut ev).is_empty(), "the return is its end, not a jump");
+    assert!(
+        anomalies(&mut ev).is_empty(),
+        "the return is its end, not a jump"
+    );
     for _ in 0..6 {
         assert!(anomalies(&mut ev).is_empty());
     }
@@ -2737,4 +2748,56 @@ fn a_fall_that_is_not_a_stop_is_held_while_below_the_usual_rate_of_the_hour() {
     assert_eq!(anomalies(&mut ev), 1, "the fall alerts");
     let held: Vec<usize> = (0..6).map(|_| anomalies(&mut ev)).collect();
     assert_eq!(held, [1, 1, 1, 0, 0, 0], "15 minutes, then a new normal");
+}
+
+/// A slow consumer overtaken by retention is reset past the gap as soon as
+/// it fetches: never seen below the log start at a poll, its committed
+/// offset jumps by far more than it consumes. One reading just ahead of
+/// the deletions moves at its pace, and skipped nothing.
+#[test]
+fn a_moving_group_reset_past_deleted_data_skipped_it() {
+    for (reset_to_end, expected) in [(true, Some(500.0)), (false, None)] {
+        let mut ev = eval();
+        let mut at = 0;
+        for i in 0..12 {
+            at = i * 15;
+            let e = ev.evaluate(
+                &retained(
+                    at,
+                    0,
+                    vec![lag_group("slow", 1, 1000 + 100 * i, 5000 + 200 * i)],
+                ),
+                t(at),
+            );
+            assert!(
+                of_kind(&e, FindingKind::UnreadDataDeleted).is_empty(),
+                "{i}"
+            );
+        }
+        // Committed 2100 at the last poll. Retention deleted up to 2600
+        // and the consumer was reset to the end; or up to 2150, just
+        // behind where it read, and it committed 2200 at its pace.
+        at += 15;
+        let (start, committed) = if reset_to_end {
+            (2600, 7400)
+        } else {
+            (2150, 2200)
+        };
+        let e = ev.evaluate(
+            &retained(at, start, vec![lag_group("slow", 1, committed, 7400)]),
+            t(at),
+        );
+        let f: Vec<f64> = of_kind(&e, FindingKind::UnreadDataDeleted)
+            .iter()
+            .map(|f| {
+                assert_eq!(f.severity, Severity::Warning);
+                f.metrics[&Metric::MessagesDeleted]
+            })
+            .collect();
+        assert_eq!(
+            f.first().copied(),
+            expected,
+            "reset to the end: {reset_to_end}"
+        );
+    }
 }

@@ -676,11 +676,23 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
 /// `topic`:0.
 fn kcat_log_start(bootstrap: &str, topic: &str) -> i64 {
     let out = Command::new("kcat")
-        .args(["-b", bootstrap, "-Q", "-t", &format!("{topic}:0:-2"), "-m", "10"])
+        .args([
+            "-b",
+            bootstrap,
+            "-Q",
+            "-t",
+            &format!("{topic}:0:-2"),
+            "-m",
+            "10",
+        ])
         .output()
         .expect("kcat must be installed (apt-get install kcat)");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "kcat failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kcat failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // "docs [0] offset 12345"
     text.split_whitespace()
         .last()
@@ -716,6 +728,9 @@ async fn kcat_sees_retention_move_the_log_start_past_a_stopped_group() {
         .unwrap();
     assert_eq!(seen, after);
     assert!(after > committed, "{after} {committed}");
-    assert_eq!(sim.state().groups["indexer"].committed["docs"][0], committed);
+    assert_eq!(
+        sim.state().groups["indexer"].committed["docs"][0],
+        committed
+    );
     sim.shutdown().await;
 }

@@ -74,7 +74,8 @@ impl UsualRate {
         let hour = t.div_euclid(3600);
         if hour != self.hour {
             if self.points > 0 && self.clean {
-                self.hours[self.hour.rem_euclid(24) as usize] = (self.sum / self.points as f64) as f32;
+                self.hours[self.hour.rem_euclid(24) as usize] =
+                    (self.sum / self.points as f64) as f32;
             }
             self.hour = hour;
             self.sum = 0.0;

@@ -47,8 +47,8 @@ use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
     DeletedUnread, DiskHistory, HeldAnomaly, LastPartition, ReassignmentProgress, ReplicaChanges,
-    ReplicaKey, ReplicationEvent, StoppedHours, UncleanElection, UsualRate, UnreachableSpells, LEADER_WAIT,
-    RESUME_GRACE,
+    ReplicaKey, ReplicationEvent, StoppedHours, UncleanElection, UnreachableSpells, UsualRate,
+    LEADER_WAIT, RESUME_GRACE,
 };
 
 /// [`Metric::OffsetsLost`] as a map key, for readers of
@@ -97,6 +97,11 @@ pub struct RuleEvaluator {
     alive_groups: HashSet<String>,
     /// Groups whose unread data was deleted, by name.
     deleted_unread: HashMap<String, DeletedUnread>,
+    /// Each topic's log start offsets at the previous poll, by partition.
+    log_starts: HashMap<String, Vec<(i32, i64)>>,
+    /// (group, topic, partition) whose committed offset was below the log
+    /// start at the previous poll.
+    below_before: HashSet<(String, String, i32)>,
     /// Each log directory's recent free space, by (broker, path).
     disks: BTreeMap<(BrokerId, String), DiskHistory>,
     /// What the last reachable poll found. A poll that fails before the
@@ -133,6 +138,8 @@ impl RuleEvaluator {
             reassignment: None,
             alive_groups: HashSet::new(),
             deleted_unread: HashMap::new(),
+            log_starts: HashMap::new(),
+            below_before: HashSet::new(),
             disks: BTreeMap::new(),
             last_findings: Vec::new(),
         }
@@ -325,12 +332,17 @@ impl Evaluator for RuleEvaluator {
             .iter()
             .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
             .collect();
+        let moving_skips = if groups_failed {
+            Vec::new()
+        } else {
+            self.skips_of_moving_groups(snap)
+        };
         let statuses = if groups_failed {
             self.lag.observe(&snap.groups, now)
         } else {
             self.lag.update(&snap.groups, now)
         };
-        let deleted = self.unread_data_deleted(snap, &statuses, groups_failed, now);
+        let deleted = self.unread_data_deleted(snap, &statuses, moving_skips, groups_failed, now);
         if self.rules.enabled(FindingKind::UnreadDataDeleted) {
             candidates.extend(deleted);
         }

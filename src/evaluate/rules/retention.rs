@@ -8,7 +8,7 @@
 //! skipping those messages without an error anyone sees. No lag exporter
 //! says so: the lag (end − committed) just shrinks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::memory::{Behind, DeletedUnread, Skipped};
 use super::RuleEvaluator;
@@ -20,6 +20,13 @@ use crate::snapshot::{ClusterSnapshot, PartitionInfo, Time, TopicInfo};
 /// Topics named in a finding's `topics` label, at most.
 const TOPICS_NAMED: usize = 10;
 
+/// A moving group's committed offset that went past data deleted since
+/// its last commit skipped it only if it moved more than this many times
+/// what it consumes over the time since that commit: a consumer just ahead
+/// of the deletions, or one committing every 10 minutes, moves by its
+/// pace; one reset past the gap moves by the gap too.
+const SKIP_FACTOR: f64 = 3.0;
+
 /// The partition `id` of `t` (partitions are listed by id, usually at
 /// their own index).
 fn partition(t: &TopicInfo, id: i32) -> Option<&PartitionInfo> {
@@ -30,6 +37,89 @@ fn partition(t: &TopicInfo, id: i32) -> Option<&PartitionInfo> {
 }
 
 impl RuleEvaluator {
+    /// Before the lag tracker takes this poll (it still holds each
+    /// partition's previous commit): the partitions of moving groups whose
+    /// committed offset went, since their last commit, from below this
+    /// poll's log start to or past it, by more than [`SKIP_FACTOR`] times
+    /// their pace over that time (a slow consumer overtaken by retention,
+    /// reset past the gap as soon as it fetched: never seen below the log
+    /// start at a poll). Only partitions whose log start moved since the
+    /// previous poll, or that were below it then, are looked at.
+    pub(super) fn skips_of_moving_groups(
+        &mut self,
+        snap: &ClusterSnapshot,
+    ) -> Vec<(String, Skipped)> {
+        let mut found = Vec::new();
+        let topics: HashMap<&str, &TopicInfo> =
+            snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
+        for g in &snap.groups {
+            if !self.alive_groups.contains(&g.name) || g.error.is_some() {
+                continue;
+            }
+            for gp in &g.partitions {
+                let (Some(c), Some(start)) = (
+                    gp.committed,
+                    topics
+                        .get(gp.topic.as_str())
+                        .and_then(|t| partition(t, gp.partition))
+                        .and_then(|p| p.low_watermark),
+                ) else {
+                    continue;
+                };
+                if c < start {
+                    continue;
+                }
+                let moved = self
+                    .log_starts
+                    .get(gp.topic.as_str())
+                    .and_then(|v| v.iter().find(|(p, _)| *p == gp.partition))
+                    .is_some_and(|(_, before)| start > *before);
+                let key = (g.name.clone(), gp.topic.clone(), gp.partition);
+                if !moved && !self.below_before.contains(&key) {
+                    continue;
+                }
+                let Some(last) = self.lag.last_commit(&g.name, &gp.topic, gp.partition) else {
+                    continue;
+                };
+                let c0 = last.committed;
+                if c0 >= start || c <= c0 {
+                    continue;
+                }
+                let secs = elapsed(last.since, snap.taken_at).as_secs_f64();
+                let beyond_pace = last
+                    .pace
+                    .is_some_and(|rate| (c - c0) as f64 > SKIP_FACTOR * rate * secs);
+                let deleted = start.min(last.end.unwrap_or(start)) - c0;
+                if beyond_pace && deleted > 0 {
+                    found.push((
+                        g.name.clone(),
+                        Skipped {
+                            topic: gp.topic.clone(),
+                            partition: gp.partition,
+                            deleted,
+                            at: snap.taken_at,
+                        },
+                    ));
+                }
+            }
+        }
+        // This poll's log starts, for the next.
+        for t in &snap.topics {
+            let v = self.log_starts.entry(t.name.clone()).or_default();
+            v.clear();
+            v.extend(
+                t.partitions
+                    .iter()
+                    .filter_map(|p| p.low_watermark.map(|o| (p.partition, o))),
+            );
+        }
+        if self.log_starts.len() > snap.topics.len() {
+            self.log_starts
+                .retain(|t, _| topics.contains_key(t.as_str()));
+        }
+        found
+    }
+
     /// Per group seen with members since the monitor started (a group
     /// Empty since before then is a forgotten one, whose old offsets
     /// retention overtakes as a matter of course): the partitions whose
@@ -47,11 +137,13 @@ impl RuleEvaluator {
         &mut self,
         snap: &ClusterSnapshot,
         statuses: &[GroupLagStatus],
+        moving_skips: Vec<(String, Skipped)>,
         groups_failed: bool,
         now: Time,
     ) -> Vec<Vec<Finding>> {
         let hold = self.rules.unread_data_deleted_hold.0;
         if !groups_failed {
+            let mut below_now = HashSet::new();
             let topics: HashMap<&str, &TopicInfo> =
                 snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
             let present: BTreeSet<&str> = snap
@@ -101,6 +193,7 @@ impl RuleEvaluator {
                         continue;
                     };
                     if c < start {
+                        below_now.insert((g.name.clone(), gp.topic.clone(), gp.partition));
                         if standing(&gp.topic, gp.partition) {
                             behind.push(Behind {
                                 topic: gp.topic.clone(),
@@ -141,6 +234,18 @@ impl RuleEvaluator {
                     });
                 d.behind = behind;
                 d.skipped.extend(skipped);
+            }
+            self.below_before = below_now;
+            for (group, skip) in moving_skips {
+                self.deleted_unread
+                    .entry(group)
+                    .or_insert_with(|| DeletedUnread {
+                        since: snap.taken_at,
+                        behind: Vec::new(),
+                        skipped: Vec::new(),
+                    })
+                    .skipped
+                    .push(skip);
             }
         }
         self.deleted_unread.retain(|_, d| {

@@ -126,7 +126,12 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
         }
         ApiKey::ListOffsets => {
             let req = ListOffsetsRequest::decode(&mut frame, version).ok()?;
-            frame_response(corr, resp_hv, &list_offsets(&st, broker, &req, version), version)
+            frame_response(
+                corr,
+                resp_hv,
+                &list_offsets(&st, broker, &req, version),
+                version,
+            )
         }
         ApiKey::FindCoordinator => {
             let req = FindCoordinatorRequest::decode(&mut frame, version).ok()?;
