@@ -752,6 +752,31 @@ fn findings(out: &mut Out<'_>, clusters: &[ClusterView]) {
     }
     header(
         out,
+        "isrwatch_consumergroup_messages_deleted_unread",
+        "gauge",
+        "Messages retention deleted before the group read them (rules.unread_data_deleted: its committed offsets below the log start while it stands still, or moved past deleted data within rules.unread_data_deleted_hold), by group.",
+    );
+    for c in clusters {
+        for fnd in &c.evaluation.findings {
+            if let (FindingKind::UnreadDataDeleted, Subject::Group { group }) =
+                (fnd.kind, &fnd.subject)
+            {
+                Line::start(
+                    out,
+                    "isrwatch_consumergroup_messages_deleted_unread",
+                    &c.name,
+                )
+                .l("group", group)
+                .v(fnd
+                    .metrics
+                    .get(&crate::finding::Metric::MessagesDeleted)
+                    .copied()
+                    .unwrap_or(0.0));
+            }
+        }
+    }
+    header(
+        out,
         "isrwatch_anomaly_score",
         "gauge",
         "Latest anomaly score in [0,1] of each watched series.",

@@ -312,12 +312,27 @@ fn openapi_document_matches_the_routes() {
 #[tokio::test]
 async fn metrics_pass_promtool_and_deleted_topics_disappear() {
     let s = start(None).await;
+    let mut ev = evaluation();
+    ev.findings.push(
+        isrwatch::finding::Finding::new(
+            "prod",
+            isrwatch::finding::FindingKind::UnreadDataDeleted,
+            isrwatch::finding::Severity::Critical,
+            isrwatch::finding::Subject::Group {
+                group: "indexer".into(),
+            },
+            chrono::Utc::now(),
+        )
+        .with_metric(isrwatch::finding::Metric::MessagesDeleted, 510000.0),
+    );
     s.state.publish_poll(
         Arc::new(snapshot(&[("orders", 6), ("audit", 2)])),
-        Arc::new(evaluation()),
+        Arc::new(ev),
     );
     let (code, body) = get(&format!("{}/metrics", s.base), None).await;
     assert_eq!(code, 200);
+    assert!(body.contains("isrwatch_consumergroup_messages_deleted_unread{cluster=\"prod\",group=\"indexer\"} 510000"), "{body}");
+    assert!(body.contains("isrwatch_findings{cluster=\"prod\",kind=\"unread_data_deleted\",severity=\"critical\"} 1"), "{body}");
     assert!(body.contains("kafka_topic_partition_in_sync_replica{cluster=\"prod\",topic=\"audit\",partition=\"0\"} 1"), "{body}");
     assert!(body.contains("isrwatch_partitions{cluster=\"prod\",state=\"under_min_isr\"} 2"));
     assert!(body.contains("kafka_consumergroup_lag{cluster=\"prod\",consumergroup=\"billing \\\"quoted\\\"\",topic=\"orders\",partition=\"0\"} 60"));

@@ -437,6 +437,17 @@ pub(super) struct DeletedUnread {
     pub(super) skipped: Vec<Skipped>,
 }
 
+impl DeletedUnread {
+    /// An episode beginning at `since`, with nothing in it yet.
+    pub(super) fn new(since: Time) -> Self {
+        DeletedUnread {
+            since,
+            behind: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
 /// A partition whose committed offset is below its log start.
 #[derive(Debug, Clone)]
 pub(super) struct Behind {

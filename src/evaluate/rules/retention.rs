@@ -227,11 +227,7 @@ impl RuleEvaluator {
                 let d = self
                     .deleted_unread
                     .entry(g.name.clone())
-                    .or_insert_with(|| DeletedUnread {
-                        since: snap.taken_at,
-                        behind: Vec::new(),
-                        skipped: Vec::new(),
-                    });
+                    .or_insert_with(|| DeletedUnread::new(snap.taken_at));
                 d.behind = behind;
                 d.skipped.extend(skipped);
             }
@@ -239,11 +235,7 @@ impl RuleEvaluator {
             for (group, skip) in moving_skips {
                 self.deleted_unread
                     .entry(group)
-                    .or_insert_with(|| DeletedUnread {
-                        since: snap.taken_at,
-                        behind: Vec::new(),
-                        skipped: Vec::new(),
-                    })
+                    .or_insert_with(|| DeletedUnread::new(snap.taken_at))
                     .skipped
                     .push(skip);
             }
