@@ -40,6 +40,11 @@ pub trait Evaluator: Send {
 pub struct EvaluatorMemory {
     #[serde(default)]
     pub groups: std::collections::BTreeMap<String, GroupMemory>,
+    /// Groups seen with members (`unread_data_deleted` judges only
+    /// those): a group whose consumers were down across a restart of
+    /// isrwatch is still one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub alive_groups: std::collections::BTreeSet<String>,
     /// Anomalies held at shutdown, by series: a topic whose producers
     /// stopped stays raised until it moves. Without them a restart (whose
     /// detectors start afresh and learn the silence) resolved the stop

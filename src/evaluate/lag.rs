@@ -1058,7 +1058,6 @@ impl LagTracker {
         }
     }
 
-    /// Number of groups with state.
     /// What the tracker knows of a group's partition before this poll's
     /// [`LagTracker::update`]: its latest committed offset, since when,
     /// the end offset at the latest poll, and how fast it consumes (the
@@ -1079,6 +1078,7 @@ impl LagTracker {
         })
     }
 
+    /// Number of groups with state.
     pub fn tracked_groups(&self) -> usize {
         self.groups.len()
     }

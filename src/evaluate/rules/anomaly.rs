@@ -202,6 +202,9 @@ impl RuleEvaluator {
                 self.resumed.insert(s.series.clone(), now);
                 h.stopped = false;
                 h.stop_below = None;
+                // Its return, not a fall held below the usual rate: the
+                // first poll back may hold a second of traffic.
+                h.fall = false;
             }
         }
         // A produce rate's usual level at this hour (the hours of a held
@@ -215,8 +218,13 @@ impl RuleEvaluator {
             };
             usual.record(t, s.observed, held);
             let usual = usual.at(t);
-            if let Some(h) = self.held_anomalies.get_mut(&s.series).filter(|h| h.fall) {
-                h.below_usual = usual.is_some_and(|u| s.observed < USUAL_SHARE * u);
+            // Unknown at this hour (the first day, or after a restart:
+            // the hourly rates are not saved), the last verdict stands.
+            if let (Some(h), Some(u)) = (
+                self.held_anomalies.get_mut(&s.series).filter(|h| h.fall),
+                usual,
+            ) {
+                h.below_usual = s.observed < USUAL_SHARE * u;
             }
         }
         // A series still out where a held alert left it is that alert going

@@ -99,9 +99,9 @@ pub struct RuleEvaluator {
     deleted_unread: HashMap<String, DeletedUnread>,
     /// Each topic's log start offsets at the previous poll, by partition.
     log_starts: HashMap<String, Vec<(i32, i64)>>,
-    /// (group, topic, partition) whose committed offset was below the log
-    /// start at the previous poll.
-    below_before: HashSet<(String, String, i32)>,
+    /// By group, the (topic, partition) whose committed offset was below
+    /// the log start at the previous poll.
+    below_before: HashMap<String, Vec<(String, i32)>>,
     /// Each log directory's recent free space, by (broker, path).
     disks: BTreeMap<(BrokerId, String), DiskHistory>,
     /// What the last reachable poll found. A poll that fails before the
@@ -139,7 +139,7 @@ impl RuleEvaluator {
             alive_groups: HashSet::new(),
             deleted_unread: HashMap::new(),
             log_starts: HashMap::new(),
-            below_before: HashSet::new(),
+            below_before: HashMap::new(),
             disks: BTreeMap::new(),
             last_findings: Vec::new(),
         }
@@ -245,6 +245,7 @@ impl Evaluator for RuleEvaluator {
             .map(|(k, h)| (k.clone(), h.into()))
             .collect();
         m.resumed = self.resumed.iter().map(|(k, t)| (k.clone(), *t)).collect();
+        m.alive_groups = self.alive_groups.iter().cloned().collect();
         m.topic_ends = self
             .prev_topic_end
             .iter()
@@ -265,6 +266,8 @@ impl Evaluator for RuleEvaluator {
         let held = std::mem::take(&mut memory.held_anomalies);
         let hours = std::mem::take(&mut memory.stopped_hours);
         let resumed = std::mem::take(&mut memory.resumed);
+        self.alive_groups
+            .extend(std::mem::take(&mut memory.alive_groups));
         self.prev_topic_end
             .extend(std::mem::take(&mut memory.topic_ends));
         self.prev_group_lag
@@ -332,7 +335,7 @@ impl Evaluator for RuleEvaluator {
             .iter()
             .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
             .collect();
-        let moving_skips = if groups_failed {
+        let moving_skips = if groups_failed || !self.rules.enabled(FindingKind::UnreadDataDeleted) {
             Vec::new()
         } else {
             self.skips_of_moving_groups(snap)

@@ -8,7 +8,7 @@
 //! skipping those messages without an error anyone sees. No lag exporter
 //! says so: the lag (end − committed) just shrinks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::memory::{Behind, DeletedUnread, Skipped};
 use super::RuleEvaluator;
@@ -72,10 +72,18 @@ impl RuleEvaluator {
                 let moved = self
                     .log_starts
                     .get(gp.topic.as_str())
-                    .and_then(|v| v.iter().find(|(p, _)| *p == gp.partition))
-                    .is_some_and(|(_, before)| start > *before);
-                let key = (g.name.clone(), gp.topic.clone(), gp.partition);
-                if !moved && !self.below_before.contains(&key) {
+                    .and_then(|v| {
+                        v.binary_search_by_key(&gp.partition, |(p, _)| *p)
+                            .ok()
+                            .map(|i| v[i].1)
+                    })
+                    .is_some_and(|before| start > before);
+                let was_below = || {
+                    self.below_before.get(&g.name).is_some_and(|v| {
+                        v.iter().any(|(t, p)| *p == gp.partition && *t == gp.topic)
+                    })
+                };
+                if !moved && !was_below() {
                     continue;
                 }
                 let Some(last) = self.lag.last_commit(&g.name, &gp.topic, gp.partition) else {
@@ -86,9 +94,10 @@ impl RuleEvaluator {
                     continue;
                 }
                 let secs = elapsed(last.since, snap.taken_at).as_secs_f64();
-                let beyond_pace = last
-                    .pace
-                    .is_some_and(|rate| (c - c0) as f64 > SKIP_FACTOR * rate * secs);
+                let beyond_pace = secs > 0.0
+                    && last
+                        .pace
+                        .is_some_and(|rate| (c - c0) as f64 > SKIP_FACTOR * rate * secs);
                 let deleted = start.min(last.end.unwrap_or(start)) - c0;
                 if beyond_pace && deleted > 0 {
                     found.push((
@@ -112,6 +121,7 @@ impl RuleEvaluator {
                     .iter()
                     .filter_map(|p| p.low_watermark.map(|o| (p.partition, o))),
             );
+            v.sort_unstable_by_key(|(p, _)| *p);
         }
         if self.log_starts.len() > snap.topics.len() {
             self.log_starts
@@ -143,7 +153,7 @@ impl RuleEvaluator {
     ) -> Vec<Vec<Finding>> {
         let hold = self.rules.unread_data_deleted_hold.0;
         if !groups_failed {
-            let mut below_now = HashSet::new();
+            let mut below_now: HashMap<String, Vec<(String, i32)>> = HashMap::new();
             let topics: HashMap<&str, &TopicInfo> =
                 snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
             let present: BTreeSet<&str> = snap
@@ -181,19 +191,32 @@ impl RuleEvaluator {
                         })
                 };
                 let before = self.deleted_unread.get(&g.name);
+                let was_behind = |topic: &str, partition: i32| {
+                    before.and_then(|d| {
+                        d.behind
+                            .iter()
+                            .find(|b| b.partition == partition && b.topic == topic)
+                    })
+                };
                 let mut behind = Vec::new();
                 let mut skipped = Vec::new();
+                let mut below = Vec::new();
                 for gp in &g.partitions {
-                    let Some(c) = gp.committed else { continue };
-                    let Some(start) = topics
+                    let start = topics
                         .get(gp.topic.as_str())
                         .and_then(|t| partition(t, gp.partition))
-                        .and_then(|p| p.low_watermark)
-                    else {
+                        .and_then(|p| p.low_watermark);
+                    let (Some(c), Some(start)) = (gp.committed, start) else {
+                        // Unknown this poll (offline, a failed request):
+                        // what stood stands.
+                        if let Some(b) = was_behind(&gp.topic, gp.partition) {
+                            behind.push(b.clone());
+                            below.push((gp.topic.clone(), gp.partition));
+                        }
                         continue;
                     };
                     if c < start {
-                        below_now.insert((g.name.clone(), gp.topic.clone(), gp.partition));
+                        below.push((gp.topic.clone(), gp.partition));
                         if standing(&gp.topic, gp.partition) {
                             behind.push(Behind {
                                 topic: gp.topic.clone(),
@@ -204,19 +227,21 @@ impl RuleEvaluator {
                         }
                         continue;
                     }
-                    let was = before.and_then(|d| {
-                        d.behind
-                            .iter()
-                            .find(|b| b.partition == gp.partition && b.topic == gp.topic)
-                    });
-                    if let Some(b) = was.filter(|b| c > b.committed) {
+                    // What stood deleted at the last poll that saw it: the
+                    // log start may have gone further since the reset, or
+                    // back (a leader with an older log start).
+                    if let Some(b) = was_behind(&gp.topic, gp.partition).filter(|b| c > b.committed)
+                    {
                         skipped.push(Skipped {
                             topic: gp.topic.clone(),
                             partition: gp.partition,
-                            deleted: start - b.committed,
+                            deleted: b.deleted,
                             at: snap.taken_at,
                         });
                     }
+                }
+                if !below.is_empty() {
+                    below_now.insert(g.name.clone(), below);
                 }
                 if behind.is_empty() && skipped.is_empty() {
                     if let Some(d) = self.deleted_unread.get_mut(&g.name) {

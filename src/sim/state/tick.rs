@@ -272,6 +272,7 @@ impl ClusterState {
         let now = self.now_ms;
         for t in &mut self.topics {
             let history = &t.history;
+            let produced = t.produced;
             for p in &mut t.partitions {
                 if p.leader >= 0 {
                     continue;
@@ -286,6 +287,10 @@ impl ClusterState {
                         let behind = produced_at(history, p.offline_since_ms)
                             - produced_at(history, p.last_caught_up[k]);
                         p.missed += behind.max(0.0).floor();
+                        // Its log may end below the log start retention
+                        // left: the log start is never above the end.
+                        let end = p.base + (produced - p.missed).max(0.0) as i64;
+                        p.log_start = p.log_start.min(end);
                         p.last_caught_up[k] = now;
                         p.leader = l;
                         p.isr = vec![l];
