@@ -464,8 +464,10 @@ pub(super) struct Behind {
 pub(super) struct Skipped {
     pub(super) topic: String,
     pub(super) partition: i32,
-    /// The log start then − the committed offset before (what was
-    /// deleted from where it stood).
+    /// Messages deleted from where its committed offset stood: the
+    /// standing gap at the last poll that saw it below the log start, or
+    /// for a moving group the log start (at most the end seen at its last
+    /// commit's poll) − that commit.
     pub(super) deleted: i64,
     pub(super) at: Time,
 }
