@@ -345,7 +345,8 @@ impl Evaluator for RuleEvaluator {
         } else {
             self.lag.update(&snap.groups, now)
         };
-        let deleted = self.unread_data_deleted(snap, &statuses, moving_skips, groups_failed, now);
+        let deleted =
+            self.unread_data_deleted(snap, &live, &statuses, moving_skips, groups_failed, now);
         if self.rules.enabled(FindingKind::UnreadDataDeleted) {
             candidates.extend(deleted);
         }

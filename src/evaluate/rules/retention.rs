@@ -15,7 +15,7 @@ use super::RuleEvaluator;
 use crate::evaluate::lag::elapsed;
 use crate::evaluate::{GroupLagStatus, LagStatus};
 use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
-use crate::snapshot::{ClusterSnapshot, PartitionInfo, Time, TopicInfo};
+use crate::snapshot::{ClusterSnapshot, GroupInfo, GroupPartition, Time, TopicInfo};
 
 /// Topics named in a finding's `topics` label, at most.
 const TOPICS_NAMED: usize = 10;
@@ -27,13 +27,20 @@ const TOPICS_NAMED: usize = 10;
 /// pace; one reset past the gap moves by the gap too.
 const SKIP_FACTOR: f64 = 3.0;
 
-/// The partition `id` of `t` (partitions are listed by id, usually at
-/// their own index).
-fn partition(t: &TopicInfo, id: i32) -> Option<&PartitionInfo> {
-    match t.partitions.get(id.max(0) as usize) {
-        Some(p) if p.partition == id => Some(p),
-        _ => t.partitions.iter().find(|p| p.partition == id),
-    }
+/// The snapshot's topics by name.
+fn by_name(snap: &ClusterSnapshot) -> HashMap<&str, &TopicInfo> {
+    snap.topics.iter().map(|t| (t.name.as_str(), t)).collect()
+}
+
+/// The log start offset of a group's partition, when the poll read it
+/// (partitions are listed by id, usually at their own index).
+fn log_start(topics: &HashMap<&str, &TopicInfo>, gp: &GroupPartition) -> Option<i64> {
+    let t = topics.get(gp.topic.as_str())?;
+    let p = match t.partitions.get(gp.partition.max(0) as usize) {
+        Some(p) if p.partition == gp.partition => p,
+        _ => t.partitions.iter().find(|p| p.partition == gp.partition)?,
+    };
+    p.low_watermark
 }
 
 impl RuleEvaluator {
@@ -50,20 +57,13 @@ impl RuleEvaluator {
         snap: &ClusterSnapshot,
     ) -> Vec<(String, Skipped)> {
         let mut found = Vec::new();
-        let topics: HashMap<&str, &TopicInfo> =
-            snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
+        let topics = by_name(snap);
         for g in &snap.groups {
             if !self.alive_groups.contains(&g.name) || g.error.is_some() {
                 continue;
             }
             for gp in &g.partitions {
-                let (Some(c), Some(start)) = (
-                    gp.committed,
-                    topics
-                        .get(gp.topic.as_str())
-                        .and_then(|t| partition(t, gp.partition))
-                        .and_then(|p| p.low_watermark),
-                ) else {
+                let (Some(c), Some(start)) = (gp.committed, log_start(&topics, gp)) else {
                     continue;
                 };
                 if c < start {
@@ -146,6 +146,7 @@ impl RuleEvaluator {
     pub(super) fn unread_data_deleted(
         &mut self,
         snap: &ClusterSnapshot,
+        live: &[&GroupInfo],
         statuses: &[GroupLagStatus],
         moving_skips: Vec<(String, Skipped)>,
         groups_failed: bool,
@@ -154,21 +155,12 @@ impl RuleEvaluator {
         let hold = self.rules.unread_data_deleted_hold.0;
         if !groups_failed {
             let mut below_now: HashMap<String, Vec<(String, i32)>> = HashMap::new();
-            let topics: HashMap<&str, &TopicInfo> =
-                snap.topics.iter().map(|t| (t.name.as_str(), t)).collect();
-            let present: BTreeSet<&str> = snap
-                .groups
-                .iter()
-                .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
-                .map(|g| g.name.as_str())
-                .collect();
+            let topics = by_name(snap);
+            let present: BTreeSet<&str> = live.iter().map(|g| g.name.as_str()).collect();
             self.alive_groups.retain(|g| present.contains(g.as_str()));
             self.deleted_unread
                 .retain(|g, _| present.contains(g.as_str()));
-            for g in &snap.groups {
-                if !present.contains(g.name.as_str()) {
-                    continue;
-                }
+            for g in live {
                 if g.members > 0 && !self.alive_groups.contains(&g.name) {
                     self.alive_groups.insert(g.name.clone());
                 }
@@ -202,11 +194,7 @@ impl RuleEvaluator {
                 let mut skipped = Vec::new();
                 let mut below = Vec::new();
                 for gp in &g.partitions {
-                    let start = topics
-                        .get(gp.topic.as_str())
-                        .and_then(|t| partition(t, gp.partition))
-                        .and_then(|p| p.low_watermark);
-                    let (Some(c), Some(start)) = (gp.committed, start) else {
+                    let (Some(c), Some(start)) = (gp.committed, log_start(&topics, gp)) else {
                         // Unknown this poll (offline, a failed request):
                         // what stood stands.
                         if let Some(b) = was_behind(&gp.topic, gp.partition) {

@@ -95,6 +95,13 @@ pub(crate) struct Reassignment {
 }
 
 impl Partition {
+    /// The offset after the last message once `produced` messages per
+    /// partition have been produced to its topic (those lost while it was
+    /// offline not counted).
+    pub(super) fn offset_after(&self, produced: f64) -> i64 {
+        self.base + (produced - self.missed).max(0.0) as i64
+    }
+
     /// Sets the replica list, keeping each kept replica's catch-up time.
     pub(super) fn set_replicas(&mut self, replicas: Vec<BrokerId>) {
         self.last_caught_up = replicas
@@ -176,7 +183,7 @@ pub(super) fn produced_at(history: &[(i64, f64)], at: i64) -> f64 {
 impl Topic {
     /// Log end offset (= high watermark) of partition `p`.
     pub fn end_offset(&self, p: &Partition) -> i64 {
-        p.base + (self.produced - p.missed).max(0.0) as i64
+        p.offset_after(self.produced)
     }
 
     /// Where retention leaves partition `p`'s log start at `now` (sim ms):
@@ -192,10 +199,7 @@ impl Topic {
             return p.log_start;
         }
         let end = self.end_offset(p);
-        let offset_when = |ms: i64| {
-            let produced = produced_at(&self.history, ms);
-            (p.base + (produced - p.missed).max(0.0) as i64).min(end)
-        };
+        let offset_when = |ms: i64| p.offset_after(produced_at(&self.history, ms)).min(end);
         let first_young = offset_when(cutoff);
         let start = if first_young >= end {
             end
@@ -215,7 +219,7 @@ impl Topic {
         }
         let idx = self.history.partition_point(|h| h.0 < sim_ms);
         let produced = self.history.get(idx).map(|h| h.1)?;
-        let off = p.base + (produced - p.missed).max(0.0) as i64;
+        let off = p.offset_after(produced);
         if off >= self.end_offset(p) {
             return None;
         }

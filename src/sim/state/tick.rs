@@ -289,8 +289,7 @@ impl ClusterState {
                         p.missed += behind.max(0.0).floor();
                         // Its log may end below the log start retention
                         // left: the log start is never above the end.
-                        let end = p.base + (produced - p.missed).max(0.0) as i64;
-                        p.log_start = p.log_start.min(end);
+                        p.log_start = p.log_start.min(p.offset_after(produced));
                         p.last_caught_up[k] = now;
                         p.leader = l;
                         p.isr = vec![l];
