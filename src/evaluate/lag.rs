@@ -159,7 +159,10 @@
 //! any other group,
 //! and every group when `stall_commit_intervals = 0`, after
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
-//! rewind is not a commit for the cadence.
+//! rewind is not a commit for the cadence. A rebalance (the group's state
+//! `PreparingRebalance` and the like, [`is_rebalancing`]) pauses a group's
+//! consumption: a partition that owes a commit across one is STALL after
+//! `stall_after`, not after its cadence, and the gap is not learnt.
 //!
 //! A group's status is its most severe partition status (by the configured
 //! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
@@ -559,6 +562,24 @@ struct GroupTrack {
     read_at: Option<Time>,
     /// Its spells without members (see [`EmptySpells`]).
     empty: EmptySpells,
+    /// The latest poll that saw the group rebalancing ([`is_rebalancing`]).
+    rebalance_seen: Option<Time>,
+}
+
+/// Whether a group state (Kafka's name, as DescribeGroups and
+/// ConsumerGroupDescribe give it) is one of a rebalance: the classic
+/// protocol's `PreparingRebalance` and `CompletingRebalance` (eager
+/// assignors stop every member's consumption until it completes), KIP-848's
+/// `Assigning` and `Reconciling` (partitions moving between members).
+pub fn is_rebalancing(state: &str) -> bool {
+    [
+        "PreparingRebalance",
+        "CompletingRebalance",
+        "Assigning",
+        "Reconciling",
+    ]
+    .iter()
+    .any(|s| s.eq_ignore_ascii_case(state))
 }
 
 /// Empty spells a group came back from by itself kept per group.
@@ -766,21 +787,29 @@ struct Cadence {
     /// bound keeps the whole hang of a consumer hung before the monitor
     /// started from setting the deadline of its next one (hunt 12, W2, W3).
     first_gap_ms: Option<u64>,
+    /// Whether the group was seen rebalancing since its last commit: the
+    /// gap that ends at its next commit is a rebalance's pause, not its
+    /// commit interval (a 60-s rebalance learnt as a gap made the next
+    /// hang wait 75 s instead of 30, hunt 14, s01).
+    rebalanced: bool,
 }
 
 impl Cadence {
     /// Records one poll: whether some committed offset changed and whether
     /// some partition had lag.
     /// `previous_read` is the poll before this one that read the group's
-    /// offsets.
+    /// offsets; `rebalancing`: the group's state at this poll is one of
+    /// a rebalance ([`is_rebalancing`]).
     fn observe(
         &mut self,
         committed: bool,
         covers: Option<Duration>,
         lagging: bool,
         previous_read: Option<Time>,
+        rebalancing: bool,
         now: Time,
     ) {
+        self.rebalanced |= rebalancing;
         if !committed {
             self.lagging_throughout &= lagging;
             if !lagging {
@@ -799,6 +828,9 @@ impl Cadence {
         // 30 s for the same group, depending on the phase of its commits
         // against the polls (hunt 7, h03).
         let back_to_back = self.last_commit == previous_read;
+        // A rebalance since the last commit (or now: members commit as
+        // their partitions are revoked) is no commit interval.
+        let rebalanced = std::mem::replace(&mut self.rebalanced, rebalancing);
         // A gap with a poll without lag in it (nothing produced since the
         // commit before: lag is the end offset minus an unchanged
         // committed offset) counts from when the lag began: how long the
@@ -809,6 +841,7 @@ impl Cadence {
         // consumer of a bursty topic, idle between loads, gives the short
         // spans it takes while a load lasts, not the idle hour.
         let gap = match (self.last_commit, self.lag_began) {
+            _ if rebalanced => None,
             (Some(last), _) if self.lagging_throughout || back_to_back => Some(elapsed(last, now)),
             (Some(_), Some(began)) => Some(elapsed(began, now)),
             (None, Some(began)) => {
@@ -925,8 +958,9 @@ enum Deadline {
     Learning(Duration),
     /// `stall_commit_intervals = 0`, no commit seen since the group was
     /// first seen (a consumer already hung when the daemon starts), a poll
-    /// without lag since the last commit or between the two before, or the
-    /// group's offsets unknown this poll: `stall_after` and `stop_after`.
+    /// without lag since the last commit or between the two before, the
+    /// group's offsets unknown this poll, or a rebalance seen while the
+    /// partition owes a commit: `stall_after` and `stop_after`.
     Fixed,
 }
 
@@ -1198,9 +1232,13 @@ fn update_group(
         .then(|| Duration::from_secs_f64((consumed / per_sec).min(7.0 * 86_400.0)));
     track.partitions.fit();
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
+    let rebalancing = is_rebalancing(&group.state);
+    if rebalancing {
+        track.rebalance_seen = Some(now);
+    }
     track
         .cadence
-        .observe(committed, covers, lagging, read_before, now);
+        .observe(committed, covers, lagging, read_before, rebalancing, now);
     let deadline = track.cadence.deadline(config);
     let committed_sum = group.partitions.iter().filter_map(|p| p.committed).sum();
     track
@@ -1497,6 +1535,16 @@ fn judge_partition(
         };
     };
     status.lag = Some(latest.lag());
+    // A rebalance seen while this partition owes a commit: its group
+    // stopped consuming to move partitions between members (a deploy's
+    // rolling restart, a member joining or leaving), which its own commit
+    // cadence does not measure: `stall_after` does. A rolling deploy's
+    // 30-90 s rebalances were STALL (critical) 30 s into each (hunt 14,
+    // W3), while a hang keeps its members and its state `Stable`.
+    let deadline = match (deadline, entry.owing, track.rebalance_seen) {
+        (Deadline::Cadence(_), Some(o), Some(seen)) if seen >= o.since => Deadline::Fixed,
+        _ => deadline,
+    };
     let (s, detail) = judge_held(
         config,
         entry,
@@ -1890,6 +1938,12 @@ fn reason(group: &GroupInfo, status: LagStatus, judged: &[Judged]) -> String {
         if worst.len() > SHOWN {
             s.push_str(&format!("; and {} more", worst.len() - SHOWN));
         }
+        if is_rebalancing(&group.state) {
+            s.push_str(&format!(
+                "; the group is rebalancing (state {}): it consumes nothing until every member rejoins",
+                group.state
+            ));
+        }
         s
     };
     if !never.is_empty() {
@@ -2064,6 +2118,85 @@ mod tests {
             })
             .expect("raised");
         assert_eq!(at, 630, "STALL at {at} s");
+    }
+
+    /// A group committing a second before each poll (7 messages a
+    /// second), polled every 15 s, whose state and committed offset at
+    /// `now` are `at(now)`: each poll's status.
+    fn statuses(at: impl Fn(i64) -> (&'static str, i64), until: i64) -> Vec<(i64, GroupLagStatus)> {
+        let mut tr = LagTracker::new(LagConfig::default());
+        (0..=until / 15)
+            .map(|i| {
+                let now = i * 15;
+                let (state, committed) = at(now);
+                let mut g = group(3, &[(Some(committed), 1_000 + now * 7)]);
+                g.state = state.into();
+                (now, tr.update(&[g], t(now)).remove(0))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rolling_deploys_rebalances_are_not_stall_and_a_hang_after_them_is_raised_as_soon() {
+        // Three 75-s rebalances (members commit on revoke, then consume
+        // nothing), then a hang at 1200 s with the group `Stable`.
+        let pauses = [300, 555, 810];
+        let run = statuses(
+            |now| match pauses.iter().find(|&&p| (p..p + 75).contains(&now)) {
+                Some(&p) => ("PreparingRebalance", 1_000 + p * 7),
+                None => ("Stable", 1_000 + (now.min(1_200) - 1) * 7),
+            },
+            1_500,
+        );
+        let stall: Vec<i64> = run
+            .iter()
+            .filter(|(_, s)| s.status == LagStatus::Stall)
+            .map(|(now, _)| *now)
+            .collect();
+        assert_eq!(stall.first(), Some(&1_230), "{stall:?}");
+        assert!(
+            run.iter()
+                .all(|(now, s)| *now >= 1_230 || s.status == LagStatus::Ok),
+            "{:?}",
+            run.iter().find(|(_, s)| s.status != LagStatus::Ok)
+        );
+        // The same hang with the group `Stable` throughout: a 75-s pause
+        // without a rebalance is a hang (STALL 30 s in, as at 1230).
+        let run = statuses(
+            |now| {
+                let read = if (300..375).contains(&now) {
+                    299
+                } else {
+                    now - 1
+                };
+                ("Stable", 1_000 + read * 7)
+            },
+            400,
+        );
+        let stall = run.iter().find(|(_, s)| s.status == LagStatus::Stall);
+        assert_eq!(stall.map(|(now, _)| *now), Some(330));
+    }
+
+    #[test]
+    fn a_rebalance_that_does_not_complete_is_stall_after_stall_after_and_says_so() {
+        let run = statuses(
+            |now| match now {
+                ..300 => ("Stable", 1_000 + (now - 1) * 7),
+                _ => ("PreparingRebalance", 1_000 + 300 * 7),
+            },
+            900,
+        );
+        let (at, s) = run
+            .iter()
+            .find(|(_, s)| s.status == LagStatus::Stall)
+            .expect("raised");
+        assert_eq!(*at, 615, "{}", s.reason);
+        assert!(
+            s.reason
+                .contains("the group is rebalancing (state PreparingRebalance)"),
+            "{}",
+            s.reason
+        );
     }
 
     #[test]

@@ -101,6 +101,13 @@ pub enum Action {
     ConsumerStall { group: String },
     /// Members leave (group Empty), no more commits.
     ConsumerStop { group: String },
+    /// The group rebalances (a member restarted by a rolling deploy, one
+    /// joining or leaving, with the eager protocol): its members commit
+    /// what they have read as their partitions are revoked, then consume
+    /// and commit nothing while the group is `PreparingRebalance`, until
+    /// `consumer_recover` (the rebalance completes; a slow one waits for
+    /// the slowest member to rejoin, up to its `max.poll.interval.ms`).
+    ConsumerRebalance { group: String },
     /// Committed offsets jump back by `offsets` messages (to the log start when `None`).
     ConsumerRewind { group: String, offsets: Option<i64> },
     /// Consumer throughput multiplied by `factor` (< 1 slows down).
@@ -143,6 +150,7 @@ impl Action {
             },
             ConsumerStall { group }
             | ConsumerStop { group }
+            | ConsumerRebalance { group }
             | ConsumerSlowdown { group, .. }
             | ConsumerRewind { group, .. } => ConsumerRecover {
                 group: group.clone(),
@@ -178,6 +186,7 @@ impl Action {
             TrafficNormal { .. } => "traffic_normal",
             ConsumerStall { .. } => "consumer_stall",
             ConsumerStop { .. } => "consumer_stop",
+            ConsumerRebalance { .. } => "consumer_rebalance",
             ConsumerRewind { .. } => "consumer_rewind",
             ConsumerSlowdown { .. } => "consumer_slowdown",
             ConsumerRecover { .. } => "consumer_recover",

@@ -465,6 +465,9 @@ impl Scenario {
                 "consumer_stop" => Action::ConsumerStop {
                     group: need_group()?,
                 },
+                "consumer_rebalance" => Action::ConsumerRebalance {
+                    group: need_group()?,
+                },
                 "consumer_rewind" => Action::ConsumerRewind {
                     group: need_group()?,
                     offsets: e.offsets,

@@ -179,6 +179,21 @@ impl ClusterState {
                     g.mode = GroupMode::Stalled;
                 }
             }
+            Action::ConsumerRebalance { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    // Partitions revoked: what was read is committed
+                    // (the Java consumer's `onJoinPrepare` with auto
+                    // commit, or a listener's `onPartitionsRevoked`).
+                    if g.mode == GroupMode::Normal {
+                        for (committed, positions) in g.committed.iter_mut().zip(&g.positions) {
+                            for (c, &p) in committed.iter_mut().zip(positions) {
+                                *c = (*c).max(p as i64);
+                            }
+                        }
+                    }
+                    g.mode = GroupMode::Rebalancing;
+                }
+            }
             Action::ConsumerStop { group } => {
                 if let Some(g) = self.groups_named(group) {
                     g.mode = GroupMode::Stopped;

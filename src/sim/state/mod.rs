@@ -561,4 +561,31 @@ mod tests {
         });
         assert_eq!(s.groups[0].committed[0][0], after - 5);
     }
+
+    #[test]
+    fn a_rebalance_commits_what_was_read_then_pauses_the_group_until_it_completes() {
+        let mut s = state(BASE);
+        for _ in 0..37 {
+            s.tick(100);
+        }
+        let read = s.groups[0].positions[0][0] as i64;
+        assert!(
+            read > s.groups[0].committed[0][0],
+            "read past its last commit"
+        );
+        s.apply(&Action::ConsumerRebalance { group: "g".into() });
+        assert_eq!(s.groups[0].committed[0][0], read, "committed on revoke");
+        assert_eq!(group_state(&s.groups[0]), "PreparingRebalance");
+        for _ in 0..200 {
+            s.tick(100);
+        }
+        assert_eq!(s.groups[0].committed[0][0], read, "nothing committed");
+        assert_eq!(s.groups[0].positions[0][0] as i64, read, "nothing read");
+        s.apply(&Action::ConsumerRecover { group: "g".into() });
+        assert_eq!(group_state(&s.groups[0]), "Stable");
+        for _ in 0..100 {
+            s.tick(100);
+        }
+        assert!(s.groups[0].committed[0][0] > read, "consuming again");
+    }
 }

@@ -232,6 +232,9 @@ impl Topic {
 pub(crate) enum GroupMode {
     Normal,
     Stalled,
+    /// Members stay; nothing is consumed or committed until the
+    /// rebalance completes.
+    Rebalancing,
     Stopped,
     Deleted,
 }
@@ -264,6 +267,7 @@ pub(crate) struct Group {
 pub(crate) fn group_state(g: &Group) -> &'static str {
     match g.mode {
         GroupMode::Normal | GroupMode::Stalled => "Stable",
+        GroupMode::Rebalancing => "PreparingRebalance",
         GroupMode::Stopped => "Empty",
         GroupMode::Deleted => "Dead",
     }
