@@ -1,9 +1,11 @@
 """Reads the simulator with kafka-python (PyPI), a Kafka protocol client
 nobody here wrote, and prints what it sees as JSON: the ongoing partition
 reassignments (ListPartitionReassignments), the metadata quorum
-(DescribeQuorum), a topic's configs with their sources (DescribeConfigs)
-and each broker's log directories with the size and free space of their
-volumes (DescribeLogDirs). Usage: kafka_python_reads.py BOOTSTRAP TOPIC"""
+(DescribeQuorum), a topic's configs with their sources (DescribeConfigs),
+each broker's log directories with the size and free space of their
+volumes (DescribeLogDirs) and, when GROUP is given, that consumer group's
+state and members (DescribeGroups).
+Usage: kafka_python_reads.py BOOTSTRAP TOPIC [GROUP]"""
 import json
 import sys
 
@@ -38,5 +40,13 @@ out["log_dirs"] = {
     ]
     for b in admin.describe_log_dirs()
 }
+if len(sys.argv) > 3:
+    group = sys.argv[3]
+    g = admin.describe_groups([group])[group]
+    out["group"] = {
+        "error": g["error"],
+        "state": g["group_state"],
+        "members": len(g["members"]),
+    }
 admin.close()
 print(json.dumps(out))

@@ -600,11 +600,12 @@ async fn librdkafka_admin_group_calls_work() {
 /// DescribeConfigs of a topic with each config's source, as Kafka
 /// answers (min.insync.replicas from the broker's static config), and
 /// DescribeLogDirs with the volume's size and free space (v4, KIP-827),
-/// less on the broker whose disk is filling.
+/// less on the broker whose disk is filling, and DescribeGroups of a group
+/// in a rebalance (state `PreparingRebalance`, its members still listed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kafka_python_reads_reassignments_quorum_and_configs() {
     let _group = crate::support::group(module_path!());
-    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\n[[cluster.topics]]\nname = \"orders\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n";
+    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\n[[cluster.topics]]\nname = \"orders\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n[[cluster.groups]]\nname = \"checkout\"\ntopics = [\"orders\"]\nmembers = 3\n";
     let sim = Simulator::start(Scenario::parse(text, "kp").unwrap(), SimOptions::default())
         .await
         .unwrap();
@@ -620,6 +621,9 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
         broker: 4,
         bytes_per_sec: 2.0 * (1u64 << 30) as f64,
     });
+    sim.apply(Action::ConsumerRebalance {
+        group: "checkout".into(),
+    });
     let bootstrap = sim.bootstrap();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")
@@ -629,6 +633,7 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
             ))
             .arg(bootstrap)
             .arg("orders")
+            .arg("checkout")
             .output()
             .expect("python3 must be installed")
     })
@@ -643,6 +648,11 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
     assert_eq!(
         v["reassignments"],
         serde_json::json!({"orders-1": {"replicas": [2, 3, 4, 1], "adding_replicas": [4], "removing_replicas": [1]}}),
+        "{v}"
+    );
+    assert_eq!(
+        v["group"],
+        serde_json::json!({"error": null, "state": "PreparingRebalance", "members": 3}),
         "{v}"
     );
     assert_eq!(v["quorum"]["topic"], "__cluster_metadata");
