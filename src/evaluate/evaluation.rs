@@ -109,9 +109,6 @@ pub struct GroupMemory {
     /// The gap before its first commit seen, while the cadence was learnt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_gap_ms: Option<u64>,
-    /// What that first commit covered, in milliseconds of production.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_covers_ms: Option<u64>,
     /// The spells without members it came back from, in milliseconds (a
     /// scheduled job's waits between runs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -153,10 +153,9 @@
 //! `stall_commit_intervals` × the longer of `stall_after` and the longest
 //! gap seen so far (so a job committing every 6 minutes is not STALL
 //! between its first commits after the daemon starts); the first commit
-//! seen gives such a gap: the longer of the lag seen before it (at most
-//! six times `stall_after`) and what it covers (how far it moved the
-//! offsets, at the production rate seen before it; at most 24 times
-//! `stall_after`);
+//! seen gives such a gap: the longer of the lag seen before it and what it
+//! covers (how far it moved the offsets, at the production rate seen
+//! before it), at most six times `stall_after`;
 //! any other group,
 //! and every group when `stall_commit_intervals = 0`, after
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
@@ -183,11 +182,6 @@ pub const CADENCE_MIN_GAPS: usize = 3;
 /// The first gap (what the first commit seen covers) counts up to this
 /// many times `stall_after` while the cadence is learnt.
 const FIRST_GAP_STALLS: u32 = 6;
-/// What the first commit seen covers counts up to this many times
-/// `stall_after` (two hours by default): a job committing every two
-/// hours (a sink connector flushing its files hourly or less often)
-/// covers its whole interval with each commit.
-const FIRST_COVERS_STALLS: u32 = 24;
 /// A partition in ERR leaves it (for WARN) only once the consumer advances
 /// by at least `err_consume_ratio` plus this share of what was produced:
 /// a consumer hovering at the ratio flipped between ERR and WARN at every
@@ -783,23 +777,16 @@ struct Cadence {
     /// has had lag at every poll, if it has now.
     lag_began: Option<Time>,
     /// The gap before the first commit seen, used only while the cadence
-    /// is learnt: the longer of the time the monitor saw lag before it (at
-    /// most [`FIRST_GAP_STALLS`] × `stall_after`) and what the commit
-    /// covered (`first_covers_ms`). Without it, a job committing every 30
-    /// minutes was STALL again 10 minutes after its first commit seen
-    /// (hunt 11, W2). The time seen is cut short when the monitor starts
-    /// late in an interval, and what a commit covers is short after a
-    /// restart; the bound keeps the whole hang of a consumer hung before
-    /// the monitor started from setting the deadline of its next one (hunt
-    /// 12, W2, W3). A resumed consumer's first commit covers seconds of
-    /// production.
+    /// is learnt (at most [`FIRST_GAP_STALLS`] × `stall_after`): the
+    /// longer of the time the monitor saw lag before it and what the
+    /// commit covered (how far the offsets moved, at the production rate
+    /// seen before it). Without it, a job committing every 30 minutes was
+    /// STALL again 10 minutes after its first commit seen (hunt 11, W2).
+    /// The time seen is cut short when the monitor starts late in an
+    /// interval, and what a commit covers is short after a restart; the
+    /// bound keeps the whole hang of a consumer hung before the monitor
+    /// started from setting the deadline of its next one (hunt 12, W2, W3).
     first_gap_ms: Option<u64>,
-    /// What the first commit seen covered (how far the offsets moved, at
-    /// the production rate seen before it), at most [`FIRST_COVERS_STALLS`]
-    /// × `stall_after`: a job committing every 2 hours covers its whole
-    /// interval, and with the bound of the time seen it was STALL for an
-    /// hour before its second commit (hunt 14, W4).
-    first_covers_ms: Option<u64>,
     /// Whether the group was seen rebalancing since its last commit: the
     /// gap that ends at its next commit is a rebalance's pause, not its
     /// commit interval (a 60-s rebalance learnt as a gap made the next
@@ -859,8 +846,7 @@ impl Cadence {
             (Some(_), Some(began)) => Some(elapsed(began, now)),
             (None, Some(began)) => {
                 let waited = elapsed(began, now);
-                self.first_gap_ms = Some(waited.as_millis() as u64);
-                self.first_covers_ms = covers.map(|c| c.as_millis() as u64);
+                self.first_gap_ms = Some(waited.max(covers.unwrap_or_default()).as_millis() as u64);
                 None
             }
             _ => None,
@@ -922,13 +908,11 @@ impl Cadence {
                 // started covers its whole hang, and as a gap it made the
                 // next hang wait twice that (hunt 12, W2).
                 let first_cap = (config.stall_after.0 * FIRST_GAP_STALLS).as_millis() as u64;
-                let covers_cap = (config.stall_after.0 * FIRST_COVERS_STALLS).as_millis() as u64;
                 let longest = self
                     .gaps_ms
                     .iter()
                     .copied()
                     .chain(self.first_gap_ms.map(|g| g.min(first_cap)))
-                    .chain(self.first_covers_ms.map(|c| c.min(covers_cap)))
                     .max()
                     .unwrap_or(0);
                 let longest = Duration::from_millis(longest);
@@ -1044,7 +1028,6 @@ impl LagTracker {
                 let memory = GroupMemory {
                     gaps_ms: t.cadence.gaps_ms.iter().copied().collect(),
                     first_gap_ms: t.cadence.first_gap_ms,
-                    first_covers_ms: t.cadence.first_covers_ms,
                     empty_spells_ms: t.empty.spells_ms.iter().copied().collect(),
                     last_run_ms: t.empty.last_run.map(|d| d.as_millis() as u64),
                     empty_since: t.empty.since,
@@ -1077,7 +1060,6 @@ impl LagTracker {
             let keep = m.gaps_ms.len().saturating_sub(CADENCE_GAPS);
             track.cadence.gaps_ms = m.gaps_ms.into_iter().skip(keep).collect();
             track.cadence.first_gap_ms = m.first_gap_ms;
-            track.cadence.first_covers_ms = m.first_covers_ms;
             let keep = m.empty_spells_ms.len().saturating_sub(EMPTY_SPELLS);
             track.empty.spells_ms = m.empty_spells_ms.into_iter().skip(keep).collect();
             track.empty.last_run = m.last_run_ms.map(Duration::from_millis);
@@ -2083,43 +2065,6 @@ mod tests {
         let hung = run(0, 60);
         let at = first_stall(&hung).expect("raised") as i64 * 15;
         assert!((300..=330).contains(&at), "STALL at {at} s");
-    }
-
-    #[test]
-    fn a_job_committing_every_two_hours_is_not_stall_between_its_first_commits_seen() {
-        // 10 msg/s; the job reads as they come and commits its position
-        // every 2 hours (at 7205 s, 14405 s, ...); the monitor starts at
-        // 3000 s, mid-interval. Before its first commit seen it is the
-        // start-up STALL (nothing known of it, `stall_after`); after it,
-        // nothing: that commit covered 2 hours of production.
-        let mut tr = LagTracker::new(LagConfig::default());
-        let stall: Vec<i64> = (200..=2_000)
-            .map(|i| i * 15)
-            .filter(|&now| {
-                let end = 100_000 + now * 10;
-                let last = (now - 5) / 7_200 * 7_200 + 5;
-                let g = group(2, &[(Some(100_000 + last * 10), end)]);
-                tr.update(&[g], t(now))[0].status == LagStatus::Stall
-            })
-            .collect();
-        assert!(
-            stall.iter().all(|&s| s < 7_215),
-            "STALL after the first commit seen: {:?}",
-            stall.iter().find(|&&s| s >= 7_215)
-        );
-        // Hung after that first commit: raised by 2 x 2 hours after it.
-        let mut tr = LagTracker::new(LagConfig::default());
-        let hung = (200..=3_000).map(|i| i * 15).find(|&now| {
-            let end = 100_000 + now * 10;
-            let last = (now.min(10_000) - 5) / 7_200 * 7_200 + 5;
-            let g = group(2, &[(Some(100_000 + last * 10), end)]);
-            let stall = tr.update(&[g], t(now))[0].status == LagStatus::Stall;
-            stall && now > 7_215
-        });
-        assert!(
-            hung.is_some_and(|at| at <= 7_205 + 4 * 3_600 + 30),
-            "{hung:?}"
-        );
     }
 
     /// A consumer of a quiet topic, caught up at most polls between its
