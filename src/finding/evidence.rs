@@ -221,6 +221,11 @@ evidence_keys! {
         Stuck = "stuck",
         /// `consumer_lag`: the group's [`LagStatus`](crate::evaluate::LagStatus).
         LagStatus = "lag_status",
+        /// `consumer_lag`: `true` on the STOP of a group never seen with
+        /// members since isrwatch began watching (a retired application, a
+        /// finished console consumer, or one down since before): a warning,
+        /// and one incident for all such groups of the cluster.
+        NeverActive = "never_active",
         /// `anomaly`: the series family (the name before `{`).
         Series = "series",
         /// `anomaly` of a group series: the group.
@@ -332,7 +337,7 @@ impl FindingKind {
             FindingKind::FollowerLag => (&[M::FollowerMaxLag, M::Threshold], &[]),
             FindingKind::ConsumerLag => (
                 &[M::TotalLag, M::Partitions, M::MaxLagSeconds],
-                &[L::LagStatus],
+                &[L::LagStatus, L::NeverActive],
             ),
             FindingKind::UnreadDataDeleted => (
                 &[M::MessagesDeleted, M::Partitions, M::PartitionsBehind],

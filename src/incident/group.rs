@@ -465,6 +465,10 @@ pub(crate) fn group_findings<'a>(
             // Data loss is its own story, whatever outage led to it: one
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
+            // Groups never seen with members: one incident per cluster.
+            FindingKind::ConsumerLag if f.labels.contains_key(&Label::NeverActive) => {
+                (FindingKind::ConsumerLag, Subject::Cluster)
+            }
             FindingKind::ConsumerLag => {
                 let root = match (&f.subject, f.labels.get(&Label::Group)) {
                     (Subject::Group { group }, _) => Subject::Group {
@@ -536,6 +540,17 @@ pub(crate) fn group_findings<'a>(
     }
 
     // 8. Anomalies: absorbed by an obviously related group, else their own.
+    // A group never seen with members is told with the others like it.
+    let never_active: BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| {
+            f.kind == FindingKind::ConsumerLag && f.labels.contains_key(&Label::NeverActive)
+        })
+        .filter_map(|f| match &f.subject {
+            Subject::Group { group } => Some(group.as_str()),
+            _ => None,
+        })
+        .collect();
     for f in anomalies {
         let series = series_of(f);
         let typed = Series::parse(&series);
@@ -554,8 +569,12 @@ pub(crate) fn group_findings<'a>(
             // lag and the lag status that follows are one story.
             Some((
                 FindingKind::ConsumerLag,
-                Subject::Group {
-                    group: g.to_string(),
+                if never_active.contains(g) {
+                    Subject::Cluster
+                } else {
+                    Subject::Group {
+                        group: g.to_string(),
+                    }
                 },
             ))
         } else if matches!(typed, Some(Series::ProduceRate(_))) && falling(f) {
@@ -960,6 +979,11 @@ pub(crate) fn title(cluster: &str, group: &Group<'_>, affected: &Affected) -> St
             match root {
                 Subject::Group { group } => {
                     format!("Consumer group {group:?} is lagging on {cluster}{status}")
+                }
+                // Without the count, which changes as groups come and go:
+                // the title names the incident.
+                Subject::Cluster => {
+                    format!("Consumer groups without members since isrwatch started have unread messages on {cluster}")
                 }
                 other => format!("Consumer lag on {cluster} ({other}){status}"),
             }

@@ -559,6 +559,22 @@ impl TemplateSummarizer {
                         format!("List under-replicated partitions: {DESCRIBE} --under-replicated-partitions"),
                     ],
                 ),
+                FindingKind::ConsumerLag if label(inc, Label::NeverActive).is_some() => {
+                    let gnames = name_list(&e.groups, 3);
+                    let lag = metric(inc, Metric::TotalLag).map(|v| format!(" They have {} unread messages.", fmt_num(v))).unwrap_or_default();
+                    let g = e.groups.first().map(|g| shell_quote(g)).unwrap_or_else(|| "GROUP".into());
+                    (
+                        format!("{} without members since isrwatch started {} unread messages in cluster {cluster}", plural(e.groups.len(), "consumer group", "consumer groups"), if e.groups.len() == 1 { "has" } else { "have" }),
+                        format!("{} {gnames} had no member at any poll since isrwatch began watching, and {} committed offsets have not moved since {since}{}.{lag}", if e.groups.len() == 1 { "Group" } else { "Groups" }, if e.groups.len() == 1 { "its" } else { "their" }, topics_phrase(&e)),
+                        "Nobody reads these messages. A retired application or a finished console consumer is harmless (Kafka forgets its offsets offsets.retention.minutes after it emptied, 7 days by default); a consumer that should be running is down.".into(),
+                        "The application was retired, moved to another group id, or has been down since before isrwatch started.".into(),
+                        vec![
+                            format!("See when its members left: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --describe --group {g} --state"),
+                            format!("If it is retired, delete it: kafka-consumer-groups.sh --bootstrap-server $BOOTSTRAP --delete --group {g} (or exclude it in [clusters.groups] exclude)"),
+                            "If it should run, start it: isrwatch then watches it like any group (a STOP later is critical).".into(),
+                        ],
+                    )
+                }
                 FindingKind::ConsumerLag => {
                     let status = label(inc, Label::LagStatus).unwrap_or_else(|| "lagging".into());
                     let lag = metric(inc, Metric::TotalLag).map(|v| format!(" Lag: {} messages", fmt_num(v))).unwrap_or_default();

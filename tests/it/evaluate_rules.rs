@@ -597,9 +597,11 @@ fn consumer_lag_findings_follow_group_status() {
     let mut e = Evaluation::default();
     for i in 0..=21 {
         let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        // "stuck" had a member at the first poll (see the next test for
+        // a group never seen with one).
         s.groups = vec![
             lag_group("fine", 1, 100 + i, 100 + i),
-            lag_group("stuck", 0, 100, 200 + i),
+            lag_group("stuck", (i == 0) as u32, 100, 200 + i),
         ];
         e = ev.evaluate(&s, t(i * 15));
     }
@@ -628,6 +630,66 @@ fn consumer_lag_findings_follow_group_status() {
     let e = ev.evaluate(&s, t(400));
     assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
     assert_eq!(ev.state_size().lag_groups, 1);
+}
+
+/// Groups no poll saw with a member since isrwatch started (retired
+/// applications, finished console consumers) are STOP as warnings, one
+/// incident for all of them (hunt 16, W1: 12 such groups were 96 critical
+/// notifications in 30 hours); once a group is seen with members, its STOP
+/// is critical again, even after a restart of isrwatch.
+#[test]
+fn a_stop_of_a_group_never_seen_with_members_is_a_warning_told_with_the_others() {
+    let mut ev = eval();
+    let at = |i: i64, members: u32| {
+        let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
+        s.groups = vec![
+            lag_group("old-app", 0, 100, 200),
+            lag_group("console-consumer-4242", 0, 10, 200),
+            lag_group("billing", members, 100, 200 + i),
+        ];
+        s
+    };
+    let mut e = Evaluation::default();
+    for i in 0..=21 {
+        e = ev.evaluate(&at(i, (i == 0) as u32), t(i * 15));
+    }
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 3, "{f:?}");
+    let never: Vec<(&Subject, Severity)> = f
+        .iter()
+        .filter(|f| {
+            f.labels
+                .get(&Label::NeverActive)
+                .is_some_and(|v| v == "true")
+        })
+        .map(|f| (&f.subject, f.severity))
+        .collect();
+    assert_eq!(never.len(), 2, "{f:?}");
+    assert!(never.iter().all(|(_, s)| *s == Severity::Warning));
+    let billing = f
+        .iter()
+        .find(|f| !f.labels.contains_key(&Label::NeverActive))
+        .unwrap();
+    assert_eq!(billing.severity, Severity::Critical);
+    assert_eq!(billing.labels[&Label::LagStatus], "STOP");
+    // A restart keeps what was seen: billing's STOP stays critical.
+    let mut again = eval();
+    again.restore(ev.memory().expect("it has memory"));
+    let mut e = Evaluation::default();
+    for i in 22..=44 {
+        e = again.evaluate(&at(i, 0), t(i * 15));
+    }
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    let billing = f
+        .iter()
+        .find(|f| {
+            f.subject
+                == Subject::Group {
+                    group: "billing".into(),
+                }
+        })
+        .unwrap();
+    assert_eq!(billing.severity, Severity::Critical);
 }
 
 #[test]
@@ -1801,7 +1863,8 @@ fn produced(kind: FindingKind) -> Vec<Finding> {
             let mut last = Evaluation::default();
             for i in 0..=21 {
                 let mut s = snap(i * 15, &[1, 2, 3], vec![healthy("t", 3)]);
-                s.groups = vec![lag_group("stuck", 0, 100, 200 + i)];
+                // Seen with a member (never-seen groups: their own test).
+                s.groups = vec![lag_group("stuck", (i == 0) as u32, 100, 200 + i)];
                 last = ev.evaluate(&s, t(i * 15));
             }
             pick(last)

@@ -306,6 +306,81 @@ fn a_status_changed_at_the_same_severity_resolves_under_the_notified_title() {
     assert_eq!(out[0].0.title, fired[0].0.title);
 }
 
+/// STOPs of groups never seen with members (a warning each) are one
+/// incident, with their groups' lag anomalies; a live group's STOP is its
+/// own (hunt 16, W1).
+#[test]
+fn groups_never_seen_with_members_are_one_incident() {
+    let mut m = manager();
+    let stop = |group: &str, never: bool| {
+        let f = Finding::new(
+            "prod",
+            FindingKind::ConsumerLag,
+            if never {
+                Severity::Warning
+            } else {
+                Severity::Critical
+            },
+            Subject::Group {
+                group: group.into(),
+            },
+            t(0),
+        )
+        .with_label(Label::LagStatus, "STOP");
+        if never {
+            f.with_label(Label::NeverActive, "true")
+        } else {
+            f
+        }
+    };
+    let series = "group_lag{group=\"old-app\"}";
+    let anomaly = Finding {
+        anomaly: Some(AnomalyScore {
+            series: series.into(),
+            score: 0.99,
+            observed: 5000.0,
+            expected_low: 0.0,
+            expected_high: 10.0,
+            since: None,
+            explanation: "observed 5000, expected 0..10".into(),
+        }),
+        ..Finding::new(
+            "prod",
+            FindingKind::Anomaly,
+            Severity::Warning,
+            Subject::Series {
+                series: series.into(),
+            },
+            t(0),
+        )
+    };
+    let findings = [
+        stop("old-app", true),
+        stop("console-consumer-4242", true),
+        stop("billing", false),
+        anomaly,
+    ];
+    let mut out = m.ingest("prod", &findings, t(0));
+    out.extend(m.ingest("prod", &findings, t(60)));
+    let mut titles: Vec<(&str, Severity, usize)> = out
+        .iter()
+        .map(|(i, _)| (i.title.as_str(), i.severity, i.affected.groups.len()))
+        .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        vec![
+            ("Consumer group \"billing\" is lagging on prod (STOP)", Severity::Critical, 1),
+            (
+                "Consumer groups without members since isrwatch started have unread messages on prod",
+                Severity::Warning,
+                2
+            ),
+        ],
+        "{out:#?}"
+    );
+}
+
 #[test]
 fn lagging_group_is_one_incident() {
     let cfg = IncidentConfig {

@@ -270,6 +270,54 @@ fn a_failed_log_dir_says_storage_and_how_to_find_the_directory() {
     );
 }
 
+/// Groups never seen with members since isrwatch started (hunt 16, W1):
+/// what is known, and how to retire or start them.
+#[test]
+fn consumer_groups_never_seen_with_members() {
+    let stop = |g: &str| {
+        Finding::new(
+            "prod",
+            FindingKind::ConsumerLag,
+            Severity::Warning,
+            Subject::Group { group: g.into() },
+            t(0),
+        )
+        .with_label(Label::LagStatus, "STOP")
+        .with_label(Label::NeverActive, "true")
+        .with_metric(Metric::TotalLag, 20000.0)
+    };
+    let inc = incident(
+        FindingKind::ConsumerLag,
+        Subject::Cluster,
+        vec![stop("old-app"), stop("console-consumer-4242")],
+        Affected {
+            brokers: vec![],
+            topics: vec!["legacy".into()],
+            partition_count: 6,
+            partitions: vec![],
+            groups: vec!["console-consumer-4242".into(), "old-app".into()],
+        },
+    );
+    let s = TemplateSummarizer.render(&inc, NotifyReason::Firing);
+    check_shape(&s);
+    let txt = text(&s);
+    assert!(
+        s.headline
+            .starts_with("2 consumer groups without members since isrwatch started"),
+        "{}",
+        s.headline
+    );
+    assert!(
+        txt.contains("had no member at any poll since isrwatch began watching"),
+        "{txt}"
+    );
+    assert!(
+        txt.contains("--delete --group 'console-consumer-4242'"),
+        "{txt}"
+    );
+    assert!(!txt.contains("poison pill"), "{txt}");
+}
+
 #[test]
 fn consumer_lag() {
     let f = Finding::new(

@@ -3,7 +3,7 @@
 
 use super::RuleEvaluator;
 use crate::evaluate::{GroupLagStatus, LagStatus};
-use crate::finding::{Finding, FindingKind, Label, Metric, Subject};
+use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::ClusterSnapshot;
 
 impl RuleEvaluator {
@@ -28,7 +28,22 @@ impl RuleEvaluator {
             .iter()
             .filter(|s| s.status != LagStatus::Ok && !self.rewind_explained(s))
             .map(|s| {
-                let severity = lc.severity(s.status);
+                // A STOP of a group no poll has seen with members since
+                // isrwatch began watching (saved across restarts): every
+                // long-lived cluster lists such groups for the 7 days
+                // Kafka keeps their offsets (retired applications,
+                // engineers' console consumers). Paged as STOPs, 12 of them
+                // were 96 critical notifications in 30 hours of a healthy
+                // cluster (hunt 16, W1). Nothing tells them from a group
+                // down since just before the monitor started, so each is
+                // told, as a warning, in one incident for all of them.
+                let never_active =
+                    s.status == LagStatus::Stop && !self.alive_groups.contains(&s.group);
+                let severity = if never_active {
+                    lc.severity(s.status).min(Severity::Warning)
+                } else {
+                    lc.severity(s.status)
+                };
                 let affected = s.partitions.iter().filter(|p| p.status == s.status).count();
                 let mut f = self
                     .finding(
@@ -44,6 +59,9 @@ impl RuleEvaluator {
                     .with_metric(Metric::Partitions, affected as f64);
                 if let Some(secs) = s.max_lag_seconds {
                     f = f.with_metric(Metric::MaxLagSeconds, secs);
+                }
+                if never_active {
+                    f = f.with_label(Label::NeverActive, "true");
                 }
                 vec![f]
             })
