@@ -106,7 +106,8 @@
 //!    **keeps that status** until it has recovered: its lag back to a
 //!    tenth of its peak (the load under way is worked off), or the
 //!    consumer less than half of `absorb_for` behind the producers in
-//!    time and no further behind than at the last poll. A consumer no longer
+//!    time and no further behind than at the last poll nor than `window`
+//!    polls ago (or when raised, if sooner). A consumer no longer
 //!    falling further behind, raised while it did, is the same incident
 //!    until then. A slowed consumer of a
 //!    bursty topic works off part of its lag between two loads; released
@@ -294,6 +295,11 @@ struct PartitionTrack {
     /// The poller's time lag at the last poll, in seconds (see
     /// [`judge_held`]).
     was_behind: Option<f32>,
+    /// The poller's time lag at each of the last `window` polls since the
+    /// partition was last OK (empty while it is OK), oldest first: a held
+    /// WARN is released by time only when the consumer is no further
+    /// behind than at the oldest of them.
+    held_behind: VecDeque<f32>,
     /// The load under way: since the lag last rose from worked off
     /// (`None` while there is none).
     load: Option<Load>,
@@ -329,6 +335,7 @@ impl PartitionTrack {
             growing_since_ms: now.timestamp_millis(),
             was: LagStatus::Ok,
             was_behind: None,
+            held_behind: VecDeque::new(),
             load: None,
             drained: Drained::default(),
             steps: Steps::default(),
@@ -1257,6 +1264,16 @@ fn update_group(
         {
             entry.was = j.status.status;
             entry.was_behind = j.status.lag_seconds.map(|s| s as f32);
+            match (j.status.status, entry.was_behind) {
+                (LagStatus::Ok, _) => entry.held_behind = VecDeque::new(),
+                (_, Some(b)) => {
+                    if entry.held_behind.len() >= config.window.max(1) {
+                        entry.held_behind.pop_front();
+                    }
+                    entry.held_behind.push_back(b);
+                }
+                (_, None) => {}
+            }
         }
     }
     group_status(config, group, judged)
@@ -1572,7 +1589,8 @@ fn judge_partition(
 /// usual pace again) but raised while it fell behind is the same incident
 /// until its lag is back to a tenth of its peak, or it is less than half
 /// of `absorb_for` behind the producers in time (the poller's time lag)
-/// and no further behind than at the last poll. A consumer of a bursty
+/// and no further behind than at the last poll nor than `window` polls ago
+/// (or when raised, if sooner). A consumer of a bursty
 /// topic, slowed, works off part of its lag between two loads: released
 /// at the first lull, it was raised anew at the next load (three
 /// critical pages in 90 minutes while 20-60 minutes behind throughout);
@@ -1609,11 +1627,18 @@ fn judge_held(
         was => (was, "no longer falling further behind", false),
     };
     let release_secs = RELEASE_BEHIND_SHARE * config.absorb_for.0.as_secs_f64();
+    // No further behind than at the last poll, nor than `window` polls
+    // ago (or when raised): a consumer falling a few seconds further
+    // behind each minute is less behind than at the poll before about
+    // every other poll, with the producers' noise, and was released two
+    // minutes after its raise and raised again (hunt 16, W2).
+    let no_further = |b: f64| {
+        t.was_behind.is_none_or(|w| b <= f64::from(w))
+            && t.held_behind.front().is_none_or(|&w| b <= f64::from(w))
+    };
     let recovered = latest.lag() <= config.caught_up_lag
         || t.only_a_marker_left(config, latest)
-        || time_lag.is_some_and(|b| {
-            b < release_secs && t.was_behind.is_none_or(|w| b <= f64::from(w))
-        })
+        || time_lag.is_some_and(|b| b < release_secs && no_further(b))
         // Moving again after a STALL, STOP or REWIND: held only while far
         // behind, also where only the window's production rate can say so.
         || (stood_still && behind_secs(t, time_lag).is_none_or(|b| b < release_secs));
@@ -2398,6 +2423,63 @@ mod tests {
                 s[0].reason
             );
         }
+    }
+
+    /// A consumer slowed to 80 % is raised (WARN) and stays raised while it
+    /// keeps falling behind, though the producers' noise makes its time lag
+    /// smaller than at the poll before at every other poll (hunt 16, W2:
+    /// released two minutes after the raise, raised again); back to its
+    /// pace and caught up, it is released.
+    #[test]
+    fn a_raised_consumer_falling_further_behind_is_not_released_by_a_noisy_poll() {
+        let mut tr = LagTracker::new(LagConfig::default());
+        let (mut end, mut pos) = (0i64, 0i64);
+        let mut raised = None;
+        for i in 1..=400i64 {
+            // 100 msg/s on average; from 40 min on, alternately 2000 and
+            // 1000 a poll after 15 steady polls.
+            let slowed = i > 160;
+            end += match i {
+                ..=175 => 1_500,
+                _ if i % 2 == 0 => 2_000,
+                _ => 1_000,
+            };
+            pos = if i > 320 {
+                end
+            } else if slowed {
+                pos + 1_200
+            } else {
+                end - 50
+            };
+            let behind = (end - pos) as f64 / 100.0 + if i % 2 == 0 { 4.0 } else { -4.0 };
+            let g = GroupInfo {
+                partitions: vec![GroupPartition {
+                    topic: "t".into(),
+                    partition: 0,
+                    committed: Some(pos),
+                    end_offset: Some(end),
+                    lag: Some(end - pos),
+                    lag_seconds: Some(behind.max(0.0)),
+                }],
+                ..group(2, &[])
+            };
+            let s = tr.update(&[g], t(i * 15)).remove(0);
+            if s.status != LagStatus::Ok && raised.is_none() {
+                raised = Some(i);
+            }
+            if raised.is_some() && i <= 320 {
+                assert_ne!(
+                    s.status,
+                    LagStatus::Ok,
+                    "released at poll {i}: {}",
+                    s.reason
+                );
+            }
+            if i > 330 {
+                assert_eq!(s.status, LagStatus::Ok, "poll {i}: {}", s.reason);
+            }
+        }
+        assert!(raised.is_some_and(|i| i < 200), "{raised:?}");
     }
 
     /// A group that stood still for two hours, or went back to the start
