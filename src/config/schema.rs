@@ -154,8 +154,9 @@ pub struct ClusterConfig {
     /// Which topics are watched.
     #[serde(default)]
     pub topics: NameFilter,
-    /// Which consumer groups are watched.
-    #[serde(default)]
+    /// Which consumer groups are watched (by default all but
+    /// `console-consumer-.*`, see [`default_group_filter`]).
+    #[serde(default = "default_group_filter")]
     pub groups: NameFilter,
     /// Send ListOffsets, OffsetFetch and DescribeGroups on isrwatch's own
     /// connections instead of librdkafka's admin API (several times less
@@ -187,7 +188,7 @@ impl ClusterConfig {
             lag_history: default_lag_history(),
             forget_broker_after: default_forget_broker_after(),
             topics: NameFilter::default(),
-            groups: NameFilter::default(),
+            groups: default_group_filter(),
             direct_requests: true,
             properties: Default::default(),
             sidecar: None,
@@ -241,6 +242,17 @@ fn default_config_refresh() -> Dur {
 fn default_lag_history() -> Dur {
     Dur::secs(6 * 3600)
 }
+/// Every group but those kafka-console-consumer.sh names for a session
+/// (`console-consumer-NNNNN`): an engineer's look at a topic leaves such a
+/// group Empty with lag, which is no outage (Burrow's default denylist
+/// excludes them too).
+pub(crate) fn default_group_filter() -> NameFilter {
+    NameFilter {
+        include: Vec::new(),
+        exclude: vec!["console-consumer-.*".to_string()],
+    }
+}
+
 fn default_forget_broker_after() -> Dur {
     Dur::secs(240)
 }
