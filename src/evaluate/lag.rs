@@ -848,7 +848,7 @@ impl Cadence {
         // consumer of a bursty topic, idle between loads, gives the short
         // spans it takes while a load lasts, not the idle hour.
         let gap = match (self.last_commit, self.lag_began) {
-            _ if rebalanced => None,
+            (Some(_), _) if rebalanced => None,
             (Some(last), _) if self.lagging_throughout || back_to_back => Some(elapsed(last, now)),
             (Some(_), Some(began)) => Some(elapsed(began, now)),
             (None, Some(began)) => {
@@ -1241,7 +1241,7 @@ fn update_group(
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
     let rebalancing = is_rebalancing(&group.state);
     if rebalancing {
-        track.rebalance_seen = Some(now);
+        track.rebalance_seen = Some(track.rebalance_seen.map_or(now, |seen| seen.max(now)));
     }
     track
         .cadence
@@ -1555,11 +1555,23 @@ fn judge_partition(
     // A rebalance seen while this partition owes a commit: its group
     // stopped consuming to move partitions between members (a deploy's
     // rolling restart, a member joining or leaving), which its own commit
-    // cadence does not measure: `stall_after` does. A rolling deploy's
-    // 30-90 s rebalances were STALL (critical) 30 s into each (hunt 14,
-    // W3), while a hang keeps its members and its state `Stable`.
+    // cadence does not measure. A rolling deploy's 30-90 s rebalances were
+    // STALL (critical) 30 s into each (hunt 14, W3), while a hang keeps its
+    // members and its state `Stable`. While the rebalance lasts, the
+    // longer of `stall_after` and the cadence counts (a rebalance that
+    // does not complete is STALL after that); once it is over, the
+    // cadence counts from its last poll (a new version that hangs at once
+    // is raised as fast as any hang).
     let deadline = match (deadline, entry.owing, track.rebalance_seen) {
-        (Deadline::Cadence(_), Some(o), Some(seen)) if seen >= o.since => Deadline::Fixed,
+        (Deadline::Cadence(limit), Some(o), Some(seen)) if seen >= o.since => {
+            if seen < now {
+                Deadline::Cadence(limit + elapsed(o.since, seen))
+            } else if limit < config.stall_after.0 {
+                Deadline::Fixed
+            } else {
+                deadline
+            }
+        }
         _ => deadline,
     };
     let (s, detail) = judge_held(
@@ -1965,7 +1977,7 @@ fn reason(group: &GroupInfo, status: LagStatus, judged: &[Judged]) -> String {
         }
         if is_rebalancing(&group.state) {
             s.push_str(&format!(
-                "; the group is rebalancing (state {}): it consumes nothing until every member rejoins",
+                "; the group is rebalancing (state {}): partitions being moved wait until it completes",
                 group.state
             ));
         }
@@ -2200,6 +2212,46 @@ mod tests {
         );
         let stall = run.iter().find(|(_, s)| s.status == LagStatus::Stall);
         assert_eq!(stall.map(|(now, _)| *now), Some(330));
+    }
+
+    #[test]
+    fn a_hang_as_a_rebalance_ends_is_raised_by_the_cadence_from_the_rebalance() {
+        // A 60-s rebalance from 300 s; the new version never commits.
+        let run = statuses(
+            |now| match now {
+                ..300 => ("Stable", 1_000 + (now - 1) * 7),
+                300..360 => ("PreparingRebalance", 1_000 + 300 * 7),
+                _ => ("Stable", 1_000 + 300 * 7),
+            },
+            900,
+        );
+        let stall = run.iter().find(|(_, s)| s.status == LagStatus::Stall);
+        assert_eq!(
+            stall.map(|(now, _)| *now),
+            Some(390),
+            "{:?}",
+            stall.map(|(_, s)| &s.reason)
+        );
+    }
+
+    #[test]
+    fn a_rebalance_does_not_shorten_a_slow_committers_deadline() {
+        // Commits every 30 minutes (lag throughout), a 45-s rebalance 10
+        // minutes after the commit at 7200 s: nothing until the next commit.
+        let mut tr = LagTracker::new(LagConfig::default());
+        for now in (0..=10_800).step_by(15) {
+            let mut g = group(
+                2,
+                &[(Some(100_000 + now / 1_800 * 1_800 * 10), 100_000 + now * 10)],
+            );
+            if (7_800..7_845).contains(&now) {
+                g.state = "PreparingRebalance".into();
+            }
+            let s = tr.update(&[g], t(now)).remove(0);
+            if now >= 5_400 {
+                assert_eq!(s.status, LagStatus::Ok, "at {now}: {}", s.reason);
+            }
+        }
     }
 
     #[test]

@@ -800,7 +800,13 @@ impl Correlator for IncidentManager {
                 let due = t
                     .last_notified_at
                     .is_none_or(|last| elapsed(now, last) >= every);
-                (!every.is_zero() && due).then_some(NotifyReason::Reminder)
+                // Groups never seen with members (retired applications):
+                // what the firing said stays true until one is started or
+                // deleted; reminded every 4 hours, 12 such groups were 7
+                // reminders a day (hunt 16, W1).
+                let retired =
+                    t.key_kind == FindingKind::ConsumerLag && t.incident.root == Subject::Cluster;
+                (!every.is_zero() && due && !retired).then_some(NotifyReason::Reminder)
             };
             if let Some(reason) = reason {
                 out.push(t.notify(reason, now));

@@ -307,8 +307,9 @@ fn a_status_changed_at_the_same_severity_resolves_under_the_notified_title() {
 }
 
 /// STOPs of groups never seen with members (a warning each) are one
-/// incident, with their groups' lag anomalies; a live group's STOP is its
-/// own (hunt 16, W1).
+/// incident, with their groups' lag anomalies, and it is not reminded (what
+/// it says stays true until a group is started or deleted); a live group's
+/// STOP is its own, reminded (hunt 16, W1).
 #[test]
 fn groups_never_seen_with_members_are_one_incident() {
     let mut m = manager();
@@ -377,6 +378,14 @@ fn groups_never_seen_with_members_are_one_incident() {
                 2
             ),
         ],
+        "{out:#?}"
+    );
+    let later = t(60 + 4 * 3600 + 15);
+    let out = m.ingest("prod", &findings, later);
+    let reminded: Vec<&str> = out.iter().map(|(i, _)| i.title.as_str()).collect();
+    assert_eq!(
+        reminded,
+        vec!["Consumer group \"billing\" is lagging on prod (STOP)"],
         "{out:#?}"
     );
 }

@@ -289,7 +289,10 @@ fn consumer_groups_never_seen_with_members() {
     let inc = incident(
         FindingKind::ConsumerLag,
         Subject::Cluster,
-        vec![stop("old-app"), stop("console-consumer-4242")],
+        vec![
+            stop("old-app"),
+            stop("console-consumer-4242").with_metric(Metric::TotalLag, 500.0),
+        ],
         Affected {
             brokers: vec![],
             topics: vec!["legacy".into()],

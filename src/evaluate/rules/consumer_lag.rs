@@ -38,7 +38,7 @@ impl RuleEvaluator {
                 // down since just before the monitor started, so each is
                 // told, as a warning, in one incident for all of them.
                 let never_active =
-                    s.status == LagStatus::Stop && !self.alive_groups.contains(&s.group);
+                    s.status == LagStatus::Stop && !self.alive_groups.contains_key(&s.group);
                 let severity = if never_active {
                     lc.severity(s.status).min(Severity::Warning)
                 } else {

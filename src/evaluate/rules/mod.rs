@@ -93,8 +93,11 @@ pub struct RuleEvaluator {
     /// The reassignment under way, if any.
     reassignment: Option<ReassignmentProgress>,
     /// Groups seen with members since the start (`unread_data_deleted`
-    /// judges only those).
-    alive_groups: HashSet<String>,
+    /// judges only those; a STOP of any other is `never_active`), with
+    /// when each was last listed (`None`: read back at a restart, not
+    /// listed since). Kept while absent from the listing (a coordinator
+    /// restarting leaves a group out of one poll) for [`ALIVE_FORGET`].
+    alive_groups: HashMap<String, Option<Time>>,
     /// Groups whose unread data was deleted, by name.
     deleted_unread: HashMap<String, DeletedUnread>,
     /// Each topic's log start offsets at the previous poll, by partition.
@@ -136,7 +139,7 @@ impl RuleEvaluator {
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
             reassignment: None,
-            alive_groups: HashSet::new(),
+            alive_groups: HashMap::new(),
             deleted_unread: HashMap::new(),
             log_starts: HashMap::new(),
             below_before: HashMap::new(),
@@ -245,7 +248,7 @@ impl Evaluator for RuleEvaluator {
             .map(|(k, h)| (k.clone(), h.into()))
             .collect();
         m.resumed = self.resumed.iter().map(|(k, t)| (k.clone(), *t)).collect();
-        m.alive_groups = self.alive_groups.iter().cloned().collect();
+        m.alive_groups = self.alive_groups.keys().cloned().collect();
         m.topic_ends = self
             .prev_topic_end
             .iter()
@@ -266,8 +269,9 @@ impl Evaluator for RuleEvaluator {
         let held = std::mem::take(&mut memory.held_anomalies);
         let hours = std::mem::take(&mut memory.stopped_hours);
         let resumed = std::mem::take(&mut memory.resumed);
-        self.alive_groups
-            .extend(std::mem::take(&mut memory.alive_groups));
+        for g in std::mem::take(&mut memory.alive_groups) {
+            self.alive_groups.entry(g).or_insert(None);
+        }
         self.prev_topic_end
             .extend(std::mem::take(&mut memory.topic_ends));
         self.prev_group_lag

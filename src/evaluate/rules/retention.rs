@@ -27,6 +27,11 @@ const TOPICS_NAMED: usize = 10;
 /// pace; one reset past the gap moves by the gap too.
 const SKIP_FACTOR: f64 = 3.0;
 
+/// A group seen alive is forgotten once it has not been listed for this
+/// long: Kafka's `offsets.retention.minutes` (7 days), after which an
+/// Empty group is gone from the cluster too.
+const ALIVE_FORGET: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
 /// The snapshot's topics by name.
 fn by_name(snap: &ClusterSnapshot) -> HashMap<&str, &TopicInfo> {
     snap.topics.iter().map(|t| (t.name.as_str(), t)).collect()
@@ -59,7 +64,7 @@ impl RuleEvaluator {
         let mut found = Vec::new();
         let topics = by_name(snap);
         for g in &snap.groups {
-            if !self.alive_groups.contains(&g.name) || g.error.is_some() {
+            if !self.alive_groups.contains_key(&g.name) || g.error.is_some() {
                 continue;
             }
             for gp in &g.partitions {
@@ -157,14 +162,20 @@ impl RuleEvaluator {
             let mut below_now: HashMap<String, Vec<(String, i32)>> = HashMap::new();
             let topics = by_name(snap);
             let present: BTreeSet<&str> = live.iter().map(|g| g.name.as_str()).collect();
-            self.alive_groups.retain(|g| present.contains(g.as_str()));
+            for (g, seen) in self.alive_groups.iter_mut() {
+                if present.contains(g.as_str()) || seen.is_none() {
+                    *seen = Some(now);
+                }
+            }
+            self.alive_groups
+                .retain(|_, seen| seen.is_none_or(|s| elapsed(s, now) <= ALIVE_FORGET));
             self.deleted_unread
                 .retain(|g, _| present.contains(g.as_str()));
             for g in live {
-                if g.members > 0 && !self.alive_groups.contains(&g.name) {
-                    self.alive_groups.insert(g.name.clone());
+                if g.members > 0 && !self.alive_groups.contains_key(&g.name) {
+                    self.alive_groups.insert(g.name.clone(), Some(now));
                 }
-                if !self.alive_groups.contains(&g.name) || g.error.is_some() {
+                if !self.alive_groups.contains_key(&g.name) || g.error.is_some() {
                     continue;
                 }
                 // `statuses` is sorted by group name.
