@@ -632,6 +632,17 @@ fn consumer_lag_findings_follow_group_status() {
     assert_eq!(ev.state_size().lag_groups, 1);
 }
 
+/// The consumer_lag finding of `group` in `e`.
+fn stop_of<'a>(e: &'a Evaluation, group: &str) -> Option<&'a Finding> {
+    e.findings.iter().find(|f| {
+        f.kind == FindingKind::ConsumerLag
+            && f.subject
+                == Subject::Group {
+                    group: group.into(),
+                }
+    })
+}
+
 /// Groups no poll saw with a member since isrwatch started (retired
 /// applications, finished console consumers) are STOP as warnings, one
 /// incident for all of them (hunt 16, W1: 12 such groups were 96 critical
@@ -680,16 +691,7 @@ fn a_stop_of_a_group_never_seen_with_members_is_a_warning_told_with_the_others()
     for i in 23..=45 {
         e = ev.evaluate(&at(i, 0), t(i * 15));
     }
-    let f = of_kind(&e, FindingKind::ConsumerLag);
-    let billing = f
-        .iter()
-        .find(|f| {
-            f.subject
-                == Subject::Group {
-                    group: "billing".into(),
-                }
-        })
-        .expect("STOP again");
+    let billing = stop_of(&e, "billing").expect("STOP again");
     assert_eq!(billing.severity, Severity::Critical);
     assert!(!billing.labels.contains_key(&Label::NeverActive));
     // A restart keeps what was seen: billing's STOP stays critical.
@@ -699,16 +701,7 @@ fn a_stop_of_a_group_never_seen_with_members_is_a_warning_told_with_the_others()
     for i in 46..=68 {
         e = again.evaluate(&at(i, 0), t(i * 15));
     }
-    let f = of_kind(&e, FindingKind::ConsumerLag);
-    let billing = f
-        .iter()
-        .find(|f| {
-            f.subject
-                == Subject::Group {
-                    group: "billing".into(),
-                }
-        })
-        .unwrap();
+    let billing = stop_of(&e, "billing").expect("STOP");
     assert_eq!(billing.severity, Severity::Critical);
 }
 

@@ -306,6 +306,29 @@ fn a_status_changed_at_the_same_severity_resolves_under_the_notified_title() {
     assert_eq!(out[0].0.title, fired[0].0.title);
 }
 
+/// An unusual lag of `group` (an anomaly finding of its `group_lag` series).
+fn group_lag_anomaly(group: &str) -> Finding {
+    let series = format!("group_lag{{group=\"{group}\"}}");
+    Finding {
+        anomaly: Some(AnomalyScore {
+            series: series.clone(),
+            score: 0.99,
+            observed: 5000.0,
+            expected_low: 0.0,
+            expected_high: 10.0,
+            since: None,
+            explanation: "observed 5000, expected 0..10".into(),
+        }),
+        ..Finding::new(
+            "prod",
+            FindingKind::Anomaly,
+            Severity::Warning,
+            Subject::Series { series },
+            t(0),
+        )
+    }
+}
+
 /// STOPs of groups never seen with members (a warning each) are one
 /// incident, with their groups' lag anomalies, and it is not reminded (what
 /// it says stays true until a group is started or deleted); a live group's
@@ -334,27 +357,7 @@ fn groups_never_seen_with_members_are_one_incident() {
             f
         }
     };
-    let series = "group_lag{group=\"old-app\"}";
-    let anomaly = Finding {
-        anomaly: Some(AnomalyScore {
-            series: series.into(),
-            score: 0.99,
-            observed: 5000.0,
-            expected_low: 0.0,
-            expected_high: 10.0,
-            since: None,
-            explanation: "observed 5000, expected 0..10".into(),
-        }),
-        ..Finding::new(
-            "prod",
-            FindingKind::Anomaly,
-            Severity::Warning,
-            Subject::Series {
-                series: series.into(),
-            },
-            t(0),
-        )
-    };
+    let anomaly = group_lag_anomaly("old-app");
     let findings = [
         stop("old-app", true),
         stop("console-consumer-4242", true),
@@ -408,26 +411,7 @@ fn lagging_group_is_one_incident() {
     )
     .with_label(Label::LagStatus, "STALL")
     .with_metric(Metric::Partitions, 50.0);
-    let anomaly = Finding {
-        anomaly: Some(AnomalyScore {
-            series: "group_lag{group=\"billing\"}".into(),
-            score: 0.99,
-            observed: 5000.0,
-            expected_low: 0.0,
-            expected_high: 10.0,
-            since: None,
-            explanation: "observed 5000, expected 0..10".into(),
-        }),
-        ..Finding::new(
-            "prod",
-            FindingKind::Anomaly,
-            Severity::Warning,
-            Subject::Series {
-                series: "group_lag{group=\"billing\"}".into(),
-            },
-            t(0),
-        )
-    };
+    let anomaly = group_lag_anomaly("billing");
     let out = m.ingest("prod", &[lag, anomaly], t(0));
     assert_eq!(out.len(), 1, "{out:#?}");
     let inc = &out[0].0;
