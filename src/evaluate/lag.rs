@@ -162,8 +162,10 @@
 //! `stall_after`. STOP waits `stop_after` until the cadence is learnt. A
 //! rewind is not a commit for the cadence. A rebalance (the group's state
 //! `PreparingRebalance` and the like, [`is_rebalancing`]) pauses a group's
-//! consumption: a partition that owes a commit across one is STALL after
-//! `stall_after`, not after its cadence, and the gap is not learnt.
+//! consumption: a partition that owes a commit across one is STALL, while
+//! it lasts, after the longer of `stall_after` and its cadence, and once
+//! it is over after its cadence counted from the rebalance's last poll; the
+//! gap is not learnt.
 //!
 //! A group's status is its most severe partition status (by the configured
 //! `*_severity`, then in [`LagStatus`]'s order, Burrow's), with one sentence
@@ -569,8 +571,6 @@ struct GroupTrack {
     read_at: Option<Time>,
     /// Its spells without members (see [`EmptySpells`]).
     empty: EmptySpells,
-    /// The latest poll that saw the group rebalancing ([`is_rebalancing`]).
-    rebalance_seen: Option<Time>,
 }
 
 /// Whether a group state (Kafka's name, as DescribeGroups and
@@ -794,11 +794,12 @@ struct Cadence {
     /// bound keeps the whole hang of a consumer hung before the monitor
     /// started from setting the deadline of its next one (hunt 12, W2, W3).
     first_gap_ms: Option<u64>,
-    /// Whether the group was seen rebalancing since its last commit: the
-    /// gap that ends at its next commit is a rebalance's pause, not its
-    /// commit interval (a 60-s rebalance learnt as a gap made the next
-    /// hang wait 75 s instead of 30, hunt 14, s01).
-    rebalanced: bool,
+    /// The latest poll that saw the group rebalancing ([`is_rebalancing`]).
+    /// Seen since the last commit, the gap that ends at the next commit is
+    /// a rebalance's pause, not its commit interval (a 60-s rebalance
+    /// learnt as a gap made the next hang wait 75 s instead of 30, hunt 14,
+    /// s01).
+    rebalance_seen: Option<Time>,
 }
 
 impl Cadence {
@@ -816,7 +817,9 @@ impl Cadence {
         rebalancing: bool,
         now: Time,
     ) {
-        self.rebalanced |= rebalancing;
+        if rebalancing {
+            self.rebalance_seen = Some(self.rebalance_seen.map_or(now, |seen| seen.max(now)));
+        }
         if !committed {
             self.lagging_throughout &= lagging;
             if !lagging {
@@ -837,7 +840,9 @@ impl Cadence {
         let back_to_back = self.last_commit == previous_read;
         // A rebalance since the last commit (or now: members commit as
         // their partitions are revoked) is no commit interval.
-        let rebalanced = std::mem::replace(&mut self.rebalanced, rebalancing);
+        let rebalanced = self
+            .rebalance_seen
+            .is_some_and(|seen| self.last_commit.is_none_or(|last| seen >= last));
         // A gap with a poll without lag in it (nothing produced since the
         // commit before: lag is the end offset minus an unchanged
         // committed offset) counts from when the lag began: how long the
@@ -966,8 +971,9 @@ enum Deadline {
     /// `stall_commit_intervals = 0`, no commit seen since the group was
     /// first seen (a consumer already hung when the daemon starts), a poll
     /// without lag since the last commit or between the two before, the
-    /// group's offsets unknown this poll, or a rebalance seen while the
-    /// partition owes a commit: `stall_after` and `stop_after`.
+    /// group's offsets unknown this poll, or a rebalance under way while
+    /// the partition owes a commit and its cadence is shorter than
+    /// `stall_after`: `stall_after` and `stop_after`.
     Fixed,
 }
 
@@ -1240,9 +1246,6 @@ fn update_group(
     track.partitions.fit();
     let lagging = track.partitions.iter().any(|(_, e)| e.owing.is_some());
     let rebalancing = is_rebalancing(&group.state);
-    if rebalancing {
-        track.rebalance_seen = Some(track.rebalance_seen.map_or(now, |seen| seen.max(now)));
-    }
     track
         .cadence
         .observe(committed, covers, lagging, read_before, rebalancing, now);
@@ -1562,7 +1565,7 @@ fn judge_partition(
     // does not complete is STALL after that); once it is over, the
     // cadence counts from its last poll (a new version that hangs at once
     // is raised as fast as any hang).
-    let deadline = match (deadline, entry.owing, track.rebalance_seen) {
+    let deadline = match (deadline, entry.owing, track.cadence.rebalance_seen) {
         (Deadline::Cadence(limit), Some(o), Some(seen)) if seen >= o.since => {
             if seen < now {
                 Deadline::Cadence(limit + elapsed(o.since, seen))

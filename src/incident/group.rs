@@ -226,6 +226,18 @@ fn missing(f: &Finding) -> BTreeSet<BrokerId> {
     set
 }
 
+/// A STOP of a group never seen with members (`never_active`): told with
+/// the others like it, in one incident per cluster.
+fn never_active(f: &Finding) -> bool {
+    f.labels.contains_key(&Label::NeverActive)
+}
+
+/// Whether an incident keyed `(kind, root)` is the one of the groups
+/// never seen with members.
+pub(crate) fn is_never_active_incident(kind: FindingKind, root: &Subject) -> bool {
+    kind == FindingKind::ConsumerLag && *root == Subject::Cluster
+}
+
 fn topic_of(subject: &Subject) -> Option<&str> {
     match subject {
         Subject::Topic { topic } | Subject::Partition { topic, .. } => Some(topic),
@@ -466,7 +478,7 @@ pub(crate) fn group_findings<'a>(
             // group per cluster, beside the broker's.
             FindingKind::UncleanElection => (FindingKind::UncleanElection, Subject::Cluster),
             // Groups never seen with members: one incident per cluster.
-            FindingKind::ConsumerLag if f.labels.contains_key(&Label::NeverActive) => {
+            FindingKind::ConsumerLag if never_active(f) => {
                 (FindingKind::ConsumerLag, Subject::Cluster)
             }
             FindingKind::ConsumerLag => {
@@ -543,9 +555,7 @@ pub(crate) fn group_findings<'a>(
     // A group never seen with members is told with the others like it.
     let never_active: BTreeSet<&str> = findings
         .iter()
-        .filter(|f| {
-            f.kind == FindingKind::ConsumerLag && f.labels.contains_key(&Label::NeverActive)
-        })
+        .filter(|f| f.kind == FindingKind::ConsumerLag && never_active(f))
         .filter_map(|f| match &f.subject {
             Subject::Group { group } => Some(group.as_str()),
             _ => None,

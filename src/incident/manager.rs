@@ -69,8 +69,8 @@ use std::time::Duration;
 use super::config::IncidentConfig;
 use super::correlator::Correlator;
 use super::group::{
-    affected, fingerprint, fold_return, group_findings, labels, replication_rank, retired,
-    returned, title, Group,
+    affected, fingerprint, fold_return, group_findings, is_never_active_incident, labels,
+    replication_rank, retired, returned, title, Group,
 };
 use super::saved::{SavedState, Tracked};
 use super::silence::{chrono_dur, Silences};
@@ -804,9 +804,8 @@ impl Correlator for IncidentManager {
                 // what the firing said stays true until one is started or
                 // deleted; reminded every 4 hours, 12 such groups were 7
                 // reminders a day (hunt 16, W1).
-                let retired =
-                    t.key_kind == FindingKind::ConsumerLag && t.incident.root == Subject::Cluster;
-                (!every.is_zero() && due && !retired).then_some(NotifyReason::Reminder)
+                let quiet = is_never_active_incident(t.key_kind, &t.incident.root);
+                (!every.is_zero() && due && !quiet).then_some(NotifyReason::Reminder)
             };
             if let Some(reason) = reason {
                 out.push(t.notify(reason, now));

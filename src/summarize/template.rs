@@ -561,13 +561,14 @@ impl TemplateSummarizer {
                 ),
                 FindingKind::ConsumerLag if label(inc, Label::NeverActive).is_some() => {
                     let gnames = name_list(&e.groups, 3);
+                    let one = e.groups.len() == 1;
                     // Every group's lag, not the first one's.
                     let unread: f64 = inc.findings.iter().filter_map(|f| f.metric(Metric::TotalLag)).filter(|v| v.is_finite()).sum();
-                    let lag = if unread > 0.0 { format!(" {} {} unread messages.", if e.groups.len() == 1 { "It has" } else { "They have" }, fmt_num(unread)) } else { String::new() };
+                    let lag = if unread > 0.0 { format!(" {} {} unread messages.", if one { "It has" } else { "They have" }, fmt_num(unread)) } else { String::new() };
                     let g = e.groups.first().map(|g| shell_quote(g)).unwrap_or_else(|| "GROUP".into());
                     (
-                        format!("{} without members since isrwatch started {} unread messages in cluster {cluster}", plural(e.groups.len(), "consumer group", "consumer groups"), if e.groups.len() == 1 { "has" } else { "have" }),
-                        format!("{} {gnames} had no member at any poll since isrwatch began watching, and {} committed offsets have not moved while it watched{} (told since {since}).{lag}", if e.groups.len() == 1 { "Group" } else { "Groups" }, if e.groups.len() == 1 { "its" } else { "their" }, topics_phrase(&e)),
+                        format!("{} without members since isrwatch started {} unread messages in cluster {cluster}", plural(e.groups.len(), "consumer group", "consumer groups"), if one { "has" } else { "have" }),
+                        format!("{} {gnames} had no member at any poll since isrwatch began watching, and {} committed offsets have not moved while it watched{} (told since {since}).{lag}", if one { "Group" } else { "Groups" }, if one { "its" } else { "their" }, topics_phrase(&e)),
                         "Nobody reads these messages. A retired application or a finished console consumer is harmless (Kafka forgets its offsets offsets.retention.minutes after it emptied, 7 days by default); a consumer that should be running is down.".into(),
                         "The application was retired, moved to another group id, or has been down since before isrwatch started.".into(),
                         vec![
