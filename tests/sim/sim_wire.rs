@@ -744,3 +744,77 @@ async fn kcat_sees_retention_move_the_log_start_past_a_stopped_group() {
     );
     sim.shutdown().await;
 }
+
+/// What operators do to topics, as clients see it: kcat (a client we did
+/// not write) lists a topic created mid-run, the partitions added to
+/// another, and nothing of a deleted one, exactly as the simulator holds
+/// them; librdkafka reads no committed offset (INVALID) on the added
+/// partitions until the group's members have taken them, then one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kcat_and_librdkafka_see_topics_created_grown_and_deleted() {
+    let _group = crate::support::group(module_path!());
+    let sim = start("topic_lifecycle.toml").await;
+    let bs = sim.bootstrap();
+    let layout = |bs: &str| {
+        let bs = bs.to_string();
+        tokio::task::spawn_blocking(move || kcat_layout(&bs).1)
+    };
+    let partitions = |l: &Layout, topic: &str| l.keys().filter(|(t, _)| t == topic).count();
+    let l = layout(&bs).await.unwrap();
+    assert_eq!(l, sim_layout(&sim));
+    assert_eq!(partitions(&l, "clicks"), 0, "not created yet");
+    assert_eq!(partitions(&l, "orders"), 6);
+
+    // Created at 1 min, doubled at 2 min.
+    sim.advance(Duration::from_secs(2 * 60 + 1));
+    let l = layout(&bs).await.unwrap();
+    assert_eq!(l, sim_layout(&sim));
+    assert_eq!(partitions(&l, "clicks"), 4);
+    assert_eq!(partitions(&l, "orders"), 12);
+    let st = sim.state();
+    assert!(st.topics["orders"][6..]
+        .iter()
+        .all(|p| p.end_offset < 1_000));
+    assert_eq!(st.groups["checkout"].committed["orders"].len(), 6);
+    let c = consumer(&sim, "checkout");
+    let committed = |c: &BaseConsumer| {
+        let mut tpl = TopicPartitionList::new();
+        for i in 0..12 {
+            tpl.add_partition("orders", i);
+        }
+        tokio::task::block_in_place(|| c.committed_offsets(tpl, T)).unwrap()
+    };
+    let got = committed(&c);
+    for i in 0..12 {
+        let o = got.find_partition("orders", i).unwrap().offset();
+        if i < 6 {
+            assert!(matches!(o, Offset::Offset(_)), "p{i}: {o:?}");
+        } else {
+            assert_eq!(o, Offset::Invalid, "p{i}: nothing committed yet");
+        }
+    }
+    // "scratch" is deleted at 3 min 2 s and created again 5 s later.
+    let old = sim_layout(&sim);
+    sim.advance(Duration::from_secs(3 * 60 + 4) - sim.state().elapsed);
+    let l = layout(&bs).await.unwrap();
+    assert_eq!(partitions(&l, "scratch"), 0, "deleted");
+    assert!(sim.state().groups["scratch-reader"].committed.is_empty());
+    sim.advance(Duration::from_secs(5));
+    let l = layout(&bs).await.unwrap();
+    assert_eq!(l, sim_layout(&sim));
+    assert_eq!(partitions(&l, "scratch"), 2, "created again");
+    assert!(sim.state().topics["scratch"]
+        .iter()
+        .all(|p| p.end_offset < 100));
+    assert_eq!(old.len(), sim_layout(&sim).len());
+
+    // The checkout members took the added partitions within
+    // metadata.max.age.ms (5 min) of 2 min.
+    sim.advance(Duration::from_secs(7 * 60 + 10) - sim.state().elapsed);
+    let got = committed(&c);
+    for i in 6..12 {
+        let o = got.find_partition("orders", i).unwrap().offset();
+        assert!(matches!(o, Offset::Offset(x) if x >= 0), "p{i}: {o:?}");
+    }
+    sim.shutdown().await;
+}

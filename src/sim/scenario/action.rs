@@ -116,6 +116,25 @@ pub enum Action {
     ConsumerRecover { group: String },
     /// The group and its offsets are deleted.
     GroupDelete { group: String },
+    /// A group's consumers start for the first time (or again after
+    /// `group_delete`): no committed offsets, they start where
+    /// `offset_reset` says and commit from their first interval.
+    GroupCreate { group: String },
+    /// The topic is created (declared with `exists = false`, or deleted
+    /// before): its partitions start empty at offset 0, placed round-robin
+    /// on the brokers that are up; groups subscribed to it are assigned it
+    /// once their members see it (seconds later).
+    TopicCreate { topic: String },
+    /// The topic is deleted: its partitions leave metadata, and groups'
+    /// committed offsets on it are deleted with it (as Kafka's group
+    /// coordinator does); their members stay subscribed.
+    TopicDelete { topic: String },
+    /// `kafka-topics.sh --alter --partitions N`: the topic grows to
+    /// `partitions` partitions (ignored unless more than it has). The new
+    /// ones start empty; producers spread over all; each group's members
+    /// are assigned them at their next metadata refresh
+    /// (`metadata.max.age.ms`, 5 minutes: somewhere in 0-5 minutes).
+    PartitionsAdd { topic: String, partitions: u32 },
     /// An operator sets the topic's `retention.ms` (kafka-configs.sh
     /// --alter, e.g. to free a filling disk): the next retention check
     /// deletes the segments older than it, read or not.
@@ -191,6 +210,10 @@ impl Action {
             ConsumerSlowdown { .. } => "consumer_slowdown",
             ConsumerRecover { .. } => "consumer_recover",
             GroupDelete { .. } => "group_delete",
+            GroupCreate { .. } => "group_create",
+            TopicCreate { .. } => "topic_create",
+            TopicDelete { .. } => "topic_delete",
+            PartitionsAdd { .. } => "partitions_add",
             RetentionChange { .. } => "retention_change",
             Reassign { .. } => "reassign",
         }

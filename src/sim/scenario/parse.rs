@@ -58,6 +58,7 @@ struct RawEvent {
     rate: Option<f64>,
     mib_per_sec: Option<f64>,
     retention: Option<String>,
+    partitions: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -482,6 +483,36 @@ impl Scenario {
                 "group_delete" => Action::GroupDelete {
                     group: need_group()?,
                 },
+                "group_create" => Action::GroupCreate {
+                    group: need_group()?,
+                },
+                "topic_create" | "topic_delete" | "partitions_add" => {
+                    let topic = opt_topic()?.ok_or_else(|| {
+                        err(line, &f("topic"), format!("required for action {:?}", e.action))
+                    })?;
+                    match e.action.as_str() {
+                        "topic_create" => Action::TopicCreate { topic },
+                        "topic_delete" => Action::TopicDelete { topic },
+                        _ => {
+                            let partitions = e.partitions.ok_or_else(|| {
+                                err(
+                                    line,
+                                    &f("partitions"),
+                                    "required for action \"partitions_add\" (the new total)"
+                                        .into(),
+                                )
+                            })?;
+                            if partitions == 0 || partitions > 100_000 {
+                                return Err(err(
+                                    line,
+                                    &f("partitions"),
+                                    format!("must be in 1..=100000, found {partitions}"),
+                                ));
+                            }
+                            Action::PartitionsAdd { topic, partitions }
+                        }
+                    }
+                }
                 "retention_change" => {
                     let topic = opt_topic()?.ok_or_else(|| {
                         err(line, &f("topic"), "required for action \"retention_change\"".into())

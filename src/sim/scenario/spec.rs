@@ -128,6 +128,10 @@ pub struct TopicSpec {
     /// Average message size in bytes, for log-dir sizes (default 200).
     #[serde(default = "default_msg_size")]
     pub message_bytes: u32,
+    /// Whether the topic exists at start (default true). `false`: it is
+    /// created by a `topic_create` event.
+    #[serde(default = "yes")]
+    pub exists: bool,
 }
 
 /// One consumer group (or `count` groups named `name-0`, ...).
@@ -159,6 +163,11 @@ pub struct GroupSpec {
     /// (Kafka's default) or `"earliest"`.
     #[serde(default)]
     pub offset_reset: OffsetReset,
+    /// Whether the group exists at start (default true). `false`: its
+    /// consumers first start at a `group_create` event, where
+    /// `offset_reset` says (`initial_lag` does not apply).
+    #[serde(default = "yes")]
+    pub exists: bool,
 }
 
 /// A consumer's `auto.offset.reset`: where it starts when its position is
@@ -202,6 +211,7 @@ impl ClusterSpec {
                 retention: default_retention(),
                 segment: default_retention(),
                 message_bytes: default_msg_size(),
+                exists: true,
             })
             .collect();
         let group_specs = if topics == 0 {
@@ -217,6 +227,7 @@ impl ClusterSpec {
                     headroom: default_headroom(),
                     initial_lag: 10,
                     offset_reset: OffsetReset::default(),
+                    exists: true,
                 })
                 .collect()
         };

@@ -59,7 +59,7 @@ pub(super) fn describe_configs(
             continue;
         }
         let entries = match res.resource_type {
-            2 => match st.topic_index.get(name).map(|&i| &st.topics[i]) {
+            2 => match st.live_topic(name).map(|i| &st.topics[i]) {
                 None => {
                     out.error_code = ResponseError::UnknownTopicOrPartition.code();
                     out.error_message = Some(s(format!("topic {name:?} does not exist")));

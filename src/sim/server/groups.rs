@@ -101,15 +101,19 @@ pub(super) fn describe_groups(
                 .iter()
                 .map(|&ti| st.topics[ti].name.as_str())
                 .collect();
+            // A subscribed topic that does not exist is in the
+            // subscription, not in the assignment.
             let sub = subscription(&names);
             let n = g.members.max(1) as usize;
             for m in 0..n {
                 let parts: Vec<(&str, Vec<i32>)> = g
                     .topics
                     .iter()
-                    .map(|&ti| {
+                    .enumerate()
+                    .filter(|(_, &ti)| st.topics[ti].exists)
+                    .map(|(k, &ti)| {
                         let t = &st.topics[ti];
-                        let ps = (0..t.partitions.len())
+                        let ps = (0..g.assigned[k])
                             .filter(|p| p % n == m)
                             .map(|p| p as i32)
                             .collect();

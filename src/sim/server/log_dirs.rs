@@ -37,7 +37,7 @@ pub(super) fn describe_log_dirs(
             .map(|t| (t.topic.0.as_str(), &t.partitions))
             .collect()
     });
-    for t in &st.topics {
+    for t in st.topics.iter().filter(|t| t.exists) {
         let filter = match &wanted {
             None => None,
             Some(w) => match w.get(t.name.as_str()) {

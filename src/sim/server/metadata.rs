@@ -58,15 +58,18 @@ pub(super) fn metadata(st: &ClusterState, req: &MetadataRequest, version: i16) -
         Some(t) => version == 0 && t.is_empty(),
     };
     if all {
-        r.topics = (0..st.topics.len()).map(topic_resp).collect();
+        r.topics = (0..st.topics.len())
+            .filter(|&ti| st.topics[ti].exists)
+            .map(topic_resp)
+            .collect();
     } else if let Some(wanted) = &req.topics {
         for w in wanted {
             let found = match &w.name {
-                Some(n) => st.topic_index.get(n.0.as_str()).copied(),
+                Some(n) => st.live_topic(n.0.as_str()),
                 None => st
                     .topics
                     .iter()
-                    .position(|t| uuid::Uuid::from_u128(t.id) == w.topic_id),
+                    .position(|t| t.exists && uuid::Uuid::from_u128(t.id) == w.topic_id),
             };
             match found {
                 Some(ti) => r.topics.push(topic_resp(ti)),

@@ -5,6 +5,7 @@ use kafka_protocol::messages::*;
 
 use super::coordinator::fnv_key;
 use super::frame::s;
+use crate::sim::state::model::NO_OFFSET;
 use crate::sim::state::ClusterState;
 use crate::sim::state::GroupMode;
 
@@ -29,7 +30,7 @@ fn committed_for(
         .filter(|g| g.mode != GroupMode::Deleted);
     let offset = |topic: &str, p: i32| -> i64 {
         let Some(g) = g else { return -1 };
-        let Some(&ti) = st.topic_index.get(topic) else {
+        let Some(ti) = st.live_topic(topic) else {
             return -1;
         };
         let Some(k) = g.topics.iter().position(|&x| x == ti) else {
@@ -50,19 +51,23 @@ fn committed_for(
             .collect(),
         None => match g {
             None => Vec::new(),
+            // Only what was committed, as Kafka answers for all topics.
             Some(g) => g
                 .topics
                 .iter()
                 .enumerate()
+                .filter(|(_, &ti)| st.topics[ti].exists)
                 .map(|(k, &ti)| {
                     let t = st.topics[ti].name.clone();
                     let v = g.committed[k]
                         .iter()
                         .enumerate()
+                        .filter(|(_, &o)| o != NO_OFFSET)
                         .map(|(p, &o)| (p as i32, o))
                         .collect();
                     (t, v)
                 })
+                .filter(|(_, v): &(String, Vec<(i32, i64)>)| !v.is_empty())
                 .collect(),
         },
     })

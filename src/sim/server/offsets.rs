@@ -18,10 +18,7 @@ pub(super) fn list_offsets(
 ) -> ListOffsetsResponse {
     let mut r = ListOffsetsResponse::default();
     for t in &req.topics {
-        let topic = st
-            .topic_index
-            .get(t.name.0.as_str())
-            .map(|&i| &st.topics[i]);
+        let topic = st.live_topic(t.name.0.as_str()).map(|i| &st.topics[i]);
         let mut tr =
             list_offsets_response::ListOffsetsTopicResponse::default().with_name(t.name.clone());
         for p in &t.partitions {

@@ -1,5 +1,7 @@
 //! Faults and recoveries applied to the cluster ([`crate::sim::Action`]).
 
+use rand::Rng;
+
 use super::model::*;
 use super::{ms, ClusterState};
 use crate::sim::scenario::Action;
@@ -205,7 +207,8 @@ impl ClusterState {
                 };
                 let g = &mut self.groups[gi];
                 for (k, &ti) in g.topics.iter().enumerate() {
-                    for (pi, p) in self.topics[ti].partitions.iter().enumerate() {
+                    let parts = &self.topics[ti].partitions;
+                    for (pi, p) in parts.iter().enumerate().take(g.assigned[k]) {
                         let target = match offsets {
                             Some(n) => (g.committed[k][pi] - n).max(p.log_start),
                             None => p.log_start,
@@ -222,13 +225,129 @@ impl ClusterState {
             }
             Action::ConsumerRecover { group } => {
                 if let Some(g) = self.groups_named(group) {
+                    let rejoin = g.mode != GroupMode::Normal;
                     g.mode = GroupMode::Normal;
                     g.slow_factor = 1.0;
+                    // Members joining read fresh metadata.
+                    if rejoin {
+                        for d in &mut g.discover_at_ms {
+                            if *d != i64::MAX {
+                                *d = now;
+                            }
+                        }
+                    }
                 }
             }
             Action::GroupDelete { group } => {
                 if let Some(g) = self.groups_named(group) {
                     g.mode = GroupMode::Deleted;
+                }
+            }
+            Action::GroupCreate { group } => {
+                if let Some(g) = self.groups_named(group) {
+                    if g.mode != GroupMode::Deleted {
+                        return;
+                    }
+                    // Nothing committed: every partition is assigned at
+                    // the next tick, from `offset_reset`.
+                    g.mode = GroupMode::Normal;
+                    g.slow_factor = 1.0;
+                    for k in 0..g.topics.len() {
+                        g.positions[k].clear();
+                        g.committed[k].clear();
+                        g.assigned[k] = 0;
+                        g.discover_at_ms[k] = now;
+                    }
+                    g.next_commit_ms = now + g.commit_interval_ms;
+                }
+            }
+            Action::TopicCreate { topic } => {
+                let Some(&ti) = self.topic_index.get(topic) else {
+                    return;
+                };
+                if self.topics[ti].exists {
+                    return;
+                }
+                let up: Vec<BrokerId> =
+                    self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+                let id =
+                    ((self.rng.random::<u64>() as u128) << 64) | self.rng.random::<u64>() as u128;
+                // Kafka starts the round-robin at a random broker.
+                let shift = self.rng.random_range(0..up.len().max(1));
+                let t = &mut self.topics[ti];
+                t.exists = true;
+                t.id = id;
+                t.produced = 0.0;
+                t.history = vec![(now, 0.0)];
+                t.burst_until_ms = i64::MIN;
+                t.partitions = (0..t.declared_partitions)
+                    .map(|p| {
+                        let replicas = match &t.declared_replicas {
+                            Some(r) => r[p].clone(),
+                            None => super::placement(&up, &t.name, shift, p, t.replication_factor),
+                        };
+                        Partition::new(replicas, 0, 0, now)
+                    })
+                    .collect();
+                // Members subscribed to it see it within seconds (a
+                // consumer missing a subscribed topic asks for metadata
+                // again at its retry backoff).
+                let seen = now + self.rng.random_range(1_000..10_000i64);
+                for g in &mut self.groups {
+                    for (k, &gt) in g.topics.iter().enumerate() {
+                        if gt == ti {
+                            g.discover_at_ms[k] = seen;
+                        }
+                    }
+                }
+            }
+            Action::TopicDelete { topic } => {
+                let Some(ti) = self.live_topic(topic) else {
+                    return;
+                };
+                let t = &mut self.topics[ti];
+                t.exists = false;
+                t.partitions.clear();
+                t.history.clear();
+                for g in &mut self.groups {
+                    for (k, &gt) in g.topics.iter().enumerate() {
+                        if gt == ti {
+                            g.positions[k].clear();
+                            g.committed[k].clear();
+                            g.assigned[k] = 0;
+                            g.discover_at_ms[k] = i64::MAX;
+                        }
+                    }
+                }
+            }
+            Action::PartitionsAdd { topic, partitions } => {
+                let Some(ti) = self.live_topic(topic) else {
+                    return;
+                };
+                let up: Vec<BrokerId> =
+                    self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+                let t = &mut self.topics[ti];
+                let from = t.partitions.len();
+                if (*partitions as usize) <= from {
+                    return;
+                }
+                for p in from..*partitions as usize {
+                    let replicas = super::placement(&up, &t.name, 0, p, t.replication_factor);
+                    let mut part = Partition::new(replicas, 0, 0, now);
+                    // Empty: its offsets start at 0 from now on.
+                    part.missed = t.produced;
+                    t.partitions.push(part);
+                }
+                // Each group's members see the new partitions at their
+                // next metadata refresh (`metadata.max.age.ms`, 5 min).
+                for gi in 0..self.groups.len() {
+                    let seen = now + self.rng.random_range(0..300_000i64);
+                    let g = &mut self.groups[gi];
+                    for (k, &gt) in g.topics.iter().enumerate() {
+                        if gt == ti {
+                            g.discover_at_ms[k] = g.discover_at_ms[k].min(seen);
+                        }
+                    }
                 }
             }
             Action::RetentionChange { topic, retention } => {

@@ -98,6 +98,17 @@ fn fnv(s: &str) -> u64 {
     h
 }
 
+/// Replicas of partition `p` of topic `name` on `brokers`, round-robin
+/// from a start fixed by the name (shifted by `shift`), as Kafka's
+/// placement spreads them.
+fn placement(brokers: &[BrokerId], name: &str, shift: usize, p: usize, rf: usize) -> Vec<BrokerId> {
+    let n = brokers.len().max(1);
+    let start = (fnv(name) as usize).wrapping_add(shift) % n;
+    (0..rf.min(brokers.len()))
+        .map(|j| brokers[(start + p + j) % n])
+        .collect()
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis().min(i64::MAX as u128) as i64
 }
@@ -138,32 +149,26 @@ impl ClusterState {
                 None => vec![t.name.clone()],
             };
             for name in names {
-                let start = (fnv(&name) % n as u64) as usize;
                 let rf = (t.replication_factor as usize).min(n).max(1);
                 let mut partitions = Vec::with_capacity(t.partitions as usize);
                 for p in 0..t.partitions as usize {
+                    if !t.exists {
+                        break;
+                    }
                     let replicas: Vec<BrokerId> = match &t.replicas {
                         Some(r) => r[p].clone(),
-                        None => (0..rf).map(|j| ids[(start + p + j) % n]).collect(),
+                        None => placement(&ids, &name, 0, p, rf),
                     };
                     let base = rng.random_range(1_000..1_000_000i64);
-                    let log_start = base / 10;
-                    partitions.push(Partition {
-                        isr: replicas.clone(),
-                        leader: replicas[0],
-                        leader_epoch: 0,
-                        base,
-                        log_start,
-                        missed: 0.0,
-                        offline_since_ms: 0,
-                        reassignment: None,
-                        last_caught_up: vec![0; replicas.len()],
-                        replicas,
-                    });
+                    partitions.push(Partition::new(replicas, base, base / 10, 0));
                 }
                 topic_index.insert(name.clone(), topics.len());
                 topics.push(Topic {
                     id: ((rng.random::<u64>() as u128) << 64) | rng.random::<u64>() as u128,
+                    exists: t.exists,
+                    declared_partitions: t.partitions as usize,
+                    replication_factor: rf,
+                    declared_replicas: t.replicas.clone(),
                     name,
                     rate: t.rate,
                     seasonality: t.seasonality,
@@ -214,6 +219,8 @@ impl ClusterState {
                 let ci = ms(g.commit_interval).max(1);
                 group_index.insert(name.clone(), groups.len());
                 groups.push(Group {
+                    assigned: committed.iter().map(|c| c.len()).collect(),
+                    discover_at_ms: vec![i64::MAX; tix.len()],
                     hash: fnv(&name),
                     next_commit_ms: rng.random_range(0..ci),
                     commit_slots: 0,
@@ -223,7 +230,11 @@ impl ClusterState {
                     members: g.members,
                     commit_interval_ms: ci,
                     headroom: g.headroom,
-                    mode: GroupMode::Normal,
+                    mode: if g.exists {
+                        GroupMode::Normal
+                    } else {
+                        GroupMode::Deleted
+                    },
                     slow_factor: 1.0,
                     positions,
                     committed,
@@ -306,6 +317,15 @@ impl ClusterState {
             .find(|b| b.can_lead_quorum())
             .map(|b| b.id)
             .unwrap_or(-1)
+    }
+
+    /// The index of topic `name` if it exists now (declared topics not yet
+    /// created, and deleted ones, are unknown to clients).
+    pub fn live_topic(&self, name: &str) -> Option<usize> {
+        self.topic_index
+            .get(name)
+            .copied()
+            .filter(|&i| self.topics[i].exists)
     }
 
     fn groups_named(&mut self, name: &str) -> Option<&mut Group> {
@@ -587,5 +607,102 @@ mod tests {
             s.tick(100);
         }
         assert!(s.groups[0].committed[0][0] > read, "consuming again");
+    }
+
+    #[test]
+    fn added_partitions_start_empty_and_groups_take_them_at_their_next_metadata_refresh() {
+        let mut s = state(BASE);
+        run(&mut s, 10);
+        let before: i64 = s.view().topics["t"].iter().map(|p| p.end_offset).sum();
+        s.apply(&Action::PartitionsAdd {
+            topic: "t".into(),
+            partitions: 5,
+        });
+        let v = s.view();
+        assert_eq!(v.topics["t"].len(), 5);
+        assert_eq!(v.topics["t"][3].end_offset, 0, "a new partition is empty");
+        assert_eq!(v.topics["t"][4].isr, v.topics["t"][4].replicas);
+        assert_eq!(
+            v.topics["t"][3..].iter().map(|p| p.end_offset).sum::<i64>(),
+            0
+        );
+        assert!(v.topics["t"][..3].iter().map(|p| p.end_offset).sum::<i64>() >= before);
+        // Not assigned yet: nothing committed on the new partitions.
+        assert_eq!(v.groups["g"].committed["t"].len(), 3);
+        // Fewer partitions than it has: ignored, as Kafka refuses it.
+        s.apply(&Action::PartitionsAdd {
+            topic: "t".into(),
+            partitions: 2,
+        });
+        assert_eq!(s.view().topics["t"].len(), 5);
+        run(&mut s, 310);
+        let v = s.view();
+        let c = &v.groups["g"].committed["t"];
+        assert_eq!(c.len(), 5, "assigned within metadata.max.age.ms");
+        for p in 3..5 {
+            let end = v.topics["t"][p].end_offset;
+            assert!(end > 0, "produced to");
+            assert!(c[p] >= 0 && c[p] <= end, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_deleted_topic_leaves_metadata_and_the_groups_offsets_and_can_be_created_again() {
+        let text = format!("{BASE}[[cluster.topics]]\nname = \"later\"\npartitions = 2\nexists = false\n[[cluster.groups]]\nname = \"h\"\ntopics = [\"later\"]\n");
+        let mut s = state(&text);
+        run(&mut s, 10);
+        assert!(!s.view().topics.contains_key("later"));
+        assert!(s.view().groups["h"].committed.is_empty());
+        s.apply(&Action::TopicCreate {
+            topic: "later".into(),
+        });
+        assert_eq!(s.view().topics["later"].len(), 2);
+        assert_eq!(s.view().topics["later"][0].end_offset, 0);
+        run(&mut s, 30);
+        let c = s.view().groups["h"].committed["later"].clone();
+        assert_eq!(c.len(), 2, "subscribed members take it once they see it");
+        assert!(c.iter().all(|&o| o >= 0), "{c:?}");
+        s.apply(&Action::TopicDelete {
+            topic: "later".into(),
+        });
+        let v = s.view();
+        assert!(!v.topics.contains_key("later"));
+        assert!(
+            v.groups["h"].committed.is_empty(),
+            "offsets deleted with it"
+        );
+        assert_eq!(v.groups["h"].state, "Stable", "members stay subscribed");
+        run(&mut s, 10);
+        s.apply(&Action::TopicCreate {
+            topic: "later".into(),
+        });
+        assert_eq!(s.view().topics["later"][1].end_offset, 0, "a new topic");
+    }
+
+    #[test]
+    fn a_created_group_starts_where_its_offset_reset_says() {
+        for (reset, backlog) in [("latest", false), ("earliest", true)] {
+            let text = format!("{BASE}[[cluster.groups]]\nname = \"new\"\ntopics = [\"t\"]\nexists = false\noffset_reset = \"{reset}\"\nheadroom = 1.5\n");
+            let mut s = state(&text);
+            run(&mut s, 60);
+            assert!(!s.view().groups.contains_key("new"));
+            s.apply(&Action::GroupCreate {
+                group: "new".into(),
+            });
+            assert!(s.view().groups["new"].committed["t"].is_empty());
+            run(&mut s, 6);
+            let v = s.view();
+            let c = &v.groups["new"].committed["t"];
+            let end = v.topics["t"][0].end_offset;
+            let start = v.topics["t"][0].log_start_offset;
+            if backlog {
+                assert!(
+                    c[0] < start + (end - start) / 2,
+                    "{reset}: {c:?} {start} {end}"
+                );
+            } else {
+                assert!(c[0] >= end - 10, "{reset}: {c:?} {end}");
+            }
+        }
     }
 }

@@ -95,6 +95,23 @@ pub(crate) struct Reassignment {
 }
 
 impl Partition {
+    /// A partition whose replicas are all in sync and caught up at `now`,
+    /// led by the first.
+    pub(super) fn new(replicas: Vec<BrokerId>, base: i64, log_start: i64, now: i64) -> Partition {
+        Partition {
+            isr: replicas.clone(),
+            leader: replicas.first().copied().unwrap_or(-1),
+            leader_epoch: 0,
+            base,
+            log_start,
+            missed: 0.0,
+            offline_since_ms: now,
+            reassignment: None,
+            last_caught_up: vec![now; replicas.len()],
+            replicas,
+        }
+    }
+
     /// The offset after the last message once `produced` messages per
     /// partition have been produced to its topic (those lost while it was
     /// offline not counted).
@@ -148,6 +165,15 @@ impl Partition {
 pub(crate) struct Topic {
     pub name: String,
     pub id: u128,
+    /// Whether the topic exists now: a topic declared `exists = false`
+    /// waits for `topic_create`, and `topic_delete` removes one. A topic
+    /// that does not exist has no partitions and is in no answer.
+    pub exists: bool,
+    /// Partitions it is created with, replication factor, and explicit
+    /// replica lists (for `topic_create`).
+    pub declared_partitions: usize,
+    pub replication_factor: usize,
+    pub declared_replicas: Option<Vec<Vec<BrokerId>>>,
     pub rate: f64,
     pub seasonality: f64,
     pub noise: f64,
@@ -261,7 +287,17 @@ pub(crate) struct Group {
     pub commit_slots: u64,
     /// Stable hash of the name, for the coordinator choice.
     pub hash: u64,
+    /// Per topic: how many of its partitions the members are assigned
+    /// (partitions added later, or a topic created later, are consumed
+    /// only once the members have seen them in their metadata), and when
+    /// they will see the rest (`i64::MAX`: nothing pending).
+    pub assigned: Vec<usize>,
+    pub discover_at_ms: Vec<i64>,
 }
+
+/// A committed offset that is not there: what OffsetFetch answers for a
+/// partition the group never committed.
+pub(crate) const NO_OFFSET: i64 = -1;
 
 /// Kafka's group state name.
 pub(crate) fn group_state(g: &Group) -> &'static str {

@@ -71,7 +71,7 @@ impl ClusterState {
         if record {
             self.next_history_ms = now + 1000;
         }
-        for t in &mut self.topics {
+        for t in self.topics.iter_mut().filter(|t| t.exists) {
             let season = 1.0 + t.seasonality * day_phase.sin();
             let noise = 1.0 + t.noise * (self.rng.random::<f64>() * 2.0 - 1.0);
             if t.burst_every_ms > 0
@@ -230,11 +230,27 @@ impl ClusterState {
             }
             for (k, &ti) in g.topics.iter().enumerate() {
                 let t = &self.topics[ti];
+                // Partitions the members have not seen yet (added, or the
+                // topic created, since they last read its metadata) are
+                // assigned once they do, where `auto.offset.reset` says:
+                // with "latest", what was produced to them before is
+                // never read (Kafka's known gap).
+                if g.mode == GroupMode::Normal && now >= g.discover_at_ms[k] {
+                    for p in &t.partitions[g.assigned[k].min(t.partitions.len())..] {
+                        g.positions[k].push(match g.offset_reset {
+                            OffsetReset::Earliest => p.log_start as f64,
+                            OffsetReset::Latest => t.end_offset(p) as f64,
+                        });
+                        g.committed[k].push(NO_OFFSET);
+                    }
+                    g.assigned[k] = t.partitions.len();
+                    g.discover_at_ms[k] = i64::MAX;
+                }
                 let cap = t.rate.max(1.0) / t.partitions.len().max(1) as f64
                     * g.headroom
                     * g.slow_factor
                     * dt;
-                for (pi, p) in t.partitions.iter().enumerate() {
+                for (pi, p) in t.partitions.iter().enumerate().take(g.assigned[k]) {
                     let end = t.end_offset(p) as f64;
                     let pos = &mut g.positions[k][pi];
                     if g.mode == GroupMode::Normal && *pos < p.log_start as f64 {

@@ -30,6 +30,7 @@ impl ClusterState {
         let topics = self
             .topics
             .iter()
+            .filter(|t| t.exists)
             .map(|t| {
                 let parts = t
                     .partitions
@@ -64,7 +65,9 @@ impl ClusterState {
             .map(|g| {
                 let mut committed = BTreeMap::new();
                 for (k, &ti) in g.topics.iter().enumerate() {
-                    committed.insert(self.topics[ti].name.clone(), g.committed[k].clone());
+                    if self.topics[ti].exists {
+                        committed.insert(self.topics[ti].name.clone(), g.committed[k].clone());
+                    }
                 }
                 (
                     g.name.clone(),
@@ -85,6 +88,7 @@ impl ClusterState {
         let min_insync_replicas = self
             .topics
             .iter()
+            .filter(|t| t.exists)
             .map(|t| (t.name.clone(), t.min_isr.unwrap_or(self.min_isr)))
             .collect();
         SimState {
@@ -177,7 +181,8 @@ pub struct GroupView {
     pub state: String,
     /// Members reported by DescribeGroups (0 when stopped).
     pub members: u32,
-    /// Committed offsets by topic, indexed by partition.
+    /// Committed offsets by topic, indexed by partition, for the partitions
+    /// its members were assigned (-1: none committed yet).
     pub committed: BTreeMap<String, Vec<i64>>,
     /// Commit slots that have passed (`commit_interval` apart) while the
     /// group had members, whether it committed in them or not (stalled); a
