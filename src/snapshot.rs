@@ -361,10 +361,22 @@ pub struct SidecarMetrics {
     pub error: Option<String>,
 }
 
+/// Names of the poll steps whose failure the evaluator reads: the poller
+/// writes them and the rules match them through these constants, so the
+/// two cannot drift apart (the rules once waited for a step `groups` that
+/// the poller never wrote, and a failed group listing forgot every group).
+pub mod step {
+    /// ListGroups failed, on some broker or all: the groups listed are not
+    /// every group.
+    pub const GROUPS_LIST: &str = "groups.list";
+    /// A broker did not answer its own request (`broker` says which).
+    pub const BROKERS: &str = "brokers";
+}
+
 /// A failed poll step, kept as a fact in the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollError {
-    /// Which step: `metadata`, `offsets`, `groups`, `configs`, `sidecar`, ...
+    /// Which step: `metadata`, `offsets`, `configs`, `sidecar`, [`step`]'s, ...
     pub step: String,
     /// The broker involved, if any.
     pub broker: Option<BrokerId>,

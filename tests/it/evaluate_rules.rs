@@ -730,7 +730,7 @@ fn failed_group_listing_keeps_group_state() {
     ev.evaluate(&s, t(0));
     let mut s = snap(15, &[1, 2, 3], vec![healthy("t", 3)]);
     s.errors.push(PollError {
-        step: "groups".into(),
+        step: isrwatch::snapshot::step::GROUPS_LIST.into(),
         broker: None,
         message: "timeout".into(),
     });
@@ -1432,6 +1432,84 @@ fn clean_elections_recreated_topics_and_disabled_unclean_election_are_not_unclea
         (15, blind),
         (30, unclean_topic(Some(1), &[1, 2], 4, 5_300, Some(true))),
     ]);
+}
+
+/// Partition 0 of topic "t" as the real pollers see it (no leader epoch:
+/// librdkafka does not tell it), replicas `replicas`, all in sync, led by
+/// the first, its high watermark `hw`.
+fn epochless(replicas: &[i32], hw: i64) -> TopicInfo {
+    let mut p = part(0, Some(replicas[0]), replicas, replicas);
+    p.high_watermark = Some(hw);
+    TopicInfo {
+        unclean_leader_election: Some(true),
+        ..topic("t", 1, vec![p])
+    }
+}
+
+/// A topic deleted and created again between two polls ("truncating" it
+/// the usual way) has new logs: its high watermarks start at 0 again, and
+/// its consumers' offsets with them. Seen without leader epochs, that was a
+/// critical unclean election (new leaders, watermarks moved back) and a
+/// REWIND of every group reading it. A log is new when its watermark moved
+/// back under the same leader (a leader's log never shrinks) or with other
+/// replicas assigned (an election never reassigns); only an election among
+/// the same replicas truncates.
+#[test]
+fn a_topic_created_again_is_neither_an_unclean_election_nor_a_rewind() {
+    let group = |committed: i64, end: i64| {
+        let mut g = lag_group("reader", 1, committed, end);
+        g.partitions[0].lag_seconds = Some(1.0);
+        g
+    };
+    for (before, after, unclean) in [
+        // New placement (Kafka starts a new topic's at a random broker).
+        (vec![1, 2, 3], vec![2, 3, 1], false),
+        // The same placement and leader: the log shrank under its leader.
+        (vec![1, 2, 3], vec![1, 2, 3], false),
+        // The same replicas, another leader: an unclean election.
+        (vec![1, 2, 3], vec![2, 1, 3], true),
+    ] {
+        let mut ev = eval();
+        let mut e = Evaluation::default();
+        for i in 0..40 {
+            let at = i * 15;
+            // The new log from the 20th poll, its watermark at 40.
+            let end = if i < 20 {
+                500_000 + at * 100
+            } else {
+                40 + (at - 300) * 100
+            };
+            let mut tp = epochless(if i < 20 { &before } else { &after }, end);
+            if unclean && i >= 20 {
+                // An election keeps the assignment.
+                tp.partitions[0].replicas = before.clone();
+            }
+            let g = group(end - 10, end);
+            let mut s = snap(at, &[1, 2, 3], vec![tp]);
+            s.groups = vec![g];
+            e = ev.evaluate(&s, t(at));
+            if i == 20 {
+                assert_eq!(
+                    of_kind(&e, FindingKind::UncleanElection).len(),
+                    usize::from(unclean),
+                    "{before:?} -> {after:?}: {:?}",
+                    e.findings
+                );
+            }
+            if !unclean {
+                assert!(
+                    of_kind(&e, FindingKind::ConsumerLag).is_empty(),
+                    "{at}: {before:?} -> {after:?}: {:?}",
+                    e.findings
+                );
+            }
+        }
+        assert!(
+            of_kind(&e, FindingKind::ConsumerLag).is_empty(),
+            "{before:?} -> {after:?}: {:?}",
+            e.findings
+        );
+    }
 }
 
 /// A snapshot of brokers `live` in which every broker was probed and those

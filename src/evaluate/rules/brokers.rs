@@ -114,7 +114,7 @@ impl RuleEvaluator {
             if let Some(e) = snap
                 .errors
                 .iter()
-                .find(|e| e.step == "brokers" && e.broker == Some(id))
+                .find(|e| e.step == crate::snapshot::step::BROKERS && e.broker == Some(id))
             {
                 spells.error = Some(e.message.chars().take(300).collect());
             }

@@ -1,5 +1,5 @@
 //! `consumer_lag` from the lag tracker's statuses, and REWINDs explained
-//! by an unclean election.
+//! by an unclean election or a topic created again.
 
 use super::RuleEvaluator;
 use crate::evaluate::{GroupLagStatus, LagStatus};
@@ -8,14 +8,18 @@ use crate::snapshot::ClusterSnapshot;
 
 impl RuleEvaluator {
     /// Whether every partition a REWIND status names had an unclean
-    /// election: the consumers' offsets were reset because the log they had
-    /// read was truncated, which the election's incident tells.
+    /// election (the consumers' offsets were reset because the log they had
+    /// read was truncated, which the election's incident tells) or a new
+    /// log (its topic deleted and created again: offsets start over).
     pub(super) fn rewind_explained(&self, s: &GroupLagStatus) -> bool {
         s.status == LagStatus::Rewind
             && s.partitions
                 .iter()
                 .filter(|p| p.status == LagStatus::Rewind)
-                .all(|p| self.unclean.contains_key(&(p.topic.clone(), p.partition)))
+                .all(|p| {
+                    let key = (p.topic.clone(), p.partition);
+                    self.unclean.contains_key(&key) || self.replaced.contains_key(&key)
+                })
     }
 
     pub(super) fn consumer_lag(

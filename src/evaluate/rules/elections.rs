@@ -16,7 +16,13 @@ impl RuleEvaluator {
     /// a topic whose `unclean.leader.election.enable` is known to be on), or
     /// when the high watermark moved backwards at a leader change: the log
     /// was truncated to a stale replica's. A topic deleted and created again
-    /// (its leader epochs start over) is neither.
+    /// between two polls is neither: its leader epochs start over when the
+    /// poll reads them, and otherwise its log is told a new one when the
+    /// high watermark moved back with the same leader (a leader's log never
+    /// shrinks) or with new assigned replicas (an election never reassigns;
+    /// Kafka places a new topic from a random broker). Such partitions are
+    /// kept in `replaced` for `lag.rewind_for`: their consumers' offsets
+    /// start over too, which is no REWIND.
     ///
     /// Elections are events: each is reported for `unclean_election_hold`
     /// after it was seen, and kept `lag.rewind_for` longer so that the REWIND
@@ -44,12 +50,22 @@ impl RuleEvaluator {
                         _ => (false, false),
                     };
                     let changed = q.leader != Some(l);
+                    let moved_back = matches!(
+                        (q.high_watermark, p.high_watermark),
+                        (Some(old), Some(new)) if new < old
+                    );
+                    let replaced =
+                        epoch_reset || (moved_back && (!changed || q.replicas != p.replicas));
+                    if replaced {
+                        self.replaced
+                            .insert((t.name.clone(), p.partition), snap.taken_at);
+                    }
                     // Unclean election is possible only where it is on, and
                     // only once no member of the last ISR is left in it: a
                     // follower that rejoined and was made leader between two
                     // polls (a preferred election) has the old leader beside it.
                     let outside_isr = changed
-                        && !epoch_reset
+                        && !replaced
                         && t.unclean_leader_election == Some(true)
                         && q.replicas.contains(&l)
                         && !q.isr.is_empty()
@@ -57,7 +73,7 @@ impl RuleEvaluator {
                         && !q.isr.iter().any(|r| p.isr.contains(r));
                     let truncated = match (q.high_watermark, p.high_watermark) {
                         (Some(old), Some(new))
-                            if new < old && !epoch_reset && (changed || epoch_up) =>
+                            if new < old && !replaced && (changed || epoch_up) =>
                         {
                             Some((old, new))
                         }
@@ -109,6 +125,9 @@ impl RuleEvaluator {
         let hold = self.rules.unclean_election_hold.0;
         let keep = hold + self.rules.lag.rewind_for.0;
         self.unclean.retain(|_, e| elapsed(e.at, now) <= keep);
+        let rewind_for = self.rules.lag.rewind_for.0;
+        self.replaced
+            .retain(|_, at| elapsed(*at, now) <= rewind_for);
         self.unclean
             .iter()
             .filter(|(_, e)| elapsed(e.at, now) <= hold)

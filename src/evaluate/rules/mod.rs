@@ -90,6 +90,9 @@ pub struct RuleEvaluator {
     partitions_before: HashMap<String, Vec<LastPartition>>,
     /// Unclean elections seen, by (topic, partition).
     unclean: BTreeMap<(String, i32), UncleanElection>,
+    /// Partitions whose log was replaced by a new one (the topic deleted
+    /// and created again between two polls), and when that was seen.
+    replaced: BTreeMap<(String, i32), Time>,
     /// The reassignment under way, if any.
     reassignment: Option<ReassignmentProgress>,
     /// Groups seen with members since the start (`unread_data_deleted`
@@ -138,6 +141,7 @@ impl RuleEvaluator {
             replication_before: ReplicationEvent::default(),
             partitions_before: HashMap::new(),
             unclean: BTreeMap::new(),
+            replaced: BTreeMap::new(),
             reassignment: None,
             alive_groups: HashMap::new(),
             deleted_unread: HashMap::new(),
@@ -331,9 +335,12 @@ impl Evaluator for RuleEvaluator {
             candidates.extend(self.disk_space(snap));
         }
 
-        // Groups: when the groups step failed, keep every group's state and
-        // report only the groups that were listed.
-        let groups_failed = snap.errors.iter().any(|e| e.step == "groups");
+        // Groups: when the listing failed (on one broker or all), keep every
+        // group's state and report only the groups that were listed.
+        let groups_failed = snap
+            .errors
+            .iter()
+            .any(|e| e.step == crate::snapshot::step::GROUPS_LIST);
         let live: Vec<&GroupInfo> = snap
             .groups
             .iter()

@@ -316,7 +316,7 @@ pub(super) fn unreachable_brokers(
         if let Err(message) = r {
             unreachable_brokers.push(b);
             errors.push(PollError {
-                step: "brokers".into(),
+                step: crate::snapshot::step::BROKERS.into(),
                 broker: Some(b),
                 message: format!("broker {b} does not answer: {message}"),
             });

@@ -138,13 +138,13 @@ impl KafkaPoller {
                     } else {
                         e
                     };
-                    errors.push(perr("groups.list", msg));
+                    errors.push(perr(crate::snapshot::step::GROUPS_LIST, msg));
                 }
                 for g in l.groups {
                     listed.insert(g.group.clone(), g);
                 }
             }
-            Err(e) => errors.push(perr("groups.list", e)),
+            Err(e) => errors.push(perr(crate::snapshot::step::GROUPS_LIST, e)),
         }
         let mut names: BTreeSet<String> = listed.keys().cloned().collect();
         names.extend(self.groups.literal_names().iter().cloned());
