@@ -718,3 +718,62 @@ async fn log_dir_volumes_are_read_and_a_full_one_halts_its_broker() {
     assert!(sim.state().brokers[1].disk_usable_bytes == 0 && !sim.state().brokers[1].up);
     sim.shutdown().await;
 }
+
+/// A broker whose client listener hangs cannot list the groups it
+/// coordinates: the real poller reports the listing failed
+/// (`step::GROUPS_LIST`), and the evaluator keeps those groups' lag state
+/// (commit cadence, STALL and STOP clocks) rather than forgetting them as
+/// deleted. The rules once waited for a step name the poller never wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_group_listing_is_reported_and_keeps_the_groups_lag_state() {
+    let _group = crate::support::group(module_path!());
+    use isrwatch::evaluate::{Evaluator, NoScorer, RuleEvaluator, RulesConfig};
+    use isrwatch::sim::PartitionMode;
+    use isrwatch::snapshot::step;
+    let sim = Simulator::start(scenario(), SimOptions::default())
+        .await
+        .expect("simulator");
+    let mut w = Watch {
+        p: KafkaPoller::new(&config(&sim.bootstrap())).unwrap(),
+        seen: false,
+        unreachable: Vec::new(),
+        missed_last: false,
+    };
+    let mut ev = RuleEvaluator::new("t", &RulesConfig::default(), Box::new(NoScorer));
+    let s = poll_until(&mut w, 30, "every group's offsets", offsets_complete).await;
+    ev.evaluate(&s, s.taken_at);
+    assert_eq!(ev.state_size().lag_groups, GROUPS.len());
+    // The coordinator of the most groups hangs.
+    let victim = (1..=BROKERS as i32)
+        .max_by_key(|b| GROUPS.iter().filter(|g| coordinator(g) == *b).count())
+        .unwrap();
+    let hidden: Vec<&str> = GROUPS
+        .iter()
+        .copied()
+        .filter(|g| coordinator(g) == victim)
+        .collect();
+    sim.apply(Action::NetworkPartition {
+        broker: victim,
+        mode: PartitionMode::Unresponsive,
+    });
+    let s = poll_until(&mut w, 10, "a partial listing", |s| {
+        s.reachable
+            && hidden
+                .iter()
+                .all(|g| !s.groups.iter().any(|x| x.name == *g))
+    })
+    .await;
+    assert!(
+        s.errors.iter().any(|e| e.step == step::GROUPS_LIST),
+        "{:?}",
+        s.errors
+    );
+    ev.evaluate(&s, s.taken_at);
+    assert_eq!(
+        ev.state_size().lag_groups,
+        GROUPS.len(),
+        "{hidden:?} kept while unlisted"
+    );
+    sim.apply(Action::HealPartition { broker: victim });
+    sim.shutdown().await;
+}
