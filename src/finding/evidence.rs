@@ -226,6 +226,10 @@ evidence_keys! {
         /// finished console consumer, or one down since before): a warning,
         /// and one incident for all such groups of the cluster.
         NeverActive = "never_active",
+        /// `anomaly` of a produce rate raised as falling: `true` on the
+        /// poll its topic was deleted (its producers are gone with it; the
+        /// resolve that follows says so).
+        TopicDeleted = "topic_deleted",
         /// `anomaly`: the series family (the name before `{`).
         Series = "series",
         /// `anomaly` of a group series: the group.
@@ -345,7 +349,7 @@ impl FindingKind {
             ),
             FindingKind::Anomaly => (
                 &[M::Score, M::Observed, M::ExpectedLow, M::ExpectedHigh],
-                &[L::Series, L::Group, L::Topic, L::Broker],
+                &[L::Series, L::Group, L::Topic, L::Broker, L::TopicDeleted],
             ),
         };
         Evidence { metrics, labels }

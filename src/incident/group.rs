@@ -864,9 +864,40 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
             Some(format!("Cluster {} is back", incident.cluster))
         }
         // Falling produce rates (rule 8): the last title names only the
-        // topics still down then, not every topic that stopped.
+        // topics still down then, not every topic that stopped. Topics
+        // deleted meanwhile are not "back": their producers left with them.
         (FindingKind::Anomaly, _) if incident.root == Subject::Cluster => {
-            Some(format!("Produce rates are back on {}", incident.cluster))
+            let deleted: Vec<&str> = incident
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.labels
+                        .get(&Label::TopicDeleted)
+                        .is_some_and(|v| v == "true")
+                })
+                .filter_map(|f| f.labels.get(&Label::Topic).map(String::as_str))
+                .collect();
+            Some(match deleted.as_slice() {
+                [] => format!("Produce rates are back on {}", incident.cluster),
+                [t] if deleted.len() == incident.findings.len() => format!(
+                    "Topic {t:?} was deleted on {}: no producer left to wait for",
+                    incident.cluster
+                ),
+                _ if deleted.len() == incident.findings.len() => format!(
+                    "{} topics were deleted on {}: no producer left to wait for",
+                    deleted.len(),
+                    incident.cluster
+                ),
+                _ => format!(
+                    "Produce rates are back on {}; deleted meanwhile: {}",
+                    incident.cluster,
+                    deleted
+                        .iter()
+                        .map(|t| format!("{t:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
         }
         (FindingKind::ReassignmentInProgress, _) => Some(format!(
             "Partition reassignment on {} is finished",

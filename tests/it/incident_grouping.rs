@@ -491,6 +491,55 @@ fn every_producer_stopping_is_one_incident() {
     assert_eq!(out[0].0.title, "Produce rates are back on prod");
 }
 
+/// An application retired: its producers stopped (raised), then its topic
+/// was deleted. The evaluator tells the fall once more, marked deleted, on
+/// the poll the topic vanished; the resolve then says so, not "back".
+#[test]
+fn a_stopped_topic_deleted_resolves_as_deleted_not_back() {
+    let deleted = |f: Finding| f.with_label(Label::TopicDeleted, "true");
+    for (topics, gone, title) in [
+        (
+            vec!["payments"],
+            1,
+            "Topic \"payments\" was deleted on prod: no producer left to wait for",
+        ),
+        (
+            vec!["payments", "refunds"],
+            2,
+            "2 topics were deleted on prod: no producer left to wait for",
+        ),
+        (
+            vec!["payments", "refunds"],
+            1,
+            "Produce rates are back on prod; deleted meanwhile: \"payments\"",
+        ),
+    ] {
+        let mut m = manager();
+        let fs: Vec<Finding> = topics
+            .iter()
+            .map(|t| produce_rate_anomaly(t, 0.0))
+            .collect();
+        m.ingest("prod", &fs, t(0));
+        let out = m.ingest("prod", &fs, t(30));
+        assert_eq!(out[0].1, NotifyReason::Firing, "{out:#?}");
+        let last: Vec<Finding> = fs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i < gone {
+                    deleted(f.clone())
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        assert!(m.ingest("prod", &last, t(45)).is_empty(), "no news yet");
+        let out = m.ingest("prod", &[], t(60));
+        assert_eq!(out[0].1, NotifyReason::Resolved, "{out:#?}");
+        assert_eq!(out[0].0.title, title);
+    }
+}
+
 #[test]
 fn bursts_of_different_topics_stay_apart() {
     // Rises are not one story: two bursty topics bursting in turn are two

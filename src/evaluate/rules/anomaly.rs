@@ -92,7 +92,14 @@ impl RuleEvaluator {
             .cloned()
             .collect();
         for topic in gone {
-            let name = Series::ProduceRate(topic.clone()).name();
+            let series = Series::ProduceRate(topic.clone());
+            let name = series.name();
+            // A topic deleted while its fall is raised: its producers are
+            // gone with it (an application retired), and a topic created
+            // again under the name starts afresh.
+            if let Some(h) = self.held_anomalies.remove(&name).filter(|h| h.raised) {
+                self.deleted_while_raised.push((series, h.alert));
+            }
             self.stopped_hours.remove(&name);
             self.usual_rates.remove(&name);
             self.scorer.forget(&name);

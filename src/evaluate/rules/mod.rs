@@ -40,9 +40,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
-use super::scorer::SeriesScorer;
+use super::scorer::{Series, SeriesScorer};
 use super::{Evaluation, Evaluator, EvaluatorMemory, LagStatus};
-use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
+use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
 use memory::{
@@ -75,6 +75,10 @@ pub struct RuleEvaluator {
     /// The brokers whose probe failed at the previous probed poll.
     unreachable_before: BTreeSet<BrokerId>,
     held_anomalies: HashMap<String, HeldAnomaly>,
+    /// Produce rates raised as falling whose topic was deleted this poll,
+    /// with their last alert: told once more, as deleted, so that the
+    /// resolve that follows says so rather than "produce rates are back".
+    deleted_while_raised: Vec<(Series, AnomalyScore)>,
     /// Series whose held stop ended with the series moving again, and when
     /// (see [`RESUME_GRACE`]).
     resumed: HashMap<String, Time>,
@@ -135,6 +139,7 @@ impl RuleEvaluator {
             unreachable_spells: HashMap::new(),
             unreachable_before: BTreeSet::new(),
             held_anomalies: HashMap::new(),
+            deleted_while_raised: Vec::new(),
             resumed: HashMap::new(),
             stopped_hours: HashMap::new(),
             usual_rates: HashMap::new(),
@@ -420,6 +425,11 @@ impl Evaluator for RuleEvaluator {
                     h.raised = true;
                 }
                 candidates.push(vec![self.anomaly_finding(snap, &a, series)]);
+            }
+            for (series, alert) in std::mem::take(&mut self.deleted_while_raised) {
+                candidates.push(vec![self
+                    .anomaly_finding(snap, &alert, &series)
+                    .with_label(Label::TopicDeleted, "true")]);
             }
             self.held_anomalies.retain(|_, h| h.alive(now));
             self.resumed
