@@ -1,7 +1,7 @@
 //! Reading a scenario: the raw TOML, then every check that names the
 //! origin, line and field of what is wrong.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -551,6 +551,7 @@ impl Scenario {
                 line,
             });
         }
+        check_lifecycle(&cluster, &events, &err)?;
         events.sort_by_key(|e| e.at);
 
         let mut expect = Vec::new();
@@ -657,6 +658,92 @@ impl Scenario {
     }
 }
 
+/// The lifecycle actions in time order must each find their topic or group
+/// as they need it, as Kafka refuses to create what exists, to delete or
+/// grow what does not, or to shrink a topic: a scenario saying otherwise is
+/// an error naming the event, not a no-op.
+fn check_lifecycle(
+    cluster: &ClusterSpec,
+    events: &[Event],
+    err: &dyn Fn(usize, &str, String) -> SimError,
+) -> Result<(), SimError> {
+    let expand = |name: &str, count: Option<u32>| -> Vec<String> {
+        match count {
+            Some(n) => (0..n).map(|k| format!("{name}-{k}")).collect(),
+            None => vec![name.to_string()],
+        }
+    };
+    // Partitions now, `None` while the topic does not exist.
+    let mut topics: BTreeMap<String, (u32, Option<u32>)> = BTreeMap::new();
+    for t in &cluster.topics {
+        for n in expand(&t.name, t.count) {
+            topics.insert(n, (t.partitions, t.exists.then_some(t.partitions)));
+        }
+    }
+    let mut groups: BTreeMap<String, bool> = BTreeMap::new();
+    for g in &cluster.groups {
+        for n in expand(&g.name, g.count) {
+            groups.insert(n, g.exists);
+        }
+    }
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&k| events[k].at);
+    for k in order {
+        let e = &events[k];
+        let f = |n: &str| format!("events[{k}].{n}");
+        let at = humantime::format_duration(e.at);
+        match &e.action {
+            Action::TopicCreate { topic }
+            | Action::TopicDelete { topic }
+            | Action::PartitionsAdd { topic, .. } => {
+                let Some((declared, now)) = topics.get_mut(topic) else {
+                    continue;
+                };
+                match (&e.action, *now) {
+                    (Action::TopicCreate { .. }, Some(_)) => {
+                        return Err(err(
+                            e.line,
+                            &f("topic"),
+                            format!("topic {topic:?} already exists at {at} (declare it with exists = false, or delete it first)"),
+                        ))
+                    }
+                    (Action::TopicCreate { .. }, None) => *now = Some(*declared),
+                    (_, None) => {
+                        return Err(err(
+                            e.line,
+                            &f("topic"),
+                            format!("topic {topic:?} does not exist at {at}"),
+                        ))
+                    }
+                    (Action::PartitionsAdd { partitions, .. }, Some(n)) if *partitions <= n => {
+                        return Err(err(
+                            e.line,
+                            &f("partitions"),
+                            format!("the new total must be above the {n} partitions topic {topic:?} has at {at}, found {partitions}"),
+                        ))
+                    }
+                    (Action::PartitionsAdd { partitions, .. }, Some(_)) => *now = Some(*partitions),
+                    _ => *now = None,
+                }
+            }
+            Action::GroupCreate { group } => {
+                if groups.insert(group.clone(), true) == Some(true) {
+                    return Err(err(
+                        e.line,
+                        &f("group"),
+                        format!("group {group:?} already exists at {at} (declare it with exists = false, or delete it first)"),
+                    ));
+                }
+            }
+            Action::GroupDelete { group } => {
+                groups.insert(group.clone(), false);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,6 +761,57 @@ mod tests {
         let e = Scenario::parse(text, "x.toml").unwrap_err().to_string();
         assert!(e.contains("brokr"), "{e}");
         assert!(e.contains("x.toml:"), "{e}");
+    }
+
+    #[test]
+    fn lifecycle_events_must_find_their_topic_or_group_as_they_need_it() {
+        let base = "[cluster]\nbrokers = 3\n[[cluster.topics]]\nname = \"t\"\npartitions = 3\n[[cluster.topics]]\nname = \"later\"\npartitions = 2\nexists = false\n[[cluster.groups]]\nname = \"g\"\ntopics = [\"t\"]\n";
+        let ev = |at: &str, action: &str, extra: &str| {
+            format!("\n[[events]]\nat = \"{at}\"\naction = \"{action}\"\n{extra}\n")
+        };
+        let parse =
+            |events: &[String]| Scenario::parse(&format!("{base}{}", events.concat()), "x.toml");
+        // Fine: created, grown, deleted, created again; a group deleted and
+        // created again.
+        parse(&[
+            ev("1m", "topic_create", "topic = \"later\""),
+            ev("2m", "partitions_add", "topic = \"later\"\npartitions = 4"),
+            ev("3m", "topic_delete", "topic = \"later\""),
+            ev("4m", "topic_create", "topic = \"later\""),
+            ev("5m", "group_delete", "group = \"g\""),
+            ev("6m", "group_create", "group = \"g\""),
+        ])
+        .unwrap();
+        for (events, needle) in [
+            (
+                vec![ev("1m", "topic_create", "topic = \"t\"")],
+                "events[0].topic: topic \"t\" already exists at 1m",
+            ),
+            (
+                vec![ev("1m", "topic_delete", "topic = \"later\"")],
+                "events[0].topic: topic \"later\" does not exist at 1m",
+            ),
+            // In time order, whatever the file's order.
+            (
+                vec![
+                    ev("2m", "topic_create", "topic = \"later\""),
+                    ev("1m", "partitions_add", "topic = \"later\"\npartitions = 4"),
+                ],
+                "events[1].topic: topic \"later\" does not exist at 1m",
+            ),
+            (
+                vec![ev("1m", "partitions_add", "topic = \"t\"\npartitions = 3")],
+                "events[0].partitions: the new total must be above the 3 partitions",
+            ),
+            (
+                vec![ev("1m", "group_create", "group = \"g\"")],
+                "events[0].group: group \"g\" already exists at 1m",
+            ),
+        ] {
+            let e = parse(&events).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+            assert!(e.contains("x.toml:"), "{e}");
+        }
     }
 
     #[test]
