@@ -13,7 +13,10 @@
 //! A partition's status is decided in this order (first match wins):
 //!
 //! 1. **never committed** (`committed: None`): reported as OK with no lag;
-//!    not counted as lag, named in the group's reason.
+//!    not counted as lag, named in the group's reason; STALL when members
+//!    held it, messages were appended to it and nothing was committed for
+//!    `stall_commit_intervals` × `stall_after` ([`Uncommitted`]: a new
+//!    application hung before its first commit).
 //! 2. **OK** when the latest lag is at most `caught_up_lag`: a caught-up
 //!    consumer on an idle topic is OK however long its offset stays still
 //!    (Burrow reports STOP there); also at one more, when that lag was
@@ -566,11 +569,30 @@ struct Owing {
 #[derive(Debug, Clone, Default)]
 struct GroupTrack {
     partitions: Windows,
+    /// Partitions its members were seen assigned with nothing committed on
+    /// them: since when, and their end offset then (see [`Uncommitted`]).
+    uncommitted: HashMap<(String, i32), Uncommitted>,
     cadence: Cadence,
     /// The latest poll that read the group's offsets.
     read_at: Option<Time>,
     /// Its spells without members (see [`EmptySpells`]).
     empty: EmptySpells,
+}
+
+/// A partition a group's members hold with nothing committed on it. A new
+/// application whose consumer hangs before its first commit (a deadlock at
+/// start, a poison first message) commits nothing, so no lag is ever
+/// measured: five such groups, hung an hour, and two hung 11 hours behind
+/// 24 million messages each, were never raised (hunt 17, W1). Members
+/// holding it, messages appended to it since it was first seen so, and
+/// nothing committed for `stall_commit_intervals` × `stall_after` (the
+/// deadline of a group whose cadence is not known yet): STALL. A consumer
+/// starting at the log end commits at its first auto-commit (5 s by
+/// default), and one on an idle partition has nothing to commit.
+#[derive(Debug, Clone, Copy)]
+struct Uncommitted {
+    since: Time,
+    end: i64,
 }
 
 /// Whether a group state (Kafka's name, as DescribeGroups and
@@ -1227,6 +1249,24 @@ fn update_group(
     track
         .partitions
         .retain(|topic, partition| current.contains(&(topic, partition)));
+    // Partitions held with nothing committed: since when (see
+    // [`Uncommitted`]); forgotten once committed, unassigned or unheld.
+    let held = group.members > 0 && !is_rebalancing(&group.state);
+    let uncommitted: Vec<(String, i32, i64)> = group
+        .partitions
+        .iter()
+        .filter(|p| held && p.committed.is_none())
+        .filter_map(|p| Some((p.topic.clone(), p.partition, p.end_offset?)))
+        .collect();
+    track
+        .uncommitted
+        .retain(|(t, p), _| uncommitted.iter().any(|(ut, up, _)| ut == t && up == p));
+    for (topic, partition, end) in uncommitted {
+        track
+            .uncommitted
+            .entry((topic, partition))
+            .or_insert(Uncommitted { since: now, end });
+    }
     let mut committed = false;
     let (mut consumed, mut per_sec) = (0.0, 0.0);
     let read_before = track.read_at.replace(now);
@@ -1540,6 +1580,24 @@ fn judge_partition(
         lag_seconds: p.lag_seconds,
     };
     if p.committed.is_none() {
+        let limit = config.stall_after.0 * config.stall_commit_intervals.max(1);
+        let stalled = track
+            .uncommitted
+            .get(&(p.topic.clone(), p.partition))
+            .filter(|u| elapsed(u.since, now) > limit)
+            .and_then(|u| Some((u, p.end_offset? - u.end)))
+            .filter(|(_, appended)| *appended > config.caught_up_lag);
+        if let Some((u, appended)) = stalled {
+            status.status = LagStatus::Stall;
+            return Judged {
+                status,
+                detail: format!(
+                    "{name} nothing committed since its {members} member(s) were seen holding it {} ago, while {appended} messages were appended",
+                    human(elapsed(u.since, now))
+                ),
+                never_committed: false,
+            };
+        }
         return Judged {
             status,
             detail: format!("{name} never committed"),
@@ -2312,6 +2370,52 @@ mod tests {
         }
         let w = &tr.groups["g"].partitions.get("t", 0).unwrap();
         assert_eq!(w.observations.len(), 3);
+    }
+
+    /// A new application's consumer hangs before its first commit: its
+    /// members hold the partitions, messages keep coming, nothing is ever
+    /// committed. STALL once that lasted `stall_commit_intervals` ×
+    /// `stall_after` (10 min by default); not on an idle partition, not
+    /// without members, and not for a consumer that commits.
+    #[test]
+    fn a_group_hung_before_its_first_commit_is_stall() {
+        let run = |members: u32, produced_per_poll: i64, commits: bool| {
+            let mut tr = LagTracker::new(LagConfig::default());
+            (0..=44)
+                .map(|i| {
+                    let end = 1_000 + produced_per_poll * i;
+                    let c = (commits && i > 0).then_some(end - 1);
+                    tr.update(&[group(members, &[(c, end), (None, 5)])], t(i * 15))[0].clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        let hung = run(2, 100, false);
+        let first = hung
+            .iter()
+            .position(|s| s.status == LagStatus::Stall)
+            .unwrap();
+        assert_eq!(first, 41, "just past 10 minutes: {:?}", hung[first]);
+        assert!(
+            hung[first]
+                .reason
+                .contains("nothing committed since its 2 member(s)")
+                && hung[first]
+                    .reason
+                    .contains("10m 15s ago, while 4100 messages"),
+            "{}",
+            hung[first].reason
+        );
+        for (what, statuses) in [
+            ("idle", run(2, 0, false)),
+            ("no members", run(0, 100, false)),
+            ("commits", run(2, 100, true)),
+        ] {
+            assert!(
+                statuses.iter().all(|s| s.status == LagStatus::Ok),
+                "{what}: {:?}",
+                statuses.iter().find(|s| s.status != LagStatus::Ok)
+            );
+        }
     }
 
     #[test]
