@@ -13,7 +13,7 @@
 //! A partition's status is decided in this order (first match wins):
 //!
 //! 1. **never committed** (`committed: None`): reported as OK with no lag;
-//!    not counted as lag, named in the group's reason; STALL when members
+//!    not counted as lag, named in the group's reason; WARN when members
 //!    held it, messages were appended to it and nothing was committed for
 //!    `stall_commit_intervals` × `stall_after` ([`Uncommitted`]: a new
 //!    application hung before its first commit).
@@ -586,9 +586,12 @@ struct GroupTrack {
 /// 24 million messages each, were never raised (hunt 17, W1). Members
 /// holding it, messages appended to it since it was first seen so, and
 /// nothing committed for `stall_commit_intervals` × `stall_after` (the
-/// deadline of a group whose cadence is not known yet): STALL. A consumer
-/// starting at the log end commits at its first auto-commit (5 s by
-/// default), and one on an idle partition has nothing to commit.
+/// deadline of a group whose cadence is not known yet): WARN, a warning
+/// rather than a STALL page, since a sink connector commits only at each
+/// file it writes and some applications keep their offsets outside Kafka
+/// (exclude those groups). A consumer starting at the log end commits at
+/// its first auto-commit (5 s by default), and one on an idle partition has
+/// nothing to commit. Not saved across restarts: the wait starts again.
 #[derive(Debug, Clone, Copy)]
 struct Uncommitted {
     since: Time,
@@ -1588,7 +1591,10 @@ fn judge_partition(
             .and_then(|u| Some((u, p.end_offset? - u.end)))
             .filter(|(_, appended)| *appended > config.caught_up_lag);
         if let Some((u, appended)) = stalled {
-            status.status = LagStatus::Stall;
+            // A warning, not a STALL page: some healthy consumers commit
+            // late by design (a sink connector committing at each file it
+            // writes) or keep their offsets outside Kafka.
+            status.status = LagStatus::Warn;
             return Judged {
                 status,
                 detail: format!(
@@ -2374,11 +2380,11 @@ mod tests {
 
     /// A new application's consumer hangs before its first commit: its
     /// members hold the partitions, messages keep coming, nothing is ever
-    /// committed. STALL once that lasted `stall_commit_intervals` ×
+    /// committed. WARN once that lasted `stall_commit_intervals` ×
     /// `stall_after` (10 min by default); not on an idle partition, not
     /// without members, and not for a consumer that commits.
     #[test]
-    fn a_group_hung_before_its_first_commit_is_stall() {
+    fn a_group_hung_before_its_first_commit_is_warned() {
         let run = |members: u32, produced_per_poll: i64, commits: bool| {
             let mut tr = LagTracker::new(LagConfig::default());
             (0..=44)
@@ -2392,7 +2398,7 @@ mod tests {
         let hung = run(2, 100, false);
         let first = hung
             .iter()
-            .position(|s| s.status == LagStatus::Stall)
+            .position(|s| s.status == LagStatus::Warn)
             .unwrap();
         assert_eq!(first, 41, "just past 10 minutes: {:?}", hung[first]);
         assert!(

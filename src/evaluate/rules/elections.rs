@@ -20,9 +20,10 @@ impl RuleEvaluator {
     /// poll reads them, and otherwise its log is told a new one when the
     /// high watermark moved back with the same leader (a leader's log never
     /// shrinks) or with new assigned replicas (an election never reassigns;
-    /// Kafka places a new topic from a random broker). Such partitions are
-    /// kept in `replaced` for `lag.rewind_for`: their consumers' offsets
-    /// start over too, which is no REWIND.
+    /// Kafka places a new topic from a random broker); where the poll reads
+    /// epochs, only an epoch reset tells it. Such partitions are kept in
+    /// `replaced` as long as an election: their consumers' offsets start
+    /// over too, which is no REWIND.
     ///
     /// Elections are events: each is reported for `unclean_election_hold`
     /// after it was seen, and kept `lag.rewind_for` longer so that the REWIND
@@ -54,8 +55,11 @@ impl RuleEvaluator {
                         (q.high_watermark, p.high_watermark),
                         (Some(old), Some(new)) if new < old
                     );
-                    let replaced =
-                        epoch_reset || (moved_back && (!changed || q.replicas != p.replicas));
+                    // Without epochs (librdkafka gives none) only; with
+                    // them, an epoch that went up is an election.
+                    let epochs_known = p.leader_epoch.is_some() && q.epoch.is_some();
+                    let replaced = epoch_reset
+                        || (!epochs_known && moved_back && (!changed || q.replicas != p.replicas));
                     if replaced {
                         self.replaced
                             .insert((t.name.clone(), p.partition), snap.taken_at);
@@ -125,9 +129,9 @@ impl RuleEvaluator {
         let hold = self.rules.unclean_election_hold.0;
         let keep = hold + self.rules.lag.rewind_for.0;
         self.unclean.retain(|_, e| elapsed(e.at, now) <= keep);
-        let rewind_for = self.rules.lag.rewind_for.0;
-        self.replaced
-            .retain(|_, at| elapsed(*at, now) <= rewind_for);
+        // As long as an election's: a REWIND first seen a poll later
+        // must still find it.
+        self.replaced.retain(|_, at| elapsed(*at, now) <= keep);
         self.unclean
             .iter()
             .filter(|(_, e)| elapsed(e.at, now) <= hold)

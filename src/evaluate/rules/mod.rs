@@ -340,9 +340,13 @@ impl Evaluator for RuleEvaluator {
             candidates.extend(self.disk_space(snap));
         }
 
-        // Groups: when the listing failed (on one broker or all), keep every
-        // group's state and report only the groups that were listed.
-        let groups_failed = snap
+        // Groups: when the listing failed (on one broker or all), the lag
+        // rules keep every group's state and report only the groups that
+        // were listed. When nothing was listed, the group series and the
+        // retention rule wait too; a partial listing still runs them for
+        // the groups listed (a broker whose coordinator partitions are
+        // offline for hours must not blind them for every group).
+        let listing_failed = snap
             .errors
             .iter()
             .any(|e| e.step == crate::snapshot::step::GROUPS_LIST);
@@ -351,12 +355,13 @@ impl Evaluator for RuleEvaluator {
             .iter()
             .filter(|g| !g.state.eq_ignore_ascii_case("dead"))
             .collect();
+        let groups_failed = listing_failed && live.is_empty();
         let moving_skips = if groups_failed || !self.rules.enabled(FindingKind::UnreadDataDeleted) {
             Vec::new()
         } else {
             self.skips_of_moving_groups(snap)
         };
-        let statuses = if groups_failed {
+        let statuses = if listing_failed {
             self.lag.observe(&snap.groups, now)
         } else {
             self.lag.update(&snap.groups, now)

@@ -209,6 +209,11 @@ impl ClusterState {
                 for (k, &ti) in g.topics.iter().enumerate() {
                     let parts = &self.topics[ti].partitions;
                     for (pi, p) in parts.iter().enumerate().take(g.assigned[k]) {
+                        // Nothing committed: nothing to shift (Kafka's
+                        // --shift-by refuses).
+                        if offsets.is_some() && g.committed[k][pi] == NO_OFFSET {
+                            continue;
+                        }
                         let target = match offsets {
                             Some(n) => (g.committed[k][pi] - n).max(p.log_start),
                             None => p.log_start,
@@ -270,6 +275,11 @@ impl ClusterState {
                 }
                 let up: Vec<BrokerId> =
                     self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+                // Kafka refuses fewer live brokers than the replication
+                // factor (INVALID_REPLICATION_FACTOR).
+                if up.len() < self.topics[ti].replication_factor {
+                    return;
+                }
                 let id =
                     ((self.rng.random::<u64>() as u128) << 64) | self.rng.random::<u64>() as u128;
                 // Kafka starts the round-robin at a random broker.
@@ -286,7 +296,12 @@ impl ClusterState {
                             Some(r) => r[p].clone(),
                             None => super::placement(&up, &t.name, shift, p, t.replication_factor),
                         };
-                        Partition::new(replicas, 0, 0, now)
+                        let mut p = Partition::new(replicas, 0, 0, now);
+                        // A declared replica on a broker that is down is
+                        // neither in sync nor leader.
+                        p.isr.retain(|r| up.contains(r));
+                        p.leader = p.isr.first().copied().unwrap_or(-1);
+                        p
                     })
                     .collect();
                 // Members subscribed to it see it within seconds (a
@@ -328,7 +343,7 @@ impl ClusterState {
                     self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
                 let t = &mut self.topics[ti];
                 let from = t.partitions.len();
-                if (*partitions as usize) <= from {
+                if (*partitions as usize) <= from || up.len() < t.replication_factor {
                     return;
                 }
                 for p in from..*partitions as usize {
