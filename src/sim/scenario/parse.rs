@@ -726,14 +726,13 @@ fn check_lifecycle(
                     _ => *now = None,
                 }
             }
-            Action::GroupCreate { group } => {
-                if groups.insert(group.clone(), true) == Some(true) {
-                    return Err(err(
-                        e.line,
-                        &f("group"),
-                        format!("group {group:?} already exists at {at} (declare it with exists = false, or delete it first)"),
-                    ));
-                }
+            // (The guard records the group as existing from now on.)
+            Action::GroupCreate { group } if groups.insert(group.clone(), true) == Some(true) => {
+                return Err(err(
+                    e.line,
+                    &f("group"),
+                    format!("group {group:?} already exists at {at} (declare it with exists = false, or delete it first)"),
+                ));
             }
             Action::GroupDelete { group } => {
                 groups.insert(group.clone(), false);
