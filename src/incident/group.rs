@@ -877,13 +877,14 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
                 })
                 .filter_map(|f| f.labels.get(&Label::Topic).map(String::as_str))
                 .collect();
+            let all = deleted.len() == incident.findings.len();
             Some(match deleted.as_slice() {
                 [] => format!("Produce rates are back on {}", incident.cluster),
-                [t] if deleted.len() == incident.findings.len() => format!(
+                [t] if all => format!(
                     "Topic {t:?} was deleted on {}: no producer left to wait for",
                     incident.cluster
                 ),
-                _ if deleted.len() == incident.findings.len() => format!(
+                _ if all => format!(
                     "{} topics were deleted on {}: no producer left to wait for",
                     deleted.len(),
                     incident.cluster

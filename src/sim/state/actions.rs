@@ -208,7 +208,7 @@ impl ClusterState {
                 let g = &mut self.groups[gi];
                 for (k, &ti) in g.topics.iter().enumerate() {
                     let parts = &self.topics[ti].partitions;
-                    for (pi, p) in parts.iter().enumerate().take(g.assigned[k]) {
+                    for (pi, p) in parts.iter().enumerate().take(g.assigned(k)) {
                         // Nothing committed: nothing to shift (Kafka's
                         // --shift-by refuses).
                         if offsets.is_some() && g.committed[k][pi] == NO_OFFSET {
@@ -260,7 +260,6 @@ impl ClusterState {
                     for k in 0..g.topics.len() {
                         g.positions[k].clear();
                         g.committed[k].clear();
-                        g.assigned[k] = 0;
                         g.discover_at_ms[k] = now;
                     }
                     g.next_commit_ms = now + g.commit_interval_ms;
@@ -273,8 +272,7 @@ impl ClusterState {
                 if self.topics[ti].exists {
                     return;
                 }
-                let up: Vec<BrokerId> =
-                    self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+                let up = self.up_brokers();
                 // Kafka refuses fewer live brokers than the replication
                 // factor (INVALID_REPLICATION_FACTOR).
                 if up.len() < self.topics[ti].replication_factor {
@@ -329,7 +327,6 @@ impl ClusterState {
                         if gt == ti {
                             g.positions[k].clear();
                             g.committed[k].clear();
-                            g.assigned[k] = 0;
                             g.discover_at_ms[k] = i64::MAX;
                         }
                     }
@@ -339,8 +336,7 @@ impl ClusterState {
                 let Some(ti) = self.live_topic(topic) else {
                     return;
                 };
-                let up: Vec<BrokerId> =
-                    self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect();
+                let up = self.up_brokers();
                 let t = &mut self.topics[ti];
                 let from = t.partitions.len();
                 if (*partitions as usize) <= from || up.len() < t.replication_factor {

@@ -219,7 +219,6 @@ impl ClusterState {
                 let ci = ms(g.commit_interval).max(1);
                 group_index.insert(name.clone(), groups.len());
                 groups.push(Group {
-                    assigned: committed.iter().map(|c| c.len()).collect(),
                     discover_at_ms: vec![i64::MAX; tix.len()],
                     hash: fnv(&name),
                     next_commit_ms: rng.random_range(0..ci),
@@ -275,6 +274,11 @@ impl ClusterState {
     /// The broker with this id.
     pub fn broker(&self, id: BrokerId) -> Option<&Broker> {
         self.brokers.iter().find(|b| b.id == id)
+    }
+
+    /// The brokers that are up, in id order (where new replicas go).
+    fn up_brokers(&self) -> Vec<BrokerId> {
+        self.brokers.iter().filter(|b| b.up).map(|b| b.id).collect()
     }
 
     fn broker_mut(&mut self, id: BrokerId) -> Option<&mut Broker> {

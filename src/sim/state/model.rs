@@ -287,12 +287,19 @@ pub(crate) struct Group {
     pub commit_slots: u64,
     /// Stable hash of the name, for the coordinator choice.
     pub hash: u64,
-    /// Per topic: how many of its partitions the members are assigned
-    /// (partitions added later, or a topic created later, are consumed
-    /// only once the members have seen them in their metadata), and when
-    /// they will see the rest (`i64::MAX`: nothing pending).
-    pub assigned: Vec<usize>,
+    /// Per topic: when the members will see partitions they are not
+    /// assigned yet (added, or the topic created, since they last read its
+    /// metadata; `i64::MAX`: nothing pending). The partitions they are
+    /// assigned are the first `committed[k].len()` (see [`Group::assigned`]).
     pub discover_at_ms: Vec<i64>,
+}
+
+impl Group {
+    /// How many partitions of its `k`th topic the members are assigned:
+    /// those it has a position and a committed slot for.
+    pub fn assigned(&self, k: usize) -> usize {
+        self.committed[k].len()
+    }
 }
 
 /// A committed offset that is not there: what OffsetFetch answers for a

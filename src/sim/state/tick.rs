@@ -236,21 +236,20 @@ impl ClusterState {
                 // with "latest", what was produced to them before is
                 // never read (Kafka's known gap).
                 if g.mode == GroupMode::Normal && now >= g.discover_at_ms[k] {
-                    for p in &t.partitions[g.assigned[k].min(t.partitions.len())..] {
+                    for p in &t.partitions[g.assigned(k).min(t.partitions.len())..] {
                         g.positions[k].push(match g.offset_reset {
                             OffsetReset::Earliest => p.log_start as f64,
                             OffsetReset::Latest => t.end_offset(p) as f64,
                         });
                         g.committed[k].push(NO_OFFSET);
                     }
-                    g.assigned[k] = t.partitions.len();
                     g.discover_at_ms[k] = i64::MAX;
                 }
                 let cap = t.rate.max(1.0) / t.partitions.len().max(1) as f64
                     * g.headroom
                     * g.slow_factor
                     * dt;
-                for (pi, p) in t.partitions.iter().enumerate().take(g.assigned[k]) {
+                for (pi, p) in t.partitions.iter().enumerate().take(g.assigned(k)) {
                     let end = t.end_offset(p) as f64;
                     let pos = &mut g.positions[k][pi];
                     if g.mode == GroupMode::Normal && *pos < p.log_start as f64 {
