@@ -16,7 +16,10 @@
 //!    not counted as lag, named in the group's reason; WARN when members
 //!    held it, messages were appended to it and nothing was committed for
 //!    `stall_commit_intervals` × `stall_after` ([`Uncommitted`]: a new
-//!    application hung before its first commit).
+//!    application hung before its first commit). STALL at once when the
+//!    partition was STALL as its committed offset went away (its topic
+//!    deleted and created again under hung members) and members still hold
+//!    it with nothing committed.
 //! 2. **OK** when the latest lag is at most `caught_up_lag`: a caught-up
 //!    consumer on an idle topic is OK however long its offset stays still
 //!    (Burrow reports STOP there); also at one more, when that lag was
@@ -592,11 +595,28 @@ struct GroupTrack {
 /// (exclude those groups). A consumer starting at the log end commits at
 /// its first auto-commit (5 s by default), and one on an idle partition has
 /// nothing to commit. Not saved across restarts: the wait starts again.
+///
+/// A partition that was STALL when its committed offset went away keeps
+/// its STALL while members hold it and nothing is committed (`stalled`):
+/// Kafka deletes a group's offsets with their topic, so a topic deleted
+/// and created again under hung members (a routine "truncate") resolved
+/// the STALL while the new log filled, unread (hunt 17, W2). Absent from
+/// the group's report for at most [`REPLACED_GRACE`] (a poll between the
+/// delete and the create), it stays STALL; a topic deleted for good
+/// resolves it then.
 #[derive(Debug, Clone, Copy)]
 struct Uncommitted {
     since: Time,
-    end: i64,
+    /// The end offset when first seen held (`None`: not seen since its
+    /// committed offset went away).
+    end: Option<i64>,
+    stalled: bool,
 }
+
+/// How long a STALL partition missing from its group's report (its topic
+/// deleted) stays STALL, waiting for the topic to be created again: a
+/// delete and a create run by one script, or by hand in one go.
+const REPLACED_GRACE: Duration = Duration::from_secs(60);
 
 /// Whether a group state (Kafka's name, as DescribeGroups and
 /// ConsumerGroupDescribe give it) is one of a rebalance: the classic
@@ -1242,12 +1262,19 @@ fn update_group(
         });
         return group_status(config, group, judged);
     }
-    // Forget partitions the group no longer reports or never committed.
+    // Forget partitions the group no longer reports or never committed;
+    // those STALL then carry it (see [`Uncommitted`]).
     let current: std::collections::HashSet<(&str, i32)> = group
         .partitions
         .iter()
         .filter(|p| p.committed.is_some())
         .map(|p| (p.topic.as_str(), p.partition))
+        .collect();
+    let lost_stalled: Vec<(String, i32)> = track
+        .partitions
+        .iter()
+        .filter(|(t, e)| e.was == LagStatus::Stall && !current.contains(&(t, e.partition)))
+        .map(|(t, e)| (t.to_string(), e.partition))
         .collect();
     track
         .partitions
@@ -1255,20 +1282,44 @@ fn update_group(
     // Partitions held with nothing committed: since when (see
     // [`Uncommitted`]); forgotten once committed, unassigned or unheld.
     let held = group.members > 0 && !is_rebalancing(&group.state);
+    let reported: std::collections::HashSet<(&str, i32)> = group
+        .partitions
+        .iter()
+        .map(|p| (p.topic.as_str(), p.partition))
+        .collect();
     let uncommitted: Vec<(String, i32, i64)> = group
         .partitions
         .iter()
         .filter(|p| held && p.committed.is_none())
         .filter_map(|p| Some((p.topic.clone(), p.partition, p.end_offset?)))
         .collect();
-    track
-        .uncommitted
-        .retain(|(t, p), _| uncommitted.iter().any(|(ut, up, _)| ut == t && up == p));
+    track.uncommitted.retain(|(t, p), u| {
+        uncommitted.iter().any(|(ut, up, _)| ut == t && up == p)
+            || (u.stalled
+                && held
+                && !reported.contains(&(t.as_str(), *p))
+                && elapsed(u.since, now) <= REPLACED_GRACE)
+    });
+    for (topic, partition) in lost_stalled.into_iter().filter(|_| held) {
+        track.uncommitted.insert(
+            (topic, partition),
+            Uncommitted {
+                since: now,
+                end: None,
+                stalled: true,
+            },
+        );
+    }
     for (topic, partition, end) in uncommitted {
-        track
+        let u = track
             .uncommitted
             .entry((topic, partition))
-            .or_insert(Uncommitted { since: now, end });
+            .or_insert(Uncommitted {
+                since: now,
+                end: Some(end),
+                stalled: false,
+            });
+        u.end.get_or_insert(end);
     }
     let mut committed = false;
     let (mut consumed, mut per_sec) = (0.0, 0.0);
@@ -1298,11 +1349,33 @@ fn update_group(
         .empty
         .observe(group.members, group.total_lag(), committed_sum, now);
     let between_runs = track.empty.between_runs(now);
-    let judged: Vec<Judged> = group
+    let mut judged: Vec<Judged> = group
         .partitions
         .iter()
         .map(|p| judge_partition(config, track, p, group.members, deadline, between_runs, now))
         .collect();
+    // STALL partitions whose topic left the report (deleted) in the grace
+    // before it is created again (see [`Uncommitted`]).
+    let mut gone: Vec<_> = track
+        .uncommitted
+        .iter()
+        .filter(|((t, p), u)| u.stalled && !reported.contains(&(t.as_str(), *p)))
+        .collect();
+    gone.sort_by(|a, b| a.0.cmp(b.0));
+    for ((topic, partition), u) in gone {
+        let name = format!("{topic}-{partition}");
+        judged.push(Judged {
+            status: PartitionLagStatus {
+                topic: topic.clone(),
+                partition: *partition,
+                status: LagStatus::Stall,
+                lag: None,
+                lag_seconds: None,
+            },
+            detail: stalled_replaced_detail(&name, u, None, group.members, now),
+            never_committed: false,
+        });
+    }
     for j in &judged {
         if let Some(entry) = track
             .partitions
@@ -1583,12 +1656,19 @@ fn judge_partition(
         lag_seconds: p.lag_seconds,
     };
     if p.committed.is_none() {
+        let held = track.uncommitted.get(&(p.topic.clone(), p.partition));
+        if let Some(u) = held.filter(|u| u.stalled) {
+            status.status = LagStatus::Stall;
+            return Judged {
+                status,
+                detail: stalled_replaced_detail(&name, u, p.end_offset, members, now),
+                never_committed: false,
+            };
+        }
         let limit = config.stall_after.0 * config.stall_commit_intervals.max(1);
-        let stalled = track
-            .uncommitted
-            .get(&(p.topic.clone(), p.partition))
+        let stalled = held
             .filter(|u| elapsed(u.since, now) > limit)
-            .and_then(|u| Some((u, p.end_offset? - u.end)))
+            .and_then(|u| Some((u, p.end_offset? - u.end?)))
             .filter(|(_, appended)| *appended > config.caught_up_lag);
         if let Some((u, appended)) = stalled {
             // A warning, not a STALL page: some healthy consumers commit
@@ -1655,6 +1735,27 @@ fn judge_partition(
         status,
         detail: format!("{name} {detail}"),
         never_committed: false,
+    }
+}
+
+/// Why a partition is still STALL though its committed offset is gone
+/// (see [`Uncommitted`]); `end`: its end offset now, when reported.
+fn stalled_replaced_detail(
+    name: &str,
+    u: &Uncommitted,
+    end: Option<i64>,
+    members: u32,
+    now: Time,
+) -> String {
+    let ago = human(elapsed(u.since, now));
+    match (end, u.end) {
+        (None, _) => format!(
+            "{name} was STALL when the group's committed offset went away {ago} ago (its topic deleted?); its {members} member(s) are still there"
+        ),
+        (Some(end), first) => format!(
+            "{name} was STALL when the group's committed offset went away {ago} ago (its topic deleted and created again?): nothing committed since by its {members} member(s), {} messages appended",
+            (end - first.unwrap_or(end)).max(0)
+        ),
     }
 }
 
@@ -2422,6 +2523,59 @@ mod tests {
                 statuses.iter().find(|s| s.status != LagStatus::Ok)
             );
         }
+    }
+
+    /// A topic deleted and created again under a hung group (Kafka deletes
+    /// the group's offsets with it): the STALL stays while the members hold
+    /// the new log and commit nothing, also through a poll that saw the
+    /// topic gone; it ends at the first commit, or, the topic deleted for
+    /// good, once the grace is over (hunt 17, W2).
+    #[test]
+    fn a_stall_outlives_its_topic_deleted_and_created_again_until_a_commit() {
+        // (committed, end) of the one partition at poll `i` (every 15 s):
+        // hung at 100 from the start, 10 msg/s; the topic replaced at poll
+        // `gone`, absent from the report for `absent` polls; `commit`: the
+        // first poll committing on the new log.
+        let run = |gone: i64, absent: i64, commit: Option<i64>, polls: i64| {
+            let mut tr = LagTracker::new(LagConfig::default());
+            (0..polls)
+                .map(|i| {
+                    let g = if i < gone {
+                        group(2, &[(Some(100), 100 + 150 * i)])
+                    } else if i < gone + absent {
+                        group(2, &[])
+                    } else {
+                        let end = 150 * (i - gone - absent);
+                        let c = commit.filter(|&c| i >= c).map(|_| end);
+                        group(2, &[(c, end)])
+                    };
+                    tr.update(&[g], t(i * 15))[0].clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        let stall = |s: &[GroupLagStatus], from: usize, to: usize| {
+            s[from..to].iter().all(|s| s.status == LagStatus::Stall)
+        };
+        // STALL by 5 minutes of the hang; the topic replaced at poll 30.
+        let within = run(30, 0, None, 90);
+        assert!(stall(&within, 22, 90), "{:?}", within.iter().map(|s| s.status).collect::<Vec<_>>());
+        assert!(
+            within[40].reason.contains("was STALL when the group's committed offset went away 2m 30s ago")
+                && within[40].reason.contains("1500 messages appended"),
+            "{}",
+            within[40].reason
+        );
+        // Gone for two polls (30 s) between the delete and the create.
+        let across = run(30, 2, None, 90);
+        assert!(stall(&across, 22, 90));
+        // The consumer back: its first commit on the new log ends it.
+        let back = run(30, 0, Some(50), 60);
+        assert!(stall(&back, 22, 50));
+        assert!(back[50..].iter().all(|s| s.status == LagStatus::Ok));
+        // Deleted for good: STALL for the grace (60 s), then nothing to read.
+        let deleted = run(30, 60, None, 60);
+        assert!(stall(&deleted, 22, 35));
+        assert!(deleted[35..].iter().all(|s| s.status == LagStatus::Ok));
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub(super) fn describe_groups(
                     .filter(|(_, &ti)| st.topics[ti].exists)
                     .map(|(k, &ti)| {
                         let t = &st.topics[ti];
-                        let ps = (0..g.assigned(k))
+                        let ps = (0..g.described(k).min(t.partitions.len()))
                             .filter(|p| p % n == m)
                             .map(|p| p as i32)
                             .collect();

@@ -179,6 +179,7 @@ impl ClusterState {
             Action::ConsumerStall { group } => {
                 if let Some(g) = self.groups_named(group) {
                     g.mode = GroupMode::Stalled;
+                    g.stale_assigned.fill(0);
                 }
             }
             Action::ConsumerRebalance { group } => {
@@ -230,6 +231,12 @@ impl ClusterState {
             }
             Action::ConsumerRecover { group } => {
                 if let Some(g) = self.groups_named(group) {
+                    // Removed meanwhile (Empty without offsets): its
+                    // consumers start a new group.
+                    if g.mode == GroupMode::Deleted {
+                        g.start_afresh(now);
+                        return;
+                    }
                     let rejoin = g.mode != GroupMode::Normal;
                     g.mode = GroupMode::Normal;
                     g.slow_factor = 1.0;
@@ -250,19 +257,9 @@ impl ClusterState {
             }
             Action::GroupCreate { group } => {
                 if let Some(g) = self.groups_named(group) {
-                    if g.mode != GroupMode::Deleted {
-                        return;
+                    if g.mode == GroupMode::Deleted {
+                        g.start_afresh(now);
                     }
-                    // Nothing committed: every partition is assigned at
-                    // the next tick, from `offset_reset`.
-                    g.mode = GroupMode::Normal;
-                    g.slow_factor = 1.0;
-                    for k in 0..g.topics.len() {
-                        g.positions[k].clear();
-                        g.committed[k].clear();
-                        g.discover_at_ms[k] = now;
-                    }
-                    g.next_commit_ms = now + g.commit_interval_ms;
                 }
             }
             Action::TopicCreate { topic } => {
@@ -325,12 +322,17 @@ impl ClusterState {
                 for g in &mut self.groups {
                     for (k, &gt) in g.topics.iter().enumerate() {
                         if gt == ti {
+                            // Hung members keep their assignment by name.
+                            if g.mode == GroupMode::Stalled {
+                                g.stale_assigned[k] = g.described(k);
+                            }
                             g.positions[k].clear();
                             g.committed[k].clear();
                             g.discover_at_ms[k] = i64::MAX;
                         }
                     }
                 }
+                self.remove_empty_groups_without_offsets();
             }
             Action::PartitionsAdd { topic, partitions } => {
                 let Some(ti) = self.live_topic(topic) else {

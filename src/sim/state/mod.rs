@@ -68,6 +68,7 @@ pub(crate) struct ClusterState {
     pub rebalance_interval_ms: i64,
     next_rebalance_ms: i64,
     next_retention_ms: i64,
+    next_offsets_cleanup_ms: i64,
     /// Bumped whenever anything Metadata reports changes.
     pub generation: u64,
     /// Pending actions (sim ms, action), sorted by time.
@@ -85,6 +86,10 @@ const SEGMENT_BYTES: i64 = 1 << 30;
 
 /// `log.retention.check.interval.ms`: how often retention deletes.
 const RETENTION_CHECK_MS: i64 = 300_000;
+
+/// `offsets.retention.check.interval.ms`: how often the group coordinator
+/// removes groups without members and without committed offsets.
+const OFFSETS_CLEANUP_MS: i64 = 600_000;
 
 /// Most (time, produced) samples kept per topic for offsets-by-timestamp.
 const HISTORY_CAP: usize = 1024;
@@ -220,6 +225,7 @@ impl ClusterState {
                 group_index.insert(name.clone(), groups.len());
                 groups.push(Group {
                     discover_at_ms: vec![i64::MAX; tix.len()],
+                    stale_assigned: vec![0; tix.len()],
                     hash: fnv(&name),
                     next_commit_ms: rng.random_range(0..ci),
                     commit_slots: 0,
@@ -264,6 +270,7 @@ impl ClusterState {
             rebalance_interval_ms: ms(spec.leader_rebalance_interval).max(1),
             next_rebalance_ms: ms(spec.leader_rebalance_interval).max(1),
             next_retention_ms: RETENTION_CHECK_MS,
+            next_offsets_cleanup_ms: OFFSETS_CLEANUP_MS,
             generation: 1,
             pending: Vec::new(),
             next_history_ms: 1000,
@@ -681,6 +688,48 @@ mod tests {
             topic: "later".into(),
         });
         assert_eq!(s.view().topics["later"][1].end_offset, 0, "a new topic");
+    }
+
+    /// A hung group's members never rejoin to learn that their topic was
+    /// deleted: DescribeGroups keeps their assignment, which names the new
+    /// log's partitions once the topic is created again. An Empty group
+    /// left without offsets by a deletion is removed, as Kafka's group
+    /// coordinator does (also at its periodic cleanup), and its consumers
+    /// coming back start a new group.
+    #[test]
+    fn hung_members_keep_their_assignment_and_an_empty_group_without_offsets_is_removed() {
+        let text = format!("{BASE}[[cluster.groups]]\nname = \"e\"\ntopics = [\"t\"]\n");
+        let mut s = state(&text);
+        run(&mut s, 10);
+        s.apply(&Action::ConsumerStall { group: "g".into() });
+        s.apply(&Action::ConsumerStop { group: "e".into() });
+        run(&mut s, 10);
+        s.apply(&Action::TopicDelete { topic: "t".into() });
+        let g = &s.groups[s.group_index["g"]];
+        assert_eq!((g.assigned(0), g.described(0)), (0, 3));
+        assert!(!s.view().groups.contains_key("e"), "removed: Empty, no offsets");
+        s.apply(&Action::TopicCreate { topic: "t".into() });
+        run(&mut s, 30);
+        let v = s.view();
+        assert_eq!(v.groups["g"].state, "Stable");
+        assert!(v.groups["g"].committed["t"].is_empty(), "nothing taken, nothing committed");
+        assert_eq!(s.groups[s.group_index["g"]].described(0), 3);
+        s.apply(&Action::ConsumerRecover { group: "g".into() });
+        s.apply(&Action::ConsumerRecover { group: "e".into() });
+        run(&mut s, 10);
+        let v = s.view();
+        for name in ["g", "e"] {
+            let c = &v.groups[name].committed["t"];
+            assert!(c.len() == 3 && c.iter().all(|&o| o >= 0), "{name}: {c:?}");
+        }
+        // A group whose consumers crash before their first commit: removed
+        // at the coordinator's next cleanup (every 10 minutes).
+        s.apply(&Action::GroupDelete { group: "e".into() });
+        s.apply(&Action::GroupCreate { group: "e".into() });
+        s.apply(&Action::ConsumerStop { group: "e".into() });
+        assert_eq!(s.view().groups["e"].state, "Empty");
+        run(&mut s, 600);
+        assert!(!s.view().groups.contains_key("e"));
     }
 
     #[test]

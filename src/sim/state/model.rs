@@ -292,6 +292,13 @@ pub(crate) struct Group {
     /// metadata; `i64::MAX`: nothing pending). The partitions they are
     /// assigned are the first `committed[k].len()` (see [`Group::assigned`]).
     pub discover_at_ms: Vec<i64>,
+    /// Per topic: partitions a hung member's last assignment still names
+    /// (by topic name) beyond those it holds a slot for. Members that stop
+    /// polling never rejoin to learn that their topic was deleted, so
+    /// DescribeGroups keeps describing that assignment, and it names the
+    /// new log's partitions once the topic is created again. Only read
+    /// while the group is [`GroupMode::Stalled`].
+    pub stale_assigned: Vec<usize>,
 }
 
 impl Group {
@@ -299,6 +306,29 @@ impl Group {
     /// those it has a position and a committed slot for.
     pub fn assigned(&self, k: usize) -> usize {
         self.committed[k].len()
+    }
+
+    /// Its consumers start as a new group: nothing committed, so every
+    /// partition is assigned at the next tick, from `offset_reset`.
+    pub fn start_afresh(&mut self, now: i64) {
+        self.mode = GroupMode::Normal;
+        self.slow_factor = 1.0;
+        for k in 0..self.topics.len() {
+            self.positions[k].clear();
+            self.committed[k].clear();
+            self.discover_at_ms[k] = now;
+        }
+        self.next_commit_ms = now + self.commit_interval_ms;
+    }
+
+    /// How many partitions of its `k`th topic DescribeGroups names in its
+    /// members' assignment: those assigned, or a hung member's stale
+    /// assignment (see [`Group::stale_assigned`]).
+    pub fn described(&self, k: usize) -> usize {
+        match self.mode {
+            GroupMode::Stalled => self.assigned(k).max(self.stale_assigned[k]),
+            _ => self.assigned(k),
+        }
     }
 }
 

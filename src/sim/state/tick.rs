@@ -4,7 +4,9 @@
 use rand::Rng;
 
 use super::model::*;
-use super::{ms, ClusterState, HISTORY_CAP, QUORUM_RECORD_MS, RETENTION_CHECK_MS};
+use super::{
+    ms, ClusterState, HISTORY_CAP, OFFSETS_CLEANUP_MS, QUORUM_RECORD_MS, RETENTION_CHECK_MS,
+};
 use crate::sim::scenario::{OffsetReset, PartitionMode};
 use crate::snapshot::BrokerId;
 
@@ -202,6 +204,10 @@ impl ClusterState {
 
         // Retention: every check deletes the segments older than
         // `retention.ms`, whoever has not read them.
+        if now >= self.next_offsets_cleanup_ms {
+            self.next_offsets_cleanup_ms = now + OFFSETS_CLEANUP_MS;
+            self.remove_empty_groups_without_offsets();
+        }
         if now >= self.next_retention_ms {
             self.next_retention_ms = now + RETENTION_CHECK_MS;
             for t in &mut self.topics {
@@ -265,6 +271,24 @@ impl ClusterState {
                         g.committed[k][pi] = *pos as i64;
                     }
                 }
+            }
+        }
+    }
+
+    /// The group coordinator's cleanup (`cleanupGroupMetadata`): a group
+    /// without members (`Empty`) and without a committed offset left is
+    /// removed, at its periodic run and when a topic is deleted. A new
+    /// application whose consumers crash before their first commit, or an
+    /// Empty group whose only topic was deleted, is not listed any more.
+    pub(super) fn remove_empty_groups_without_offsets(&mut self) {
+        for g in &mut self.groups {
+            let no_offsets = g
+                .committed
+                .iter()
+                .flatten()
+                .all(|&c| c == super::model::NO_OFFSET);
+            if g.mode == GroupMode::Stopped && no_offsets {
+                g.mode = GroupMode::Deleted;
             }
         }
     }
