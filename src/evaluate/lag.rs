@@ -2558,9 +2558,15 @@ mod tests {
         };
         // STALL by 5 minutes of the hang; the topic replaced at poll 30.
         let within = run(30, 0, None, 90);
-        assert!(stall(&within, 22, 90), "{:?}", within.iter().map(|s| s.status).collect::<Vec<_>>());
         assert!(
-            within[40].reason.contains("was STALL when the group's committed offset went away 2m 30s ago")
+            stall(&within, 22, 90),
+            "{:?}",
+            within.iter().map(|s| s.status).collect::<Vec<_>>()
+        );
+        assert!(
+            within[40]
+                .reason
+                .contains("was STALL when the group's committed offset went away 2m 30s ago")
                 && within[40].reason.contains("1500 messages appended"),
             "{}",
             within[40].reason

@@ -707,12 +707,18 @@ mod tests {
         s.apply(&Action::TopicDelete { topic: "t".into() });
         let g = &s.groups[s.group_index["g"]];
         assert_eq!((g.assigned(0), g.described(0)), (0, 3));
-        assert!(!s.view().groups.contains_key("e"), "removed: Empty, no offsets");
+        assert!(
+            !s.view().groups.contains_key("e"),
+            "removed: Empty, no offsets"
+        );
         s.apply(&Action::TopicCreate { topic: "t".into() });
         run(&mut s, 30);
         let v = s.view();
         assert_eq!(v.groups["g"].state, "Stable");
-        assert!(v.groups["g"].committed["t"].is_empty(), "nothing taken, nothing committed");
+        assert!(
+            v.groups["g"].committed["t"].is_empty(),
+            "nothing taken, nothing committed"
+        );
         assert_eq!(s.groups[s.group_index["g"]].described(0), 3);
         s.apply(&Action::ConsumerRecover { group: "g".into() });
         s.apply(&Action::ConsumerRecover { group: "e".into() });
