@@ -603,10 +603,14 @@ struct GroupTrack {
 /// the STALL while the new log filled, unread (hunt 17, W2). Absent from
 /// the group's report for at most [`REPLACED_GRACE`] (a poll between the
 /// delete and the create), it stays STALL; a topic deleted for good
-/// resolves it then.
+/// resolves it then. With nothing appended to it for `stall_after`, it
+/// is no longer STALL: nothing to read (a consumer that commits only what
+/// it processed commits nothing on an idle log).
 #[derive(Debug, Clone, Copy)]
 struct Uncommitted {
     since: Time,
+    /// The latest poll that reported it.
+    seen: Time,
     /// The end offset when first seen held (`None`: not seen since its
     /// committed offset went away).
     end: Option<i64>,
@@ -1260,6 +1264,7 @@ fn update_group(
         judged.sort_by(|a, b| {
             (&a.status.topic, a.status.partition).cmp(&(&b.status.topic, b.status.partition))
         });
+        judged.extend(carried_stalls(track, group.members, now, |_, _| true));
         return group_status(config, group, judged);
     }
     // Forget partitions the group no longer reports or never committed;
@@ -1280,46 +1285,57 @@ fn update_group(
         .partitions
         .retain(|topic, partition| current.contains(&(topic, partition)));
     // Partitions held with nothing committed: since when (see
-    // [`Uncommitted`]); forgotten once committed, unassigned or unheld.
+    // [`Uncommitted`]); forgotten once committed, unassigned or unheld. A
+    // carried STALL survives a rebalance (deleting a topic makes polling
+    // members rejoin) and an unknown end offset (a new log's leader not
+    // elected yet) or a failed describe (members unknown, reported 0), not
+    // the members' leaving.
+    let present = group.members > 0 || group.error.is_some();
     let held = group.members > 0 && !is_rebalancing(&group.state);
-    let reported: std::collections::HashSet<(&str, i32)> = group
+    let reported: HashMap<(&str, i32), &GroupPartition> = group
         .partitions
         .iter()
-        .map(|p| (p.topic.as_str(), p.partition))
+        .map(|p| ((p.topic.as_str(), p.partition), p))
         .collect();
-    let uncommitted: Vec<(String, i32, i64)> = group
-        .partitions
-        .iter()
-        .filter(|p| held && p.committed.is_none())
-        .filter_map(|p| Some((p.topic.clone(), p.partition, p.end_offset?)))
-        .collect();
-    track.uncommitted.retain(|(t, p), u| {
-        uncommitted.iter().any(|(ut, up, _)| ut == t && up == p)
-            || (u.stalled
-                && held
-                && !reported.contains(&(t.as_str(), *p))
-                && elapsed(u.since, now) <= REPLACED_GRACE)
-    });
-    for (topic, partition) in lost_stalled.into_iter().filter(|_| held) {
+    track
+        .uncommitted
+        .retain(|(t, p), u| match reported.get(&(t.as_str(), *p)) {
+            Some(rp) if rp.committed.is_some() => false,
+            Some(_) if u.stalled => present,
+            Some(rp) => held && rp.end_offset.is_some(),
+            None => u.stalled && present && elapsed(u.seen, now) <= REPLACED_GRACE,
+        });
+    for (topic, partition) in lost_stalled.into_iter().filter(|_| present) {
         track.uncommitted.insert(
             (topic, partition),
             Uncommitted {
                 since: now,
+                seen: now,
                 end: None,
                 stalled: true,
             },
         );
     }
-    for (topic, partition, end) in uncommitted {
-        let u = track
-            .uncommitted
-            .entry((topic, partition))
-            .or_insert(Uncommitted {
-                since: now,
-                end: Some(end),
-                stalled: false,
-            });
-        u.end.get_or_insert(end);
+    for p in group.partitions.iter().filter(|p| p.committed.is_none()) {
+        match track.uncommitted.get_mut(&(p.topic.clone(), p.partition)) {
+            Some(u) => {
+                u.seen = now;
+                u.end = u.end.or(p.end_offset);
+            }
+            None => {
+                if let (true, Some(end)) = (held, p.end_offset) {
+                    track.uncommitted.insert(
+                        (p.topic.clone(), p.partition),
+                        Uncommitted {
+                            since: now,
+                            seen: now,
+                            end: Some(end),
+                            stalled: false,
+                        },
+                    );
+                }
+            }
+        }
     }
     let mut committed = false;
     let (mut consumed, mut per_sec) = (0.0, 0.0);
@@ -1356,26 +1372,9 @@ fn update_group(
         .collect();
     // STALL partitions whose topic left the report (deleted) in the grace
     // before it is created again (see [`Uncommitted`]).
-    let mut gone: Vec<_> = track
-        .uncommitted
-        .iter()
-        .filter(|((t, p), u)| u.stalled && !reported.contains(&(t.as_str(), *p)))
-        .collect();
-    gone.sort_by(|a, b| a.0.cmp(b.0));
-    for ((topic, partition), u) in gone {
-        let name = format!("{topic}-{partition}");
-        judged.push(Judged {
-            status: PartitionLagStatus {
-                topic: topic.clone(),
-                partition: *partition,
-                status: LagStatus::Stall,
-                lag: None,
-                lag_seconds: None,
-            },
-            detail: stalled_replaced_detail(&name, u, None, group.members, now),
-            never_committed: false,
-        });
-    }
+    judged.extend(carried_stalls(track, group.members, now, |t, p| {
+        !reported.contains_key(&(t, p))
+    }));
     for j in &judged {
         if let Some(entry) = track
             .partitions
@@ -1657,7 +1656,12 @@ fn judge_partition(
     };
     if p.committed.is_none() {
         let held = track.uncommitted.get(&(p.topic.clone(), p.partition));
-        if let Some(u) = held.filter(|u| u.stalled) {
+        let appended = |u: &Uncommitted| Some(p.end_offset? - u.end?);
+        if let Some(u) = held.filter(|u| {
+            u.stalled
+                && (appended(u).is_some_and(|a| a > config.caught_up_lag)
+                    || elapsed(u.since, now) <= config.stall_after.0)
+        }) {
             status.status = LagStatus::Stall;
             return Judged {
                 status,
@@ -1668,7 +1672,7 @@ fn judge_partition(
         let limit = config.stall_after.0 * config.stall_commit_intervals.max(1);
         let stalled = held
             .filter(|u| elapsed(u.since, now) > limit)
-            .and_then(|u| Some((u, p.end_offset? - u.end?)))
+            .and_then(|u| Some((u, appended(u)?)))
             .filter(|(_, appended)| *appended > config.caught_up_lag);
         if let Some((u, appended)) = stalled {
             // A warning, not a STALL page: some healthy consumers commit
@@ -1736,6 +1740,36 @@ fn judge_partition(
         detail: format!("{name} {detail}"),
         never_committed: false,
     }
+}
+
+/// The carried STALLs (see [`Uncommitted`]) of the partitions `pick`
+/// selects, by topic and partition.
+fn carried_stalls(
+    track: &GroupTrack,
+    members: u32,
+    now: Time,
+    pick: impl Fn(&str, i32) -> bool,
+) -> Vec<Judged> {
+    let mut carried: Vec<_> = track
+        .uncommitted
+        .iter()
+        .filter(|((t, p), u)| u.stalled && pick(t, *p))
+        .collect();
+    carried.sort_by(|a, b| a.0.cmp(b.0));
+    carried
+        .into_iter()
+        .map(|((topic, partition), u)| Judged {
+            status: PartitionLagStatus {
+                topic: topic.clone(),
+                partition: *partition,
+                status: LagStatus::Stall,
+                lag: None,
+                lag_seconds: None,
+            },
+            detail: stalled_replaced_detail(&format!("{topic}-{partition}"), u, None, members, now),
+            never_committed: false,
+        })
+        .collect()
 }
 
 /// Why a partition is still STALL though its committed offset is gone
@@ -2582,6 +2616,66 @@ mod tests {
         let deleted = run(30, 60, None, 60);
         assert!(stall(&deleted, 22, 35));
         assert!(deleted[35..].iter().all(|s| s.status == LagStatus::Ok));
+    }
+
+    /// The carried STALL through what comes with a truncation in Kafka: the
+    /// group rebalancing (polling members rejoin when their topic goes), a
+    /// new log whose end offset is not known yet, a poll whose offsets
+    /// could not be read; and its end when nothing is appended to the new
+    /// log (nothing to read).
+    #[test]
+    fn a_carried_stall_survives_a_rebalance_and_a_failed_poll_and_ends_on_an_idle_log() {
+        // Partition t-0 hung at 100 (10 msg/s), u-0 caught up and idle; t
+        // replaced at poll 30; `rate`: messages per poll on the new log.
+        let run = |rate: i64, polls: i64| {
+            let mut tr = LagTracker::new(LagConfig::default());
+            (0..polls)
+                .map(|i| {
+                    let mut g = if i < 30 {
+                        group(2, &[(Some(100), 100 + 150 * i)])
+                    } else {
+                        group(2, &[(None, rate * (i - 30))])
+                    };
+                    g.partitions.push(GroupPartition {
+                        topic: "u".into(),
+                        partition: 0,
+                        committed: Some(7),
+                        end_offset: Some(7),
+                        lag: Some(0),
+                        lag_seconds: None,
+                    });
+                    match i {
+                        30 | 31 => g.state = "PreparingRebalance".into(),
+                        32 => g.partitions[0].end_offset = None,
+                        33 => {
+                            // OffsetFetch failed: no offsets, no members.
+                            g.members = 0;
+                            g.error = Some("NOT_COORDINATOR".into());
+                            g.partitions = vec![GroupPartition {
+                                topic: "u".into(),
+                                partition: 0,
+                                end_offset: Some(7),
+                                ..Default::default()
+                            }];
+                        }
+                        _ => {}
+                    }
+                    tr.update(&[g], t(i * 15))[0].status
+                })
+                .collect::<Vec<_>>()
+        };
+        let busy = run(150, 80);
+        assert!(
+            busy[22..].iter().all(|s| *s == LagStatus::Stall),
+            "{busy:?}"
+        );
+        // Idle new log: STALL for `stall_after` (5 min), then nothing to read.
+        let idle = run(0, 80);
+        assert!(
+            idle[22..50].iter().all(|s| *s == LagStatus::Stall),
+            "{idle:?}"
+        );
+        assert!(idle[51..].iter().all(|s| *s == LagStatus::Ok), "{idle:?}");
     }
 
     #[test]

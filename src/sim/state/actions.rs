@@ -177,13 +177,13 @@ impl ClusterState {
                 }
             }
             Action::ConsumerStall { group } => {
-                if let Some(g) = self.groups_named(group) {
+                if let Some(g) = self.live_group(group) {
                     g.mode = GroupMode::Stalled;
                     g.stale_assigned.fill(0);
                 }
             }
             Action::ConsumerRebalance { group } => {
-                if let Some(g) = self.groups_named(group) {
+                if let Some(g) = self.live_group(group) {
                     // Partitions revoked: what was read is committed
                     // (the Java consumer's `onJoinPrepare` with auto
                     // commit, or a listener's `onPartitionsRevoked`).
@@ -198,7 +198,7 @@ impl ClusterState {
                 }
             }
             Action::ConsumerStop { group } => {
-                if let Some(g) = self.groups_named(group) {
+                if let Some(g) = self.live_group(group) {
                     g.mode = GroupMode::Stopped;
                 }
             }
@@ -332,7 +332,9 @@ impl ClusterState {
                         }
                     }
                 }
-                self.remove_empty_groups_without_offsets();
+                if !self.kraft {
+                    self.remove_empty_groups_without_offsets();
+                }
             }
             Action::PartitionsAdd { topic, partitions } => {
                 let Some(ti) = self.live_topic(topic) else {

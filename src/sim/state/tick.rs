@@ -202,12 +202,13 @@ impl ClusterState {
             self.preferred_election();
         }
 
-        // Retention: every check deletes the segments older than
-        // `retention.ms`, whoever has not read them.
         if now >= self.next_offsets_cleanup_ms {
             self.next_offsets_cleanup_ms = now + OFFSETS_CLEANUP_MS;
             self.remove_empty_groups_without_offsets();
         }
+
+        // Retention: every check deletes the segments older than
+        // `retention.ms`, whoever has not read them.
         if now >= self.next_retention_ms {
             self.next_retention_ms = now + RETENTION_CHECK_MS;
             for t in &mut self.topics {
@@ -277,7 +278,9 @@ impl ClusterState {
 
     /// The group coordinator's cleanup (`cleanupGroupMetadata`): a group
     /// without members (`Empty`) and without a committed offset left is
-    /// removed, at its periodic run and when a topic is deleted. A new
+    /// removed, at its periodic run (both coordinators) and, by the
+    /// ZooKeeper-era coordinator, also when a topic is deleted (Kafka 4's
+    /// coordinator only writes the offsets' tombstones then). A new
     /// application whose consumers crash before their first commit, or an
     /// Empty group whose only topic was deleted, is not listed any more.
     pub(super) fn remove_empty_groups_without_offsets(&mut self) {
