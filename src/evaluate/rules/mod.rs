@@ -70,6 +70,9 @@ pub struct RuleEvaluator {
     /// offsets it fetched, by partition id (sorted).
     prev_topic_end: HashMap<String, (Time, Vec<(i32, i64)>)>,
     scored_brokers: BTreeSet<BrokerId>,
+    /// The preferred-leader layout at the previous poll (see
+    /// `preferred_layout`).
+    leader_layout: Option<u64>,
     /// Spells of failed probes, by broker (see [`UnreachableSpells`]).
     unreachable_spells: HashMap<BrokerId, UnreachableSpells>,
     /// The brokers whose probe failed at the previous probed poll.
@@ -136,6 +139,7 @@ impl RuleEvaluator {
             prev_group_lag: HashMap::new(),
             prev_topic_end: HashMap::new(),
             scored_brokers: BTreeSet::new(),
+            leader_layout: None,
             unreachable_spells: HashMap::new(),
             unreachable_before: BTreeSet::new(),
             held_anomalies: HashMap::new(),
