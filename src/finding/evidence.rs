@@ -230,6 +230,10 @@ evidence_keys! {
         /// poll its topic was deleted (its producers are gone with it; the
         /// resolve that follows says so).
         TopicDeleted = "topic_deleted",
+        /// `consumer_lag`: `true` on the poll its raised group was no longer
+        /// listed (deleted, or removed by Kafka without members and
+        /// offsets; the resolve that follows says so).
+        GroupGone = "group_gone",
         /// `anomaly`: the series family (the name before `{`).
         Series = "series",
         /// `anomaly` of a group series: the group.
@@ -341,7 +345,7 @@ impl FindingKind {
             FindingKind::FollowerLag => (&[M::FollowerMaxLag, M::Threshold], &[]),
             FindingKind::ConsumerLag => (
                 &[M::TotalLag, M::Partitions, M::MaxLagSeconds],
-                &[L::LagStatus, L::NeverActive],
+                &[L::LagStatus, L::NeverActive, L::GroupGone],
             ),
             FindingKind::UnreadDataDeleted => (
                 &[M::MessagesDeleted, M::Partitions, M::PartitionsBehind],

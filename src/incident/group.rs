@@ -900,6 +900,39 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
                 ),
             })
         }
+        // Lagging groups no longer listed: not caught up, gone.
+        (FindingKind::ConsumerLag, _) => {
+            let lagging = incident
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::ConsumerLag);
+            let gone: Vec<&str> = lagging
+                .clone()
+                .filter(|f| f.labels.get(&Label::GroupGone).is_some_and(|v| v == "true"))
+                .filter_map(|f| match &f.subject {
+                    Subject::Group { group } => Some(group.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let why = |it: &str| {
+                format!("deleted, or removed by Kafka once {it} had no members and no committed offsets left")
+            };
+            match gone.as_slice() {
+                [] => None,
+                _ if gone.len() < lagging.count() => None,
+                [g] => Some(format!(
+                    "Consumer group {g:?} is gone from {} ({}): nothing left to watch",
+                    incident.cluster,
+                    why("it")
+                )),
+                _ => Some(format!(
+                    "{} consumer groups are gone from {} ({}): nothing left to watch",
+                    gone.len(),
+                    incident.cluster,
+                    why("they")
+                )),
+            }
+        }
         (FindingKind::ReassignmentInProgress, _) => Some(format!(
             "Partition reassignment on {} is finished",
             incident.cluster

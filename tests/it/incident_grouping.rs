@@ -540,6 +540,49 @@ fn a_stopped_topic_deleted_resolves_as_deleted_not_back() {
     }
 }
 
+/// A raised group no longer listed (deleted, or removed by Kafka without
+/// members and offsets) is told once more as gone, and its resolve says
+/// so rather than reading as a recovery.
+#[test]
+fn a_lagging_group_gone_resolves_as_gone_not_caught_up() {
+    let mut m = manager();
+    let lag = |group: &str| {
+        Finding::new(
+            "prod",
+            FindingKind::ConsumerLag,
+            Severity::Critical,
+            Subject::Group {
+                group: group.into(),
+            },
+            t(0),
+        )
+        .with_label(Label::LagStatus, "STOP")
+    };
+    let fired = (0..=4).flat_map(|i| m.ingest("prod", &[lag("mailer")], t(15 * i)));
+    assert_eq!(
+        fired.map(|o| o.1).collect::<Vec<_>>(),
+        [NotifyReason::Firing]
+    );
+    let gone = lag("mailer").with_label(Label::GroupGone, "true");
+    assert!(m.ingest("prod", &[gone], t(75)).is_empty(), "no news yet");
+    let out = m.ingest("prod", &[], t(90));
+    assert_eq!(out[0].1, NotifyReason::Resolved, "{out:#?}");
+    assert_eq!(
+        out[0].0.title,
+        "Consumer group \"mailer\" is gone from prod (deleted, or removed by Kafka once it had no members and no committed offsets left): nothing left to watch"
+    );
+    // Caught up: the usual title.
+    let mut m = manager();
+    for i in 0..=4 {
+        m.ingest("prod", &[lag("mailer")], t(15 * i));
+    }
+    let out = m.ingest("prod", &[], t(90));
+    assert_eq!(
+        out[0].0.title,
+        "Consumer group \"mailer\" is lagging on prod (STOP)"
+    );
+}
+
 #[test]
 fn bursts_of_different_topics_stay_apart() {
     // Rises are not one story: two bursty topics bursting in turn are two

@@ -22,6 +22,48 @@ impl RuleEvaluator {
                 })
     }
 
+    /// Groups raised by `consumer_lag` at the previous poll that a complete
+    /// listing no longer names (deleted, or removed by Kafka once it had no
+    /// members and no offsets left: their only topic deleted): told once
+    /// more, labelled `group_gone`, so that the resolve that follows says
+    /// so rather than reading as a recovery (hunt 17, hunt 18).
+    pub(super) fn lagging_groups_gone(
+        &mut self,
+        snap: &ClusterSnapshot,
+        statuses: &[GroupLagStatus],
+        listing_failed: bool,
+    ) -> Vec<Vec<Finding>> {
+        let raised = statuses
+            .iter()
+            .filter(|s| s.status != LagStatus::Ok && !self.rewind_explained(s))
+            .map(|s| (s.group.clone(), s.clone()))
+            .collect::<Vec<_>>();
+        if listing_failed {
+            // Unlisted groups are kept as they were.
+            for s in statuses {
+                self.lagging_groups.remove(&s.group);
+            }
+            self.lagging_groups.extend(raised);
+            return Vec::new();
+        }
+        let before = std::mem::replace(&mut self.lagging_groups, raised.into_iter().collect());
+        let listed: std::collections::HashSet<&str> =
+            statuses.iter().map(|s| s.group.as_str()).collect();
+        let mut gone: Vec<GroupLagStatus> = before
+            .into_values()
+            .filter(|s| !listed.contains(s.group.as_str()))
+            .collect();
+        gone.sort_by(|a, b| a.group.cmp(&b.group));
+        self.consumer_lag(snap, &gone)
+            .into_iter()
+            .map(|fs| {
+                fs.into_iter()
+                    .map(|f| f.with_label(Label::GroupGone, "true"))
+                    .collect()
+            })
+            .collect()
+    }
+
     pub(super) fn consumer_lag(
         &self,
         snap: &ClusterSnapshot,

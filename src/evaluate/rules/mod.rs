@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use super::config::RulesConfig;
 use super::lag::{elapsed, LagTracker};
 use super::scorer::{Series, SeriesScorer};
-use super::{Evaluation, Evaluator, EvaluatorMemory, LagStatus};
+use super::{Evaluation, Evaluator, EvaluatorMemory, GroupLagStatus, LagStatus};
 use crate::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::snapshot::{BrokerId, ClusterSnapshot, GroupInfo, Time};
 pub use memory::StateSize;
@@ -82,6 +82,9 @@ pub struct RuleEvaluator {
     /// with their last alert: told once more, as deleted, so that the
     /// resolve that follows says so rather than "produce rates are back".
     deleted_while_raised: Vec<(Series, AnomalyScore)>,
+    /// The groups `consumer_lag` raised at the previous poll, with their
+    /// status then (see `lagging_groups_gone`).
+    lagging_groups: HashMap<String, GroupLagStatus>,
     /// Series whose held stop ended with the series moving again, and when
     /// (see [`RESUME_GRACE`]).
     resumed: HashMap<String, Time>,
@@ -144,6 +147,7 @@ impl RuleEvaluator {
             unreachable_before: BTreeSet::new(),
             held_anomalies: HashMap::new(),
             deleted_while_raised: Vec::new(),
+            lagging_groups: HashMap::new(),
             resumed: HashMap::new(),
             stopped_hours: HashMap::new(),
             usual_rates: HashMap::new(),
@@ -377,6 +381,7 @@ impl Evaluator for RuleEvaluator {
         }
         if self.rules.enabled(FindingKind::ConsumerLag) {
             candidates.extend(self.consumer_lag(snap, &statuses));
+            candidates.extend(self.lagging_groups_gone(snap, &statuses, listing_failed));
         }
 
         let scored = self.score_series(snap, (!groups_failed).then_some(live.as_slice()));
