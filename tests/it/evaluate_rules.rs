@@ -624,12 +624,17 @@ fn consumer_lag_findings_follow_group_status() {
     // first one that showed lag on its offset, then STOP.
     assert_eq!(f[0].since, t(315));
 
-    // The group is deleted: no finding, no state.
+    // The group is deleted: told once more as gone (its resolve says so),
+    // then no finding, no state.
     let mut s = snap(400, &[1, 2, 3], vec![healthy("t", 3)]);
     s.groups = vec![lag_group("fine", 1, 200, 200)];
     let e = ev.evaluate(&s, t(400));
-    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
+    let f = of_kind(&e, FindingKind::ConsumerLag);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].labels[&Label::GroupGone], "true");
     assert_eq!(ev.state_size().lag_groups, 1);
+    let e = ev.evaluate(&s, t(415));
+    assert!(of_kind(&e, FindingKind::ConsumerLag).is_empty());
 }
 
 /// The consumer_lag finding of `group` in `e`.
@@ -944,7 +949,14 @@ fn deleted_groups_topics_and_brokers_are_forgotten() {
     assert!(r
         .forgotten
         .contains(&"leader_share{broker=\"4\"}".to_string()));
-    assert_eq!(r.forgotten.len(), 49 * 2 + 49 + 1);
+    // The deletions change the layout of preferred leaders: the three
+    // brokers left have their shares learnt afresh.
+    for b in 1..=3 {
+        assert!(r
+            .forgotten
+            .contains(&format!("leader_share{{broker=\"{b}\"}}")));
+    }
+    assert_eq!(r.forgotten.len(), 49 * 2 + 49 + 1 + 3);
 }
 
 #[test]
