@@ -22,6 +22,11 @@ impl RuleEvaluator {
                 })
     }
 
+    /// Whether `consumer_lag` raises the group of status `s`.
+    fn lag_raised(&self, s: &GroupLagStatus) -> bool {
+        s.status != LagStatus::Ok && !self.rewind_explained(s)
+    }
+
     /// Groups raised by `consumer_lag` at the previous poll that a complete
     /// listing no longer names (deleted, or removed by Kafka once it had no
     /// members and no offsets left: their only topic deleted): told once
@@ -35,7 +40,7 @@ impl RuleEvaluator {
     ) -> Vec<Vec<Finding>> {
         let raised = statuses
             .iter()
-            .filter(|s| s.status != LagStatus::Ok && !self.rewind_explained(s))
+            .filter(|s| self.lag_raised(s))
             .map(|s| (s.group.clone(), s.clone()))
             .collect::<Vec<_>>();
         if listing_failed {
@@ -72,7 +77,7 @@ impl RuleEvaluator {
         let lc = &self.rules.lag;
         statuses
             .iter()
-            .filter(|s| s.status != LagStatus::Ok && !self.rewind_explained(s))
+            .filter(|s| self.lag_raised(s))
             .map(|s| {
                 // A STOP of a group no poll has seen with members since
                 // isrwatch began watching (saved across restarts): every
