@@ -30,7 +30,8 @@ use crate::sim::{Notified, Scenario, Simulator};
 /// and ISR-churn windows count moves over them; the REWIND,
 /// unclean-election and deleted-unread-data report times; the broker
 /// recovery hold; flap damping's quiet time, after which a flapping
-/// incident resolves), then two polls
+/// incident resolves), counted from the moment a broker back from the last
+/// event has caught up (the cluster's `broker_catch_up`), then two polls
 /// for the last resolve to be seen.
 pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
     let settle = [
@@ -51,7 +52,7 @@ pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
         .first()
         .map(|c| c.poll_interval.0)
         .unwrap_or_else(|| ClusterConfig::with_bootstrap("", vec![]).poll_interval.0);
-    scenario.last_event() + settle + 2 * poll
+    scenario.last_event() + scenario.cluster.broker_catch_up + settle + 2 * poll
 }
 
 /// What a soak run saw.

@@ -47,8 +47,12 @@
 //! within `flap_quiet`. Its starts stay remembered for `flap_window` after
 //! that: a broker crashing more slowly (every 20 minutes) says "back" in
 //! between, and each crash reopens the same incident as flapping.
-//! Restarts within an open incident only count: a broker that fails again
-//! within its recovery hold was never re-announced, so nothing is damped.
+//! Restarts within an open incident count the same way: a broker failing
+//! again before its incident resolved (within its catch-up or recovery
+//! hold) makes it flapping at the start that reaches `flap_threshold`, so
+//! a broker that crashes six times in 20 minutes, never caught up for the
+//! hold in between, is held until `flap_quiet` too, not "back" two minutes
+//! after its last crash.
 //!
 //! Silences: a matching silence or maintenance window sets `silenced_by`
 //! and holds `Firing` / `Escalated` / `DeEscalated` / `Reminder`. Because
@@ -271,6 +275,14 @@ impl IncidentManager {
             };
             push_event(&mut t.incident, now, event, detail.to_string());
             t.recovering = recovering;
+            // The broker's return is a change for a flapping incident's
+            // quiet time; its catch-up and what follows it (ISR churn
+            // counted over 10 minutes) are not, so a flapping broker
+            // resolves `flap_quiet` after it came back for the last time,
+            // not after the last of its aftermath.
+            if recovering {
+                t.last_change = now;
+            }
         }
         down_again
     }
@@ -452,11 +464,17 @@ impl IncidentManager {
     }
 
     /// The brokers at the root of the groups of `kind` that `cluster`'s
-    /// open incidents follow.
-    fn open_broker_roots(&self, cluster: &str, kind: FindingKind) -> BTreeSet<BrokerId> {
+    /// open incidents follow, leaving out an incident whose findings have
+    /// been gone for `broker_recovery_hold`: only flap damping holds it
+    /// open then, the broker back and caught up, and what names the broker
+    /// later (leaders that never moved back, a slow follower) is a story
+    /// of its own, not "catching up" for as long as it lasts (hunt 19, W1).
+    fn open_broker_roots(&self, cluster: &str, kind: FindingKind, now: Time) -> BTreeSet<BrokerId> {
+        let over = self.cfg.broker_recovery_hold.0;
         self.open
             .values()
             .filter(|t| t.incident.cluster == cluster)
+            .filter(|t| t.absent_since.is_none_or(|s| elapsed(now, s) < over))
             .filter_map(|t| match t.group_key() {
                 (k, Subject::Broker { id }) if k == kind => Some(*id),
                 _ => None,
@@ -553,10 +571,10 @@ impl Correlator for IncidentManager {
         let mut out = Vec::new();
         // Brokers whose outage is still an open incident: what follows
         // their return belongs to it (see group.rs, rule 2).
-        let recovering = self.open_broker_roots(cluster, FindingKind::BrokerDown);
+        let recovering = self.open_broker_roots(cluster, FindingKind::BrokerDown, now);
         // Live brokers with a replication incident of their own open: a
         // partition that also misses them stays with it (group.rs, rule 3).
-        let troubled = self.open_broker_roots(cluster, FindingKind::UnderReplicated);
+        let troubled = self.open_broker_roots(cluster, FindingKind::UnderReplicated, now);
         let groups = group_findings(findings, &recovering, &troubled);
         let unreachable = findings
             .iter()
@@ -593,7 +611,11 @@ impl Correlator for IncidentManager {
                     let down_again = Self::track_recovery(&mut t, g, now);
                     let returned = t.absent_since.take().is_some();
                     if returned {
-                        t.last_change = now;
+                        // Only the fault's return is a change for the quiet
+                        // time, not its aftermath's (see `track_recovery`).
+                        if !g.recovering() {
+                            t.last_change = now;
+                        }
                         push_event(
                             &mut t.incident,
                             now,
@@ -603,12 +625,18 @@ impl Correlator for IncidentManager {
                     }
                     // The fault itself is back (not only its aftermath): a
                     // start for flap damping, and a change for a flapping
-                    // incident's quiet time.
+                    // incident's quiet time. Reaching `flap_threshold` so
+                    // makes it flapping: held until quiet, as a broker that
+                    // resolved in between is (hunt 19, W2: six crashes in
+                    // 20 minutes, each within the last one's catch-up, were
+                    // "back" 2 minutes after the sixth).
                     if t.incident.state == IncidentState::Firing
                         && (down_again || (returned && !g.recovering()))
                     {
                         t.last_change = now;
-                        self.record_firing(&fp, now);
+                        if self.record_firing(&fp, now) && !t.incident.flapping {
+                            mark_flapping(&self.cfg, &mut t.incident, now);
+                        }
                     }
                     self.open.insert(fp, t);
                 }
@@ -641,7 +669,9 @@ impl Correlator for IncidentManager {
             };
             if t.absent_since.is_none() {
                 t.absent_since = Some(now);
-                t.last_change = now;
+                if !t.recovering {
+                    t.last_change = now;
+                }
                 if t.incident.flapping {
                     push_event(
                         &mut t.incident,
