@@ -107,6 +107,11 @@ pub struct IncidentManager {
     resolved: VecDeque<Incident>,
     /// Starts of firing per fingerprint, within `flap_window`.
     firings: HashMap<String, VecDeque<Time>>,
+    /// Per cluster and broker, since when partitions have named it missing
+    /// without a break: a new incident about a broker counts its pending
+    /// time from then, not from the older `since` of a partition that was
+    /// missing another broker before (hunt 20, W1).
+    missing_since: HashMap<(String, BrokerId), Time>,
 }
 
 fn elapsed(now: Time, since: Time) -> Duration {
@@ -170,6 +175,7 @@ impl IncidentManager {
             open: BTreeMap::new(),
             resolved: VecDeque::new(),
             firings: HashMap::new(),
+            missing_since: HashMap::new(),
         }
     }
 
@@ -287,11 +293,46 @@ impl IncidentManager {
         down_again
     }
 
+    /// Notes which brokers `cluster`'s partitions name missing now
+    /// (`missing_since`). Not while the cluster is unreachable: its
+    /// findings are the last ones seen then.
+    fn note_missing(&mut self, cluster: &str, findings: &[Finding], now: Time) {
+        let named: BTreeSet<BrokerId> = findings
+            .iter()
+            .filter(|f| matches!(f.subject, Subject::Partition { .. }))
+            .filter(|f| replication_rank(f.kind) >= replication_rank(FindingKind::AtMinIsr))
+            .flat_map(|f| f.brokers.iter().copied())
+            .collect();
+        self.missing_since
+            .retain(|(c, b), _| c != cluster || named.contains(b));
+        for b in named {
+            self.missing_since
+                .entry((cluster.to_string(), b))
+                .or_insert(now);
+        }
+    }
+
+    /// Since when `f`, a member of a group about `root`, stands for it: a
+    /// partition's finding stands for a broker only since the partition
+    /// (or another) began to name that broker missing. A partition at min
+    /// ISR while broker 2 caught up that then missed broker 3 for one
+    /// poll (a 5-s restart between polls) had its `since` from broker 2's
+    /// outage, and broker 3's new warning skipped its pending delay.
+    fn stands_since(&self, cluster: &str, root: &Subject, f: &Finding) -> Time {
+        match (root, &f.subject) {
+            (Subject::Broker { id }, Subject::Partition { .. }) if f.brokers.contains(id) => self
+                .missing_since
+                .get(&(cluster.to_string(), *id))
+                .map_or(f.since, |&s| s.max(f.since)),
+            _ => f.since,
+        }
+    }
+
     fn open_incident(&self, cluster: &str, fp: &str, group: &Group<'_>, now: Time) -> Tracked {
         let mut started_at = group
             .members
             .iter()
-            .map(|f| f.since)
+            .map(|f| self.stands_since(cluster, &group.root, f))
             .min()
             .unwrap_or(now)
             .min(now);
@@ -579,6 +620,9 @@ impl Correlator for IncidentManager {
         let unreachable = findings
             .iter()
             .any(|f| f.kind == FindingKind::ClusterUnreachable);
+        if !unreachable {
+            self.note_missing(cluster, findings, now);
+        }
         // Answering again while the unreachable incident is open: what the
         // outage left stays in it (group.rs, rule 1), unless it had an
         // incident of its own firing already.

@@ -1067,6 +1067,63 @@ fn a_fast_flapping_broker_is_flapping_and_resolves_after_the_quiet_time() {
     );
 }
 
+/// A partition at min ISR since broker 2's outage that then misses broker 3
+/// (a 5-s restart between two polls, or a follower starting to lag) keeps
+/// its `since` from broker 2's outage; broker 3's new warning still waits
+/// its pending delay from the first poll naming broker 3: one poll of it is
+/// nothing, and a lasting one fires 30 s after that poll (hunt 20, W1).
+#[test]
+fn a_broker_newly_missing_from_partitions_already_at_min_isr_waits_its_pending_delay() {
+    let at_min_isr = |missing: i32| -> Vec<Finding> {
+        (0..9)
+            .map(|p| {
+                partition(
+                    FindingKind::AtMinIsr,
+                    Severity::Warning,
+                    "orders",
+                    p,
+                    &[missing],
+                )
+            })
+            .collect()
+    };
+    for lasting in [false, true] {
+        let mut m = manager();
+        let mut notes = Vec::new();
+        for at in (0..=600).step_by(15) {
+            let fs = match at {
+                0..60 => {
+                    let mut fs = at_min_isr(2);
+                    fs.push(broker_down(2));
+                    fs
+                }
+                60..75 => at_min_isr(2),
+                75..90 => at_min_isr(3),
+                _ if lasting => at_min_isr(3),
+                _ => Vec::new(),
+            };
+            notes.extend(
+                m.ingest("prod", &fs, t(at))
+                    .into_iter()
+                    .map(|(i, r)| (i.kind, r, at)),
+            );
+        }
+        let broker_3: Vec<_> = notes
+            .iter()
+            .filter(|(k, _, _)| *k != FindingKind::BrokerDown)
+            .collect();
+        if lasting {
+            assert_eq!(
+                broker_3.first(),
+                Some(&&(FindingKind::AtMinIsr, NotifyReason::Firing, 75 + 30)),
+                "{notes:?}"
+            );
+        } else {
+            assert!(broker_3.is_empty(), "{notes:?}");
+        }
+    }
+}
+
 /// A flapping broker's quiet time counts from its last return: ten minutes
 /// of ISR churn counted after it (the aftermath, in its incident) do not
 /// push its resolve ten minutes further.
