@@ -24,6 +24,12 @@ use crate::model::{Incident, NotifyReason};
 use crate::poll::Poller as _;
 use crate::sim::{Notified, Scenario, Simulator};
 
+/// How long `isrwatch soak --judge` watches the healthy cluster before a
+/// scenario's first event unless `--warm-up` says otherwise: what a running
+/// daemon has learnt (commit cadences, traffic), as `tests/e2e/soak.rs`
+/// judges every shipped file.
+pub const JUDGED_WARM_UP: Duration = Duration::from_secs(600);
+
 /// How long a judged run of `scenario` lasts: its last event, then its
 /// `settle` or longer where a setting of `config` holds a finding or an
 /// incident by design after the cluster is healthy again (the controller

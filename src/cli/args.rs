@@ -191,8 +191,10 @@ pub struct SoakArgs {
     pub duration: Duration,
     /// Watch the healthy cluster this long before the scenario's first
     /// event (every event moves later by it), as a running daemon has.
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration_arg)]
-    pub warm_up: Duration,
+    /// Default: 0s, or 10m with `--judge` (how every shipped scenario is
+    /// judged: a monitor that has learnt the healthy cluster first).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub warm_up: Option<Duration>,
     /// Take rules, anomaly, incident and poll settings from this
     /// configuration file (its first cluster; the bootstrap is the
     /// simulator's). Default: the shipped defaults.

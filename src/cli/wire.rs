@@ -196,7 +196,11 @@ pub async fn bench_child(args: crate::bench::child::ChildArgs) -> anyhow::Result
 /// clock; prints what was notified, by kind, and what is still firing.
 /// With `--judge`, also the closed-world verdict: `false` when it failed.
 pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<bool> {
-    let scenario = crate::sim::Scenario::load(&args.scenario)?.delayed(args.warm_up);
+    let warm_up = args.warm_up.unwrap_or(match args.judge {
+        true => crate::soak::JUDGED_WARM_UP,
+        false => Duration::ZERO,
+    });
+    let scenario = crate::sim::Scenario::load(&args.scenario)?.delayed(warm_up);
     let name = args
         .scenario
         .file_stem()

@@ -20,7 +20,7 @@ use isrwatch::sim::{judge, Scenario};
 use isrwatch::soak::SoakReport;
 
 /// How long the monitor watches the healthy cluster before the first event.
-const WARM_UP: Duration = Duration::from_secs(600);
+const WARM_UP: Duration = isrwatch::soak::JUDGED_WARM_UP;
 /// The shipped poll interval: the judge looks a little past `settle`.
 const POLL: Duration = Duration::from_secs(15);
 
