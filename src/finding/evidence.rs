@@ -330,7 +330,7 @@ impl FindingKind {
                     M::OffsetsPerSecond,
                     M::EtaSeconds,
                 ],
-                &[L::Topics, L::Stuck],
+                &[L::Topics, L::Stuck, L::TopicDeleted],
             ),
             FindingKind::DiskSpace => (
                 &[

@@ -933,10 +933,27 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
                 )),
             }
         }
-        (FindingKind::ReassignmentInProgress, _) => Some(format!(
-            "Partition reassignment on {} is finished",
-            incident.cluster
-        )),
+        // Every topic it moved deleted under it: abandoned, not finished.
+        (FindingKind::ReassignmentInProgress, _) => {
+            let deleted = incident.findings.iter().find(|f| {
+                f.labels
+                    .get(&Label::TopicDeleted)
+                    .is_some_and(|v| v == "true")
+            });
+            Some(match deleted.and_then(|f| f.labels.get(&Label::Topics)) {
+                Some(topics) => format!(
+                    "Partition reassignment on {} ended unfinished: its topics were deleted ({})",
+                    incident.cluster,
+                    topics
+                        .split(',')
+                        .map(|t| format!("{t:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("Partition reassignment on {} is finished", incident.cluster),
+            })
+        }
+
         _ => None,
     }
 }

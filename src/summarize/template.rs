@@ -440,8 +440,11 @@ impl TemplateSummarizer {
                             format!(" {} offsets are left to copy{rate}.", fmt_num(v))
                         })
                         .unwrap_or_default();
+                    let deleted = label(inc, Label::TopicDeleted).is_some();
                     (
-                        if stuck {
+                        if deleted {
+                            format!("Partition reassignment in cluster {cluster} ended unfinished: its topics were deleted with {} still moving", plural(n as usize, "partition", "partitions"))
+                        } else if stuck {
                             format!("Partition reassignment stuck in cluster {cluster}: {} without progress for {}", plural(n as usize, "partition", "partitions"), duration_words(stalled as i64))
                         } else {
                             format!("Partition reassignment in cluster {cluster}: {} moving", plural(n as usize, "partition", "partitions"))

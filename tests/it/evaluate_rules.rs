@@ -1692,6 +1692,83 @@ fn a_reassignment_is_planned_work_not_under_replication_until_it_stalls() {
     assert!(of_kind(&e, FindingKind::ReassignmentInProgress).is_empty());
 }
 
+/// A reassignment whose every topic is deleted under it did not finish: the
+/// poll that no longer lists its topics tells it once more
+/// (`topic_deleted`), and its incident resolves saying so, not "finished"
+/// (hunt 17, D3). One that ends with a topic still there is finished.
+#[test]
+fn a_reassignment_abandoned_by_deleting_its_topic_resolves_as_unfinished() {
+    use isrwatch::incident::{Correlator as _, IncidentConfig, IncidentManager, Silences};
+    use isrwatch::model::NotifyReason;
+    let moving = |at: i64| {
+        let mut p = part(0, Some(2), &[2, 3, 4, 1], &[2, 3, 1]);
+        p.adding_replicas = vec![4];
+        p.removing_replicas = vec![1];
+        let other = part(0, Some(1), &[1, 2, 3], &[1, 2, 3]);
+        snap(
+            at,
+            &[1, 2, 3, 4],
+            vec![topic("m", 1, vec![p]), topic("n", 1, vec![other])],
+        )
+    };
+    let after = |at: i64, keep_m: bool| {
+        let mut topics = vec![topic(
+            "n",
+            1,
+            vec![part(0, Some(1), &[1, 2, 3], &[1, 2, 3])],
+        )];
+        if keep_m {
+            topics.push(topic(
+                "m",
+                1,
+                vec![part(0, Some(2), &[2, 3, 4], &[2, 3, 4])],
+            ));
+        }
+        snap(at, &[1, 2, 3, 4], topics)
+    };
+    for deleted in [true, false] {
+        let mut ev = eval();
+        let mut m = IncidentManager::new(&IncidentConfig::default(), Silences::new());
+        let mut notes = Vec::new();
+        for at in (0..=1800).step_by(15) {
+            let s = if at < 900 {
+                moving(at)
+            } else {
+                after(at, !deleted)
+            };
+            let e = ev.evaluate(&s, t(at));
+            let told = of_kind(&e, FindingKind::ReassignmentInProgress);
+            if at == 900 {
+                assert_eq!(told.len(), usize::from(deleted), "{told:?}");
+                if deleted {
+                    assert_eq!(told[0].labels[&Label::TopicDeleted], "true");
+                    assert_eq!(told[0].labels[&Label::Topics], "m");
+                }
+            }
+            if at > 900 {
+                assert!(told.is_empty(), "{told:?}");
+            }
+            notes.extend(m.ingest("c", &e.findings, t(at)));
+        }
+        let (last, reason) = notes.last().expect("notified");
+        assert_eq!(*reason, NotifyReason::Resolved);
+        let want = match deleted {
+            true => "Partition reassignment on c ended unfinished: its topics were deleted (\"m\")",
+            false => "Partition reassignment on c is finished",
+        };
+        assert_eq!(last.title, want);
+        let text = isrwatch::summarize::TemplateSummarizer.render(last, NotifyReason::Resolved);
+        assert_eq!(
+            text.headline.contains(
+                "ended unfinished: its topics were deleted with 1 partition still moving"
+            ),
+            deleted,
+            "{}",
+            text.headline
+        );
+    }
+}
+
 #[test]
 fn a_metadata_quorum_voter_behind_is_quorum_lag_and_degrades_a_three_voter_quorum() {
     use isrwatch::snapshot::{QuorumReplica, QuorumState};

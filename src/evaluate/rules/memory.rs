@@ -1,7 +1,7 @@
 //! What the evaluator remembers between snapshots, one type per rule that
 //! needs it, and how much of it there is ([`StateSize`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use crate::evaluate::evaluation::{HeldMemory, StopHoursMemory};
 use crate::evaluate::scorer::Series;
@@ -486,6 +486,8 @@ pub(super) struct ReassignmentProgress {
     pub(super) offsets_left: Option<(Time, i64)>,
     /// The last poll that showed progress (or new work).
     pub(super) progressed: Time,
+    /// The topics reassigning at the previous poll.
+    pub(super) topics: BTreeSet<String>,
 }
 
 /// What a replication event (a broker down or back, replicas catching up,

@@ -40,8 +40,7 @@ impl RuleEvaluator {
             }
         }
         if partitions == 0 {
-            self.reassignment = None;
-            return Vec::new();
+            return self.reassignment_deleted(snap).into_iter().collect();
         }
         let r = self.reassignment.get_or_insert(ReassignmentProgress {
             started: now,
@@ -50,7 +49,9 @@ impl RuleEvaluator {
             pending,
             offsets_left: None,
             progressed: now,
+            topics: BTreeSet::new(),
         });
+        r.topics = topics.iter().map(|t| t.to_string()).collect();
         // Copy rate (offsets/s) since the previous poll that knew it.
         let copy_rate = match (r.offsets_left, offsets_left) {
             (Some((t0, before)), Some(left)) if before > left => {
@@ -109,5 +110,37 @@ impl RuleEvaluator {
             f = f.with_label(Label::Stuck, "true");
         }
         vec![vec![f]]
+    }
+
+    /// The reassignment that ended at this poll: when every topic it moved
+    /// is gone from the cluster, it did not finish but was abandoned with
+    /// its topics, told once more (`topic_deleted`) so that its resolve
+    /// says so instead of "finished" (hunt 17, D3).
+    fn reassignment_deleted(&mut self, snap: &ClusterSnapshot) -> Option<Vec<Finding>> {
+        let ended = self.reassignment.take()?;
+        let names: BTreeSet<&str> = snap.topics.iter().map(|t| t.name.as_str()).collect();
+        if ended.topics.is_empty() || ended.topics.iter().any(|t| names.contains(t.as_str())) {
+            return None;
+        }
+        let f = self
+            .finding(
+                FindingKind::ReassignmentInProgress,
+                Severity::Info,
+                Subject::Cluster,
+                snap.taken_at,
+            )
+            // Where it stood at the previous poll: what was left undone.
+            .with_metric(Metric::Partitions, ended.partitions as f64)
+            .with_metric(Metric::ReplicasCopying, ended.pending as f64)
+            .with_metric(
+                Metric::PartitionsDone,
+                ended.peak.saturating_sub(ended.partitions) as f64,
+            )
+            .with_label(
+                Label::Topics,
+                ended.topics.into_iter().collect::<Vec<_>>().join(","),
+            )
+            .with_label(Label::TopicDeleted, "true");
+        Some(vec![f])
     }
 }
