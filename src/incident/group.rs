@@ -393,11 +393,43 @@ pub(crate) fn group_findings<'a>(
     // outage took names it: its own trouble, begun during that outage,
     // stands in its own group too (below), or it was never named (hunt 10,
     // h17: a follower falling behind while another broker was down).
+    // A leader left alone in its ISR counts as well as the replicas it
+    // lost: a broker cut off from the others while another was back and
+    // catching up keeps the partitions it leads to itself, and the healthy
+    // follower they miss was blamed ("Replication trouble on broker 1",
+    // hunt 21, W1).
+    let live_implicated = |f: &Finding| -> BTreeSet<BrokerId> {
+        let named = live_missing(f);
+        if named.is_empty() {
+            return named;
+        }
+        implicated(f)
+            .into_iter()
+            .filter(|b| !down.contains(b) && !unreachable.contains(b))
+            .collect()
+    };
+    // On a tie, the broker those partitions name missing more often (a
+    // failed log directory's broker before the leader it left alone).
+    let mut named_missing: BTreeMap<BrokerId, usize> = BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
+    {
+        for b in live_missing(f) {
+            *named_missing.entry(b).or_default() += 1;
+        }
+    }
     let lagging_live = findings
         .iter()
         .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
-        .flat_map(live_missing)
-        .max_by(|a, b| votes.get(a).cmp(&votes.get(b)).then(b.cmp(a)));
+        .flat_map(live_implicated)
+        .max_by(|a, b| {
+            votes
+                .get(a)
+                .cmp(&votes.get(b))
+                .then(named_missing.get(a).cmp(&named_missing.get(b)))
+                .then(b.cmp(a))
+        });
 
     let mut anomalies = Vec::new();
     for f in findings {
@@ -518,19 +550,18 @@ pub(crate) fn group_findings<'a>(
                 groups.entry(own).or_default().push(f);
             }
         }
-        // A partition a broker down now took that also names a broker
-        // back from its own outage as missing (still catching up) keeps
-        // that broker's incident open too (two brokers both back and
-        // catching up stay as before, the partition with the lower id): it said "back" while every
-        // partition still missed it, when a second broker died during its
-        // catch-up (hunt 10, h24). A recovering leader left alone in the
-        // ISR is not named missing, so a rolling restart's next broker does
-        // not hold the previous one open.
-        let current_outage = match &key {
-            (FindingKind::BrokerDown, Subject::Broker { id }) => down_now.contains(id),
-            _ => false,
-        };
-        if current_outage && is_replication(f.kind) {
+        // A partition that names a broker back from its own outage as
+        // missing (still catching up) keeps that broker's incident open
+        // too, whatever group it went to: a second broker down during the
+        // catch-up (hunt 10, h24), two brokers back and catching up, one
+        // back while another's failed directory or slow follower holds the
+        // partition. Otherwise it said "back" while every partition still
+        // missed it, and (the second of two, which only the lower id kept)
+        // fired again as "Replication trouble" at the same poll (hunt 21,
+        // W2). A recovering leader left alone in the ISR is not named
+        // missing, so a rolling restart's next broker does not hold the
+        // previous one open.
+        if is_replication(f.kind) {
             for b in missing(f) {
                 let own = (FindingKind::BrokerDown, Subject::Broker { id: b });
                 if recovering.contains(&b) && !down_now.contains(&b) && own != key {
@@ -539,9 +570,10 @@ pub(crate) fn group_findings<'a>(
             }
         }
         // A partition an outage took that also misses the live broker
-        // falling behind (see `lagging_live`) stands in that broker's group.
+        // falling behind (see `lagging_live`), or that broker leads alone
+        // in its ISR, stands in that broker's group.
         if let Some(b) = lagging_live.filter(|b| {
-            key.0 == FindingKind::BrokerDown && is_replication(f.kind) && f.brokers.contains(b)
+            key.0 == FindingKind::BrokerDown && is_replication(f.kind) && implicated(f).contains(b)
         }) {
             let own = (FindingKind::UnderReplicated, Subject::Broker { id: b });
             if !failed_dirs(f).contains(&b) {
@@ -953,7 +985,6 @@ pub(crate) fn resolved_title(incident: &Incident) -> Option<String> {
                 None => format!("Partition reassignment on {} is finished", incident.cluster),
             })
         }
-
         _ => None,
     }
 }

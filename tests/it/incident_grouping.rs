@@ -1124,6 +1124,146 @@ fn a_broker_newly_missing_from_partitions_already_at_min_isr_waits_its_pending_d
     }
 }
 
+/// Two brokers back from outages, both still catching up on the same
+/// partitions: each incident keeps them while they name its broker
+/// missing. The partitions went to the lower id only, so broker 3 said
+/// "back" while every partition still missed it and fired again at once as
+/// "Replication trouble on broker 3" (hunt 21, W2).
+#[test]
+fn two_brokers_catching_up_on_the_same_partitions_each_stay_open_until_caught_up() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    let under_min = |missing: &[i32]| -> Vec<Finding> {
+        (0..9)
+            .map(|p| {
+                partition(
+                    FindingKind::UnderMinIsr,
+                    Severity::Critical,
+                    "orders",
+                    p,
+                    missing,
+                )
+            })
+            .collect()
+    };
+    for at in (0..=900).step_by(15) {
+        let fs = match at {
+            0..60 => {
+                let mut fs = under_min(&[2, 3]);
+                fs.extend([broker_down(2), broker_down(3)]);
+                fs
+            }
+            60..300 => under_min(&[2, 3]),
+            300..400 => under_min(&[2]),
+            _ => Vec::new(),
+        };
+        notes.extend(
+            m.ingest("prod", &fs, t(at))
+                .into_iter()
+                .map(|(i, r)| (i.kind, i.root.clone(), r, at)),
+        );
+    }
+    assert!(
+        notes
+            .iter()
+            .all(|(k, _, _, _)| *k == FindingKind::BrokerDown),
+        "{notes:?}"
+    );
+    let resolved = |id: i32| {
+        notes
+            .iter()
+            .find(|(_, root, r, _)| *r == NotifyReason::Resolved && *root == Subject::Broker { id })
+            .map(|(_, _, _, at)| *at)
+    };
+    // Each resolves a recovery hold after the last poll naming it missing.
+    assert_eq!(resolved(3), Some(300 + 120), "{notes:?}");
+    assert_eq!(resolved(2), Some(405 + 120), "{notes:?}");
+    let firings = notes
+        .iter()
+        .filter(|(_, _, r, _)| *r == NotifyReason::Firing)
+        .count();
+    assert_eq!(firings, 2, "{notes:?}");
+}
+
+/// Broker 3 cut off from the other brokers while broker 2 is back and
+/// catching up: the partitions broker 3 leads keep their ISR to broker 3
+/// alone, and the partitions it follows miss it. It is broker 3's trouble,
+/// not that of broker 1, the healthy follower missing from the partitions
+/// broker 3 leads (hunt 21, W1).
+#[test]
+fn a_leader_cut_off_during_another_brokers_catch_up_is_blamed_not_its_follower() {
+    let mut m = manager();
+    let mut notes = Vec::new();
+    let led_by_3 = |p: i32| {
+        partition(
+            FindingKind::UnderMinIsr,
+            Severity::Critical,
+            "orders",
+            p,
+            &[1, 2],
+        )
+        .with_metric(Metric::Isr, 1.0)
+        .with_metric(Metric::Replicas, 3.0)
+        .with_label(Label::Leader, "3")
+    };
+    let follows = |p: i32| {
+        partition(
+            FindingKind::UnderMinIsr,
+            Severity::Critical,
+            "orders",
+            p,
+            &[2, 3],
+        )
+        .with_metric(Metric::Isr, 1.0)
+        .with_metric(Metric::Replicas, 3.0)
+        .with_label(Label::Leader, "1")
+    };
+    for at in (0..=600).step_by(15) {
+        let fs: Vec<Finding> = match at {
+            0..60 => {
+                let mut fs: Vec<Finding> = (0..9)
+                    .map(|p| {
+                        partition(
+                            FindingKind::UnderReplicated,
+                            Severity::Warning,
+                            "orders",
+                            p,
+                            &[2],
+                        )
+                    })
+                    .collect();
+                fs.push(broker_down(2));
+                fs
+            }
+            // Back, catching up; broker 3 cut off from 90 s to 300 s.
+            60..90 => (0..9)
+                .map(|p| {
+                    partition(
+                        FindingKind::UnderReplicated,
+                        Severity::Warning,
+                        "orders",
+                        p,
+                        &[2],
+                    )
+                })
+                .collect(),
+            90..300 => (0..3).map(led_by_3).chain((3..9).map(follows)).collect(),
+            _ => Vec::new(),
+        };
+        notes.extend(
+            m.ingest("prod", &fs, t(at))
+                .into_iter()
+                .map(|(i, r)| (i.kind, i.root.clone(), r, at)),
+        );
+    }
+    let blamed: Vec<&Subject> = notes
+        .iter()
+        .filter(|(k, _, r, _)| *k != FindingKind::BrokerDown && *r == NotifyReason::Firing)
+        .map(|(_, root, _, _)| root)
+        .collect();
+    assert_eq!(blamed, vec![&Subject::Broker { id: 3 }], "{notes:?}");
+}
+
 /// A flapping broker's quiet time counts from its last return: ten minutes
 /// of ISR churn counted after it (the aftermath, in its incident) do not
 /// push its resolve ten minutes further.
