@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use isrwatch::finding::{AnomalyScore, Finding, FindingKind, Label, Metric, Severity, Subject};
 use isrwatch::incident::{fingerprint, Correlator, IncidentConfig, IncidentManager, Silences};
-use isrwatch::model::{IncidentState, NotifyReason};
+use isrwatch::model::{Incident, IncidentState, NotifyReason};
 use isrwatch::snapshot::Time;
 
 fn t(secs: i64) -> Time {
@@ -60,6 +60,32 @@ fn broker_down(id: i32) -> Finding {
         t(0),
     )
     .with_brokers([id])
+}
+
+/// Broker 2 flapping fast: down 20 s, up 40 s, three times from 0 s (each
+/// crash within the last one's recovery hold).
+fn broker_2_flapping_at(at: i64) -> bool {
+    [(0, 20), (60, 80), (120, 140)]
+        .iter()
+        .any(|(a, b)| at >= *a && at < *b)
+}
+
+/// Every 15 s from 0 to `until`, `findings(at)` ingested: what was
+/// notified, with when.
+fn notified_each_poll(
+    m: &mut IncidentManager,
+    until: i64,
+    findings: impl Fn(i64) -> Vec<Finding>,
+) -> Vec<(Incident, NotifyReason, i64)> {
+    let mut notes = Vec::new();
+    for at in (0..=until).step_by(15) {
+        notes.extend(
+            m.ingest("prod", &findings(at), t(at))
+                .into_iter()
+                .map(|(i, r)| (i, r, at)),
+        );
+    }
+    notes
 }
 
 /// Broker 2 down: 400 under-replicated partitions, 4 offline.
@@ -1044,19 +1070,14 @@ fn a_crash_loop_slower_than_the_flap_quiet_time_is_one_incident_flapping() {
 /// at 140 s), not two minutes after the last crash (hunt 19, W2).
 #[test]
 fn a_fast_flapping_broker_is_flapping_and_resolves_after_the_quiet_time() {
-    let mut m = manager();
-    let mut notes = Vec::new();
-    for at in (0..=1200).step_by(15) {
-        let down = [(0, 20), (60, 80), (120, 140)]
-            .iter()
-            .any(|(a, b)| at >= *a && at < *b);
-        let fs = if down { broker_2_down() } else { Vec::new() };
-        notes.extend(
-            m.ingest("prod", &fs, t(at))
-                .into_iter()
-                .map(|(_, r)| (r, at)),
-        );
-    }
+    let notes: Vec<(NotifyReason, i64)> =
+        notified_each_poll(&mut manager(), 1200, |at| match broker_2_flapping_at(at) {
+            true => broker_2_down(),
+            false => Vec::new(),
+        })
+        .into_iter()
+        .map(|(_, r, at)| (r, at))
+        .collect();
     assert_eq!(
         notes,
         vec![
@@ -1269,8 +1290,6 @@ fn a_leader_cut_off_during_another_brokers_catch_up_is_blamed_not_its_follower()
 /// push its resolve ten minutes further.
 #[test]
 fn a_flapping_broker_resolves_the_quiet_time_after_its_last_return() {
-    let mut m = manager();
-    let mut notes = Vec::new();
     let churn = || {
         vec![Finding::new(
             "prod",
@@ -1281,23 +1300,18 @@ fn a_flapping_broker_resolves_the_quiet_time_after_its_last_return() {
         )
         .with_brokers([2])]
     };
-    for at in (0..=1800).step_by(15) {
-        let down = [(0, 20), (60, 80), (120, 140)]
-            .iter()
-            .any(|(a, b)| at >= *a && at < *b);
-        let fs = if down {
+    let notes: Vec<(NotifyReason, i64)> = notified_each_poll(&mut manager(), 1800, |at| {
+        if broker_2_flapping_at(at) {
             broker_2_down()
         } else if at < 740 {
             churn()
         } else {
             Vec::new()
-        };
-        notes.extend(
-            m.ingest("prod", &fs, t(at))
-                .into_iter()
-                .map(|(_, r)| (r, at)),
-        );
-    }
+        }
+    })
+    .into_iter()
+    .map(|(_, r, at)| (r, at))
+    .collect();
     // Back at 150 (the first poll without the broker down): stable at
     // 150 + 900, when the churn has long been gone.
     assert_eq!(
@@ -1318,8 +1332,6 @@ fn a_flapping_broker_resolves_the_quiet_time_after_its_last_return() {
 /// for as long as the imbalance lasts (hunt 19, W1).
 #[test]
 fn a_later_leader_imbalance_is_not_taken_in_by_a_flapping_brokers_held_incident() {
-    let mut m = manager();
-    let mut notes = Vec::new();
     let imbalance = || {
         vec![Finding::new(
             "prod",
@@ -1330,23 +1342,19 @@ fn a_later_leader_imbalance_is_not_taken_in_by_a_flapping_brokers_held_incident(
         )
         .with_brokers([2])]
     };
-    for at in (0..=3600).step_by(15) {
-        let down = [(0, 20), (60, 80), (120, 140)]
-            .iter()
-            .any(|(a, b)| at >= *a && at < *b);
-        let fs = if down {
-            broker_2_down()
-        } else if at >= 900 {
-            imbalance()
-        } else {
-            Vec::new()
-        };
-        notes.extend(
-            m.ingest("prod", &fs, t(at))
-                .into_iter()
-                .map(|(i, r)| (i.kind, r, at)),
-        );
-    }
+    let notes: Vec<(FindingKind, NotifyReason, i64)> =
+        notified_each_poll(&mut manager(), 3600, |at| {
+            if broker_2_flapping_at(at) {
+                broker_2_down()
+            } else if at >= 900 {
+                imbalance()
+            } else {
+                Vec::new()
+            }
+        })
+        .into_iter()
+        .map(|(i, r, at)| (i.kind, r, at))
+        .collect();
     assert_eq!(
         notes,
         vec![
