@@ -410,19 +410,17 @@ pub(crate) fn group_findings<'a>(
     };
     // On a tie, the broker those partitions name missing more often (a
     // failed log directory's broker before the leader it left alone).
+    let taken: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
+        .collect();
     let mut named_missing: BTreeMap<BrokerId, usize> = BTreeMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
-    {
-        for b in live_missing(f) {
-            *named_missing.entry(b).or_default() += 1;
-        }
+    for b in taken.iter().flat_map(|f| live_missing(f)) {
+        *named_missing.entry(b).or_default() += 1;
     }
-    let lagging_live = findings
+    let lagging_live = taken
         .iter()
-        .filter(|f| is_replication(f.kind) && outage_of(f).is_some())
-        .flat_map(live_implicated)
+        .flat_map(|f| live_implicated(f))
         .max_by(|a, b| {
             votes
                 .get(a)

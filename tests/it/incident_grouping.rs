@@ -70,6 +70,18 @@ fn broker_2_flapping_at(at: i64) -> bool {
         .any(|(a, b)| at >= *a && at < *b)
 }
 
+/// A warning of `kind` about broker 2, since `since` s.
+fn broker_2_warning(kind: FindingKind, since: i64) -> Finding {
+    Finding::new(
+        "prod",
+        kind,
+        Severity::Warning,
+        Subject::Broker { id: 2 },
+        t(since),
+    )
+    .with_brokers([2])
+}
+
 /// Every 15 s from 0 to `until`, `findings(at)` ingested: what was
 /// notified, with when.
 fn notified_each_poll(
@@ -1290,16 +1302,7 @@ fn a_leader_cut_off_during_another_brokers_catch_up_is_blamed_not_its_follower()
 /// push its resolve ten minutes further.
 #[test]
 fn a_flapping_broker_resolves_the_quiet_time_after_its_last_return() {
-    let churn = || {
-        vec![Finding::new(
-            "prod",
-            FindingKind::IsrChurn,
-            Severity::Warning,
-            Subject::Broker { id: 2 },
-            t(20),
-        )
-        .with_brokers([2])]
-    };
+    let churn = || vec![broker_2_warning(FindingKind::IsrChurn, 20)];
     let notes: Vec<(NotifyReason, i64)> = notified_each_poll(&mut manager(), 1800, |at| {
         if broker_2_flapping_at(at) {
             broker_2_down()
@@ -1332,16 +1335,7 @@ fn a_flapping_broker_resolves_the_quiet_time_after_its_last_return() {
 /// for as long as the imbalance lasts (hunt 19, W1).
 #[test]
 fn a_later_leader_imbalance_is_not_taken_in_by_a_flapping_brokers_held_incident() {
-    let imbalance = || {
-        vec![Finding::new(
-            "prod",
-            FindingKind::LeaderImbalance,
-            Severity::Warning,
-            Subject::Broker { id: 2 },
-            t(900),
-        )
-        .with_brokers([2])]
-    };
+    let imbalance = || vec![broker_2_warning(FindingKind::LeaderImbalance, 900)];
     let notes: Vec<(FindingKind, NotifyReason, i64)> =
         notified_each_poll(&mut manager(), 3600, |at| {
             if broker_2_flapping_at(at) {

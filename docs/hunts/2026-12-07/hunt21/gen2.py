@@ -7,7 +7,7 @@
 import os, sys
 os.environ["H21_OUT"] = "/tmp/h21/mut2"
 sys.argv = sys.argv[:1]
-exec(open("/tmp/h21/h21lib.py").read())
+exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "h21lib.py")).read())
 UMI = ("under_min_isr", "two replicas of every partition out at once: under min ISR is real (held by one incident or its own)", {})
 AMI = ("at_min_isr", "a broker restart too short to be seen down, then its catch-up: at min ISR is real", {})
 URB3 = ("under_replicated", "a broker restart too short to be seen down, then its catch-up", {"broker": 3})

@@ -2,7 +2,7 @@
 """Fault hunt 21, round 3: W1 with other broker ids; W2 on the shipped two_brokers_down with catch-up 180 s, seed 2."""
 import os, sys
 os.environ["H21_OUT"] = "/tmp/h21/mut3"
-exec(open("/tmp/h21/h21lib.py").read())
+exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "h21lib.py")).read())
 UMI = ("under_min_isr", "two replicas out at once", {})
 UR = ("under_replicated", "a partitioned broker's partitions are under-replicated (shipped network_partition)", {})
 for a, b in ((3, 1), (1, 2)):
