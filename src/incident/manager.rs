@@ -24,7 +24,9 @@
 //!   poll where a second incident fires.
 //! - **recovering** (broker-down incidents): the broker is back; replicas
 //!   catching up, leaders moving back and the like join the incident (not a
-//!   new one), and a lower severity meanwhile is not notified. It resolves
+//!   new one), and a change of severity or worse partitions meanwhile is
+//!   not notified (what gets worse then misses another broker too, and
+//!   that broker's incident tells it). It resolves
 //!   once none of that remains for `broker_recovery_hold`, so a broker that
 //!   fails again within it stays one incident.
 //! - **resolved**: no finding of its group for `resolve_after`. `Resolved`
@@ -861,9 +863,18 @@ impl Correlator for IncidentManager {
                 None
             };
             let partitions_worse = worse_now && t.worse_since.is_some_and(|since| since < now);
+            // A broker back from its outage is not made worse by its own
+            // fault any more: partitions that get worse while it catches
+            // up miss another broker too, whose own incident tells them.
+            // Told here as well, they were a second page for one event:
+            // "escalated: Broker 2 is back, catching up ... under min ISR"
+            // 15 s after "Broker 3 is down" (hunt 21, O1), and when two
+            // brokers came back together.
             let reason = if !t.notified_firing {
                 Some(NotifyReason::Firing)
-            } else if t.incident.severity > t.notified_severity || partitions_worse {
+            } else if !t.recovering
+                && (t.incident.severity > t.notified_severity || partitions_worse)
+            {
                 Some(NotifyReason::Escalated)
             } else if lower && !t.recovering {
                 // A broker catching up after its outage is not news: the

@@ -1216,6 +1216,70 @@ fn two_brokers_catching_up_on_the_same_partitions_each_stay_open_until_caught_up
         .filter(|(_, _, r, _)| *r == NotifyReason::Firing)
         .count();
     assert_eq!(firings, 2, "{notes:?}");
+    // Broker 3's incident, which held none of them while both were down,
+    // is not escalated by the partitions it now keeps (hunt 21, O1).
+    assert!(
+        !notes
+            .iter()
+            .any(|(_, _, r, _)| *r == NotifyReason::Escalated),
+        "{notes:?}"
+    );
+}
+
+/// Broker 3 dies while broker 2 is back and catching up: the partitions
+/// now miss both, under min ISR. Broker 3's page says so; broker 2's
+/// incident keeps them until it is in sync but is not escalated: that
+/// was a second critical page 15 s after the first, for one event
+/// (hunt 21, O1).
+#[test]
+fn a_broker_catching_up_is_not_escalated_when_another_dies() {
+    let mut m = manager();
+    let notes = notified_each_poll(&mut m, 900, |at| {
+        let (kind, severity, missing): (_, _, &[i32]) = match at {
+            0..60 | 60..75 => (FindingKind::UnderReplicated, Severity::Warning, &[2]),
+            75..300 => (FindingKind::UnderMinIsr, Severity::Critical, &[2, 3]),
+            300..400 => (FindingKind::UnderReplicated, Severity::Warning, &[3]),
+            _ => return Vec::new(),
+        };
+        let mut fs: Vec<Finding> = (0..9)
+            .map(|p| partition(kind, severity, "orders", p, missing))
+            .collect();
+        if at < 60 {
+            fs.push(broker_down(2));
+        }
+        if (75..135).contains(&at) {
+            fs.push(broker_down(3));
+        }
+        fs
+    });
+    let told: Vec<(NotifyReason, i32, i64)> = notes
+        .iter()
+        .filter_map(|(i, r, at)| match i.root {
+            Subject::Broker { id } => Some((*r, id, *at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), told.len(), "{notes:#?}");
+    let firing_3 = notes
+        .iter()
+        .find(|(i, r, _)| *r == NotifyReason::Firing && i.root == Subject::Broker { id: 3 })
+        .map(|(i, _, at)| (i.title.clone(), *at));
+    assert!(
+        firing_3
+            .as_ref()
+            .is_some_and(|(title, at)| *at == 75 && title.contains("under min ISR")),
+        "{firing_3:?}"
+    );
+    assert_eq!(
+        told.iter().map(|(r, id, _)| (*r, *id)).collect::<Vec<_>>(),
+        vec![
+            (NotifyReason::Firing, 2),
+            (NotifyReason::Firing, 3),
+            (NotifyReason::Resolved, 2),
+            (NotifyReason::Resolved, 3),
+        ],
+        "{told:?}"
+    );
 }
 
 /// Broker 3 cut off from the other brokers while broker 2 is back and
