@@ -95,6 +95,17 @@ impl Walker<'_> {
         }
         Ok(())
     }
+    /// A nullable struct (flexible versions): an i8 marker, -1 for null,
+    /// then the struct.
+    fn nullable_struct(&mut self, each: impl FnOnce(&mut Self) -> R) -> R {
+        let b = self.buf.get(self.pos).copied().ok_or(())?;
+        self.pos += 1;
+        if (b as i8) < 0 {
+            Ok(())
+        } else {
+            each(self)
+        }
+    }
     fn tags(&mut self) -> R {
         if !self.flex {
             return Ok(());
@@ -129,6 +140,7 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeLogDirs => 2,
         ApiKey::DescribeQuorum => 0,
         ApiKey::ListPartitionReassignments => 0,
+        ApiKey::DescribeTopicPartitions => 0,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
         _ => return false,
@@ -140,6 +152,18 @@ pub(crate) fn body_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
     };
     let res: R = (|| {
         match key {
+            ApiKey::DescribeTopicPartitions => {
+                w.array(|w| {
+                    w.string()?;
+                    w.tags()
+                })?;
+                w.skip(4)?;
+                w.nullable_struct(|w| {
+                    w.string()?;
+                    w.skip(4)?;
+                    w.tags()
+                })?;
+            }
             ApiKey::ListPartitionReassignments => {
                 w.skip(4)?;
                 w.array(|w| {
@@ -287,6 +311,7 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
         ApiKey::DescribeGroups => 5,
         ApiKey::DescribeQuorum => 0,
         ApiKey::ListPartitionReassignments => 0,
+        ApiKey::DescribeTopicPartitions => 0,
         ApiKey::DescribeLogDirs => 2,
         ApiKey::SaslHandshake => i16::MAX,
         ApiKey::SaslAuthenticate => 2,
@@ -402,6 +427,29 @@ pub(crate) fn response_is_sane(key: ApiKey, version: i16, body: &[u8]) -> bool {
                         }
                         w.tags()
                     })?;
+                    w.tags()
+                })?;
+            }
+            ApiKey::DescribeTopicPartitions if v == 0 => {
+                w.skip(4)?;
+                w.array_of(2 + s + 16 + 1 + a + 4 + t, |w| {
+                    w.skip(2)?;
+                    w.string()?;
+                    w.skip(16 + 1)?;
+                    // Replicas, ISR, ELR, last known ELR, offline replicas.
+                    w.array_of(14 + 5 * a + t, |w| {
+                        w.skip(14)?;
+                        for _ in 0..5 {
+                            w.array_of(4, |w| w.skip(4))?;
+                        }
+                        w.tags()
+                    })?;
+                    w.skip(4)?;
+                    w.tags()
+                })?;
+                w.nullable_struct(|w| {
+                    w.string()?;
+                    w.skip(4)?;
                     w.tags()
                 })?;
             }
@@ -548,6 +596,28 @@ mod tests {
                     ])]),
         ]);
         check(ApiKey::DescribeQuorum, 0..=1, &dq);
+
+        let ids = |v: &[i32]| v.iter().map(|b| BrokerId(*b)).collect::<Vec<_>>();
+        let part =
+            describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition::default()
+                .with_leader_id(BrokerId(-1))
+                .with_replica_nodes(ids(&[1, 2, 3]))
+                .with_eligible_leader_replicas(Some(ids(&[1, 3])))
+                .with_last_known_elr(Some(ids(&[1])))
+                .with_offline_replicas(ids(&[1, 2, 3]));
+        let mut dtp = DescribeTopicPartitionsResponse::default().with_topics(vec![
+            describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic::default()
+                .with_name(Some(TopicName(s("orders"))))
+                .with_partitions(vec![part.clone(), part.with_eligible_leader_replicas(None)]);
+            2
+        ]);
+        check(ApiKey::DescribeTopicPartitions, 0..=0, &dtp);
+        dtp.next_cursor = Some(
+            describe_topic_partitions_response::Cursor::default()
+                .with_topic_name(TopicName(s("orders")))
+                .with_partition_index(2),
+        );
+        check(ApiKey::DescribeTopicPartitions, 0..=0, &dtp);
 
         let ld = DescribeLogDirsResponse::default().with_results(vec![
             describe_log_dirs_response::DescribeLogDirsResult::default()

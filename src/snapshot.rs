@@ -207,6 +207,17 @@ pub struct PartitionInfo {
     /// DescribeLogDirs offset lags), when asked.
     #[serde(default)]
     pub reassignment_offsets_left: Option<i64>,
+    /// Eligible leader replicas (KIP-966, on by default on clusters
+    /// formatted with Kafka 4.1+), asked (DescribeTopicPartitions) only for
+    /// topics with a partition that has neither a leader nor an ISR: the
+    /// replicas any of which brings it back without loss when it returns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_leaders: Vec<BrokerId>,
+    /// With ELR on, the leader a partition had when it lost it (Kafka's
+    /// `LastKnownElr`): it leads again on its return once ISR and ELR
+    /// are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_known_leader: Vec<BrokerId>,
     /// Partition-level metadata error name, e.g. `LEADER_NOT_AVAILABLE`.
     pub error: Option<String>,
     /// Log start offset (earliest), when fetched.

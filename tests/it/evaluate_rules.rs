@@ -236,6 +236,26 @@ fn offline_partition_names_its_last_in_sync_replica() {
 }
 
 #[test]
+fn offline_partition_with_eligible_leader_replicas_names_them() {
+    // Kafka 4.1+ with ELR on: brokers 1, 2, then 3 stopped; the ISR is
+    // empty, 2 and 3 are eligible (they left an ISR below min ISR), 3 was
+    // the last leader. Broker 1, out of the ISR before it fell below min
+    // ISR, cannot bring the partition back.
+    let mut offline = part(0, None, &[1, 2, 3], &[]);
+    offline.eligible_leaders = vec![2, 3];
+    offline.last_known_leader = vec![3];
+    // ELR emptied by crashed brokers' returns: the last leader is left.
+    let mut last_leader = part(1, None, &[1, 2, 3], &[]);
+    last_leader.last_known_leader = vec![3];
+    let s = snap(0, &[4], vec![topic("pay", 1, vec![offline, last_leader])]);
+    let e = eval().evaluate(&s, t(0));
+    let f = of_kind(&e, FindingKind::PartitionOffline);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].brokers, vec![2, 3]);
+    assert_eq!(f[1].brokers, vec![3]);
+}
+
+#[test]
 fn replicas_a_live_broker_lists_offline_are_a_failed_log_dir_and_critical() {
     // Broker 3 is up, but its log directory failed: Kafka lists its
     // replicas offline and drops them from the ISRs (KIP-112).

@@ -777,3 +777,63 @@ async fn a_partial_group_listing_is_reported_and_keeps_the_groups_lag_state() {
     sim.apply(Action::HealPartition { broker: victim });
     sim.shutdown().await;
 }
+
+/// Kafka 4.1+ with eligible leader replicas on (KIP-966): brokers 1, 2, 3
+/// stop one after the other and the partition's ISR becomes empty. The
+/// poller asks DescribeTopicPartitions about that topic only, and the
+/// snapshot names the replicas that can bring it back: 2 and 3 (eligible,
+/// 3 its last leader), not 1 (out of the ISR before it fell below min
+/// ISR). Nothing is asked while no partition is without leader and ISR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eligible_leader_replicas_are_read_for_partitions_with_an_empty_isr() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[1, 2, 3]]\n[[cluster.topics]]\nname = \"safe\"\npartitions = 1\nreplicas = [[4]]\n";
+    let sim = Simulator::start(Scenario::parse(text, "elr").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    let mut c = config(&sim.bootstrap());
+    c.direct_requests = true;
+    let mut p = KafkaPoller::new(&c).unwrap();
+    let asked = |sim: &isrwatch::sim::SimHandle| {
+        sim.request_counts()
+            .get("DescribeTopicPartitions")
+            .copied()
+            .unwrap_or(0)
+    };
+    let s = p.poll(Utc::now()).await;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    for b in [1, 2] {
+        sim.apply(Action::BrokerDown { broker: b });
+        let s = p.poll(Utc::now()).await;
+        assert!(s.reachable, "{:?}", s.errors);
+    }
+    assert_eq!(asked(&sim), 0, "nothing had an empty ISR until broker 3");
+    sim.apply(Action::BrokerDown { broker: 3 });
+    let s = poll_until_offline(&mut p).await;
+    let t = s.topics.iter().find(|t| t.name == "t").unwrap();
+    let part = &t.partitions[0];
+    assert_eq!((part.leader, part.isr.clone()), (None, vec![]), "{part:?}");
+    assert_eq!(part.eligible_leaders, vec![2, 3], "{part:?}");
+    assert_eq!(part.last_known_leader, vec![3], "{part:?}");
+    assert!(asked(&sim) > 0);
+    let safe = s.topics.iter().find(|t| t.name == "safe").unwrap();
+    assert!(safe.partitions[0].eligible_leaders.is_empty());
+    sim.shutdown().await;
+}
+
+/// Polls until topic "t" has a partition without a leader (the simulator
+/// answers at once; librdkafka may serve one cached metadata).
+async fn poll_until_offline(p: &mut KafkaPoller) -> ClusterSnapshot {
+    for _ in 0..10 {
+        let s = p.poll(Utc::now()).await;
+        let offline = s
+            .topics
+            .iter()
+            .any(|t| t.name == "t" && t.partitions.iter().any(|p| p.leader.is_none()));
+        if offline {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("topic t never offline");
+}

@@ -49,6 +49,11 @@ fn malformed_scenarios_name_field_and_line() {
             "expect[0].kind",
             ":7",
         ),
+        (
+            "# ELR without KRaft\n[cluster]\nbrokers = 3\nkraft = false\neligible_leader_replicas = true\n",
+            "cluster.eligible_leader_replicas",
+            ":2",
+        ),
     ];
     for (text, field, line) in cases {
         let err = Scenario::parse(text, "bad.toml").unwrap_err().to_string();

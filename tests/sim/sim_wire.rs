@@ -602,6 +602,60 @@ async fn librdkafka_admin_group_calls_work() {
 /// DescribeLogDirs with the volume's size and free space (v4, KIP-827),
 /// less on the broker whose disk is filling, and DescribeGroups of a group
 /// in a rebalance (state `PreparingRebalance`, its members still listed).
+/// kafka-python reads the eligible leader replicas (KIP-966) of a cluster
+/// with ELR on through DescribeTopicPartitions, one partition per answer:
+/// topics sorted by name, the cursor followed to the end, and after
+/// brokers 1, 2, 3 stop (3 leading last), an empty ISR with 2 and 3
+/// eligible and 3 the last known leader, as Kafka 4.1 reports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kafka_python_reads_eligible_leader_replicas_page_by_page() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 2\nreplicas = [[1, 2, 3], [2, 3, 1]]\n[[cluster.topics]]\nname = \"safe\"\npartitions = 1\nreplicas = [[4]]\n";
+    let sim = Simulator::start(Scenario::parse(text, "elr").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    for b in [1, 2, 3] {
+        sim.apply(Action::BrokerDown { broker: b });
+    }
+    let bootstrap = sim.bootstrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/clients/kafka_python_elr.py"
+            ))
+            .args([bootstrap.as_str(), "1", "t", "safe"])
+            .output()
+            .expect("python3 must be installed")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "kafka-python failed (test.sh installs it: pip install kafka-python): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["pages"],
+        serde_json::json!([["safe-0"], ["t-0"], ["t-1"]]),
+        "{v}"
+    );
+    for p in ["t-0", "t-1"] {
+        assert_eq!(
+            v["partitions"][p],
+            serde_json::json!({"leader": -1, "isr": [], "elr": [2, 3], "last_known_elr": [3], "offline": [1, 2, 3]}),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        v["partitions"]["safe-0"],
+        serde_json::json!({"leader": 4, "isr": [4], "elr": [], "last_known_elr": [], "offline": []}),
+        "{v}"
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kafka_python_reads_reassignments_quorum_and_configs() {
     let _group = crate::support::group(module_path!());

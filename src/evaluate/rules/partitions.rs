@@ -71,9 +71,19 @@ impl RuleEvaluator {
                     // (Kafka keeps the last member in the ISR). Name them
                     // when they are among the down ones, so two brokers
                     // down one after the other put it in the outage of
-                    // the one that took it offline.
-                    if down.iter().any(|r| p.isr.contains(r)) {
-                        down.retain(|r| p.isr.contains(r));
+                    // the one that took it offline. With eligible leader
+                    // replicas on (Kafka 4.1+, KIP-966) the ISR is empty
+                    // instead: any of its ELR, or with none its last
+                    // leader, restores it.
+                    let holders = if !p.isr.is_empty() {
+                        &p.isr
+                    } else if !p.eligible_leaders.is_empty() {
+                        &p.eligible_leaders
+                    } else {
+                        &p.last_known_leader
+                    };
+                    if down.iter().any(|r| holders.contains(r)) {
+                        down.retain(|r| holders.contains(r));
                     }
                     if down.is_empty() {
                         down = missing_isr();

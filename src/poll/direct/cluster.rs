@@ -1,7 +1,7 @@
 //! Requests about the cluster rather than offsets or groups:
 //! DescribeQuorum (the active controller on KRaft),
 //! ListPartitionReassignments and DescribeLogDirs (what a reassignment
-//! has left to copy).
+//! has left to copy), DescribeTopicPartitions (eligible leader replicas).
 
 use std::time::Duration;
 
@@ -20,6 +20,28 @@ const DESCRIBE_QUORUM: (i16, i16) = (0, 1);
 const LIST_REASSIGNMENTS: (i16, i16) = (0, 0);
 /// DescribeLogDirs: v1 (Kafka 2.0) has each replica's offset lag.
 const DESCRIBE_LOG_DIRS: (i16, i16) = (1, 4);
+/// DescribeTopicPartitions (KRaft brokers from Kafka 3.8); v0 is all there is.
+const DESCRIBE_TOPIC_PARTITIONS: (i16, i16) = (0, 0);
+/// Partitions asked per DescribeTopicPartitions answer (the broker's own
+/// cap, `max.request.partition.size.limit`, is 2,000 by default).
+const PARTITIONS_PER_PAGE: i32 = 2000;
+/// Answers followed by their cursor before giving up on a broker whose
+/// cursor does not move on (2,000 pages: 4 million partitions).
+const MAX_PAGES: usize = 2000;
+
+/// A partition's eligible leader replicas (KIP-966), from
+/// DescribeTopicPartitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eligible {
+    pub topic: String,
+    pub partition: i32,
+    /// Replicas out of the ISR that hold every committed message: any of
+    /// them leads again when it returns (cleanly).
+    pub elr: Vec<BrokerId>,
+    /// The leader when the partition lost it (Kafka's `LastKnownElr`):
+    /// it leads again on its return once ISR and ELR are empty.
+    pub last_known_leader: Vec<BrokerId>,
+}
 
 /// What a broker's DescribeQuorum said about the metadata quorum.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +183,89 @@ impl DirectClient {
             voters: replicas(&part.current_voters),
             observers: replicas(&part.observers),
         }))
+    }
+
+    /// The eligible leader replicas (KIP-966) of every partition of
+    /// `topics`, via `broker`, following the answers' cursor; `Ok(None)`
+    /// when the broker does not offer DescribeTopicPartitions (before Kafka
+    /// 3.8, or ZooKeeper mode). A topic the broker answers with an error
+    /// (deleted since the metadata was read, not authorized) is left out.
+    pub async fn describe_topic_partitions(
+        &self,
+        broker: BrokerId,
+        topics: &[String],
+        timeout: Duration,
+    ) -> Result<Option<Vec<Eligible>>, AdminError> {
+        use describe_topic_partitions_request::{Cursor, TopicRequest};
+        const OP: &str = "DescribeTopicPartitions";
+        let until = Budget::after(timeout);
+        if !self
+            .speaks_as(
+                OP,
+                broker,
+                ApiKey::DescribeTopicPartitions,
+                DESCRIBE_TOPIC_PARTITIONS,
+                timeout,
+            )
+            .await?
+        {
+            return Ok(None);
+        }
+        let asked: Vec<TopicRequest> = topics
+            .iter()
+            .map(|t| TopicRequest::default().with_name(TopicName(s(t))))
+            .collect();
+        let ids = |v: &Option<Vec<kafka_protocol::messages::BrokerId>>| -> Vec<BrokerId> {
+            v.iter().flatten().map(|b| b.0).collect()
+        };
+        let mut out = Vec::new();
+        let mut cursor: Option<Cursor> = None;
+        for _ in 0..MAX_PAGES {
+            let req = DescribeTopicPartitionsRequest::default()
+                .with_topics(asked.clone())
+                .with_response_partition_limit(PARTITIONS_PER_PAGE)
+                .with_cursor(cursor.take());
+            let resp: DescribeTopicPartitionsResponse = self
+                .exchange(
+                    OP,
+                    broker,
+                    ApiKey::DescribeTopicPartitions,
+                    DESCRIBE_TOPIC_PARTITIONS,
+                    &req,
+                    until,
+                )
+                .await?;
+            for t in &resp.topics {
+                let name = match (&t.name, t.error_code.err()) {
+                    (Some(name), None) => name.0.to_string(),
+                    (name, e) => {
+                        tracing::debug!(?name, error = ?e, "DescribeTopicPartitions: topic left out");
+                        continue;
+                    }
+                };
+                out.extend(t.partitions.iter().map(|p| Eligible {
+                    topic: name.clone(),
+                    partition: p.partition_index,
+                    elr: ids(&p.eligible_leader_replicas),
+                    last_known_leader: ids(&p.last_known_elr),
+                }));
+            }
+            match resp.next_cursor {
+                Some(next) => {
+                    cursor = Some(
+                        Cursor::default()
+                            .with_topic_name(next.topic_name)
+                            .with_partition_index(next.partition_index),
+                    )
+                }
+                None => return Ok(Some(out)),
+            }
+        }
+        Err(AdminError::Broker {
+            op: OP,
+            broker,
+            message: format!("its cursor still went on after {MAX_PAGES} answers"),
+        })
     }
 
     /// The ongoing partition reassignments, via `broker` (which forwards to

@@ -42,7 +42,7 @@ mod error;
 mod fake_broker_tests;
 mod requests;
 
-pub use cluster::{QuorumAnswer, Reassigning};
+pub use cluster::{Eligible, QuorumAnswer, Reassigning};
 pub use conn::DirectClient;
 pub use error::error_name;
 // For the poller's tests, which answer as the direct client would.

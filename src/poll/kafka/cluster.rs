@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::super::admin::AdminError;
-use super::super::direct::{QuorumAnswer, Reassigning};
+use super::super::direct::{Eligible, QuorumAnswer, Reassigning};
 use super::metadata::partition_mut;
 use super::poller::{broker_error, perr, KafkaPoller, Quorum, QUORUM_SILENT_POLLS};
 use crate::snapshot::{BrokerId, LogDirUsage, PartitionInfo, PollError, QuorumState, TopicInfo};
@@ -249,6 +249,38 @@ impl KafkaPoller {
         )
     }
 
+    /// The eligible leader replicas (KIP-966) of the topics that have a
+    /// partition with neither a leader nor an ISR (only a cluster with ELR
+    /// on shows one: without, the last in-sync replica stays in the ISR),
+    /// asked of the first live broker; `None` when no topic has one, or
+    /// without the direct client.
+    pub(super) async fn eligible_leaders(
+        &self,
+        topics: &[TopicInfo],
+        live: &[BrokerId],
+        deadline: Instant,
+    ) -> Option<Result<Option<Vec<Eligible>>, AdminError>> {
+        let d = self.direct.as_ref()?;
+        let asked: Vec<String> = topics
+            .iter()
+            .filter(|t| {
+                t.partitions
+                    .iter()
+                    .any(|p| p.leader.is_none() && p.isr.is_empty())
+            })
+            .map(|t| t.name.clone())
+            .collect();
+        if asked.is_empty() {
+            return None;
+        }
+        let b = *live.first()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        Some(
+            d.describe_topic_partitions(b, &asked, self.cfg.request_timeout.0.min(left))
+                .await,
+        )
+    }
+
     /// The ongoing partition reassignments, asked of the first live broker;
     /// `None` without the direct client.
     pub(super) async fn reassignments(
@@ -263,6 +295,29 @@ impl KafkaPoller {
             d.list_partition_reassignments(b, self.cfg.request_timeout.0.min(left))
                 .await,
         )
+    }
+}
+
+/// Sets the eligible leader replicas DescribeTopicPartitions named.
+pub(super) fn apply_eligible_leaders(
+    topics: &mut [TopicInfo],
+    answer: Option<Result<Option<Vec<Eligible>>, AdminError>>,
+    errors: &mut Vec<PollError>,
+) {
+    match answer {
+        Some(Ok(Some(list))) => {
+            for e in list {
+                if let Some(p) = partition_mut(topics, &e.topic, e.partition) {
+                    p.eligible_leaders = e.elr;
+                    p.last_known_leader = e.last_known_leader;
+                }
+            }
+        }
+        Some(Err(e)) => errors.push(perr("eligible leaders", e.to_string())),
+        // Nothing to ask, not offered (before Kafka 3.8), or no direct
+        // client: unknown, and an offline partition names every replica
+        // that is down.
+        Some(Ok(None)) | None => {}
     }
 }
 

@@ -30,7 +30,7 @@ use super::poller::Poller;
 use super::sidecar;
 use crate::snapshot::{BrokerId, ClusterSnapshot, PollError, Time, TopicInfo};
 
-use cluster::{apply_reassignments, unreachable_brokers};
+use cluster::{apply_eligible_leaders, apply_reassignments, unreachable_brokers};
 use configs::{derive_topics, describe_min_isr};
 use metadata::{missing_brokers, named_replicas};
 use poller::perr;
@@ -131,6 +131,7 @@ impl Poller for KafkaPoller {
         };
         let probes = self.probe_brokers(&live, deadline);
         let reassignments = self.reassignments(&live, deadline);
+        let eligible = self.eligible_leaders(&topics, &live, deadline);
         let (
             config_answer,
             (updates, offset_errors),
@@ -138,6 +139,7 @@ impl Poller for KafkaPoller {
             sidecar_metrics,
             probed,
             reassigning,
+            eligible,
         ) = tokio::join!(
             configs,
             self.fetch_offsets(api.as_ref(), &topics, deadline),
@@ -145,8 +147,10 @@ impl Poller for KafkaPoller {
             scrape,
             probes,
             reassignments,
+            eligible,
         );
         apply_reassignments(&mut topics, reassigning, &mut errors);
+        apply_eligible_leaders(&mut topics, eligible, &mut errors);
         self.offsets_left(&mut topics, deadline, &mut errors).await;
         let brokers_probed = probed.is_some();
         let unreachable_brokers = unreachable_brokers(probed, &mut errors);

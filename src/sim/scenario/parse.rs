@@ -131,6 +131,13 @@ impl Scenario {
                 format!("must be between 1 and 1000, found {}", cluster.brokers),
             ));
         }
+        if cluster.eligible_leader_replicas && !cluster.kraft {
+            return Err(err(
+                cluster_line,
+                "cluster.eligible_leader_replicas",
+                "needs kraft = true (ELR is a KRaft controller feature)".into(),
+            ));
+        }
         if cluster.first_broker_id < 0 {
             return Err(err(
                 cluster_line,

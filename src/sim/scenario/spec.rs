@@ -53,6 +53,15 @@ pub struct ClusterSpec {
     /// Metadata names the controller and which has no DescribeQuorum.
     #[serde(default = "yes")]
     pub kraft: bool,
+    /// Eligible leader replicas (KIP-966; default false, as on a cluster
+    /// upgraded to Kafka 4: a cluster formatted with Kafka 4.1 or later
+    /// has them on). KRaft only. When true, a partition's ISR may become
+    /// empty: the replicas it lost below min ISR are its ELR (read with
+    /// DescribeTopicPartitions, API key 75), any of which leads again when
+    /// it returns; a broker that crashed leaves the ELR when it registers
+    /// again, and the last leader leads once ISR and ELR are empty.
+    #[serde(default)]
+    pub eligible_leader_replicas: bool,
     /// DescribeConfigs is refused (default false): every resource answers
     /// TOPIC_ / CLUSTER_AUTHORIZATION_FAILED, as a cluster whose ACLs deny
     /// the monitor DescribeConfigs does.
@@ -243,6 +252,7 @@ impl ClusterSpec {
             unclean_leader_election: false,
             auto_leader_rebalance: true,
             kraft: true,
+            eligible_leader_replicas: false,
             deny_describe_configs: false,
             leader_rebalance_interval: default_rebalance(),
             start_hour: default_start_hour(),

@@ -18,6 +18,7 @@ use super::offsets::list_offsets;
 use super::quorum::describe_quorum;
 use super::reassignments::list_partition_reassignments;
 use super::shared::{supported, Shared, SUPPORTED};
+use super::topic_partitions::describe_topic_partitions;
 use crate::guard::body_is_sane;
 
 /// Handles one request frame (without its size prefix) for broker `idx`;
@@ -75,13 +76,24 @@ fn handle_frame_inner(shared: &Shared, idx: usize, mut frame: Bytes) -> Option<B
             ApiVersionsRequest::decode(&mut frame, version).ok()?;
             let mut resp = api_versions(0);
             if !st.kraft {
-                resp.api_keys
-                    .retain(|a| a.api_key != ApiKey::DescribeQuorum as i16);
+                resp.api_keys.retain(|a| {
+                    a.api_key != ApiKey::DescribeQuorum as i16
+                        && a.api_key != ApiKey::DescribeTopicPartitions as i16
+                });
             }
             frame_response(corr, resp_hv, &resp, version)
         }
         // A ZooKeeper-era broker does not know the key: it hangs up.
-        ApiKey::DescribeQuorum if !st.kraft => None,
+        ApiKey::DescribeQuorum | ApiKey::DescribeTopicPartitions if !st.kraft => None,
+        ApiKey::DescribeTopicPartitions => {
+            let req = DescribeTopicPartitionsRequest::decode(&mut frame, version).ok()?;
+            frame_response(
+                corr,
+                resp_hv,
+                &describe_topic_partitions(&st, &req),
+                version,
+            )
+        }
         ApiKey::DescribeQuorum => {
             let req = DescribeQuorumRequest::decode(&mut frame, version).ok()?;
             frame_response(corr, resp_hv, &describe_quorum(&st, &req, version), version)

@@ -4,7 +4,16 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
 use super::frame::s;
-use crate::sim::state::ClusterState;
+use crate::sim::state::{ClusterState, Partition};
+
+/// A partition's replicas on brokers down or with a failed log directory.
+pub(super) fn offline_replicas(st: &ClusterState, p: &Partition) -> Vec<BrokerId> {
+    p.replicas
+        .iter()
+        .filter(|r| !st.broker(**r).map(|b| b.replicas_alive()).unwrap_or(false))
+        .map(|r| BrokerId(*r))
+        .collect()
+}
 
 pub(super) fn metadata(st: &ClusterState, req: &MetadataRequest, version: i16) -> MetadataResponse {
     let mut r = MetadataResponse::default();
@@ -28,12 +37,7 @@ pub(super) fn metadata(st: &ClusterState, req: &MetadataRequest, version: i16) -
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let offline: Vec<BrokerId> = p
-                    .replicas
-                    .iter()
-                    .filter(|r| !st.broker(**r).map(|b| b.replicas_alive()).unwrap_or(false))
-                    .map(|r| BrokerId(*r))
-                    .collect();
+                let offline = offline_replicas(st, p);
                 metadata_response::MetadataResponsePartition::default()
                     .with_error_code(if p.leader < 0 {
                         ResponseError::LeaderNotAvailable.code()

@@ -24,6 +24,7 @@
 //! | `reassignments.rs` | ListPartitionReassignments |
 //! | `quorum.rs` | DescribeQuorum |
 //! | `log_dirs.rs` | DescribeLogDirs |
+//! | `topic_partitions.rs` | DescribeTopicPartitions (eligible leader replicas, KIP-966) |
 
 mod configs;
 mod conn;
@@ -41,6 +42,7 @@ mod sasl;
 mod shared;
 #[cfg(test)]
 mod tests;
+mod topic_partitions;
 
 pub(crate) use conn::{serve_broker, tls_acceptor};
 pub(crate) use shared::Shared;

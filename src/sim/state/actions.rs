@@ -16,6 +16,7 @@ impl ClusterState {
             Action::BrokerDown { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.up = false;
+                    b.clean_shutdown = false;
                 }
                 self.fence(*broker);
                 if self.controller == *broker || self.controller < 0 {
@@ -43,6 +44,9 @@ impl ClusterState {
                     }
                 }
                 self.apply(&Action::BrokerDown { broker: *broker });
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.clean_shutdown = true;
+                }
             }
             Action::Decommission { broker } => {
                 // The operator removes its voter from the metadata quorum
@@ -54,10 +58,20 @@ impl ClusterState {
                 self.apply(&Action::ControlledShutdown { broker: *broker });
             }
             Action::BrokerUp { broker } => {
+                let mut crashed = false;
                 if let Some(b) = self.broker_mut(*broker) {
                     if !b.up {
                         b.up = true;
                         b.up_since_ms = now;
+                        crashed = !b.clean_shutdown;
+                    }
+                }
+                // A broker that crashed registers again with an unclean
+                // shutdown: the controller drops it from every ELR before
+                // it may lead (KIP-966).
+                if crashed && self.elr {
+                    for p in self.topics.iter_mut().flat_map(|t| &mut t.partitions) {
+                        p.elr.retain(|r| r != broker);
                     }
                 }
                 if self.controller < 0 && self.broker(*broker).is_some_and(|b| b.can_lead_quorum())

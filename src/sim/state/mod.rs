@@ -50,6 +50,8 @@ pub(crate) struct ClusterState {
     pub controller: BrokerId,
     /// KRaft (see `ClusterSpec::kraft`).
     pub kraft: bool,
+    /// Eligible leader replicas on (`ClusterSpec::eligible_leader_replicas`).
+    pub elr: bool,
     /// See `ClusterSpec::deny_describe_configs`.
     pub deny_describe_configs: bool,
     /// Raft epoch of the metadata quorum: bumped at each controller change.
@@ -93,6 +95,13 @@ const OFFSETS_CLEANUP_MS: i64 = 600_000;
 
 /// Most (time, produced) samples kept per topic for offsets-by-timestamp.
 const HISTORY_CAP: usize = 1024;
+
+/// The effective min ISR (`min.insync.replicas`, at most the replication
+/// factor `rf`) when ELR is on, else `None`: what [`Partition::set_isr`]
+/// takes.
+fn elr_min_isr(elr_on: bool, min_isr: u32, rf: usize) -> Option<usize> {
+    elr_on.then(|| (min_isr as usize).min(rf))
+}
 
 fn fnv(s: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
@@ -139,6 +148,7 @@ impl ClusterState {
                 voter_leo: 0,
                 voter_caught_up_ms: 0,
                 removed_voter: false,
+                clean_shutdown: false,
                 cut: None,
                 log_dir_failed: false,
                 disk_extra_bytes: 0.0,
@@ -264,6 +274,7 @@ impl ClusterState {
             unclean: spec.unclean_leader_election,
             auto_rebalance: spec.auto_leader_rebalance,
             kraft: spec.kraft,
+            elr: spec.eligible_leader_replicas,
             deny_describe_configs: spec.deny_describe_configs,
             quorum_epoch: 1,
             quorum_leader_seen: ids[0],
@@ -478,6 +489,69 @@ mod tests {
         assert_eq!(s.controller, -1);
         s.apply(&Action::BrokerUp { broker: 3 });
         assert_eq!(s.topics[0].partitions[0].leader, 3);
+    }
+
+    /// KIP-966's walk-through (docs/kraft-elr.md, section 1): RF 3, min
+    /// ISR 2, ELR on; brokers 2, 3, then 1 stop, then come back.
+    #[test]
+    fn eligible_leader_replicas_follow_kafka_4_1() {
+        const ELR: &str = "[cluster]\nbrokers = 3\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[1,2,3]]\n";
+        let p = |s: &ClusterState| {
+            let p = &s.topics[0].partitions[0];
+            (
+                p.leader,
+                p.isr.clone(),
+                p.elr.clone(),
+                p.last_known_elr.clone(),
+            )
+        };
+        let walk = |clean: bool| {
+            let mut s = state(ELR);
+            for b in [2, 3, 1] {
+                s.apply(&if clean {
+                    Action::ControlledShutdown { broker: b }
+                } else {
+                    Action::BrokerDown { broker: b }
+                });
+            }
+            s
+        };
+        let mut s = state(ELR);
+        s.apply(&Action::BrokerDown { broker: 2 });
+        assert_eq!(p(&s), (1, vec![1, 3], vec![], vec![]));
+        s.apply(&Action::BrokerDown { broker: 3 });
+        assert_eq!(p(&s), (1, vec![1], vec![3], vec![]));
+        s.apply(&Action::BrokerDown { broker: 1 });
+        assert_eq!(p(&s), (-1, vec![], vec![1, 3], vec![1]), "ISR empty");
+        // Broker 2 was never eligible: nothing changes.
+        s.apply(&Action::BrokerUp { broker: 2 });
+        assert_eq!(p(&s).0, -1);
+
+        // Clean stops: broker 3, in the ELR, leads again on its return,
+        // and the ELR is cleared once the ISR is back at min ISR.
+        let mut s = walk(true);
+        assert_eq!(p(&s), (-1, vec![], vec![1, 3], vec![1]));
+        s.apply(&Action::BrokerUp { broker: 3 });
+        assert_eq!(p(&s), (3, vec![3], vec![1], vec![]));
+        s.apply(&Action::BrokerUp { broker: 2 });
+        run(&mut s, 30);
+        assert_eq!(p(&s).1.len(), 2, "{:?}", p(&s));
+        assert!(p(&s).2.is_empty(), "ELR cleared at min ISR: {:?}", p(&s));
+
+        // Crashes: broker 3 comes back uncleanly, leaves the ELR and cannot
+        // lead; broker 1, the last known leader, leads once it is back.
+        let mut s = walk(false);
+        s.apply(&Action::BrokerUp { broker: 3 });
+        assert_eq!(p(&s), (-1, vec![], vec![1], vec![1]));
+        s.apply(&Action::BrokerUp { broker: 1 });
+        assert_eq!(p(&s), (1, vec![1], vec![], vec![]));
+
+        // Without ELR the last member stays in the ISR (the classic rule).
+        let mut s = state(&ELR.replace("eligible_leader_replicas = true", ""));
+        for b in [2, 3, 1] {
+            s.apply(&Action::BrokerDown { broker: b });
+        }
+        assert_eq!(p(&s), (-1, vec![1], vec![], vec![]));
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub(crate) struct Broker {
     /// RemoveRaftVoter): DescribeQuorum no longer lists it and it is never
     /// elected controller again.
     pub removed_voter: bool,
+    /// Its last stop was a controlled shutdown. A broker that crashed is
+    /// dropped from every ELR when it registers again (KIP-966): its log
+    /// may miss what it had acknowledged.
+    pub clean_shutdown: bool,
 }
 
 /// The volume each simulated broker's one log directory is on.
@@ -79,6 +83,15 @@ pub(crate) struct Partition {
     /// Per replica (same order as `replicas`), the last simulated ms at which
     /// the replica was caught up with the leader.
     pub last_caught_up: Vec<i64>,
+    /// Eligible leader replicas (KIP-966, when the cluster has them on):
+    /// replicas that left an ISR smaller than min ISR. The high watermark
+    /// stopped when the ISR fell below min ISR, so each holds every
+    /// committed message and may lead when the ISR is empty.
+    pub elr: Vec<BrokerId>,
+    /// The leader at the moment the partition lost its leader with ELR on
+    /// (Kafka's `LastKnownElr`); elected when it returns if ISR and ELR are
+    /// empty by then.
+    pub last_known_elr: Vec<BrokerId>,
 }
 
 /// An ongoing partition reassignment. While it lasts the partition's
@@ -108,8 +121,47 @@ impl Partition {
             offline_since_ms: now,
             reassignment: None,
             last_caught_up: vec![now; replicas.len()],
+            elr: Vec::new(),
+            last_known_elr: Vec::new(),
             replicas,
         }
+    }
+
+    /// Sets the ISR as the KRaft controller does (`PartitionChangeBuilder`).
+    /// `elr_min_isr`: the effective min ISR (`min.insync.replicas`, at most
+    /// the replication factor) when the cluster has ELR on, else `None`.
+    /// With ELR on, an ISR at min ISR or more clears the ELR; a smaller one
+    /// adds the replicas it lost to the ELR.
+    pub(super) fn set_isr(&mut self, isr: Vec<BrokerId>, elr_min_isr: Option<usize>) {
+        if let Some(min) = elr_min_isr {
+            if isr.len() >= min {
+                self.elr.clear();
+                self.last_known_elr.clear();
+            } else {
+                let mut elr: Vec<BrokerId> = self
+                    .elr
+                    .iter()
+                    .chain(&self.isr)
+                    .copied()
+                    .filter(|r| !isr.contains(r))
+                    .collect();
+                elr.sort_unstable();
+                elr.dedup();
+                self.elr = elr;
+            }
+        }
+        self.isr = isr;
+    }
+
+    /// Elects `leader` out of the ISR (from the ELR or as the last known
+    /// leader): the ISR becomes it alone, and the last known leader is
+    /// forgotten.
+    pub(super) fn elect_outside_isr(&mut self, leader: BrokerId, elr_min_isr: Option<usize>) {
+        self.leader = leader;
+        self.leader_epoch += 1;
+        self.elr.retain(|r| *r != leader);
+        self.set_isr(vec![leader], elr_min_isr);
+        self.last_known_elr.clear();
     }
 
     /// The offset after the last message once `produced` messages per

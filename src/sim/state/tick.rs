@@ -138,12 +138,16 @@ impl ClusterState {
             })
             .collect();
         let lookup = |id: BrokerId| info.iter().find(|i| i.0 == id).copied();
+        let (elr_on, default_min) = (self.elr, self.min_isr);
         for t in &mut self.topics {
+            let min_isr = t.min_isr.unwrap_or(default_min);
             for p in &mut t.partitions {
                 if p.leader < 0 {
                     continue;
                 }
                 let leader_cut = lookup(p.leader).map(|i| i.2).unwrap_or(true);
+                // (added, replica): the leader's AlterPartition requests.
+                let mut isr_changes: Vec<(bool, BrokerId)> = Vec::new();
                 for (k, &r) in p.replicas.iter().enumerate() {
                     if r == p.leader {
                         p.last_caught_up[k] = now;
@@ -163,16 +167,26 @@ impl ClusterState {
                     }
                     let in_isr = p.isr.contains(&r);
                     if in_isr && now - p.last_caught_up[k] > self.lag_max_ms {
-                        p.isr.retain(|&x| x != r);
-                        changed = true;
+                        isr_changes.push((false, r));
                     } else if !in_isr
                         && fetching
                         && delay <= self.lag_max_ms
                         && p.last_caught_up[k] >= now - delay
                     {
-                        p.isr.push(r);
-                        changed = true;
+                        isr_changes.push((true, r));
                     }
+                }
+                if !isr_changes.is_empty() {
+                    let mut isr = p.isr.clone();
+                    for (added, r) in isr_changes {
+                        if added {
+                            isr.push(r);
+                        } else {
+                            isr.retain(|&x| x != r);
+                        }
+                    }
+                    p.set_isr(isr, super::elr_min_isr(elr_on, min_isr, p.replicas.len()));
+                    changed = true;
                 }
             }
         }
@@ -312,16 +326,38 @@ impl ClusterState {
             .collect();
         let mut changed = false;
         let now = self.now_ms;
+        let (elr_on, default_min) = (self.elr, self.min_isr);
         for t in &mut self.topics {
             let history = &t.history;
             let produced = t.produced;
+            let min_isr = t.min_isr.unwrap_or(default_min);
             for p in &mut t.partitions {
                 if p.leader >= 0 {
                     continue;
                 }
+                let elr_min = super::elr_min_isr(elr_on, min_isr, p.replicas.len());
+                // With ELR on (KIP-966): the ISR first, then an eligible
+                // replica (in assignment order), then the last known
+                // leader once no eligible one is left (its return leads
+                // even with unclean election off).
+                let eligible = p
+                    .replicas
+                    .iter()
+                    .copied()
+                    .find(|r| p.elr.contains(r) && alive.contains(r))
+                    .filter(|_| p.isr.is_empty());
+                let last_known = p
+                    .last_known_elr
+                    .first()
+                    .copied()
+                    .filter(|r| p.isr.is_empty() && p.elr.is_empty() && alive.contains(r));
                 if let Some(&l) = p.isr.iter().find(|r| alive.contains(r)) {
                     p.leader = l;
                     p.leader_epoch += 1;
+                    p.last_known_elr.clear();
+                    changed = true;
+                } else if let Some(l) = eligible.or(last_known) {
+                    p.elect_outside_isr(l, elr_min);
                     changed = true;
                 } else if self.unclean {
                     if let Some(k) = p.replicas.iter().position(|r| alive.contains(r)) {
@@ -335,6 +371,8 @@ impl ClusterState {
                         p.last_caught_up[k] = now;
                         p.leader = l;
                         p.isr = vec![l];
+                        p.elr.clear();
+                        p.last_known_elr.clear();
                         p.leader_epoch += 1;
                         changed = true;
                     }
@@ -369,8 +407,11 @@ impl ClusterState {
         }
     }
 
-    /// Replicas on `broker` become unusable: it leaves every ISR (keeping a
-    /// last member) and gives up leadership.
+    /// Replicas on `broker` become unusable: it leaves every ISR and gives
+    /// up leadership. Without ELR a last member stays in the ISR (the
+    /// replica to bring back); with ELR (KIP-966) the ISR may become empty,
+    /// the replicas it lost below min ISR being in the ELR, and the leader
+    /// it had is remembered as the last known one.
     pub(super) fn fence(&mut self, broker: BrokerId) {
         let now = self.now_ms;
         let alive: Vec<BrokerId> = self
@@ -379,12 +420,18 @@ impl ClusterState {
             .filter(|b| b.replicas_alive() && b.id != broker)
             .map(|b| b.id)
             .collect();
+        let (elr_on, default_min) = (self.elr, self.min_isr);
         for t in &mut self.topics {
+            let min_isr = t.min_isr.unwrap_or(default_min);
             for p in &mut t.partitions {
                 if !p.replicas.contains(&broker) {
                     continue;
                 }
-                if p.isr.len() > 1 {
+                let elr_min = super::elr_min_isr(elr_on, min_isr, p.replicas.len());
+                if elr_on && p.isr.contains(&broker) {
+                    let isr = p.isr.iter().copied().filter(|&r| r != broker).collect();
+                    p.set_isr(isr, elr_min);
+                } else if p.isr.len() > 1 {
                     p.isr.retain(|&r| r != broker);
                 }
                 if p.leader == broker {
@@ -397,6 +444,9 @@ impl ClusterState {
                     p.leader_epoch += 1;
                     if p.leader < 0 {
                         p.offline_since_ms = now;
+                        if elr_on && p.last_known_elr.is_empty() {
+                            p.last_known_elr = vec![broker];
+                        }
                     }
                 }
             }
