@@ -267,11 +267,16 @@ impl PartitionInfo {
 
     /// Computes [`PartitionState`] from the raw fields.
     ///
-    /// `min_isr` is the effective `min.insync.replicas` (0 or less when
-    /// unknown: then neither under- nor at-min-ISR is derived);
-    /// `live_brokers` the broker ids present in metadata (sorted).
+    /// `min_isr` is the topic's `min.insync.replicas` (0 or less when
+    /// unknown: then neither under- nor at-min-ISR is derived); as Kafka
+    /// does since 3.7 (KAFKA-15583), it counts at most the replication
+    /// factor: an RF-1 topic on a cluster whose default is 2 takes acks=all
+    /// writes and is not under min ISR (it was paged as such, healthy,
+    /// for as long as it existed). `live_brokers` the broker ids present in
+    /// metadata (sorted).
     pub fn derive(&mut self, min_isr: i32, live_brokers: &[BrokerId]) {
         let isr = self.isr.len() as i32;
+        let min_isr = min_isr.min(self.replicas.len() as i32);
         // Kafka's own UnderReplicatedPartitions does not count the replicas
         // a reassignment is adding (KIP-455).
         let adding_outside = self

@@ -236,6 +236,35 @@ fn offline_partition_names_its_last_in_sync_replica() {
 }
 
 #[test]
+fn min_isr_counts_at_most_the_replication_factor() {
+    // Kafka 3.7+ (KAFKA-15583): an RF-1 topic on a cluster whose default
+    // min.insync.replicas is 2 takes acks=all writes; an RF-2 topic with
+    // min ISR 3 is under it once a replica is out of its ISR.
+    let s = snap(
+        0,
+        &[1, 2],
+        vec![
+            topic("scratch", 2, vec![part(0, Some(1), &[1], &[1])]),
+            topic("pairs", 3, vec![part(0, Some(1), &[1, 2], &[1])]),
+        ],
+    );
+    let e = eval().evaluate(&s, t(0));
+    let under = of_kind(&e, FindingKind::UnderMinIsr);
+    assert_eq!(under.len(), 1, "{under:?}");
+    assert_eq!(
+        under[0].subject,
+        Subject::Partition {
+            topic: "pairs".into(),
+            partition: 0
+        }
+    );
+    assert!(e
+        .findings
+        .iter()
+        .all(|f| f.labels.get(&Label::Topic).map(String::as_str) != Some("scratch")));
+}
+
+#[test]
 fn offline_partition_with_eligible_leader_replicas_names_them() {
     // Kafka 4.1+ with ELR on: brokers 1, 2, then 3 stopped; the ISR is
     // empty, 2 and 3 are eligible (they left an ISR below min ISR), 3 was
