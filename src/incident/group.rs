@@ -18,9 +18,12 @@
 //!    replication finding (offline, under_min_isr, at_min_isr,
 //!    under_replicated, isr_churn, follower_lag, leader_imbalance) whose
 //!    implicated brokers (its `brokers`, plus the broker it is about) include
-//!    a down broker joins the lowest such broker's group.
+//!    a down broker joins the group of the such broker whose outage began
+//!    last (ties: the lowest id): the partition has been as bad as it is
+//!    since that outage, and its page tells it.
 //!    A broker whose broker-down incident is still open (it came back and
-//!    is catching up: `recovering`) keeps its group the same way: what
+//!    is catching up: `recovering`, with when its outage began) keeps its
+//!    group the same way: what
 //!    follows the outage (ISRs expanding back, leaders moving back, a
 //!    cluster-wide leader imbalance) is its recovery, an update of that
 //!    incident, not a new one; but only where the finding names it as
@@ -87,7 +90,7 @@ use sha2::{Digest, Sha256};
 use crate::evaluate::Series;
 use crate::finding::{Finding, FindingKind, Label, Metric, Severity, Subject};
 use crate::model::{Affected, Incident};
-use crate::snapshot::BrokerId;
+use crate::snapshot::{BrokerId, Time};
 
 /// Findings that share one probable root cause.
 #[derive(Debug, Clone)]
@@ -261,13 +264,14 @@ fn series_of(f: &Finding) -> String {
 }
 
 /// Groups one cluster's findings. `recovering` are brokers whose
-/// broker-down incident is open although they may be back (rule 2);
+/// broker-down incident is open although they may be back, with when their
+/// last outage began (rule 2);
 /// `troubled` are live brokers with an open replication incident of their
 /// own (rule 3).
 /// Output order is deterministic (by key), whatever the input order.
 pub(crate) fn group_findings<'a>(
     findings: &'a [Finding],
-    recovering: &BTreeSet<BrokerId>,
+    recovering: &BTreeMap<BrokerId, Time>,
     troubled: &BTreeSet<BrokerId>,
 ) -> Vec<Group<'a>> {
     type Key = (FindingKind, Subject);
@@ -285,13 +289,16 @@ pub(crate) fn group_findings<'a>(
         )];
     }
 
-    // 2. Down brokers.
+    // 2. Down brokers, and when each outage began (a broker back and
+    // catching up: when its last one did, if known).
     let mut down: BTreeSet<BrokerId> = BTreeSet::new();
+    let mut began: BTreeMap<BrokerId, Time> = recovering.clone();
     for f in findings
         .iter()
         .filter(|f| f.kind == FindingKind::BrokerDown)
     {
         let ids = implicated(f);
+        began.extend(ids.iter().map(|id| (*id, f.since)));
         let root = match ids.iter().next() {
             Some(id) => Subject::Broker { id: *id },
             None => Subject::Cluster,
@@ -309,22 +316,37 @@ pub(crate) fn group_findings<'a>(
     // outage's, so the recovering broker's incident is not held open by
     // its successor's partitions.
     let down_now = down.clone();
-    down.extend(recovering.iter().copied());
-    // The outage a replication finding belongs to, if any: a broker down
-    // now that it implicates; else a recovering broker it names as
-    // missing (a broker back from its outage that leads a partition
-    // whose other replica is slow is not what that partition waits for:
-    // the slow broker's incident is). But a partition also missing a live
-    // broker whose own replication incident is open stays with that
-    // incident: a slow follower's incident emptied into a crash elsewhere
-    // was resolved while the follower was still slow, then raised again.
+    down.extend(recovering.keys().copied());
+    // The outage a replication finding belongs to, if any: among the
+    // brokers down now that it implicates and the recovering ones it
+    // names as missing (a broker back from its outage that leads a
+    // partition whose other replica is slow is not what that partition
+    // waits for: the slow broker's incident is), the one whose outage
+    // began last; ties: a broker down now, then the lowest id. The
+    // partition has been as bad as it is since then: two brokers down one
+    // after the other put the partitions under min ISR in the second
+    // one's page, where they went to the lower id and escalated the first
+    // one's incident 15 s later; the second one back and catching up
+    // keeps them until it is in sync instead of handing them to the
+    // first, which was escalated at the moment things improved (hunt 21,
+    // O1). But a partition also missing a live broker whose own
+    // replication incident is open stays with that incident: a slow
+    // follower's incident emptied into a crash elsewhere was resolved
+    // while the follower was still slow, then raised again.
     let outage_of = |f: &Finding| -> Option<(FindingKind, BrokerId)> {
         let ids = implicated(f);
         let named = missing(f);
         let outage = ids
             .iter()
-            .find(|b| down_now.contains(b))
-            .or_else(|| named.iter().find(|b| down.contains(b)))
+            .filter(|b| down_now.contains(b))
+            .chain(named.iter().filter(|b| down.contains(b)))
+            .max_by(|a, b| {
+                began
+                    .get(a)
+                    .cmp(&began.get(b))
+                    .then(down_now.contains(a).cmp(&down_now.contains(b)))
+                    .then(b.cmp(a))
+            })
             .copied()?;
         Some(
             match named
@@ -446,7 +468,7 @@ pub(crate) fn group_findings<'a>(
                 } else if let Some(b) = ids.iter().find(|b| unreachable.contains(b)) {
                     (FindingKind::BrokerUnreachable, Subject::Broker { id: *b })
                 } else if let (FindingKind::LeaderImbalance, Some(b)) =
-                    (k, recovering.iter().next().filter(|_| ids.is_empty()))
+                    (k, recovering.keys().next().filter(|_| ids.is_empty()))
                 {
                     // Cluster-wide: leaders have not moved back yet.
                     (FindingKind::BrokerDown, Subject::Broker { id: *b })
@@ -562,7 +584,7 @@ pub(crate) fn group_findings<'a>(
         if is_replication(f.kind) {
             for b in missing(f) {
                 let own = (FindingKind::BrokerDown, Subject::Broker { id: b });
-                if recovering.contains(&b) && !down_now.contains(&b) && own != key {
+                if recovering.contains_key(&b) && !down_now.contains(&b) && own != key {
                     groups.entry(own).or_default().push(f);
                 }
             }
@@ -1337,7 +1359,7 @@ mod tests {
             .map(|p| part(FindingKind::UnderReplicated, "t", p, &[3]))
             .collect();
         fs.push(part(FindingKind::UnderReplicated, "t", 9, &[1, 3]));
-        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].root, Subject::Broker { id: 3 });
         assert_eq!(g[0].members.len(), 6);
@@ -1349,7 +1371,7 @@ mod tests {
             part(FindingKind::UnderReplicated, "t", 0, &[3]),
             part(FindingKind::UnderMinIsr, "t", 1, &[3]),
         ];
-        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
         assert_eq!(g[0].key_kind, FindingKind::UnderReplicated);
         assert_eq!(g[0].kind, FindingKind::UnderMinIsr);
         let a = affected(&g[0], 50);
@@ -1370,7 +1392,7 @@ mod tests {
             part(FindingKind::UnderMinIsr, "t", p, &[2, 3]).with_label(Label::FailedLogDir, "2,3")
         };
         let fs = vec![both(0), both(1), both(2)];
-        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
         let roots: Vec<&Subject> = g.iter().map(|g| &g.root).collect();
         assert_eq!(
             roots,
@@ -1399,7 +1421,7 @@ mod tests {
             Subject::Broker { id: 2 },
             chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         ));
-        let g = group_findings(&down, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&down, &BTreeMap::new(), &BTreeSet::new());
         let keys: Vec<(FindingKind, &Subject)> = g.iter().map(|g| (g.key_kind, &g.root)).collect();
         assert_eq!(
             keys,
@@ -1425,7 +1447,7 @@ mod tests {
                 },
                 now,
             )];
-            let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+            let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
             title("prod", &g[0], &affected(&g[0], 50))
         };
         assert_eq!(
@@ -1448,7 +1470,7 @@ mod tests {
         let failed =
             |p| part(FindingKind::AtMinIsr, "t", p, &[3]).with_label(Label::FailedLogDir, "3");
         let fs = vec![failed(0), failed(1)];
-        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
         let a = affected(&g[0], 50);
         assert_eq!(
             title("prod", &g[0], &a),
@@ -1456,7 +1478,7 @@ mod tests {
         );
         // One partition merely slow on broker 3: the title does not claim it.
         let fs = vec![failed(0), part(FindingKind::AtMinIsr, "t", 1, &[3])];
-        let g = group_findings(&fs, &BTreeSet::new(), &BTreeSet::new());
+        let g = group_findings(&fs, &BTreeMap::new(), &BTreeSet::new());
         let a = affected(&g[0], 50);
         assert!(title("prod", &g[0], &a).starts_with("Replication trouble on broker 3"));
     }

@@ -114,6 +114,11 @@ pub struct IncidentManager {
     /// time from then, not from the older `since` of a partition that was
     /// missing another broker before (hunt 20, W1).
     missing_since: HashMap<(String, BrokerId), Time>,
+    /// Per cluster and broker, when its last outage began (its
+    /// `broker_down` finding's `since`), kept while its incident is open:
+    /// grouping gives a partition missing two brokers to the outage that
+    /// began last, also once that broker is back and catching up.
+    down_since: HashMap<(String, BrokerId), Time>,
 }
 
 fn elapsed(now: Time, since: Time) -> Duration {
@@ -178,6 +183,7 @@ impl IncidentManager {
             resolved: VecDeque::new(),
             firings: HashMap::new(),
             missing_since: HashMap::new(),
+            down_since: HashMap::new(),
         }
     }
 
@@ -293,6 +299,36 @@ impl IncidentManager {
             }
         }
         down_again
+    }
+
+    /// Notes when each broker down now began its outage (`down_since`),
+    /// forgets those whose incident is closed, and returns the brokers of
+    /// `open` (whose outage incident is open) with when it began (the
+    /// oldest possible time when unknown: after a restart).
+    fn note_outages(
+        &mut self,
+        cluster: &str,
+        findings: &[Finding],
+        open: &BTreeSet<BrokerId>,
+    ) -> BTreeMap<BrokerId, Time> {
+        let mut down = BTreeSet::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::BrokerDown)
+        {
+            if let Subject::Broker { id } = f.subject {
+                down.insert(id);
+                self.down_since.insert((cluster.to_string(), id), f.since);
+            }
+        }
+        self.down_since
+            .retain(|(c, b), _| c != cluster || open.contains(b) || down.contains(b));
+        open.iter()
+            .map(|b| {
+                let began = self.down_since.get(&(cluster.to_string(), *b));
+                (*b, began.copied().unwrap_or(Time::MIN_UTC))
+            })
+            .collect()
     }
 
     /// Notes which brokers `cluster`'s partitions name missing now
@@ -614,7 +650,8 @@ impl Correlator for IncidentManager {
         let mut out = Vec::new();
         // Brokers whose outage is still an open incident: what follows
         // their return belongs to it (see group.rs, rule 2).
-        let recovering = self.open_broker_roots(cluster, FindingKind::BrokerDown, now);
+        let open_outages = self.open_broker_roots(cluster, FindingKind::BrokerDown, now);
+        let recovering = self.note_outages(cluster, findings, &open_outages);
         // Live brokers with a replication incident of their own open: a
         // partition that also misses them stays with it (group.rs, rule 3).
         let troubled = self.open_broker_roots(cluster, FindingKind::UnderReplicated, now);
