@@ -1235,35 +1235,13 @@ fn two_brokers_catching_up_on_the_same_partitions_each_stay_open_until_caught_up
 fn a_broker_catching_up_is_not_escalated_when_another_dies() {
     let mut m = manager();
     let notes = notified_each_poll(&mut m, 900, |at| {
-        let (kind, severity, missing): (_, _, &[i32]) = match at {
-            0..60 | 60..75 => (FindingKind::UnderReplicated, Severity::Warning, &[2]),
-            75..300 => (FindingKind::UnderMinIsr, Severity::Critical, &[2, 3]),
-            300..400 => (FindingKind::UnderReplicated, Severity::Warning, &[3]),
-            _ => return Vec::new(),
-        };
-        let mut fs: Vec<Finding> = (0..9)
-            .map(|p| partition(kind, severity, "orders", p, missing))
-            .collect();
-        if at < 60 {
-            fs.push(broker_down(2));
-        }
-        if (75..135).contains(&at) {
-            fs.push(broker_down(3));
-        }
-        fs
+        two_outages(
+            at,
+            &[(0..75, &[2]), (75..300, &[2, 3]), (300..400, &[3])],
+            &[(2, 0..60), (3, 75..135)],
+        )
     });
-    let told: Vec<(NotifyReason, i32, i64)> = notes
-        .iter()
-        .filter_map(|(i, r, at)| match i.root {
-            Subject::Broker { id } => Some((*r, id, *at)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(notes.len(), told.len(), "{notes:#?}");
-    let firing_3 = notes
-        .iter()
-        .find(|(i, r, _)| *r == NotifyReason::Firing && i.root == Subject::Broker { id: 3 })
-        .map(|(i, _, at)| (i.title.clone(), *at));
+    let firing_3 = firing_of(&notes, 3);
     assert!(
         firing_3
             .as_ref()
@@ -1271,15 +1249,60 @@ fn a_broker_catching_up_is_not_escalated_when_another_dies() {
         "{firing_3:?}"
     );
     assert_eq!(
-        told.iter().map(|(r, id, _)| (*r, *id)).collect::<Vec<_>>(),
+        about_brokers(&notes),
         vec![
             (NotifyReason::Firing, 2),
             (NotifyReason::Firing, 3),
             (NotifyReason::Resolved, 2),
             (NotifyReason::Resolved, 3),
         ],
-        "{told:?}"
+        "{notes:#?}"
     );
+}
+
+/// Nine partitions of "orders" at `at`: those of the phase `at` is in,
+/// missing its brokers (under min ISR when two, else under-replicated),
+/// none after the last phase; plus `broker_down` of each broker down
+/// then, since its outage began.
+fn two_outages(
+    at: i64,
+    phases: &[(std::ops::Range<i64>, &[i32])],
+    down: &[(i32, std::ops::Range<i64>)],
+) -> Vec<Finding> {
+    let Some((_, missing)) = phases.iter().find(|(r, _)| r.contains(&at)) else {
+        return Vec::new();
+    };
+    let (kind, severity) = if missing.len() > 1 {
+        (FindingKind::UnderMinIsr, Severity::Critical)
+    } else {
+        (FindingKind::UnderReplicated, Severity::Warning)
+    };
+    let mut fs: Vec<Finding> = (0..9)
+        .map(|p| partition(kind, severity, "orders", p, missing))
+        .collect();
+    for (id, r) in down.iter().filter(|(_, r)| r.contains(&at)) {
+        fs.push(broker_down(*id).with_since(t(r.start)));
+    }
+    fs
+}
+
+/// Each notification's reason and broker; every one is about a broker.
+fn about_brokers(notes: &[(Incident, NotifyReason, i64)]) -> Vec<(NotifyReason, i32)> {
+    notes
+        .iter()
+        .map(|(i, r, _)| match i.root {
+            Subject::Broker { id } => (*r, id),
+            ref other => panic!("not about a broker: {other:?}"),
+        })
+        .collect()
+}
+
+/// The title of the firing notification about broker `id`, and when.
+fn firing_of(notes: &[(Incident, NotifyReason, i64)], id: i32) -> Option<(String, i64)> {
+    notes
+        .iter()
+        .find(|(i, r, _)| *r == NotifyReason::Firing && i.root == Subject::Broker { id })
+        .map(|(i, _, at)| (i.title.clone(), *at))
 }
 
 /// Broker 3 cut off from the other brokers while broker 2 is back and
@@ -2027,44 +2050,23 @@ fn an_outage_is_not_escalated_by_partitions_a_returning_broker_still_catches_up_
 fn a_second_broker_down_tells_the_partitions_its_outage_made_worse() {
     let mut m = manager();
     let notes = notified_each_poll(&mut m, 900, |at| {
-        let (kind, severity, missing): (_, _, &[i32]) = match at {
-            0..15 => (FindingKind::UnderReplicated, Severity::Warning, &[2]),
-            15..300 => (FindingKind::UnderMinIsr, Severity::Critical, &[2, 3]),
-            300..400 => (FindingKind::UnderReplicated, Severity::Warning, &[2]),
-            _ => return Vec::new(),
-        };
-        let mut fs: Vec<Finding> = (0..9)
-            .map(|p| partition(kind, severity, "orders", p, missing))
-            .collect();
-        if at < 60 {
-            fs.push(broker_down(2));
-        }
-        if (15..60).contains(&at) {
-            fs.push(broker_down(3).with_since(t(15)));
-        }
-        fs
+        two_outages(
+            at,
+            &[(0..15, &[2]), (15..300, &[2, 3]), (300..400, &[2])],
+            &[(2, 0..60), (3, 15..60)],
+        )
     });
-    let told: Vec<(NotifyReason, i32, i64)> = notes
-        .iter()
-        .filter_map(|(i, r, at)| match i.root {
-            Subject::Broker { id } => Some((*r, id, *at)),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        told.iter().map(|(r, id, _)| (*r, *id)).collect::<Vec<_>>(),
+        about_brokers(&notes),
         vec![
             (NotifyReason::Firing, 2),
             (NotifyReason::Firing, 3),
             (NotifyReason::Resolved, 3),
             (NotifyReason::Resolved, 2),
         ],
-        "{told:?}"
+        "{notes:#?}"
     );
-    let firing_3 = notes
-        .iter()
-        .find(|(i, r, _)| *r == NotifyReason::Firing && i.root == Subject::Broker { id: 3 })
-        .map(|(i, _, at)| (i.title.clone(), *at));
+    let firing_3 = firing_of(&notes, 3);
     assert!(
         firing_3
             .as_ref()

@@ -602,6 +602,28 @@ async fn librdkafka_admin_group_calls_work() {
 /// DescribeLogDirs with the volume's size and free space (v4, KIP-827),
 /// less on the broker whose disk is filling, and DescribeGroups of a group
 /// in a rebalance (state `PreparingRebalance`, its members still listed).
+/// Runs `tests/clients/SCRIPT` (a kafka-python client) with `args` and
+/// returns the JSON it prints.
+async fn kafka_python(script: &str, args: &[&str]) -> serde_json::Value {
+    let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(path)
+            .args(args)
+            .output()
+            .expect("python3 must be installed")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "kafka-python failed (test.sh installs it: pip install kafka-python): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// kafka-python reads the eligible leader replicas (KIP-966) of a cluster
 /// with ELR on through DescribeTopicPartitions, one partition per answer:
 /// topics sorted by name, the cursor followed to the end, and after
@@ -617,25 +639,7 @@ async fn kafka_python_reads_eligible_leader_replicas_page_by_page() {
     for b in [1, 2, 3] {
         sim.apply(Action::BrokerDown { broker: b });
     }
-    let bootstrap = sim.bootstrap();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/clients/kafka_python_elr.py"
-            ))
-            .args([bootstrap.as_str(), "1", "t", "safe"])
-            .output()
-            .expect("python3 must be installed")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "kafka-python failed (test.sh installs it: pip install kafka-python): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = kafka_python("kafka_python_elr.py", &[&sim.bootstrap(), "1", "t", "safe"]).await;
     assert_eq!(
         v["pages"],
         serde_json::json!([["safe-0"], ["t-0"], ["t-1"]]),
@@ -678,27 +682,11 @@ async fn kafka_python_reads_reassignments_quorum_and_configs() {
     sim.apply(Action::ConsumerRebalance {
         group: "checkout".into(),
     });
-    let bootstrap = sim.bootstrap();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/clients/kafka_python_reads.py"
-            ))
-            .arg(bootstrap)
-            .arg("orders")
-            .arg("checkout")
-            .output()
-            .expect("python3 must be installed")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "kafka-python failed (test.sh installs it: pip install kafka-python): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = kafka_python(
+        "kafka_python_reads.py",
+        &[&sim.bootstrap(), "orders", "checkout"],
+    )
+    .await;
     assert_eq!(
         v["reassignments"],
         serde_json::json!({"orders-1": {"replicas": [2, 3, 4, 1], "adding_replicas": [4], "removing_replicas": [1]}}),
