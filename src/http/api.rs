@@ -495,6 +495,7 @@ async fn partitions(
         .map(|(t, p)| {
             json!({"topic": t.name, "partition": p.partition, "leader": p.leader, "replicas": p.replicas,
                    "isr": p.isr, "offline_replicas": p.offline_replicas, "missing_from_isr": p.missing_from_isr(),
+                   "eligible_leaders": p.eligible_leaders, "last_known_leader": p.last_known_leader,
                    "min_insync_replicas": t.min_insync_replicas, "low_watermark": p.low_watermark,
                    "high_watermark": p.high_watermark, "state": p.state, "error": p.error})
         })

@@ -175,6 +175,8 @@ async fn readyz_waits_for_first_poll_then_every_endpoint_answers() {
         v["items"][0]["missing_from_isr"].as_array().unwrap().len(),
         2
     );
+    // Eligible leader replicas (KIP-966) are listed, here none.
+    assert_eq!(v["items"][0]["eligible_leaders"], serde_json::json!([]));
 
     let (code, body) = get(
         &format!("{}/api/v1/clusters/prod/partitions?state=bogus", s.base),
