@@ -18,9 +18,9 @@
 //!    replication finding (offline, under_min_isr, at_min_isr,
 //!    under_replicated, isr_churn, follower_lag, leader_imbalance) whose
 //!    implicated brokers (its `brokers`, plus the broker it is about) include
-//!    a down broker joins the group of the such broker whose outage began
-//!    last (ties: the lowest id): the partition has been as bad as it is
-//!    since that outage, and its page tells it.
+//!    a down broker joins the group of the one among those whose outage
+//!    began last (ties: the lowest id): the partition has been as bad as
+//!    it is since that outage, and its page tells it.
 //!    A broker whose broker-down incident is still open (it came back and
 //!    is catching up: `recovering`, with when its outage began) keeps its
 //!    group the same way: what
