@@ -554,6 +554,30 @@ mod tests {
         assert_eq!(p(&s), (-1, vec![1], vec![], vec![]));
     }
 
+    /// Producers write with acks=all: a partition under its min ISR
+    /// refuses them and its offsets stand still until the ISR is back.
+    #[test]
+    fn a_partition_under_min_isr_takes_no_writes() {
+        let mut s = state("[cluster]\nbrokers = 3\nmin_insync_replicas = 2\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[1,2,3]]\nrate = 100.0\nnoise = 0.0\nseasonality = 0.0\n");
+        let end = |s: &ClusterState| s.topics[0].end_offset(&s.topics[0].partitions[0]);
+        run(&mut s, 10);
+        let before = end(&s);
+        assert!(before >= 900, "{before}");
+        s.apply(&Action::BrokerDown { broker: 2 });
+        run(&mut s, 10);
+        let at_min = end(&s);
+        assert!(
+            at_min - before >= 900,
+            "at min ISR it takes writes: {before} -> {at_min}"
+        );
+        s.apply(&Action::BrokerDown { broker: 3 });
+        run(&mut s, 10);
+        assert_eq!(end(&s), at_min, "under min ISR: NOT_ENOUGH_REPLICAS");
+        s.apply(&Action::BrokerUp { broker: 2 });
+        run(&mut s, 30);
+        assert!(end(&s) - at_min >= 900, "back at min ISR");
+    }
+
     #[test]
     fn a_decommissioned_broker_leaves_the_voters_and_is_never_controller_again() {
         let mut s = state(BASE);

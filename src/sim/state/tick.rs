@@ -73,6 +73,7 @@ impl ClusterState {
         if record {
             self.next_history_ms = now + 1000;
         }
+        let default_min = self.min_isr;
         for t in self.topics.iter_mut().filter(|t| t.exists) {
             let season = 1.0 + t.seasonality * day_phase.sin();
             let noise = 1.0 + t.noise * (self.rng.random::<f64>() * 2.0 - 1.0);
@@ -91,8 +92,14 @@ impl ClusterState {
                 t.rate * season * noise * t.factor * burst / t.partitions.len().max(1) as f64;
             let inc = per_partition.max(0.0) * dt;
             t.produced += inc;
+            // Producers write with acks=all (Kafka's default since 3.0):
+            // a partition without a leader, or whose ISR is below its min
+            // ISR (at most its replication factor), refuses their writes
+            // (NOT_ENOUGH_REPLICAS), and its offsets stand still, as its
+            // high watermark does in Kafka 3.7+ whatever the acks.
+            let min_isr = t.min_isr.unwrap_or(default_min) as usize;
             for p in &mut t.partitions {
-                if p.leader < 0 {
+                if p.leader < 0 || p.isr.len() < min_isr.min(p.replicas.len()) {
                     p.missed += inc;
                 }
             }
