@@ -120,6 +120,12 @@ pub struct Finding {
     pub since: Time,
     /// The snapshot time that produced this finding.
     pub observed_at: Time,
+    /// Since when it has named exactly its `brokers` (set by the evaluator,
+    /// from the first snapshot that showed them, its `for` wait included);
+    /// `None`: not known, take `since`. Not serialized: only the incident
+    /// manager reads it, as the findings arrive.
+    #[serde(skip)]
+    pub brokers_since: Option<Time>,
 }
 
 impl Finding {
@@ -142,6 +148,7 @@ impl Finding {
             anomaly: None,
             since: now,
             observed_at: now,
+            brokers_since: None,
         }
     }
 

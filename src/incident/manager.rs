@@ -334,19 +334,30 @@ impl IncidentManager {
     /// Notes which brokers `cluster`'s partitions name missing now
     /// (`missing_since`). Not while the cluster is unreachable: its
     /// findings are the last ones seen then.
+    /// A broker newly named counts from when the evaluator first saw a
+    /// partition name it (`Finding::brokers_since`), before a rule's `for`
+    /// wait: with `under_replicated_for = "1m"`, that minute and the
+    /// incident's own pending delay were added up instead of overlapping,
+    /// and a 90-s URP was never paged (hunt 22, W3).
     fn note_missing(&mut self, cluster: &str, findings: &[Finding], now: Time) {
-        let named: BTreeSet<BrokerId> = findings
+        let mut named: BTreeMap<BrokerId, Time> = BTreeMap::new();
+        for f in findings
             .iter()
             .filter(|f| matches!(f.subject, Subject::Partition { .. }))
             .filter(|f| replication_rank(f.kind) >= replication_rank(FindingKind::AtMinIsr))
-            .flat_map(|f| f.brokers.iter().copied())
-            .collect();
+        {
+            let from = f.brokers_since.unwrap_or(now).min(now);
+            for b in &f.brokers {
+                let e = named.entry(*b).or_insert(from);
+                *e = (*e).min(from);
+            }
+        }
         self.missing_since
-            .retain(|(c, b), _| c != cluster || named.contains(b));
-        for b in named {
+            .retain(|(c, b), _| c != cluster || named.contains_key(b));
+        for (b, from) in named {
             self.missing_since
                 .entry((cluster.to_string(), b))
-                .or_insert(now);
+                .or_insert(from);
         }
     }
 

@@ -2075,6 +2075,40 @@ fn a_second_broker_down_tells_the_partitions_its_outage_made_worse() {
     );
 }
 
+/// With `under_replicated_for = "1m"`, a slow follower's partitions reach
+/// the manager a minute after the evaluator first saw them miss broker 3:
+/// the incident's own pending delay (`for_warning`, 30 s) overlaps that
+/// minute instead of following it. It fired 30 s later, and a 90-s URP
+/// was never paged (hunt 22, W3).
+#[test]
+fn a_rules_for_wait_and_the_pending_delay_overlap() {
+    let mut m = manager();
+    let notes = notified_each_poll(&mut m, 120, |at| {
+        if at < 60 {
+            return Vec::new();
+        }
+        (0..4)
+            .map(|p| {
+                let mut f = partition(
+                    FindingKind::UnderReplicated,
+                    Severity::Warning,
+                    "orders",
+                    p,
+                    &[3],
+                );
+                f.brokers_since = Some(t(0));
+                f
+            })
+            .collect()
+    });
+    let firing: Vec<i64> = notes
+        .iter()
+        .filter(|(_, r, _)| *r == NotifyReason::Firing)
+        .map(|(_, _, at)| *at)
+        .collect();
+    assert_eq!(firing, vec![60], "{notes:#?}");
+}
+
 /// A disk's incident is its broker's own, and its title says which it is:
 /// nearly full (at the line, maybe for weeks), filling up (below it but
 /// filling fast), critically full.

@@ -55,13 +55,24 @@ use memory::{
 /// `Finding::metrics` written before the keys were typed (`/metrics`).
 pub const OFFSETS_LOST: &Metric = &Metric::OffsetsLost;
 
+/// What the evaluator remembers of one finding key (kind, subject).
+#[derive(Debug, Clone)]
+struct Seen {
+    /// Since when it holds.
+    since: Time,
+    /// The brokers it named at the last evaluation, and since when it has
+    /// named exactly those (the `for` wait included).
+    brokers: Vec<BrokerId>,
+    brokers_since: Time,
+}
+
 /// Evaluates the snapshots of one cluster. See the module documentation.
 pub struct RuleEvaluator {
     cluster: String,
     rules: RulesConfig,
     scorer: Box<dyn SeriesScorer>,
     lag: LagTracker,
-    first_seen: HashMap<(FindingKind, Subject), Time>,
+    first_seen: HashMap<(FindingKind, Subject), Seen>,
     last_controller: Option<BrokerId>,
     controller_changes: VecDeque<Time>,
     churn: HashMap<ReplicaKey, ReplicaChanges>,
@@ -209,10 +220,21 @@ impl RuleEvaluator {
         let mut chosen = None;
         for mut f in alternatives {
             let key = (f.kind, f.subject.clone());
-            let since = *self.first_seen.entry(key.clone()).or_insert(f.observed_at);
+            let at = f.observed_at;
+            let e = self.first_seen.entry(key.clone()).or_insert_with(|| Seen {
+                since: at,
+                brokers: f.brokers.clone(),
+                brokers_since: at,
+            });
+            if e.brokers != f.brokers {
+                e.brokers = f.brokers.clone();
+                e.brokers_since = at;
+            }
+            let (since, brokers_since) = (e.since, e.brokers_since);
             seen.insert(key);
             if chosen.is_none() && elapsed(since, now) >= self.rules.for_duration(f.kind) {
                 f.since = f.since.min(since);
+                f.brokers_since = Some(brokers_since);
                 chosen = Some(f);
             }
         }
