@@ -282,7 +282,7 @@ pub(super) mod tests {
     #[test]
     fn min_isr_falls_back_to_broker_default_then_the_configured_value() {
         let mut topics = vec![
-            topic("a", &[(Some(1), &[1, 2], &[1, 2])]),
+            topic("a", &[(Some(1), &[1, 2, 3], &[1, 2])]),
             topic("b", &[(Some(1), &[1, 2], &[1])]),
         ];
         let mut min = HashMap::new();
