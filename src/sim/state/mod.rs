@@ -96,11 +96,16 @@ const OFFSETS_CLEANUP_MS: i64 = 600_000;
 /// Most (time, produced) samples kept per topic for offsets-by-timestamp.
 const HISTORY_CAP: usize = 1024;
 
-/// The effective min ISR (`min.insync.replicas`, at most the replication
-/// factor `rf`) when ELR is on, else `None`: what [`Partition::set_isr`]
-/// takes.
+/// The min ISR that counts for a partition with `rf` replicas:
+/// `min.insync.replicas`, at most the replication factor (Kafka 3.7+).
+fn effective_min_isr(min_isr: u32, rf: usize) -> usize {
+    (min_isr as usize).min(rf)
+}
+
+/// [`effective_min_isr`] when ELR is on, else `None`: what
+/// [`Partition::set_isr`] takes.
 fn elr_min_isr(elr_on: bool, min_isr: u32, rf: usize) -> Option<usize> {
-    elr_on.then(|| (min_isr as usize).min(rf))
+    elr_on.then(|| effective_min_isr(min_isr, rf))
 }
 
 fn fnv(s: &str) -> u64 {

@@ -159,7 +159,6 @@ impl Partition {
     pub(super) fn elect_outside_isr(&mut self, leader: BrokerId, elr_min_isr: Option<usize>) {
         self.leader = leader;
         self.leader_epoch += 1;
-        self.elr.retain(|r| *r != leader);
         self.set_isr(vec![leader], elr_min_isr);
         self.last_known_elr.clear();
     }

@@ -97,9 +97,10 @@ impl ClusterState {
             // ISR (at most its replication factor), refuses their writes
             // (NOT_ENOUGH_REPLICAS), and its offsets stand still, as its
             // high watermark does in Kafka 3.7+ whatever the acks.
-            let min_isr = t.min_isr.unwrap_or(default_min) as usize;
+            let min_isr = t.min_isr.unwrap_or(default_min);
             for p in &mut t.partitions {
-                if p.leader < 0 || p.isr.len() < min_isr.min(p.replicas.len()) {
+                if p.leader < 0 || p.isr.len() < super::effective_min_isr(min_isr, p.replicas.len())
+                {
                     p.missed += inc;
                 }
             }
