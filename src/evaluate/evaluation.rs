@@ -106,6 +106,10 @@ pub struct GroupMemory {
     /// The latest gaps between its commits, in milliseconds (its cadence).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps_ms: Vec<u64>,
+    /// Which of `gaps_ms` were waits (counted from when its lag began, not
+    /// from the commit before); missing: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gap_waits: Vec<bool>,
     /// The gap before its first commit seen, while the cadence was learnt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_gap_ms: Option<u64>,

@@ -143,7 +143,14 @@
 //! shorter than a gap the group recently took: the commit saw-tooth, the
 //! polls' aliasing of the commit instants (gaps of one or two polls when
 //! the group commits about once a poll) and a jittery committer do not
-//! make a healthy group look late. A partition is *overdue* when it has
+//! make a healthy group look late. A gap that counts from when the lag
+//! began (a poll without lag lies between the two commits, below) is a
+//! *wait*: how long work waited for the commit, anywhere between nothing
+//! and a whole commit interval, so waits average about half the interval
+//! and `C` is at least the longest of them (at 5-s polls a group
+//! committing every 30 s on a topic that gets a message a minute learnt
+//! a cadence of about 10 s from its waits and was STALL, critical, 50 s
+//! into an ordinary one: hunt 22, W4). A partition is *overdue* when it has
 //! had lag with the same
 //! committed offset for longer than `stall_commit_intervals` × `C`
 //! (default 2), counted from the poll before the first one that showed
@@ -827,8 +834,8 @@ struct Cadence {
     /// group that catches up between its commits, not a job that commits
     /// at checkpoints with lag in between.
     caught_up_between: bool,
-    /// The latest gaps between commits, in milliseconds.
-    gaps_ms: VecDeque<u64>,
+    /// The latest gaps between commits.
+    gaps: VecDeque<Gap>,
     /// Since when (the poll before the first one that showed it) the group
     /// has had lag at every poll, if it has now.
     lag_began: Option<Time>,
@@ -849,6 +856,15 @@ struct Cadence {
     /// learnt as a gap made the next hang wait 75 s instead of 30, hunt 14,
     /// s01).
     rebalance_seen: Option<Time>,
+}
+
+/// One gap between two commits of a group (see [`Cadence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gap {
+    ms: u64,
+    /// Counted from when the lag began, not from the commit before (a
+    /// poll without lag lies between them): a wait, at most one interval.
+    wait: bool,
 }
 
 impl Cadence {
@@ -903,8 +919,10 @@ impl Cadence {
         // spans it takes while a load lasts, not the idle hour.
         let gap = match (self.last_commit, self.lag_began) {
             (Some(_), _) if rebalanced => None,
-            (Some(last), _) if self.lagging_throughout || back_to_back => Some(elapsed(last, now)),
-            (Some(_), Some(began)) => Some(elapsed(began, now)),
+            (Some(last), _) if self.lagging_throughout || back_to_back => {
+                Some((elapsed(last, now), false))
+            }
+            (Some(_), Some(began)) => Some((elapsed(began, now), true)),
             (None, Some(began)) => {
                 let waited = elapsed(began, now);
                 self.first_gap_ms = Some(waited.max(covers.unwrap_or_default()).as_millis() as u64);
@@ -912,11 +930,14 @@ impl Cadence {
             }
             _ => None,
         };
-        if let Some(gap) = gap {
-            if self.gaps_ms.len() >= CADENCE_GAPS {
-                self.gaps_ms.pop_front();
+        if let Some((gap, wait)) = gap {
+            if self.gaps.len() >= CADENCE_GAPS {
+                self.gaps.pop_front();
             }
-            self.gaps_ms.push_back(gap.as_millis() as u64);
+            self.gaps.push_back(Gap {
+                ms: gap.as_millis() as u64,
+                wait,
+            });
         }
         self.lag_began = None;
         self.caught_up_between = self.last_commit.is_some() && !self.lagging_throughout;
@@ -958,7 +979,7 @@ impl Cadence {
             // W2).
             None if self.last_commit.is_none()
                 || ((!self.lagging_throughout || self.caught_up_between)
-                    && self.gaps_ms.is_empty()
+                    && self.gaps.is_empty()
                     && self.first_gap_ms.is_none()) =>
             {
                 Deadline::Fixed
@@ -970,9 +991,9 @@ impl Cadence {
                 // next hang wait twice that (hunt 12, W2).
                 let first_cap = (config.stall_after.0 * FIRST_GAP_STALLS).as_millis() as u64;
                 let longest = self
-                    .gaps_ms
+                    .gaps
                     .iter()
-                    .copied()
+                    .map(|g| g.ms)
                     .chain(self.first_gap_ms.map(|g| g.min(first_cap)))
                     .max()
                     .unwrap_or(0);
@@ -984,15 +1005,25 @@ impl Cadence {
 
     /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are
     /// known: their mean, but at least half the longest, so that twice it
-    /// always covers every recent gap.
+    /// always covers every recent gap, and at least the longest wait (a
+    /// wait is part of one interval).
     fn interval(&self) -> Option<Duration> {
-        let n = self.gaps_ms.len() as u64;
+        let n = self.gaps.len() as u64;
         if n < CADENCE_MIN_GAPS as u64 {
             return None;
         }
-        let mean = self.gaps_ms.iter().sum::<u64>() / n;
-        let longest = self.gaps_ms.iter().max().copied().unwrap_or(0);
-        Some(Duration::from_millis(mean.max(longest.div_ceil(2))))
+        let mean = self.gaps.iter().map(|g| g.ms).sum::<u64>() / n;
+        let longest = self.gaps.iter().map(|g| g.ms).max().unwrap_or(0);
+        let longest_wait = self
+            .gaps
+            .iter()
+            .filter(|g| g.wait)
+            .map(|g| g.ms)
+            .max()
+            .unwrap_or(0);
+        Some(Duration::from_millis(
+            mean.max(longest.div_ceil(2)).max(longest_wait),
+        ))
     }
 }
 
@@ -1088,7 +1119,8 @@ impl LagTracker {
                     .collect();
                 partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
                 let memory = GroupMemory {
-                    gaps_ms: t.cadence.gaps_ms.iter().copied().collect(),
+                    gaps_ms: t.cadence.gaps.iter().map(|g| g.ms).collect(),
+                    gap_waits: t.cadence.gaps.iter().map(|g| g.wait).collect(),
                     first_gap_ms: t.cadence.first_gap_ms,
                     empty_spells_ms: t.empty.spells_ms.iter().copied().collect(),
                     last_run_ms: t.empty.last_run.map(|d| d.as_millis() as u64),
@@ -1119,8 +1151,18 @@ impl LagTracker {
                 continue;
             }
             let mut track = GroupTrack::default();
-            let keep = m.gaps_ms.len().saturating_sub(CADENCE_GAPS);
-            track.cadence.gaps_ms = m.gaps_ms.into_iter().skip(keep).collect();
+            // Saved before waits were told apart: every gap whole.
+            let mut waits = m.gap_waits.into_iter();
+            let gaps: Vec<Gap> = m
+                .gaps_ms
+                .into_iter()
+                .map(|ms| Gap {
+                    ms,
+                    wait: waits.next().unwrap_or(false),
+                })
+                .collect();
+            let keep = gaps.len().saturating_sub(CADENCE_GAPS);
+            track.cadence.gaps = gaps.into_iter().skip(keep).collect();
             track.cadence.first_gap_ms = m.first_gap_ms;
             let keep = m.empty_spells_ms.len().saturating_sub(EMPTY_SPELLS);
             track.empty.spells_ms = m.empty_spells_ms.into_iter().skip(keep).collect();

@@ -824,6 +824,61 @@ fn a_job_committing_every_12_minutes_on_a_quiet_topic_is_not_stall_between_commi
     assert!(*t <= missed + 2 * 720_000, "STALL at {t} ms: {reason}");
 }
 
+/// Arrival times of messages on a trickle topic, 20 to 60 s apart
+/// (uniform, from a small LCG seeded by `seed`), up to `until_ms`.
+fn trickle_arrivals(seed: u64, until_ms: i64) -> Vec<i64> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12_345);
+    let mut arrivals = Vec::new();
+    let mut t = 0;
+    while t < until_ms {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        t += 20_000 + ((x >> 33) % 1_000) as i64 * 40;
+        arrivals.push(t);
+    }
+    arrivals
+}
+
+#[test]
+fn a_trickle_consumer_polled_every_five_seconds_is_not_stall_between_its_commits() {
+    // A message every 20 to 60 s, commits every 30 s, polls every 5 s:
+    // most polls show no lag, so each gap the group takes is counted from
+    // when its lag began, how long a message waited for the commit (from
+    // nothing to 30 s). Their mean is about half the interval: a cadence
+    // of about 13 s made an ordinary 30-s wait STALL, a critical page on
+    // a healthy cluster (3 of these 40 runs; hunt 22, W4).
+    for seed in 0..40 {
+        let arrivals = trickle_arrivals(seed, 2 * 3_600_000);
+        let end = |t: i64| arrivals.partition_point(|a| *a <= t) as i64;
+        let phase = (seed as i64 * 1_300) % 5_000;
+        let c = Consumer {
+            end: &end,
+            commit_ms: 30_000,
+            fault: None,
+        };
+        let polls = c.polls(5_000, phase, 2 * 3_600_000);
+        let flagged = flagged_from(&polls, 600_000);
+        assert!(flagged.is_empty(), "seed {seed}: {:?}", flagged.first());
+        // It still hangs: flagged within a few of its intervals.
+        let c = Consumer {
+            end: &end,
+            commit_ms: 30_000,
+            fault: Some((3_600_000, 1)),
+        };
+        let polls = c.polls(5_000, phase, 2 * 3_600_000);
+        let missed = c.first_missed_commit();
+        let (t, _, reason) = polls
+            .iter()
+            .find(|(t, s, _)| *t >= missed && *s == LagStatus::Stall)
+            .expect("the hang is flagged");
+        assert!(
+            *t <= missed + 240_000,
+            "seed {seed}: STALL at {t} ms: {reason}"
+        );
+    }
+}
+
 #[test]
 fn a_caught_up_job_committing_every_half_hour_is_not_falling_behind_in_a_ramp() {
     // Producers ramp from 10 to 40 messages a second over 8 hours; the
