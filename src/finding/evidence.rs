@@ -205,6 +205,10 @@ evidence_keys! {
         /// replica as offline (a failed log directory, KIP-112), comma-
         /// separated.
         FailedLogDir = "failed_log_dir",
+        /// Partition kinds: the brokers it names missing that are absent
+        /// from the cluster's metadata (down, whether or not their
+        /// `broker_down` was raised yet: `broker_down_for`), comma-separated.
+        BrokersDown = "brokers_down",
         /// `unclean_election`: what showed it (`leader_outside_isr`,
         /// `high_watermark_moved_back`, or both comma-separated).
         Evidence = "evidence",
@@ -267,6 +271,7 @@ const PARTITION_LABELS: &[Label] = &[
     Label::MinIsrSource,
     Label::Leader,
     Label::FailedLogDir,
+    Label::BrokersDown,
 ];
 
 impl FindingKind {

@@ -37,7 +37,9 @@
 //!    outage has no incident yet: the partitions the outage took that name
 //!    it as missing also stand in its own group (`UnderReplicated`, the
 //!    live broker most often missing, by rule 3's votes, which count the
-//!    outage's partitions that miss a live broker too).
+//!    outage's partitions that miss a live broker too). A broker the
+//!    partitions list as absent from the metadata (`brokers_down`) is not
+//!    live, whether or not its `broker_down` was admitted yet.
 //!    A broker in the metadata that does not answer (`broker_unreachable`)
 //!    is a group the same way, root `Broker{B}`: replication findings that
 //!    implicate it (and no down broker) join it.
@@ -384,11 +386,18 @@ pub(crate) fn group_findings<'a>(
     // was blamed (hunt 10, h17c). A partition missing only down brokers
     // votes for nobody (at RF 2 every outage leaves leaders alone).
     let mut votes: BTreeMap<BrokerId, usize> = BTreeMap::new();
+    // Brokers absent from the metadata whose `broker_down` is held back
+    // (`broker_down_for`): down, not live brokers falling behind. Taken for
+    // one, a broker that went down during another's outage got a
+    // "Replication trouble" page of its own for the partitions that outage
+    // had already paged, escalated 15 s later (hunt 22, W1).
+    let absent: BTreeSet<BrokerId> = findings
+        .iter()
+        .flat_map(|f| broker_list(f, Label::BrokersDown))
+        .collect();
+    let not_live = |b: &BrokerId| down.contains(b) || unreachable.contains(b) || absent.contains(b);
     let live_missing = |f: &Finding| -> BTreeSet<BrokerId> {
-        missing(f)
-            .into_iter()
-            .filter(|b| !down.contains(b) && !unreachable.contains(b))
-            .collect()
+        missing(f).into_iter().filter(|b| !not_live(b)).collect()
     };
     for f in findings.iter().filter(|f| is_replication(f.kind)) {
         let ids = implicated(f);
@@ -400,9 +409,7 @@ pub(crate) fn group_findings<'a>(
             if named.is_empty() {
                 named
             } else {
-                ids.into_iter()
-                    .filter(|b| !down.contains(b) && !unreachable.contains(b))
-                    .collect()
+                ids.into_iter().filter(|b| !not_live(b)).collect()
             }
         } else {
             ids
@@ -425,10 +432,7 @@ pub(crate) fn group_findings<'a>(
         if named.is_empty() {
             return named;
         }
-        implicated(f)
-            .into_iter()
-            .filter(|b| !down.contains(b) && !unreachable.contains(b))
-            .collect()
+        implicated(f).into_iter().filter(|b| !not_live(b)).collect()
     };
     // On a tie, the broker those partitions name missing more often (a
     // failed log directory's broker before the leader it left alone).
@@ -848,7 +852,12 @@ fn partition_phrase(group: &Group<'_>) -> String {
 /// The live brokers whose failed log directory holds one of the finding's
 /// replicas (its `FailedLogDir` label).
 fn failed_dirs(f: &Finding) -> Vec<BrokerId> {
-    f.label(Label::FailedLogDir)
+    broker_list(f, Label::FailedLogDir)
+}
+
+/// Brokers a label lists, comma-separated (none when absent).
+fn broker_list(f: &Finding, label: Label) -> Vec<BrokerId> {
+    f.label(label)
         .map(|l| l.split(',').filter_map(|b| b.parse().ok()).collect())
         .unwrap_or_default()
 }

@@ -282,6 +282,9 @@ fn offline_partition_with_eligible_leader_replicas_names_them() {
     assert_eq!(f.len(), 2);
     assert_eq!(f[0].brokers, vec![2, 3]);
     assert_eq!(f[1].brokers, vec![3]);
+    // Absent from the metadata: down, whether or not `broker_down` was
+    // admitted yet (grouping must not take them for live brokers).
+    assert_eq!(f[0].labels[&Label::BrokersDown], "2,3");
 }
 
 #[test]
@@ -299,6 +302,7 @@ fn replicas_a_live_broker_lists_offline_are_a_failed_log_dir_and_critical() {
     // It does not heal by itself: critical, like the broker being down.
     assert_eq!(f[0].severity, Severity::Critical);
     assert_eq!(f[0].labels[&Label::FailedLogDir], "3");
+    assert!(!f[0].labels.contains_key(&Label::BrokersDown));
     // A follower merely out of the ISR stays a warning.
     assert_eq!(f[1].severity, Severity::Warning);
     assert!(!f[1].labels.contains_key(&Label::FailedLogDir));

@@ -1260,6 +1260,47 @@ fn a_broker_catching_up_is_not_escalated_when_another_dies() {
     );
 }
 
+/// `broker_down_for = "30s"`: broker 2 goes down at 0 s, broker 3 at
+/// 10 s; each one's `broker_down` is admitted 30 s later. Broker 3, absent
+/// from the metadata (the partitions say so) but not yet admitted, is no
+/// live broker falling behind: it got a "Replication trouble on broker 3"
+/// page of its own for the partitions broker 2's outage had paged,
+/// escalated 15 s later (hunt 22, W1).
+#[test]
+fn a_broker_down_but_held_back_by_its_for_is_not_a_live_broker_falling_behind() {
+    let mut m = manager();
+    let notes = notified_each_poll(&mut m, 600, |at| {
+        let mut fs = two_outages(at, &[(0..10, &[2]), (10..200, &[2, 3])], &[]);
+        for f in &mut fs {
+            let down = if at < 10 { "2" } else { "2,3" };
+            f.labels.insert(Label::BrokersDown, down.to_string());
+        }
+        for (id, since) in [(2, 0), (3, 10)] {
+            if at >= since + 30 && at < 200 {
+                fs.push(broker_down(id).with_since(t(since)));
+            }
+        }
+        fs
+    });
+    let titles: Vec<(NotifyReason, String, i64)> = notes
+        .iter()
+        .map(|(i, r, at)| (*r, i.title.clone(), *at))
+        .collect();
+    assert!(
+        !titles
+            .iter()
+            .any(|(_, title, _)| title.starts_with("Replication trouble on broker 3")),
+        "{titles:#?}"
+    );
+    let firing_3 = firing_of(&notes, 3);
+    assert!(
+        firing_3
+            .as_ref()
+            .is_some_and(|(title, _)| title.starts_with("Broker 3 is down")),
+        "{titles:#?}"
+    );
+}
+
 /// Nine partitions of "orders" at `at`: those of the phase `at` is in,
 /// missing its brokers (under min ISR when two, else under-replicated),
 /// none after the last phase; plus `broker_down` of each broker down

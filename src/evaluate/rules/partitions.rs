@@ -149,6 +149,20 @@ impl RuleEvaluator {
                     f.labels.insert(Label::FailedLogDir, failed.join(","));
                 }
             }
+            // Brokers it misses that are down: grouping must not take one
+            // whose `broker_down` is still held back (`broker_down_for`) for
+            // a live broker falling behind (hunt 22, W1).
+            for f in &mut alts {
+                let down: Vec<String> = f
+                    .brokers
+                    .iter()
+                    .filter(|b| snap.missing_brokers.contains(b) || !live.contains(b))
+                    .map(|b| b.to_string())
+                    .collect();
+                if !down.is_empty() {
+                    f.labels.insert(Label::BrokersDown, down.join(","));
+                }
+            }
             if !alts.is_empty() {
                 out.push(alts);
             }
