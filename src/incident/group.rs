@@ -46,7 +46,8 @@
 //! 3. Other replication findings with implicated brokers are grouped under
 //!    one broker: the one implicated by the most such findings in this
 //!    evaluation (ties: a broker the finding names as missing before a
-//!    leader left alone in its ISR, then the lowest id). A slow follower on broker 3 that leaves
+//!    leader left alone in its ISR, unless that leader lost two followers
+//!    or more at once, then the lowest id). A slow follower on broker 3 that leaves
 //!    40 partitions under-replicated is one group, root `Broker{3}`. Without
 //!    implicated brokers they are grouped per topic (root `Topic`), or per
 //!    cluster. A partition with replicas on failed log directories
@@ -217,6 +218,17 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
         }
     }
     set
+}
+
+/// The leader of a partition whose ISR shrank to it alone from three
+/// replicas or more (several followers missing at once), if any.
+fn cut_off_leader(f: &Finding) -> Option<BrokerId> {
+    let several = f.metric(Metric::Isr) == Some(1.0)
+        && f.metric(Metric::Replicas).is_some_and(|r| r > 2.0)
+        && f.brokers.len() > 1;
+    f.label(Label::Leader)
+        .filter(|_| several)
+        .and_then(|l| l.parse().ok())
 }
 
 /// Brokers a finding names as missing (its `brokers` and the broker it
@@ -482,12 +494,22 @@ pub(crate) fn group_findings<'a>(
                     // Most votes; on a tie, a replica the finding names as
                     // missing before a leader left alone in its ISR (at RF
                     // 2 one slow follower implicates both, and the lower
-                    // id, often the healthy leader, was blamed); then the
-                    // lower id.
+                    // id, often the healthy leader, was blamed), but the
+                    // leader when it lost several followers at once: one
+                    // broker cut off explains that, where blaming a
+                    // follower needs two faults (with `under_replicated_for`
+                    // holding back the partitions that missed it, an
+                    // isolated leader's few under-min-ISR partitions tied
+                    // and a healthy follower was blamed: hunt 22, W2);
+                    // then the lower id.
+                    let first = |x: &BrokerId| match cut_off_leader(f) {
+                        Some(leader) => leader == *x,
+                        None => f.brokers.contains(x),
+                    };
                     votes
                         .get(a)
                         .cmp(&votes.get(b))
-                        .then(f.brokers.contains(a).cmp(&f.brokers.contains(b)))
+                        .then(first(a).cmp(&first(b)))
                         .then(b.cmp(a))
                 }) {
                     (FindingKind::UnderReplicated, Subject::Broker { id: *b })

@@ -266,6 +266,40 @@ fn a_slow_follower_at_rf_2_is_blamed_not_its_healthy_leader() {
     );
 }
 
+/// Broker 1 cut off from the others: the three partitions it leads (RF 3)
+/// keep it alone in their ISR, under min ISR. With `under_replicated_for`
+/// holding back the partitions that miss broker 1, these are all there is:
+/// brokers 1, 2 and 3 tie, and broker 2, a healthy follower, was blamed
+/// (hunt 22, W2). One leader cut off explains a partition that lost both
+/// followers at once.
+#[test]
+fn a_leader_alone_in_its_isr_at_rf_3_is_blamed_not_its_two_followers() {
+    let mut m = manager();
+    let fs: Vec<Finding> = (0..3)
+        .map(|p| {
+            let mut f = partition(
+                FindingKind::UnderMinIsr,
+                Severity::Critical,
+                "orders",
+                p,
+                &[2, 3],
+            );
+            f.metrics.insert(Metric::Isr, 1.0);
+            f.metrics.insert(Metric::Replicas, 3.0);
+            f.labels.insert(Label::Leader, "1".into());
+            f
+        })
+        .collect();
+    let out = m.ingest("prod", &fs, t(0));
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].0.root,
+        Subject::Broker { id: 1 },
+        "{}",
+        out[0].0.title
+    );
+}
+
 #[test]
 fn unattributed_partitions_group_per_topic() {
     let mut m = manager();
