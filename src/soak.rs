@@ -53,12 +53,47 @@ pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
     .into_iter()
     .max()
     .unwrap_or_default();
-    let poll = config
+    scenario.last_event() + scenario.cluster.broker_catch_up + settle + 2 * poll_interval(config)
+}
+
+/// How long a judged run may go on past [`judged_span`] while an incident
+/// is still firing ([`run_judged`]): the holds of a finding and of its
+/// incident follow one another (an ISR-churn finding held for its window,
+/// then its flapping incident's quiet time), so the longest finding hold
+/// plus the longest incident hold, from the same moment as
+/// [`judged_span`]. A flapping replication incident that resolved 60 s
+/// after a judged span of the longest hold alone was reported "never
+/// resolved" (hunt 22, S1).
+pub fn judged_cap(scenario: &Scenario, config: &Config) -> Duration {
+    let rules = &config.rules;
+    let finding_hold = [
+        rules.controller_window.0,
+        rules.isr_churn_window.0,
+        rules.lag.rewind_for.0,
+        rules.unclean_election_hold.0,
+        rules.unread_data_deleted_hold.0,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default();
+    let incident_hold = config
+        .incidents
+        .broker_recovery_hold
+        .0
+        .max(config.incidents.flap_quiet.0);
+    let sequential = scenario.last_event()
+        + scenario.cluster.broker_catch_up
+        + scenario.settle.max(finding_hold + incident_hold)
+        + 2 * poll_interval(config);
+    sequential.max(judged_span(scenario, config))
+}
+
+fn poll_interval(config: &Config) -> Duration {
+    config
         .clusters
         .first()
         .map(|c| c.poll_interval.0)
-        .unwrap_or_else(|| ClusterConfig::with_bootstrap("", vec![]).poll_interval.0);
-    scenario.last_event() + scenario.cluster.broker_catch_up + settle + 2 * poll
+        .unwrap_or_else(|| ClusterConfig::with_bootstrap("", vec![]).poll_interval.0)
 }
 
 /// What a soak run saw.
@@ -192,7 +227,15 @@ pub async fn run(
     config: &Config,
     duration: Duration,
 ) -> anyhow::Result<SoakReport> {
-    run_inner(scenario, config, duration, None).await
+    run_inner(scenario, config, duration, None, None).await
+}
+
+/// [`run`] for the closed-world judge: for [`judged_span`], then on while
+/// an incident is firing, up to [`judged_cap`].
+pub async fn run_judged(scenario: Scenario, config: &Config) -> anyhow::Result<SoakReport> {
+    let span = judged_span(&scenario, config);
+    let cap = judged_cap(&scenario, config);
+    run_inner(scenario, config, span, Some(cap), None).await
 }
 
 /// [`run`], also keeping every value the detector scored
@@ -202,13 +245,16 @@ pub async fn run_recording(
     config: &Config,
     duration: Duration,
 ) -> anyhow::Result<SoakReport> {
-    run_inner(scenario, config, duration, Some(Recorded::default())).await
+    run_inner(scenario, config, duration, None, Some(Recorded::default())).await
 }
 
+/// Runs for `duration`, then, with `quiet_by`, on while an incident is
+/// firing, until then at most.
 async fn run_inner(
     scenario: Scenario,
     config: &Config,
     duration: Duration,
+    quiet_by: Option<Duration>,
     record: Option<Recorded>,
 ) -> anyhow::Result<SoakReport> {
     let name = "soak".to_string();
@@ -247,7 +293,17 @@ async fn run_inner(
         open: Vec::new(),
         recorded: BTreeMap::new(),
     };
-    while sim.elapsed() + interval <= duration {
+    let firing = |m: &IncidentManager| {
+        m.incidents()
+            .iter()
+            .any(|i| i.state == crate::model::IncidentState::Firing)
+    };
+    loop {
+        let next = sim.elapsed() + interval;
+        let more = next <= duration || quiet_by.is_some_and(|cap| next <= cap && firing(&manager));
+        if !more {
+            break;
+        }
         sim.advance(interval);
         let at = sim.elapsed();
         let now = start + chrono::Duration::from_std(at).unwrap_or_default();

@@ -210,9 +210,10 @@ pub async fn soak(args: SoakArgs, config: Config) -> anyhow::Result<bool> {
         true => crate::soak::judged_span(&scenario, &config),
         false => args.duration,
     };
-    let report = match &args.record_series {
-        None => crate::soak::run(scenario.clone(), &config, span).await?,
-        Some(_) => crate::soak::run_recording(scenario.clone(), &config, span).await?,
+    let report = match (&args.record_series, args.judge) {
+        (None, true) => crate::soak::run_judged(scenario.clone(), &config).await?,
+        (None, false) => crate::soak::run(scenario.clone(), &config, span).await?,
+        (Some(_), _) => crate::soak::run_recording(scenario.clone(), &config, span).await?,
     };
     print!("{}", report.render(&name));
     if let Some(dir) = &args.record_series {

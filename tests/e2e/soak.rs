@@ -53,8 +53,7 @@ async fn judged_run(path: &std::path::Path, warm_up: Duration) -> (SoakReport, V
     let scenario = Scenario::load(path)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .delayed(warm_up);
-    let end = isrwatch::soak::judged_span(&scenario, &config);
-    let report = isrwatch::soak::run(scenario.clone(), &config, end)
+    let report = isrwatch::soak::run_judged(scenario.clone(), &config)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let failures = judge(&scenario, &report.notified, &report.open);
@@ -124,6 +123,41 @@ async fn producer_stops_after_a_day_of_watching_pass_the_closed_world_check() {
             report.render(name)
         );
     }
+}
+
+/// A judged run goes on while an incident is firing, past the longest
+/// hold alone: holds follow one another. With `broker_down_for = "30s"`,
+/// `broker_flapping`'s short outages are told as replication trouble, an
+/// ISR-churn finding holds that incident for its window, then flap damping
+/// for its quiet time; it resolved a minute after a span of the longest
+/// hold and was judged "never resolved" (hunt 22, S1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_judged_run_waits_for_holds_that_follow_one_another() {
+    let _group = crate::support::group(module_path!());
+    let path = format!(
+        "{}/tests/scenarios/broker_flapping.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let scenario = Scenario::load(std::path::Path::new(&path))
+        .unwrap()
+        .delayed(WARM_UP);
+    let mut config = Config::default();
+    config.rules.broker_down_for = isrwatch::config::Dur::secs(30);
+    let span = isrwatch::soak::judged_span(&scenario, &config);
+    let report = isrwatch::soak::run_judged(scenario.clone(), &config)
+        .await
+        .unwrap();
+    let failures = judge(&scenario, &report.notified, &report.open);
+    let unresolved: Vec<&String> = failures
+        .iter()
+        .filter(|f| f.contains("never resolved") || f.contains("still firing"))
+        .collect();
+    assert!(
+        report.simulated > span && unresolved.is_empty(),
+        "{unresolved:?}\n{}",
+        report.render("broker_flapping")
+    );
+    assert!(report.simulated <= isrwatch::soak::judged_cap(&scenario, &config));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
