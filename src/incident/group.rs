@@ -221,11 +221,17 @@ fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
 }
 
 /// The leader of a partition whose ISR shrank to it alone from three
-/// replicas or more (several followers missing at once), if any.
+/// replicas or more (several followers missing at once, none of them down
+/// nor on a failed log directory: those explain themselves), if any.
 fn cut_off_leader(f: &Finding) -> Option<BrokerId> {
+    let explained: Vec<BrokerId> = failed_dirs(f)
+        .into_iter()
+        .chain(broker_list(f, Label::BrokersDown))
+        .collect();
     let several = f.metric(Metric::Isr) == Some(1.0)
         && f.metric(Metric::Replicas).is_some_and(|r| r > 2.0)
-        && f.brokers.len() > 1;
+        && f.brokers.len() > 1
+        && !f.brokers.iter().any(|b| explained.contains(b));
     f.label(Label::Leader)
         .filter(|_| several)
         .and_then(|l| l.parse().ok())

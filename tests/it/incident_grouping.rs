@@ -298,6 +298,16 @@ fn a_leader_alone_in_its_isr_at_rf_3_is_blamed_not_its_two_followers() {
         "{}",
         out[0].0.title
     );
+    // Followers whose log directories failed (or that are down) explain
+    // themselves: the leader is not blamed for them.
+    let mut m = manager();
+    let failed: Vec<Finding> = fs
+        .into_iter()
+        .map(|f| f.with_label(Label::FailedLogDir, "2,3"))
+        .collect();
+    let out = m.ingest("prod", &failed, t(0));
+    let roots: Vec<&Subject> = out.iter().map(|(i, _)| &i.root).collect();
+    assert!(!roots.contains(&&Subject::Broker { id: 1 }), "{roots:?}");
 }
 
 #[test]
