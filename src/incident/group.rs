@@ -210,8 +210,16 @@ pub(crate) fn replication_rank(kind: FindingKind) -> u8 {
 /// leader cut off from the other brokers keeps its ISR to itself).
 fn implicated(f: &Finding) -> BTreeSet<BrokerId> {
     let mut set = missing(f);
-    let alone =
-        f.metric(Metric::Isr) == Some(1.0) && f.metric(Metric::Replicas).is_some_and(|r| r > 1.0);
+    // Unless every replica it misses is down (`brokers_down`, its
+    // `broker_down` perhaps still held back by `broker_down_for`): the
+    // leader of a partition whose followers all went down is not why
+    // (with `broker_down_for = "30s"`, the one broker still up was blamed
+    // for the partitions two brokers' crashes left under min ISR).
+    let down = broker_list(f, Label::BrokersDown);
+    let followers_down = !f.brokers.is_empty() && f.brokers.iter().all(|b| down.contains(b));
+    let alone = f.metric(Metric::Isr) == Some(1.0)
+        && f.metric(Metric::Replicas).is_some_and(|r| r > 1.0)
+        && !followers_down;
     if let Some(leader) = f.label(Label::Leader).filter(|_| alone) {
         if let Ok(id) = leader.parse() {
             set.insert(id);

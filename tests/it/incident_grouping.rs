@@ -1345,6 +1345,38 @@ fn a_broker_down_but_held_back_by_its_for_is_not_a_live_broker_falling_behind() 
     );
 }
 
+/// Brokers 1 and 2 crashed, their `broker_down` still held back by
+/// `broker_down_for`: the partitions broker 3 leads keep it alone in their
+/// ISR. Broker 3, the one broker still up, is not why: it was blamed
+/// ("Replication trouble on broker 3") for what the two crashes did.
+#[test]
+fn a_leader_whose_followers_are_all_down_is_not_blamed_for_them() {
+    let mut m = manager();
+    let fs: Vec<Finding> = (0..3)
+        .map(|p| {
+            partition(
+                FindingKind::UnderMinIsr,
+                Severity::Critical,
+                "orders",
+                p,
+                &[1, 2],
+            )
+            .with_metric(Metric::Isr, 1.0)
+            .with_metric(Metric::Replicas, 3.0)
+            .with_label(Label::Leader, "3")
+            .with_label(Label::BrokersDown, "1,2")
+        })
+        .collect();
+    let out = m.ingest("prod", &fs, t(0));
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].0.root,
+        Subject::Broker { id: 1 },
+        "{}",
+        out[0].0.title
+    );
+}
+
 /// Nine partitions of "orders" at `at`: those of the phase `at` is in,
 /// missing its brokers (under min ISR when two, else under-replicated),
 /// none after the last phase; plus `broker_down` of each broker down
