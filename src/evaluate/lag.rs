@@ -146,11 +146,16 @@
 //! make a healthy group look late. A gap that counts from when the lag
 //! began (a poll without lag lies between the two commits, below) is a
 //! *wait*: how long work waited for the commit, anywhere between nothing
-//! and a whole commit interval, so waits average about half the interval
-//! and `C` is at least the longest of them (at 5-s polls a group
-//! committing every 30 s on a topic that gets a message a minute learnt
-//! a cadence of about 10 s from its waits and was STALL, critical, 50 s
-//! into an ordinary one: hunt 22, W4). A partition is *overdue* when it has
+//! and a whole commit interval, so `C` is at least the longest wait; and
+//! the time from the commit before, which spans one interval or more, is
+//! an upper bound of the interval: `C` is at least the shortest such span
+//! of the recent gaps, up to `stall_after`. Messages arriving in step with
+//! the commits wait about as long each time: a group committing every 30
+//! s on a topic that got a message about every 30 s learnt a cadence of
+//! 10 s from its waits (every one 10 s at 5-s polls), and was STALL,
+//! critical, when the arrivals drifted and one message waited a whole
+//! interval (hunt 22, W4). The spans are not saved across a restart (a
+//! wait read back spans itself). A partition is *overdue* when it has
 //! had lag with the same
 //! committed offset for longer than `stall_commit_intervals` × `C`
 //! (default 2), counted from the poll before the first one that showed
@@ -865,6 +870,8 @@ struct Gap {
     /// Counted from when the lag began, not from the commit before (a
     /// poll without lag lies between them): a wait, at most one interval.
     wait: bool,
+    /// From the commit before: one interval or more (`ms` when not a wait).
+    span_ms: u64,
 }
 
 impl Cadence {
@@ -920,9 +927,9 @@ impl Cadence {
         let gap = match (self.last_commit, self.lag_began) {
             (Some(_), _) if rebalanced => None,
             (Some(last), _) if self.lagging_throughout || back_to_back => {
-                Some((elapsed(last, now), false))
+                Some((elapsed(last, now), false, elapsed(last, now)))
             }
-            (Some(_), Some(began)) => Some((elapsed(began, now), true)),
+            (Some(last), Some(began)) => Some((elapsed(began, now), true, elapsed(last, now))),
             (None, Some(began)) => {
                 let waited = elapsed(began, now);
                 self.first_gap_ms = Some(waited.max(covers.unwrap_or_default()).as_millis() as u64);
@@ -930,13 +937,14 @@ impl Cadence {
             }
             _ => None,
         };
-        if let Some((gap, wait)) = gap {
+        if let Some((gap, wait, span)) = gap {
             if self.gaps.len() >= CADENCE_GAPS {
                 self.gaps.pop_front();
             }
             self.gaps.push_back(Gap {
                 ms: gap.as_millis() as u64,
                 wait,
+                span_ms: span.as_millis() as u64,
             });
         }
         self.lag_began = None;
@@ -957,7 +965,7 @@ impl Cadence {
         if n == 0 {
             return Deadline::Fixed;
         }
-        match self.interval() {
+        match self.interval(config.stall_after.0) {
             Some(c) => Deadline::Cadence(c * n),
             // No commit seen since the group was first seen (it may have
             // been hung before), or a poll without lag since the last one
@@ -1005,9 +1013,11 @@ impl Cadence {
 
     /// The group's commit interval, once [`CADENCE_MIN_GAPS`] gaps are
     /// known: their mean, but at least half the longest, so that twice it
-    /// always covers every recent gap, and at least the longest wait (a
-    /// wait is part of one interval).
-    fn interval(&self) -> Option<Duration> {
+    /// always covers every recent gap, at least the longest wait (a wait
+    /// is part of one interval) and at least the shortest span from one
+    /// commit to the next, up to `stall_after` (a span covers one interval
+    /// or more; when the topic was idle between two commits, much more).
+    fn interval(&self, stall_after: Duration) -> Option<Duration> {
         let n = self.gaps.len() as u64;
         if n < CADENCE_MIN_GAPS as u64 {
             return None;
@@ -1021,8 +1031,10 @@ impl Cadence {
             .map(|g| g.ms)
             .max()
             .unwrap_or(0);
+        let shortest_span = self.gaps.iter().map(|g| g.span_ms).min().unwrap_or(0);
+        let span = shortest_span.min(stall_after.as_millis() as u64);
         Some(Duration::from_millis(
-            mean.max(longest.div_ceil(2)).max(longest_wait),
+            mean.max(longest.div_ceil(2)).max(longest_wait).max(span),
         ))
     }
 }
@@ -1159,6 +1171,7 @@ impl LagTracker {
                 .map(|ms| Gap {
                     ms,
                     wait: waits.next().unwrap_or(false),
+                    span_ms: ms,
                 })
                 .collect();
             let keep = gaps.len().saturating_sub(CADENCE_GAPS);

@@ -880,6 +880,39 @@ fn a_trickle_consumer_polled_every_five_seconds_is_not_stall_between_its_commits
 }
 
 #[test]
+fn a_consumer_whose_messages_arrive_in_step_with_its_commits_is_not_stall_when_they_drift() {
+    // A message every 30.4 s, commits every 30 s, polls every 5 s: each
+    // message waits about as long as the one before (10 s for many
+    // commits in a row), then the arrivals drift past a commit and one
+    // waits a whole interval. Learnt from the waits alone, the cadence
+    // was 10 s and that wait was STALL, critical (hunt 22, W4, in the
+    // simulator's `idle_topic` at 5-s polls).
+    let end = |t: i64| t / 30_400;
+    let c = Consumer {
+        end: &end,
+        commit_ms: 30_000,
+        fault: None,
+    };
+    for phase in [0, 1_000, 2_500, 4_000] {
+        let polls = c.polls(5_000, phase, 3 * 3_600_000);
+        let flagged = flagged_from(&polls, 600_000);
+        assert!(flagged.is_empty(), "phase {phase}: {:?}", flagged.first());
+    }
+    let c = Consumer {
+        end: &end,
+        commit_ms: 30_000,
+        fault: Some((3_600_000, 1)),
+    };
+    let polls = c.polls(5_000, 2_000, 2 * 3_600_000);
+    let missed = c.first_missed_commit();
+    let (t, _, reason) = polls
+        .iter()
+        .find(|(t, s, _)| *t >= missed && *s == LagStatus::Stall)
+        .expect("the hang is flagged");
+    assert!(*t <= missed + 180_000, "STALL at {t} ms: {reason}");
+}
+
+#[test]
 fn a_caught_up_job_committing_every_half_hour_is_not_falling_behind_in_a_ramp() {
     // Producers ramp from 10 to 40 messages a second over 8 hours; the
     // job reads everything and commits every 30 minutes. Its lag at each
