@@ -36,6 +36,9 @@
 //! Flap damping: every start of a fingerprint is remembered for
 //! `flap_window`: an incident starting to fire, and an open firing incident
 //! whose findings come back (a broker down again during its recovery hold).
+//! An incident about the whole cluster counts a start per broker, topic and
+//! group it affects ([`flap_keys`]): two voters of the metadata quorum
+//! lagging in turn are two faults, one voter lagging again is a flap.
 //! The start that reaches `flap_threshold` makes the fingerprint flap. If an
 //! incident of it resolved within `flap_window`, that incident is reopened
 //! (a slowly flapping broker, up longer than the recovery hold between
@@ -81,7 +84,7 @@ use super::group::{
 use super::saved::{SavedState, Tracked};
 use super::silence::{chrono_dur, Silences};
 use crate::finding::{Finding, FindingKind, Severity, Subject};
-use crate::model::{Incident, IncidentState, NotifyReason, TimelineEvent};
+use crate::model::{Affected, Incident, IncidentState, NotifyReason, TimelineEvent};
 use crate::snapshot::{BrokerId, Time};
 
 /// A broker down again within `flap_window` after its incident resolved
@@ -89,8 +92,8 @@ use crate::snapshot::{BrokerId, Time};
 /// incident as flapping, whatever `flap_threshold` says for other
 /// incidents. A broker's fingerprint is that broker alone, so a second
 /// start is the same broker failing again; other fingerprints can stand
-/// for different subjects (two voters of the metadata quorum lagging in
-/// turn, two topics stopping an hour apart), which are not one flap.
+/// for different subjects (two topics stopping an hour apart, a topic
+/// whose producers stop twice), and keep the general threshold.
 const RESTART_LOOP_STARTS: usize = 2;
 
 /// At most this many timeline entries per incident (the first, `opened`, is kept).
@@ -119,6 +122,34 @@ pub struct IncidentManager {
     /// grouping gives a partition missing two brokers to the outage that
     /// began last, also once that broker is back and catching up.
     down_since: HashMap<(String, BrokerId), Time>,
+}
+
+/// The keys flap damping counts a start of fingerprint `fp` under: the
+/// fingerprint itself, but for an incident about the whole cluster (one
+/// fingerprint for several subjects: the metadata quorum's voters, the
+/// cluster's groups never seen with members) one per broker, topic and
+/// consumer group it affects, so that only starts that share one of them
+/// are a flap. With `flap_threshold = 2`, voter 3 stopping two minutes
+/// after voter 2 had caught up reopened voter 2's incident as flapping,
+/// held for `flap_quiet` after the quorum was healthy (hunt 22, W5).
+fn flap_keys(fp: &str, root: &Subject, affected: &Affected) -> Vec<String> {
+    let subjects: Vec<String> = match root {
+        Subject::Cluster => affected
+            .brokers
+            .iter()
+            .map(|b| format!("broker {b}"))
+            .chain(affected.topics.iter().map(|t| format!("topic {t}")))
+            .chain(affected.groups.iter().map(|g| format!("group {g}")))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if subjects.is_empty() {
+        return vec![fp.to_string()];
+    }
+    subjects
+        .into_iter()
+        .map(|s| format!("{fp}\u{0}{s}"))
+        .collect()
 }
 
 fn elapsed(now: Time, since: Time) -> Duration {
@@ -432,12 +463,18 @@ impl IncidentManager {
         tracked(incident, group, now, false)
     }
 
-    /// Starts of `fp` within `flap_window` before `now`.
-    fn recent_starts(&self, fp: &str, now: Time) -> usize {
+    /// Starts within `flap_window` before `now` under the busiest of
+    /// `keys` ([`flap_keys`]).
+    fn recent_starts(&self, keys: &[String], now: Time) -> usize {
         let window = chrono_dur(self.cfg.flap_window.0);
-        self.firings
-            .get(fp)
-            .map_or(0, |s| s.iter().filter(|t| **t + window >= now).count())
+        keys.iter()
+            .map(|k| {
+                self.firings
+                    .get(k)
+                    .map_or(0, |s| s.iter().filter(|t| **t + window >= now).count())
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// A group of `fp` appeared with no open incident: when this start makes
@@ -456,7 +493,8 @@ impl IncidentManager {
             FindingKind::BrokerDown => (self.cfg.flap_threshold as usize).min(RESTART_LOOP_STARTS),
             _ => self.cfg.flap_threshold as usize,
         };
-        if threshold == 0 || self.recent_starts(fp, now) + 1 < threshold {
+        let keys = flap_keys(fp, &group.root, &affected(group, usize::MAX));
+        if threshold == 0 || self.recent_starts(&keys, now) + 1 < threshold {
             return None;
         }
         let window = chrono_dur(self.cfg.flap_window.0);
@@ -469,7 +507,7 @@ impl IncidentManager {
             .max_by_key(|(_, i)| i.resolved_at)
             .map(|(idx, _)| idx)?;
         let mut incident = self.resolved.remove(idx)?;
-        self.record_firing(fp, now);
+        self.record_firing(&keys, now);
         let resolved_at = incident.resolved_at.take().unwrap_or(now);
         incident.state = IncidentState::Firing;
         incident.silenced_by = None;
@@ -489,18 +527,23 @@ impl IncidentManager {
         Some(tracked(incident, group, now, group.recovering()))
     }
 
-    /// Records a start of firing; true when that makes the fingerprint flap.
-    fn record_firing(&mut self, fp: &str, now: Time) -> bool {
+    /// Records a start of firing under each of `keys` ([`flap_keys`]); true
+    /// when that makes one of them flap.
+    fn record_firing(&mut self, keys: &[String], now: Time) -> bool {
         if self.cfg.flap_threshold == 0 {
             return false;
         }
         let window = chrono_dur(self.cfg.flap_window.0);
-        let starts = self.firings.entry(fp.to_string()).or_default();
-        starts.push_back(now);
-        while starts.front().is_some_and(|t| *t + window < now) {
-            starts.pop_front();
+        let mut most = 0;
+        for key in keys {
+            let starts = self.firings.entry(key.clone()).or_default();
+            starts.push_back(now);
+            while starts.front().is_some_and(|t| *t + window < now) {
+                starts.pop_front();
+            }
+            most = most.max(starts.len());
         }
-        starts.len() >= self.cfg.flap_threshold as usize
+        most >= self.cfg.flap_threshold as usize
     }
 
     /// Moves an open incident to the resolved list; returns the
@@ -728,7 +771,8 @@ impl Correlator for IncidentManager {
                         && (down_again || (returned && !g.recovering()))
                     {
                         t.last_change = now;
-                        if self.record_firing(&fp, now) && !t.incident.flapping {
+                        let keys = flap_keys(&fp, &g.root, &affected(g, usize::MAX));
+                        if self.record_firing(&keys, now) && !t.incident.flapping {
                             mark_flapping(&self.cfg, &mut t.incident, now);
                         }
                     }
@@ -819,7 +863,10 @@ impl Correlator for IncidentManager {
                     && elapsed(now, t.incident.started_at)
                         >= self.cfg.for_duration(t.incident.kind, t.incident.severity)
             });
-            let flaps = starts_firing && self.record_firing(&fp, now);
+            let keys = self.open.get(&fp).map_or_else(Vec::new, |t| {
+                flap_keys(&fp, &t.incident.root, &t.incident.affected)
+            });
+            let flaps = starts_firing && self.record_firing(&keys, now);
             let Some(t) = self.open.get_mut(&fp) else {
                 continue;
             };

@@ -1377,6 +1377,46 @@ fn a_leader_whose_followers_are_all_down_is_not_blamed_for_them() {
     );
 }
 
+/// `flap_threshold = 2`: voter 2 of the metadata quorum lags, catches up,
+/// then voter 3 stops. The quorum's incident is one fingerprint per
+/// cluster, but these are two faults: voter 3's start reopened voter 2's
+/// incident as flapping, held for `flap_quiet` after the quorum was
+/// healthy (hunt 22, W5). The same voter lagging again is a flap.
+#[test]
+fn two_voters_lagging_in_turn_are_not_one_flap_but_one_voter_twice_is() {
+    let cfg = IncidentConfig {
+        flap_threshold: 2,
+        ..Default::default()
+    };
+    let reasons = |second: i32| {
+        let mut m = IncidentManager::new(&cfg, Silences::new());
+        notified_each_poll(&mut m, 1_200, |at| match at {
+            0..120 => vec![quorum_lag(2)],
+            240..330 => vec![quorum_lag(second)],
+            _ => Vec::new(),
+        })
+        .into_iter()
+        .map(|(_, r, at)| (r, at))
+        .collect::<Vec<_>>()
+    };
+    let other = reasons(3);
+    assert_eq!(
+        other.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+        vec![
+            NotifyReason::Firing,
+            NotifyReason::Resolved,
+            NotifyReason::Firing,
+            NotifyReason::Resolved
+        ],
+        "{other:?}"
+    );
+    let same = reasons(2);
+    assert!(
+        same.iter().any(|(r, _)| *r == NotifyReason::Flapping),
+        "{same:?}"
+    );
+}
+
 /// Nine partitions of "orders" at `at`: those of the phase `at` is in,
 /// missing its brokers (under min ISR when two, else under-replicated),
 /// none after the last phase; plus `broker_down` of each broker down
