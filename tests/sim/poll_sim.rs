@@ -821,6 +821,45 @@ async fn eligible_leader_replicas_are_read_for_partitions_with_an_empty_isr() {
     sim.shutdown().await;
 }
 
+/// The first live broker hangs (in the metadata, answers nothing): the
+/// eligible leaders and the reassignments are still read, from another
+/// broker. Asked of the first one alone, both stayed unknown while it hung,
+/// and an offline partition was blamed on a broker Kafka would never elect
+/// (hunt 23, W1 and W2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eligible_leaders_and_reassignments_are_read_while_the_first_broker_hangs() {
+    let _group = crate::support::group(module_path!());
+    let text = "[cluster]\nbrokers = 5\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[2, 3, 4]]\n";
+    let sim = Simulator::start(Scenario::parse(text, "elr").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    let mut c = config(&sim.bootstrap());
+    c.direct_requests = true;
+    let mut p = KafkaPoller::new(&c).unwrap();
+    let s = p.poll(Utc::now()).await;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    sim.apply(Action::NetworkPartition {
+        broker: 1,
+        mode: isrwatch::sim::PartitionMode::Unresponsive,
+    });
+    for b in [2, 3] {
+        sim.apply(Action::BrokerDown { broker: b });
+        p.poll(Utc::now()).await;
+    }
+    sim.apply(Action::BrokerDown { broker: 4 });
+    let s = poll_until_offline(&mut p).await;
+    let steps: Vec<&str> = s.errors.iter().map(|e| e.step.as_str()).collect();
+    assert!(
+        !steps.contains(&"eligible leaders") && !steps.contains(&"reassignments"),
+        "{:?}",
+        s.errors
+    );
+    let part = &s.topics.iter().find(|t| t.name == "t").unwrap().partitions[0];
+    assert_eq!(part.eligible_leaders, vec![3, 4], "{part:?}");
+    assert_eq!(part.last_known_leader, vec![4], "{part:?}");
+    sim.shutdown().await;
+}
+
 /// Polls until topic "t" has a partition without a leader (the simulator
 /// answers at once; librdkafka may serve one cached metadata).
 async fn poll_until_offline(p: &mut KafkaPoller) -> ClusterSnapshot {

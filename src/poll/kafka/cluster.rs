@@ -252,8 +252,8 @@ impl KafkaPoller {
     /// The eligible leader replicas (KIP-966) of the topics that have a
     /// partition with neither a leader nor an ISR (only a cluster with ELR
     /// on shows one: without, the last in-sync replica stays in the ISR),
-    /// asked of the first live broker; `None` when no topic has one, or
-    /// without the direct client.
+    /// asked of two live brokers at once ([`first_answer`]); `None` when no
+    /// topic has one, or without the direct client.
     pub(super) async fn eligible_leaders(
         &self,
         topics: &[TopicInfo],
@@ -273,29 +273,54 @@ impl KafkaPoller {
         if asked.is_empty() {
             return None;
         }
-        let b = *live.first()?;
         let left = deadline.saturating_duration_since(Instant::now());
-        Some(
-            d.describe_topic_partitions(b, &asked, self.cfg.request_timeout.0.min(left))
-                .await,
-        )
+        let timeout = self.cfg.request_timeout.0.min(left);
+        first_answer(live, |b| d.describe_topic_partitions(b, &asked, timeout)).await
     }
 
-    /// The ongoing partition reassignments, asked of the first live broker;
-    /// `None` without the direct client.
+    /// The ongoing partition reassignments, asked of two live brokers at
+    /// once ([`first_answer`]); `None` without the direct client.
     pub(super) async fn reassignments(
         &self,
         live: &[BrokerId],
         deadline: Instant,
     ) -> Option<Result<Option<Vec<Reassigning>>, AdminError>> {
         let d = self.direct.as_ref()?;
-        let b = *live.first()?;
         let left = deadline.saturating_duration_since(Instant::now());
-        Some(
-            d.list_partition_reassignments(b, self.cfg.request_timeout.0.min(left))
-                .await,
-        )
+        let timeout = self.cfg.request_timeout.0.min(left);
+        first_answer(live, |b| d.list_partition_reassignments(b, timeout)).await
     }
+}
+
+/// Asks the first two of `live` at once and takes the first one's answer,
+/// else the second's (the first error when neither answers; `None` when
+/// `live` is empty). Both requests run to their end: the direct client's
+/// connections are not cancel-safe (a request dropped after it was sent
+/// leaves its response for the next one to read). These
+/// requests start beside the brokers' probes, before it is known which
+/// broker answers: asked of the first broker alone, one that hung left the
+/// eligible leaders unknown (an offline partition was blamed on a broker
+/// Kafka would never elect) and the replicas being added unknown (a
+/// planned reassignment paged as "Replication trouble" on its target
+/// broker) for as long as it hung (hunt 23, W1 and W2).
+async fn first_answer<T, Fut>(
+    live: &[BrokerId],
+    ask: impl Fn(BrokerId) -> Fut,
+) -> Option<Result<T, AdminError>>
+where
+    Fut: std::future::Future<Output = Result<T, AdminError>>,
+{
+    let answers = futures::future::join_all(live.iter().take(2).map(|b| ask(*b))).await;
+    let mut first_error = None;
+    for answer in answers {
+        match answer {
+            Ok(a) => return Some(Ok(a)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map(Err)
 }
 
 /// Sets the eligible leader replicas DescribeTopicPartitions named.
