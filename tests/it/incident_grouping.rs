@@ -39,6 +39,28 @@ fn partition(kind: FindingKind, sev: Severity, topic: &str, p: i32, brokers: &[i
     .with_brokers(brokers.iter().copied())
 }
 
+/// Partition `p` of "orders" (RF 3) under min ISR, its leader `leader`
+/// alone in its ISR, missing `missing`.
+fn left_alone(p: i32, leader: i32, missing: &[i32]) -> Finding {
+    partition(
+        FindingKind::UnderMinIsr,
+        Severity::Critical,
+        "orders",
+        p,
+        missing,
+    )
+    .with_metric(Metric::Isr, 1.0)
+    .with_metric(Metric::Replicas, 3.0)
+    .with_label(Label::Leader, leader.to_string())
+}
+
+/// The root of the one incident `fs` open, ingested by a new manager.
+fn only_root(fs: &[Finding]) -> Subject {
+    let out = manager().ingest("prod", fs, t(0));
+    assert_eq!(out.len(), 1, "{out:?}");
+    out[0].0.root.clone()
+}
+
 /// A KRaft metadata-quorum voter (broker `id`, combined mode) behind.
 fn quorum_lag(id: i32) -> Finding {
     Finding::new(
@@ -274,30 +296,8 @@ fn a_slow_follower_at_rf_2_is_blamed_not_its_healthy_leader() {
 /// followers at once.
 #[test]
 fn a_leader_alone_in_its_isr_at_rf_3_is_blamed_not_its_two_followers() {
-    let mut m = manager();
-    let fs: Vec<Finding> = (0..3)
-        .map(|p| {
-            let mut f = partition(
-                FindingKind::UnderMinIsr,
-                Severity::Critical,
-                "orders",
-                p,
-                &[2, 3],
-            );
-            f.metrics.insert(Metric::Isr, 1.0);
-            f.metrics.insert(Metric::Replicas, 3.0);
-            f.labels.insert(Label::Leader, "1".into());
-            f
-        })
-        .collect();
-    let out = m.ingest("prod", &fs, t(0));
-    assert_eq!(out.len(), 1);
-    assert_eq!(
-        out[0].0.root,
-        Subject::Broker { id: 1 },
-        "{}",
-        out[0].0.title
-    );
+    let fs: Vec<Finding> = (0..3).map(|p| left_alone(p, 1, &[2, 3])).collect();
+    assert_eq!(only_root(&fs), Subject::Broker { id: 1 });
     // Followers whose log directories failed (or that are down) explain
     // themselves: the leader is not blamed for them.
     let mut m = manager();
@@ -1351,30 +1351,10 @@ fn a_broker_down_but_held_back_by_its_for_is_not_a_live_broker_falling_behind() 
 /// ("Replication trouble on broker 3") for what the two crashes did.
 #[test]
 fn a_leader_whose_followers_are_all_down_is_not_blamed_for_them() {
-    let mut m = manager();
     let fs: Vec<Finding> = (0..3)
-        .map(|p| {
-            partition(
-                FindingKind::UnderMinIsr,
-                Severity::Critical,
-                "orders",
-                p,
-                &[1, 2],
-            )
-            .with_metric(Metric::Isr, 1.0)
-            .with_metric(Metric::Replicas, 3.0)
-            .with_label(Label::Leader, "3")
-            .with_label(Label::BrokersDown, "1,2")
-        })
+        .map(|p| left_alone(p, 3, &[1, 2]).with_label(Label::BrokersDown, "1,2"))
         .collect();
-    let out = m.ingest("prod", &fs, t(0));
-    assert_eq!(out.len(), 1);
-    assert_eq!(
-        out[0].0.root,
-        Subject::Broker { id: 1 },
-        "{}",
-        out[0].0.title
-    );
+    assert_eq!(only_root(&fs), Subject::Broker { id: 1 });
 }
 
 /// `flap_threshold = 2`: voter 2 of the metadata quorum lags, catches up,
@@ -1471,30 +1451,8 @@ fn firing_of(notes: &[(Incident, NotifyReason, i64)], id: i32) -> Option<(String
 fn a_leader_cut_off_during_another_brokers_catch_up_is_blamed_not_its_follower() {
     let mut m = manager();
     let mut notes = Vec::new();
-    let led_by_3 = |p: i32| {
-        partition(
-            FindingKind::UnderMinIsr,
-            Severity::Critical,
-            "orders",
-            p,
-            &[1, 2],
-        )
-        .with_metric(Metric::Isr, 1.0)
-        .with_metric(Metric::Replicas, 3.0)
-        .with_label(Label::Leader, "3")
-    };
-    let follows = |p: i32| {
-        partition(
-            FindingKind::UnderMinIsr,
-            Severity::Critical,
-            "orders",
-            p,
-            &[2, 3],
-        )
-        .with_metric(Metric::Isr, 1.0)
-        .with_metric(Metric::Replicas, 3.0)
-        .with_label(Label::Leader, "1")
-    };
+    let led_by_3 = |p: i32| left_alone(p, 3, &[1, 2]);
+    let follows = |p: i32| left_alone(p, 1, &[2, 3]);
     for at in (0..=600).step_by(15) {
         let fs: Vec<Finding> = match at {
             0..60 => {
