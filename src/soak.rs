@@ -53,7 +53,7 @@ pub fn judged_span(scenario: &Scenario, config: &Config) -> Duration {
     .into_iter()
     .max()
     .unwrap_or_default();
-    scenario.last_event() + scenario.cluster.broker_catch_up + settle + 2 * poll_interval(config)
+    settled_after(scenario, config, settle)
 }
 
 /// How long a judged run may go on past [`judged_span`] while an incident
@@ -81,11 +81,17 @@ pub fn judged_cap(scenario: &Scenario, config: &Config) -> Duration {
         .broker_recovery_hold
         .0
         .max(config.incidents.flap_quiet.0);
-    let sequential = scenario.last_event()
-        + scenario.cluster.broker_catch_up
-        + scenario.settle.max(finding_hold + incident_hold)
-        + 2 * poll_interval(config);
-    sequential.max(judged_span(scenario, config))
+    settled_after(
+        scenario,
+        config,
+        scenario.settle.max(finding_hold + incident_hold),
+    )
+    .max(judged_span(scenario, config))
+}
+
+/// The scenario's last event, a broker's catch-up, `settle`, then two polls.
+fn settled_after(scenario: &Scenario, config: &Config, settle: Duration) -> Duration {
+    scenario.last_event() + scenario.cluster.broker_catch_up + settle + 2 * poll_interval(config)
 }
 
 fn poll_interval(config: &Config) -> Duration {

@@ -132,17 +132,19 @@ pub struct IncidentManager {
 /// are a flap. With `flap_threshold = 2`, voter 3 stopping two minutes
 /// after voter 2 had caught up reopened voter 2's incident as flapping,
 /// held for `flap_quiet` after the quorum was healthy (hunt 22, W5).
-fn flap_keys(fp: &str, root: &Subject, affected: &Affected) -> Vec<String> {
-    let subjects: Vec<String> = match root {
-        Subject::Cluster => affected
-            .brokers
-            .iter()
-            .map(|b| format!("broker {b}"))
-            .chain(affected.topics.iter().map(|t| format!("topic {t}")))
-            .chain(affected.groups.iter().map(|g| format!("group {g}")))
-            .collect(),
-        _ => Vec::new(),
+/// `affected` is asked only for such an incident.
+fn flap_keys(fp: &str, root: &Subject, affected: impl FnOnce() -> Affected) -> Vec<String> {
+    let affected = match root {
+        Subject::Cluster => affected(),
+        _ => return vec![fp.to_string()],
     };
+    let subjects: Vec<String> = affected
+        .brokers
+        .iter()
+        .map(|b| format!("broker {b}"))
+        .chain(affected.topics.iter().map(|t| format!("topic {t}")))
+        .chain(affected.groups.iter().map(|g| format!("group {g}")))
+        .collect();
     if subjects.is_empty() {
         return vec![fp.to_string()];
     }
@@ -493,7 +495,7 @@ impl IncidentManager {
             FindingKind::BrokerDown => (self.cfg.flap_threshold as usize).min(RESTART_LOOP_STARTS),
             _ => self.cfg.flap_threshold as usize,
         };
-        let keys = flap_keys(fp, &group.root, &affected(group, usize::MAX));
+        let keys = flap_keys(fp, &group.root, || affected(group, usize::MAX));
         if threshold == 0 || self.recent_starts(&keys, now) + 1 < threshold {
             return None;
         }
@@ -771,7 +773,7 @@ impl Correlator for IncidentManager {
                         && (down_again || (returned && !g.recovering()))
                     {
                         t.last_change = now;
-                        let keys = flap_keys(&fp, &g.root, &affected(g, usize::MAX));
+                        let keys = flap_keys(&fp, &g.root, || affected(g, usize::MAX));
                         if self.record_firing(&keys, now) && !t.incident.flapping {
                             mark_flapping(&self.cfg, &mut t.incident, now);
                         }
@@ -863,10 +865,12 @@ impl Correlator for IncidentManager {
                     && elapsed(now, t.incident.started_at)
                         >= self.cfg.for_duration(t.incident.kind, t.incident.severity)
             });
-            let keys = self.open.get(&fp).map_or_else(Vec::new, |t| {
-                flap_keys(&fp, &t.incident.root, &t.incident.affected)
-            });
-            let flaps = starts_firing && self.record_firing(&keys, now);
+            let flaps = starts_firing && {
+                let keys = self.open.get(&fp).map_or_else(Vec::new, |t| {
+                    flap_keys(&fp, &t.incident.root, || t.incident.affected.clone())
+                });
+                self.record_firing(&keys, now)
+            };
             let Some(t) = self.open.get_mut(&fp) else {
                 continue;
             };

@@ -787,13 +787,10 @@ async fn a_partial_group_listing_is_reported_and_keeps_the_groups_lag_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eligible_leader_replicas_are_read_for_partitions_with_an_empty_isr() {
     let _group = crate::support::group(module_path!());
-    let text = "[cluster]\nbrokers = 4\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[1, 2, 3]]\n[[cluster.topics]]\nname = \"safe\"\npartitions = 1\nreplicas = [[4]]\n";
-    let sim = Simulator::start(Scenario::parse(text, "elr").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
-    let mut c = config(&sim.bootstrap());
-    c.direct_requests = true;
-    let mut p = KafkaPoller::new(&c).unwrap();
+    let (sim, mut p) = elr_cluster(
+        "brokers = 4\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[1, 2, 3]]\n[[cluster.topics]]\nname = \"safe\"\npartitions = 1\nreplicas = [[4]]\n",
+    )
+    .await;
     let asked = |sim: &isrwatch::sim::SimHandle| {
         sim.request_counts()
             .get("DescribeTopicPartitions")
@@ -829,13 +826,10 @@ async fn eligible_leader_replicas_are_read_for_partitions_with_an_empty_isr() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eligible_leaders_and_reassignments_are_read_while_the_first_broker_hangs() {
     let _group = crate::support::group(module_path!());
-    let text = "[cluster]\nbrokers = 5\nmin_insync_replicas = 2\neligible_leader_replicas = true\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[2, 3, 4]]\n";
-    let sim = Simulator::start(Scenario::parse(text, "elr").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
-    let mut c = config(&sim.bootstrap());
-    c.direct_requests = true;
-    let mut p = KafkaPoller::new(&c).unwrap();
+    let (sim, mut p) = elr_cluster(
+        "brokers = 5\n[[cluster.topics]]\nname = \"t\"\npartitions = 1\nreplicas = [[2, 3, 4]]\n",
+    )
+    .await;
     let s = p.poll(Utc::now()).await;
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     sim.apply(Action::NetworkPartition {
@@ -858,6 +852,24 @@ async fn eligible_leaders_and_reassignments_are_read_while_the_first_broker_hang
     assert_eq!(part.eligible_leaders, vec![3, 4], "{part:?}");
     assert_eq!(part.last_known_leader, vec![4], "{part:?}");
     sim.shutdown().await;
+}
+
+/// A simulated Kafka 4.1+ cluster with eligible leader replicas on and
+/// min ISR 2 (`cluster` is the rest of its `[cluster]` table and its
+/// topics), and a poller with direct requests watching it.
+async fn elr_cluster(cluster: &str) -> (isrwatch::sim::SimHandle, KafkaPoller) {
+    let text =
+        format!("[cluster]\nmin_insync_replicas = 2\neligible_leader_replicas = true\n{cluster}");
+    let sim = Simulator::start(
+        Scenario::parse(&text, "elr").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut c = config(&sim.bootstrap());
+    c.direct_requests = true;
+    let p = KafkaPoller::new(&c).unwrap();
+    (sim, p)
 }
 
 /// Polls until topic "t" has a partition without a leader (the simulator
